@@ -1,0 +1,39 @@
+"""fua: functional urban areas from population grids.
+
+Degree of Urbanisation (levels 1 and 2), urban centres and clusters, EU-OECD
+functional urban areas with a commuting proxy, and agglomeration metrics.
+"""
+
+from __future__ import annotations
+
+import logging
+from importlib.metadata import PackageNotFoundError, version
+
+from fua._errors import (
+    CRSError,
+    DataError,
+    FuaError,
+    InputFileError,
+    OutputExistsError,
+    ParameterError,
+)
+from fua.grid import DEFAULT_CRS, PopulationGrid
+
+try:
+    __version__ = version("fua-toolkit")
+except PackageNotFoundError:  # running from a source tree
+    __version__ = "0+unknown"
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+__all__ = [
+    "DEFAULT_CRS",
+    "CRSError",
+    "DataError",
+    "FuaError",
+    "InputFileError",
+    "OutputExistsError",
+    "ParameterError",
+    "PopulationGrid",
+    "__version__",
+]
