@@ -17,7 +17,7 @@ from fua._errors import (
     OutputExistsError,
     ParameterError,
 )
-from fua.grid import DEFAULT_CRS, PopulationGrid
+from fua.grid import DEFAULT_CRS, PopulationGrid, read_population
 
 try:
     __version__ = version("fua-toolkit")
@@ -36,4 +36,5 @@ __all__ = [
     "ParameterError",
     "PopulationGrid",
     "__version__",
+    "read_population",
 ]
