@@ -8,6 +8,7 @@ The checks return the (possibly normalised) input, so a caller can write
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -117,10 +118,11 @@ def is_equal_area(crs: Any) -> bool:
     method = (op.method_name if op is not None else "").lower()
     if method in EQUAL_AREA_METHODS:
         return True
-    params = dict(
-        item.split("=", 1) for item in core.to_proj4().split() if item.startswith("+proj=")
-    )
-    return params.get("+proj", "") in _EQUAL_AREA_PROJ
+    with warnings.catch_warnings():  # "you will likely lose information": we only need +proj
+        warnings.simplefilter("ignore", UserWarning)
+        proj4 = core.to_proj4() or ""
+    names = [item[len("+proj=") :] for item in proj4.split() if item.startswith("+proj=")]
+    return bool(names) and names[0] in _EQUAL_AREA_PROJ
 
 
 def check_projected_equal_area(crs: Any, what: str = "crs") -> ProjCRS:

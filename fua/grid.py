@@ -119,8 +119,8 @@ class PopulationGrid:
     def bounds(self) -> tuple[float, float, float, float]:
         """(left, bottom, right, top) in CRS units."""
         rows, cols = self.shape
-        x0, y0 = self.transform * (0, 0)
-        x1, y1 = self.transform * (cols, rows)
+        x0, y0 = self.transform @ (0, 0)
+        x1, y1 = self.transform @ (cols, rows)
         return (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
 
     @property
@@ -324,7 +324,7 @@ class _PopulationCheck:
             return
         parts = []
         for kind, (count, (r, c, value)) in self.bad.items():
-            x, y = self.src.transform * (c + 0.5, r + 0.5)
+            x, y = self.src.transform @ (c + 0.5, r + 0.5)
             parts.append(
                 f"{count} cells are {kind}, e.g. {value} at row {r}, col {c} (x={x:.6g}, y={y:.6g})"
             )
@@ -349,7 +349,7 @@ def _block_factors(src: _Raster, grid: _Grid) -> tuple[int, int, int, int] | Non
     if not (_same_crs(src.crs, grid.crs) and _rectilinear(st) and st.a > 0 and st.e < 0):
         return None
     kx, ky = gt.a / st.a, -gt.e / -st.e
-    r_off, c_off = (st.f - gt.f) / st.e, (gt.c - st.c) / st.a
+    r_off, c_off = (gt.f - st.f) / st.e, (gt.c - st.c) / st.a
     if all(_near_int(v) for v in (kx, ky, r_off, c_off)) and kx >= 1 and ky >= 1:
         return round(ky), round(kx), round(r_off), round(c_off)
     return None
@@ -367,7 +367,7 @@ def _snapped(bounds: tuple[float, float, float, float], cs: float, crs: CRS) -> 
 def _footprint(src: _Raster) -> tuple[float, float, float, float]:
     rows, cols = src.shape
     xs, ys = zip(
-        *(src.transform * (c, r) for c, r in ((0, 0), (cols, 0), (0, rows), (cols, rows))),
+        *(src.transform @ (c, r) for c, r in ((0, 0), (cols, 0), (0, rows), (cols, rows))),
         strict=True,
     )
     return min(xs), min(ys), max(xs), max(ys)
@@ -458,10 +458,10 @@ def _warp(src: _Raster, grid: _Grid, how: str, prep: Prep, progress: bool) -> np
         reproject(
             prep(src.read(i0, i1, j0, j1), i0, j0),
             dest,
-            src_transform=src.transform * Affine.translation(j0, i0),
+            src_transform=src.transform @ Affine.translation(j0, i0),
             src_crs=src.crs,
             src_nodata=np.nan,
-            dst_transform=grid.transform * Affine.translation(0, r0),
+            dst_transform=grid.transform @ Affine.translation(0, r0),
             dst_crs=grid.crs,
             dst_nodata=np.nan,
             resampling=resampling,
