@@ -91,7 +91,8 @@ class PopulationGrid:
     @property
     def shape(self) -> tuple[int, int]:
         """(rows, cols)."""
-        return self.pop.shape  # type: ignore[return-value]
+        rows, cols = self.pop.shape
+        return int(rows), int(cols)
 
     @property
     def cell_size_m(self) -> float:
