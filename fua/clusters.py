@@ -1,7 +1,10 @@
 """Grid-cell clusters: labelling, cluster sums, hole filling and edge smoothing.
 
-Everything here is vectorised over the grid or over the (small) set of
-frontier cells; there are no per-label loops over the whole grid.
+Everything here is vectorised over the grid, over the (small) set of frontier
+cells, or over each cluster's own bounding box; nothing loops over the whole
+grid per label. Large grids are processed in row blocks where a full-size
+temporary would otherwise be made, so a global 1 km grid (~650 M cells) fits
+in memory.
 """
 
 from __future__ import annotations
@@ -28,7 +31,11 @@ _STRUCTURE = {
     8: ndimage.generate_binary_structure(2, 2),
 }
 # the 8 neighbours of a cell as (drow, dcol)
-_NEIGHBOURS_8 = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
+_NEIGHBOURS_8 = np.array(
+    [(-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1)], dtype=np.int64
+)
+#: cells per block for row-blocked passes (bounded temporaries)
+BLOCK_CELLS = 1 << 24
 
 
 def _structure(connectivity: int) -> np.ndarray:
@@ -39,77 +46,102 @@ def _structure(connectivity: int) -> np.ndarray:
         raise ParameterError(msg) from None
 
 
-def label_clusters(mask: np.ndarray, *, connectivity: int) -> tuple[np.ndarray, int]:
+def label_clusters(
+    mask: np.ndarray, *, connectivity: int, out: np.ndarray | None = None
+) -> tuple[np.ndarray, int]:
     """Label contiguous groups of True cells.
 
-    Returns an int32 label array (0 outside, 1..n inside) and n.
+    Returns an int32 label array (0 outside, 1..n inside) and n; ``out``, an
+    int32 array of the mask's shape, is reused when given.
     """
-    labels, n = ndimage.label(mask, structure=_structure(connectivity), output=np.int32)
+    labels = np.empty(mask.shape, dtype=np.int32) if out is None else out
+    n = ndimage.label(mask, structure=_structure(connectivity), output=labels)
     return labels, int(n)
 
 
 def cluster_sums(labels: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    """Sum of ``values`` per label, as an array of length ``n + 1`` (index 0 = background)."""
-    return np.bincount(labels.ravel(), weights=values.ravel(), minlength=n + 1)
+    """Sum of ``values`` per label, as float64 of length ``n + 1`` (index 0 = background).
+
+    Summed in row blocks, so float32 values are never copied whole to float64.
+    """
+    out = np.zeros(n + 1, dtype=np.float64)
+    step = max(1, BLOCK_CELLS // max(1, labels.shape[1]))
+    for r in range(0, labels.shape[0], step):
+        out += np.bincount(
+            labels[r : r + step].ravel(), weights=values[r : r + step].ravel(), minlength=n + 1
+        )
+    return out
 
 
 def select_clusters(
-    mask: np.ndarray, size_values: np.ndarray, *, min_size: float, connectivity: int
+    mask: np.ndarray,
+    size_values: np.ndarray,
+    *,
+    min_size: float,
+    connectivity: int,
+    out: np.ndarray | None = None,
 ) -> tuple[np.ndarray, int]:
     """Clusters of ``mask`` whose sum of ``size_values`` is at least ``min_size``.
 
     Returns consecutive int32 labels (1..k, ordered as found in row-major
-    order) and k.
+    order) and k. Sums and relabelling touch only the cells of ``mask``, so
+    a sparse mask on a large grid costs little beyond the labelling itself.
     """
-    labels, n = label_clusters(mask, connectivity=connectivity)
+    labels, n = label_clusters(mask, connectivity=connectivity, out=out)
     if n == 0:
         return labels, 0
-    sums = cluster_sums(labels, size_values, n)
+    cells = np.flatnonzero(mask)
+    flat = labels.reshape(-1)
+    lab = flat[cells]
+    sums = np.bincount(lab, weights=size_values.reshape(-1)[cells], minlength=n + 1)
     keep = sums >= min_size
     keep[0] = False
     lookup = np.zeros(n + 1, dtype=np.int32)
     k = int(keep.sum())
     lookup[keep] = np.arange(1, k + 1, dtype=np.int32)
-    return lookup[labels], k
+    flat[cells] = lookup[lab]
+    return labels, k
 
 
-def fill_holes(labels: np.ndarray, *, max_cells: float) -> np.ndarray:
+def fill_holes(labels: np.ndarray, *, max_cells: float, inplace: bool = False) -> np.ndarray:
     """Fill holes of each cluster that are smaller than ``max_cells`` cells.
 
-    A hole is a 4-connected group of unlabelled cells that does not touch the
-    grid edge and whose 4-neighbours all belong to one single cluster (a gap
-    bordering two clusters is not a hole of either). Holes with fewer than
-    ``max_cells`` cells take that cluster's label.
+    A hole is a 4-connected group of unlabelled cells that does not reach the
+    edge of its cluster's bounding box and whose 4-neighbours all belong to
+    that one cluster (a gap bordering two clusters is a hole of neither).
+    Holes with fewer than ``max_cells`` cells take the cluster's label.
+
+    Notes
+    -----
+    Each cluster is examined inside its own bounding box (scipy
+    ``find_objects``), so the cost and memory follow the clusters, not the
+    grid.
     """
-    background = labels == 0
-    holes, n = label_clusters(background, connectivity=4)
-    if n == 0:
-        return labels.copy()
-    # components touching the grid edge are the outside, never holes
-    edge = np.unique(np.concatenate([holes[0], holes[-1], holes[:, 0], holes[:, -1]]))
-    size = np.bincount(holes.ravel(), minlength=n + 1)
-    # which cluster labels border each background component (4-neighbours)
-    pairs = []
-    for a, b in (
-        (holes[1:, :], labels[:-1, :]),
-        (holes[:-1, :], labels[1:, :]),
-        (holes[:, 1:], labels[:, :-1]),
-        (holes[:, :-1], labels[:, 1:]),
-    ):
-        m = (a > 0) & (b > 0)
-        pairs.append(np.stack([a[m], b[m]], axis=1))
-    p = np.unique(np.concatenate(pairs), axis=0)
-    comp, first = np.unique(p[:, 0], return_index=True)
-    n_neighbours = np.bincount(p[:, 0], minlength=n + 1)
-    owner = np.zeros(n + 1, dtype=labels.dtype)
-    owner[comp] = p[first, 1]
-    fillable = (n_neighbours == 1) & (size < max_cells)
-    fillable[0] = False
-    fillable[edge] = False
-    out = labels.copy()
-    target = fillable[holes]
-    out[target] = owner[holes[target]]
-    log.debug("filled %d holes (%d cells)", int(fillable.sum()), int(target.sum()))
+    out = labels if inplace else labels.copy()
+    filled = 0
+    for lab, sl in enumerate(ndimage.find_objects(labels), start=1):
+        if sl is None:
+            continue
+        win = labels[sl]
+        if win.shape[0] < 3 or win.shape[1] < 3:
+            continue
+        background = win != lab
+        holes, n = label_clusters(background, connectivity=4)
+        if n == 0:
+            continue
+        edge = np.concatenate([holes[0], holes[-1], holes[:, 0], holes[:, -1]])
+        bad = np.zeros(n + 1, bool)
+        bad[edge] = True
+        # a component holding another cluster's cells borders that cluster
+        bad[np.unique(holes[(win != 0) & background])] = True
+        size = np.bincount(holes.ravel(), minlength=n + 1)
+        ok = ~bad & (size < max_cells)
+        ok[0] = False
+        if ok.any():
+            target = ok[holes]
+            out[sl][target] = lab
+            filled += int(target.sum())
+    log.debug("filled %d hole cells", filled)
     return out
 
 
@@ -120,6 +152,7 @@ def majority_smooth(
     ignore: np.ndarray | None = None,
     never_add: np.ndarray | None = None,
     max_iter: int = 1000,
+    inplace: bool = False,
 ) -> np.ndarray:
     """Iterative majority-rule edge smoothing of labelled clusters.
 
@@ -131,18 +164,20 @@ def majority_smooth(
         ``"R2022A"``: a cell joins a cluster when at least 5 of its 8
         neighbours belong to that one cluster. ``"R2023A"``: a cell joins a
         cluster when that cluster holds more than half of its *valid*
-        neighbours; neighbours in ``ignore`` (unpopulated cells that are mostly
-        water) do not count, and cells in ``never_add`` (permanent water) are
-        never added.
+        neighbours; unclustered neighbours in ``ignore`` (unpopulated cells
+        that are mostly water) do not count, and cells in ``never_add``
+        (permanent water) are never added.
     ignore, never_add : numpy.ndarray of bool, optional
         Masks used by the R2023A variant (ignored by R2022A).
     max_iter : int
         Safety bound on the number of rounds.
+    inplace : bool
+        Modify ``labels`` instead of a copy.
 
     Returns
     -------
     numpy.ndarray
-        A new label array with the added cells.
+        The label array with the added cells.
 
     Notes
     -----
@@ -157,42 +192,47 @@ def majority_smooth(
     if variant not in ("R2022A", "R2023A"):
         msg = f"variant must be 'R2022A' or 'R2023A', got {variant!r}"
         raise ParameterError(msg)
-    rows, cols = labels.shape
-    width = cols + 2
-    lab = np.zeros((rows + 2, width), dtype=labels.dtype)
-    lab[1:-1, 1:-1] = labels
-    flat = lab.ravel()
-    offsets = np.array([dr * width + dc for dr, dc in _NEIGHBOURS_8], dtype=np.int64)
-
-    def _pad(mask: np.ndarray | None) -> np.ndarray:
-        out = np.zeros((rows + 2, width), dtype=bool)
-        if mask is not None:
-            out[1:-1, 1:-1] = mask
-        return out.ravel()
-
+    out = labels if inplace else labels.copy()
+    rows, cols = out.shape
+    flat = out.reshape(-1)
     r2023 = variant == "R2023A"
-    invalid = _pad(ignore) | _pad(never_add) if r2023 else _pad(None)
-    blocked = _pad(never_add) if r2023 else _pad(None)
-    inside = _pad(np.ones(labels.shape, bool))
+    ign = ignore.reshape(-1) if (r2023 and ignore is not None) else None
+    never = never_add.reshape(-1) if (r2023 and never_add is not None) else None
+
+    def neighbours(idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Flat indices of the 8 neighbours (K, 8) and whether each lies inside the grid."""
+        r = idx // cols
+        c = idx % cols
+        nr = r[:, None] + _NEIGHBOURS_8[None, :, 0]
+        nc = c[:, None] + _NEIGHBOURS_8[None, :, 1]
+        inside = (nr >= 0) & (nr < rows) & (nc >= 0) & (nc < cols)
+        return np.where(inside, nr * cols + nc, 0), inside
 
     seeds = np.flatnonzero(flat)
     for it in range(max_iter):
-        cand = np.unique((seeds[:, None] + offsets[None, :]).ravel())
-        cand = cand[inside[cand] & (flat[cand] == 0) & ~blocked[cand]]
+        if seeds.size == 0:
+            break
+        nb_seed, inside_seed = neighbours(seeds)
+        cand = np.unique(nb_seed[inside_seed])
+        cand = cand[flat[cand] == 0]
+        if never is not None:
+            cand = cand[~never[cand]]
         if cand.size == 0:
             break
-        nb_idx = cand[:, None] + offsets[None, :]
-        nb = flat[nb_idx]  # (K, 8) neighbour labels, 0 = none
-        # count, for each neighbour position, how many neighbours share its label
+        nb_idx, inside = neighbours(cand)
+        nb = np.where(inside, flat[nb_idx], 0)  # (K, 8) neighbour labels, 0 = none
         same = (nb[:, :, None] == nb[:, None, :]).sum(axis=2)
         same = np.where(nb > 0, same, 0)
         best = same.argmax(axis=1)
-        count = same[np.arange(cand.size), best]
-        winner = nb[np.arange(cand.size), best]
+        k = np.arange(cand.size)
+        count = same[k, best]
+        winner = nb[k, best]
         if r2023:
-            # a neighbour already in a cluster always counts; an unclustered one
-            # counts unless it is an ignored (mostly water, unpopulated) cell
-            n_valid = ((nb > 0) | ~invalid[nb_idx]).sum(axis=1)
+            # a neighbour in a cluster always counts; an unclustered one counts
+            # unless it is an ignored (mostly water, unpopulated) cell; cells
+            # outside the grid count as unclustered valid neighbours
+            invalid = (ign[nb_idx] & inside) if ign is not None else np.zeros_like(inside)
+            n_valid = ((nb > 0) | ~invalid).sum(axis=1)
             add = (count > 0) & (2 * count > n_valid)
         else:
             add = count >= 5
@@ -201,4 +241,4 @@ def majority_smooth(
         seeds = cand[add]
         flat[seeds] = winner[add]
         log.debug("majority rule round %d: %d cells added", it + 1, seeds.size)
-    return lab[1:-1, 1:-1].copy()
+    return out

@@ -20,6 +20,7 @@ from scipy import ndimage
 
 from fua._errors import DataError, ParameterError
 from fua.clusters import (
+    BLOCK_CELLS,
     cluster_sums,
     fill_holes,
     label_clusters,
@@ -230,8 +231,9 @@ class DegurbaResult:
         The thresholds used.
     level1 : numpy.ndarray
         uint8: 3 urban centre, 2 urban cluster, 1 rural, 0 no data.
-    level2 : numpy.ndarray
-        uint8 GHSL SMOD codes 30, 23, 22, 21, 13, 12, 11, 10; 0 no data.
+    level2 : numpy.ndarray or None
+        uint8 GHSL SMOD codes 30, 23, 22, 21, 13, 12, 11, 10; 0 no data
+        (None when classified with ``level=1``).
     centre_labels : numpy.ndarray
         int32 urban-centre id per cell (0 = none), ids 1..n.
     cluster_labels : numpy.ndarray
@@ -242,7 +244,7 @@ class DegurbaResult:
     grid: PopulationGrid
     params: DegurbaParams
     level1: np.ndarray
-    level2: np.ndarray
+    level2: np.ndarray | None
     centre_labels: np.ndarray
     cluster_labels: np.ndarray
 
@@ -257,45 +259,57 @@ class DegurbaResult:
     def class_population(self, level: int = 2) -> dict[int, float]:
         """People per class code."""
         arr = self.level2 if level == 2 else self.level1
-        sums = np.bincount(arr.ravel(), weights=self.grid.pop.ravel(), minlength=31)
+        if arr is None:
+            msg = "level 2 was not computed: classify with classify_grid(grid, level=2)"
+            raise ParameterError(msg)
+        sums = cluster_sums(arr, self.grid.pop, 31)
         return {int(c): float(sums[c]) for c in np.unique(arr)}
 
 
 # -- the classification ------------------------------------------------------------
 
 
-def _built_per_land(grid: PopulationGrid) -> np.ndarray | None:
-    if grid.built_share is None:
-        return None
-    if grid.land_share is None:
-        return grid.built_share
-    land = grid.land_share
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.where(land > 0, grid.built_share / np.where(land > 0, land, 1.0), grid.built_share)
-    return out
+def _row_blocks(grid: PopulationGrid) -> range:
+    step = max(1, BLOCK_CELLS // max(1, grid.shape[1]))
+    return range(0, grid.shape[0], step)
 
 
 def _dense_mask(
-    density: np.ndarray, built: np.ndarray | None, *, density_min: float, built_min: float | None
+    grid: PopulationGrid, *, density_min: float, built_min: float | None = None
 ) -> np.ndarray:
-    mask = density >= density_min
-    if built is not None and built_min is not None:
-        mask |= built >= built_min
-    return mask
+    """Cells with density >= ``density_min`` per km² of land (or built-up share of
+    land >= ``built_min``), computed in row blocks without full-size float temporaries."""
+    out = np.empty(grid.shape, dtype=bool)
+    area = grid.cell_area_km2
+    step = _row_blocks(grid).step
+    for r in _row_blocks(grid):
+        sl = slice(r, r + step)
+        pop = grid.pop[sl]
+        if grid.land_share is None:
+            m = pop >= density_min * area
+        else:
+            land = np.clip(grid.land_share[sl], 0.0, 1.0)
+            land = np.where(land > 0, land, 1.0)  # no recorded land: use the whole cell
+            m = pop >= density_min * area * land
+        if built_min is not None and grid.built_share is not None:
+            built = grid.built_share[sl]
+            if grid.land_share is None:
+                m |= built >= built_min
+            else:
+                land = grid.land_share[sl]
+                m |= np.where(land > 0, built >= built_min * land, built >= built_min)
+        out[sl] = m
+    return out
 
 
-def _urban_centres(
-    grid: PopulationGrid, params: DegurbaParams, density: np.ndarray, built: np.ndarray | None
-) -> np.ndarray:
+def _urban_centres(grid: PopulationGrid, params: DegurbaParams) -> np.ndarray:
     dense = _dense_mask(
-        density,
-        built,
-        density_min=params.centre_density_min_per_km2,
-        built_min=params.centre_built_share_min,
+        grid, density_min=params.centre_density_min_per_km2, built_min=params.centre_built_share_min
     )
     labels, n = select_clusters(
         dense, grid.pop, min_size=params.centre_pop_min, connectivity=params.centre_connectivity
     )
+    del dense
     log.info(
         "urban centres: %d dense clusters of at least %s people", n, f"{params.centre_pop_min:,.0f}"
     )
@@ -303,21 +317,43 @@ def _urban_centres(
         return labels
     if params.centre_smoothing != "none":
         ignore, water = _water_masks(grid, params)
-        labels = majority_smooth(
-            labels, variant=params.centre_smoothing, ignore=ignore, never_add=water
+        majority_smooth(
+            labels, variant=params.centre_smoothing, ignore=ignore, never_add=water, inplace=True
         )
     if params.centre_hole_max_km2 > 0:
-        labels = fill_holes(labels, max_cells=params.centre_hole_max_km2 / grid.cell_area_km2)
+        fill_holes(labels, max_cells=params.centre_hole_max_km2 / grid.cell_area_km2, inplace=True)
     return labels
 
 
-def _water_masks(grid: PopulationGrid, params: DegurbaParams) -> tuple[np.ndarray, np.ndarray]:
-    """(ignore, water): unpopulated mostly-water cells, and permanent water cells."""
+def _cluster_mask(
+    grid: PopulationGrid,
+    *,
+    density_min: float,
+    pop_min: float,
+    connectivity: int,
+    built_min: float | None = None,
+    buffer: np.ndarray | None = None,
+) -> np.ndarray:
+    """Boolean mask of the cells of clusters that pass both thresholds
+    (``buffer``: an int32 scratch array of the grid's shape to reuse)."""
+    labels, _ = select_clusters(
+        _dense_mask(grid, density_min=density_min, built_min=built_min),
+        grid.pop,
+        min_size=pop_min,
+        connectivity=connectivity,
+        out=buffer,
+    )
+    return labels > 0
+
+
+def _water_masks(
+    grid: PopulationGrid, params: DegurbaParams
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """(ignore, water): unpopulated mostly-water cells, and permanent water cells
+    (both None when the grid has no land layer: then no cell is water)."""
     if grid.land_share is None:
-        none = np.zeros(grid.shape, bool)
-        return none, none
-    mostly_water = grid.land_share < params.water_land_share_max
-    ignore = mostly_water & (grid.pop <= 0)
+        return None, None
+    ignore = (grid.land_share < params.water_land_share_max) & (grid.pop <= 0)
     water = ignore.copy()
     if grid.built_share is not None:
         water &= grid.built_share <= 0
@@ -332,10 +368,15 @@ def _check_grid(grid: PopulationGrid) -> None:
         )
         raise DataError(msg)
     pop = grid.pop
-    if not np.isfinite(pop).all():
-        msg = "population contains NaN or infinite values; mark them as nodata (valid=False, pop=0)"
+    # two cheap reductions instead of full-size boolean temporaries
+    if not np.isfinite(pop.sum(dtype="float64")):
+        n_bad = int((~np.isfinite(pop)).sum())
+        msg = (
+            f"population has {n_bad} NaN or infinite cells; mark them as nodata "
+            "(valid=False, pop=0), as fua.read_population does"
+        )
         raise DataError(msg)
-    if (pop < 0).any():
+    if pop.size and pop.min() < 0:
         msg = f"population has {int((pop < 0).sum())} negative cells; population must be >= 0"
         raise DataError(msg)
     if abs(grid.cell_size_m - 1000.0) > 1e-6:
@@ -346,7 +387,9 @@ def _check_grid(grid: PopulationGrid) -> None:
         )
 
 
-def classify_grid(grid: PopulationGrid, params: DegurbaParams | None = None) -> DegurbaResult:
+def classify_grid(
+    grid: PopulationGrid, params: DegurbaParams | None = None, *, level: int = 2
+) -> DegurbaResult:
     """Classify every cell by the Degree of Urbanisation (levels 1 and 2).
 
     Parameters
@@ -357,6 +400,9 @@ def classify_grid(grid: PopulationGrid, params: DegurbaParams | None = None) -> 
     params : DegurbaParams, optional
         Thresholds; ``DegurbaParams()`` (R2023A with the 2024 semi-dense rule)
         by default.
+    level : {1, 2}
+        2 (default) computes both levels; 1 skips the level-2 classes
+        (``level2`` is then None), which saves time and memory on global grids.
 
     Returns
     -------
@@ -381,45 +427,72 @@ def classify_grid(grid: PopulationGrid, params: DegurbaParams | None = None) -> 
     data are 0.
     """
     params = params or DegurbaParams()
+    if level not in (1, 2):
+        msg = f"level must be 1 or 2, got {level!r}"
+        raise ParameterError(msg)
     _check_grid(grid)
-    density = grid.density()
-    built = _built_per_land(grid)
-    if built is None and (params.centre_built_share_min is not None):
+    if grid.built_share is None and params.centre_built_share_min is not None:
         log.info("no built-up layer: urban centres use the density rule only")
 
-    centres = _urban_centres(grid, params, density, built)
-    ucl, _ = select_clusters(
-        density >= params.cluster_density_min_per_km2,
-        grid.pop,
-        min_size=params.cluster_pop_min,
+    centres = _urban_centres(grid, params)
+    scratch = np.empty(grid.shape, dtype=np.int32)  # reused: ucl labels, then cluster labels
+    ucl = _cluster_mask(
+        grid,
+        density_min=params.cluster_density_min_per_km2,
+        pop_min=params.cluster_pop_min,
         connectivity=params.cluster_connectivity,
+        buffer=scratch,
     )
-    clusters, n_cl = label_clusters((ucl > 0) | (centres > 0), connectivity=8)
+    is_centre = centres > 0
+    clusters, n_cl = label_clusters(ucl | is_centre, connectivity=8, out=scratch)
 
-    level1 = np.ones(grid.shape, np.uint8)
-    level1[clusters > 0] = 2
-    level1[centres > 0] = 3
+    level1 = np.greater(clusters, 0).view(np.uint8)
+    level1 += 1
+    level1[is_centre] = 3
+    valid = np.asarray(grid.valid, dtype=bool)
+    nodata = None if valid.all() else ~valid
+    _, water = _water_masks(grid, params)
+    if nodata is not None:
+        level1[nodata if water is None else nodata & ~water] = 0
+    level2 = _level2(grid, params, is_centre, ucl, water, nodata) if level == 2 else None
+    log.info(
+        "classified %s cells: %d urban centres, %d urban clusters",
+        f"{grid.pop.size:,}",
+        int(centres.max(initial=0)),
+        n_cl,
+    )
+    return DegurbaResult(
+        grid=grid,
+        params=params,
+        level1=level1,
+        level2=level2,
+        centre_labels=centres,
+        cluster_labels=clusters,
+    )
 
+
+def _level2(
+    grid: PopulationGrid,
+    params: DegurbaParams,
+    is_centre: np.ndarray,
+    ucl: np.ndarray,
+    water: np.ndarray | None,
+    nodata: np.ndarray | None,
+) -> np.ndarray:
+    """The SMOD classes, each taking only cells not yet classified."""
     level2 = np.zeros(grid.shape, np.uint8)
-    level2[centres > 0] = 30
-    free = level2 == 0
-
-    dense, _ = select_clusters(
-        _dense_mask(
-            density,
-            built,
-            density_min=params.dense_density_min_per_km2,
-            built_min=params.dense_built_share_min,
-        ),
-        grid.pop,
-        min_size=params.dense_pop_min,
+    level2[is_centre] = 30
+    dense = _cluster_mask(
+        grid,
+        density_min=params.dense_density_min_per_km2,
+        pop_min=params.dense_pop_min,
         connectivity=params.dense_connectivity,
+        built_min=params.dense_built_share_min,
     )
-    level2[free & (dense > 0)] = 23
-    free = level2 == 0
+    level2[(level2 == 0) & dense] = 23
 
     semi, n_semi = select_clusters(
-        density >= params.semi_dense_density_min_per_km2,
+        _dense_mask(grid, density_min=params.semi_dense_density_min_per_km2),
         grid.pop,
         min_size=params.semi_dense_pop_min,
         connectivity=params.semi_dense_connectivity,
@@ -435,43 +508,24 @@ def classify_grid(grid: PopulationGrid, params: DegurbaParams | None = None) -> 
         too_close = np.zeros(n_semi + 1, bool)
         too_close[np.unique(semi[near & (semi > 0)])] = True
         too_close[0] = True
-        level2[free & ~too_close[semi]] = 22
-        free = level2 == 0
+        level2[(level2 == 0) & ~too_close[semi]] = 22
 
-    level2[free & (ucl > 0)] = 21
-    free = level2 == 0
-    rural, _ = select_clusters(
-        density >= params.rural_cluster_density_min_per_km2,
-        grid.pop,
-        min_size=params.rural_cluster_pop_min,
+    level2[(level2 == 0) & ucl] = 21
+    rural = _cluster_mask(
+        grid,
+        density_min=params.rural_cluster_density_min_per_km2,
+        pop_min=params.rural_cluster_pop_min,
         connectivity=params.rural_cluster_connectivity,
     )
-    level2[free & (rural > 0)] = 13
-    free = level2 == 0
-    level2[free & (density >= params.low_density_min_per_km2)] = 12
-    free = level2 == 0
-    level2[free] = 11
-    _, water = _water_masks(grid, params)
-    level2[(level2 == 11) & water] = 10
-
+    level2[(level2 == 0) & rural] = 13
+    level2[(level2 == 0) & _dense_mask(grid, density_min=params.low_density_min_per_km2)] = 12
+    level2[level2 == 0] = 11
+    if water is not None:
+        level2[(level2 == 11) & water] = 10
     # cells without data: water where the land layer says so, otherwise no data
-    nodata = ~np.asarray(grid.valid, dtype=bool)
-    level2[nodata & (level2 != 10)] = 0
-    level1[nodata & (level2 != 10)] = 0
-    log.info(
-        "classified %s cells: %d urban centres, %d urban clusters",
-        f"{grid.pop.size:,}",
-        int(centres.max(initial=0)),
-        n_cl,
-    )
-    return DegurbaResult(
-        grid=grid,
-        params=params,
-        level1=level1,
-        level2=level2,
-        centre_labels=centres,
-        cluster_labels=clusters,
-    )
+    if nodata is not None:
+        level2[nodata & (level2 != 10)] = 0
+    return level2
 
 
 # -- vector outputs -------------------------------------------------------------------
