@@ -639,20 +639,30 @@ def read_population(
     Notes
     -----
     The target grid has its origin on multiples of ``cell_size_m`` (as the GHSL
-    grids do) and covers the source footprint. A source already on that CRS at
-    that cell size is taken as it is. A source in the target CRS whose cells nest
-    exactly in target cells (cell size an integer divisor of ``cell_size_m``,
-    origin on the fine grid) is block-summed, which conserves people exactly.
-    Any other source is reprojected with GDAL's ``sum`` resampling (GDAL >= 3.1),
-    which spreads each source cell over the target cells by overlapping area,
-    and the result is then multiplied by one factor so that its total equals
-    the input total (the factor is logged; a warning is logged when it differs
-    from 1 by more than 1 %). Land and built layers are averaged as shares
-    (block mean or GDAL ``average``). Sources are read in row strips of the
-    target grid, so a fine raster larger than memory can be aggregated.
-    Reference: Schiavina et al. (2023), GHSL Data Package 2023, §2 (grids in
-    World Mollweide at 1 km); European Commission (2021), *Applying the Degree
-    of Urbanisation*, §2.1 (1 km² cells, population per km² of land).
+    grids do) and covers the source footprint. A source already in the target
+    CRS at that cell size is taken as it is. A source in the target CRS whose
+    cells nest exactly in target cells (cell size an integer divisor of
+    ``cell_size_m``, origin on the fine grid, e.g. GHS-POP 100 m or 250 m) is
+    block-summed, which conserves people exactly. Any other source (WorldPop in
+    EPSG:4326, an unaligned grid) is reprojected with GDAL's ``sum`` resampling
+    (GDAL >= 3.1), which spreads each source cell over the target cells it
+    overlaps, and is then multiplied by one factor so that its total equals the
+    input total (``meta["correction_factor"]``, logged; a warning is logged when
+    it differs from 1 by more than 1 %). That path reads the source twice: once
+    to check it and total it, once to reproject it.
+
+    Land and built layers are averaged as shares (block mean, or GDAL
+    ``average``, which leaves target cells that the layer's edge only grazes
+    without a value: they get the no-data share).
+
+    Sources are read in row strips of the target grid (about 8 M source cells
+    at a time), so a fine raster larger than memory can be aggregated; the
+    result itself is held in memory.
+
+    References: GHSL Data Package 2023 (Schiavina et al., European Commission
+    JRC, 2023) for the World Mollweide 1 km grids; *Applying the Degree of
+    Urbanisation* (European Union/FAO/UN-Habitat/OECD/World Bank, 2021) for
+    1 km² cells and population per km² of permanent land.
     """
     cs = check_positive(cell_size_m, "cell_size_m")
     check_projected_equal_area(target_crs, "target_crs")

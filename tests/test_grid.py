@@ -438,3 +438,16 @@ def test_realdata_belgium(shared_data):
     assert 0 <= g.built_share.min() and g.built_share.max() < 1
     with rasterio.open(d / "POP.tif") as src:
         assert g.transform == src.transform
+
+
+def test_other_gdal_format_ascii_grid(tmp_path):
+    p = tmp_path / "pop.asc"
+    p.write_text(
+        "ncols 2\nnrows 2\nxllcorner 0\nyllcorner 0\ncellsize 1000\n"
+        "NODATA_value -9999\n1 2\n-9999 4\n"
+    )
+    with pytest.raises(fua.CRSError, match="crs="):
+        read_population(p)
+    g = read_population(p, crs=MOLL)
+    assert g.total_population == 7.0
+    np.testing.assert_array_equal(g.valid, [[True, True], [False, True]])
