@@ -197,6 +197,12 @@ def load_settlements(regions: pd.DataFrame) -> pd.DataFrame:
     return df.sort_values("geonameid", ignore_index=True)
 
 
+def _apply(t: Affine, u: Any, v: Any) -> tuple[Any, Any]:
+    """Apply an affine transform to coordinate arrays (no ``Affine * tuple``, deprecated in affine 3)."""
+    u, v = np.asarray(u, dtype=float), np.asarray(v, dtype=float)
+    return t.a * u + t.b * v + t.c, t.d * u + t.e * v + t.f
+
+
 def _grid_for(
     outline_xy: Any, sx: np.ndarray, sy: np.ndarray, cs: float
 ) -> tuple[Affine, int, int]:
@@ -234,22 +240,42 @@ def _assign_regions(
     city_ids = set(regions.loc[regions["kind"] == "city", "region_id"].tolist())
     is_city = np.isin(rid, list(city_ids))
 
-    def nearest(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        seeds = np.zeros((rows, cols), dtype=np.int32)
-        sel = np.flatnonzero(mask)
+    def nearest(mask: np.ndarray, window: tuple[slice, slice]) -> tuple[np.ndarray, np.ndarray]:
+        r0, c0 = window[0].start, window[1].start
+        shape = (window[0].stop - r0, window[1].stop - c0)
+        seeds = np.zeros(shape, dtype=np.int32)
+        sel = np.flatnonzero(mask & (scell_r >= r0) & (scell_r < r0 + shape[0]))
+        sel = sel[(scell_c[sel] >= c0) & (scell_c[sel] < c0 + shape[1])]
         order = sel[np.argsort(st["population_geonames"].to_numpy()[sel], kind="stable")]
-        seeds[scell_r[order], scell_c[order]] = rid[order]  # the largest wins a shared cell
+        seeds[scell_r[order] - r0, scell_c[order] - c0] = rid[
+            order
+        ]  # the largest wins a shared cell
+        if not order.size:
+            return seeds, np.full(shape, np.inf)
         dist, (ir, ic) = ndimage.distance_transform_edt(seeds == 0, return_indices=True)
         return seeds[ir, ic], dist
 
-    region, dist_cells = nearest(rid > 0)
-    if is_city.any():
-        other, _ = nearest((rid > 0) & ~is_city)
-        _, dist_city = nearest(is_city)
-        far = np.isin(region, list(city_ids)) & (
-            dist_city * params.cell_size_m / 1000.0 > params.city_radius_km
+    full = (slice(0, rows), slice(0, cols))
+    region, dist_cells = nearest(rid > 0, full)
+    # Inside a city's Voronoi cell the nearest seed is the city's, so dist_cells is the
+    # distance to it; cells beyond the radius go to the nearest ordinary settlement.
+    for city in sorted(city_ids):
+        far = (region == city) & (dist_cells * params.cell_size_m / 1000.0 > params.city_radius_km)
+        if not far.any():
+            continue
+        fr, fc = np.nonzero(far)
+        margin = int(np.ceil(2.0 * dist_cells[far].max())) + 1
+        win = (
+            slice(max(int(fr.min()) - margin, 0), min(int(fr.max()) + margin + 1, rows)),
+            slice(max(int(fc.min()) - margin, 0), min(int(fc.max()) + margin + 1, cols)),
         )
-        region = np.where(far, other, region)
+        other, d_other = nearest((rid > 0) & ~is_city, win)
+        sub_far = far[win]
+        if not np.all(d_other[sub_far] < margin):  # a closer seed may lie outside the window
+            other, _ = nearest((rid > 0) & ~is_city, full)
+            win, sub_far = full, far
+        reg_win = region[win]  # a view: assignment updates region
+        reg_win[sub_far] = other[sub_far]
     region = np.where(country, region, 0).astype(np.int32)
     return region, dist_cells
 
@@ -280,7 +306,7 @@ def _profile_contributions(
     idx_parts, sx_parts, sy_parts, owner_parts = [], [], [], []
     offs = (np.arange(ss) + 0.5) / ss
     for i, (x, y, rc) in enumerate(zip(st["x"], st["y"], rcut_km, strict=True)):
-        c0, r0 = inv * (x, y)
+        c0, r0 = _apply(inv, x, y)
         # Mollweide shears cells at these longitudes: a 1.6x wider window is safe.
         n = math.ceil(1.6 * rc / cs_km) + 1
         rr = np.arange(int(r0) - n, int(r0) + n + 1)
@@ -292,7 +318,7 @@ def _profile_contributions(
         # sub-sample positions inside every window cell
         sub_c = (gc[:, None] + np.repeat(offs, ss)[None, :]).ravel()
         sub_r = (gr[:, None] + np.tile(offs, ss)[None, :]).ravel()
-        px, py = transform * (sub_c, sub_r)
+        px, py = _apply(transform, sub_c, sub_r)
         idx_parts.append(np.repeat(gr * cols + gc, ss * ss))
         sx_parts.append(np.asarray(px))
         sy_parts.append(np.asarray(py))
@@ -313,7 +339,7 @@ def _profile_contributions(
     if empty.size:  # the settlement's whole window lies in other regions: use its own cell
         for k in empty.tolist():
             sel = owner == k
-            c0, r0 = inv * (st["x"].iat[k], st["y"].iat[k])
+            c0, r0 = _apply(inv, st["x"].iat[k], st["y"].iat[k])
             own = int(r0) * cols + int(c0)
             w[sel] = (flat[sel] == own).astype(float)
             log.warning("settlement %s: density profile fell outside its region", st["name"].iat[k])
@@ -360,7 +386,7 @@ def build_surface(
     inside = rasterize([(outline_xy, 1)], out_shape=(rows, cols), transform=transform, fill=0)
     country = inside.astype(bool)
     inv = ~transform
-    sc, sr = inv * (sx, sy)
+    sc, sr = _apply(inv, sx, sy)
     scell_r = np.floor(np.asarray(sr)).astype(np.int64)
     scell_c = np.floor(np.asarray(sc)).astype(np.int64)
     missed = ~country[scell_r, scell_c]
@@ -378,6 +404,14 @@ def build_surface(
         st.loc[unknown, "region_id"] = region[scell_r[unknown], scell_c[unknown]]
         log.info("%d settlements without an admin-1 code placed by location", int(unknown.sum()))
 
+    no_seed = sorted(set(regions["region_id"]) - set(st.loc[st["region_id"] > 0, "region_id"]))
+    if no_seed:
+        names = regions.set_index("region_id").loc[no_seed, "region"].tolist()
+        msg = (
+            f"regions {names} have no settlement with that admin-1 code, so the model cannot place "
+            "their population; check the geonames_admin1 codes of the region table"
+        )
+        raise DataError(msg)
     # Settlement vs official totals per region.
     reg = regions[["region_id", "region", "population_2023"]].copy().set_index("region_id")
     s_sum = st.groupby("region_id")["population_geonames"].sum()
