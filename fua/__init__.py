@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from importlib.metadata import PackageNotFoundError, version
 
+from fua import agglomeration, datasets
 from fua._errors import (
     CRSError,
     DataError,
@@ -17,6 +18,7 @@ from fua._errors import (
     OutputExistsError,
     ParameterError,
 )
+from fua.agglomeration import fua_metrics, market_potential, national_metrics
 from fua.grid import DEFAULT_CRS, PopulationGrid
 
 try:
@@ -36,4 +38,9 @@ __all__ = [
     "ParameterError",
     "PopulationGrid",
     "__version__",
+    "agglomeration",
+    "datasets",
+    "fua_metrics",
+    "market_potential",
+    "national_metrics",
 ]

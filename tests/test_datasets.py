@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 import rasterio
 import shapely
+from affine import Affine
 from pyproj import Transformer
 
 import fua
@@ -167,11 +168,11 @@ def test_surface_total_and_labels(surface_dir):
     assert grid.crs.to_string() == "ESRI:54009"
     assert grid.cell_size_m == 1000.0
     assert grid.transform.c % 1000 == 0 and grid.transform.f % 1000 == 0  # GHSL-aligned
-    assert grid.source.startswith("MODELLED")
+    assert grid.source is not None and grid.source.startswith("MODELLED")
     assert grid.meta["modelled"] is True
     assert grid.meta["n_settlements"] > 250
     assert (grid.pop >= 0).all()
-    assert grid.pop[~grid.valid].sum() == 0
+    assert grid.valid is not None and grid.pop[~grid.valid].sum() == 0
     (tif,) = Path(surface_dir).glob("*.tif")
     assert "MODELLED" in tif.name
     with rasterio.open(tif) as src:
@@ -242,7 +243,7 @@ def test_cache_directory_env(monkeypatch, tmp_path):
 
 
 def test_path_uses_read_population(monkeypatch, tmp_path):
-    sentinel = fua.PopulationGrid(np.ones((2, 2)), (1000, 0, 0, 0, -1000, 0), "ESRI:54009")
+    sentinel = fua.PopulationGrid(np.ones((2, 2)), Affine(1000, 0, 0, 0, -1000, 0), "ESRI:54009")
     seen = []
 
     def fake(path):
