@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from importlib.metadata import PackageNotFoundError, version
 
+from fua import agglomeration, datasets
 from fua._errors import (
     CRSError,
     DataError,
@@ -17,6 +18,7 @@ from fua._errors import (
     OutputExistsError,
     ParameterError,
 )
+from fua.agglomeration import fua_metrics, market_potential, national_metrics
 from fua.degurba import (
     DegurbaParams,
     DegurbaResult,
@@ -45,7 +47,12 @@ __all__ = [
     "ParameterError",
     "PopulationGrid",
     "__version__",
+    "agglomeration",
     "classify_grid",
+    "datasets",
+    "fua_metrics",
+    "market_potential",
+    "national_metrics",
     "read_population",
     "urban_centres",
     "urban_clusters",
