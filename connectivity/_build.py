@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from pyproj import CRS, Transformer
+from pyproj import CRS, Geod, Transformer
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
@@ -105,6 +105,70 @@ def reproject(x: np.ndarray, y: np.ndarray, src: CRS, dst: CRS) -> tuple[np.ndar
 
 
 # -- line layers ----------------------------------------------------------------
+def snap_ends_to_segments(
+    xy: np.ndarray, part: np.ndarray, scale: np.ndarray, tolerance_m: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Insert a vertex where a line end lies within the tolerance of another line.
+
+    A line that ends near the *middle* of a segment of another line (a
+    T-junction, or a schematic road drawn to a sparse trunk line) gets a new
+    vertex on that segment at the point nearest to the end, so the vertex
+    clustering of :func:`node_vertices` can join them.
+
+    Parameters
+    ----------
+    xy, part : arrays
+        Vertices and their part (contiguous per part).
+    scale : (n-1,) array
+        Length factor of each vertex-to-next segment (kept by its pieces).
+    tolerance_m : float
+        Largest end-to-line distance joined.
+
+    Returns
+    -------
+    xy, part, scale, n_inserted
+        The vertex arrays with inserted vertices, in line order.
+    """
+    import shapely
+
+    if tolerance_m <= 0 or xy.shape[0] < 2:
+        return xy, part, scale, 0
+    seg = np.flatnonzero(part[:-1] == part[1:])
+    if seg.size == 0:
+        return xy, part, scale, 0
+    lines = shapely.linestrings(np.stack([xy[seg], xy[seg + 1]], axis=1))
+    first = np.r_[True, part[1:] != part[:-1]]
+    last = np.r_[part[1:] != part[:-1], True]
+    ends = np.flatnonzero(first | last)
+    pts = shapely.points(xy[ends])
+    tree = shapely.STRtree(lines)
+    pi, si = tree.query(pts, predicate="dwithin", distance=tolerance_m)
+    other = part[seg[si]] != part[ends[pi]]
+    pi, si = pi[other], si[other]
+    if pi.size == 0:
+        return xy, part, scale, 0
+    dist = shapely.distance(pts[pi], lines[si])
+    order = np.lexsort((dist, pi))
+    pi, si = pi[order], si[order]
+    best = np.r_[True, pi[1:] != pi[:-1]]
+    pi, si = pi[best], si[best]
+    t = shapely.line_locate_point(lines[si], pts[pi], normalized=True)
+    inner = (t > 1e-9) & (t < 1 - 1e-9)
+    pi, si, t = pi[inner], si[inner], t[inner]
+    if pi.size == 0:
+        return xy, part, scale, 0
+    a = seg[si]
+    new_xy = xy[a] + (xy[a + 1] - xy[a]) * t[:, None]
+    key = np.concatenate([np.arange(xy.shape[0], dtype="float64"), a + t])
+    order = np.argsort(key, kind="stable")
+    xy2 = np.vstack([xy, new_xy])[order]
+    part2 = np.concatenate([part, part[a]])[order]
+    seg_of = np.floor(key[order]).astype("int64")  # original segment each vertex starts
+    scale_ext = np.r_[scale, 1.0]
+    scale2 = scale_ext[seg_of[:-1]]
+    return xy2, part2, scale2, int(pi.size)
+
+
 def node_vertices(
     xy: np.ndarray, part: np.ndarray, tolerance_m: float
 ) -> tuple[np.ndarray, np.ndarray, int]:
@@ -424,14 +488,22 @@ def lines_edge_arrays(
     part_row = rows[part_row]
     xy, part = shapely.get_coordinates(parts, return_index=True)
     src = CRS.from_user_input(gdf.crs)
+    same_part = part[:-1] == part[1:]
     if src.is_geographic or is_web_mercator(src):
         lon, lat = (xy[:, 0], xy[:, 1]) if src.is_geographic else to_lonlat(xy[:, 0], xy[:, 1], src)
         dst = local_metric_crs(lon, lat)
         log.info("reprojecting line layer from %s to %s", src.to_string(), dst.to_string())
+        geo_len = np.asarray(Geod(ellps="WGS84").inv(lon[:-1], lat[:-1], lon[1:], lat[1:])[2])
         gx, gy = reproject(xy[:, 0], xy[:, 1], src, dst)
         xy = np.column_stack([gx, gy])
+        flat_len = np.hypot(*(xy[1:] - xy[:-1]).T)
+        # geodesic / projected length per input segment: lengths stay geodesic
+        scale = np.divide(geo_len, flat_len, out=np.ones_like(flat_len), where=flat_len > 0)
     else:
         dst = check_metric_crs(src)
+        scale = np.ones(max(xy.shape[0] - 1, 0))
+    scale = np.where(same_part, scale, 1.0)
+    xy, part, seg_scale, n_tees = snap_ends_to_segments(xy, part, scale, snap_tolerance_m)
     node, node_xy, n_chained = node_vertices(xy, part, snap_tolerance_m)
     if n_chained:
         log.warning(
@@ -441,7 +513,7 @@ def lines_edge_arrays(
         )  # fmt: skip
     a = np.flatnonzero(part[:-1] == part[1:])
     seg_row = part_row[part[a]]
-    seg_len = np.hypot(*(xy[a + 1] - xy[a]).T)
+    seg_len = np.hypot(*(xy[a + 1] - xy[a]).T) * seg_scale[a]
     u, v = node[a], node[a + 1]
     ow = (
         np.zeros(len(gdf), "int8")
@@ -468,6 +540,7 @@ def lines_edge_arrays(
         "n_parts": len(parts),
         "snap_tolerance_m": float(snap_tolerance_m),
         "n_chained_junctions": n_chained,
+        "n_t_junctions": n_tees,
         "speeds": table.to_dict(),
     }
     return {
