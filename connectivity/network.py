@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from numpy.typing import ArrayLike
 from pyproj import CRS, Geod
 from scipy.sparse.csgraph import connected_components
 
@@ -117,19 +118,19 @@ class RoadNetwork:
     @classmethod
     def from_edges(
         cls,
-        x: np.ndarray,
-        y: np.ndarray,
-        u: np.ndarray,
-        v: np.ndarray,
+        x: ArrayLike,
+        y: ArrayLike,
+        u: ArrayLike,
+        v: ArrayLike,
         *,
         crs: Any,
-        speed_kmh: np.ndarray | float,
-        length_m: np.ndarray | None = None,
-        road_class: np.ndarray | None = None,
+        speed_kmh: ArrayLike,
+        length_m: ArrayLike | None = None,
+        road_class: ArrayLike | None = None,
         class_names: tuple[str, ...] | None = None,
-        oneway: np.ndarray | bool = False,
-        node_source_ids: np.ndarray | None = None,
-        edge_source_ids: np.ndarray | None = None,
+        oneway: ArrayLike = False,
+        node_source_ids: ArrayLike | None = None,
+        edge_source_ids: ArrayLike | None = None,
         meta: dict[str, Any] | None = None,
     ) -> RoadNetwork:
         """Build a network from node coordinates and an edge list.
