@@ -17,6 +17,13 @@ from fua._errors import (
     OutputExistsError,
     ParameterError,
 )
+from fua.degurba import (
+    DegurbaParams,
+    DegurbaResult,
+    classify_grid,
+    urban_centres,
+    urban_clusters,
+)
 from fua.grid import DEFAULT_CRS, PopulationGrid
 
 try:
@@ -30,10 +37,15 @@ __all__ = [
     "DEFAULT_CRS",
     "CRSError",
     "DataError",
+    "DegurbaParams",
+    "DegurbaResult",
     "FuaError",
     "InputFileError",
     "OutputExistsError",
     "ParameterError",
     "PopulationGrid",
     "__version__",
+    "classify_grid",
+    "urban_centres",
+    "urban_clusters",
 ]

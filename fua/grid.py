@@ -33,7 +33,8 @@ class PopulationGrid:
     Parameters
     ----------
     pop : numpy.ndarray
-        2-D float64 array, people per cell; 0 where a cell has no data.
+        2-D array of people per cell (float64, or float32 kept as given to
+        save memory on global grids); 0 where a cell has no data.
     transform : affine.Affine
         Maps (col, row) to the CRS coordinates of the cell's upper-left corner.
     crs : rasterio.crs.CRS
@@ -59,7 +60,11 @@ class PopulationGrid:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        pop = np.asarray(self.pop, dtype="float64")
+        pop = np.asarray(self.pop)
+        # float32 is kept as it is (halves memory on global grids; sums are
+        # taken in float64); everything else becomes float64
+        if pop.dtype != np.float32:
+            pop = pop.astype("float64", copy=False)
         if pop.ndim != 2:
             msg = f"pop must be a 2-D array, got shape {pop.shape}"
             raise DataError(msg)
@@ -91,7 +96,8 @@ class PopulationGrid:
     @property
     def shape(self) -> tuple[int, int]:
         """(rows, cols)."""
-        return self.pop.shape  # type: ignore[return-value]
+        rows, cols = self.pop.shape
+        return int(rows), int(cols)
 
     @property
     def cell_size_m(self) -> float:
@@ -114,7 +120,7 @@ class PopulationGrid:
     @property
     def total_population(self) -> float:
         """Sum of people over the grid."""
-        return float(self.pop.sum())
+        return float(self.pop.sum(dtype="float64"))
 
     def land_area_km2(self) -> np.ndarray:
         """Permanent land area per cell in km² (the whole cell when no land share is given)."""
