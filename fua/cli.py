@@ -247,3 +247,4 @@ def degurba_cmd(
     )
     for name, path in written.items():
         click.echo(f"  {name}: {path}")
+from fua import _cli_demo  # noqa: E402,F401
