@@ -454,7 +454,7 @@ def write_degurba_outputs(
     clusters: Any,
     *,
     fmt: str = "gpkg",
-    levels: Sequence[int] = (1, 2),
+    levels: Sequence[int] | None = None,
     overwrite: bool = False,
     inputs: Mapping[str, str | os.PathLike[str]] | Sequence[str | os.PathLike[str]] | None = None,
     started_at: Any = None,
@@ -477,9 +477,10 @@ def write_degurba_outputs(
         ``gpkg``: one ``degurba.gpkg`` with layers ``urban_centres`` and
         ``urban_clusters``. ``shp``: ``urban_centres.shp`` and
         ``urban_clusters.shp`` with ``*_fields.csv`` alias tables.
-    levels : sequence of {1, 2}, default (1, 2)
+    levels : sequence of {1, 2}, optional
         Class grids to write (``classes_L1.tif``, ``classes_L2.tif``, each
-        with its ``.qml``).
+        with its ``.qml``). Default: every level the result holds (``level2``
+        is None when the grid was classified at level 1 only).
     overwrite : bool, default False
         Replace existing outputs.
     inputs : mapping or sequence of paths, optional
@@ -514,9 +515,14 @@ def write_degurba_outputs(
     if fmt not in _FORMATS:
         msg = f"fmt must be one of {_FORMATS}, got {fmt!r}"
         raise ParameterError(msg)
+    if levels is None:
+        levels = tuple(lv for lv in (1, 2) if getattr(result, f"level{lv}", None) is not None)
     levels = tuple(dict.fromkeys(int(lv) for lv in levels))
     for lv in levels:
         smod_legend(lv)
+        if getattr(result, f"level{lv}", None) is None:
+            msg = f"result.level{lv} is None; classify with level={lv} or drop it from levels"
+            raise ParameterError(msg)
     grid, shape = _check_result(result, levels)
     transform, crs = grid.transform, grid.crs
     _grid_args(transform, crs)

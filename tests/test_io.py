@@ -28,6 +28,7 @@ from connectivity._errors import (
     OutputExistsError,
     ParameterError,
 )
+from connectivity._sidecar import _jsonable
 from fua import _errors as ferr
 from fua import io as fio
 from fua.grid import PopulationGrid
@@ -758,3 +759,41 @@ def test_write_degurba_outputs_checks(tmp_path: Path) -> None:
     with pytest.raises(ferr.ParameterError, match="lacks"):
         fio.write_degurba_outputs(tmp_path / "o", SimpleNamespace(), centres, clusters)
     assert not (tmp_path / "o").exists()
+
+
+def _synthetic_grid() -> PopulationGrid:
+    """A 30×30 km grid with one city (≥ 50 000 people) and one town."""
+    pop = np.full((30, 30), 20.0)
+    pop[5:13, 5:13] = 4000.0  # 64 km² at 4 000/km² -> urban centre
+    pop[20:24, 20:24] = 800.0  # 16 km² at 800/km² -> urban cluster
+    return PopulationGrid(pop=pop, transform=T, crs=CRS)
+
+
+def test_write_degurba_outputs_with_classify_grid(tmp_path: Path) -> None:
+    import fua.degurba as dg
+
+    grid = _synthetic_grid()
+    result = dg.classify_grid(grid)
+    centres, clusters = dg.urban_centres(result), dg.urban_clusters(result)
+    paths = fio.write_degurba_outputs(tmp_path, result, centres, clusters)
+    with rasterio.open(paths["classes_L2"]) as ds:
+        l2 = ds.read(1)
+    np.testing.assert_array_equal(l2, result.level2)
+    assert (l2 == 30).sum() == (result.centre_labels > 0).sum() > 0
+    back = gpd.read_file(paths["vectors"], layer="urban_centres", engine="pyogrio")
+    assert len(back) == len(centres) >= 1
+    assert back["pop"].sum() == pytest.approx(centres["pop"].sum())
+    doc = cio.read_sidecar(paths["sidecar"])
+    assert doc["parameters"] == json.loads(json.dumps(_jsonable(result.params.to_dict())))
+
+
+def test_write_degurba_outputs_level1_only(tmp_path: Path) -> None:
+    import fua.degurba as dg
+
+    result = dg.classify_grid(_synthetic_grid(), level=1)
+    assert result.level2 is None
+    centres, clusters = dg.urban_centres(result), dg.urban_clusters(result)
+    paths = fio.write_degurba_outputs(tmp_path, result, centres, clusters)
+    assert "classes_L1" in paths and "classes_L2" not in paths
+    with pytest.raises(ferr.ParameterError, match="level2 is None"):
+        fio.write_degurba_outputs(tmp_path / "x", result, centres, clusters, levels=[2])
