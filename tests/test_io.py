@@ -797,3 +797,42 @@ def test_write_degurba_outputs_level1_only(tmp_path: Path) -> None:
     assert "classes_L1" in paths and "classes_L2" not in paths
     with pytest.raises(ferr.ParameterError, match="level2 is None"):
         fio.write_degurba_outputs(tmp_path / "x", result, centres, clusters, levels=[2])
+
+
+@pytest.mark.realdata
+def test_realdata_official_smod_round_trip(shared_data: Path, tmp_path: Path) -> None:
+    """The official GHS-SMOD grid (Touggourt) writes, styles and re-reads unchanged."""
+    src = shared_data / "touggourt" / "touggourt_GHS_SMOD_POP2015_GLOBE_R2019A_54009_1K_V2_0.tif"
+    if not src.is_file():
+        pytest.skip(f"{src.name} not in {src.parent}")
+    with rasterio.open(src) as ds:
+        smod = ds.read(1)
+        transform, crs = ds.transform, ds.crs
+    classes = np.where(smod < 0, 0, smod).astype("uint8")  # GHSL nodata -200 -> 0
+    out = fio.write_class_raster(tmp_path / "smod.tif", classes, transform=transform, crs=crs)
+    with rasterio.open(out) as ds:
+        np.testing.assert_array_equal(ds.read(1), classes)
+        assert ds.crs == crs and ds.transform == transform
+    assert (tmp_path / "smod.qml").is_file()
+
+
+@pytest.mark.realdata
+def test_realdata_belgium_outputs(shared_data: Path, tmp_path: Path) -> None:
+    import fua.degurba as dg
+    from fua.grid import read_population
+
+    d = shared_data / "belgium"
+    if not (d / "POP.tif").is_file():
+        pytest.skip(f"POP.tif not in {d}")
+    grid = read_population(d / "POP.tif", land=d / "LAND.tif", built=d / "BUILT_S.tif")
+    result = dg.classify_grid(grid)
+    centres, clusters = dg.urban_centres(result), dg.urban_clusters(result)
+    paths = fio.write_degurba_outputs(
+        tmp_path, result, centres, clusters, fmt="shp", inputs={"pop": d / "POP.tif"}
+    )
+    back = gpd.read_file(paths["urban_centres"], engine="pyogrio")
+    assert len(back) == len(centres) == result.centre_labels.max()
+    # polygon areas equal cell counts (1 km² cells)
+    assert back.area.sum() / 1e6 == pytest.approx((result.centre_labels > 0).sum())
+    doc = cio.read_sidecar(paths["sidecar"])
+    assert doc["inputs"][0]["sha256"] == cio.file_sha256(d / "POP.tif")
