@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from fua._errors import DataError, FuaError, InputFileError, ParameterError
+from fua._errors import DataError, InputFileError, ParameterError
 from fua.grid import PopulationGrid
 
 __all__ = [
