@@ -17,6 +17,7 @@ from fua._errors import (
     OutputExistsError,
     ParameterError,
 )
+from fua.commuting import CommutingModel, FuaParams, commuting_zones
 from fua.degurba import (
     DegurbaParams,
     DegurbaResult,
@@ -24,7 +25,9 @@ from fua.degurba import (
     urban_centres,
     urban_clusters,
 )
+from fua.delineate import FuaResult, delineate_fuas
 from fua.grid import DEFAULT_CRS, PopulationGrid
+from fua.units import classify_units, unit_population
 
 try:
     __version__ = version("fua-toolkit")
@@ -36,16 +39,23 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 __all__ = [
     "DEFAULT_CRS",
     "CRSError",
+    "CommutingModel",
     "DataError",
     "DegurbaParams",
     "DegurbaResult",
     "FuaError",
+    "FuaParams",
+    "FuaResult",
     "InputFileError",
     "OutputExistsError",
     "ParameterError",
     "PopulationGrid",
     "__version__",
     "classify_grid",
+    "classify_units",
+    "commuting_zones",
+    "delineate_fuas",
+    "unit_population",
     "urban_centres",
     "urban_clusters",
 ]

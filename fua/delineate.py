@@ -28,7 +28,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from fua._commuting_model import CommutingModel
-from fua._errors import CRSError, DataError, ParameterError
+from fua._errors import CRSError, DataError, OutputExistsError, ParameterError
 from fua._flows import FlowsLike
 from fua._proxy_features import (
     STRAIGHT_LINE_SPEED_KMH,
@@ -140,13 +140,24 @@ class FuaResult:
         list of pathlib.Path
             Written files, the sidecar last (``<path stem>.json``).
         """
+        from connectivity import _errors as cerr
         from connectivity.io import write_layers, write_sidecar
 
         t0 = time.time()
         target = Path(path)
-        layers = {k: _for_file(v) for k, v in self.layers().items()}
-        written = write_layers(target, layers, driver=driver, overwrite=overwrite)
         side = (target.parent if target.suffix else target) / f"{target.stem or 'fua'}.json"
+        if side.exists() and not overwrite:
+            msg = f"output {side} exists already; pass overwrite=True or choose another path"
+            raise OutputExistsError(msg)
+        layers = {k: _for_file(v) for k, v in self.layers().items()}
+        try:
+            written = write_layers(target, layers, driver=driver, overwrite=overwrite)
+        except cerr.OutputExistsError as e:
+            raise OutputExistsError(str(e)) from e
+        except cerr.CRSError as e:
+            raise CRSError(str(e)) from e
+        except cerr.ConnectivityError as e:
+            raise ParameterError(str(e)) from e
         extra = {
             "method": self.method,
             "n_fuas": self.n_fuas,
