@@ -20,6 +20,7 @@ from connectivity._errors import (
     ParameterError,
 )
 from connectivity.network import RoadNetwork
+from connectivity.speeds import KAZAKHSTAN_SPEEDS, SpeedTable
 
 try:
     __version__ = version("fua-toolkit")
@@ -29,6 +30,7 @@ except PackageNotFoundError:  # running from a source tree
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
+    "KAZAKHSTAN_SPEEDS",
     "CRSError",
     "ConnectivityError",
     "DataError",
@@ -37,5 +39,6 @@ __all__ = [
     "OutputExistsError",
     "ParameterError",
     "RoadNetwork",
+    "SpeedTable",
     "__version__",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from importlib.metadata import PackageNotFoundError, version
 
+from fua import agglomeration, datasets
 from fua._errors import (
     CRSError,
     DataError,
@@ -17,6 +18,7 @@ from fua._errors import (
     OutputExistsError,
     ParameterError,
 )
+from fua.agglomeration import fua_metrics, market_potential, national_metrics
 from fua.commuting import CommutingModel, FuaParams, commuting_zones
 from fua.degurba import (
     DegurbaParams,
@@ -26,7 +28,7 @@ from fua.degurba import (
     urban_clusters,
 )
 from fua.delineate import FuaResult, delineate_fuas
-from fua.grid import DEFAULT_CRS, PopulationGrid
+from fua.grid import DEFAULT_CRS, PopulationGrid, read_population
 from fua.units import classify_units, unit_population
 
 try:
@@ -51,10 +53,16 @@ __all__ = [
     "ParameterError",
     "PopulationGrid",
     "__version__",
+    "agglomeration",
     "classify_grid",
     "classify_units",
     "commuting_zones",
+    "datasets",
     "delineate_fuas",
+    "fua_metrics",
+    "market_potential",
+    "national_metrics",
+    "read_population",
     "unit_population",
     "urban_centres",
     "urban_clusters",

@@ -7,7 +7,10 @@ import datetime as dt
 import hashlib
 import json
 import os
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import geopandas as gpd
 import numpy as np
@@ -25,6 +28,10 @@ from connectivity._errors import (
     OutputExistsError,
     ParameterError,
 )
+from connectivity._sidecar import _jsonable
+from fua import _errors as ferr
+from fua import io as fio
+from fua.grid import PopulationGrid
 
 CRS = "ESRI:54009"
 T = Affine(1000.0, 0.0, 5_000_000.0, 0.0, -1000.0, 6_000_000.0)
@@ -530,3 +537,302 @@ def test_sidecar_errors(tmp_path: Path) -> None:
         cio.read_sidecar(tmp_path / "bad.json")
     with pytest.raises(ParameterError, match="started_at"):
         cio.write_sidecar(tmp_path / "s.json", params={}, started_at="yesterday")  # type: ignore[arg-type]
+
+
+# =========================================================================== fua.io
+
+
+def test_smod_legend_matches_ghsl_class_table() -> None:
+    hexes = {s.code: "#{:02x}{:02x}{:02x}".format(*s.colour[:3]) for s in fio.smod_legend(2)}
+    # GHS-SMOD R2023A class table (JRC/GHSL/P2023A/GHS_SMOD)
+    assert hexes == {
+        30: "#ff0000",
+        23: "#732600",
+        22: "#a87000",
+        21: "#ffff00",
+        13: "#375623",
+        12: "#abcd66",
+        11: "#cdf57a",
+        10: "#7ab6f5",
+    }
+    assert [s.code for s in fio.smod_legend(1)] == [3, 2, 1]
+    with pytest.raises(ferr.ParameterError, match="1 or 2"):
+        fio.smod_legend(3)
+
+
+def test_write_qml_is_paletted_style_with_escaped_labels(tmp_path: Path) -> None:
+    entries = [(1, (255, 0, 0), "Алматы & <north>"), fio.ClassStyle(2, (0, 0, 255, 128), "b")]
+    out = fio.write_qml(tmp_path / "s.qml", entries)
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE qgis")
+    root = ET.fromstring(text.split("\n", 1)[1])
+    rr = root.find("pipe/rasterrenderer")
+    assert rr is not None and rr.get("type") == "paletted" and rr.get("band") == "1"
+    got = [
+        (e.get("value"), e.get("color"), e.get("alpha"), e.get("label"))
+        for e in rr.iter("paletteEntry")
+    ]
+    assert got == [("1", "#ff0000", "255", "Алматы & <north>"), ("2", "#0000ff", "128", "b")]
+    with pytest.raises(ferr.OutputExistsError):
+        fio.write_qml(out, entries)
+    with pytest.raises(ferr.ParameterError, match="unique"):
+        fio.write_qml(tmp_path / "t.qml", [(1, (0, 0, 0), "a"), (1, (0, 0, 0), "b")])
+    with pytest.raises(ferr.ParameterError, match=r"\.qml"):
+        fio.write_qml(tmp_path / "t.xml", entries)
+
+
+CLASSES_L2 = np.array(
+    [
+        [0, 10, 11, 11, 12, 13],
+        [11, 21, 22, 23, 30, 30],
+        [11, 21, 30, 30, 30, 13],
+        [10, 10, 11, 12, 12, 12],
+    ],
+    np.uint8,
+)
+
+
+def test_write_class_raster_round_trip_and_style(tmp_path: Path) -> None:
+    out = fio.write_class_raster(tmp_path / "c.tif", CLASSES_L2, transform=T, crs=CRS)
+    assert _files(tmp_path) == ["c.qml", "c.tif"]
+    with rasterio.open(out) as ds:
+        np.testing.assert_array_equal(ds.read(1), CLASSES_L2)
+        assert ds.nodata == 0 and ds.dtypes == ("uint8",)
+        cm = ds.colormap(1)
+        for s in fio.SMOD_LEVEL2:
+            assert cm[s.code] == s.colour
+        assert ds.tags(1)["class_21"] == "Suburban or peri-urban"
+        assert ds.tags(ns="IMAGE_STRUCTURE")["LAYOUT"] == "COG"
+    root = ET.fromstring((tmp_path / "c.qml").read_text(encoding="utf-8").split("\n", 1)[1])
+    labels = {e.get("value"): e.get("label") for e in root.iter("paletteEntry")}
+    assert labels == {str(s.code): s.label for s in fio.SMOD_LEVEL2}
+
+
+def test_write_class_raster_refuses_when_only_style_exists(tmp_path: Path) -> None:
+    (tmp_path / "c.qml").write_text("mine")
+    with pytest.raises(ferr.OutputExistsError):
+        fio.write_class_raster(tmp_path / "c.tif", CLASSES_L2, transform=T, crs=CRS)
+    assert _files(tmp_path) == ["c.qml"]
+    assert (tmp_path / "c.qml").read_text() == "mine"
+
+
+def test_write_class_raster_rejects_wrong_level_codes(tmp_path: Path) -> None:
+    with pytest.raises(ferr.DataError, match="level-1 codes"):
+        fio.write_class_raster(tmp_path / "c.tif", CLASSES_L2, transform=T, crs=CRS, level=1)
+    assert _files(tmp_path) == []
+
+
+def test_write_label_raster_int32_nodata_zero(tmp_path: Path) -> None:
+    lab = np.zeros((5, 4), np.int64)
+    lab[1:3, 1:3] = 70_000
+    out = fio.write_label_raster(tmp_path / "l.tif", lab, transform=T, crs=CRS, description="uc_id")
+    with rasterio.open(out) as ds:
+        assert ds.dtypes == ("int32",) and ds.nodata == 0
+        assert ds.descriptions == ("uc_id",)
+        np.testing.assert_array_equal(ds.read(1), lab)
+    with pytest.raises(ferr.DataError, match=r"0\.\.2"):
+        fio.write_label_raster(tmp_path / "m.tif", -lab, transform=T, crs=CRS)
+
+
+# ----------------------------------------------------------- write_degurba_outputs
+
+
+@dataclass(frozen=True)
+class _Params:
+    min_density_per_km2: float = 1500.0
+    min_pop: int = 50_000
+
+    def to_dict(self) -> dict[str, object]:
+        return {"min_density_per_km2": self.min_density_per_km2, "min_pop": self.min_pop}
+
+
+def _stand_in(tmp_path: Path) -> tuple[SimpleNamespace, gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    src = tmp_path / "pop.tif"
+    src.write_bytes(b"pretend population raster")
+    pop = np.where(CLASSES_L2 >= 21, 2000.0, 10.0)
+    grid = PopulationGrid(pop=pop, transform=T, crs=CRS, source=str(src))
+    level1 = np.select([CLASSES_L2 == 30, CLASSES_L2 >= 21, CLASSES_L2 > 0], [3, 2, 1], 0).astype(
+        "uint8"
+    )
+    centre = (CLASSES_L2 == 30).astype(np.int32)
+    cluster = (CLASSES_L2 >= 21).astype(np.int32)
+    result = SimpleNamespace(
+        grid=grid,
+        params=_Params(),
+        level1=level1,
+        level2=CLASSES_L2,
+        centre_labels=centre,
+        cluster_labels=cluster,
+    )
+    from fua.vectorize import polygonize_labels
+
+    centres = polygonize_labels(centre, T, CRS).rename(columns={"label": "uc_id"})
+    centres["pop"] = [10_000.0]
+    clusters = polygonize_labels(cluster, T, CRS).rename(columns={"label": "cl_id"})
+    clusters["население"] = [12_000.0]
+    return result, centres, clusters
+
+
+def test_write_degurba_outputs_gpkg(tmp_path: Path) -> None:
+    result, centres, clusters = _stand_in(tmp_path)
+    out = tmp_path / "run"
+    paths = fio.write_degurba_outputs(out, result, centres, clusters)
+    assert sorted(p.name for p in paths.values()) == _files(out)
+    assert _files(out) == [
+        "centre_labels.tif",
+        "classes_L1.qml",
+        "classes_L1.tif",
+        "classes_L2.qml",
+        "classes_L2.tif",
+        "cluster_labels.tif",
+        "degurba.gpkg",
+        "degurba.json",
+    ]
+    with rasterio.open(paths["classes_L1"]) as ds:
+        np.testing.assert_array_equal(ds.read(1), result.level1)
+        assert ds.colormap(1)[3] == (255, 0, 0, 255)
+    with rasterio.open(paths["cluster_labels"]) as ds:
+        np.testing.assert_array_equal(ds.read(1), result.cluster_labels)
+    layers = [str(n) for n in pyogrio.list_layers(paths["vectors"])[:, 0]]
+    assert layers == ["urban_centres", "urban_clusters"]
+    back = gpd.read_file(paths["vectors"], layer="urban_clusters", engine="pyogrio")
+    assert back["население"].tolist() == [12_000.0]
+    doc = cio.read_sidecar(paths["sidecar"])
+    assert doc["parameters"] == {"min_density_per_km2": 1500.0, "min_pop": 50000}
+    assert doc["inputs"][0]["name"] == "population"
+    assert doc["inputs"][0]["sha256"] == hashlib.sha256(b"pretend population raster").hexdigest()
+    recorded = {o["path"]: o["sha256"] for o in doc["outputs"]}
+    assert sorted(recorded) == [n for n in _files(out) if n != "degurba.json"]
+    assert recorded["degurba.gpkg"] == cio.file_sha256(paths["vectors"])
+    assert doc["extra"]["cell_counts"]["level2"]["30"] == 5
+    assert doc["extra"]["n_urban_centres"] == 1
+
+
+def test_write_degurba_outputs_shapefiles(tmp_path: Path) -> None:
+    result, centres, clusters = _stand_in(tmp_path)
+    paths = fio.write_degurba_outputs(
+        tmp_path / "run", result, centres, clusters, fmt="shp", levels=[2]
+    )
+    names = _files(tmp_path / "run")
+    assert "urban_clusters.dbf" in names and "urban_clusters_fields.csv" in names
+    assert "classes_L1.tif" not in names
+    alias = _read_alias(paths["urban_clusters_fields"])
+    back = gpd.read_file(paths["urban_clusters"], engine="pyogrio").rename(columns=alias)
+    assert back["население"].tolist() == [12_000.0]
+
+
+def test_write_degurba_outputs_all_or_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result, centres, clusters = _stand_in(tmp_path)
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "degurba.json").write_text("old sidecar")
+    # one existing output blocks the whole run, before anything is written
+    with pytest.raises(ferr.OutputExistsError, match=r"degurba\.json"):
+        fio.write_degurba_outputs(out, result, centres, clusters)
+    assert _files(out) == ["degurba.json"]
+    fio.write_degurba_outputs(out, result, centres, clusters, overwrite=True)
+    before = {n: (out / n).read_bytes() for n in _files(out)}
+
+    # a failure late in the run (the vector layers) leaves the previous set intact
+    def broken(*a: object, **k: object) -> None:
+        raise OSError("GPKG driver failed")
+
+    monkeypatch.setattr(fio, "write_layers", broken)
+    result.level2 = CLASSES_L2.copy()
+    result.level2[0, 0] = 30
+    with pytest.raises(OSError, match="GPKG"):
+        fio.write_degurba_outputs(out, result, centres, clusters, overwrite=True)
+    assert {n: (out / n).read_bytes() for n in _files(out)} == before
+
+
+def test_write_degurba_outputs_checks(tmp_path: Path) -> None:
+    result, centres, clusters = _stand_in(tmp_path)
+    with pytest.raises(ferr.ParameterError, match="fmt"):
+        fio.write_degurba_outputs(tmp_path / "o", result, centres, clusters, fmt="geojson")
+    with pytest.raises(ferr.CRSError, match="to_crs"):
+        fio.write_degurba_outputs(tmp_path / "o", result, centres.to_crs(3857), clusters)
+    bad = SimpleNamespace(**{**vars(result), "centre_labels": np.zeros((2, 2), np.int32)})
+    with pytest.raises(ferr.DataError, match="centre_labels"):
+        fio.write_degurba_outputs(tmp_path / "o", bad, centres, clusters)
+    with pytest.raises(ferr.ParameterError, match="lacks"):
+        fio.write_degurba_outputs(tmp_path / "o", SimpleNamespace(), centres, clusters)
+    assert not (tmp_path / "o").exists()
+
+
+def _synthetic_grid() -> PopulationGrid:
+    """A 30×30 km grid with one city (≥ 50 000 people) and one town."""
+    pop = np.full((30, 30), 20.0)
+    pop[5:13, 5:13] = 4000.0  # 64 km² at 4 000/km² -> urban centre
+    pop[20:24, 20:24] = 800.0  # 16 km² at 800/km² -> urban cluster
+    return PopulationGrid(pop=pop, transform=T, crs=CRS)
+
+
+def test_write_degurba_outputs_with_classify_grid(tmp_path: Path) -> None:
+    import fua.degurba as dg
+
+    grid = _synthetic_grid()
+    result = dg.classify_grid(grid)
+    centres, clusters = dg.urban_centres(result), dg.urban_clusters(result)
+    paths = fio.write_degurba_outputs(tmp_path, result, centres, clusters)
+    with rasterio.open(paths["classes_L2"]) as ds:
+        l2 = ds.read(1)
+    np.testing.assert_array_equal(l2, result.level2)
+    assert (l2 == 30).sum() == (result.centre_labels > 0).sum() > 0
+    back = gpd.read_file(paths["vectors"], layer="urban_centres", engine="pyogrio")
+    assert len(back) == len(centres) >= 1
+    assert back["pop"].sum() == pytest.approx(centres["pop"].sum())
+    doc = cio.read_sidecar(paths["sidecar"])
+    assert doc["parameters"] == json.loads(json.dumps(_jsonable(result.params.to_dict())))
+
+
+def test_write_degurba_outputs_level1_only(tmp_path: Path) -> None:
+    import fua.degurba as dg
+
+    result = dg.classify_grid(_synthetic_grid(), level=1)
+    assert result.level2 is None
+    centres, clusters = dg.urban_centres(result), dg.urban_clusters(result)
+    paths = fio.write_degurba_outputs(tmp_path, result, centres, clusters)
+    assert "classes_L1" in paths and "classes_L2" not in paths
+    with pytest.raises(ferr.ParameterError, match="level2 is None"):
+        fio.write_degurba_outputs(tmp_path / "x", result, centres, clusters, levels=[2])
+
+
+@pytest.mark.realdata
+def test_realdata_official_smod_round_trip(shared_data: Path, tmp_path: Path) -> None:
+    """The official GHS-SMOD grid (Touggourt) writes, styles and re-reads unchanged."""
+    src = shared_data / "touggourt" / "touggourt_GHS_SMOD_POP2015_GLOBE_R2019A_54009_1K_V2_0.tif"
+    if not src.is_file():
+        pytest.skip(f"{src.name} not in {src.parent}")
+    with rasterio.open(src) as ds:
+        smod = ds.read(1)
+        transform, crs = ds.transform, ds.crs
+    classes = np.where(smod < 0, 0, smod).astype("uint8")  # GHSL nodata -200 -> 0
+    out = fio.write_class_raster(tmp_path / "smod.tif", classes, transform=transform, crs=crs)
+    with rasterio.open(out) as ds:
+        np.testing.assert_array_equal(ds.read(1), classes)
+        assert ds.crs == crs and ds.transform == transform
+    assert (tmp_path / "smod.qml").is_file()
+
+
+@pytest.mark.realdata
+def test_realdata_belgium_outputs(shared_data: Path, tmp_path: Path) -> None:
+    import fua.degurba as dg
+    from fua.grid import read_population
+
+    d = shared_data / "belgium"
+    if not (d / "POP.tif").is_file():
+        pytest.skip(f"POP.tif not in {d}")
+    grid = read_population(d / "POP.tif", land=d / "LAND.tif", built=d / "BUILT_S.tif")
+    result = dg.classify_grid(grid)
+    centres, clusters = dg.urban_centres(result), dg.urban_clusters(result)
+    paths = fio.write_degurba_outputs(
+        tmp_path, result, centres, clusters, fmt="shp", inputs={"pop": d / "POP.tif"}
+    )
+    back = gpd.read_file(paths["urban_centres"], engine="pyogrio")
+    assert len(back) == len(centres) == result.centre_labels.max()
+    # polygon areas equal cell counts (1 km² cells)
+    assert back.area.sum() / 1e6 == pytest.approx((result.centre_labels > 0).sum())
+    doc = cio.read_sidecar(paths["sidecar"])
+    assert doc["inputs"][0]["sha256"] == cio.file_sha256(d / "POP.tif")

@@ -72,7 +72,9 @@ def validate_touggourt(data: Path, rep: Report) -> dict[str, float]:
     )
     rep.check(iou == 1.0, f"Touggourt urban-centre cell IoU = {iou:.4f} (expected 1.0)")
     rep.check(result.n_centres == 2 and int(ours.sum()) == 35, "Touggourt: 2 centres, 35 cells")
-    rep.check(abs(people - 192_454) < 1, f"Touggourt: {people:,.1f} people in centres (expected 192 454)")
+    rep.check(
+        abs(people - 192_454) < 1, f"Touggourt: {people:,.1f} people in centres (expected 192 454)"
+    )
     return {"touggourt_iou": iou, "touggourt_centres": result.n_centres, "touggourt_pop": people}
 
 
@@ -100,10 +102,14 @@ def validate_belgium(data: Path, rep: Report) -> dict[str, float]:
         res = classify_grid(grid, DegurbaParams.preset(name))
         got = res.level2.ravel()[idx]
         agree = int((got == expected).sum())
-        rep.say(f"Belgium {name}: {res.n_centres} urban centres; flexurba sample cells agreeing: {agree}/50")
+        rep.say(
+            f"Belgium {name}: {res.n_centres} urban centres; flexurba sample cells agreeing: {agree}/50"
+        )
         for i in np.flatnonzero(got != expected):
             r, c = divmod(int(idx[i]), grid.shape[1])
-            rep.say(f"    cell {idx[i] + 1} (row {r}, col {c}): flexurba {expected[i]}, ours {got[i]} ({_explain(grid, r, c)})")
+            rep.say(
+                f"    cell {idx[i] + 1} (row {r}, col {c}): flexurba {expected[i]}, ours {got[i]} ({_explain(grid, r, c)})"
+            )
         out[f"belgium_{name}_centres"] = res.n_centres
         out[f"belgium_{name}_agree"] = agree
         if name == "R2023A":
@@ -119,7 +125,9 @@ def validate_belgium(data: Path, rep: Report) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder with touggourt/ and belgium/")
+    ap.add_argument(
+        "--data", type=Path, default=DEFAULT_DATA, help="folder with touggourt/ and belgium/"
+    )
     args = ap.parse_args(argv)
     rep = Report()
     validate_touggourt(args.data, rep)
