@@ -143,7 +143,11 @@ class RoadNetwork:
             msg = "road_class codes must index class_names"
             raise DataError(msg)
         ow = np.broadcast_to(np.asarray(oneway, dtype=bool), (m,))
-        esrc = None if edge_source_ids is None else np.broadcast_to(np.asarray(edge_source_ids, "int64"), (m,))
+        esrc = (
+            None
+            if edge_source_ids is None
+            else np.broadcast_to(np.asarray(edge_source_ids, "int64"), (m,))
+        )
 
         back = ~ow
         uu = np.concatenate([u, v[back]])
@@ -177,7 +181,9 @@ class RoadNetwork:
             road_class=cc,
             class_names=class_names,
             crs=crs,
-            node_source_ids=None if node_source_ids is None else np.asarray(node_source_ids, "int64"),
+            node_source_ids=None
+            if node_source_ids is None
+            else np.asarray(node_source_ids, "int64"),
             edge_source_ids=ee,
             meta=dict(meta or {}),
         )
