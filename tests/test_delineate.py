@@ -175,3 +175,19 @@ def test_belgium_validation_script() -> None:
     assert not out["failures"], out["failures"]
     assert 10 <= out["n_fuas"] <= 25
     assert out["model"].cv_scores["roc_auc"] > 0.75
+
+
+def test_proxy_route_on_a_road_network() -> None:
+    from connectivity import RoadNetwork
+
+    # one road along the middle row, through the cell centres, 60 km/h (1 min per km)
+    x = np.arange(6) * 1000.0 + 500.0
+    y = np.full(6, 1500.0)
+    net = RoadNetwork.from_edges(x, y, np.arange(5), np.arange(1, 6), crs=CRS, speed_kmh=60.0)
+    res = delineate_fuas(make_result(POP, LABELS), commuting=_hand_model(), network=net)
+    assert res.fua_labels is not None
+    # middle row: 1 and 2 minutes away are kept (P >= 0.5); the other rows need a
+    # 1 km off-road leg at 5 km/h (12 min) and stay out
+    np.testing.assert_array_equal(res.fua_labels[1], [1, 1, 1, 1, 0, 0])
+    np.testing.assert_array_equal(res.fua_labels[0], [1, 1, 0, 0, 0, 0])
+    assert "road network" in res.meta["travel_time"]
