@@ -127,6 +127,10 @@ class FuaParams:
         """Plain dict (JSON-serialisable) of the parameters."""
         return asdict(self)
 
+    def replace(self, **changes: Any) -> FuaParams:
+        """A copy with some parameters changed (validated again)."""
+        return FuaParams.from_dict({**self.to_dict(), **changes})
+
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> FuaParams:
         """Parameters from :meth:`to_dict` output; unknown keys raise."""

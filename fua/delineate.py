@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -121,7 +122,7 @@ class FuaResult:
         *,
         overwrite: bool = False,
         driver: str | None = None,
-        inputs: dict[str, str | PathLike[str]] | None = None,
+        inputs: Mapping[str, str | PathLike[str]] | None = None,
     ) -> list[Path]:
         """Write the layers (GeoPackage, or Shapefiles) and a JSON sidecar beside them.
 
