@@ -275,3 +275,5 @@ def degurba_cmd(
     )
     for name, path in written.items():
         click.echo(f"  {name}: {path}")
+
+from fua import _cli_fua  # noqa: E402, F401  (registers `fua delineate` and `fua commuting-model`)
