@@ -41,18 +41,18 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Level-1 codes and names (0 = no data).
-L1_CODES: dict[int, str] = {3: "urban centre", 2: "urban cluster", 1: "rural grid cell"}
-#: Level-2 codes (GHSL SMOD) and names (0 = no data).
+#: Level-1 codes and names (0 = no data), as in the legends written beside outputs.
+L1_CODES: dict[int, str] = {3: "Urban centre", 2: "Urban cluster", 1: "Rural"}
+#: Level-2 codes and names of the GHSL SMOD legend (0 = no data).
 L2_CODES: dict[int, str] = {
-    30: "urban centre",
-    23: "dense urban cluster",
-    22: "semi-dense urban cluster",
-    21: "suburban or peri-urban grid cell",
-    13: "rural cluster",
-    12: "low density rural grid cell",
-    11: "very low density rural grid cell",
-    10: "water grid cell",
+    30: "Urban centre",
+    23: "Dense urban cluster",
+    22: "Semi-dense urban cluster",
+    21: "Suburban or peri-urban",
+    13: "Rural cluster",
+    12: "Low density rural",
+    11: "Very low density rural",
+    10: "Water",
 }
 
 Smoothing = Literal["R2023A", "R2022A", "none"]
