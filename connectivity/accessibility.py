@@ -526,7 +526,7 @@ def population_within(
         tv = sub["t"].to_numpy()
         pv = sub["p"].to_numpy()
         for x in thr:
-            within = float(pv[np.nan_to_num(tv, nan=np.inf) <= x].sum())
+            within = float(pv[~np.isnan(tv) & (tv <= x)].sum())
             share = within / total if total > 0 else np.nan
             rows.append(
                 {

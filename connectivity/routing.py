@@ -119,7 +119,9 @@ def direct_pairs(
     with np.errstate(invalid="ignore"):
         along_ab = np.where(fd >= fo, (fd - fo) * origins.t_ab[o], np.inf)
         along_ba = np.where(fd <= fo, (fo - fd) * origins.t_ba[o], np.inf)
-    along = np.fmin(np.nan_to_num(along_ab, nan=np.inf), np.nan_to_num(along_ba, nan=np.inf))
+    # fmin ignores NaN (0 * inf where the points coincide on a one-way edge)
+    along = np.fmin(along_ab, along_ba)
+    along[np.isnan(along)] = np.inf
     cost = origins.offroad_min[o] + along + destinations.offroad_min[d]
     keep = np.isfinite(cost)
     return o[keep], d[keep], cost[keep]

@@ -19,6 +19,7 @@ from fua._errors import (
     ParameterError,
 )
 from fua.agglomeration import fua_metrics, market_potential, national_metrics
+from fua.commuting import CommutingModel, FuaParams, commuting_zones
 from fua.degurba import (
     DegurbaParams,
     DegurbaResult,
@@ -26,7 +27,9 @@ from fua.degurba import (
     urban_centres,
     urban_clusters,
 )
+from fua.delineate import FuaResult, delineate_fuas
 from fua.grid import DEFAULT_CRS, PopulationGrid, read_population
+from fua.units import classify_units, unit_population
 
 try:
     __version__ = version("fua-toolkit")
@@ -38,10 +41,13 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 __all__ = [
     "DEFAULT_CRS",
     "CRSError",
+    "CommutingModel",
     "DataError",
     "DegurbaParams",
     "DegurbaResult",
     "FuaError",
+    "FuaParams",
+    "FuaResult",
     "InputFileError",
     "OutputExistsError",
     "ParameterError",
@@ -49,11 +55,15 @@ __all__ = [
     "__version__",
     "agglomeration",
     "classify_grid",
+    "classify_units",
+    "commuting_zones",
     "datasets",
+    "delineate_fuas",
     "fua_metrics",
     "market_potential",
     "national_metrics",
     "read_population",
+    "unit_population",
     "urban_centres",
     "urban_clusters",
 ]

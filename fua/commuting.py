@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -35,6 +35,7 @@ from scipy.sparse.csgraph import connected_components
 from fua._commuting_model import CommutingModel
 from fua._errors import CRSError, DataError, ParameterError
 from fua._flows import LONG_COLUMNS, FlowsLike, adjacency, flow_matrix, read_flow_table
+from fua._params import ParamsMixin
 
 __all__ = ["CommutingModel", "FuaParams", "commuting_zones"]
 
@@ -42,7 +43,7 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class FuaParams:
+class FuaParams(ParamsMixin):
     """Thresholds of the EU-OECD FUA definition (defaults of Dijkstra et al. 2019).
 
     Parameters
@@ -122,20 +123,6 @@ class FuaParams:
         if self.max_iterations < 1:
             msg = f"FuaParams.max_iterations={self.max_iterations} must be ≥ 1"
             raise ParameterError(msg)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain dict (JSON-serialisable) of the parameters."""
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> FuaParams:
-        """Parameters from :meth:`to_dict` output; unknown keys raise."""
-        known = {f.name for f in fields(cls)}
-        extra = set(d) - known
-        if extra:
-            msg = f"unknown FuaParams keys {sorted(extra)}; known keys are {sorted(known)}"
-            raise ParameterError(msg)
-        return cls(**dict(d))
 
 
 def _pct(x: float) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -28,7 +29,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from fua._commuting_model import CommutingModel
-from fua._errors import CRSError, DataError, ParameterError
+from fua._errors import CRSError, DataError, OutputExistsError, ParameterError
 from fua._flows import FlowsLike
 from fua._proxy_features import (
     STRAIGHT_LINE_SPEED_KMH,
@@ -121,7 +122,7 @@ class FuaResult:
         *,
         overwrite: bool = False,
         driver: str | None = None,
-        inputs: dict[str, str | PathLike[str]] | None = None,
+        inputs: Mapping[str, str | PathLike[str]] | None = None,
     ) -> list[Path]:
         """Write the layers (GeoPackage, or Shapefiles) and a JSON sidecar beside them.
 
@@ -140,13 +141,24 @@ class FuaResult:
         list of pathlib.Path
             Written files, the sidecar last (``<path stem>.json``).
         """
+        from connectivity import _errors as cerr
         from connectivity.io import write_layers, write_sidecar
 
         t0 = time.time()
         target = Path(path)
-        layers = {k: _for_file(v) for k, v in self.layers().items()}
-        written = write_layers(target, layers, driver=driver, overwrite=overwrite)
         side = (target.parent if target.suffix else target) / f"{target.stem or 'fua'}.json"
+        if side.exists() and not overwrite:
+            msg = f"output {side} exists already; pass overwrite=True or choose another path"
+            raise OutputExistsError(msg)
+        layers = {k: _for_file(v) for k, v in self.layers().items()}
+        try:
+            written = write_layers(target, layers, driver=driver, overwrite=overwrite)
+        except cerr.OutputExistsError as e:
+            raise OutputExistsError(str(e)) from e
+        except cerr.CRSError as e:
+            raise CRSError(str(e)) from e
+        except cerr.ConnectivityError as e:
+            raise ParameterError(str(e)) from e
         extra = {
             "method": self.method,
             "n_fuas": self.n_fuas,
@@ -329,14 +341,20 @@ def _from_flows(
 
 # -- the proxy route ------------------------------------------------------------
 def _network_times(
-    network: Any, labels: np.ndarray, grid: PopulationGrid, **kw: Any
+    network: Any, labels: np.ndarray, grid: PopulationGrid
 ) -> tuple[np.ndarray, np.ndarray]:
+    """Minutes on the road network from every populated cell to the nearest centre cell.
+
+    Destinations are the centres of all cells of the eligible urban centres
+    (so the time is to the centre's edge, as with the straight-line proxy);
+    one multi-source pass of :func:`connectivity.accessibility.time_to_nearest`.
+    """
     try:
-        from connectivity import time_to_nearest  # type: ignore[attr-defined]
+        from connectivity.accessibility import time_to_nearest
     except ImportError as e:  # pragma: no cover - depends on the connectivity version
         msg = (
-            "network travel times need connectivity.time_to_nearest, which this installation lacks; "
-            "give travel_time=(time_min, uc_id) arrays or travel_time='straight_line'"
+            "network travel times need connectivity.accessibility.time_to_nearest, which this "
+            "installation lacks; give travel_time=(time_min, uc_id) arrays or 'straight_line'"
         )
         raise ParameterError(msg) from e
     import shapely
@@ -347,19 +365,20 @@ def _network_times(
     dest = gpd.GeoDataFrame(
         {"uc_id": labels[rows, cols]}, geometry=shapely.points(xs, ys), crs=grid.crs
     )
-    r2, c2 = np.nonzero(grid.pop > 0)
-    x2, y2 = (np.asarray(v, dtype="float64") for v in xy(grid.transform, r2, c2))
-    orig = gpd.GeoDataFrame(geometry=shapely.points(x2, y2), crs=grid.crs)
-    res = time_to_nearest(network, orig, dest, **kw)
+    res = time_to_nearest(network, grid, dest.reset_index(drop=True))  # nearest_id = row
     t = np.full(grid.shape, np.inf)
     u = np.zeros(grid.shape, np.int64)
-    tm = np.asarray(res["time_min"], dtype="float64")
-    near = np.asarray(res["destination"]).astype(np.int64)
-    ok = np.isfinite(tm) & (near >= 0)
-    t[r2[ok], c2[ok]] = tm[ok]
-    u[r2[ok], c2[ok]] = dest["uc_id"].to_numpy()[near[ok]]
+    flat = np.asarray(res.index, dtype=np.int64)
+    tm = pd.to_numeric(res["time_min"], errors="coerce").to_numpy(dtype="float64")
+    near = pd.to_numeric(res["nearest_id"], errors="coerce").to_numpy(dtype="float64")
+    ok = np.isfinite(tm) & np.isfinite(near)
+    t.ravel()[flat[ok]] = tm[ok]
+    u.ravel()[flat[ok]] = dest["uc_id"].to_numpy()[near[ok].astype(np.int64)]
     t[labels > 0] = 0.0
     u[labels > 0] = labels[labels > 0]
+    n_bad = int((~ok).sum())
+    if n_bad:
+        log.info("%d populated cells cannot reach an urban centre on the network", n_bad)
     return t, u
 
 

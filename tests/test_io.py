@@ -28,6 +28,7 @@ from connectivity._errors import (
     OutputExistsError,
     ParameterError,
 )
+from connectivity._sidecar import _jsonable
 from fua import _errors as ferr
 from fua import io as fio
 from fua.grid import PopulationGrid
@@ -758,3 +759,80 @@ def test_write_degurba_outputs_checks(tmp_path: Path) -> None:
     with pytest.raises(ferr.ParameterError, match="lacks"):
         fio.write_degurba_outputs(tmp_path / "o", SimpleNamespace(), centres, clusters)
     assert not (tmp_path / "o").exists()
+
+
+def _synthetic_grid() -> PopulationGrid:
+    """A 30×30 km grid with one city (≥ 50 000 people) and one town."""
+    pop = np.full((30, 30), 20.0)
+    pop[5:13, 5:13] = 4000.0  # 64 km² at 4 000/km² -> urban centre
+    pop[20:24, 20:24] = 800.0  # 16 km² at 800/km² -> urban cluster
+    return PopulationGrid(pop=pop, transform=T, crs=CRS)
+
+
+def test_write_degurba_outputs_with_classify_grid(tmp_path: Path) -> None:
+    import fua.degurba as dg
+
+    grid = _synthetic_grid()
+    result = dg.classify_grid(grid)
+    centres, clusters = dg.urban_centres(result), dg.urban_clusters(result)
+    paths = fio.write_degurba_outputs(tmp_path, result, centres, clusters)
+    with rasterio.open(paths["classes_L2"]) as ds:
+        l2 = ds.read(1)
+    np.testing.assert_array_equal(l2, result.level2)
+    assert (l2 == 30).sum() == (result.centre_labels > 0).sum() > 0
+    back = gpd.read_file(paths["vectors"], layer="urban_centres", engine="pyogrio")
+    assert len(back) == len(centres) >= 1
+    assert back["pop"].sum() == pytest.approx(centres["pop"].sum())
+    doc = cio.read_sidecar(paths["sidecar"])
+    assert doc["parameters"] == json.loads(json.dumps(_jsonable(result.params.to_dict())))
+
+
+def test_write_degurba_outputs_level1_only(tmp_path: Path) -> None:
+    import fua.degurba as dg
+
+    result = dg.classify_grid(_synthetic_grid(), level=1)
+    assert result.level2 is None
+    centres, clusters = dg.urban_centres(result), dg.urban_clusters(result)
+    paths = fio.write_degurba_outputs(tmp_path, result, centres, clusters)
+    assert "classes_L1" in paths and "classes_L2" not in paths
+    with pytest.raises(ferr.ParameterError, match="level2 is None"):
+        fio.write_degurba_outputs(tmp_path / "x", result, centres, clusters, levels=[2])
+
+
+@pytest.mark.realdata
+def test_realdata_official_smod_round_trip(shared_data: Path, tmp_path: Path) -> None:
+    """The official GHS-SMOD grid (Touggourt) writes, styles and re-reads unchanged."""
+    src = shared_data / "touggourt" / "touggourt_GHS_SMOD_POP2015_GLOBE_R2019A_54009_1K_V2_0.tif"
+    if not src.is_file():
+        pytest.skip(f"{src.name} not in {src.parent}")
+    with rasterio.open(src) as ds:
+        smod = ds.read(1)
+        transform, crs = ds.transform, ds.crs
+    classes = np.where(smod < 0, 0, smod).astype("uint8")  # GHSL nodata -200 -> 0
+    out = fio.write_class_raster(tmp_path / "smod.tif", classes, transform=transform, crs=crs)
+    with rasterio.open(out) as ds:
+        np.testing.assert_array_equal(ds.read(1), classes)
+        assert ds.crs == crs and ds.transform == transform
+    assert (tmp_path / "smod.qml").is_file()
+
+
+@pytest.mark.realdata
+def test_realdata_belgium_outputs(shared_data: Path, tmp_path: Path) -> None:
+    import fua.degurba as dg
+    from fua.grid import read_population
+
+    d = shared_data / "belgium"
+    if not (d / "POP.tif").is_file():
+        pytest.skip(f"POP.tif not in {d}")
+    grid = read_population(d / "POP.tif", land=d / "LAND.tif", built=d / "BUILT_S.tif")
+    result = dg.classify_grid(grid)
+    centres, clusters = dg.urban_centres(result), dg.urban_clusters(result)
+    paths = fio.write_degurba_outputs(
+        tmp_path, result, centres, clusters, fmt="shp", inputs={"pop": d / "POP.tif"}
+    )
+    back = gpd.read_file(paths["urban_centres"], engine="pyogrio")
+    assert len(back) == len(centres) == result.centre_labels.max()
+    # polygon areas equal cell counts (1 km² cells)
+    assert back.area.sum() / 1e6 == pytest.approx((result.centre_labels > 0).sum())
+    doc = cio.read_sidecar(paths["sidecar"])
+    assert doc["inputs"][0]["sha256"] == cio.file_sha256(d / "POP.tif")

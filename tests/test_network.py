@@ -519,3 +519,14 @@ def test_subgraph_and_lengths() -> None:
     rep = net.component_report()
     assert list(rep.n_nodes) == [2, 2]  # {0,1} and {2,3} strongly connected; 1->2 one-way
     assert net.component_report(connection="weak").n_nodes.tolist() == [4]
+
+
+def test_from_osm_compressed_xml(osm_xml: Path, tmp_path: Path) -> None:
+    import bz2
+
+    p = tmp_path / "small.osm.bz2"
+    p.write_bytes(bz2.compress(osm_xml.read_bytes()))
+    a = RoadNetwork.from_osm(p, progress=True)
+    b = RoadNetwork.from_osm(osm_xml)
+    np.testing.assert_array_equal(a.time_min, b.time_min)
+    np.testing.assert_array_equal(a.indices, b.indices)
