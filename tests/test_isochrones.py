@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import geopandas as gpd
 import numpy as np
 import pytest
@@ -52,7 +54,7 @@ def test_nested_thresholds_and_hole_filling(grid):
     iso = isochrones(grid, _src((5000, 5000)), (4, 2, 3), buffer_m=100, fill_holes_m2=2e6)
     assert list(iso["threshold_min"]) == [2, 3, 4]
     geoms = iso.geometry.to_list()
-    for small, big in zip(geoms[:-1], geoms[1:], strict=True):
+    for small, big in itertools.pairwise(geoms):
         assert big.buffer(1e-6).contains(small)
         assert big.area > small.area
     assert geoms[0].contains(shapely.Point(5500, 5500))  # a 1 km2 block, filled
