@@ -34,6 +34,7 @@ from connectivity.corridors import border_access, corridor_access, time_to_corri
 from connectivity.isochrones import isochrones
 from connectivity.network import RoadNetwork
 from connectivity.snapping import Snapped, snap_points
+from connectivity.speeds import KAZAKHSTAN_SPEEDS, SpeedTable
 
 try:
     __version__ = version("fua-toolkit")
@@ -43,6 +44,7 @@ except PackageNotFoundError:  # running from a source tree
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
+    "KAZAKHSTAN_SPEEDS",
     "CRSError",
     "ConnectivityError",
     "DataError",
@@ -52,6 +54,7 @@ __all__ = [
     "ParameterError",
     "RoadNetwork",
     "Snapped",
+    "SpeedTable",
     "TravelTimeGrid",
     "__version__",
     "border_access",

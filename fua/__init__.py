@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from importlib.metadata import PackageNotFoundError, version
 
+from fua import agglomeration, datasets
 from fua._errors import (
     CRSError,
     DataError,
@@ -17,7 +18,15 @@ from fua._errors import (
     OutputExistsError,
     ParameterError,
 )
-from fua.grid import DEFAULT_CRS, PopulationGrid
+from fua.agglomeration import fua_metrics, market_potential, national_metrics
+from fua.degurba import (
+    DegurbaParams,
+    DegurbaResult,
+    classify_grid,
+    urban_centres,
+    urban_clusters,
+)
+from fua.grid import DEFAULT_CRS, PopulationGrid, read_population
 
 try:
     __version__ = version("fua-toolkit")
@@ -30,10 +39,21 @@ __all__ = [
     "DEFAULT_CRS",
     "CRSError",
     "DataError",
+    "DegurbaParams",
+    "DegurbaResult",
     "FuaError",
     "InputFileError",
     "OutputExistsError",
     "ParameterError",
     "PopulationGrid",
     "__version__",
+    "agglomeration",
+    "classify_grid",
+    "datasets",
+    "fua_metrics",
+    "market_potential",
+    "national_metrics",
+    "read_population",
+    "urban_centres",
+    "urban_clusters",
 ]

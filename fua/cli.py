@@ -1,0 +1,277 @@
+"""The ``fua`` command line.
+
+``fua degurba POP.tif --out DIR`` classifies a population grid by the Degree
+of Urbanisation and writes class grids, urban centres and clusters, QGIS
+styles and a JSON sidecar. Run ``fua COMMAND --help`` for each command.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+import typing
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+import click
+
+from fua._errors import FuaError, ParameterError
+
+__all__ = ["main"]
+
+log = logging.getLogger("fua")
+
+
+def _setup_logging(verbose: int, quiet: int) -> None:
+    """WARNING by default; -v INFO, -vv DEBUG; -q ERROR only."""
+    level = logging.WARNING + 10 * (quiet - verbose)
+    level = max(logging.DEBUG, min(logging.ERROR, level))
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    for name in ("fua", "connectivity"):
+        lg = logging.getLogger(name)
+        lg.handlers[:] = [handler]
+        lg.setLevel(level)
+        lg.propagate = False
+
+
+class _Steps:
+    """A progress bar over the named steps of a run (stderr, off with -q)."""
+
+    def __init__(self, total: int, *, enabled: bool) -> None:
+        from tqdm.auto import tqdm
+
+        self._bar = tqdm(
+            total=total, disable=not enabled, unit="step", leave=False, file=sys.stderr
+        )
+
+    @contextmanager
+    def step(self, text: str) -> Iterator[None]:
+        from tqdm.contrib.logging import logging_redirect_tqdm
+
+        self._bar.set_description(text)
+        t0 = time.perf_counter()
+        with logging_redirect_tqdm(
+            loggers=[logging.getLogger("fua"), logging.getLogger("connectivity")]
+        ):
+            yield
+        log.debug("%s: %.2f s", text, time.perf_counter() - t0)
+        self._bar.update(1)
+
+    def close(self) -> None:
+        self._bar.close()
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
+def run_cli(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn library errors into one clear line and exit code 1 (traceback with -vv)."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        ctx = click.get_current_context()
+        try:
+            return func(*args, **kwargs)
+        except (FuaError, OSError, ValueError) as exc:
+            if ctx.obj and ctx.obj.get("verbose", 0) >= 2:
+                raise
+            raise click.ClickException(f"{type(exc).__name__}: {exc}") from exc
+
+    wrapper.__name__ = func.__name__
+    wrapper.__doc__ = func.__doc__
+    return wrapper
+
+
+def _coerce(value: str, annotation: Any) -> Any:
+    text = value.strip()
+    if text.lower() in ("none", "null", ""):
+        return None
+    hint = str(annotation)
+    if "int" in hint and "float" not in hint:
+        return int(text)
+    if "float" in hint:
+        return float(text)
+    return text
+
+
+def parse_params(pairs: tuple[str, ...], base: Any) -> Any:
+    """Apply ``key=value`` pairs to a frozen params dataclass, with type coercion."""
+    if not pairs:
+        return base
+    hints = typing.get_type_hints(type(base))
+    known = {f.name for f in fields(base)}
+    changes: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep:
+            msg = f"--param expects key=value, got {pair!r} (e.g. --param centre_pop_min=100000)"
+            raise ParameterError(msg)
+        if key not in known:
+            msg = f"unknown parameter {key!r}; known: {', '.join(sorted(known))}"
+            raise ParameterError(msg)
+        try:
+            changes[key] = _coerce(value, hints[key])
+        except ValueError:
+            msg = f"--param {key}: cannot read {value!r} as {hints[key]}"
+            raise ParameterError(msg) from None
+    return base.replace(**changes)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="fua-toolkit", prog_name="fua")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv also shows tracebacks).")
+@click.option("-q", "--quiet", count=True, help="Less log output and no progress bars.")
+@click.pass_context
+def main(ctx: click.Context, verbose: int, quiet: int) -> None:
+    """Functional urban areas from population grids.
+
+    Degree of Urbanisation (urban centres, urban clusters, rural cells),
+    EU-OECD functional urban areas, and agglomeration metrics. Outputs open
+    in QGIS: GeoPackage (or Shapefile) layers, GeoTIFF class grids with
+    colour tables and .qml styles, and a JSON sidecar recording parameters
+    and input checksums.
+    """
+    _setup_logging(verbose, quiet)
+    ctx.ensure_object(dict)
+    ctx.obj.update(verbose=verbose, quiet=quiet, progress=quiet == 0)
+
+
+@main.command("degurba")
+@click.argument("pop", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder (created if missing).",
+)
+@click.option(
+    "--level",
+    type=click.Choice(["1", "2"]),
+    default="2",
+    show_default=True,
+    help="1: urban centre / urban cluster / rural. 2: the eight GHSL SMOD classes.",
+)
+@click.option(
+    "--land",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Permanent-land raster (m² per cell, %, or 0-1 share); density becomes people per km² of land.",
+)
+@click.option(
+    "--built",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Built-up raster (m² per cell, %, or 0-1 share) for the built-up option of urban centres.",
+)
+@click.option(
+    "--preset",
+    type=click.Choice(["R2023A", "R2023A-2021", "R2022A", "manual2021"]),
+    default="R2023A",
+    show_default=True,
+    help="Published rule set; R2023A uses the July 2024 semi-dense rule.",
+)
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override one threshold, e.g. --param centre_pop_min=100000 (repeatable; see the JSON sidecar for keys).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["gpkg", "shp"]),
+    default="gpkg",
+    show_default=True,
+    help="Vector format for centres and clusters.",
+)
+@click.option(
+    "--cell-size-m",
+    type=float,
+    default=1000.0,
+    show_default=True,
+    help="Output cell size (the method uses 1 km).",
+)
+@click.option(
+    "--crs",
+    "target_crs",
+    default="ESRI:54009",
+    show_default=True,
+    help="Equal-area CRS of the output grid (input is reprojected, population conserved).",
+)
+@click.option("--overwrite", is_flag=True, help="Replace existing outputs in --out.")
+@click.pass_context
+@run_cli
+def degurba_cmd(
+    ctx: click.Context,
+    pop: Path,
+    out_dir: Path,
+    level: str,
+    land: Path | None,
+    built: Path | None,
+    preset: str,
+    params: tuple[str, ...],
+    fmt: str,
+    cell_size_m: float,
+    target_crs: str,
+    overwrite: bool,
+) -> None:
+    """Classify POP (any GDAL raster of people per cell) by the Degree of Urbanisation.
+
+    \b
+    Example:
+      fua degurba GHS_POP_E2020_GLOBE_R2023A_54009_1000.tif --out out/ \\
+          --land GHS_LAND.tif --built GHS_BUILT_S.tif
+
+    Writes to OUT: classes_L2.tif (+ .qml style), centre_labels.tif,
+    cluster_labels.tif, degurba.gpkg (layers urban_centres, urban_clusters)
+    and degurba.json (parameters, input checksums, version, timing).
+    """
+    from fua.degurba import DegurbaParams, classify_grid, urban_centres, urban_clusters
+    from fua.grid import read_population
+    from fua.io import write_degurba_outputs
+
+    p = parse_params(params, DegurbaParams.preset(preset))
+    steps = _Steps(4, enabled=ctx.obj["progress"])
+    t0 = time.perf_counter()
+    started = time.time()
+    try:
+        with steps.step("reading population"):
+            grid = read_population(
+                pop, land=land, built=built, target_crs=target_crs, cell_size_m=cell_size_m
+            )
+        with steps.step("classifying cells"):
+            result = classify_grid(grid, p, level=int(level))
+        with steps.step("polygonising"):
+            centres = urban_centres(result)
+            clusters = urban_clusters(result)
+        with steps.step("writing outputs"):
+            inputs = {
+                "pop": pop,
+                **({"land": land} if land else {}),
+                **({"built": built} if built else {}),
+            }
+            written = write_degurba_outputs(
+                out_dir,
+                result,
+                centres,
+                clusters,
+                fmt=fmt,
+                overwrite=overwrite,
+                inputs=inputs,
+                started_at=started,
+            )
+    finally:
+        steps.close()
+    click.echo(
+        f"{_count(result.n_centres, 'urban centre')} ({centres['pop'].sum():,.0f} people), "
+        f"{_count(result.n_clusters, 'urban cluster')}, grid {grid.shape[0]}x{grid.shape[1]} "
+        f"({grid.total_population:,.0f} people) in {time.perf_counter() - t0:.1f} s"
+    )
+    for name, path in written.items():
+        click.echo(f"  {name}: {path}")
