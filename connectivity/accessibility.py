@@ -14,27 +14,35 @@ off-road leg (:mod:`connectivity.snapping`); unreachable origins get NaN, a
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
 
-from connectivity._errors import CRSError, DataError, InputFileError, ParameterError
+from connectivity._errors import DataError, ParameterError
+from connectivity._inputs import (
+    Origins,
+    PointSet,
+    RasterLike,
+    load_destinations,
+    load_points,
+    load_weights,
+    origin_frame,
+    origin_reasons,
+    raster_points,
+    result_attrs,
+)
 from connectivity.network import RoadNetwork
 from connectivity.routing import nearest, od_blocks
 from connectivity.snapping import (
     DEFAULT_MAX_SNAP_M,
     DEFAULT_OFFROAD_SPEED_KMH,
     PolygonPoint,
-    Snapped,
-    points_to_network_crs,
-    snap_xy,
 )
 
 __all__ = [
@@ -50,266 +58,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-#: A raster input: a path, ``(array, transform, crs)`` or a PopulationGrid-like object.
-RasterLike: TypeAlias = Any
-#: Origins: a point/polygon layer or a raster.
-Origins: TypeAlias = Any
-
-
-# ---------------------------------------------------------------------------
-# inputs
-# ---------------------------------------------------------------------------
-@dataclass(frozen=True)
-class _Cells:
-    rows: np.ndarray
-    cols: np.ndarray
-    pop: np.ndarray
-    grid_pop: np.ndarray
-    transform: Any
-    crs: CRS
-
-
-@dataclass(frozen=True)
-class _PointSet:
-    snapped: Snapped
-    ids: pd.Index
-    geometry: gpd.GeoSeries | None = None
-    cells: _Cells | None = None
-    source_geometry: gpd.GeoSeries | None = field(default=None, repr=False)
-
-
-def _is_raster(obj: Any) -> bool:
-    if isinstance(obj, (str, os.PathLike)):
-        return True
-    if isinstance(obj, tuple) and len(obj) == 3 and np.ndim(obj[0]) == 2:
-        return True
-    return all(hasattr(obj, a) for a in ("pop", "transform", "crs"))
-
-
-def _read_raster(obj: Any) -> tuple[np.ndarray, Any, CRS]:
-    if isinstance(obj, (str, os.PathLike)):
-        import rasterio
-
-        try:
-            with rasterio.open(obj) as src:
-                band = src.read(1, masked=True)
-                arr = np.ma.filled(band.astype("float64"), np.nan)
-                transform, crs = src.transform, src.crs
-        except rasterio.errors.RasterioIOError as exc:
-            msg = f"cannot read the population raster {os.fspath(obj)!r}: {exc}"
-            raise InputFileError(msg) from exc
-    elif isinstance(obj, tuple):
-        arr, transform, crs = obj
-        arr = np.asarray(arr, dtype="float64")
-    else:  # PopulationGrid-like
-        arr = np.asarray(obj.pop, dtype="float64")
-        valid = getattr(obj, "valid", None)
-        if valid is not None:
-            arr = np.where(np.asarray(valid, bool), arr, np.nan)
-        transform, crs = obj.transform, obj.crs
-    if crs is None:
-        msg = "the population raster has no CRS; pass (array, transform, crs) with a CRS"
-        raise CRSError(msg)
-    return arr, transform, CRS.from_user_input(crs)
-
-
-def _raster_points(
-    net: RoadNetwork,
-    raster: RasterLike,
-    *,
-    min_pop: float,
-    all_cells: bool,
-    max_snap_m: float,
-    offroad_speed_kmh: float,
-) -> _PointSet:
-    arr, transform, crs = _read_raster(raster)
-    finite = np.isfinite(arr)
-    if (arr[finite] < 0).any():
-        msg = "the population raster has negative values; set them to nodata first"
-        raise DataError(msg)
-    mask = finite if all_cells else finite & (arr > min_pop)
-    rows, cols = np.nonzero(mask)
-    if rows.size == 0:
-        msg = f"the population raster has no cells with population > {min_pop}"
-        raise DataError(msg)
-    # cell centres, transformed in bulk without shapely objects
-    a, b, c, d, e, f = (
-        transform.a,
-        transform.b,
-        transform.c,
-        transform.d,
-        transform.e,
-        transform.f,
-    )
-    cx = c + (cols + 0.5) * a + (rows + 0.5) * b
-    cy = f + (cols + 0.5) * d + (rows + 0.5) * e
-    x, y = cx, cy
-    if not crs.equals(net.crs):
-        log.info("reprojecting raster cell centres from %s to %s", crs.to_string(), net.crs)
-        x, y = Transformer.from_crs(crs, net.crs, always_xy=True).transform(cx, cy)
-    index = pd.Index(rows.astype("int64") * arr.shape[1] + cols, name="cell")
-    snapped = snap_xy(
-        net,
-        np.asarray(x),
-        np.asarray(y),
-        index=index,
-        max_snap_m=max_snap_m,
-        offroad_speed_kmh=offroad_speed_kmh,
-    )
-    cells = _Cells(rows, cols, np.nan_to_num(arr[rows, cols]), arr, transform, crs)
-    geom = gpd.GeoSeries(gpd.points_from_xy(cx, cy), index=index, crs=crs)
-    return _PointSet(snapped=snapped, ids=index, geometry=geom, cells=cells)
-
-
-def _vector_points(
-    net: RoadNetwork,
-    layer: gpd.GeoDataFrame | gpd.GeoSeries,
-    *,
-    name: str,
-    id_col: str | None,
-    polygon_point: PolygonPoint,
-    max_snap_m: float,
-    offroad_speed_kmh: float,
-) -> _PointSet:
-    if len(layer) == 0:
-        msg = f"{name} layer is empty"
-        raise DataError(msg)
-    index, x, y = points_to_network_crs(layer, net.crs, polygon_point=polygon_point, name=name)
-    snapped = snap_xy(
-        net, x, y, index=index, max_snap_m=max_snap_m, offroad_speed_kmh=offroad_speed_kmh
-    )
-    if id_col is None:
-        ids = pd.Index(layer.index)
-    else:
-        if not isinstance(layer, gpd.GeoDataFrame) or id_col not in layer.columns:
-            cols = list(layer.columns) if isinstance(layer, gpd.GeoDataFrame) else []
-            msg = f"{name} have no column {id_col!r}; columns are {cols}"
-            raise DataError(msg)
-        ids = pd.Index(layer[id_col])
-        if ids.has_duplicates:
-            msg = f"{name} column {id_col!r} has duplicate values; ids must be unique"
-            raise DataError(msg)
-    geom = layer.geometry if isinstance(layer, gpd.GeoDataFrame) else layer
-    return _PointSet(snapped=snapped, ids=ids, geometry=geom, source_geometry=geom)
-
-
-def _points(
-    net: RoadNetwork,
-    obj: Any,
-    *,
-    name: str,
-    id_col: str | None = None,
-    polygon_point: PolygonPoint = "centroid",
-    max_snap_m: float,
-    offroad_speed_kmh: float,
-    min_pop: float = 0.0,
-    all_cells: bool = False,
-    allow_raster: bool = True,
-) -> _PointSet:
-    if isinstance(obj, (gpd.GeoDataFrame, gpd.GeoSeries)):
-        return _vector_points(
-            net,
-            obj,
-            name=name,
-            id_col=id_col,
-            polygon_point=polygon_point,
-            max_snap_m=max_snap_m,
-            offroad_speed_kmh=offroad_speed_kmh,
-        )
-    if allow_raster and _is_raster(obj):
-        return _raster_points(
-            net,
-            obj,
-            min_pop=min_pop,
-            all_cells=all_cells,
-            max_snap_m=max_snap_m,
-            offroad_speed_kmh=offroad_speed_kmh,
-        )
-    kinds = "a GeoDataFrame/GeoSeries" + (
-        ", a raster path or (array, transform, crs)" if allow_raster else ""
-    )
-    msg = f"{name} must be {kinds}; got {type(obj).__name__}"
-    raise DataError(msg)
-
-
-def _destinations(net: RoadNetwork, obj: Any, **kw: Any) -> _PointSet:
-    ps = _points(net, obj, name="destinations", allow_raster=False, **kw)
-    n_bad = int((~ps.snapped.ok).sum())
-    if n_bad == len(ps.snapped):
-        far = ps.snapped.dist_m[np.isfinite(ps.snapped.dist_m)]
-        nearest_m = f"; the closest is {far.min():.0f} m from a road" if far.size else ""
-        msg = (
-            f"none of the {n_bad} destinations is within max_snap_m={ps.snapped.max_snap_m:g} m "
-            f"of the network{nearest_m}; check the CRS of both layers or raise max_snap_m"
-        )
-        raise DataError(msg)
-    if n_bad:
-        log.warning(
-            "%d of %d destinations are unusable (beyond max_snap_m or without geometry)",
-            n_bad,
-            len(ps.snapped),
-        )
-    return ps
-
-
-def _frame(ps: _PointSet) -> gpd.GeoDataFrame:
-    """Output frame for the origins: geometry (and cell row/col/pop for rasters)."""
-    if ps.cells is not None:
-        cols = {"row": ps.cells.rows, "col": ps.cells.cols, "pop": ps.cells.pop}
-        return gpd.GeoDataFrame(cols, geometry=ps.geometry, index=ps.snapped.index)
-    assert ps.geometry is not None  # vector origins always carry their geometry
-    return gpd.GeoDataFrame(geometry=ps.geometry.copy(), index=ps.snapped.index)
-
-
-def _weights(ps: _PointSet, layer: Any, weights: Any, name: str) -> np.ndarray:
-    n = len(ps.snapped)
-    if weights is None:
-        w = np.ones(n) if ps.cells is None else ps.cells.pop.astype("float64")
-    elif isinstance(weights, str):
-        if not isinstance(layer, gpd.GeoDataFrame) or weights not in layer.columns:
-            msg = f"{name} have no weight column {weights!r}"
-            raise DataError(msg)
-        w = layer[weights].to_numpy(dtype="float64")
-    else:
-        w = np.asarray(weights, dtype="float64").ravel()
-    if w.size != n:
-        msg = f"weights must have one value per {name[:-1]} ({n}), got {w.size}"
-        raise DataError(msg)
-    if not np.isfinite(w).all():
-        msg = f"{name} weights contain NaN or infinite values; fill or drop them first"
-        raise DataError(msg)
-    return w
-
-
-def _origin_reasons(snapped: Snapped, time_min: np.ndarray, max_time_min: float | None) -> Any:
-    reason = snapped.reason()
-    lost = snapped.ok & ~np.isfinite(time_min)
-    reason[lost] = (
-        f"no destination within max_time_min={max_time_min:g}"
-        if max_time_min is not None
-        else "no destination reachable (disconnected part of the network or one-way trap)"
-    )
-    return reason
-
-
-def _attrs(snapped: Snapped, time_min: np.ndarray, **extra: Any) -> dict[str, Any]:
-    n_unreach = int((~np.isfinite(time_min)).sum())
-    if n_unreach:
-        log.warning(
-            "%d of %d origins have no travel time (%d beyond max_snap_m)",
-            n_unreach,
-            len(snapped),
-            snapped.n_beyond,
-        )
-    return {
-        "n_origins": len(snapped),
-        "n_unreachable": n_unreach,
-        "n_beyond_snap": snapped.n_beyond,
-        "max_snap_m": snapped.max_snap_m,
-        "offroad_speed_kmh": snapped.offroad_speed_kmh,
-        **extra,
-    }
 
 
 # ---------------------------------------------------------------------------
@@ -369,11 +117,15 @@ def time_to_nearest(
     ``offroad(origin) + road time + offroad(destination)``.
     """
     kw: dict[str, Any] = {"max_snap_m": max_snap_m, "offroad_speed_kmh": offroad_speed_kmh}
-    orig = _points(net, origins, name="origins", polygon_point=polygon_point, min_pop=min_pop, **kw)
-    dest = _destinations(net, destinations, id_col=dest_id_col, polygon_point=polygon_point, **kw)
+    orig = load_points(
+        net, origins, name="origins", polygon_point=polygon_point, min_pop=min_pop, **kw
+    )
+    dest = load_destinations(
+        net, destinations, id_col=dest_id_col, polygon_point=polygon_point, **kw
+    )
     res = nearest(net, orig.snapped, dest.snapped, max_time_min=max_time_min)
     t = np.where(np.isfinite(res.time_min), res.time_min, np.nan)
-    out = _frame(orig)
+    out = origin_frame(orig)
     found = res.dest >= 0
     ids = pd.Series(pd.NA, index=out.index, dtype="object")
     ids[found] = dest.ids.to_numpy()[res.dest[found]]
@@ -383,8 +135,8 @@ def time_to_nearest(
     dsnap = np.full(len(out), np.nan)
     dsnap[found] = dest.snapped.dist_m[res.dest[found]]
     out["dest_snap_m"] = dsnap
-    out["reason"] = _origin_reasons(orig.snapped, t, max_time_min)
-    out.attrs = _attrs(
+    out["reason"] = origin_reasons(orig.snapped, t, max_time_min)
+    out.attrs = result_attrs(
         orig.snapped,
         t,
         max_time_min=max_time_min,
@@ -448,8 +200,8 @@ def raster_time_to_nearest(
         crs=g.crs)``).
     """
     kw: dict[str, Any] = {"max_snap_m": max_snap_m, "offroad_speed_kmh": offroad_speed_kmh}
-    orig = _raster_points(net, raster, min_pop=min_pop, all_cells=all_cells, **kw)
-    dest = _destinations(net, destinations, id_col=dest_id_col, **kw)
+    orig = raster_points(net, raster, min_pop=min_pop, all_cells=all_cells, **kw)
+    dest = load_destinations(net, destinations, id_col=dest_id_col, **kw)
     res = nearest(net, orig.snapped, dest.snapped, max_time_min=max_time_min)
     assert orig.cells is not None
     cells = orig.cells
@@ -458,7 +210,9 @@ def raster_time_to_nearest(
     t = np.where(np.isfinite(res.time_min), res.time_min, np.nan)
     grid_t[cells.rows, cells.cols] = t
     grid_n[cells.rows, cells.cols] = res.dest
-    attrs = _attrs(orig.snapped, t, max_time_min=max_time_min, n_destinations=len(dest.snapped))
+    attrs = result_attrs(
+        orig.snapped, t, max_time_min=max_time_min, n_destinations=len(dest.snapped)
+    )
     return TravelTimeGrid(
         time_min=grid_t,
         nearest=grid_n,
@@ -573,8 +327,8 @@ def od_matrix(
     :func:`gravity_access` for large problems.
     """
     kw: dict[str, Any] = {"max_snap_m": max_snap_m, "offroad_speed_kmh": offroad_speed_kmh}
-    pa = _points(net, a, name="origins", id_col=a_id_col, polygon_point=polygon_point, **kw)
-    pb = _destinations(net, b, id_col=b_id_col, polygon_point=polygon_point, **kw)
+    pa = load_points(net, a, name="origins", id_col=a_id_col, polygon_point=polygon_point, **kw)
+    pb = load_destinations(net, b, id_col=b_id_col, polygon_point=polygon_point, **kw)
     mat = np.full((len(pa.snapped), len(pb.snapped)), np.nan)
     for r, c, block in od_blocks(
         net, pa.snapped, pb.snapped, max_time_min=max_time_min, progress=progress
@@ -616,18 +370,22 @@ def times_to_each(
     destination, named ``"time_min_<id>"``; NaN when unreachable.
     """
     kw: dict[str, Any] = {"max_snap_m": max_snap_m, "offroad_speed_kmh": offroad_speed_kmh}
-    orig = _points(net, origins, name="origins", polygon_point=polygon_point, min_pop=min_pop, **kw)
-    dest = _destinations(net, destinations, id_col=dest_id_col, polygon_point=polygon_point, **kw)
+    orig = load_points(
+        net, origins, name="origins", polygon_point=polygon_point, min_pop=min_pop, **kw
+    )
+    dest = load_destinations(
+        net, destinations, id_col=dest_id_col, polygon_point=polygon_point, **kw
+    )
     mat = np.full((len(orig.snapped), len(dest.snapped)), np.nan)
     for r, c, block in od_blocks(
         net, orig.snapped, dest.snapped, max_time_min=max_time_min, progress=progress
     ):
         mat[np.ix_(r, c)] = np.where(np.isfinite(block), block, np.nan)
-    out = _frame(orig)
+    out = origin_frame(orig)
     cols = {f"time_min_{d}": mat[:, j] for j, d in enumerate(dest.ids)}
     out = pd.concat([out, pd.DataFrame(cols, index=out.index)], axis=1)
     best = np.min(np.where(np.isnan(mat), np.inf, mat), axis=1, initial=np.inf)
-    out.attrs = _attrs(orig.snapped, best, max_time_min=max_time_min)
+    out.attrs = result_attrs(orig.snapped, best, max_time_min=max_time_min)
     return gpd.GeoDataFrame(out, geometry=out.geometry.name)
 
 
@@ -673,9 +431,11 @@ def cumulative_opportunities(
         msg = "thresholds_min must be positive minutes, e.g. (30, 60)"
         raise ParameterError(msg)
     kw: dict[str, Any] = {"max_snap_m": max_snap_m, "offroad_speed_kmh": offroad_speed_kmh}
-    orig = _points(net, origins, name="origins", polygon_point=polygon_point, min_pop=min_pop, **kw)
-    opp = _destinations(net, opportunities, polygon_point=polygon_point, **kw)
-    w = _weights(opp, opportunities, weights, "opportunities")
+    orig = load_points(
+        net, origins, name="origins", polygon_point=polygon_point, min_pop=min_pop, **kw
+    )
+    opp = load_destinations(net, opportunities, polygon_point=polygon_point, **kw)
+    w = load_weights(opp, opportunities, weights, "opportunities")
     acc = np.zeros((len(orig.snapped), thr.size))
     for r, c, block in od_blocks(
         net, orig.snapped, opp.snapped, max_time_min=float(thr.max()), progress=progress
@@ -684,10 +444,10 @@ def cumulative_opportunities(
         for k, x in enumerate(thr):
             acc[r, k] += (block <= x) @ wc
     acc[~orig.snapped.ok] = np.nan
-    out = _frame(orig)
+    out = origin_frame(orig)
     for k, x in enumerate(thr):
         out[f"opp_{x:g}min"] = acc[:, k]
-    out.attrs = _attrs(
+    out.attrs = result_attrs(
         orig.snapped, np.where(orig.snapped.ok, 0.0, np.nan), thresholds_min=thr.tolist()
     )
     return out
@@ -784,9 +544,11 @@ def gravity_access(
         msg = "min_time_min must be > 0 with power decay (t^-beta is infinite at 0)"
         raise ParameterError(msg)
     kw: dict[str, Any] = {"max_snap_m": max_snap_m, "offroad_speed_kmh": offroad_speed_kmh}
-    orig = _points(net, origins, name="origins", polygon_point=polygon_point, min_pop=min_pop, **kw)
-    dest = _destinations(net, destinations, polygon_point=polygon_point, **kw)
-    w = _weights(dest, destinations, weights, "destinations")
+    orig = load_points(
+        net, origins, name="origins", polygon_point=polygon_point, min_pop=min_pop, **kw
+    )
+    dest = load_destinations(net, destinations, polygon_point=polygon_point, **kw)
+    w = load_weights(dest, destinations, weights, "destinations")
     own_o = own_d = np.array([], dtype="int64")
     own_t = np.array([], dtype="float64")
     if own_zone:
@@ -809,11 +571,11 @@ def gravity_access(
         acc[r] += _decay(block, decay, beta, min_time_min) @ w[c]
     acc[~orig.snapped.ok] = np.nan
     own_term[~orig.snapped.ok] = np.nan
-    out = _frame(orig)
+    out = origin_frame(orig)
     out["access"] = acc
     if own_zone:
         out["own_zone_term"] = own_term
-    out.attrs = _attrs(
+    out.attrs = result_attrs(
         orig.snapped,
         np.where(orig.snapped.ok, 0.0, np.nan),
         decay=decay,
@@ -826,7 +588,7 @@ def gravity_access(
 
 
 def _own_pairs(
-    net: RoadNetwork, orig: _PointSet, dest: _PointSet, speed_kmh: float
+    net: RoadNetwork, orig: PointSet, dest: PointSet, speed_kmh: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(origin pos, destination pos, internal time) for origins inside a destination zone."""
     if dest.source_geometry is None:  # pragma: no cover - destinations are vector layers
