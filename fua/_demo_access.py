@@ -173,3 +173,20 @@ def reach_from_points(
             out[r, k] += (block <= x) @ w
     out[~points.ok] = np.nan
     return out
+
+
+def nodes_on_grid(net: RoadNetwork, cells: CellAccess, nodes: np.ndarray) -> np.ndarray:
+    """Minutes from every cell to the nearest of some network nodes (e.g. corridor access points).
+
+    One multi-source Dijkstra on the transposed graph from the nodes
+    (:func:`connectivity.routing.multi_source_node_times`); a cell's time is
+    the cheaper of its two entry legs plus the node time there. Returns a
+    float32 grid, NaN where unreachable.
+    """
+    from connectivity.routing import multi_source_node_times
+
+    t_node, _ = multi_source_node_times(net, np.asarray(nodes, dtype="int64"), reverse=True)
+    legs_nodes, legs_cost = cells.snapped.entry_legs()
+    safe = np.where(legs_nodes >= 0, legs_nodes, 0)
+    tot = np.min(legs_cost + t_node[safe], axis=1)
+    return cells.to_grid(np.where(np.isfinite(tot), tot, np.nan))

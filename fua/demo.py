@@ -403,7 +403,8 @@ def _sez_table(
     params: DemoParams,
     snap_kw: dict[str, Any],
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    from connectivity.accessibility import od_matrix, time_to_nearest
+    from connectivity.accessibility import od_matrix
+    from connectivity.corridors import border_access, time_to_corridors
     from fua import _demo_access as acc
     from fua.agglomeration import association_table, market_potential, sez_access_table
 
@@ -427,8 +428,8 @@ def _sez_table(
         beta=params.market_beta,
         include_own=False,
     )
-    corr = time_to_nearest(net, sez, corridor_pts, dest_id_col="place", **snap_kw)
-    bord = time_to_nearest(net, sez, borders, dest_id_col="name", **snap_kw)
+    corr = time_to_corridors(net, sez, corridor_pts, **snap_kw)
+    bord = border_access(net, sez, borders, crossing_id_col="name", **snap_kw)
     small = sez_access_table(sez, fuas_small, fua_name_col="name")
     table = sez_access_table(
         sez,
@@ -440,8 +441,8 @@ def _sez_table(
         time_to_corridor_min=corr["time_min"],
         time_to_border_min=bord["time_min"],
         extra={
-            "nearest_corridor_place": corr["nearest_id"].astype(str),
-            "nearest_border": bord["nearest_id"].astype(str),
+            "nearest_corridor": corr["nearest_corridor"].astype(str),
+            "nearest_border": bord["nearest_crossing"].astype(str),
             "host_fua_50k": small["host_fua_name"],
         },
     )
@@ -456,20 +457,22 @@ def _sez_table(
     return table, assoc
 
 
-def _corridor_layers() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+def _corridor_lines() -> gpd.GeoDataFrame:
+    """Corridor lines through their ordered places (EPSG:4326)."""
     from fua import datasets
 
     c = datasets.load_corridors()
     c = c[c.geometry.notna() & ~c.geometry.is_empty].sort_values(["corridor", "seq"])
-    lines = (
-        c.groupby("corridor", sort=True)
-        .apply(lambda g: shapely.LineString(g.geometry.tolist()), include_groups=False)
-        .rename("geometry")
-        .reset_index()
-    )
-    lines = gpd.GeoDataFrame(lines, geometry="geometry", crs=c.crs)
-    pts = c.drop_duplicates("place")[["place", "corridor", "road_ref", "geometry"]]
-    return lines, pts.reset_index(drop=True)
+    rows = [
+        {"corridor": k, "road_refs": ";".join(dict.fromkeys(g["road_ref"].astype(str))),
+         "geometry": shapely.LineString(g.geometry.tolist())}
+        for k, g in c.groupby("corridor", sort=True)
+    ]  # fmt: skip
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=c.crs)
+
+
+#: OSM classes a corridor is joined from on a real network.
+_MAIN_ROADS = ("motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link")
 
 
 def _isochrone_bands(
@@ -556,6 +559,7 @@ def run_demo(
     inside ``out_dir`` and moved into place at the end, so a failed run
     leaves earlier outputs untouched.
     """
+    from connectivity.corridors import corridor_access
     from connectivity.io import write_sidecar
     from fua import _demo_access as acc
     from fua import _demo_outputs as out_mod
@@ -623,12 +627,21 @@ def run_demo(
         with steps.step("accessibility"):
             sez = datasets.load_sez()
             sez.index = pd.Index(sez["id"].to_numpy(), name="sez_id")
-            corridor_lines, corridor_pts = _corridor_layers()
+            corridor_lines = _corridor_lines()
+            corridor_pts = corridor_access(
+                net,
+                corridor_lines,
+                corridor_id_col="corridor",
+                tolerance_m=1_000.0 if proxy else 5_000.0,
+                road_classes=("trunk",) if proxy else _MAIN_ROADS,
+            )
             borders = datasets.load_border_crossings()
             borders = borders[(borders["kind"] == "road") & borders.geometry.notna()]
-            minutes: dict[str, np.ndarray] = {}
-            for key, layer in (("sez", sez), ("corridor", corridor_pts), ("border", borders)):
-                minutes[key] = acc.nearest_on_grid(net, cells, acc.snap(net, layer, **snap_kw))[0]
+            minutes: dict[str, np.ndarray] = {
+                "sez": acc.nearest_on_grid(net, cells, acc.snap(net, sez, **snap_kw))[0],
+                "corridor": acc.nodes_on_grid(net, cells, corridor_pts["node"].unique()),
+                "border": acc.nearest_on_grid(net, cells, acc.snap(net, borders, **snap_kw))[0],
+            }
             access_pop = _access_population(
                 {"SEZ": minutes["sez"], "corridor access point": minutes["corridor"],
                  "border crossing": minutes["border"]},

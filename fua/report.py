@@ -558,7 +558,7 @@ def write_report(
     )
     sez_cols = ["id", "name", "host_fua_name", "host_within", "host_fua_50k", "time_to_host_min",
                 "pop_60min", "pop_120min", "pop_240min", "market_potential",
-                "time_to_corridor_min", "nearest_corridor_place", "time_to_border_min",
+                "time_to_corridor_min", "nearest_corridor", "time_to_border_min",
                 "nearest_border", "projects", "jobs", "invest_per_state_tenge"]  # fmt: skip
     sez_tab = pd.DataFrame(sez_table.drop(columns="geometry"))
     if "id" not in sez_tab.columns:
