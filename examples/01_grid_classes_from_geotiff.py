@@ -32,13 +32,13 @@ def modelled_window(path: Path, bbox: tuple[float, float, float, float]) -> Path
         [bbox[0], bbox[2], bbox[0], bbox[2]], [bbox[1], bbox[1], bbox[3], bbox[3]]
     )
     inv = ~grid.transform
-    cols, rows = zip(*(inv * (a, b) for a, b in zip(x, y, strict=True)), strict=True)
+    cols, rows = zip(*(inv @ (a, b) for a, b in zip(x, y, strict=True)), strict=True)
     r0, r1 = int(max(min(rows), 0)), int(min(np.ceil(max(rows)), grid.shape[0]))
     c0, c1 = int(max(min(cols), 0)), int(min(np.ceil(max(cols)), grid.shape[1]))
     pop = grid.pop[r0:r1, c0:c1].astype("float32")
     with rasterio.open(
         path, "w", driver="GTiff", height=pop.shape[0], width=pop.shape[1], count=1,
-        dtype="float32", crs=grid.crs, transform=grid.transform * grid.transform.translation(c0, r0),
+        dtype="float32", crs=grid.crs, transform=grid.transform @ grid.transform.translation(c0, r0),
         nodata=-200.0,
     ) as dst:  # fmt: skip
         dst.write(pop, 1)
@@ -47,7 +47,11 @@ def modelled_window(path: Path, bbox: tuple[float, float, float, float]) -> Path
 
 
 def main() -> None:
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else os.environ.get("FUA_EXAMPLE_OUT") or tempfile.mkdtemp(prefix="fua-ex01-"))
+    out = Path(
+        sys.argv[1]
+        if len(sys.argv) > 1
+        else os.environ.get("FUA_EXAMPLE_OUT") or tempfile.mkdtemp(prefix="fua-ex01-")
+    )
     out.mkdir(parents=True, exist_ok=True)
     if len(sys.argv) > 2:
         pop_tif = Path(sys.argv[2])

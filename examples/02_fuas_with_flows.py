@@ -40,7 +40,9 @@ def synthetic_region() -> tuple[fua.PopulationGrid, gpd.GeoDataFrame, pd.DataFra
     geoms, ids = [], []
     for i in range(0, rows, 5):
         for j in range(0, cols, 5):
-            geoms.append(shapely.box(j * cell, (rows - i - 5) * cell, (j + 5) * cell, (rows - i) * cell))
+            geoms.append(
+                shapely.box(j * cell, (rows - i - 5) * cell, (j + 5) * cell, (rows - i) * cell)
+            )
             ids.append(f"U{i // 5:02d}{j // 5:02d}")
     units = gpd.GeoDataFrame({"unit_id": ids}, geometry=geoms, crs=CRS)
     # unit population and a gravity model of commuting: workers go to big, near units
@@ -55,7 +57,11 @@ def synthetic_region() -> tuple[fua.PopulationGrid, gpd.GeoDataFrame, pd.DataFra
 
 
 def main() -> None:
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else os.environ.get("FUA_EXAMPLE_OUT") or tempfile.mkdtemp(prefix="fua-ex02-"))
+    out = Path(
+        sys.argv[1]
+        if len(sys.argv) > 1
+        else os.environ.get("FUA_EXAMPLE_OUT") or tempfile.mkdtemp(prefix="fua-ex02-")
+    )
     out.mkdir(parents=True, exist_ok=True)
     grid, units, flows = synthetic_region()
     flows.to_csv(out / "commuting_matrix.csv")  # rows: residence, columns: work

@@ -224,8 +224,29 @@ def _load_population(population: str | os.PathLike[str] | None) -> tuple[Any, di
         msg = f"population file {path} does not exist; give a GHS-POP/WorldPop GeoTIFF (see `fua fetch ghs-pop`)"
         raise InputFileError(msg)
     grid = read_population(path)
-    label = f"population from {path.name}"
-    return grid, {"population": label, "population_modelled": False, "population_path": str(path)}
+    modelled = _tagged_modelled(path)
+    label = (
+        f"MODELLED population surface from {path.name} (not observed data)"
+        if modelled
+        else f"population from {path.name}"
+    )
+    return grid, {
+        "population": label,
+        "population_modelled": modelled,
+        "population_path": str(path),
+    }
+
+
+def _tagged_modelled(path: Path) -> bool:
+    """True when a raster's tags say it is a modelled surface (``MODELLED=yes`` or in ``SOURCE``)."""
+    import rasterio
+
+    try:
+        with rasterio.open(path) as src:
+            tags = src.tags()
+    except rasterio.errors.RasterioError:
+        return False
+    return tags.get("MODELLED", "").lower() == "yes" or "MODELLED" in tags.get("SOURCE", "").upper()
 
 
 _OSM_SUFFIXES = (".pbf", ".osm", ".bz2", ".gz")

@@ -82,9 +82,9 @@ def _minutes_cmap() -> tuple[Any, Any]:
     from matplotlib.colors import BoundaryNorm, ListedColormap
 
     bounds = [s[0] for s in _MINUTE_STOPS]
-    cmap = ListedColormap([s[1] for s in _MINUTE_STOPS[1:]])
-    cmap.set_over(_MINUTE_STOPS[-1][1])
-    cmap.set_bad((0, 0, 0, 0))
+    cmap = ListedColormap([s[1] for s in _MINUTE_STOPS[1:]]).with_extremes(
+        over=_MINUTE_STOPS[-1][1], bad=(0, 0, 0, 0)
+    )
     return cmap, BoundaryNorm(bounds, cmap.N)
 
 

@@ -1,0 +1,184 @@
+"""The demo pipeline (fua.demo.run_demo) on a window of the modelled surface, and its CLI."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pyogrio
+import pytest
+import rasterio
+from click.testing import CliRunner
+
+from fua import InputFileError, OutputExistsError, ParameterError
+from fua.cli import main
+from fua.demo import DemoParams, DemoResult, demo_outputs, run_demo
+from tests._demo_fixtures import modelled_window
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
+    d = tmp_path_factory.mktemp("demo")
+    pop = modelled_window(d / "south_pop.tif")
+    return run_demo(d / "out", population=pop)
+
+
+def test_every_output_is_written(demo: DemoResult) -> None:
+    for name in demo_outputs():
+        assert (demo.out_dir / name).exists(), name
+    for key, path in demo.files.items():
+        assert path.exists(), key
+    assert not list(demo.out_dir.glob(".demo-staging*")), "staging folder left behind"
+    pngs = sorted((demo.out_dir / "maps").glob("*.png"))
+    assert [p.name for p in pngs] == [
+        "fuas_sez_corridors.png",
+        "minutes_to_sez.png",
+        "rank_size.png",
+    ]
+    for p in pngs:
+        assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert p.stat().st_size > 10_000
+
+
+def test_geopackage_layers_are_labelled(demo: DemoResult) -> None:
+    gpkg = demo.out_dir / "kazakhstan_demo.gpkg"
+    names = {row[0] for row in pyogrio.list_layers(gpkg)}
+    expected = {"urban_centres", "urban_clusters", "fua_50k", "fua_100k", "fua_100k_city",
+                "fua_100k_commuting_zone", "sez_access", "sez_isochrones", "corridors",
+                "corridor_access_points", "border_crossings", "roads_proxy"}  # fmt: skip
+    assert expected <= names
+    for layer in ("fua_100k", "sez_access", "roads_proxy"):
+        note = set(gpd.read_file(gpkg, layer=layer)["data_note"])
+        assert len(note) == 1
+        (text,) = note
+        assert "MODELLED" in text and "PROXY" in text
+    shp = demo.out_dir / "shapefiles"
+    assert (shp / "sez_access.shp").exists() and (shp / "sez_access_fields.csv").exists()
+
+
+def test_population_is_conserved_in_fua_labels(demo: DemoResult) -> None:
+    with rasterio.open(demo.out_dir / "fua_labels_100k.tif") as src:
+        lab = src.read(1)
+    with rasterio.open(demo.out_dir / "classes_L2.tif") as src:
+        assert src.shape == lab.shape
+    from fua.grid import read_population
+
+    grid = read_population(demo.inputs["population_path"])
+    fuas = demo.fuas["100k"].set_index("fua_id")
+    sums = np.bincount(lab.ravel(), weights=grid.pop.ravel(), minlength=int(lab.max()) + 1)
+    np.testing.assert_allclose(sums[fuas.index.to_numpy()], fuas["pop_total"].to_numpy(), rtol=1e-9)
+    assert fuas["pop_total"].sum() <= grid.total_population
+    assert len(demo.fuas["100k"]) <= len(demo.fuas["50k"])
+    assert set(demo.national.columns) == {"50k", "100k"}
+
+
+def test_sez_table_is_consistent(demo: DemoResult) -> None:
+    t = demo.sez
+    assert len(t) == 13
+    reach = t[["pop_60min", "pop_120min", "pop_240min"]].to_numpy()
+    ok = np.isfinite(reach).all(axis=1)
+    assert ok.sum() >= 3
+    assert (np.diff(reach[ok], axis=1) >= 0).all()
+    assert (t["time_to_corridor_min"].dropna() >= 0).all()
+    assert (t["time_to_border_min"].dropna() > 0).all()
+    inside = t[t["host_within"]]
+    assert (inside["host_distance_m"] == 0).all()
+    for col in ("projects", "jobs", "invest_per_state_tenge"):
+        assert col in t.columns
+    assert set(demo.association["n"]) <= {13}
+    assert "n = 13" in demo.association.attrs["note"]
+
+
+def test_minutes_raster_is_small_at_an_sez_and_tagged(demo: DemoResult) -> None:
+    from pyproj import Transformer
+
+    with rasterio.open(demo.out_dir / "minutes_to_sez.tif") as src:
+        tags = src.tags()
+        arr = src.read(1)
+        row = demo.sez.loc[4]  # Ontustik (Shymkent), inside the window
+        x, y = Transformer.from_crs("EPSG:4326", src.crs, always_xy=True).transform(
+            row.geometry.x, row.geometry.y
+        )
+        r, c = src.index(x, y)
+    assert arr[r, c] < 45  # off-network legs at 30 km/h on both ends
+    assert arr[r, c] <= np.nanpercentile(arr, 2)
+    assert np.nanmax(arr) > 60
+    assert tags["proxy_roads"] == "True" and "PROXY" in tags["roads"]
+    assert tags["modelled_population"] == "True"
+
+
+def test_access_population_shares_are_monotone(demo: DemoResult) -> None:
+    a = demo.access_population
+    for _, g in a.groupby("destination"):
+        s = g.sort_values("threshold_min")["share_within"].to_numpy()
+        assert ((s >= 0) & (s <= 1)).all() and (np.diff(s) >= 0).all()
+
+
+def test_report_and_sidecar_say_modelled_and_proxy(demo: DemoResult) -> None:
+    text = (demo.out_dir / "report.html").read_text(encoding="utf-8")
+    assert "MODELLED population" in text and "PROXY roads" in text
+    assert "n = 13" in text
+    side = json.loads((demo.out_dir / "demo.json").read_text(encoding="utf-8"))
+    blob = json.dumps(side)
+    assert side["extra"]["inputs"]["roads_proxy"] is True
+    assert side["extra"]["inputs"]["population_modelled"] is True
+    assert "report.html" in blob and "south_pop.tif" in blob
+    readme = (demo.out_dir / "README.txt").read_text(encoding="utf-8")
+    assert "PROXY" in readme and "MODELLED" in readme
+    summary = json.loads((demo.out_dir / "tables" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["fuas"]["100k"]["n_fuas"] == len(demo.fuas["100k"])
+
+
+def test_existing_outputs_are_refused_before_any_work(demo: DemoResult) -> None:
+    t0 = time.perf_counter()
+    with pytest.raises(OutputExistsError, match="overwrite"):
+        run_demo(demo.out_dir)
+    assert time.perf_counter() - t0 < 2.0
+
+
+def test_cli_reports_existing_outputs(demo: DemoResult) -> None:
+    r = CliRunner().invoke(main, ["-q", "demo", "--out", str(demo.out_dir)])
+    assert r.exit_code == 1
+    assert "OutputExistsError" in r.output and "--overwrite" in r.output
+
+
+def test_cli_help_lists_the_flags() -> None:
+    r = CliRunner().invoke(main, ["demo", "--help"])
+    assert r.exit_code == 0
+    for flag in ("--population", "--roads", "--overwrite", "--out"):
+        assert flag in r.output
+
+
+def test_missing_inputs_raise_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(InputFileError, match="fua fetch ghs-pop"):
+        run_demo(tmp_path / "o", population=tmp_path / "nope.tif")
+    with pytest.raises(InputFileError, match="connectivity fetch osm"):
+        run_demo(
+            tmp_path / "o", population=modelled_window(tmp_path / "p.tif"), roads=tmp_path / "x.pbf"
+        )
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(ParameterError, match="is a file"):
+        run_demo(tmp_path / "afile")
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"centre_pop_thresholds": ()},
+        {"reach_thresholds_min": (0.0,)},
+        {"max_snap_m": -1.0},
+        {"offroad_speed_kmh": float("nan")},
+        {"market_beta": 0.0},
+    ],  # fmt: skip
+)
+def test_params_are_validated(kw: dict[str, object]) -> None:
+    with pytest.raises(ParameterError):
+        DemoParams(**kw)  # type: ignore[arg-type]
+
+
+def test_params_round_trip_to_json() -> None:
+    d = DemoParams().to_dict()
+    assert json.loads(json.dumps(d))["centre_pop_thresholds"] == [50_000.0, 100_000.0]
