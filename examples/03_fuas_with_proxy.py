@@ -19,6 +19,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import rasterio.transform
 import shapely
 from pyproj import Transformer
 
@@ -64,7 +65,7 @@ def main() -> None:
     # destinations: every cell of an eligible urban centre, carrying its uc_id
     lab = np.where(np.isin(result.centre_labels, big["uc_id"]), result.centre_labels, 0)
     rows, cols = np.nonzero(lab)
-    xs, ys = grid.transform @ (cols + 0.5, rows + 0.5)
+    xs, ys = rasterio.transform.xy(grid.transform, rows, cols)  # cell centres
     cells = gpd.GeoDataFrame(
         {"uc_id": lab[rows, cols]}, geometry=shapely.points(xs, ys), crs=grid.crs
     )

@@ -18,6 +18,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import shapely
@@ -27,7 +28,10 @@ import connectivity.io
 import fua
 from fua.agglomeration import association_table, sez_access_table
 
-SNAP = {"max_snap_m": 150_000, "offroad_speed_kmh": 30}  # proxy network: long access legs
+SNAP: dict[str, Any] = {
+    "max_snap_m": 150_000,
+    "offroad_speed_kmh": 30,
+}  # proxy network: long access legs
 
 
 def corridor_lines() -> gpd.GeoDataFrame:

@@ -35,7 +35,9 @@ def modelled_window(path: Path, bbox: tuple[float, float, float, float]) -> Path
     cols, rows = zip(*(~grid.transform @ (a, b) for a, b in zip(x, y, strict=True)), strict=True)
     r0, r1 = max(int(min(rows)), 0), min(int(np.ceil(max(rows))), grid.shape[0])
     c0, c1 = max(int(min(cols)), 0), min(int(np.ceil(max(cols))), grid.shape[1])
-    pop = np.where(grid.valid[r0:r1, c0:c1], grid.pop[r0:r1, c0:c1], -200.0).astype("float32")
+    pop = np.where(np.asarray(grid.valid)[r0:r1, c0:c1], grid.pop[r0:r1, c0:c1], -200.0).astype(
+        "float32"
+    )
     with rasterio.open(
         path, "w", driver="GTiff", height=pop.shape[0], width=pop.shape[1], count=1,
         dtype="float32", crs=grid.crs, transform=grid.transform @ grid.transform.translation(c0, r0),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -26,7 +27,7 @@ def modelled_window(path: Path, bbox: tuple[float, float, float, float] = SOUTH_
     cols, rows = zip(*(~grid.transform @ (a, b) for a, b in zip(x, y, strict=True)), strict=True)
     r0, r1 = max(int(min(rows)), 0), min(int(np.ceil(max(rows))), grid.shape[0])
     c0, c1 = max(int(min(cols)), 0), min(int(np.ceil(max(cols))), grid.shape[1])
-    pop = np.where(grid.valid[r0:r1, c0:c1], grid.pop[r0:r1, c0:c1], -200.0)
+    pop = np.where(np.asarray(grid.valid)[r0:r1, c0:c1], grid.pop[r0:r1, c0:c1], -200.0)
     with rasterio.open(
         path, "w", driver="GTiff", height=pop.shape[0], width=pop.shape[1], count=1,
         dtype="float64", crs=grid.crs, transform=grid.transform @ grid.transform.translation(c0, r0),
@@ -37,7 +38,7 @@ def modelled_window(path: Path, bbox: tuple[float, float, float, float] = SOUTH_
     return path
 
 
-def report_inputs() -> dict[str, object]:
+def report_inputs() -> dict[str, Any]:
     """Tiny layers and tables for write_report: 2 FUAs, 3 SEZs, 1 corridor, 2 borders."""
     crs = "EPSG:4326"
     fuas = gpd.GeoDataFrame(

@@ -172,7 +172,7 @@ def test_missing_inputs_raise_clear_errors(tmp_path: Path) -> None:
         {"max_snap_m": -1.0},
         {"offroad_speed_kmh": float("nan")},
         {"market_beta": 0.0},
-    ],  # fmt: skip
+    ],
 )
 def test_params_are_validated(kw: dict[str, object]) -> None:
     with pytest.raises(ParameterError):
