@@ -28,6 +28,7 @@ from fua.degurba import (
     urban_clusters,
 )
 from fua.delineate import FuaResult, delineate_fuas
+from fua.demo import DemoParams, DemoResult, run_demo
 from fua.grid import DEFAULT_CRS, PopulationGrid, read_population
 from fua.units import classify_units, unit_population
 
@@ -45,6 +46,8 @@ __all__ = [
     "DataError",
     "DegurbaParams",
     "DegurbaResult",
+    "DemoParams",
+    "DemoResult",
     "FuaError",
     "FuaParams",
     "FuaResult",
@@ -63,6 +66,7 @@ __all__ = [
     "market_potential",
     "national_metrics",
     "read_population",
+    "run_demo",
     "unit_population",
     "urban_centres",
     "urban_clusters",

@@ -83,10 +83,14 @@ def demo_cmd(
     w = s["share_within_max_threshold"]
     shares = ", ".join(f"{k} {100 * v:.0f} %" for k, v in w.items() if k != "threshold_min")
     click.echo(f"People within {w['threshold_min']:g} min of the nearest: {shares}")
+
+    def _m(v: float | None) -> str:
+        return "–" if v is None else f"{v:.0f}"
+
     click.echo(
         f"SEZs: {s['sez_inside_a_fua']} of {len(res.sez)} inside a FUA; median "
-        f"{s['sez_median_time_to_corridor_min']:.0f} min to a corridor access point, "
-        f"{s['sez_median_time_to_border_min']:.0f} min to a border crossing "
+        f"{_m(s['sez_median_time_to_corridor_min'])} min to a corridor access point, "
+        f"{_m(s['sez_median_time_to_border_min'])} min to a border crossing "
         f"(associations: n = {len(res.sez)}, descriptive only)"
     )
     for note in res.notes:

@@ -316,8 +316,9 @@ def summary(run_inputs: dict[str, Any], grid: Any, result: Any, metrics: dict[st
         "threshold_min": t_max,
         **{r["destination"]: float(r["share_within"]) for _, r in sub.iterrows()},
     }
-    s["sez_median_time_to_corridor_min"] = f(float(np.nanmedian(sez["time_to_corridor_min"])))
-    s["sez_median_time_to_border_min"] = f(float(np.nanmedian(sez["time_to_border_min"])))
+    for col in ("time_to_corridor_min", "time_to_border_min"):
+        v = pd.to_numeric(sez[col], errors="coerce").dropna()
+        s[f"sez_median_{col}"] = float(v.median()) if len(v) else None
     s["sez_inside_a_fua"] = int(sez["host_within"].sum())
     return s
 

@@ -276,5 +276,5 @@ def degurba_cmd(
     for name, path in written.items():
         click.echo(f"  {name}: {path}")
 
+from fua import _cli_demo  # noqa: E402, F401, I001  (registers `fua demo` and `fua fetch`)
 from fua import _cli_fua  # noqa: E402, F401  (registers `fua delineate` and `fua commuting-model`)
-from fua import _cli_demo  # noqa: E402, F401  (registers `fua demo` and `fua fetch`)

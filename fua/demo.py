@@ -382,6 +382,7 @@ def _fua_metrics(
     net: Any,
     params: DemoParams,
     snap_kw: dict[str, Any],
+    notes: list[str],
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     from connectivity.accessibility import od_matrix
     from fua.agglomeration import fua_metrics, market_potential, own_zone_time_min
@@ -399,7 +400,8 @@ def _fua_metrics(
     )
     pts = _centre_points(fuas, centres)
     if len(fuas) >= 2:
-        times = od_matrix(net, pts, pts, **snap_kw)
+        nan = pd.DataFrame(np.nan, index=pts.index, columns=pts.index)
+        times = _try(lambda: od_matrix(net, pts, pts, **snap_kw), nan, notes, "FUA-FUA times")
         pop = pd.Series(fuas["pop_total"].to_numpy(), index=pts.index)
         own = pd.Series(
             own_zone_time_min(fuas["area_km2"].to_numpy(), speed_kmh=params.own_zone_speed_kmh),
@@ -423,6 +425,7 @@ def _sez_table(
     borders: gpd.GeoDataFrame,
     params: DemoParams,
     snap_kw: dict[str, Any],
+    notes: list[str],
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     from connectivity.accessibility import od_matrix
     from connectivity.corridors import border_access, time_to_corridors
@@ -430,7 +433,8 @@ def _sez_table(
     from fua.agglomeration import association_table, market_potential, sez_access_table
 
     base = sez_access_table(sez, fuas, fua_name_col="name")
-    times = od_matrix(net, sez, pts, **snap_kw)  # rows: sez index, columns: fua_id
+    nan = pd.DataFrame(np.nan, index=sez.index, columns=pts.index)
+    times = _try(lambda: od_matrix(net, sez, pts, **snap_kw), nan, notes, "SEZ-FUA times")
     host_t = pd.Series(
         [times.loc[i, h] for i, h in zip(sez.index, base["host_fua_id"], strict=True)],
         index=sez.index,
@@ -449,8 +453,20 @@ def _sez_table(
         beta=params.market_beta,
         include_own=False,
     )
-    corr = time_to_corridors(net, sez, corridor_pts, **snap_kw)
-    bord = border_access(net, sez, borders, crossing_id_col="name", **snap_kw)
+    none = pd.DataFrame(
+        {"time_min": np.nan, "nearest_corridor": "", "nearest_crossing": ""}, index=sez.index
+    )
+    corr = (
+        _try(lambda: time_to_corridors(net, sez, corridor_pts, **snap_kw), none, notes, "corridors")
+        if len(corridor_pts)
+        else none
+    )
+    bord = _try(
+        lambda: border_access(net, sez, borders, crossing_id_col="name", **snap_kw),
+        none,
+        notes,
+        "border crossings",
+    )
     small = sez_access_table(sez, fuas_small, fua_name_col="name")
     table = sez_access_table(
         sez,
@@ -476,6 +492,19 @@ def _sez_table(
     ]
     assoc = association_table(table, ["projects", "jobs", "invest_per_state_tenge"], access_cols)
     return table, assoc
+
+
+def _try(fn: Any, fallback: Any, notes: list[str], what: str) -> Any:
+    """``fn()``, or ``fallback`` with a note when the network cannot reach the points at all."""
+    from connectivity import DataError as NetDataError
+
+    try:
+        return fn()
+    except NetDataError as exc:
+        note = f"{what}: no travel times ({exc})"
+        log.warning(note)
+        notes.append(note)
+        return fallback
 
 
 def _corridor_lines() -> gpd.GeoDataFrame:
@@ -633,7 +662,7 @@ def run_demo(
                 k = _label(thr)
                 fres[k] = _delineate(result, centres, cells, net, thr, model, names)
                 metrics[k], points[k] = _fua_metrics(
-                    fres[k], result, centres, clusters, net, p, snap_kw
+                    fres[k], result, centres, clusters, net, p, snap_kw, notes
                 )
                 sizes = metrics[k]["pop_total"].to_numpy()
                 national[k] = (
@@ -654,13 +683,19 @@ def run_demo(
                 corridor_lines,
                 corridor_id_col="corridor",
                 tolerance_m=1_000.0 if proxy else 5_000.0,
-                road_classes=("trunk",) if proxy else _MAIN_ROADS,
+                road_classes=("trunk",)
+                if proxy
+                else tuple(c for c in _MAIN_ROADS if c in net.class_names) or None,
             )
+            if len(corridor_pts) == 0:
+                notes.append("no road node lies near an international corridor in this network")
             borders = datasets.load_border_crossings()
             borders = borders[(borders["kind"] == "road") & borders.geometry.notna()]
             minutes: dict[str, np.ndarray] = {
                 "sez": acc.nearest_on_grid(net, cells, acc.snap(net, sez, **snap_kw))[0],
-                "corridor": acc.nodes_on_grid(net, cells, corridor_pts["node"].unique()),
+                "corridor": acc.nodes_on_grid(net, cells, corridor_pts["node"].unique())
+                if len(corridor_pts)
+                else np.full(grid.shape, np.nan, dtype="float32"),
                 "border": acc.nearest_on_grid(net, cells, acc.snap(net, borders, **snap_kw))[0],
             }
             access_pop = _access_population(
@@ -673,7 +708,7 @@ def run_demo(
         with steps.step("SEZ table"):
             sez_table, assoc = _sez_table(
                 sez, metrics[main_k], points[main_k], metrics[small_k], net, cells,
-                corridor_pts, borders, p, snap_kw,
+                corridor_pts, borders, p, snap_kw, notes,
             )  # fmt: skip
 
         national_df = pd.DataFrame(national)

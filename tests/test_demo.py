@@ -182,3 +182,20 @@ def test_params_are_validated(kw: dict[str, object]) -> None:
 def test_params_round_trip_to_json() -> None:
     d = DemoParams().to_dict()
     assert json.loads(json.dumps(d))["centre_pop_thresholds"] == [50_000.0, 100_000.0]
+
+
+@pytest.mark.realdata
+def test_demo_with_a_real_osm_extract(shared_data: Path, tmp_path: Path) -> None:
+    pbf = shared_data / "kazakhstan" / "almaty_2013.osm.pbf"
+    if not pbf.exists():
+        pytest.skip(f"{pbf} is absent")
+    pop = modelled_window(tmp_path / "almaty.tif", (76.3, 42.9, 77.5, 43.6))
+    res = run_demo(tmp_path / "out", population=pop, roads=pbf)
+    assert res.inputs["roads_proxy"] is False and "almaty_2013.osm.pbf" in res.inputs["roads"]
+    assert res.fuas["100k"]["name"].tolist() == ["Almaty"]
+    # Park of Innovative Technologies (Almaty) is on the extract; the other zones are not
+    t = res.sez["time_to_host_min"]
+    assert np.isfinite(t.loc[3]) and t.drop(index=3).isna().all()
+    assert any("border crossings" in n for n in res.notes)
+    layers = {row[0] for row in pyogrio.list_layers(res.out_dir / "kazakhstan_demo.gpkg")}
+    assert "roads_proxy" not in layers
