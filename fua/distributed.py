@@ -113,7 +113,7 @@ def _run_piece(piece: _Piece) -> dict[str, Any]:
     """Aggregate one piece (runs on a worker): values (NaN = no data), totals, bad cells."""
     gt = Affine(*piece.transform)
     sub = _Grid(
-        gt * Affine.translation(piece.c0, piece.r0),
+        gt @ Affine.translation(piece.c0, piece.r0),
         (piece.r1 - piece.r0, piece.c1 - piece.c0),
         CRS.from_wkt(piece.crs_wkt),
     )
@@ -194,7 +194,7 @@ def _plan(
                     tuple(gt)[:6],
                     dst_crs.to_wkt(),
                     exact,
-                )  # fmt: skip
+                )
             )
     return grid, pieces, [t[2] for t in tiles]
 
@@ -371,11 +371,10 @@ def _assemble(
     rows, cols = grid.shape
     total_in = 0.0
     dst = None
-    full: np.ndarray | None = None
-    if out_path is None:
-        full = np.zeros(grid.shape)
-        have_full = np.zeros(grid.shape, bool)
-    else:
+    in_memory = out_path is None
+    full = np.zeros(grid.shape if in_memory else (0, 0))
+    have_full = np.zeros(grid.shape if in_memory else (0, 0), bool)
+    if out_path is not None:
         out_path.parent.mkdir(parents=True, exist_ok=True)
         tmp = out_path.with_name(out_path.name + ".partial")
         dst = rasterio.open(
@@ -411,7 +410,6 @@ def _assemble(
                     np.where(have, band, _NODATA_OUT).astype(dtype), 1, window=((b0, b1), (0, cols))
                 )
             else:
-                assert full is not None  # noqa: S101 - internal invariant
                 full[b0:b1] = band
                 have_full[b0:b1] = have
     finally:
@@ -421,7 +419,6 @@ def _assemble(
     if out_path is not None:
         os.replace(out_path.with_name(out_path.name + ".partial"), out_path)
         return out_path
-    assert full is not None  # noqa: S101 - internal invariant
     return PopulationGrid(
         full,
         grid.transform,

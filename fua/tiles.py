@@ -139,12 +139,10 @@ def antimeridian_columns(transform: Affine, crs: Any, shape: tuple[int, int]) ->
         xw = np.full(rows, -180.0 + 1e-9)
         xe = np.full(rows, 180.0 - 1e-9)  # a lon/lat grid: the columns of lon -180 and +180
     else:
-        params = pcrs.to_dict()
-        lon0 = float(params.get("lon_0", 0.0))
+        lon0, x0 = _central_meridian(pcrs)
         geo = pcrs.geodetic_crs
         inv = Transformer.from_crs(pcrs, geo, always_xy=True)
         fwd = Transformer.from_crs(geo, pcrs, always_xy=True)
-        x0 = float(params.get("x_0", 0.0))
         _, lat = inv.transform(np.full(rows, x0), yc)
         lat = np.asarray(lat, dtype=np.float64)
         eps = 1e-7
@@ -160,6 +158,19 @@ def antimeridian_columns(transform: Affine, crs: Any, shape: tuple[int, int]) ->
     if not ok.any():
         log.warning("no row of the grid reaches the antimeridian: wrap_x has no effect")
     return west, east
+
+
+def _central_meridian(pcrs: Any) -> tuple[float, float]:
+    """(longitude of the central meridian in degrees, false easting) of a projected CRS."""
+    lon0, x0 = 0.0, 0.0
+    op = pcrs.coordinate_operation
+    for p in op.params if op is not None else ():
+        name = p.name.lower()
+        if "longitude" in name and ("origin" in name or "central" in name):
+            lon0 = float(p.value)
+        elif "false easting" in name:
+            x0 = float(p.value)
+    return lon0, x0
 
 
 def label_tiled(
@@ -379,7 +390,7 @@ def _polygon_batches(
                 strip,
                 mask=strip > 0,
                 connectivity=4,
-                transform=transform * Affine.translation(0, r0),
+                transform=transform @ Affine.translation(0, r0),
             )
         )
         polys, vals = _rings_to_polygons(items)
@@ -743,7 +754,7 @@ def degurba_to_files(
             "pop_grid": src_name,
             "land": str(land) if land else None,
             "built": str(built) if built else None,
-        },  # fmt: skip
+        },
         "timing_s": timing,
         "method": "fua.tiles.degurba_to_files",
     }
