@@ -26,7 +26,9 @@ from fua.degurba import (
     urban_centres,
     urban_clusters,
 )
+from fua.distributed import aggregate_tiles
 from fua.grid import DEFAULT_CRS, PopulationGrid, read_population
+from fua.tiles import degurba_to_files
 
 try:
     __version__ = version("fua-toolkit")
@@ -48,8 +50,10 @@ __all__ = [
     "PopulationGrid",
     "__version__",
     "agglomeration",
+    "aggregate_tiles",
     "classify_grid",
     "datasets",
+    "degurba_to_files",
     "fua_metrics",
     "market_potential",
     "national_metrics",

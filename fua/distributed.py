@@ -83,7 +83,7 @@ def get_client(client: Any = None, *, n_workers: int | None = None) -> tuple[Any
             n_workers=n_workers or max(1, (os.cpu_count() or 1)),
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",
         )
         return distributed.Client(cluster), True
     if isinstance(client, str):

@@ -351,3 +351,16 @@ def test_needs_tiling(tmp_path, monkeypatch):
     monkeypatch.setattr(tiles, "TILED_CELLS", 500)
     assert needs_tiling(path)
     assert not needs_tiling(path, cell_size_m=2000)
+
+
+def test_cli_tiled(files, tmp_path):
+    from click.testing import CliRunner
+
+    from fua.cli import main
+
+    args = ["degurba", str(files["pop"]), "--out", str(tmp_path / "cli"), "--tiled", "--level", "1"]
+    res = CliRunner().invoke(main, [*args, "--land", str(files["land"])])
+    assert res.exit_code == 0, res.output
+    assert "(tiled)" in res.output and (tmp_path / "cli" / "degurba.gpkg").exists()
+    res = CliRunner().invoke(main, [*args, "--format", "shp", "--overwrite"])
+    assert res.exit_code == 1 and "GeoPackage only" in res.output
