@@ -19,7 +19,22 @@ from connectivity._errors import (
     OutputExistsError,
     ParameterError,
 )
+from connectivity.accessibility import (
+    TravelTimeGrid,
+    cumulative_opportunities,
+    gravity_access,
+    internal_time_min,
+    od_matrix,
+    population_within,
+    raster_time_to_nearest,
+    time_to_nearest,
+    times_to_each,
+)
+from connectivity.corridors import border_access, corridor_access, time_to_corridors
+from connectivity.isochrones import isochrones
 from connectivity.network import RoadNetwork
+from connectivity.snapping import Snapped, snap_points
+from connectivity.speeds import KAZAKHSTAN_SPEEDS, SpeedTable
 
 try:
     __version__ = version("fua-toolkit")
@@ -29,6 +44,7 @@ except PackageNotFoundError:  # running from a source tree
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
+    "KAZAKHSTAN_SPEEDS",
     "CRSError",
     "ConnectivityError",
     "DataError",
@@ -37,5 +53,21 @@ __all__ = [
     "OutputExistsError",
     "ParameterError",
     "RoadNetwork",
+    "Snapped",
+    "SpeedTable",
+    "TravelTimeGrid",
     "__version__",
+    "border_access",
+    "corridor_access",
+    "cumulative_opportunities",
+    "gravity_access",
+    "internal_time_min",
+    "isochrones",
+    "od_matrix",
+    "population_within",
+    "raster_time_to_nearest",
+    "snap_points",
+    "time_to_corridors",
+    "time_to_nearest",
+    "times_to_each",
 ]

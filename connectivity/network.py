@@ -1,42 +1,77 @@
 """Road networks as compact CSR graphs: :class:`RoadNetwork`.
 
 Every edge is a straight segment between its two end nodes (builders split
-polylines at their vertices), so snapping a point to an edge is exact and
-edge lengths are the Euclidean lengths in the projected CRS.
+polylines at every vertex and never simplify), so routing is exact, snapping
+a point to an edge is exact and a country network stays a few flat arrays.
+
+Builders: :meth:`RoadNetwork.from_edges` (arrays), :meth:`RoadNetwork.from_osm`
+(OSM PBF / XML via pyosmium), :meth:`RoadNetwork.from_osmnx` (osmnx graphs)
+and :meth:`RoadNetwork.from_lines` (any line layer). Exporters:
+:meth:`RoadNetwork.to_osmnx`, :meth:`RoadNetwork.to_gdfs`, and a fast ``.npz``
+cache (:meth:`RoadNetwork.save` / :meth:`RoadNetwork.load`).
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import tempfile
+import time
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
-from pyproj import CRS
+from numpy.typing import ArrayLike
+from pyproj import CRS, Geod
+from scipy.sparse.csgraph import connected_components
 
-from connectivity._errors import CRSError, DataError
+from connectivity._build import (
+    check_metric_crs,
+    lines_edge_arrays,
+    local_metric_crs,
+    osmnx_edge_arrays,
+    reproject,
+)
+from connectivity._errors import (
+    DataError,
+    InputFileError,
+    OutputExistsError,
+    ParameterError,
+)
+from connectivity.speeds import SpeedTable, as_speed_table
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    import geopandas as gpd
+    import networkx as nx
 
 __all__ = ["RoadNetwork"]
 
 log = logging.getLogger(__name__)
 
+_NPZ_FORMAT = "fua-toolkit/RoadNetwork/1"
 
-def _check_metric_crs(crs: Any) -> CRS:
-    crs = CRS.from_user_input(crs)
-    if crs.is_geographic:
-        msg = (
-            f"network CRS {crs.to_string()} is geographic (degrees); project the network to a "
-            "metric CRS first (e.g. a UTM zone, or EPSG:6933/ESRI:54009 for a whole country)"
-        )
-        raise CRSError(msg)
-    if crs.to_epsg() in (3857, 900913, 3785):
-        msg = (
-            "network CRS is Web Mercator (EPSG:3857), which inflates lengths about 1.5x at "
-            "Kazakhstan's latitudes; project to a UTM zone or an equal-distance CRS instead"
-        )
-        raise CRSError(msg)
-    return crs
+# kept for callers of the old private name
+_check_metric_crs = check_metric_crs
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, (str, int, float, bool)) or obj is None:
+        return obj
+    return str(obj)
 
 
 @dataclass(frozen=True, eq=False)
@@ -83,19 +118,19 @@ class RoadNetwork:
     @classmethod
     def from_edges(
         cls,
-        x: np.ndarray,
-        y: np.ndarray,
-        u: np.ndarray,
-        v: np.ndarray,
+        x: ArrayLike,
+        y: ArrayLike,
+        u: ArrayLike,
+        v: ArrayLike,
         *,
         crs: Any,
-        speed_kmh: np.ndarray | float,
-        length_m: np.ndarray | None = None,
-        road_class: np.ndarray | None = None,
+        speed_kmh: ArrayLike,
+        length_m: ArrayLike | None = None,
+        road_class: ArrayLike | None = None,
         class_names: tuple[str, ...] | None = None,
-        oneway: np.ndarray | bool = False,
-        node_source_ids: np.ndarray | None = None,
-        edge_source_ids: np.ndarray | None = None,
+        oneway: ArrayLike = False,
+        node_source_ids: ArrayLike | None = None,
+        edge_source_ids: ArrayLike | None = None,
         meta: dict[str, Any] | None = None,
     ) -> RoadNetwork:
         """Build a network from node coordinates and an edge list.
@@ -104,7 +139,7 @@ class RoadNetwork:
         directions unless ``oneway[k]`` is True. Lengths default to the
         Euclidean length of the segment. Parallel edges keep the fastest.
         """
-        crs = _check_metric_crs(crs)
+        crs = check_metric_crs(crs)
         x = np.ascontiguousarray(x, dtype="float64")
         y = np.ascontiguousarray(y, dtype="float64")
         u = np.asarray(u, dtype="int64")
@@ -143,7 +178,11 @@ class RoadNetwork:
             msg = "road_class codes must index class_names"
             raise DataError(msg)
         ow = np.broadcast_to(np.asarray(oneway, dtype=bool), (m,))
-        esrc = None if edge_source_ids is None else np.broadcast_to(np.asarray(edge_source_ids, "int64"), (m,))
+        esrc = (
+            None
+            if edge_source_ids is None
+            else np.broadcast_to(np.asarray(edge_source_ids, "int64"), (m,))
+        )
 
         back = ~ow
         uu = np.concatenate([u, v[back]])
@@ -177,14 +216,244 @@ class RoadNetwork:
             road_class=cc,
             class_names=class_names,
             crs=crs,
-            node_source_ids=None if node_source_ids is None else np.asarray(node_source_ids, "int64"),
+            node_source_ids=None
+            if node_source_ids is None
+            else np.asarray(node_source_ids, "int64"),
             edge_source_ids=ee,
             meta=dict(meta or {}),
         )
 
+    # -- builders ----------------------------------------------------------------
+    @classmethod
+    def from_osm(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        network_type: str = "drive",
+        crs: Any = None,
+        speeds: SpeedTable | Mapping[str, float] | None = None,
+        largest_component: bool = True,
+        progress: bool = False,
+    ) -> RoadNetwork:
+        """Build a network from an OSM file (``.osm.pbf``, ``.osm``, ``.osm.bz2``, ``.osm.gz``).
+
+        Parameters
+        ----------
+        path : path-like
+            OSM PBF or XML file; read with pyosmium (libosmium).
+        network_type : {"drive", "drive_service"}
+            Way filter, identical to osmnx's filter of the same name.
+        crs : CRS-like, optional
+            Projected metric CRS of the result. ``None`` picks the UTM zone of
+            the data (extent up to 1000 km) or an azimuthal equidistant CRS
+            centred on the data (a whole country).
+        speeds : SpeedTable or dict, optional
+            Speed table (default :data:`~connectivity.KAZAKHSTAN_SPEEDS`); a dict
+            of class -> km/h overrides classes of the default table.
+        largest_component : bool
+            Keep only the largest strongly connected component; the dropped
+            ones are logged and recorded in ``meta["components"]``.
+        progress : bool
+            Show a tqdm bar while reading ways.
+
+        Returns
+        -------
+        RoadNetwork
+
+        Notes
+        -----
+        Way filter (``network_type="drive"``, from osmnx 2.x
+        ``_overpass._get_network_filter``, applied as unanchored regular
+        expressions like Overpass): keep ways with ``highway=*`` unless
+        ``area`` matches ``yes``; ``access`` matches ``private``; ``highway``
+        matches ``abandoned|bridleway|bus_guideway|construction|corridor|
+        cycleway|elevator|escalator|footway|no|path|pedestrian|planned|platform|
+        proposed|raceway|razed|rest_area|service|services|steps|track``;
+        ``motor_vehicle`` or ``motorcar`` match ``no``; ``service`` matches
+        ``alley|driveway|emergency_access|parking|parking_aisle|private``.
+        ``"drive_service"`` allows ``highway=service`` except parking, parking
+        aisles, emergency access and private service roads.
+
+        One-way rules: ``oneway=yes/true/1`` one-way in node order,
+        ``oneway=-1/reverse`` against it; ``oneway=reversible/alternating``
+        (time-dependent direction) one-way in node order, so both directions
+        are never offered at once (osmnx keeps such ways two-way; OSRM drops
+        them); ``junction=roundabout/circular`` one-way; ``highway=motorway``
+        and ``motorway_link`` one-way unless ``oneway=no`` (implied by OSM).
+
+        Every way is split at every vertex into straight segments (no
+        simplification, degree-2 nodes kept). Vertices whose node is missing
+        from the file (clipped extracts) cut the way. Segment lengths are
+        geodesic on the WGS84 ellipsoid (``pyproj.Geod``), so they do not
+        depend on the projection; node coordinates are projected.
+        """
+        from connectivity._osm import check_osm_path, read_osm_ways, way_segments
+
+        t0 = time.perf_counter()
+        p = check_osm_path(Path(path))
+        table = as_speed_table(speeds)
+        out_crs = None if crs is None else check_metric_crs(crs)
+        ways = read_osm_ways(p, network_type=network_type, progress=progress)
+        a, b, wi = way_segments(ways)
+        if a.size == 0:
+            msg = (
+                f"no drivable way with located nodes in {str(p)!r} ({ways.n_highway_ways} "
+                f"highway ways before the {network_type!r} filter); check the file's extent "
+                "and that it contains nodes as well as ways"
+            )
+            raise DataError(msg)
+        used = np.unique(np.concatenate([a, b]))
+        node_ids, first, inv = np.unique(
+            ways.node_ref[used], return_index=True, return_inverse=True
+        )
+        pos2node = np.full(ways.node_ref.size, -1, dtype="int64")
+        pos2node[used] = inv.ravel()
+        lon = ways.lon[used][first]
+        lat = ways.lat[used][first]
+        u, v = pos2node[a], pos2node[b]
+        rev = ways.oneway[wi] == -1
+        u, v = np.where(rev, v, u), np.where(rev, u, v)
+        if out_crs is None:
+            out_crs = local_metric_crs(lon, lat)
+        x, y = reproject(lon, lat, CRS.from_epsg(4326), out_crs)
+        length = np.asarray(Geod(ellps="WGS84").inv(lon[u], lat[u], lon[v], lat[v])[2], "float64")
+        class_names, way_class = np.unique(ways.highway.astype(str), return_inverse=True)
+        way_speed = table.edge_speeds(ways.highway, ways.maxspeed)
+        n_tagged = int(
+            sum(1 for s in ways.maxspeed if s is not None and not np.isnan(table.parse_maxspeed(s)))
+        )
+        meta = {
+            "builder": "from_osm",
+            "source": str(p),
+            "network_type": network_type,
+            "n_highway_ways": ways.n_highway_ways,
+            "n_ways": int(ways.way_id.size),
+            "n_ways_with_valid_maxspeed": n_tagged,
+            "n_missing_node_locations": int(np.isnan(ways.lon).sum()),
+            "crs_auto": crs is None,
+            "speeds": table.to_dict(),
+        }
+        net = cls.from_edges(
+            x,
+            y,
+            u,
+            v,
+            crs=out_crs,
+            speed_kmh=way_speed[wi],
+            length_m=length,
+            road_class=way_class.ravel()[wi],
+            class_names=tuple(str(c) for c in class_names),
+            oneway=ways.oneway[wi] != 0,
+            node_source_ids=node_ids,
+            edge_source_ids=ways.way_id[wi],
+            meta=meta,
+        )
+        log.info(
+            "read %s: %d of %d highway ways kept (%s filter), %d nodes, %d directed edges",
+            p.name, ways.way_id.size, ways.n_highway_ways, network_type, net.n_nodes, net.n_edges,
+        )  # fmt: skip
+        if largest_component:
+            net = net.largest_component()
+        net.meta["build_seconds"] = round(time.perf_counter() - t0, 3)
+        return net
+
+    @classmethod
+    def from_osmnx(
+        cls,
+        G: nx.MultiDiGraph,
+        *,
+        speeds: SpeedTable | Mapping[str, float] | None = None,
+        largest_component: bool = False,
+    ) -> RoadNetwork:
+        """Build a network from an osmnx ``MultiDiGraph`` (projected or not).
+
+        Parameters
+        ----------
+        G : networkx.MultiDiGraph
+            osmnx graph with node ``x``/``y`` and ``graph["crs"]``. A geographic
+            (or Web Mercator) graph is projected to the UTM zone of its data
+            (or an azimuthal equidistant CRS for a country), and logged.
+        speeds : SpeedTable or dict, optional
+            Used for edges without ``travel_time`` or ``speed_kph``.
+        largest_component : bool
+            Keep only the largest strongly connected component.
+
+        Notes
+        -----
+        Each directed edge of ``G`` is one directed edge here (osmnx already
+        holds both directions of two-way streets). An edge ``geometry`` is
+        split into straight segments with interior nodes (source id -1);
+        the edge ``length`` (metres) is spread over its segments in
+        proportion to their projected lengths. Speed priority: osmnx
+        ``travel_time`` (seconds) with ``length``, then ``speed_kph``, then
+        ``maxspeed``/``highway`` through the speed table. For list-valued
+        attributes of simplified edges the first ``highway``/``osmid`` is used.
+        """
+        kw = osmnx_edge_arrays(G, speeds)
+        net = cls.from_edges(**kw)
+        return net.largest_component() if largest_component else net
+
+    @classmethod
+    def from_lines(
+        cls,
+        gdf: gpd.GeoDataFrame,
+        *,
+        class_col: str | None = None,
+        speed_col: str | None = None,
+        oneway_col: str | None = None,
+        snap_tolerance_m: float = 1.0,
+        speeds: SpeedTable | Mapping[str, float] | None = None,
+        largest_component: bool = True,
+    ) -> RoadNetwork:
+        """Build a network from a line layer (LineString / MultiLineString).
+
+        Parameters
+        ----------
+        gdf : geopandas.GeoDataFrame
+            Road lines with a CRS. Geographic or Web Mercator layers are
+            reprojected (UTM zone of the data, or azimuthal equidistant for a
+            country) with a logged message.
+        class_col : str, optional
+            Column of road classes (OSM ``highway`` values or any label);
+            without it every line is class ``"road"``.
+        speed_col : str, optional
+            Column of speeds in km/h; missing/invalid values use the table.
+        oneway_col : str, optional
+            Column of one-way flags (``yes/true/1`` forward, ``-1`` backward,
+            ``no``/empty two-way); default all two-way.
+        snap_tolerance_m : float
+            Vertices of different lines closer than this become one junction.
+        speeds : SpeedTable or dict, optional
+            Speed table for lines without ``speed_col`` values.
+        largest_component : bool
+            Keep only the largest strongly connected component (logged).
+
+        Notes
+        -----
+        Lines are split at every vertex; all vertices (ends and interior) are
+        noded with :func:`connectivity._build.node_vertices` (exact
+        coincidence, then single-linkage clustering of vertices of different
+        lines within ``snap_tolerance_m`` using a k-d tree). Junction
+        coordinates are the mean of their vertices; segment lengths are
+        those of the input geometry. Lines that cross without a vertex within
+        the tolerance stay unconnected (bridges, or missing vertices).
+        ``edge_source_ids`` is the row position of the feature in ``gdf``.
+        """
+        kw = lines_edge_arrays(
+            gdf,
+            class_col=class_col,
+            speed_col=speed_col,
+            oneway_col=oneway_col,
+            snap_tolerance_m=snap_tolerance_m,
+            speeds=speeds,
+        )
+        net = cls.from_edges(**kw)
+        return net.largest_component() if largest_component else net
+
     # -- views ------------------------------------------------------------------
     @property
     def n_nodes(self) -> int:
+        """Number of nodes."""
         return int(self.x.size)
 
     @property
@@ -198,8 +467,318 @@ class RoadNetwork:
 
     def csr(self, weight: str = "time_min") -> sp.csr_matrix:
         """The adjacency as a scipy CSR matrix weighted by ``time_min`` or ``length_m``."""
+        if weight not in ("time_min", "length_m"):
+            msg = f"weight={weight!r}; use 'time_min' or 'length_m'"
+            raise ParameterError(msg)
         data = getattr(self, weight)
         return sp.csr_matrix((data, self.indices, self.indptr), shape=(self.n_nodes, self.n_nodes))
+
+    def edge_oneway(self) -> np.ndarray:
+        """True for directed edges whose reverse edge does not exist."""
+        tails = self.edge_tails().astype("int64")
+        heads = self.indices.astype("int64")
+        n = self.n_nodes
+        fwd = tails * n + heads
+        back = heads * n + tails
+        return ~np.isin(back, fwd)
+
+    def _segment_once(self, edge_mask: np.ndarray | None = None) -> np.ndarray:
+        """Mask of directed edges counting each physical segment once."""
+        tails = self.edge_tails().astype("int64")
+        heads = self.indices.astype("int64")
+        if edge_mask is None:
+            edge_mask = np.ones(self.n_edges, bool)
+        key = np.minimum(tails, heads) * self.n_nodes + np.maximum(tails, heads)
+        idx = np.flatnonzero(edge_mask)
+        _, first = np.unique(key[idx], return_index=True)
+        out = np.zeros(self.n_edges, bool)
+        out[idx[first]] = True
+        return out
+
+    def total_length_km(self) -> float:
+        """Road length in km, each segment counted once whatever its directions."""
+        return float(self.length_m[self._segment_once()].sum() / 1000.0)
+
+    def memory_bytes(self) -> int:
+        """Bytes held by the network's arrays (coordinates, CSR, weights, ids)."""
+        arrays = [
+            self.x, self.y, self.indptr, self.indices, self.time_min, self.length_m,
+            self.road_class, self.node_source_ids, self.edge_source_ids,
+        ]  # fmt: skip
+        return int(sum(a.nbytes for a in arrays if a is not None))
+
+    # -- components -----------------------------------------------------------------
+    def component_labels(self, *, connection: str = "strong") -> np.ndarray:
+        """Component label per node (0 = largest, then by decreasing size)."""
+        if connection not in ("strong", "weak"):
+            msg = f"connection={connection!r}; use 'strong' or 'weak'"
+            raise ParameterError(msg)
+        _, lab = connected_components(self.csr(), directed=True, connection=connection)
+        sizes = np.bincount(lab)
+        rank = np.empty_like(sizes)
+        rank[np.argsort(-sizes, kind="stable")] = np.arange(sizes.size)
+        return rank[lab].astype("int64")
+
+    def component_report(self, *, connection: str = "strong") -> pd.DataFrame:
+        """One row per component: ``component, n_nodes, n_edges, length_km, share_nodes``.
+
+        Components are numbered 0 (largest) upwards. ``n_edges`` counts directed
+        edges with both ends in the component; ``length_km`` counts each road
+        segment once. Edges joining two strong components belong to neither.
+        """
+        lab = self.component_labels(connection=connection)
+        k = int(lab.max()) + 1
+        tails = self.edge_tails()
+        inside = lab[tails] == lab[self.indices]
+        once = self._segment_once(inside)
+        el = lab[tails]
+        return pd.DataFrame(
+            {
+                "component": np.arange(k),
+                "n_nodes": np.bincount(lab, minlength=k),
+                "n_edges": np.bincount(el[inside], minlength=k),
+                "length_km": np.bincount(el[once], weights=self.length_m[once], minlength=k)
+                / 1000.0,
+                "share_nodes": np.bincount(lab, minlength=k) / self.n_nodes,
+            }
+        )
+
+    def largest_component(self, *, connection: str = "strong") -> RoadNetwork:
+        """The largest strongly (or weakly) connected component as a new network.
+
+        The dropped components are logged (count, nodes, km) and recorded in
+        ``meta["components"]`` of the result, never dropped silently.
+        """
+        rep = self.component_report(connection=connection)
+        lab = self.component_labels(connection=connection)
+        keep = lab == 0
+        dropped = rep.iloc[1:]
+        info = {
+            "connection": connection,
+            "n_components": len(rep),
+            "kept_nodes": int(rep.n_nodes.iloc[0]),
+            "kept_length_km": round(float(rep.length_km.iloc[0]), 3),
+            "dropped_components": len(dropped),
+            "dropped_nodes": int(dropped.n_nodes.sum()),
+            "dropped_length_km": round(float(dropped.length_km.sum()), 3),
+            "dropped_largest_sizes": [int(s) for s in dropped.n_nodes.iloc[:20]],
+        }
+        if len(dropped):
+            n_dropped = int(dropped.n_nodes.sum())
+            level = logging.WARNING if n_dropped > 0.05 * self.n_nodes else logging.INFO
+            log.log(
+                level,
+                "kept the largest %s component (%d of %d nodes); dropped %d components with "
+                "%d nodes and %.2f km of road",
+                connection, info["kept_nodes"], self.n_nodes, info["dropped_components"],
+                info["dropped_nodes"], info["dropped_length_km"],
+            )  # fmt: skip
+        out = self.subgraph(keep)
+        out.meta["components"] = info
+        return out
+
+    def subgraph(self, node_mask: np.ndarray) -> RoadNetwork:
+        """The network restricted to the nodes in ``node_mask`` (renumbered in order)."""
+        keep = np.asarray(node_mask, dtype=bool)
+        if keep.shape != (self.n_nodes,):
+            msg = f"node_mask must be a boolean array of length {self.n_nodes}"
+            raise ParameterError(msg)
+        if not keep.any():
+            msg = "node_mask selects no node"
+            raise DataError(msg)
+        new_id = np.cumsum(keep) - 1
+        tails = self.edge_tails()
+        ek = keep[tails] & keep[self.indices]
+        nt = new_id[tails[ek]]
+        n = int(keep.sum())
+        indptr = np.zeros(n + 1, dtype="int64")
+        np.cumsum(np.bincount(nt, minlength=n), out=indptr[1:])
+        return RoadNetwork(
+            x=self.x[keep],
+            y=self.y[keep],
+            indptr=indptr,
+            indices=new_id[self.indices[ek]].astype(self.indices.dtype),
+            time_min=self.time_min[ek],
+            length_m=self.length_m[ek],
+            road_class=self.road_class[ek],
+            class_names=self.class_names,
+            crs=self.crs,
+            node_source_ids=None if self.node_source_ids is None else self.node_source_ids[keep],
+            edge_source_ids=None if self.edge_source_ids is None else self.edge_source_ids[ek],
+            meta=dict(self.meta),
+        )
+
+    # -- export -----------------------------------------------------------------------
+    def to_gdfs(self) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+        """``(nodes, edges)`` GeoDataFrames in the network CRS.
+
+        ``nodes``: index ``node``, columns ``x, y, source_id, geometry``.
+        ``edges``: one row per directed edge, columns ``u, v, length_m,
+        time_min, speed_kmh, road_class, oneway, source_id, geometry``.
+        """
+        import geopandas as gpd
+        import shapely
+
+        nsrc = (
+            self.node_source_ids if self.node_source_ids is not None else np.full(self.n_nodes, -1)
+        )
+        nodes = gpd.GeoDataFrame(
+            {"x": self.x, "y": self.y, "source_id": nsrc},
+            geometry=shapely.points(self.x, self.y),
+            crs=self.crs,
+        )
+        nodes.index.name = "node"
+        u = self.edge_tails()
+        v = self.indices.astype("int64")
+        coords = np.stack(
+            [np.column_stack([self.x[u], self.y[u]]), np.column_stack([self.x[v], self.y[v]])],
+            axis=1,
+        )
+        names = np.asarray(self.class_names, dtype=object)
+        esrc = (
+            self.edge_source_ids if self.edge_source_ids is not None else np.full(self.n_edges, -1)
+        )
+        edges = gpd.GeoDataFrame(
+            {
+                "u": u,
+                "v": v,
+                "length_m": self.length_m,
+                "time_min": self.time_min,
+                "speed_kmh": np.divide(
+                    self.length_m * 0.06,
+                    self.time_min,
+                    out=np.zeros(self.n_edges),
+                    where=self.time_min > 0,
+                ),
+                "road_class": names[self.road_class] if names.size else "road",
+                "oneway": self.edge_oneway(),
+                "source_id": esrc,
+            },
+            geometry=shapely.linestrings(coords),
+            crs=self.crs,
+        )
+        return nodes, edges
+
+    def to_osmnx(self) -> nx.MultiDiGraph:
+        """A networkx ``MultiDiGraph`` in osmnx's conventions (projected).
+
+        Node keys are the OSM node ids when every node has a distinct
+        non-negative source id, else the node numbers; nodes carry ``x``, ``y``
+        (network CRS) and ``osmid``. Edges carry ``length`` (m), ``travel_time``
+        (seconds, as osmnx), ``speed_kph``, ``time_min``, ``highway``,
+        ``oneway`` and ``osmid``; ``graph["crs"]`` is the network CRS.
+        Meant for city-size networks (one Python object per edge).
+        """
+        import networkx as nx
+
+        src = self.node_source_ids
+        use_src = src is not None and (src >= 0).all() and np.unique(src).size == src.size
+        keys = src.tolist() if use_src and src is not None else list(range(self.n_nodes))
+        G = nx.MultiDiGraph(crs=self.crs)
+        G.add_nodes_from(
+            (k, {"x": float(xx), "y": float(yy), "osmid": int(s)})
+            for k, xx, yy, s in zip(
+                keys, self.x, self.y, src if src is not None else range(self.n_nodes), strict=True
+            )
+        )
+        u = self.edge_tails()
+        names = list(self.class_names) or ["road"]
+        ow = self.edge_oneway()
+        esrc = (
+            self.edge_source_ids if self.edge_source_ids is not None else np.full(self.n_edges, -1)
+        )
+        kmh = np.divide(
+            self.length_m * 0.06, self.time_min, out=np.zeros(self.n_edges), where=self.time_min > 0
+        )
+        G.add_edges_from(
+            (
+                keys[a],
+                keys[b],
+                0,
+                {
+                    "length": float(ln),
+                    "travel_time": float(t) * 60.0,
+                    "time_min": float(t),
+                    "speed_kph": float(s),
+                    "highway": names[c],
+                    "oneway": bool(o),
+                    "osmid": int(e),
+                },
+            )
+            for a, b, ln, t, s, c, o, e in zip(
+                u.tolist(), self.indices.tolist(), self.length_m, self.time_min, kmh,
+                self.road_class.tolist(), ow, esrc, strict=True,
+            )
+        )  # fmt: skip
+        return G
+
+    # -- cache --------------------------------------------------------------------------
+    def save(
+        self, path: str | os.PathLike[str], *, overwrite: bool = False, compress: bool = False
+    ) -> Path:
+        """Write the network to a ``.npz`` file (fast reload with :meth:`load`).
+
+        The file holds the arrays, the CRS as WKT and ``meta`` as JSON; it is
+        written to a temporary file and renamed, so a failed write leaves
+        nothing behind. ``compress=True`` trades write time for size.
+        """
+        p = Path(path)
+        if p.suffix != ".npz":
+            msg = f"save path {str(p)!r} must end in .npz"
+            raise ParameterError(msg)
+        if p.exists() and not overwrite:
+            msg = f"{str(p)!r} exists; pass overwrite=True to replace it"
+            raise OutputExistsError(msg)
+        arrays: dict[str, Any] = {
+            "format": np.array(_NPZ_FORMAT),
+            "x": self.x, "y": self.y, "indptr": self.indptr, "indices": self.indices,
+            "time_min": self.time_min, "length_m": self.length_m, "road_class": self.road_class,
+            "class_names": np.array(self.class_names, dtype=str),
+            "crs_wkt": np.array(self.crs.to_wkt()),
+            "meta_json": np.array(json.dumps(_jsonable(self.meta))),
+        }  # fmt: skip
+        if self.node_source_ids is not None:
+            arrays["node_source_ids"] = self.node_source_ids
+        if self.edge_source_ids is not None:
+            arrays["edge_source_ids"] = self.edge_source_ids
+        p.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(suffix=".npz", dir=p.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                (np.savez_compressed if compress else np.savez)(fh, **arrays)
+            os.replace(tmp, p)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return p
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> RoadNetwork:
+        """Read a network written by :meth:`save`."""
+        p = Path(path)
+        if not p.is_file():
+            msg = f"network file {str(p)!r} does not exist"
+            raise InputFileError(msg)
+        try:
+            with np.load(p, allow_pickle=False) as z:
+                if "format" not in z.files or str(z["format"]) != _NPZ_FORMAT:
+                    msg = f"{str(p)!r} is not a RoadNetwork file written by RoadNetwork.save"
+                    raise InputFileError(msg)
+                d = {k: z[k] for k in z.files}
+        except InputFileError:
+            raise
+        except Exception as exc:
+            msg = f"cannot read network file {str(p)!r}: {exc}; re-create it with RoadNetwork.save"
+            raise InputFileError(msg) from exc
+        return cls(
+            x=d["x"], y=d["y"], indptr=d["indptr"], indices=d["indices"],
+            time_min=d["time_min"], length_m=d["length_m"], road_class=d["road_class"],
+            class_names=tuple(str(c) for c in d["class_names"]),
+            crs=CRS.from_wkt(str(d["crs_wkt"])),
+            node_source_ids=d.get("node_source_ids"),
+            edge_source_ids=d.get("edge_source_ids"),
+            meta=json.loads(str(d["meta_json"])),
+        )  # fmt: skip
 
     def __repr__(self) -> str:
         return (

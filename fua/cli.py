@@ -27,7 +27,8 @@ log = logging.getLogger("fua")
 
 
 def _setup_logging(verbose: int, quiet: int) -> None:
-    level = logging.WARNING + 10 * (quiet - verbose) - 10  # default INFO
+    """WARNING by default; -v INFO, -vv DEBUG; -q ERROR only."""
+    level = logging.WARNING + 10 * (quiet - verbose)
     level = max(logging.DEBUG, min(logging.ERROR, level))
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
@@ -44,18 +45,29 @@ class _Steps:
     def __init__(self, total: int, *, enabled: bool) -> None:
         from tqdm.auto import tqdm
 
-        self._bar = tqdm(total=total, disable=not enabled, unit="step", leave=False, file=sys.stderr)
+        self._bar = tqdm(
+            total=total, disable=not enabled, unit="step", leave=False, file=sys.stderr
+        )
 
     @contextmanager
     def step(self, text: str) -> Iterator[None]:
+        from tqdm.contrib.logging import logging_redirect_tqdm
+
         self._bar.set_description(text)
         t0 = time.perf_counter()
-        yield
+        with logging_redirect_tqdm(
+            loggers=[logging.getLogger("fua"), logging.getLogger("connectivity")]
+        ):
+            yield
         log.debug("%s: %.2f s", text, time.perf_counter() - t0)
         self._bar.update(1)
 
     def close(self) -> None:
         self._bar.close()
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 def run_cli(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -179,7 +191,11 @@ def main(ctx: click.Context, verbose: int, quiet: int) -> None:
     help="Vector format for centres and clusters.",
 )
 @click.option(
-    "--cell-size-m", type=float, default=1000.0, show_default=True, help="Output cell size (the method uses 1 km)."
+    "--cell-size-m",
+    type=float,
+    default=1000.0,
+    show_default=True,
+    help="Output cell size (the method uses 1 km).",
 )
 @click.option(
     "--crs",
@@ -240,26 +256,38 @@ def degurba_cmd(
 
     steps = _Steps(4, enabled=ctx.obj["progress"])
     t0 = time.perf_counter()
+    started = time.time()
     try:
         with steps.step("reading population"):
             grid = read_population(
                 pop, land=land, built=built, target_crs=target_crs, cell_size_m=cell_size_m
             )
         with steps.step("classifying cells"):
-            result = classify_grid(grid, p)
+            result = classify_grid(grid, p, level=int(level))
         with steps.step("polygonising"):
             centres = urban_centres(result)
             clusters = urban_clusters(result)
         with steps.step("writing outputs"):
-            inputs = {"pop": pop, **({"land": land} if land else {}), **({"built": built} if built else {})}
+            inputs = {
+                "pop": pop,
+                **({"land": land} if land else {}),
+                **({"built": built} if built else {}),
+            }
             written = write_degurba_outputs(
-                out_dir, result, centres, clusters, fmt=fmt, level=int(level), overwrite=overwrite, inputs=inputs
+                out_dir,
+                result,
+                centres,
+                clusters,
+                fmt=fmt,
+                overwrite=overwrite,
+                inputs=inputs,
+                started_at=started,
             )
     finally:
         steps.close()
     click.echo(
-        f"{result.n_centres} urban centres ({centres['pop'].sum():,.0f} people), "
-        f"{result.n_clusters} urban clusters, grid {grid.shape[0]}x{grid.shape[1]} "
+        f"{_count(result.n_centres, 'urban centre')} ({centres['pop'].sum():,.0f} people), "
+        f"{_count(result.n_clusters, 'urban cluster')}, grid {grid.shape[0]}x{grid.shape[1]} "
         f"({grid.total_population:,.0f} people) in {time.perf_counter() - t0:.1f} s"
     )
     for name, path in written.items():

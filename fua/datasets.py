@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from fua._errors import DataError, FuaError, InputFileError, ParameterError
+from fua._errors import DataError, InputFileError, ParameterError
 from fua.grid import PopulationGrid
 
 __all__ = [
@@ -354,13 +354,9 @@ def kazakhstan_population(
     bands: population and region id, tagged ``MODELLED=yes``) is reused after.
     """
     if path is not None:
-        try:
-            from fua.grid import read_population  # type: ignore[attr-defined]
-        except ImportError as exc:  # h-grid not merged yet
-            msg = "fua.read_population is not available in this build; update fua-toolkit"
-            raise FuaError(msg) from exc
-        grid: PopulationGrid = read_population(path)
-        return grid
+        from fua.grid import read_population
+
+        return read_population(path)
     return _read_surface(_ensure_surface(cache_dir, refresh))[0]
 
 

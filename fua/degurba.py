@@ -201,14 +201,16 @@ class DegurbaParams:
 
     @classmethod
     def from_json(cls, text_or_path: str | Path) -> DegurbaParams:
-        """From a JSON string, a params JSON file, or a run sidecar with a ``params`` key."""
+        """From a JSON string, a params JSON file, or a run sidecar (its ``parameters``)."""
         text = str(text_or_path)
         path = Path(text)
         if not text.lstrip().startswith("{") and path.exists():
             text = path.read_text(encoding="utf-8")
         data = json.loads(text)
-        if "params" in data and isinstance(data["params"], dict):
-            data = data["params"]
+        for key in ("parameters", "params"):
+            if isinstance(data.get(key), dict):
+                data = data[key]
+                break
         return cls.from_dict(data)
 
 

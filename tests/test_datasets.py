@@ -255,10 +255,29 @@ def test_path_uses_read_population(monkeypatch, tmp_path):
     assert out is sentinel and seen == [tmp_path / "ghs.tif"]
 
 
-def test_path_without_reader(monkeypatch, tmp_path):
-    monkeypatch.delattr(fua.grid, "read_population", raising=False)
-    with pytest.raises(FuaError):
-        datasets.kazakhstan_population(path=tmp_path / "x.tif")
+def test_real_grid_replaces_the_modelled_surface(tmp_path):
+    import rasterio
+    from affine import Affine
+
+    path = tmp_path / "real.tif"
+    pop = np.arange(12, dtype="float64").reshape(3, 4)
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        height=3,
+        width=4,
+        count=1,
+        dtype="float64",
+        crs="ESRI:54009",
+        transform=Affine(1000, 0, 5_000_000, 0, -1000, 5_000_000),
+    ) as dst:
+        dst.write(pop, 1)
+    grid = datasets.kazakhstan_population(path=path)
+    assert grid.total_population == pytest.approx(pop.sum())
+    assert not grid.meta.get("modelled", False)
+    with pytest.raises(FuaError):  # InputFileError is a FuaError
+        datasets.kazakhstan_population(path=tmp_path / "missing.tif")
 
 
 # ---------------------------------------------------------------- the model on a toy case

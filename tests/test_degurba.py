@@ -163,7 +163,7 @@ def test_params_roundtrip_json(tmp_path):
     p = DegurbaParams.preset("R2022A").replace(centre_pop_min=100_000)
     assert DegurbaParams.from_json(p.to_json()) == p
     side = tmp_path / "run.json"
-    side.write_text(json.dumps({"params": p.to_dict(), "version": "x"}))
+    side.write_text(json.dumps({"parameters": p.to_dict(), "version": "x"}))
     assert DegurbaParams.from_json(side) == p
 
 

@@ -19,7 +19,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 from affine import Affine
 
 ROOT = Path(__file__).resolve().parents[2]

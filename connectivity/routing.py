@@ -1,0 +1,389 @@
+"""Shortest travel times on a :class:`~connectivity.RoadNetwork` (scipy core).
+
+Snapped points enter the graph as *virtual nodes*: a source point becomes a
+node with up to two out-edges (to the end nodes of its segment, priced by the
+off-road leg plus the travelled fraction of the edge, one-way respected). A
+single call of :func:`scipy.sparse.csgraph.dijkstra` with ``min_only=True``
+then gives, for every node, the time from the nearest source and *which*
+source it is, so "time to the nearest destination" is one pass over the graph
+however many destinations there are. Times from many origins *to* their
+nearest destination are times on the transposed graph from the destinations.
+
+Unreachable is ``inf`` here; :mod:`connectivity.accessibility` turns it into
+NaN with counts and reasons.
+"""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.sparse.csgraph import dijkstra
+
+from connectivity._errors import DataError, ParameterError
+from connectivity.network import RoadNetwork
+from connectivity.snapping import Snapped
+
+__all__ = [
+    "Nearest",
+    "direct_pairs",
+    "multi_source_node_times",
+    "nearest",
+    "node_times_from_points",
+    "od_blocks",
+]
+
+log = logging.getLogger(__name__)
+
+_CSR = tuple[np.ndarray, np.ndarray, np.ndarray]
+_BASE_CACHE: weakref.WeakKeyDictionary[RoadNetwork, dict[bool, _CSR]] = weakref.WeakKeyDictionary()
+
+#: Memory budget (MB) for one block of dense Dijkstra output.
+DEFAULT_MEMORY_MB = 256
+
+
+def _check_limit(max_time_min: float | None) -> float:
+    if max_time_min is None:
+        return np.inf
+    if not (max_time_min > 0):  # rejects NaN too
+        msg = f"max_time_min must be a positive number of minutes or None, got {max_time_min!r}"
+        raise ParameterError(msg)
+    return float(max_time_min)
+
+
+def _base(net: RoadNetwork, reverse: bool) -> _CSR:
+    """CSR arrays of the network (``reverse``: the transposed graph), cached."""
+    per_net = _BASE_CACHE.setdefault(net, {})
+    if reverse not in per_net:
+        if not reverse:
+            per_net[False] = (net.indptr, net.indices, net.time_min)
+        else:
+            tails = net.edge_tails()
+            heads = net.indices.astype("int64")
+            order = np.argsort(heads, kind="stable")
+            indptr = np.zeros(net.n_nodes + 1, dtype="int64")
+            indptr[1:] = np.cumsum(np.bincount(heads, minlength=net.n_nodes))
+            per_net[True] = (indptr, tails[order].astype(net.indices.dtype), net.time_min[order])
+    return per_net[reverse]
+
+
+def _graph_with_sources(
+    net: RoadNetwork, nodes: np.ndarray, cost: np.ndarray, *, reverse: bool
+) -> sp.csr_matrix:
+    """The network plus one virtual source node per row of ``nodes``/``cost``.
+
+    Virtual node ``N + i`` has an out-edge to ``nodes[i, k]`` of weight
+    ``cost[i, k]`` for every finite cost. Explicit zero weights are kept
+    (scipy's csgraph treats stored zeros in a sparse matrix as edges).
+    """
+    indptr, indices, data = _base(net, reverse)
+    n = net.n_nodes
+    finite = np.isfinite(cost)
+    counts = finite.sum(axis=1)
+    extra_ptr = indptr[-1] + np.cumsum(counts)
+    all_ptr = np.concatenate([indptr, extra_ptr]).astype("int64")
+    all_idx = np.concatenate([indices.astype("int64"), nodes[finite].astype("int64")])
+    all_dat = np.concatenate([data, cost[finite]])
+    size = n + nodes.shape[0]
+    return sp.csr_matrix((all_dat, all_idx, all_ptr), shape=(size, size))
+
+
+def direct_pairs(
+    origins: Snapped, destinations: Snapped
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Trips that stay on one segment (origin and destination snapped to it).
+
+    Returns ``(origin_pos, dest_pos, time_min)`` for every usable pair on a
+    common segment and a finite direct time. Such a trip need not pass an end
+    node, so the node-based search alone would overestimate it.
+    """
+    oi = np.flatnonzero(origins.ok)
+    dj = np.flatnonzero(destinations.ok)
+    empty = np.array([], dtype="int64")
+    if oi.size == 0 or dj.size == 0:
+        return empty, empty, np.array([], dtype="float64")
+    left = pd.DataFrame({"seg": origins.seg[oi], "o": oi})
+    right = pd.DataFrame({"seg": destinations.seg[dj], "d": dj})
+    pairs = left.merge(right, on="seg", how="inner")
+    if pairs.empty:
+        return empty, empty, np.array([], dtype="float64")
+    o = pairs["o"].to_numpy()
+    d = pairs["d"].to_numpy()
+    fo = origins.frac[o]
+    fd = destinations.frac[d]
+    with np.errstate(invalid="ignore"):
+        along_ab = np.where(fd >= fo, (fd - fo) * origins.t_ab[o], np.inf)
+        along_ba = np.where(fd <= fo, (fo - fd) * origins.t_ba[o], np.inf)
+    # fmin ignores NaN (0 * inf where the points coincide on a one-way edge)
+    along = np.fmin(along_ab, along_ba)
+    along[np.isnan(along)] = np.inf
+    cost = origins.offroad_min[o] + along + destinations.offroad_min[d]
+    keep = np.isfinite(cost)
+    return o[keep], d[keep], cost[keep]
+
+
+@dataclass(frozen=True)
+class Nearest:
+    """Result of :func:`nearest`: per origin, time and position of the nearest destination.
+
+    ``time_min`` is ``inf`` and ``dest`` is -1 where no destination is reachable
+    (within ``max_time_min`` when given).
+    """
+
+    time_min: np.ndarray
+    dest: np.ndarray
+
+
+def nearest(
+    net: RoadNetwork,
+    origins: Snapped,
+    destinations: Snapped,
+    *,
+    max_time_min: float | None = None,
+) -> Nearest:
+    """Time from every origin to its nearest destination, in one Dijkstra pass.
+
+    Parameters
+    ----------
+    net : RoadNetwork
+    origins, destinations : Snapped
+        Snapped points (see :func:`connectivity.snapping.snap_points`).
+    max_time_min : float, optional
+        Stop the search at this time; farther origins get ``inf``.
+
+    Returns
+    -------
+    Nearest
+
+    Notes
+    -----
+    On the transposed graph each destination is a virtual source whose
+    out-edges are its exit legs (reversed); ``dijkstra(min_only=True)`` returns
+    ``T(n) = min_j t(n -> j)`` and the argmin ``j`` for every node. An origin's
+    time is ``min(entry_a + T(a), entry_b + T(b), direct same-segment trips)``.
+    """
+    limit = _check_limit(max_time_min)
+    n = net.n_nodes
+    out_t = np.full(len(origins), np.inf)
+    out_d = np.full(len(origins), -1, dtype="int64")
+    d_nodes, d_cost = destinations.exit_legs()
+    usable = np.flatnonzero(np.isfinite(d_cost).any(axis=1))
+    if usable.size and origins.ok.any():
+        graph = _graph_with_sources(net, d_nodes, d_cost, reverse=True)
+        dist, _pred, src = dijkstra(
+            graph,
+            directed=True,
+            indices=n + usable,
+            min_only=True,
+            return_predecessors=True,
+            limit=limit,
+        )
+        o_nodes, o_cost = origins.entry_legs()
+        safe = np.where(o_nodes >= 0, o_nodes, 0)
+        tot = o_cost + dist[safe]
+        j = np.argmin(tot, axis=1)
+        rows = np.arange(len(origins))
+        out_t = tot[rows, j]
+        reached = np.isfinite(out_t)
+        out_d = np.where(reached, src[safe[rows, j]] - n, -1).astype("int64")
+    o, d, c = direct_pairs(origins, destinations)
+    if o.size:
+        better = c < out_t[o]
+        # several destinations may share a segment with one origin: keep the best
+        order = np.lexsort((c[better], o[better]))
+        ob, db, cb = o[better][order], d[better][order], c[better][order]
+        first = np.ones(ob.size, dtype=bool)
+        first[1:] = ob[1:] != ob[:-1]
+        out_t[ob[first]] = cb[first]
+        out_d[ob[first]] = db[first]
+    too_far = out_t > limit
+    out_t[too_far] = np.inf
+    out_d[too_far] = -1
+    return Nearest(time_min=out_t, dest=out_d)
+
+
+def _chunk_size(n_graph: int, n_gather: int, memory_mb: float) -> int:
+    per_row = 8.0 * (n_graph + 3 * max(n_gather, 1))
+    return max(1, int(memory_mb * 1e6 // per_row))
+
+
+def od_blocks(
+    net: RoadNetwork,
+    origins: Snapped,
+    destinations: Snapped,
+    *,
+    max_time_min: float | None = None,
+    memory_mb: float = DEFAULT_MEMORY_MB,
+    progress: bool = False,
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Origin-destination travel times in memory-bounded blocks.
+
+    Yields ``(origin_pos, dest_pos, block)`` where ``block[r, c]`` is the time
+    (minutes, ``inf`` when unreachable or beyond ``max_time_min``) from origin
+    ``origin_pos[r]`` to destination ``dest_pos[c]``. Every usable pair
+    appears in exactly one block; unusable points (beyond ``max_snap_m``)
+    never appear.
+
+    Notes
+    -----
+    One Dijkstra per point of the *smaller* side: from the origins on the
+    graph when there are fewer origins, otherwise from the destinations on
+    the transposed graph. The dense output of a batch of searches is bounded
+    by ``memory_mb``.
+    """
+    limit = _check_limit(max_time_min)
+    o_nodes, o_cost = origins.entry_legs()
+    d_nodes, d_cost = destinations.exit_legs()
+    o_use = np.flatnonzero(np.isfinite(o_cost).any(axis=1))
+    d_use = np.flatnonzero(np.isfinite(d_cost).any(axis=1))
+    if o_use.size == 0 or d_use.size == 0:
+        return
+    reverse = d_use.size <= o_use.size
+    if reverse:
+        src_nodes, src_cost, src_use = d_nodes, d_cost, d_use
+        snk_nodes, snk_cost, snk_use = o_nodes, o_cost, o_use
+    else:
+        src_nodes, src_cost, src_use = o_nodes, o_cost, o_use
+        snk_nodes, snk_cost, snk_use = d_nodes, d_cost, d_use
+    graph = _graph_with_sources(net, src_nodes, src_cost, reverse=reverse)
+    n = net.n_nodes
+    g0 = snk_nodes[snk_use, 0]
+    g1 = snk_nodes[snk_use, 1]
+    c0 = snk_cost[snk_use, 0]
+    c1 = snk_cost[snk_use, 1]
+    g0 = np.where(g0 >= 0, g0, 0)
+    g1 = np.where(g1 >= 0, g1, 0)
+    po, pd_, pc = direct_pairs(origins, destinations)
+    p_src, p_snk = (pd_, po) if reverse else (po, pd_)
+    snk_pos = np.full(max(len(origins), len(destinations)), -1, dtype="int64")
+    snk_pos[snk_use] = np.arange(snk_use.size)
+    step = _chunk_size(graph.shape[0], snk_use.size, memory_mb)
+    starts = range(0, src_use.size, step)
+    if progress:
+        from tqdm.auto import tqdm
+
+        starts = tqdm(starts, desc="shortest paths", unit="batch")
+    for start in starts:
+        chunk = src_use[start : start + step]
+        dist = dijkstra(graph, directed=True, indices=n + chunk, limit=limit)
+        dist = np.atleast_2d(dist)
+        block = np.minimum(dist[:, g0] + c0, dist[:, g1] + c1)
+        if p_src.size:
+            sel = np.isin(p_src, chunk)
+            if sel.any():
+                r = np.searchsorted(chunk, p_src[sel])
+                c = snk_pos[p_snk[sel]]
+                np.minimum.at(block, (r, c), pc[sel])
+        block[block > limit] = np.inf
+        if reverse:
+            yield snk_use, chunk, block.T
+        else:
+            yield chunk, snk_use, block
+
+
+def node_times_from_points(
+    net: RoadNetwork,
+    points: Snapped,
+    *,
+    reverse: bool = False,
+    max_time_min: float | None = None,
+    min_only: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Times between snapped points and every network node.
+
+    Parameters
+    ----------
+    reverse : bool
+        False: time *from* each point to each node (the point as origin);
+        True: time from each node *to* the point.
+    min_only : bool
+        True: one pass; return the time to/from the nearest point per node.
+
+    Returns
+    -------
+    (times, which)
+        ``min_only=False``: ``times`` has shape (n_points, n_nodes) (rows of
+        unusable points are ``inf``) and ``which`` is ``arange(n_points)``.
+        ``min_only=True``: ``times`` has shape (n_nodes,) and ``which`` gives
+        the position of the nearest point (-1 when none is reachable).
+    """
+    limit = _check_limit(max_time_min)
+    nodes, cost = points.exit_legs() if reverse else points.entry_legs()
+    use = np.flatnonzero(np.isfinite(cost).any(axis=1))
+    n = net.n_nodes
+    if min_only:
+        if use.size == 0:
+            return np.full(n, np.inf), np.full(n, -1, dtype="int64")
+        graph = _graph_with_sources(net, nodes, cost, reverse=reverse)
+        dist, _p, src = dijkstra(
+            graph,
+            directed=True,
+            indices=n + use,
+            min_only=True,
+            return_predecessors=True,
+            limit=limit,
+        )
+        which = np.where(np.isfinite(dist[:n]), src[:n] - n, -1).astype("int64")
+        return dist[:n], which
+    out = np.full((len(points), n), np.inf)
+    if use.size:
+        graph = _graph_with_sources(net, nodes, cost, reverse=reverse)
+        dist = np.atleast_2d(dijkstra(graph, directed=True, indices=n + use, limit=limit))
+        out[use] = dist[:, :n]
+    return out, np.arange(len(points))
+
+
+def multi_source_node_times(
+    net: RoadNetwork,
+    nodes: np.ndarray,
+    *,
+    reverse: bool = False,
+    max_time_min: float | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One-pass times between a set of network nodes and every node.
+
+    Parameters
+    ----------
+    nodes : array_like of int
+        Seed nodes (e.g. the access points of a corridor).
+    reverse : bool
+        False: time from the nearest seed to each node; True: time from each
+        node to its nearest seed (what "time to the corridor" needs).
+
+    Returns
+    -------
+    (times, seed)
+        ``times`` (n_nodes,), ``inf`` when unreachable; ``seed`` the position
+        in ``nodes`` of the nearest seed, -1 when unreachable.
+    """
+    limit = _check_limit(max_time_min)
+    seeds = np.asarray(nodes, dtype="int64").ravel()
+    n = net.n_nodes
+    if seeds.size == 0:
+        msg = "no seed nodes given; check the access points (is the tolerance too small?)"
+        raise DataError(msg)
+    if seeds.min() < 0 or seeds.max() >= n:
+        msg = f"seed nodes must be node numbers in 0..{n - 1}"
+        raise DataError(msg)
+    indptr, indices, data = _base(net, reverse)
+    graph = sp.csr_matrix((data, indices, indptr), shape=(n, n))
+    uniq, first = np.unique(seeds, return_index=True)
+    dist, _p, src = dijkstra(
+        graph,
+        directed=True,
+        indices=uniq,
+        min_only=True,
+        return_predecessors=True,
+        limit=limit,
+    )
+    pos_of_node = np.full(n, -1, dtype="int64")
+    pos_of_node[uniq] = first
+    reached = np.isfinite(dist)
+    seed = np.full(n, -1, dtype="int64")
+    seed[reached] = pos_of_node[src[reached]]
+    return dist, seed

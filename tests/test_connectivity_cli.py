@@ -1,0 +1,245 @@
+"""The ``connectivity`` command on small files written to tmp_path."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import rasterio
+import shapely
+from affine import Affine
+from click.testing import CliRunner
+
+from connectivity.cli import main
+
+UTM = "EPSG:32643"
+
+
+@pytest.fixture
+def files(tmp_path):
+    # a 3 km road east-west (x 0..3000, y 0) with a branch north at x=1000; 60 km/h
+    roads = gpd.GeoDataFrame(
+        {"highway": ["primary", "residential"], "maxspeed_kmh": [60.0, 60.0]},
+        geometry=[
+            shapely.LineString([(0, 0), (1000, 0), (3000, 0)]),
+            shapely.LineString([(1000, 0), (1000, 2000)]),
+        ],
+        crs=UTM,
+    )
+    roads.to_file(tmp_path / "roads.gpkg")
+    origins = gpd.GeoDataFrame(
+        {"village": ["a", "b", "far"], "pop": [100.0, 300.0, 50.0]},
+        geometry=[shapely.Point(0, 0), shapely.Point(1000, 2000), shapely.Point(0, 50_000)],
+        crs=UTM,
+    )
+    origins.to_crs("EPSG:4326").to_file(tmp_path / "origins.gpkg")  # lon/lat on purpose
+    sez = gpd.GeoDataFrame({"name": ["SEZ-East"]}, geometry=[shapely.Point(3000, 0)], crs=UTM)
+    sez.to_file(tmp_path / "sez.gpkg")
+    pop = np.array([[5.0, 0.0], [2.0, 1.0]])
+    with rasterio.open(
+        tmp_path / "pop.tif",
+        "w",
+        driver="GTiff",
+        width=2,
+        height=2,
+        count=1,
+        dtype="float64",
+        crs=UTM,
+        transform=Affine(1000, 0, -500, 0, -1000, 500),
+        nodata=-1,
+    ) as dst:
+        dst.write(pop, 1)
+    return tmp_path
+
+
+def _net_args(d):
+    return [
+        "--network",
+        str(d / "roads.gpkg"),
+        "--class-col",
+        "highway",
+        "--speed-col",
+        "maxspeed_kmh",
+    ]
+
+
+def test_access_vector_outputs_and_sidecar(files):
+    out = files / "access.gpkg"
+    args = [
+        "-q",
+        "access",
+        *_net_args(files),
+        "--origins",
+        str(files / "origins.gpkg"),
+        "--destinations",
+        str(files / "sez.gpkg"),
+        "--dest-id",
+        "name",
+        "--pop-col",
+        "pop",
+        "--thresholds",
+        "3.5,10",
+        "--out",
+        str(out),
+    ]
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 0, r.output
+    assert "3 origins, 1 without a travel time" in r.output
+    res = gpd.read_file(out, layer="access")
+    assert list(res["village"]) == ["a", "b", "far"]  # origin attributes kept
+    np.testing.assert_allclose(res["time_min"].iloc[:2], [3.0, 4.0], rtol=1e-6)
+    assert res["nearest_id"].iloc[0] == "SEZ-East"
+    assert np.isnan(res["time_min"].iloc[2])
+    assert res["reason"].iloc[2].startswith("beyond max_snap_m")
+    within = pd.read_csv(files / "access_within.csv")
+    np.testing.assert_allclose(within["pop_within"], [100.0, 400.0])
+    np.testing.assert_allclose(within["share_within"], [100 / 450, 400 / 450])
+    side = json.loads((files / "access.json").read_text())
+    assert side["parameters"]["max_snap_m"] == 2000.0
+    assert side["parameters"]["thresholds_min"] == [3.5, 10.0]
+    assert {i["name"] for i in side["inputs"]} == {"network", "origins", "destinations"}
+    assert {o["path"] for o in side["outputs"]} == {"access.gpkg", "access_within.csv"}
+    assert "n_unreachable" in json.dumps(side)
+    # refuses to overwrite without --overwrite, one clear line, exit code 1
+    again = CliRunner().invoke(main, args)
+    assert again.exit_code == 1
+    assert "exists; use --overwrite" in again.output
+    assert "Traceback" not in again.output
+    assert CliRunner().invoke(main, [*args, "--overwrite"]).exit_code == 0
+
+
+def test_access_raster_to_geotiff(files):
+    out = files / "time.tif"
+    r = CliRunner().invoke(
+        main,
+        [
+            "-q",
+            "access",
+            *_net_args(files),
+            "--origins",
+            str(files / "pop.tif"),
+            "--destinations",
+            str(files / "sez.gpkg"),
+            "--out",
+            str(out),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    with rasterio.open(out) as src:
+        t = src.read(1)
+        assert src.crs.to_epsg() == 32643
+    # cell (0,0) centre (0, 0) is on the road: 3 min; the empty cell is nodata
+    assert t[0, 0] == pytest.approx(3.0, rel=1e-6)
+    assert np.isnan(t[0, 1])
+    assert (files / "time_within.csv").exists() and (files / "time.json").exists()
+
+
+def test_od_matrix_csv_wide_and_long(files):
+    base = [
+        "-q",
+        "od",
+        *_net_args(files),
+        "--origins",
+        str(files / "origins.gpkg"),
+        "--origin-id",
+        "village",
+        "--destinations",
+        str(files / "sez.gpkg"),
+        "--dest-id",
+        "name",
+    ]
+    r = CliRunner().invoke(main, [*base, "--out", str(files / "od.csv")])
+    assert r.exit_code == 0, r.output
+    m = pd.read_csv(files / "od.csv", index_col=0)
+    assert list(m.columns) == ["SEZ-East"]
+    assert m.loc["b", "SEZ-East"] == pytest.approx(4.0)
+    assert np.isnan(m.loc["far", "SEZ-East"])
+    r = CliRunner().invoke(main, [*base, "--long", "--out", str(files / "od_long.csv")])
+    assert r.exit_code == 0, r.output
+    long = pd.read_csv(files / "od_long.csv")
+    assert list(long.columns) == ["origin", "destination", "time_min"] and len(long) == 3
+
+
+def test_isochrones_gpkg(files):
+    out = files / "iso.gpkg"
+    r = CliRunner().invoke(
+        main,
+        [
+            "-q",
+            "isochrones",
+            *_net_args(files),
+            "--sources",
+            str(files / "sez.gpkg"),
+            "--source-id",
+            "name",
+            "--thresholds",
+            "1,2.5",
+            "--out",
+            str(out),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    iso = gpd.read_file(out)
+    assert list(iso["threshold_min"]) == [1.0, 2.5]
+    big = iso.geometry.iloc[1]
+    assert big.contains(shapely.Point(1000, 0)) and not big.contains(shapely.Point(1000, 1000))
+
+
+def test_errors_are_one_line(files):
+    r = CliRunner().invoke(
+        main,
+        [
+            "access",
+            "--network",
+            str(files / "missing.osm.pbf"),
+            "--origins",
+            str(files / "origins.gpkg"),
+            "--destinations",
+            str(files / "sez.gpkg"),
+            "--out",
+            str(files / "x.gpkg"),
+        ],
+    )
+    assert r.exit_code == 1
+    assert "Error: InputFileError" in r.output and "Traceback" not in r.output
+    r = CliRunner().invoke(
+        main,
+        [
+            "access",
+            *_net_args(files),
+            "--origins",
+            str(files / "origins.gpkg"),
+            "--destinations",
+            str(files / "sez.gpkg"),
+            "--out",
+            str(files / "x.csv"),
+        ],
+    )
+    assert r.exit_code == 1 and "--out must end with" in r.output
+    r = CliRunner().invoke(
+        main,
+        [
+            "access",
+            *_net_args(files),
+            "--origins",
+            str(files / "origins.gpkg"),
+            "--destinations",
+            str(files / "sez.gpkg"),
+            "--thresholds",
+            "a,b",
+            "--out",
+            str(files / "x.gpkg"),
+        ],
+    )
+    assert r.exit_code == 1 and "--thresholds" in r.output
+
+
+def test_help_texts_explain_inputs():
+    r = CliRunner().invoke(main, ["access", "--help"])
+    assert r.exit_code == 0
+    for text in ("Example", "--offroad-speed-kmh", "km/h", ".osm.pbf", "population raster"):
+        assert text in r.output
+    assert CliRunner().invoke(main, ["--help"]).exit_code == 0
