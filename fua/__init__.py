@@ -19,6 +19,7 @@ from fua._errors import (
     ParameterError,
 )
 from fua.agglomeration import fua_metrics, market_potential, national_metrics
+from fua.commuting import CommutingModel, FuaParams, commuting_zones
 from fua.degurba import (
     DegurbaParams,
     DegurbaResult,
@@ -26,9 +27,11 @@ from fua.degurba import (
     urban_centres,
     urban_clusters,
 )
+from fua.delineate import FuaResult, delineate_fuas
 from fua.distributed import aggregate_tiles
 from fua.grid import DEFAULT_CRS, PopulationGrid, read_population
 from fua.tiles import degurba_to_files
+from fua.units import classify_units, unit_population
 
 try:
     __version__ = version("fua-toolkit")
@@ -40,10 +43,13 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 __all__ = [
     "DEFAULT_CRS",
     "CRSError",
+    "CommutingModel",
     "DataError",
     "DegurbaParams",
     "DegurbaResult",
     "FuaError",
+    "FuaParams",
+    "FuaResult",
     "InputFileError",
     "OutputExistsError",
     "ParameterError",
@@ -52,12 +58,16 @@ __all__ = [
     "agglomeration",
     "aggregate_tiles",
     "classify_grid",
+    "classify_units",
+    "commuting_zones",
     "datasets",
     "degurba_to_files",
+    "delineate_fuas",
     "fua_metrics",
     "market_potential",
     "national_metrics",
     "read_population",
+    "unit_population",
     "urban_centres",
     "urban_clusters",
 ]

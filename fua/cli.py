@@ -247,13 +247,12 @@ def degurba_cmd(
     """
     from fua.degurba import DegurbaParams, classify_grid, urban_centres, urban_clusters
     from fua.grid import read_population
+    from fua.io import write_degurba_outputs
 
     p = parse_params(params, DegurbaParams.preset(preset))
     if tiled or dask_address or (pop.is_file() and _needs_tiling(pop, cell_size_m)):
         _degurba_tiled(ctx, pop, out_dir, p, level, land, built, fmt, cell_size_m, target_crs, overwrite, dask_address)
         return
-    from fua.io import write_degurba_outputs
-
     steps = _Steps(4, enabled=ctx.obj["progress"])
     t0 = time.perf_counter()
     started = time.time()
@@ -332,3 +331,6 @@ def _degurba_tiled(
     )
     for name, path in info["outputs"].items():
         click.echo(f"  {name}: {path}")
+
+
+from fua import _cli_fua  # noqa: E402, F401  (registers `fua delineate` and `fua commuting-model`)

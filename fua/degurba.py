@@ -9,16 +9,15 @@ centre or cluster with its statistics.
 
 from __future__ import annotations
 
-import json
 import logging
-from dataclasses import asdict, dataclass, fields, replace
-from pathlib import Path
+from dataclasses import dataclass, fields, replace
 from typing import Any, Literal
 
 import numpy as np
 
 from fua._classify import cell_flags, classify_flags, final_codes, label_stats, row_slices
 from fua._errors import DataError, ParameterError
+from fua._params import ParamsMixin
 from fua.clusters import WrapColumns, cluster_sums
 from fua.grid import PopulationGrid
 
@@ -34,25 +33,25 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Level-1 codes and names (0 = no data).
-L1_CODES: dict[int, str] = {3: "urban centre", 2: "urban cluster", 1: "rural grid cell"}
-#: Level-2 codes (GHSL SMOD) and names (0 = no data).
+#: Level-1 codes and names (0 = no data), as in the legends written beside outputs.
+L1_CODES: dict[int, str] = {3: "Urban centre", 2: "Urban cluster", 1: "Rural"}
+#: Level-2 codes and names of the GHSL SMOD legend (0 = no data).
 L2_CODES: dict[int, str] = {
-    30: "urban centre",
-    23: "dense urban cluster",
-    22: "semi-dense urban cluster",
-    21: "suburban or peri-urban grid cell",
-    13: "rural cluster",
-    12: "low density rural grid cell",
-    11: "very low density rural grid cell",
-    10: "water grid cell",
+    30: "Urban centre",
+    23: "Dense urban cluster",
+    22: "Semi-dense urban cluster",
+    21: "Suburban or peri-urban",
+    13: "Rural cluster",
+    12: "Low density rural",
+    11: "Very low density rural",
+    10: "Water",
 }
 
 Smoothing = Literal["R2023A", "R2022A", "none"]
 
 
 @dataclass(frozen=True)
-class DegurbaParams:
+class DegurbaParams(ParamsMixin):
     """Thresholds of the Degree of Urbanisation grid classification.
 
     Densities are people per km² of permanent land (of cell area when the grid
@@ -172,46 +171,9 @@ class DegurbaParams:
         return replace(base, preset_name=name, **changes)
 
     def replace(self, **changes: Any) -> DegurbaParams:
-        """A copy with some fields changed (validated)."""
-        unknown = set(changes) - {f.name for f in fields(self)}
-        if unknown:
-            msg = f"unknown DegurbaParams field(s) {sorted(unknown)}; known: {[f.name for f in fields(self)]}"
-            raise ParameterError(msg)
-        if "preset_name" not in changes:
-            changes["preset_name"] = f"{self.preset_name}+custom"
-        return replace(self, **changes)
-
-    # -- serialisation ----------------------------------------------------------
-    def to_dict(self) -> dict[str, Any]:
-        """Plain dict (JSON-serialisable)."""
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> DegurbaParams:
-        """Inverse of :meth:`to_dict`; unknown keys raise."""
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            msg = f"unknown DegurbaParams field(s) {sorted(unknown)}"
-            raise ParameterError(msg)
-        return cls(**data)
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text_or_path: str | Path) -> DegurbaParams:
-        """From a JSON string, a params JSON file, or a run sidecar (its ``parameters``)."""
-        text = str(text_or_path)
-        path = Path(text)
-        if not text.lstrip().startswith("{") and path.exists():
-            text = path.read_text(encoding="utf-8")
-        data = json.loads(text)
-        for key in ("parameters", "params"):
-            if isinstance(data.get(key), dict):
-                data = data[key]
-                break
-        return cls.from_dict(data)
+        """A copy with some fields changed (validated); the preset name gets ``+custom``."""
+        changes.setdefault("preset_name", f"{self.preset_name.removesuffix('+custom')}+custom")
+        return super().replace(**changes)
 
 
 @dataclass(frozen=True, eq=False)
@@ -311,6 +273,10 @@ def classify_grid(
     level : {1, 2}
         2 (default) computes both levels; 1 skips the level-2 classes
         (``level2`` is then None), which saves time and memory on global grids.
+    wrap_x : bool or (west, east) column arrays
+        True joins clusters across the antimeridian of a world grid (the
+        per-row edge cells from :func:`fua.tiles.antimeridian_columns`; see
+        :mod:`fua.tiles` for what this changes); or explicit per-row columns.
 
     Returns
     -------

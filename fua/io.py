@@ -35,6 +35,7 @@ from connectivity.io import (
     write_sidecar,
 )
 from fua._errors import CRSError, DataError, InputFileError, OutputExistsError, ParameterError
+from fua.degurba import L1_CODES, L2_CODES
 
 __all__ = [
     "SMOD_LEVEL1",
@@ -61,25 +62,27 @@ class ClassStyle(NamedTuple):
 #: GHSL SMOD level-2 legend (R2023A), codes as in ``DegurbaResult.level2``.
 #: Colours from the GHS-SMOD class table (``#ff0000`` urban centre …
 #: ``#7ab6f5`` water) as published for JRC/GHSL/P2023A/GHS_SMOD.
-SMOD_LEVEL2: tuple[ClassStyle, ...] = (
-    ClassStyle(30, (255, 0, 0, 255), "Urban centre"),
-    ClassStyle(23, (115, 38, 0, 255), "Dense urban cluster"),
-    ClassStyle(22, (168, 112, 0, 255), "Semi-dense urban cluster"),
-    ClassStyle(21, (255, 255, 0, 255), "Suburban or peri-urban"),
-    ClassStyle(13, (55, 86, 35, 255), "Rural cluster"),
-    ClassStyle(12, (171, 205, 102, 255), "Low density rural"),
-    ClassStyle(11, (205, 245, 122, 255), "Very low density rural"),
-    ClassStyle(10, (122, 182, 245, 255), "Water"),
+_L2_COLOURS: dict[int, tuple[int, int, int, int]] = {
+    30: (255, 0, 0, 255),
+    23: (115, 38, 0, 255),
+    22: (168, 112, 0, 255),
+    21: (255, 255, 0, 255),
+    13: (55, 86, 35, 255),
+    12: (171, 205, 102, 255),
+    11: (205, 245, 122, 255),
+    10: (122, 182, 245, 255),
+}
+SMOD_LEVEL2: tuple[ClassStyle, ...] = tuple(
+    ClassStyle(code, _L2_COLOURS[code], name) for code, name in L2_CODES.items()
 )
 
 #: Level-1 legend, codes as in ``DegurbaResult.level1``. GHSL publishes no
 #: separate level-1 palette in the sources checked: 3 takes the level-2 urban
 #: centre red, 2 an orange between the level-2 cluster colours, 1 the level-2
 #: low-density-rural green.
-SMOD_LEVEL1: tuple[ClassStyle, ...] = (
-    ClassStyle(3, (255, 0, 0, 255), "Urban centre"),
-    ClassStyle(2, (255, 170, 0, 255), "Urban cluster"),
-    ClassStyle(1, (171, 205, 102, 255), "Rural"),
+_L1_COLOURS = {3: (255, 0, 0, 255), 2: (255, 170, 0, 255), 1: (171, 205, 102, 255)}
+SMOD_LEVEL1: tuple[ClassStyle, ...] = tuple(
+    ClassStyle(code, _L1_COLOURS[code], name) for code, name in L1_CODES.items()
 )
 
 _QGIS_VERSION = "3.28.0-Firenze"

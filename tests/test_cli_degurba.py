@@ -133,3 +133,23 @@ def test_help_explains_inputs():
     assert res.exit_code == 0
     for text in ("--land", "--built", "--param", "KEY=VALUE", "Example", "--overwrite"):
         assert text in res.output
+
+
+def test_sidecar_reproduces_the_parameters(pop_tif, tmp_path):
+    from fua.degurba import DegurbaParams
+
+    out = tmp_path / "out"
+    args = [
+        "-q",
+        "degurba",
+        str(pop_tif),
+        "--out",
+        str(out),
+        "--preset",
+        "R2022A",
+        "--param",
+        "centre_pop_min=60000",
+    ]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    params = DegurbaParams.from_json(out / "degurba.json")
+    assert params == DegurbaParams.preset("R2022A").replace(centre_pop_min=60_000)

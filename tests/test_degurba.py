@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+import fua
 from fua import CRSError, DataError, ParameterError, PopulationGrid
 from fua.degurba import DegurbaParams, classify_grid
 
@@ -228,3 +229,40 @@ def test_centres_shrink_when_centre_density_rises(pop, density, factor):
         (classify_grid(grid(pop), hi).centre_labels > 0)
         <= (classify_grid(grid(pop), lo).centre_labels > 0)
     ).all()
+
+
+def test_urban_centres_and_clusters_tables():
+    pop = np.zeros((20, 30))
+    pop[2:8, 2:8] = 2_000.0  # centre 1: 72 000
+    pop[4, 4] = 0.0  # a one-cell dip inside centre 1 (filled: still a centre cell)
+    pop[12:18, 20:27] = 1_800.0  # centre 2: 75 600
+    pop[14:16, 10:12] = 700.0  # 2 800 people: a rural cluster, not an urban one
+    pop[10:12, 2:6] = 800.0  # 6 400 people: an urban cluster of its own (rows 8-9 are empty)
+    r = classify_grid(grid(pop))
+    centres = fua.urban_centres(r)
+    assert list(centres["uc_id"]) == [1, 2]
+    cell_sums = [pop[r.centre_labels == k].sum() for k in (1, 2)]
+    assert centres["pop"].tolist() == pytest.approx(cell_sums)
+    assert centres["pop"].sum() == pytest.approx(pop[r.centre_labels > 0].sum())
+    assert centres["n_cells"].tolist() == [36, 42]
+    assert centres["area_km2"].tolist() == pytest.approx([36.0, 42.0])
+    assert centres.geometry.area.tolist() == pytest.approx([36e6, 42e6])
+    assert centres["density_per_km2"].iloc[1] == pytest.approx(1_800.0)
+    assert centres.crs.to_string() == "ESRI:54009"
+    # the population-weighted centroid of a uniform block is its middle
+    x, y = centres[["centroid_x", "centroid_y"]].iloc[1]
+    assert (x, y) == pytest.approx((23_500.0, 100_000.0 - 15_000.0))
+    clusters = fua.urban_clusters(r)
+    assert clusters["pop"].sum() == pytest.approx(pop[r.cluster_labels > 0].sum())
+    assert len(clusters) == 3
+    assert sorted(clusters["n_centres"]) == [0, 1, 1]
+
+
+def test_level1_only_skips_level2():
+    pop = block((10, 10), 2, 6, 2, 6, 4_000.0)
+    r = classify_grid(grid(pop), level=1)
+    assert r.level2 is None and r.n_centres == 1
+    with pytest.raises(ParameterError, match="level 2 was not computed"):
+        r.class_population(level=2)
+    with pytest.raises(ParameterError, match="level must be 1 or 2"):
+        classify_grid(grid(pop), level=3)
