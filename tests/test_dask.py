@@ -192,3 +192,29 @@ def test_batch_errors():
         batch_origins(net, np.arange(3), np.array([0]), chunk_size=0, func=nearest_time)
     with pytest.raises(NetParameterError, match="empty"):
         batch_origins(net, np.arange(0), np.array([0]), func=nearest_time)
+
+
+def test_batch_origins_with_time_to_nearest_equals_single_run(client):
+    gpd = pytest.importorskip("geopandas")
+    shapely = pytest.importorskip("shapely")
+    accessibility = pytest.importorskip("connectivity.accessibility")
+    net = grid_network(8, crs="EPSG:32643")
+    rng = np.random.default_rng(2)
+    xy = rng.uniform(0, 7000, (60, 2))
+    origins = gpd.GeoDataFrame(
+        {"k": np.arange(60)},
+        geometry=shapely.points(xy),
+        crs="EPSG:32643",
+        index=np.arange(100, 160),
+    )
+    dests = gpd.GeoDataFrame(
+        {"name": ["a", "b"]}, geometry=shapely.points([(0, 0), (7000, 7000)]), crs="EPSG:32643"
+    )
+    kw = {"dest_id_col": "name", "max_snap_m": 1000.0}
+    single = accessibility.time_to_nearest(net, origins, dests, **kw)
+    chunked = batch_origins(net, origins, dests, chunk_size=25, client=client, **kw)
+    assert list(chunked.index) == list(origins.index)
+    pd.testing.assert_series_equal(chunked["time_min"], single["time_min"])
+    assert (chunked["nearest_id"] == single["nearest_id"]).all()
+    by_country = batch_networks({"KZ": net}, {"KZ": origins}, dests, **kw)
+    np.testing.assert_allclose(by_country.loc["KZ", "time_min"], single["time_min"])
