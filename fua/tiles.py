@@ -550,7 +550,7 @@ def degurba_to_files(
     client : None, "local", a scheduler address or a dask Client
         Only used when the input must first be aggregated.
     progress : bool
-        Log-free tqdm progress over the steps.
+        Show a tqdm progress bar over the steps.
 
     Returns
     -------
@@ -560,9 +560,11 @@ def degurba_to_files(
 
     Notes
     -----
-    Memory for ``N`` grid cells: about 14 N bytes (population float32, flags,
-    two int32 label grids, level 2, one boolean temporary) plus row-block
-    temporaries; the land and built-up layers are only read in windows. The
+    Memory for ``N`` grid cells: the population as float32, flags, two int32
+    label grids, level 2 and one boolean temporary (15 N bytes) plus
+    row-block temporaries and the polygons of one strip: 10.6 GiB measured
+    for the 648 M cells of a global 1 km grid. The land and built-up layers
+    are only read in windows. The
     population is held as float32 (its sums in float64): classes equal
     :func:`fua.classify_grid` on the float32 grid. Every rule is that of
     :func:`fua.classify_grid`, computed by the same code.
