@@ -32,7 +32,6 @@ each end of the map.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import os
@@ -49,6 +48,7 @@ from rasterio.crs import CRS
 from rasterio.features import shapes
 from scipy import ndimage
 
+from connectivity.io import write_sidecar
 from fua._classify import (
     cell_flags,
     classify_flags,
@@ -70,6 +70,7 @@ from fua.grid import (
     _Raster,
     _share_units,
 )
+from fua.io import smod_legend, write_qml
 
 __all__ = [
     "TILED_CELLS",
@@ -591,6 +592,7 @@ def degurba_to_files(
     timing: dict[str, float] = {}
     bar = tqdm(total=5, disable=not progress, unit="step", leave=False)
     t_all = time.perf_counter()
+    started = time.time()
     dst_crs = CRS.from_user_input(target_crs) if not isinstance(target_crs, CRS) else target_crs
     pop_path = Path(pop)
 
@@ -689,6 +691,9 @@ def degurba_to_files(
                 arr = grids[k][2]
                 if k in dsts and arr is not None:
                     dsts[k].write(np.ascontiguousarray(arr[sl]), 1, window=window)
+        for k, lvl in (("classes_L1", 1), ("classes_L2", 2)):
+            if k in dsts:  # the same colour table as fua.io.write_class_raster
+                dsts[k].write_colormap(1, {st.code: st.colour for st in smod_legend(lvl)})
         for k in list(dsts):
             dsts.pop(k).close()
         del flags, valid_bits
@@ -763,7 +768,23 @@ def degurba_to_files(
     for k, p in tmp.items():
         if k != "sidecar" and p.exists():
             os.replace(p, paths[k])
-    paths["sidecar"].write_text(json.dumps(info, indent=2, default=str), encoding="utf-8")
+    for k, lvl in (("classes_L1", 1), ("classes_L2", 2)):
+        if k in paths:  # QGIS loads x.qml as the default style of x.tif
+            write_qml(paths[k].with_suffix(".qml"), smod_legend(lvl), overwrite=True)
+    inputs = {
+        "pop": pop_path,
+        **({"land": Path(land)} if land else {}),
+        **({"built": Path(built)} if built else {}),
+    }
+    write_sidecar(
+        paths["sidecar"],
+        params=params.to_dict(),
+        inputs={k: v for k, v in inputs.items() if isinstance(v, Path) and v.exists()},
+        outputs=[p for k, p in paths.items() if k != "sidecar"],
+        started_at=started,
+        extra={k: v for k, v in info.items() if k != "params"},
+        overwrite=True,
+    )
     log.info(
         "degurba_to_files: %d urban centres, %d urban clusters in %.1f s",
         core.n_centres,

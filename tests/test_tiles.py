@@ -283,14 +283,27 @@ def test_degurba_to_files_equals_classify_grid(files, tmp_path, monkeypatch, pre
     clusters = gpd.read_file(out / "degurba.gpkg", layer="urban_clusters").set_index("cl_id")
     assert clusters["n_centres"].sum() == ref.n_centres
     side = json.loads((out / "degurba.json").read_text())
-    assert side["params"]["preset_name"] == preset and side["n_centres"] == ref.n_centres
+    assert (
+        side["parameters"]["preset_name"] == preset and side["extra"]["n_centres"] == ref.n_centres
+    )
+    assert DegurbaParams.from_json(out / "degurba.json") == params
+    assert {e["name"] for e in side["inputs"]} == {"pop", "land", "built"}
+    with rasterio.open(out / "classes_L2.tif") as src:
+        assert src.colormap(1)[30][:3] == (255, 0, 0)
+    assert (out / "classes_L2.qml").exists() and (out / "classes_L1.qml").exists()
     assert not list(out.glob("*partial*"))
 
 
 def test_degurba_to_files_level1_and_no_vectors(files, tmp_path):
     info = degurba_to_files(files["pop"], tmp_path / "o", level=1, vectors=False)
     names = sorted(p.name for p in (tmp_path / "o").iterdir())
-    assert names == ["centre_labels.tif", "classes_L1.tif", "cluster_labels.tif", "degurba.json"]
+    assert names == [
+        "centre_labels.tif",
+        "classes_L1.qml",
+        "classes_L1.tif",
+        "cluster_labels.tif",
+        "degurba.json",
+    ]
     assert info["level"] == 1
 
 
