@@ -29,7 +29,9 @@ from fua.degurba import (
 )
 from fua.delineate import FuaResult, delineate_fuas
 from fua.demo import DemoParams, DemoResult, run_demo
+from fua.distributed import aggregate_tiles
 from fua.grid import DEFAULT_CRS, PopulationGrid, read_population
+from fua.tiles import degurba_to_files
 from fua.units import classify_units, unit_population
 
 try:
@@ -57,10 +59,12 @@ __all__ = [
     "PopulationGrid",
     "__version__",
     "agglomeration",
+    "aggregate_tiles",
     "classify_grid",
     "classify_units",
     "commuting_zones",
     "datasets",
+    "degurba_to_files",
     "delineate_fuas",
     "fua_metrics",
     "market_potential",

@@ -205,6 +205,17 @@ def main(ctx: click.Context, verbose: int, quiet: int) -> None:
     help="Equal-area CRS of the output grid (input is reprojected, population conserved).",
 )
 @click.option("--overwrite", is_flag=True, help="Replace existing outputs in --out.")
+@click.option(
+    "--tiled",
+    is_flag=True,
+    help="File-to-file run with bounded memory (windows, streamed polygons); automatic above 150 M cells.",
+)
+@click.option(
+    "--dask",
+    "dask_address",
+    metavar="SCHEDULER_ADDRESS|local",
+    help="Aggregate a fine input to the grid on this Dask cluster ('local' starts one); implies --tiled.",
+)
 @click.pass_context
 @run_cli
 def degurba_cmd(
@@ -220,6 +231,8 @@ def degurba_cmd(
     cell_size_m: float,
     target_crs: str,
     overwrite: bool,
+    tiled: bool,
+    dask_address: str | None,
 ) -> None:
     """Classify POP (any GDAL raster of people per cell) by the Degree of Urbanisation.
 
@@ -237,6 +250,9 @@ def degurba_cmd(
     from fua.io import write_degurba_outputs
 
     p = parse_params(params, DegurbaParams.preset(preset))
+    if tiled or dask_address or (pop.is_file() and _needs_tiling(pop, cell_size_m)):
+        _degurba_tiled(ctx, pop, out_dir, p, level, land, built, fmt, cell_size_m, target_crs, overwrite, dask_address)
+        return
     steps = _Steps(4, enabled=ctx.obj["progress"])
     t0 = time.perf_counter()
     started = time.time()
@@ -275,6 +291,47 @@ def degurba_cmd(
     )
     for name, path in written.items():
         click.echo(f"  {name}: {path}")
+
+
+def _needs_tiling(pop: Path, cell_size_m: float) -> bool:
+    from fua.tiles import needs_tiling
+
+    return needs_tiling(pop, cell_size_m=cell_size_m)
+
+
+def _degurba_tiled(
+    ctx: click.Context,
+    pop: Path,
+    out_dir: Path,
+    p: Any,
+    level: str,
+    land: Path | None,
+    built: Path | None,
+    fmt: str,
+    cell_size_m: float,
+    target_crs: str,
+    overwrite: bool,
+    dask_address: str | None,
+) -> None:
+    """``fua degurba`` through :func:`fua.tiles.degurba_to_files` (large grids)."""
+    from fua.tiles import degurba_to_files
+
+    if fmt != "gpkg":
+        msg = "the tiled path streams polygons to a GeoPackage only: use --format gpkg"
+        raise ParameterError(msg)
+    info = degurba_to_files(
+        pop, out_dir, params=p, level=int(level), land=land, built=built, target_crs=target_crs,
+        cell_size_m=cell_size_m, overwrite=overwrite, client=dask_address, progress=ctx.obj["progress"],
+    )  # fmt: skip
+    rows, cols = info["shape"]
+    click.echo(
+        f"{info['n_centres']} urban centres ({info['centre_pop']:,.0f} people), "
+        f"{info['n_clusters']} urban clusters, grid {rows}x{cols} "
+        f"({info['total_pop']:,.0f} people) in {info['timing_s']['total']:.1f} s (tiled)"
+    )
+    for name, path in info["outputs"].items():
+        click.echo(f"  {name}: {path}")
+
 
 from fua import _cli_demo  # noqa: E402, F401, I001  (registers `fua demo` and `fua fetch`)
 from fua import _cli_fua  # noqa: E402, F401  (registers `fua delineate` and `fua commuting-model`)

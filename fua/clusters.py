@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 
 import numpy as np
-from scipy import ndimage
+from scipy import ndimage, sparse
+from scipy.sparse.csgraph import connected_components
 
 from fua._errors import ParameterError
 
@@ -21,7 +22,9 @@ __all__ = [
     "fill_holes",
     "label_clusters",
     "majority_smooth",
+    "merge_labels",
     "select_clusters",
+    "wrap_pairs",
 ]
 
 log = logging.getLogger(__name__)
@@ -46,17 +49,98 @@ def _structure(connectivity: int) -> np.ndarray:
         raise ParameterError(msg) from None
 
 
+#: Cells that wrap around in x: per-row west and east edge columns (-1 where a row has none).
+WrapColumns = tuple[np.ndarray, np.ndarray]
+
+
 def label_clusters(
-    mask: np.ndarray, *, connectivity: int, out: np.ndarray | None = None
+    mask: np.ndarray,
+    *,
+    connectivity: int,
+    out: np.ndarray | None = None,
+    wrap: WrapColumns | None = None,
 ) -> tuple[np.ndarray, int]:
     """Label contiguous groups of True cells.
 
-    Returns an int32 label array (0 outside, 1..n inside) and n; ``out``, an
-    int32 array of the mask's shape, is reused when given.
+    Returns an int32 label array (0 outside, 1..n inside, numbered in
+    row-major order of their first cell) and n; ``out``, an int32 array of
+    the mask's shape, is reused when given. With ``wrap`` (per-row west and
+    east edge columns, see :func:`wrap_pairs`) the west and east edge cells
+    of each row are neighbours too (a global grid's antimeridian).
     """
     labels = np.empty(mask.shape, dtype=np.int32) if out is None else out
-    n = ndimage.label(mask, structure=_structure(connectivity), output=labels)
-    return labels, int(n)
+    n = int(ndimage.label(mask, structure=_structure(connectivity), output=labels))
+    if wrap is not None and n > 1:
+        a, b = wrap_pairs(labels, wrap, connectivity=connectivity)
+        labels, n = merge_labels(labels, n, a, b)
+    return labels, n
+
+
+def wrap_pairs(
+    labels: np.ndarray, wrap: WrapColumns, *, connectivity: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Label pairs that touch across the x wrap-around.
+
+    ``wrap = (west, east)``: for each row the column of its westernmost and
+    easternmost cell on the wrap line (-1 where the row does not reach it).
+    Row ``r``'s west cell touches row ``r``'s east cell (and, with
+    8-connectivity, the east cells of rows ``r - 1`` and ``r + 1``).
+    """
+    _structure(connectivity)
+    west, east = (np.asarray(w, dtype=np.int64) for w in wrap)
+    rows = labels.shape[0]
+    if west.shape != (rows,) or east.shape != (rows,):
+        msg = (
+            f"wrap columns must have one entry per row ({rows}), got {west.shape} and {east.shape}"
+        )
+        raise ParameterError(msg)
+    r = np.arange(rows)
+    offsets = (-1, 0, 1) if connectivity == 8 else (0,)
+    a_parts, b_parts = [], []
+    for d in offsets:
+        r2 = r + d
+        ok = (r2 >= 0) & (r2 < rows)
+        ok[ok] &= (west[r[ok]] >= 0) & (east[r2[ok]] >= 0)
+        a_parts.append(labels[r[ok], west[r[ok]]])
+        b_parts.append(labels[r2[ok], east[r2[ok]]])
+    return np.concatenate(a_parts), np.concatenate(b_parts)
+
+
+def merge_labels(
+    labels: np.ndarray, n: int, a: np.ndarray, b: np.ndarray
+) -> tuple[np.ndarray, int]:
+    """Join the labels of each pair ``(a[i], b[i])`` into one cluster, in place.
+
+    Pairs with a 0 are ignored. The merged clusters are renumbered 1..k in
+    the order of their smallest member label, so labels that were numbered
+    in row-major order of their first cell (as :func:`label_clusters` does)
+    stay so. Returns ``(labels, k)``.
+
+    Notes
+    -----
+    A union-find over the pairs, done as the connected components of the
+    sparse label-adjacency graph (scipy ``connected_components``); the cost
+    follows the number of pairs plus one pass over the labelled cells.
+    """
+    a = np.asarray(a, dtype=np.int64).ravel()
+    b = np.asarray(b, dtype=np.int64).ravel()
+    keep = (a > 0) & (b > 0) & (a != b)
+    if not keep.any():
+        return labels, n
+    a, b = a[keep], b[keep]
+    graph = sparse.coo_matrix((np.ones(a.size, np.int8), (a, b)), shape=(n + 1, n + 1))
+    n_comp, comp = connected_components(graph, directed=False)
+    first = np.full(n_comp, n + 1, dtype=np.int64)
+    np.minimum.at(first, comp, np.arange(n + 1))
+    rank = np.empty(n_comp, dtype=np.int32)
+    rank[np.argsort(first, kind="stable")] = np.arange(n_comp, dtype=np.int32)
+    lookup = rank[comp]  # label 0 is alone in its component, with the smallest "first"
+    step = max(1, BLOCK_CELLS // max(1, labels.shape[1]))
+    for r in range(0, labels.shape[0], step):
+        blk = labels[r : r + step]
+        blk[...] = lookup[blk]
+    log.debug("merged %d labels into %d clusters", n, n_comp - 1)
+    return labels, int(n_comp - 1)
 
 
 def cluster_sums(labels: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
@@ -80,14 +164,16 @@ def select_clusters(
     min_size: float,
     connectivity: int,
     out: np.ndarray | None = None,
+    wrap: WrapColumns | None = None,
 ) -> tuple[np.ndarray, int]:
     """Clusters of ``mask`` whose sum of ``size_values`` is at least ``min_size``.
 
     Returns consecutive int32 labels (1..k, ordered as found in row-major
     order) and k. Sums and relabelling touch only the cells of ``mask``, so
     a sparse mask on a large grid costs little beyond the labelling itself.
+    ``wrap``: as in :func:`label_clusters`.
     """
-    labels, n = label_clusters(mask, connectivity=connectivity, out=out)
+    labels, n = label_clusters(mask, connectivity=connectivity, out=out, wrap=wrap)
     if n == 0:
         return labels, 0
     cells = np.flatnonzero(mask)

@@ -14,18 +14,11 @@ from dataclasses import dataclass, fields, replace
 from typing import Any, Literal
 
 import numpy as np
-from scipy import ndimage
 
+from fua._classify import cell_flags, classify_flags, final_codes, label_stats, row_slices
 from fua._errors import DataError, ParameterError
 from fua._params import ParamsMixin
-from fua.clusters import (
-    BLOCK_CELLS,
-    cluster_sums,
-    fill_holes,
-    label_clusters,
-    majority_smooth,
-    select_clusters,
-)
+from fua.clusters import WrapColumns, cluster_sums
 from fua.grid import PopulationGrid
 
 __all__ = [
@@ -233,97 +226,6 @@ class DegurbaResult:
 # -- the classification ------------------------------------------------------------
 
 
-def _row_blocks(grid: PopulationGrid) -> range:
-    step = max(1, BLOCK_CELLS // max(1, grid.shape[1]))
-    return range(0, grid.shape[0], step)
-
-
-def _dense_mask(
-    grid: PopulationGrid, *, density_min: float, built_min: float | None = None
-) -> np.ndarray:
-    """Cells with density >= ``density_min`` per km² of land (or built-up share of
-    land >= ``built_min``), computed in row blocks without full-size float temporaries."""
-    out = np.empty(grid.shape, dtype=bool)
-    area = grid.cell_area_km2
-    step = _row_blocks(grid).step
-    for r in _row_blocks(grid):
-        sl = slice(r, r + step)
-        pop = grid.pop[sl]
-        if grid.land_share is None:
-            m = pop >= density_min * area
-        else:
-            land = np.clip(grid.land_share[sl], 0.0, 1.0)
-            land = np.where(land > 0, land, 1.0)  # no recorded land: use the whole cell
-            m = pop >= density_min * area * land
-        if built_min is not None and grid.built_share is not None:
-            built = grid.built_share[sl]
-            if grid.land_share is None:
-                m |= built >= built_min
-            else:
-                land = grid.land_share[sl]
-                m |= np.where(land > 0, built >= built_min * land, built >= built_min)
-        out[sl] = m
-    return out
-
-
-def _urban_centres(grid: PopulationGrid, params: DegurbaParams) -> np.ndarray:
-    dense = _dense_mask(
-        grid, density_min=params.centre_density_min_per_km2, built_min=params.centre_built_share_min
-    )
-    labels, n = select_clusters(
-        dense, grid.pop, min_size=params.centre_pop_min, connectivity=params.centre_connectivity
-    )
-    del dense
-    log.info(
-        "urban centres: %d dense clusters of at least %s people", n, f"{params.centre_pop_min:,.0f}"
-    )
-    if n == 0:
-        return labels
-    if params.centre_smoothing != "none":
-        ignore, water = _water_masks(grid, params)
-        majority_smooth(
-            labels, variant=params.centre_smoothing, ignore=ignore, never_add=water, inplace=True
-        )
-    if params.centre_hole_max_km2 > 0:
-        fill_holes(labels, max_cells=params.centre_hole_max_km2 / grid.cell_area_km2, inplace=True)
-    return labels
-
-
-def _cluster_mask(
-    grid: PopulationGrid,
-    *,
-    density_min: float,
-    pop_min: float,
-    connectivity: int,
-    built_min: float | None = None,
-    buffer: np.ndarray | None = None,
-) -> np.ndarray:
-    """Boolean mask of the cells of clusters that pass both thresholds
-    (``buffer``: an int32 scratch array of the grid's shape to reuse)."""
-    labels, _ = select_clusters(
-        _dense_mask(grid, density_min=density_min, built_min=built_min),
-        grid.pop,
-        min_size=pop_min,
-        connectivity=connectivity,
-        out=buffer,
-    )
-    return labels > 0
-
-
-def _water_masks(
-    grid: PopulationGrid, params: DegurbaParams
-) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """(ignore, water): unpopulated mostly-water cells, and permanent water cells
-    (both None when the grid has no land layer: then no cell is water)."""
-    if grid.land_share is None:
-        return None, None
-    ignore = (grid.land_share < params.water_land_share_max) & (grid.pop <= 0)
-    water = ignore.copy()
-    if grid.built_share is not None:
-        water &= grid.built_share <= 0
-    return ignore, water
-
-
 def _check_grid(grid: PopulationGrid) -> None:
     if not isinstance(grid, PopulationGrid):
         msg = (
@@ -352,7 +254,11 @@ def _check_grid(grid: PopulationGrid) -> None:
 
 
 def classify_grid(
-    grid: PopulationGrid, params: DegurbaParams | None = None, *, level: int = 2
+    grid: PopulationGrid,
+    params: DegurbaParams | None = None,
+    *,
+    level: int = 2,
+    wrap_x: bool | WrapColumns = False,
 ) -> DegurbaResult:
     """Classify every cell by the Degree of Urbanisation (levels 1 and 2).
 
@@ -367,6 +273,10 @@ def classify_grid(
     level : {1, 2}
         2 (default) computes both levels; 1 skips the level-2 classes
         (``level2`` is then None), which saves time and memory on global grids.
+    wrap_x : bool or (west, east) column arrays
+        True joins clusters across the antimeridian of a world grid (the
+        per-row edge cells from :func:`fua.tiles.antimeridian_columns`; see
+        :mod:`fua.tiles` for what this changes); or explicit per-row columns.
 
     Returns
     -------
@@ -397,99 +307,60 @@ def classify_grid(
     _check_grid(grid)
     if grid.built_share is None and params.centre_built_share_min is not None:
         log.info("no built-up layer: urban centres use the density rule only")
+    wrap = _wrap_columns(grid, wrap_x)
 
-    centres = _urban_centres(grid, params)
-    scratch = np.empty(grid.shape, dtype=np.int32)  # reused: ucl labels, then cluster labels
-    ucl = _cluster_mask(
-        grid,
-        density_min=params.cluster_density_min_per_km2,
-        pop_min=params.cluster_pop_min,
-        connectivity=params.cluster_connectivity,
-        buffer=scratch,
+    flags = np.empty(grid.shape, np.uint8)
+    for sl in row_slices(grid.shape):
+        flags[sl] = cell_flags(
+            grid.pop[sl],
+            None if grid.land_share is None else grid.land_share[sl],
+            None if grid.built_share is None else grid.built_share[sl],
+            params,
+            grid.cell_area_km2,
+        )
+    core = classify_flags(
+        grid.pop,
+        flags,
+        params,
+        cell_size_m=grid.cell_size_m,
+        cell_area_km2=grid.cell_area_km2,
+        level=level,
+        has_land=grid.land_share is not None,
+        wrap=wrap,
     )
-    is_centre = centres > 0
-    clusters, n_cl = label_clusters(ucl | is_centre, connectivity=8, out=scratch)
-
-    level1 = np.greater(clusters, 0).view(np.uint8)
-    level1 += 1
-    level1[is_centre] = 3
     valid = np.asarray(grid.valid, dtype=bool)
-    nodata = None if valid.all() else ~valid
-    _, water = _water_masks(grid, params)
-    if nodata is not None:
-        level1[nodata if water is None else nodata & ~water] = 0
-    level2 = _level2(grid, params, is_centre, ucl, water, nodata) if level == 2 else None
+    any_nodata = not valid.all()
+    level1 = np.empty(grid.shape, np.uint8)
+    for sl in row_slices(grid.shape):
+        nodata = ~valid[sl] if any_nodata else None
+        level2_blk = None if core.level2 is None else core.level2[sl]
+        level1[sl] = final_codes(flags[sl], nodata, level2_blk)
+    del flags
     log.info(
         "classified %s cells: %d urban centres, %d urban clusters",
         f"{grid.pop.size:,}",
-        int(centres.max(initial=0)),
-        n_cl,
+        core.n_centres,
+        core.n_clusters,
     )
     return DegurbaResult(
         grid=grid,
         params=params,
         level1=level1,
-        level2=level2,
-        centre_labels=centres,
-        cluster_labels=clusters,
+        level2=core.level2,
+        centre_labels=core.centres,
+        cluster_labels=core.clusters,
     )
 
 
-def _level2(
-    grid: PopulationGrid,
-    params: DegurbaParams,
-    is_centre: np.ndarray,
-    ucl: np.ndarray,
-    water: np.ndarray | None,
-    nodata: np.ndarray | None,
-) -> np.ndarray:
-    """The SMOD classes, each taking only cells not yet classified."""
-    level2 = np.zeros(grid.shape, np.uint8)
-    level2[is_centre] = 30
-    dense = _cluster_mask(
-        grid,
-        density_min=params.dense_density_min_per_km2,
-        pop_min=params.dense_pop_min,
-        connectivity=params.dense_connectivity,
-        built_min=params.dense_built_share_min,
-    )
-    level2[(level2 == 0) & dense] = 23
+def _wrap_columns(grid: PopulationGrid, wrap_x: bool | WrapColumns) -> WrapColumns | None:
+    """The per-row antimeridian columns for ``wrap_x`` (None: no wrap-around)."""
+    if wrap_x is False:
+        return None
+    if wrap_x is True:
+        from fua.tiles import antimeridian_columns
 
-    semi, n_semi = select_clusters(
-        _dense_mask(grid, density_min=params.semi_dense_density_min_per_km2),
-        grid.pop,
-        min_size=params.semi_dense_pop_min,
-        connectivity=params.semi_dense_connectivity,
-    )
-    if n_semi:
-        buffer_cells = round(params.semi_dense_buffer_km * 1000.0 / grid.cell_size_m)
-        core = level2 > 0  # 30 and 23
-        near = (
-            ndimage.binary_dilation(core, structure=np.ones((3, 3), bool), iterations=buffer_cells)
-            if buffer_cells > 0 and core.any()
-            else core
-        )
-        too_close = np.zeros(n_semi + 1, bool)
-        too_close[np.unique(semi[near & (semi > 0)])] = True
-        too_close[0] = True
-        level2[(level2 == 0) & ~too_close[semi]] = 22
-
-    level2[(level2 == 0) & ucl] = 21
-    rural = _cluster_mask(
-        grid,
-        density_min=params.rural_cluster_density_min_per_km2,
-        pop_min=params.rural_cluster_pop_min,
-        connectivity=params.rural_cluster_connectivity,
-    )
-    level2[(level2 == 0) & rural] = 13
-    level2[(level2 == 0) & _dense_mask(grid, density_min=params.low_density_min_per_km2)] = 12
-    level2[level2 == 0] = 11
-    if water is not None:
-        level2[(level2 == 11) & water] = 10
-    # cells without data: water where the land layer says so, otherwise no data
-    if nodata is not None:
-        level2[nodata & (level2 != 10)] = 0
-    return level2
+        return antimeridian_columns(grid.transform, grid.crs, grid.shape)
+    return wrap_x
 
 
 # -- vector outputs -------------------------------------------------------------------
@@ -510,23 +381,14 @@ def label_statistics(result: DegurbaResult, labels: np.ndarray) -> dict[str, np.
     """Per-label population, cells, land area and population-weighted centroid (arrays indexed 1..n)."""
     grid = result.grid
     n = int(labels.max(initial=0))
-    pop = cluster_sums(labels, grid.pop, n)[1:]
-    cells = np.bincount(labels.ravel(), minlength=n + 1)[1:]
-    land = cluster_sums(labels, grid.land_area_km2(), n)[1:]
-    rows, cols = np.indices(grid.shape)
-    wr = cluster_sums(labels, grid.pop * (rows + 0.5), n)[1:]
-    wc = cluster_sums(labels, grid.pop * (cols + 0.5), n)[1:]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r = np.where(
-            pop > 0, wr / pop, cluster_sums(labels, rows + 0.5, n)[1:] / np.maximum(cells, 1)
-        )
-        c = np.where(
-            pop > 0, wc / pop, cluster_sums(labels, cols + 0.5, n)[1:] / np.maximum(cells, 1)
-        )
-    t = grid.transform
-    x = t.c + t.a * c + t.b * r
-    y = t.f + t.d * c + t.e * r
-    return {"pop": pop, "n_cells": cells, "land_km2": land, "x": x, "y": y}
+    land = grid.land_share
+
+    def blocks():
+        for sl in row_slices(grid.shape):
+            share = None if land is None else np.clip(land[sl], 0.0, 1.0)
+            yield sl, grid.pop[sl], share
+
+    return label_stats(labels, n, blocks(), grid.transform, grid.cell_area_km2)
 
 
 def _label_frame(result: DegurbaResult, labels: np.ndarray, id_col: str):  # -> GeoDataFrame
