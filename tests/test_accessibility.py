@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -25,7 +26,7 @@ from connectivity.accessibility import (
 )
 
 UTM = "EPSG:32643"
-KW = {"offroad_speed_kmh": 6.0, "max_snap_m": 1000.0}  # off-road: 100 m per minute
+KW: dict[str, Any] = {"offroad_speed_kmh": 6.0, "max_snap_m": 1000.0}  # off-road: 100 m per minute
 
 
 @pytest.fixture

@@ -161,7 +161,7 @@ def run(net: RoadNetwork, label: str, args: argparse.Namespace) -> None:
     opps = random_points(net, args.n_cum, rng)
     opps["jobs"] = rng.integers(1, 500, len(opps)).astype(float)
     opp_nodes = nearest_nodes(net, opps)
-    kw = {"max_snap_m": 5000.0, "offroad_speed_kmh": 15.0}
+    kw: dict[str, Any] = {"max_snap_m": 5000.0, "offroad_speed_kmh": 15.0}
 
     # ---- 1. nearest of 13 for every node
     task = "nearest of 13, every node"
