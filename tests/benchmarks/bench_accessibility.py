@@ -25,6 +25,7 @@ contraction hierarchy. Times are wall-clock seconds on a shared machine.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -44,9 +45,22 @@ from connectivity import (  # noqa: E402
     time_to_nearest,
 )
 from connectivity.routing import multi_source_node_times, node_times_from_points  # noqa: E402
-from connectivity.snapping import snap_points  # noqa: E402
+from connectivity.snapping import segment_index, snap_points  # noqa: E402
 
 CRS = "EPSG:32643"
+
+
+def _shared_data() -> Path:
+    """``$FUA_SHARED_DATA``, else ``../shared/data`` beside the project (or a worktree's parent)."""
+    env = os.environ.get("FUA_SHARED_DATA")
+    for cand in (
+        [Path(env)]
+        if env
+        else [ROOT.parent / "shared" / "data", ROOT.parent.parent / "shared" / "data"]
+    ):
+        if cand.is_dir():
+            return cand
+    return ROOT.parent / "shared" / "data"
 
 
 def synthetic(n_nodes: int, seed: int = 0) -> RoadNetwork:
@@ -172,6 +186,8 @@ def run(net: RoadNetwork, label: str, args: argparse.Namespace) -> None:
         snapped = snap_points(net, sez, **kw)
         return node_times_from_points(net, snapped, reverse=True, min_only=True)
 
+    t_index, _ = timed(lambda: segment_index(net))
+    table.add("build segment index (once per network)", "connectivity", t_index)
     t_snap, _ = timed(ours_snapped)
     table.add(task + " (edge-snapped SEZs)", "connectivity", t_snap)
     if args.api_all_nodes:
@@ -276,7 +292,13 @@ def run(net: RoadNetwork, label: str, args: argparse.Namespace) -> None:
         table.add(
             task, "networkx (1 Dijkstra / origin, cutoff)", t_k * args.n_cum / k, f"~ from {k}"
         )
-    if pnet is not None:
+    if pnet is not None and net.n_nodes > args.pandana_aggregate_max_nodes:
+        print(
+            f"    pandana aggregate skipped above {args.pandana_aggregate_max_nodes:,} nodes: its "
+            "precompute stores every node's 60-min neighbourhood (killed by the OOM killer at "
+            "24 GB on the 1M-node graph); raise --pandana-aggregate-max-nodes to try"
+        )
+    elif pnet is not None:
         import pandas as pd
 
         def pandana_cum() -> Any:
@@ -311,6 +333,12 @@ def main() -> None:
         default=600.0,
         help="pandana search radius for nearest_pois, minutes",
     )
+    p.add_argument(
+        "--pandana-aggregate-max-nodes",
+        type=int,
+        default=50_000,
+        help="skip pandana aggregate on larger graphs (memory)",
+    )
     p.add_argument("--no-networkx", action="store_true")
     p.add_argument("--no-pandana", action="store_true")
     p.add_argument(
@@ -321,8 +349,8 @@ def main() -> None:
     p.add_argument(
         "--almaty",
         nargs="?",
-        const=str(ROOT / ".." / "shared" / "data" / "kazakhstan" / "almaty_2013_drive.osm"),
-        help="also run on the Almaty OSM network (path optional)",
+        const=str(_shared_data() / "kazakhstan" / "almaty_2013_drive.osm"),
+        help="also run on the Almaty OSM network (default: ../shared/data/kazakhstan/...)",
     )
     p.add_argument("--skip-synthetic", action="store_true")
     p.add_argument("--seed", type=int, default=0)
