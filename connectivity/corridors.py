@@ -20,6 +20,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from numpy.typing import ArrayLike
 from pyproj import CRS
 
 from connectivity._errors import CRSError, DataError, ParameterError
@@ -79,7 +80,7 @@ def corridor_access(
     tolerance_m: float = 100.0,
     corridor_id_col: str | None = None,
     road_ref_col: str | None = None,
-    edge_refs: Sequence[Any] | Mapping[Any, Any] | None = None,
+    edge_refs: ArrayLike | Mapping[Any, Any] | None = None,
     road_classes: Sequence[str] | None = None,
 ) -> gpd.GeoDataFrame:
     """Network nodes that give access to each corridor line.

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from numpy.typing import ArrayLike
 from scipy.sparse.csgraph import dijkstra
 
 from connectivity._errors import DataError, ParameterError
@@ -340,7 +341,7 @@ def node_times_from_points(
 
 def multi_source_node_times(
     net: RoadNetwork,
-    nodes: np.ndarray,
+    nodes: ArrayLike,
     *,
     reverse: bool = False,
     max_time_min: float | None = None,

@@ -21,6 +21,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from numpy.typing import ArrayLike
 from pyproj import CRS
 from scipy.spatial import cKDTree
 
@@ -364,8 +365,8 @@ def _check_snap_params(max_snap_m: float, offroad_speed_kmh: float) -> None:
 
 def snap_xy(
     net: RoadNetwork,
-    x: np.ndarray,
-    y: np.ndarray,
+    x: ArrayLike,
+    y: ArrayLike,
     *,
     index: pd.Index | None = None,
     max_snap_m: float = DEFAULT_MAX_SNAP_M,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -25,7 +26,7 @@ from connectivity.accessibility import (
 )
 
 UTM = "EPSG:32643"
-KW = {"offroad_speed_kmh": 6.0, "max_snap_m": 1000.0}  # off-road: 100 m per minute
+KW: dict[str, Any] = {"offroad_speed_kmh": 6.0, "max_snap_m": 1000.0}  # off-road: 100 m per minute
 
 
 @pytest.fixture
@@ -285,3 +286,40 @@ def test_population_within_grid(net):
     reached = np.nansum(np.where(np.isfinite(g.time_min), pop, 0))
     assert r["pop_total"].iloc[0] == pytest.approx(total)
     assert r["pop_within"].iloc[0] == pytest.approx(reached)
+
+
+@pytest.mark.realdata
+def test_almaty_nearest_agrees_with_od_and_networkx(shared_data):
+    """On the real Almaty network: one-pass nearest == OD row minimum == networkx."""
+    import networkx as nx
+
+    path = shared_data / "kazakhstan" / "almaty_2013_drive.osm"
+    if not path.exists():
+        pytest.skip(f"{path} not found")
+    net = RoadNetwork.from_osm(path)
+    rng = np.random.default_rng(42)
+    pick = rng.integers(0, net.n_nodes, 300)
+    pts = gpd.GeoDataFrame(
+        geometry=gpd.points_from_xy(
+            net.x[pick] + rng.normal(0, 150, 300), net.y[pick] + rng.normal(0, 150, 300)
+        ),
+        crs=net.crs,
+    )
+    origins, dests = pts.iloc[:290], pts.iloc[290:]
+    near = time_to_nearest(net, origins, dests, offroad_speed_kmh=5.0)
+    od = od_matrix(net, origins, dests, offroad_speed_kmh=5.0)
+    np.testing.assert_allclose(near["time_min"].to_numpy(), od.min(axis=1).to_numpy(), rtol=1e-9)
+    assert near["time_min"].notna().mean() > 0.9
+    # node-level check against networkx on the same directed graph
+    from connectivity.routing import multi_source_node_times
+
+    g = nx.DiGraph()
+    g.add_weighted_edges_from(
+        zip(net.edge_tails().tolist(), net.indices.tolist(), net.time_min.tolist(), strict=True)
+    )
+    seeds = pick[290:]
+    t, _ = multi_source_node_times(net, seeds, reverse=True)
+    ref = nx.multi_source_dijkstra_path_length(g.reverse(copy=False), set(seeds.tolist()))
+    nodes = np.fromiter(ref.keys(), int)
+    np.testing.assert_allclose(t[nodes], np.fromiter(ref.values(), float), rtol=1e-9)
+    assert np.isinf(np.delete(t, nodes)).all()

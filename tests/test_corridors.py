@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -13,7 +14,7 @@ from connectivity import DataError, ParameterError, RoadNetwork
 from connectivity.corridors import border_access, corridor_access, time_to_corridors
 
 UTM = "EPSG:32643"
-KW = {"offroad_speed_kmh": 6.0, "max_snap_m": 1000.0}
+KW: dict[str, Any] = {"offroad_speed_kmh": 6.0, "max_snap_m": 1000.0}
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -153,7 +154,7 @@ def _nx_model(net, orig, dest):
     for a, b, t in zip(tails, net.indices, net.time_min, strict=True):
         g.add_edge(int(a), int(b), weight=float(t))
     # insert points on their segments
-    on_seg = {}
+    on_seg: dict[tuple[int, int], list[Any]] = {}
     for kind, s in (("o", orig), ("d", dest)):
         for i in np.flatnonzero(s.ok):
             on_seg.setdefault((int(s.node_a[i]), int(s.node_b[i])), []).append(

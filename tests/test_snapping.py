@@ -115,7 +115,7 @@ def test_bad_parameters_and_inputs():
     with pytest.raises(ParameterError, match="max_snap_m"):
         snap_xy(net, [0.0], [0.0], max_snap_m=float("nan"))
     with pytest.raises(DataError, match="GeoDataFrame"):
-        snap_points(net, [(0, 0)])  # type: ignore[arg-type]
+        snap_points(net, [(0, 0)])
 
 
 def _brute_force(net, px, py):
