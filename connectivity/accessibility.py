@@ -48,6 +48,7 @@ from connectivity.snapping import (
 __all__ = [
     "TravelTimeGrid",
     "cumulative_opportunities",
+    "decay_weights",
     "gravity_access",
     "internal_time_min",
     "od_matrix",
@@ -473,8 +474,18 @@ def internal_time_min(area_m2: np.ndarray, speed_kmh: float) -> np.ndarray:
     return d / (speed_kmh * 1000.0 / 60.0)
 
 
-def _decay(t: np.ndarray, decay: str, beta: float, min_time_min: float) -> np.ndarray:
-    with np.errstate(over="ignore", divide="ignore"):
+def decay_weights(
+    t: np.ndarray, *, decay: str, beta: float, min_time_min: float = 0.0
+) -> np.ndarray:
+    """Distance-decay weights f(t): ``exp(-beta t)`` or ``max(t, min_time_min) ** -beta``.
+
+    Unreachable (infinite or NaN) times weigh 0. Used by :func:`gravity_access`
+    and by the market-potential metrics in ``fua.agglomeration``.
+    """
+    if decay not in ("exp", "power"):
+        msg = f"decay must be 'exp' or 'power', got {decay!r}"
+        raise ParameterError(msg)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         if decay == "exp":
             f = np.exp(-beta * t)
         else:
@@ -565,10 +576,10 @@ def gravity_access(
                 cc = np.searchsorted(c, own_d[sel])
                 block = block.copy()
                 block[rr, cc] = own_t[sel]
-                own_term[own_o[sel]] += w[own_d[sel]] * _decay(
-                    own_t[sel], decay, beta, min_time_min
+                own_term[own_o[sel]] += w[own_d[sel]] * decay_weights(
+                    own_t[sel], decay=decay, beta=beta, min_time_min=min_time_min
                 )
-        acc[r] += _decay(block, decay, beta, min_time_min) @ w[c]
+        acc[r] += decay_weights(block, decay=decay, beta=beta, min_time_min=min_time_min) @ w[c]
     acc[~orig.snapped.ok] = np.nan
     own_term[~orig.snapped.ok] = np.nan
     out = origin_frame(orig)

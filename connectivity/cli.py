@@ -637,5 +637,9 @@ def isochrones_cmd(ctx: click.Context, **kw: Any) -> None:
     click.echo(f"{len(iso):,} isochrone polygons; wrote {out}")
 
 
+from connectivity.fetch import fetch_group  # noqa: E402  (the fetch commands live with the downloads)
+
+main.add_command(fetch_group, name="fetch")
+
 if __name__ == "__main__":  # pragma: no cover
     main()

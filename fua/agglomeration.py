@@ -27,6 +27,7 @@ import shapely
 from pyproj import CRS as ProjCRS
 from pyproj import Geod, Transformer
 
+from connectivity.accessibility import decay_weights, internal_time_min
 from fua._errors import CRSError, DataError, ParameterError
 from fua.grid import DEFAULT_CRS, PopulationGrid
 
@@ -448,19 +449,21 @@ def own_zone_time_min(area_km2: pd.Series | np.ndarray | float, *, speed_kmh: fl
     The average distance from the centre of a disc of the zone's area to its
     points is (2/3)·r, r = sqrt(area/π) (Head & Mayer 2000, "Non-Europe: the
     magnitude and causes of market fragmentation in the EU", Weltwirtschaftliches
-    Archiv 136; Keeble, Owens & Thompson 1982).
+    Archiv 136; Keeble, Owens & Thompson 1982). The formula itself is
+    :func:`connectivity.accessibility.internal_time_min`, which takes m².
     """
     if not speed_kmh > 0:
         msg = f"speed_kmh must be positive, got {speed_kmh!r}"
         raise ParameterError(msg)
-    return (2.0 / 3.0) * np.sqrt(np.asarray(area_km2, dtype=float) / math.pi) / speed_kmh * 60.0
+    out = internal_time_min(np.asarray(area_km2, dtype=float) * 1e6, speed_kmh)
+    return out if np.ndim(out) else float(out)
 
 
 def market_potential(
     times: pd.DataFrame,
     population: pd.Series,
     *,
-    decay: Literal["power", "exponential"] = "power",
+    decay: Literal["power", "exp"] = "power",
     beta: float = 1.0,
     own_time_min: pd.Series | float | None = None,
     include_own: bool = True,
@@ -475,7 +478,7 @@ def market_potential(
         origin and destination carry the same label.
     population : pandas.Series
         P_j indexed by destination label (every column of ``times`` needed).
-    decay : {"power", "exponential"}
+    decay : {"power", "exp"}
         f(t) = t^−β (Harris 1954) or exp(−β t) (β per minute).
     beta : float
         Decay parameter (> 0).
@@ -500,8 +503,8 @@ def market_potential(
     positive internal time with power decay; zero times between different
     zones raise with power decay (f(0) is infinite).
     """
-    if decay not in ("power", "exponential"):
-        msg = f"decay must be 'power' or 'exponential', got {decay!r}"
+    if decay not in ("power", "exp"):
+        msg = f"decay must be 'power' or 'exp' (as in connectivity.gravity_access), got {decay!r}"
         raise ParameterError(msg)
     if not (math.isfinite(beta) and beta > 0):
         msg = f"beta must be a positive number, got {beta!r}"
@@ -531,15 +534,12 @@ def market_potential(
         t[own] = np.inf
     if decay == "power":
         if np.any((t == 0) & ~own):
-            msg = "zero travel time between different zones with power decay (f(0) = inf); use decay='exponential'"
+            msg = "zero travel time between different zones with power decay (f(0) = inf); use decay='exp'"
             raise DataError(msg)
         if include_own and np.any((t == 0) & own):
             msg = "own-zone time is 0 with power decay; pass own_time_min= (e.g. own_zone_time_min(area, speed_kmh=...))"
             raise DataError(msg)
-        with np.errstate(divide="ignore"):
-            f = np.where(np.isinf(t), 0.0, np.power(np.where(np.isinf(t), 1.0, t), -beta))
-    else:
-        f = np.exp(-beta * t)
+    f = decay_weights(t, decay=decay, beta=beta)
     n_unreach = int(np.isinf(t[~own]).sum())
     if n_unreach:
         log.info(

@@ -183,7 +183,7 @@ def test_market_potential_power_hand_check():
 
 def test_market_potential_exponential_and_rectangular():
     t, pop = _times()
-    mp = market_potential(t, pop, decay="exponential", beta=0.1)  # diagonal 0: f = 1
+    mp = market_potential(t, pop, decay="exp", beta=0.1)  # diagonal 0: f = 1
     assert mp["A"] == pytest.approx(100 + 50 * math.exp(-1) + 10 * math.exp(-2))
     # origins that are not destinations (e.g. SEZs): no own-zone term
     sez = pd.DataFrame({"A": [30.0], "B": [60.0], "C": [np.nan]}, index=["zone1"])

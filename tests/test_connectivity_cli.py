@@ -243,3 +243,12 @@ def test_help_texts_explain_inputs():
     for text in ("Example", "--offroad-speed-kmh", "km/h", ".osm.pbf", "population raster"):
         assert text in r.output
     assert CliRunner().invoke(main, ["--help"]).exit_code == 0
+
+
+def test_fetch_commands_are_registered():
+    from click.testing import CliRunner
+
+    from connectivity.cli import main as cx_main
+
+    res = CliRunner().invoke(cx_main, ["fetch", "osm", "--help"])
+    assert res.exit_code == 0 and "Geofabrik" in res.output

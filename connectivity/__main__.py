@@ -1,0 +1,5 @@
+"""``python -m connectivity`` runs the ``connectivity`` command line."""
+
+from connectivity.cli import main
+
+main()
