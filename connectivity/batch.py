@@ -28,7 +28,7 @@ import pandas as pd
 from connectivity._errors import ParameterError
 from connectivity.network import RoadNetwork
 
-__all__ = ["batch_networks", "batch_origins", "get_client"]
+__all__ = ["batch_networks", "batch_origins", "close_client", "get_client"]
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,8 @@ def get_client(client: Any = None, *, n_workers: int | None = None) -> tuple[Any
     raise ParameterError(msg)
 
 
-def _close(client: Any, owned: bool) -> None:
+def close_client(client: Any, owned: bool) -> None:
+    """Close a client (and its LocalCluster) that :func:`get_client` created."""
     if owned:
         cluster = getattr(client, "cluster", None)
         client.close()
@@ -187,7 +188,7 @@ def batch_networks(
             ]
             frames = dask_client.gather(futures)
     finally:
-        _close(dask_client, owned)
+        close_client(dask_client, owned)
     log.info("batch_networks: %d networks, %d result rows", len(keys), sum(len(f) for f in frames))
     return _concat(list(frames), keys, key_name, to_crs)
 
@@ -259,6 +260,6 @@ def batch_origins(
             ]
             frames = dask_client.gather(futures)
     finally:
-        _close(dask_client, owned)
+        close_client(dask_client, owned)
     log.info("batch_origins: %d origins in %d chunks", n, len(parts))
     return _concat(list(frames), None, "", None)

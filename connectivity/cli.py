@@ -13,15 +13,14 @@ the parameters, input checksums and timing next to the output.
 from __future__ import annotations
 
 import logging
-import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
+from connectivity._cli import Steps, friendly_errors, setup_logging
 from connectivity._errors import ConnectivityError, OutputExistsError, ParameterError
 
 __all__ = ["main"]
@@ -33,57 +32,11 @@ _RASTER_SUFFIXES = (".tif", ".tiff", ".vrt", ".img")
 _VECTOR_OUT = (".gpkg", ".shp")
 
 
-def _setup_logging(verbose: int, quiet: int) -> None:
-    """WARNING by default; -v INFO, -vv DEBUG; -q errors only."""
-    level = max(logging.DEBUG, min(logging.ERROR, logging.WARNING + 10 * (quiet - verbose)))
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    lg = logging.getLogger("connectivity")
-    lg.handlers[:] = [handler]
-    lg.setLevel(level)
-    lg.propagate = False
+_run = friendly_errors((ConnectivityError, OSError, ValueError), traceback_verbosity=1)
 
 
-class _Steps:
-    """A progress bar over the named steps of a run (stderr; off with -q)."""
-
-    def __init__(self, total: int, *, enabled: bool) -> None:
-        from tqdm.auto import tqdm
-
-        self._bar = tqdm(
-            total=total, disable=not enabled, unit="step", leave=False, file=sys.stderr
-        )
-
-    @contextmanager
-    def step(self, text: str) -> Iterator[None]:
-        from tqdm.contrib.logging import logging_redirect_tqdm
-
-        self._bar.set_description(text)
-        t0 = time.perf_counter()
-        with logging_redirect_tqdm(loggers=[logging.getLogger("connectivity")]):
-            yield
-        log.debug("%s: %.2f s", text, time.perf_counter() - t0)
-        self._bar.update(1)
-
-    def close(self) -> None:
-        self._bar.close()
-
-
-def _run(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Show library errors as one line with exit code 1 (traceback with -v)."""
-
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        ctx = click.get_current_context()
-        try:
-            return func(*args, **kwargs)
-        except (ConnectivityError, OSError, ValueError) as exc:
-            if ctx.obj and ctx.obj.get("verbose", 0) >= 1:
-                raise
-            raise click.ClickException(f"{type(exc).__name__}: {exc}") from exc
-
-    wrapper.__name__ = func.__name__
-    wrapper.__doc__ = func.__doc__
-    return wrapper
+def _steps(total: int, ctx: click.Context) -> Steps:
+    return Steps(total, enabled=ctx.obj["progress"], loggers=("connectivity",))
 
 
 # --------------------------------------------------------------------------- inputs
@@ -195,7 +148,7 @@ def main(ctx: click.Context, verbose: int, quiet: int) -> None:
     Mercator); inputs in other CRSs are reprojected. Points join the network
     on their nearest road segment through an off-road leg.
     """
-    _setup_logging(verbose, quiet)
+    setup_logging(verbose, quiet, ("connectivity",))
     ctx.ensure_object(dict)
     ctx.obj.update(verbose=verbose, quiet=quiet, progress=quiet == 0)
 
@@ -352,7 +305,7 @@ def access_cmd(ctx: click.Context, **kw: Any) -> None:
         "max_time_min": kw["max_time_min"],
     }
     started = time.time()
-    steps = _Steps(4, enabled=ctx.obj["progress"])
+    steps = _steps(4, ctx)
     try:
         with steps.step("reading the road network"):
             net = _load_network(kw["network"], _net_opts(ctx, kw))
@@ -491,7 +444,7 @@ def od_cmd(ctx: click.Context, **kw: Any) -> None:
         "max_time_min": kw["max_time_min"],
     }
     started = time.time()
-    steps = _Steps(3, enabled=ctx.obj["progress"])
+    steps = _steps(3, ctx)
     try:
         with steps.step("reading the road network"):
             net = _load_network(kw["network"], _net_opts(ctx, kw))
@@ -607,7 +560,7 @@ def isochrones_cmd(ctx: click.Context, **kw: Any) -> None:
         "reverse": kw["reverse"],
     }
     started = time.time()
-    steps = _Steps(3, enabled=ctx.obj["progress"])
+    steps = _steps(3, ctx)
     try:
         with steps.step("reading the road network"):
             net = _load_network(kw["network"], _net_opts(ctx, kw))

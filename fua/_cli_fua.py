@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from fua._errors import ParameterError
-from fua.cli import _Steps, main, parse_params, run_cli
+from fua.cli import main, parse_params, progress_steps, run_cli
 
 __all__: list[str] = []
 
@@ -129,7 +129,7 @@ def delineate_cmd(
         msg = "--flows needs --units and --id-col"
         raise ParameterError(msg)
     progress = bool(ctx.obj["progress"])
-    steps = _Steps(4, enabled=progress)
+    steps = progress_steps(4, enabled=progress)
     t0 = time.perf_counter()
     try:
         with steps.step("reading inputs"):

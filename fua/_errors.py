@@ -7,6 +7,12 @@ as in rasterio (``RasterioIOError(RasterioError, OSError)``).
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from connectivity import _errors as cerr
+
 __all__ = [
     "CRSError",
     "DataError",
@@ -14,6 +20,7 @@ __all__ = [
     "InputFileError",
     "OutputExistsError",
     "ParameterError",
+    "fua_errors",
 ]
 
 
@@ -39,3 +46,34 @@ class InputFileError(FuaError, OSError):
 
 class OutputExistsError(FuaError, FileExistsError):
     """An output exists already and ``overwrite`` was not given."""
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def fua_errors(func: _F) -> _F:
+    """Re-raise errors from :mod:`connectivity` as the matching fua errors.
+
+    So ``except fua.FuaError`` (or ``fua.OutputExistsError``) catches every
+    failure of a fua function that calls into connectivity; the original is
+    kept as ``__cause__``.
+    """
+    pairs: tuple[tuple[type[Exception], type[Exception]], ...] = (
+        (cerr.OutputExistsError, OutputExistsError),
+        (cerr.InputFileError, InputFileError),
+        (cerr.CRSError, CRSError),
+        (cerr.DataError, DataError),
+        (cerr.ParameterError, ParameterError),
+    )
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except cerr.ConnectivityError as exc:
+            for theirs, ours in pairs:
+                if isinstance(exc, theirs):
+                    raise ours(str(exc)) from exc
+            raise
+
+    return wrapper  # type: ignore[return-value]

@@ -8,17 +8,16 @@ styles and a JSON sidecar. Run ``fua COMMAND --help`` for each command.
 from __future__ import annotations
 
 import logging
-import sys
 import time
 import typing
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 import click
 
+from connectivity._cli import Steps, friendly_errors, setup_logging
+from connectivity._errors import ConnectivityError
 from fua._errors import FuaError, ParameterError
 
 __all__ = ["main"]
@@ -26,65 +25,20 @@ __all__ = ["main"]
 log = logging.getLogger("fua")
 
 
-def _setup_logging(verbose: int, quiet: int) -> None:
-    """WARNING by default; -v INFO, -vv DEBUG; -q ERROR only."""
-    level = logging.WARNING + 10 * (quiet - verbose)
-    level = max(logging.DEBUG, min(logging.ERROR, level))
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    for name in ("fua", "connectivity"):
-        lg = logging.getLogger(name)
-        lg.handlers[:] = [handler]
-        lg.setLevel(level)
-        lg.propagate = False
-
-
-class _Steps:
-    """A progress bar over the named steps of a run (stderr, off with -q)."""
-
-    def __init__(self, total: int, *, enabled: bool) -> None:
-        from tqdm.auto import tqdm
-
-        self._bar = tqdm(
-            total=total, disable=not enabled, unit="step", leave=False, file=sys.stderr
-        )
-
-    @contextmanager
-    def step(self, text: str) -> Iterator[None]:
-        from tqdm.contrib.logging import logging_redirect_tqdm
-
-        self._bar.set_description(text)
-        t0 = time.perf_counter()
-        with logging_redirect_tqdm(
-            loggers=[logging.getLogger("fua"), logging.getLogger("connectivity")]
-        ):
-            yield
-        log.debug("%s: %.2f s", text, time.perf_counter() - t0)
-        self._bar.update(1)
-
-    def close(self) -> None:
-        self._bar.close()
+_LOGGERS = ("fua", "connectivity")
 
 
 def _count(n: int, noun: str) -> str:
     return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
-def run_cli(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn library errors into one clear line and exit code 1 (traceback with -vv)."""
+#: Library errors become one clear line and exit code 1 (traceback with -vv).
+run_cli = friendly_errors((FuaError, ConnectivityError, OSError, ValueError), traceback_verbosity=2)
 
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        ctx = click.get_current_context()
-        try:
-            return func(*args, **kwargs)
-        except (FuaError, OSError, ValueError) as exc:
-            if ctx.obj and ctx.obj.get("verbose", 0) >= 2:
-                raise
-            raise click.ClickException(f"{type(exc).__name__}: {exc}") from exc
 
-    wrapper.__name__ = func.__name__
-    wrapper.__doc__ = func.__doc__
-    return wrapper
+def progress_steps(total: int, *, enabled: bool) -> Steps:
+    """A progress bar over the named steps of a run (stderr, off with -q)."""
+    return Steps(total, enabled=enabled, loggers=_LOGGERS)
 
 
 def _coerce(value: str, annotation: Any) -> Any:
@@ -137,7 +91,7 @@ def main(ctx: click.Context, verbose: int, quiet: int) -> None:
     colour tables and .qml styles, and a JSON sidecar recording parameters
     and input checksums.
     """
-    _setup_logging(verbose, quiet)
+    setup_logging(verbose, quiet, _LOGGERS)
     ctx.ensure_object(dict)
     ctx.obj.update(verbose=verbose, quiet=quiet, progress=quiet == 0)
 
@@ -251,9 +205,22 @@ def degurba_cmd(
 
     p = parse_params(params, DegurbaParams.preset(preset))
     if tiled or dask_address or (pop.is_file() and _needs_tiling(pop, cell_size_m)):
-        _degurba_tiled(ctx, pop, out_dir, p, level, land, built, fmt, cell_size_m, target_crs, overwrite, dask_address)
+        _degurba_tiled(
+            ctx,
+            pop,
+            out_dir,
+            p,
+            level,
+            land,
+            built,
+            fmt,
+            cell_size_m,
+            target_crs,
+            overwrite,
+            dask_address,
+        )
         return
-    steps = _Steps(4, enabled=ctx.obj["progress"])
+    steps = progress_steps(4, enabled=ctx.obj["progress"])
     t0 = time.perf_counter()
     started = time.time()
     try:

@@ -20,8 +20,7 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from connectivity._cli import Steps
 from fua._errors import InputFileError, OutputExistsError, ParameterError
 
 __all__ = ["DemoParams", "DemoResult", "demo_outputs", "run_demo"]
@@ -162,26 +162,6 @@ class DemoResult:
 
 
 # ---------------------------------------------------------------- steps
-class _Steps:
-    def __init__(self, names: Sequence[str], *, progress: bool) -> None:
-        from tqdm.auto import tqdm
-
-        self.timings: dict[str, float] = {}
-        self._bar = tqdm(total=len(names), disable=not progress, unit="step", leave=False)
-
-    @contextmanager
-    def step(self, name: str) -> Iterator[None]:
-        self._bar.set_description(name)
-        t0 = time.perf_counter()
-        yield
-        self.timings[name] = round(time.perf_counter() - t0, 3)
-        log.info("%s: %.1f s", name, self.timings[name])
-        self._bar.update(1)
-
-    def close(self) -> None:
-        self._bar.close()
-
-
 _STEP_NAMES = (
     "population",
     "roads",
@@ -621,7 +601,7 @@ def run_demo(
     out = Path(out_dir)
     _check_out_dir(out, overwrite)
     notes: list[str] = []
-    steps = _Steps(_STEP_NAMES, progress=progress)
+    steps = Steps(len(_STEP_NAMES), enabled=progress, loggers=("fua", "connectivity"))
     try:
         with steps.step("population"):
             grid, info_pop = _load_population(population)

@@ -26,7 +26,8 @@ import rasterio
 from affine import Affine
 from rasterio.crs import CRS
 
-from fua._errors import DataError, OutputExistsError, ParameterError
+from connectivity.batch import close_client, get_client
+from fua._errors import DataError, OutputExistsError, ParameterError, fua_errors
 from fua._validate import check_positive, check_projected_equal_area
 from fua.grid import (
     DEFAULT_CRS,
@@ -51,45 +52,6 @@ PIECE_CELLS = 1 << 24
 #: Target rows per output band (the unit of gathering and writing).
 BAND_ROWS = 2048
 _NODATA_OUT = -200.0
-
-
-def _require_distributed() -> Any:
-    try:
-        import distributed
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        msg = (
-            "Dask is not installed: pip install 'fua-toolkit[dask]' "
-            "(or pip install 'dask[array]' distributed), or pass client=None to run in this process"
-        )
-        raise ModuleNotFoundError(msg) from exc
-    return distributed
-
-
-def get_client(client: Any = None, *, n_workers: int | None = None) -> tuple[Any, bool]:
-    """A ``dask.distributed.Client`` for ``client``, and whether the caller must close it.
-
-    ``None`` → (None, False): run in this process. ``"local"`` → a new
-    LocalCluster of ``n_workers`` single-threaded worker processes.
-    A string → the scheduler at that address (``"tcp://host:8786"``). A
-    Client → itself.
-    """
-    if client is None:
-        return None, False
-    distributed = _require_distributed()
-    if isinstance(client, distributed.Client):
-        return client, False
-    if client == "local":
-        cluster = distributed.LocalCluster(
-            n_workers=n_workers or max(1, (os.cpu_count() or 1)),
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=":0",
-        )
-        return distributed.Client(cluster), True
-    if isinstance(client, str):
-        return distributed.Client(client), True
-    msg = f"client must be None, 'local', a scheduler address or a dask Client, got {type(client).__name__}"
-    raise ParameterError(msg)
 
 
 @dataclass(frozen=True)
@@ -204,6 +166,7 @@ def _bounds(g: _Grid) -> tuple[float, float, float, float]:
     return t.c, t.f + t.e * g.shape[0], t.c + t.a * g.shape[1], t.f
 
 
+@fua_errors
 def aggregate_tiles(
     paths: Iterable[str | os.PathLike[str]],
     *,
@@ -301,11 +264,7 @@ def aggregate_tiles(
         factors = _factors(results, totals, exact, files)
         return _assemble(results, factors, grid, out_path, dtype, dask_client, files)
     finally:
-        if owned:
-            cluster = getattr(dask_client, "cluster", None)
-            dask_client.close()
-            if cluster is not None:
-                cluster.close()
+        close_client(dask_client, owned)
 
 
 def _compute(

@@ -15,7 +15,6 @@ Degree of Urbanisation legend and file set.
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import xml.etree.ElementTree as ET
@@ -26,7 +25,6 @@ from typing import Any, NamedTuple, TypeVar
 import numpy as np
 from affine import Affine
 
-import connectivity._errors as cerr
 from connectivity.io import (
     safe_directory,
     safe_path,
@@ -34,7 +32,12 @@ from connectivity.io import (
     write_raster,
     write_sidecar,
 )
-from fua._errors import CRSError, DataError, InputFileError, OutputExistsError, ParameterError
+from fua._errors import (
+    CRSError,
+    DataError,
+    ParameterError,
+    fua_errors,
+)
 from fua.degurba import L1_CODES, L2_CODES
 
 __all__ = [
@@ -88,33 +91,6 @@ SMOD_LEVEL1: tuple[ClassStyle, ...] = tuple(
 _QGIS_VERSION = "3.28.0-Firenze"
 
 _F = TypeVar("_F", bound=Callable[..., Any])
-_ERROR_MAP: tuple[tuple[type[Exception], type[Exception]], ...] = (
-    (cerr.OutputExistsError, OutputExistsError),
-    (cerr.InputFileError, InputFileError),
-    (cerr.CRSError, CRSError),
-    (cerr.DataError, DataError),
-    (cerr.ParameterError, ParameterError),
-)
-
-
-def _fua_errors(func: _F) -> _F:
-    """Re-raise the connectivity writers' errors as the matching fua errors.
-
-    So ``except fua.FuaError`` (or ``fua.OutputExistsError``) catches every
-    failure of a :mod:`fua.io` function; the original is kept as ``__cause__``.
-    """
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except cerr.ConnectivityError as exc:
-            for theirs, ours in _ERROR_MAP:
-                if isinstance(exc, theirs):
-                    raise ours(str(exc)) from exc
-            raise
-
-    return wrapper  # type: ignore[return-value]
 
 
 def smod_legend(level: int) -> tuple[ClassStyle, ...]:
@@ -212,7 +188,7 @@ def _qml_text(styles: Sequence[ClassStyle], band: int) -> bytes:
     )
 
 
-@_fua_errors
+@fua_errors
 def write_qml(
     path: str | os.PathLike[str],
     entries: Iterable[ClassStyle | Sequence[Any]],
@@ -285,7 +261,7 @@ def _class_grid(classes: Any, level: int) -> tuple[np.ndarray, tuple[ClassStyle,
     return arr.astype(np.uint8), legend
 
 
-@_fua_errors
+@fua_errors
 def write_class_raster(
     path: str | os.PathLike[str],
     classes: np.ndarray,
@@ -347,7 +323,7 @@ def write_class_raster(
     return target
 
 
-@_fua_errors
+@fua_errors
 def write_label_raster(
     path: str | os.PathLike[str],
     labels: np.ndarray,
@@ -449,7 +425,7 @@ def _check_vectors(layers: Mapping[str, Any], crs: Any) -> None:
             raise CRSError(msg)
 
 
-@_fua_errors
+@fua_errors
 def write_degurba_outputs(
     out_dir: str | os.PathLike[str],
     result: Any,
