@@ -269,6 +269,21 @@ def _net_opts(ctx: click.Context, kw: dict[str, Any]) -> dict[str, Any]:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Output: .gpkg or .shp for vector origins; .tif (minutes) for a raster.",
 )
+@click.option(
+    "--dask",
+    "dask",
+    default=None,
+    metavar="SCHEDULER_ADDRESS|local",
+    help="Vector origins: route chunks of origins as Dask tasks ('local' starts a LocalCluster; "
+    "or tcp://host:8786). Needs pip install 'fua-toolkit[dask]'.",
+)
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(min=1),
+    default=50_000,
+    show_default=True,
+    help="Origins per Dask task (with --dask).",
+)
 @_snap_options
 @click.pass_context
 @_run
@@ -328,7 +343,16 @@ def access_cmd(ctx: click.Context, **kw: Any) -> None:
                         f"columns are {list(origins.columns)}"
                     )
                     raise ParameterError(msg)
-                res = time_to_nearest(net, origins, dest, dest_id_col=kw["dest_id"], **snap)
+                if kw["dask"]:
+                    from connectivity.batch import batch_origins
+
+                    res = batch_origins(
+                        net, origins, dest, chunk_size=kw["chunk_size"], client=kw["dask"],
+                        dest_id_col=kw["dest_id"], **snap,
+                    )  # fmt: skip
+                    res.attrs = _batch_attrs(res.attrs)
+                else:
+                    res = time_to_nearest(net, origins, dest, dest_id_col=kw["dest_id"], **snap)
                 pop = origins[kw["pop_col"]].to_numpy(float) if kw["pop_col"] else [1.0] * len(res)
                 within = population_within(res["time_min"], pop, thresholds_min=thresholds)
                 attrs = res.attrs
@@ -379,6 +403,15 @@ def access_cmd(ctx: click.Context, **kw: Any) -> None:
         steps.close()
     n, bad = attrs["n_origins"], attrs["n_unreachable"]
     click.echo(f"{n:,} origins, {bad:,} without a travel time; wrote {out}")
+
+
+def _batch_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
+    """Sum the per-chunk counts of a Dask batch into one set of counts."""
+    chunks = attrs.get("batches", [])
+    total: dict[str, Any] = {"n_batches": len(chunks)}
+    for key in ("n_origins", "n_unreachable", "n_beyond_snap"):
+        total[key] = int(sum(c.get(key, 0) for c in chunks))
+    return total
 
 
 def _jsonable(d: dict[str, Any]) -> dict[str, Any]:

@@ -240,8 +240,16 @@ def test_errors_are_one_line(files):
 def test_help_texts_explain_inputs():
     r = CliRunner().invoke(main, ["access", "--help"])
     assert r.exit_code == 0
-    for text in ("Example", "--offroad-speed-kmh", "km/h", ".osm.pbf", "population raster"):
-        assert text in r.output
+    flat = " ".join(r.output.split())  # click re-wraps help text to the terminal width
+    for text in (
+        "Example",
+        "--offroad-speed-kmh",
+        "km/h",
+        ".osm.pbf",
+        "population raster",
+        "--dask",
+    ):
+        assert text in flat
     assert CliRunner().invoke(main, ["--help"]).exit_code == 0
 
 
@@ -252,3 +260,40 @@ def test_fetch_commands_are_registered():
 
     res = CliRunner().invoke(cx_main, ["fetch", "osm", "--help"])
     assert res.exit_code == 0 and "Geofabrik" in res.output
+
+
+def test_access_with_dask_chunks_equals_one_process(files):
+    pytest.importorskip("distributed", reason="dask.distributed is not installed")
+    from distributed import Client, LocalCluster
+
+    base = [
+        "-q", "access", *_net_args(files), "--origins", str(files / "origins.gpkg"),
+        "--destinations", str(files / "sez.gpkg"), "--dest-id", "name", "--pop-col", "pop",
+    ]  # fmt: skip
+    one = files / "one.gpkg"
+    assert CliRunner().invoke(main, [*base, "--out", str(one)]).exit_code == 0
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0"
+    ) as cluster:
+        with Client(cluster):
+            many = files / "many.gpkg"
+            r = CliRunner().invoke(
+                main,
+                [
+                    *base,
+                    "--out",
+                    str(many),
+                    "--dask",
+                    cluster.scheduler_address,
+                    "--chunk-size",
+                    "1",
+                ],
+            )
+    assert r.exit_code == 0, r.output
+    assert "3 origins, 1 without a travel time" in r.output
+    a = gpd.read_file(one, layer="access")
+    b = gpd.read_file(many, layer="access")
+    np.testing.assert_allclose(a["time_min"], b["time_min"], equal_nan=True)
+    assert list(a["nearest_id"]) == list(b["nearest_id"])
+    side = json.loads((files / "many.json").read_text())
+    assert side["extra"]["counts"]["n_batches"] == 3
