@@ -159,6 +159,7 @@ class FuaResult:
             raise CRSError(str(e)) from e
         except cerr.ConnectivityError as e:
             raise ParameterError(str(e)) from e
+        written += _write_styles(target, written, layers)
         extra = {
             "method": self.method,
             "n_fuas": self.n_fuas,
@@ -179,6 +180,30 @@ class FuaResult:
             overwrite=overwrite,
         )
         return [*written, s]
+
+
+def _write_styles(target: Path, written: list[Path], layers: Mapping[str, Any]) -> list[Path]:
+    """QGIS default styles for the FUA layers: in the GeoPackage, or ``.qml`` beside Shapefiles."""
+    from fua._vector_styles import (
+        FUA_LAYER_STYLES,
+        fill_style_qml,
+        write_gpkg_styles,
+        write_shapefile_styles,
+    )
+
+    styles = {k: fill_style_qml(*FUA_LAYER_STYLES[k]) for k in layers if k in FUA_LAYER_STYLES}
+    gpkgs = [p for p in written if p.suffix.lower() == ".gpkg"]
+    if gpkgs:
+        write_gpkg_styles(gpkgs[0], styles)
+        return []
+    # write_layers names Shapefiles <layer>.shp or <stem>_<layer>.shp; match the longest name first
+    shps: dict[str, Path] = {}
+    for p in (p for p in written if p.suffix.lower() == ".shp"):
+        for layer in sorted(styles, key=len, reverse=True):
+            if p.stem == layer or p.stem.endswith("_" + layer):
+                shps[layer] = p
+                break
+    return write_shapefile_styles(shps, styles)
 
 
 def _for_file(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

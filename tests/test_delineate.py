@@ -139,14 +139,34 @@ def test_write_gpkg_and_sidecar(tmp_path: Path) -> None:
     res = delineate_fuas(make_result(POP, LABELS), units=_units(), flows=_flows(), id_col="uid")
     out = tmp_path / "fua.gpkg"
     files = res.write(out)
-    names = set(pyogrio.list_layers(out)[:, 0])
+    names = set(pyogrio.list_layers(out)[:, 0]) - {"layer_styles"}  # QGIS's style table
     assert names == {"fua", "fua_city", "fua_commuting_zone", "units"}
     assert files[-1] == tmp_path / "fua.json" and files[-1].exists()
     back = gpd.read_file(out, layer="units")
     assert back["reason"].iloc[1] == "commuting: 30.0 % to FUA 1"
+    # QGIS default styles stored in the GeoPackage (its layer_styles table)
+    import sqlite3
+
+    with sqlite3.connect(out) as con:
+        rows = con.execute(
+            "SELECT f_table_name, useAsDefault, styleQML FROM layer_styles"
+        ).fetchall()
+    assert {r[0] for r in rows} == names and all(r[1] == 1 for r in rows)
+    assert all("<renderer-v2" in r[2] for r in rows)
     with pytest.raises(OutputExistsError):
         res.write(out)
     res.write(out, overwrite=True)
+    with sqlite3.connect(out) as con:
+        assert con.execute("SELECT count(*) FROM layer_styles").fetchone()[0] == 4
+
+
+def test_write_shapefiles_with_qml_styles(tmp_path: Path) -> None:
+    res = delineate_fuas(make_result(POP, LABELS), units=_units(), flows=_flows(), id_col="uid")
+    files = res.write(tmp_path / "shp", driver="ESRI Shapefile")
+    qmls = sorted(p.name for p in files if p.suffix == ".qml")
+    assert qmls == ["fua.qml", "fua_city.qml", "fua_commuting_zone.qml", "units.qml"]
+    for q in qmls:
+        assert (tmp_path / "shp" / q.replace(".qml", ".shp")).exists()
 
 
 def test_route_errors() -> None:
