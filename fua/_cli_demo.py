@@ -7,19 +7,13 @@ from pathlib import Path
 
 import click
 
-from fua.cli import main, run_cli
+from fua.cli import main, out_dir_option, run_cli
 
 __all__: list[str] = []
 
 
 @main.command("demo")
-@click.option(
-    "--out",
-    "out_dir",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Output folder (created if missing).",
-)
+@out_dir_option
 @click.option(
     "--population",
     type=click.Path(dir_okay=False, path_type=Path),

@@ -96,15 +96,19 @@ def main(ctx: click.Context, verbose: int, quiet: int) -> None:
     ctx.obj.update(verbose=verbose, quiet=quiet, progress=quiet == 0)
 
 
-@main.command("degurba")
-@click.argument("pop", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
+#: ``--out DIR`` of the commands that write a folder of outputs
+out_dir_option = click.option(
     "--out",
     "out_dir",
     required=True,
     type=click.Path(file_okay=False, path_type=Path),
     help="Output folder (created if missing).",
 )
+
+
+@main.command("degurba")
+@click.argument("pop", type=click.Path(dir_okay=False, path_type=Path))
+@out_dir_option
 @click.option(
     "--level",
     type=click.Choice(["1", "2"]),
