@@ -18,9 +18,9 @@ from __future__ import annotations
 import logging
 import os
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
 import numpy as np
 from affine import Affine
@@ -89,8 +89,6 @@ SMOD_LEVEL1: tuple[ClassStyle, ...] = tuple(
 )
 
 _QGIS_VERSION = "3.28.0-Firenze"
-
-_F = TypeVar("_F", bound=Callable[..., Any])
 
 
 def smod_legend(level: int) -> tuple[ClassStyle, ...]:
