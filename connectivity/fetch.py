@@ -31,6 +31,7 @@ from typing import Any
 
 import click
 
+from connectivity._cache import cache_root
 from connectivity._errors import InputFileError, OutputExistsError, ParameterError
 
 __all__ = [
@@ -78,26 +79,15 @@ class Download:
 def osm_cache_directory(cache_dir: str | os.PathLike[str] | None = None) -> Path:
     """Cache directory for OSM extracts.
 
-    Order: ``cache_dir``; ``CONNECTIVITY_CACHE_DIR``; ``FUA_CACHE_DIR``;
-    ``$XDG_CACHE_HOME/fua-toolkit``; ``~/.cache/fua-toolkit`` — then ``osm/``.
+    Order: ``cache_dir``; else the ``osm/`` folder of the shared cache
+    (``CONNECTIVITY_CACHE_DIR``, ``FUA_CACHE_DIR``, then the platform's user
+    cache, see :func:`connectivity._cache.cache_root`).
     """
+    hint = "pass out_dir=/cache_dir="
     if cache_dir is not None:
-        root = Path(cache_dir)
-    else:
-        env = os.environ.get("CONNECTIVITY_CACHE_DIR") or os.environ.get("FUA_CACHE_DIR")
-        if env:
-            root = Path(env)
-        elif os.environ.get("XDG_CACHE_HOME"):
-            root = Path(os.environ["XDG_CACHE_HOME"]) / "fua-toolkit"
-        else:
-            root = Path.home() / ".cache" / "fua-toolkit"
-        root = root / "osm"
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        msg = f"cannot create the cache directory {root}: {exc}; pass out_dir=/cache_dir="
-        raise InputFileError(msg) from exc
-    return root
+        return cache_root(cache_dir, hint=hint)
+    root = cache_root(env=("CONNECTIVITY_CACHE_DIR", "FUA_CACHE_DIR"), hint=hint)
+    return cache_root(root / "osm", hint=hint)
 
 
 def _open(url: str, timeout: float) -> Any:

@@ -25,7 +25,6 @@ import itertools
 import json
 import logging
 import os
-import sys
 import tempfile
 import time
 from importlib import resources
@@ -37,7 +36,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from fua._errors import DataError, InputFileError, ParameterError
+from connectivity._cache import cache_root
+from fua._errors import DataError, InputFileError, ParameterError, fua_errors
 from fua.grid import PopulationGrid
 
 __all__ = [
@@ -217,32 +217,19 @@ def kazakhstan_outline() -> shapely.Geometry:
 
 
 # ---------------------------------------------------------------- cache
+@fua_errors
 def cache_directory(cache_dir: str | os.PathLike[str] | None = None) -> Path:
     """Where builders cache their outputs.
 
     Order: ``cache_dir`` if given; the ``FUA_CACHE_DIR`` environment variable;
     ``$XDG_CACHE_HOME/fua-toolkit``; on Windows ``%LOCALAPPDATA%/fua-toolkit/Cache``;
     on macOS ``~/Library/Caches/fua-toolkit``; else ``~/.cache/fua-toolkit``
-    (the platformdirs conventions). The directory is created if needed.
+    (the platformdirs conventions, shared with :mod:`connectivity`'s downloads).
+    The directory is created if needed.
     """
-    if cache_dir is not None:
-        path = Path(cache_dir)
-    elif os.environ.get("FUA_CACHE_DIR"):
-        path = Path(os.environ["FUA_CACHE_DIR"])
-    elif os.environ.get("XDG_CACHE_HOME"):
-        path = Path(os.environ["XDG_CACHE_HOME"]) / "fua-toolkit"
-    elif sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
-        path = Path(os.environ["LOCALAPPDATA"]) / "fua-toolkit" / "Cache"
-    elif sys.platform == "darwin":
-        path = Path.home() / "Library" / "Caches" / "fua-toolkit"
-    else:
-        path = Path.home() / ".cache" / "fua-toolkit"
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        msg = f"cannot create the cache directory {path}: {exc}; pass cache_dir=... or set FUA_CACHE_DIR"
-        raise InputFileError(msg) from exc
-    return path
+    return cache_root(
+        cache_dir, env=("FUA_CACHE_DIR",), hint="pass cache_dir=... or set FUA_CACHE_DIR"
+    )
 
 
 def _surface_path(cache_dir: str | os.PathLike[str] | None) -> Path:
