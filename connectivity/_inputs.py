@@ -96,6 +96,42 @@ def read_raster(obj: Any) -> tuple[np.ndarray, Any, CRS]:
     return arr, transform, CRS.from_user_input(crs)
 
 
+def snap_cell_centres(
+    net: RoadNetwork,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    transform: Any,
+    crs: Any,
+    *,
+    max_snap_m: float,
+    offroad_speed_kmh: float,
+    index: pd.Index | None = None,
+) -> tuple[Snapped, tuple[np.ndarray, np.ndarray]]:
+    """Snap the centres of raster cells (``rows``, ``cols``) to the network.
+
+    Centres are computed from the affine ``transform`` and reprojected from
+    ``crs`` to the network CRS in bulk (no shapely objects). Returns the
+    snapping and the centres in the raster's own CRS.
+    """
+    t = transform
+    cx = t.c + (cols + 0.5) * t.a + (rows + 0.5) * t.b
+    cy = t.f + (cols + 0.5) * t.d + (rows + 0.5) * t.e
+    x, y = cx, cy
+    src = CRS.from_user_input(crs)
+    if not src.equals(net.crs):
+        log.info("reprojecting raster cell centres from %s to %s", src.to_string(), net.crs)
+        x, y = Transformer.from_crs(src, net.crs, always_xy=True).transform(cx, cy)
+    snapped = snap_xy(
+        net,
+        np.asarray(x),
+        np.asarray(y),
+        index=index,
+        max_snap_m=max_snap_m,
+        offroad_speed_kmh=offroad_speed_kmh,
+    )
+    return snapped, (cx, cy)
+
+
 def raster_points(
     net: RoadNetwork,
     raster: RasterLike,
@@ -115,30 +151,11 @@ def raster_points(
     if rows.size == 0:
         msg = f"the population raster has no cells with population > {min_pop}"
         raise DataError(msg)
-    # cell centres, transformed in bulk without shapely objects
-    a, b, c, d, e, f = (
-        transform.a,
-        transform.b,
-        transform.c,
-        transform.d,
-        transform.e,
-        transform.f,
-    )
-    cx = c + (cols + 0.5) * a + (rows + 0.5) * b
-    cy = f + (cols + 0.5) * d + (rows + 0.5) * e
-    x, y = cx, cy
-    if not crs.equals(net.crs):
-        log.info("reprojecting raster cell centres from %s to %s", crs.to_string(), net.crs)
-        x, y = Transformer.from_crs(crs, net.crs, always_xy=True).transform(cx, cy)
     index = pd.Index(rows.astype("int64") * arr.shape[1] + cols, name="cell")
-    snapped = snap_xy(
-        net,
-        np.asarray(x),
-        np.asarray(y),
-        index=index,
-        max_snap_m=max_snap_m,
-        offroad_speed_kmh=offroad_speed_kmh,
-    )
+    snapped, (cx, cy) = snap_cell_centres(
+        net, rows, cols, transform, crs, index=index,
+        max_snap_m=max_snap_m, offroad_speed_kmh=offroad_speed_kmh,
+    )  # fmt: skip
     cells = Cells(rows, cols, np.nan_to_num(arr[rows, cols]), arr, transform, crs)
     geom = gpd.GeoSeries(gpd.points_from_xy(cx, cy), index=index, crs=crs)
     return PointSet(snapped=snapped, ids=index, geometry=geom, cells=cells)

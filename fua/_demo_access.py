@@ -20,11 +20,11 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from pyproj import CRS, Transformer
 
+from connectivity._inputs import snap_cell_centres
 from connectivity.network import RoadNetwork
 from connectivity.routing import nearest, od_blocks
-from connectivity.snapping import Snapped, snap_points, snap_xy
+from connectivity.snapping import Snapped, snap_points
 from fua._errors import DataError
 from fua.grid import PopulationGrid
 
@@ -101,19 +101,10 @@ def snap_cells(
     if rows.size == 0:
         msg = "the population grid has no valid cell; check its nodata value and extent"
         raise DataError(msg)
-    t = grid.transform
-    x = t.c + (cols + 0.5) * t.a + (rows + 0.5) * t.b
-    y = t.f + (cols + 0.5) * t.d + (rows + 0.5) * t.e
-    src, dst = CRS.from_user_input(grid.crs), CRS.from_user_input(net.crs)
-    if not src.equals(dst):
-        x, y = Transformer.from_crs(src, dst, always_xy=True).transform(x, y)
-    snapped = snap_xy(
-        net,
-        np.asarray(x),
-        np.asarray(y),
-        max_snap_m=max_snap_m,
-        offroad_speed_kmh=offroad_speed_kmh,
-    )
+    snapped, _ = snap_cell_centres(
+        net, rows, cols, grid.transform, grid.crs,
+        max_snap_m=max_snap_m, offroad_speed_kmh=offroad_speed_kmh,
+    )  # fmt: skip
     n_far = int((~snapped.ok).sum())
     if n_far:
         log.info(
