@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from importlib.metadata import PackageNotFoundError, version
 
-from connectivity._errors import (
+from connectivity.errors import (
     ConnectivityError,
     CRSError,
     DataError,
@@ -18,8 +18,9 @@ from connectivity._errors import (
     NetworkError,
     OutputExistsError,
     ParameterError,
+    ToolkitError,
 )
-from connectivity.accessibility import (
+from connectivity.measures.accessibility import (
     TravelTimeGrid,
     cumulative_opportunities,
     gravity_access,
@@ -30,8 +31,8 @@ from connectivity.accessibility import (
     time_to_nearest,
     times_to_each,
 )
-from connectivity.corridors import border_access, corridor_access, time_to_corridors
-from connectivity.isochrones import isochrones
+from connectivity.measures.corridors import border_access, corridor_access, time_to_corridors
+from connectivity.measures.isochrones import isochrones
 from connectivity.network import RoadNetwork
 from connectivity.snapping import Snapped, snap_points
 from connectivity.speeds import KAZAKHSTAN_SPEEDS, SpeedTable
@@ -55,6 +56,7 @@ __all__ = [
     "RoadNetwork",
     "Snapped",
     "SpeedTable",
+    "ToolkitError",
     "TravelTimeGrid",
     "__version__",
     "border_access",

@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 from affine import Affine
 
-from connectivity._errors import InputFileError, ParameterError
-from connectivity._safe import safe_path
+from connectivity.errors import InputFileError, ParameterError
+from connectivity.outputs import safe_path
 
 __all__ = ["SIDECAR_SCHEMA", "file_sha256", "read_sidecar", "write_sidecar"]
 

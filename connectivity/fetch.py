@@ -31,8 +31,8 @@ from typing import Any
 
 import click
 
-from connectivity._cache import cache_root
-from connectivity._errors import InputFileError, OutputExistsError, ParameterError
+from connectivity.cache import cache_root
+from connectivity.errors import InputFileError, OutputExistsError, ParameterError
 
 __all__ = [
     "GEOFABRIK_REGIONS",
@@ -81,7 +81,7 @@ def osm_cache_directory(cache_dir: str | os.PathLike[str] | None = None) -> Path
 
     Order: ``cache_dir``; else the ``osm/`` folder of the shared cache
     (``CONNECTIVITY_CACHE_DIR``, ``FUA_CACHE_DIR``, then the platform's user
-    cache, see :func:`connectivity._cache.cache_root`).
+    cache, see :func:`connectivity.cache.cache_root`).
     """
     hint = "pass out_dir=/cache_dir="
     if cache_dir is not None:

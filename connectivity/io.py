@@ -15,7 +15,7 @@ old file, byte for byte, or nothing — never a half-written output.
 * :func:`safe_path` / :func:`safe_directory` — the temporary-file-then-rename
   machinery the writers use, for other writers to reuse.
 
-This module knows nothing of functional urban areas; :mod:`fua.io` builds the
+This module knows nothing of functional urban areas; :mod:`fua.outputs.degurba` builds the
 Degree of Urbanisation outputs on top of it.
 """
 
@@ -35,9 +35,9 @@ from typing import Any
 import numpy as np
 from affine import Affine
 
-from connectivity._errors import CRSError, DataError, ParameterError
-from connectivity._safe import _remove_quietly, safe_directory, safe_path
 from connectivity._sidecar import SIDECAR_SCHEMA, file_sha256, read_sidecar, write_sidecar
+from connectivity.errors import CRSError, DataError, ParameterError
+from connectivity.outputs import _remove_quietly, safe_directory, safe_path
 
 __all__ = [
     "LAYER_DRIVERS",

@@ -29,14 +29,14 @@ from numpy.typing import ArrayLike
 from pyproj import CRS, Geod
 from scipy.sparse.csgraph import connected_components
 
-from connectivity._build import (
+from connectivity.build.lines import (
     check_metric_crs,
     lines_edge_arrays,
     local_metric_crs,
     osmnx_edge_arrays,
     reproject,
 )
-from connectivity._errors import (
+from connectivity.errors import (
     DataError,
     InputFileError,
     OutputExistsError,
@@ -287,7 +287,7 @@ class RoadNetwork:
         geodesic on the WGS84 ellipsoid (``pyproj.Geod``), so they do not
         depend on the projection; node coordinates are projected.
         """
-        from connectivity._osm import check_osm_path, read_osm_ways, way_segments
+        from connectivity.build.osm import check_osm_path, read_osm_ways, way_segments
 
         t0 = time.perf_counter()
         p = check_osm_path(Path(path))
@@ -431,7 +431,7 @@ class RoadNetwork:
         Notes
         -----
         Lines are split at every vertex; all vertices (ends and interior) are
-        noded with :func:`connectivity._build.node_vertices` (exact
+        noded with :func:`connectivity.build.lines.node_vertices` (exact
         coincidence, then single-linkage clustering of vertices of different
         lines within ``snap_tolerance_m`` using a k-d tree). Junction
         coordinates are the mean of their vertices; segment lengths are

@@ -9,7 +9,7 @@ source it is, so "time to the nearest destination" is one pass over the graph
 however many destinations there are. Times from many origins *to* their
 nearest destination are times on the transposed graph from the destinations.
 
-Unreachable is ``inf`` here; :mod:`connectivity.accessibility` turns it into
+Unreachable is ``inf`` here; :mod:`connectivity.measures.accessibility` turns it into
 NaN with counts and reasons.
 """
 
@@ -26,7 +26,7 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike
 from scipy.sparse.csgraph import dijkstra
 
-from connectivity._errors import DataError, ParameterError
+from connectivity.errors import DataError, ParameterError
 from connectivity.network import RoadNetwork
 from connectivity.snapping import Snapped
 

@@ -25,7 +25,7 @@ from numpy.typing import ArrayLike
 from pyproj import CRS
 from scipy.spatial import cKDTree
 
-from connectivity._errors import CRSError, DataError, ParameterError
+from connectivity.errors import CRSError, DataError, ParameterError
 from connectivity.network import RoadNetwork
 
 __all__ = [

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from connectivity._errors import ParameterError
+from connectivity.errors import ParameterError
 
 __all__ = ["KAZAKHSTAN_SPEEDS", "SpeedTable", "as_speed_table"]
 

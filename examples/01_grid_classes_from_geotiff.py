@@ -22,12 +22,12 @@ import rasterio
 from pyproj import Transformer
 
 import fua
-from fua.io import write_degurba_outputs
+from fua.outputs.degurba import write_degurba_outputs
 
 
 def modelled_window(path: Path, bbox: tuple[float, float, float, float]) -> Path:
     """Write the part of the MODELLED surface inside bbox (lon/lat) as a GeoTIFF."""
-    grid = fua.datasets.kazakhstan_population()
+    grid = fua.kazakhstan.datasets.kazakhstan_population()
     x, y = Transformer.from_crs("EPSG:4326", grid.crs, always_xy=True).transform(
         [bbox[0], bbox[2], bbox[0], bbox[2]], [bbox[1], bbox[1], bbox[3], bbox[3]]
     )

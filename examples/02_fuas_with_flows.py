@@ -23,8 +23,8 @@ import shapely
 from affine import Affine
 
 import fua
-from fua.commuting import FuaParams
-from fua.delineate import delineate_fuas
+from fua.fuas.commuting import FuaParams
+from fua.fuas.delineate import delineate_fuas
 
 CRS = "EPSG:3035"  # ETRS89-LAEA: an equal-area projected CRS in metres
 

@@ -25,15 +25,15 @@ from pyproj import Transformer
 
 import connectivity
 import fua
-from fua.commuting import CommutingModel, FuaParams
-from fua.delineate import delineate_fuas
+from fua.fuas.commuting import CommutingModel, FuaParams
+from fua.fuas.delineate import delineate_fuas
 
 BBOX = (67.5, 41.2, 74.0, 44.2)  # west, south, east, north (degrees)
 
 
 def modelled_window(bbox: tuple[float, float, float, float]) -> fua.PopulationGrid:
     """The MODELLED surface cut to a lon/lat box (not observed data)."""
-    grid = fua.datasets.kazakhstan_population()
+    grid = fua.kazakhstan.datasets.kazakhstan_population()
     x, y = Transformer.from_crs("EPSG:4326", grid.crs, always_xy=True).transform(
         [bbox[0], bbox[2], bbox[0], bbox[2]], [bbox[1], bbox[1], bbox[3], bbox[3]]
     )
@@ -59,7 +59,7 @@ def main() -> None:
     centres = fua.urban_centres(result)
     big = centres[centres["pop"] >= 100_000]
 
-    roads = fua.datasets.kazakhstan_roads()  # PROXY trunk lines (EPSG:4326)
+    roads = fua.kazakhstan.datasets.kazakhstan_roads()  # PROXY trunk lines (EPSG:4326)
     net = connectivity.RoadNetwork.from_lines(roads, class_col="road_class", speed_col="speed_kmh")
 
     # destinations: every cell of an eligible urban centre, carrying its uc_id
@@ -85,7 +85,7 @@ def main() -> None:
         commuting=CommutingModel.default(),
         travel_time=(minutes, uc),
         params=FuaParams(min_centre_pop=100_000),  # Kazakhstan's national practice
-        names=fua.datasets.kazakhstan_settlements().rename(
+        names=fua.kazakhstan.datasets.kazakhstan_settlements().rename(
             columns={"population_geonames": "population"}
         ),
     )

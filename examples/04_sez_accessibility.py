@@ -26,7 +26,7 @@ import shapely
 import connectivity
 import connectivity.io
 import fua
-from fua.agglomeration import association_table, sez_access_table
+from fua.metrics import association_table, sez_access_table
 
 SNAP: dict[str, Any] = {
     "max_snap_m": 150_000,
@@ -35,7 +35,7 @@ SNAP: dict[str, Any] = {
 
 
 def corridor_lines() -> gpd.GeoDataFrame:
-    c = fua.datasets.load_corridors().sort_values(["corridor", "seq"])
+    c = fua.kazakhstan.datasets.load_corridors().sort_values(["corridor", "seq"])
     rows = [{"corridor": k, "geometry": shapely.LineString(g.geometry.tolist())}
             for k, g in c.groupby("corridor")]  # fmt: skip
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=c.crs)
@@ -48,16 +48,16 @@ def main() -> None:
         else os.environ.get("FUA_EXAMPLE_OUT") or tempfile.mkdtemp(prefix="fua-ex04-")
     )
     out.mkdir(parents=True, exist_ok=True)
-    sez = fua.datasets.load_sez().set_index("id")
-    settlements = fua.datasets.kazakhstan_settlements()
-    roads = fua.datasets.kazakhstan_roads(settlements=settlements)
+    sez = fua.kazakhstan.datasets.load_sez().set_index("id")
+    settlements = fua.kazakhstan.datasets.kazakhstan_settlements()
+    roads = fua.kazakhstan.datasets.kazakhstan_roads(settlements=settlements)
     net = connectivity.RoadNetwork.from_lines(roads, class_col="road_class", speed_col="speed_kmh")
 
     access = connectivity.corridor_access(
         net, corridor_lines(), corridor_id_col="corridor", tolerance_m=1000, road_classes=("trunk",)
     )
     corr = connectivity.time_to_corridors(net, sez, access, **SNAP)
-    borders = fua.datasets.load_border_crossings()
+    borders = fua.kazakhstan.datasets.load_border_crossings()
     bord = connectivity.border_access(
         net, sez, borders[borders["kind"] == "road"], crossing_id_col="name", **SNAP
     )
@@ -65,7 +65,7 @@ def main() -> None:
         net, sez, settlements, weights="population_geonames", thresholds_min=(60, 120, 240), **SNAP
     ).rename(columns=lambda c: c.replace("opp_", "pop_"))
 
-    grid = fua.datasets.kazakhstan_population()  # MODELLED surface
+    grid = fua.kazakhstan.datasets.kazakhstan_population()  # MODELLED surface
     centres = fua.urban_centres(fua.classify_grid(grid)).rename(columns={"uc_id": "fua_id"})
     table = sez_access_table(
         sez,

@@ -2,7 +2,7 @@
 
 Usage:  python 05_metrics_report.py [OUT_DIR] [POP.tif] [ROADS]
 
-Runs fua.demo.run_demo (what `fua demo` does for the whole country) with the
+Runs fua.kazakhstan.pipeline.run_demo (what `fua demo` does for the whole country) with the
 MODELLED population surface cut to southern Kazakhstan, so it finishes in
 seconds; pass a GHS-POP GeoTIFF (and an OSM extract) to run it on real data.
 Then prints the per-FUA and national metrics it computed. Open
@@ -21,14 +21,14 @@ import rasterio
 from pyproj import Transformer
 
 import fua
-from fua.demo import run_demo
+from fua.kazakhstan.pipeline import run_demo
 
 BBOX = (67.5, 41.2, 74.0, 44.2)  # west, south, east, north (degrees)
 
 
 def modelled_window(path: Path, bbox: tuple[float, float, float, float]) -> Path:
     """Write the MODELLED surface inside a lon/lat box as a GeoTIFF (tagged as modelled)."""
-    grid = fua.datasets.kazakhstan_population()
+    grid = fua.kazakhstan.datasets.kazakhstan_population()
     x, y = Transformer.from_crs("EPSG:4326", grid.crs, always_xy=True).transform(
         [bbox[0], bbox[2], bbox[0], bbox[2]], [bbox[1], bbox[1], bbox[3], bbox[3]]
     )

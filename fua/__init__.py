@@ -7,32 +7,37 @@ functional urban areas with a commuting proxy, and agglomeration metrics.
 from __future__ import annotations
 
 import logging
+import warnings
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
-from fua import agglomeration, datasets
-from fua._errors import (
+from connectivity.errors import (
     CRSError,
     DataError,
     FuaError,
     InputFileError,
+    NetworkError,
     OutputExistsError,
     ParameterError,
+    ToolkitError,
 )
-from fua.agglomeration import fua_metrics, market_potential, national_metrics
-from fua.commuting import CommutingModel, FuaParams, commuting_zones
-from fua.degurba import (
+from fua import metrics
+from fua.degurba.classify import (
     DegurbaParams,
     DegurbaResult,
     classify_grid,
     urban_centres,
     urban_clusters,
 )
-from fua.delineate import FuaResult, delineate_fuas
-from fua.demo import DemoParams, DemoResult, run_demo
-from fua.distributed import aggregate_tiles
+from fua.degurba.units import classify_units, unit_population
+from fua.fuas.commuting import CommutingModel, FuaParams, commuting_zones
+from fua.fuas.delineate import FuaResult, delineate_fuas
 from fua.grid import DEFAULT_CRS, PopulationGrid, read_population
-from fua.tiles import degurba_to_files
-from fua.units import classify_units, unit_population
+from fua.kazakhstan import datasets
+from fua.kazakhstan.pipeline import DemoParams, DemoResult, run_demo
+from fua.metrics import fua_metrics, market_potential, national_metrics
+from fua.scale.distributed import aggregate_tiles
+from fua.scale.tiles import degurba_to_files
 
 try:
     __version__ = version("fua-toolkit")
@@ -40,6 +45,19 @@ except PackageNotFoundError:  # running from a source tree
     __version__ = "0+unknown"
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+
+def __getattr__(name: str) -> Any:
+    # ``fua.agglomeration`` was renamed ``fua.metrics`` (its Kazakhstan tables
+    # moved to ``fua.kazakhstan.sez``); the old name still works, with a warning.
+    if name == "agglomeration":
+        warnings.warn(
+            "fua.agglomeration is now fua.metrics; the old name will be removed",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return metrics
+    raise AttributeError(f"module 'fua' has no attribute {name!r}")
 
 __all__ = [
     "DEFAULT_CRS",
@@ -54,11 +72,12 @@ __all__ = [
     "FuaParams",
     "FuaResult",
     "InputFileError",
+    "NetworkError",
     "OutputExistsError",
     "ParameterError",
     "PopulationGrid",
+    "ToolkitError",
     "__version__",
-    "agglomeration",
     "aggregate_tiles",
     "classify_grid",
     "classify_units",
@@ -68,6 +87,7 @@ __all__ = [
     "delineate_fuas",
     "fua_metrics",
     "market_potential",
+    "metrics",
     "national_metrics",
     "read_population",
     "run_demo",

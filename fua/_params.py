@@ -12,7 +12,7 @@ from dataclasses import asdict, fields, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from fua._errors import ParameterError
+from connectivity.errors import ParameterError
 
 __all__ = ["ParamsMixin"]
 

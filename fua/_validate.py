@@ -1,7 +1,7 @@
 """Input checks run once at the public entry points of :mod:`fua`.
 
 Each check gathers every problem it finds and raises a single error from
-:mod:`fua._errors` whose message lists them all and says how to fix them.
+:mod:`connectivity.errors` whose message lists them all and says how to fix them.
 The checks return the (possibly normalised) input, so a caller can write
 ``crs = check_projected_equal_area(crs, "target_crs")``.
 """
@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from pyproj import CRS as ProjCRS
 
-from fua._errors import CRSError, DataError, ParameterError
+from connectivity.errors import CRSError, DataError, ParameterError
 
 __all__ = [
     "EQUAL_AREA_METHODS",

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from fua._errors import DataError, InputFileError, OutputExistsError, ParameterError
+from connectivity.errors import DataError, InputFileError, OutputExistsError, ParameterError
 
 __all__ = [
     "GHSL_BASE_URL",
@@ -61,7 +61,7 @@ def _country_bbox(country: str) -> tuple[float, float, float, float]:
             "give --bbox WEST SOUTH EAST NORTH (degrees) for other areas"
         )
         raise ParameterError(msg)
-    from fua.datasets import kazakhstan_outline
+    from fua.kazakhstan.datasets import kazakhstan_outline
 
     w, s, e, n = kazakhstan_outline().bounds
     pad = 0.25
@@ -131,7 +131,7 @@ def ghsl_pop_url(row: int, col: int, *, epoch: int = 2020, base_url: str | None 
 
 
 def _cache_root(out_dir: str | os.PathLike[str] | None) -> Path:
-    from fua.datasets import cache_directory
+    from fua.kazakhstan.datasets import cache_directory
 
     root = Path(out_dir) if out_dir is not None else cache_directory() / "ghsl"
     root.mkdir(parents=True, exist_ok=True)
@@ -151,7 +151,6 @@ def _tile(
     url: str, root: Path, manifest: dict[str, Any], *, refresh: bool, progress: bool
 ) -> Path | None:
     """The cached zip of a tile (downloaded if needed); None when the server has no such tile."""
-    from connectivity import InputFileError as CInputFileError
     from connectivity.fetch import download_file
     from connectivity.io import file_sha256
 
@@ -165,11 +164,11 @@ def _tile(
         log.warning("cached %s does not match its recorded SHA-256; downloading it again", path)
     try:
         dl = download_file(url, path, overwrite=True, progress=progress)
-    except CInputFileError as exc:
+    except InputFileError as exc:
         if "HTTP 404" in str(exc):
             log.info("no GHSL tile at %s (ocean or outside the data); skipped", url)
             return None
-        raise InputFileError(str(exc)) from exc
+        raise
     try:
         with zipfile.ZipFile(path) as z:
             bad = z.testzip()
@@ -212,7 +211,7 @@ def fetch_ghs_pop(
     out : path-like, optional
         The mosaic (default ``<cache>/GHS_POP_E{epoch}_GLOBE_R2023A_54009_1000_<name>.tif``).
     out_dir : path-like, optional
-        Tile cache (default :func:`fua.datasets.cache_directory` / ``ghsl``).
+        Tile cache (default :func:`fua.kazakhstan.datasets.cache_directory` / ``ghsl``).
     base_url : str, optional
         Server root (default JRC; or ``FUA_GHSL_BASE_URL``).
     refresh : bool

@@ -27,7 +27,7 @@ from rasterio.errors import RasterioError
 from rasterio.warp import Resampling, reproject, transform_bounds
 from tqdm import tqdm
 
-from fua._errors import CRSError, DataError, InputFileError, ParameterError
+from connectivity.errors import CRSError, DataError, InputFileError, ParameterError
 from fua._validate import check_choice, check_positive, check_projected_equal_area, to_pyproj
 
 __all__ = ["DEFAULT_CRS", "PopulationGrid", "read_population"]

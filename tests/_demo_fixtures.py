@@ -18,7 +18,7 @@ SOUTH_BBOX = (67.5, 41.2, 74.0, 44.2)
 
 def modelled_window(path: Path, bbox: tuple[float, float, float, float] = SOUTH_BBOX) -> Path:
     """Write the MODELLED surface inside a lon/lat box as a GeoTIFF tagged MODELLED=yes."""
-    from fua.datasets import kazakhstan_population
+    from fua.kazakhstan.datasets import kazakhstan_population
 
     grid = kazakhstan_population()
     x, y = Transformer.from_crs("EPSG:4326", grid.crs, always_xy=True).transform(

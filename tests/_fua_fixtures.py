@@ -1,6 +1,6 @@
 """Hand-built grids, classifications and units shared by the FUA tests.
 
-The classification objects mimic :class:`fua.degurba.DegurbaResult` (the
+The classification objects mimic :class:`fua.degurba.classify.DegurbaResult` (the
 fields ``grid``, ``level1``, ``centre_labels``, ``cluster_labels``) so the
 tests do not depend on the degurba internals.
 """

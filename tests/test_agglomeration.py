@@ -1,4 +1,4 @@
-"""Tests of fua.agglomeration on hand-computed examples."""
+"""Tests of fua.metrics on hand-computed examples."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from affine import Affine
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from connectivity.errors import CRSError, DataError, ParameterError
 from fua import PopulationGrid
-from fua._errors import CRSError, DataError, ParameterError
-from fua.agglomeration import (
+from fua.metrics import (
     association_table,
     fua_metrics,
     gini,

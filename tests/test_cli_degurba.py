@@ -136,7 +136,7 @@ def test_help_explains_inputs():
 
 
 def test_sidecar_reproduces_the_parameters(pop_tif, tmp_path):
-    from fua.degurba import DegurbaParams
+    from fua.degurba.classify import DegurbaParams
 
     out = tmp_path / "out"
     args = [

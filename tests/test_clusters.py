@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from fua import ParameterError
-from fua.clusters import fill_holes, label_clusters, majority_smooth, select_clusters
+from fua.degurba.clusters import fill_holes, label_clusters, majority_smooth, select_clusters
 
 
 def test_diagonal_contact_is_one_cluster_only_with_queen_contiguity():

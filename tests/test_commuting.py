@@ -1,4 +1,4 @@
-"""Tests of the EU-OECD FUA rules in fua.commuting (hand-checked small cases)."""
+"""Tests of the EU-OECD FUA rules in fua.fuas.commuting (hand-checked small cases)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 import shapely
 
 from fua import CRSError, DataError, ParameterError
-from fua._commuting_model import _best_f1_threshold, _pop_share_threshold
-from fua.commuting import CommutingModel, FuaParams, _delineate_from_flows, commuting_zones
+from fua.fuas.commuting import CommutingModel, FuaParams, _delineate_from_flows, commuting_zones
+from fua.fuas.proxy.model import _best_f1_threshold, _pop_share_threshold
 
 CRS = "EPSG:3035"
 

@@ -11,7 +11,7 @@ import pytest
 import shapely
 
 from connectivity import DataError, ParameterError, RoadNetwork
-from connectivity.corridors import border_access, corridor_access, time_to_corridors
+from connectivity.measures.corridors import border_access, corridor_access, time_to_corridors
 
 UTM = "EPSG:32643"
 KW: dict[str, Any] = {"offroad_speed_kmh": 6.0, "max_snap_m": 1000.0}
@@ -110,7 +110,7 @@ def test_time_to_corridors(net, corridors):
 
 def test_unmatched_corridor_is_logged(net, caplog):
     far = gpd.GeoDataFrame(geometry=[shapely.LineString([(0, 5000), (1000, 5000)])], crs=UTM)
-    with caplog.at_level(logging.WARNING, logger="connectivity.corridors"):
+    with caplog.at_level(logging.WARNING, logger="connectivity.measures.corridors"):
         acc = corridor_access(net, far, tolerance_m=100)
     assert len(acc) == 0 and "no network node within 100 m" in caplog.text
     with pytest.raises(ParameterError):

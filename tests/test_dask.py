@@ -7,11 +7,10 @@ import rasterio
 from affine import Affine
 from scipy.sparse.csgraph import dijkstra
 
-from connectivity import ParameterError as NetParameterError
 from connectivity import RoadNetwork
-from connectivity.batch import batch_networks, batch_origins
+from connectivity.measures.batch import batch_networks, batch_origins
 from fua import DataError, OutputExistsError, ParameterError, read_population
-from fua.distributed import aggregate_tiles
+from fua.scale.distributed import aggregate_tiles
 
 distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed")
 
@@ -68,7 +67,7 @@ def test_mosaic_of_tiles_equals_one_file_and_conserves_people(fine):
 
 
 def test_local_cluster_gives_the_same_mosaic(fine, client, monkeypatch):
-    import fua.distributed as fd
+    import fua.scale.distributed as fd
 
     monkeypatch.setattr(fd, "PIECE_CELLS", 2_000)  # many pieces per tile
     monkeypatch.setattr(fd, "BAND_ROWS", 4)  # many bands
@@ -184,20 +183,20 @@ def test_batch_origins_equals_single_run(client):
 
 def test_batch_errors():
     net = grid_network(3)
-    with pytest.raises(NetParameterError, match="no origins"):
+    with pytest.raises(ParameterError, match="no origins"):
         batch_networks({"a": net}, {}, np.array([0]), func=nearest_time)
-    with pytest.raises(NetParameterError, match="no destinations"):
+    with pytest.raises(ParameterError, match="no destinations"):
         batch_networks({"a": net}, {"a": np.array([0])}, {"b": 1}, func=nearest_time)
-    with pytest.raises(NetParameterError, match="chunk_size"):
+    with pytest.raises(ParameterError, match="chunk_size"):
         batch_origins(net, np.arange(3), np.array([0]), chunk_size=0, func=nearest_time)
-    with pytest.raises(NetParameterError, match="empty"):
+    with pytest.raises(ParameterError, match="empty"):
         batch_origins(net, np.arange(0), np.array([0]), func=nearest_time)
 
 
 def test_batch_origins_with_time_to_nearest_equals_single_run(client):
     gpd = pytest.importorskip("geopandas")
     shapely = pytest.importorskip("shapely")
-    accessibility = pytest.importorskip("connectivity.accessibility")
+    accessibility = pytest.importorskip("connectivity.measures.accessibility")
     net = grid_network(8, crs="EPSG:32643")
     rng = np.random.default_rng(2)
     xy = rng.uniform(0, 7000, (60, 2))

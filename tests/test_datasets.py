@@ -1,4 +1,4 @@
-"""Tests of fua.datasets: embedded tables, the modelled population surface, proxy roads."""
+"""Tests of fua.kazakhstan.datasets: embedded tables, the modelled population surface, proxy roads."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ from pyproj import Transformer
 
 import fua
 import fua.grid
-from fua import _popmodel, datasets
-from fua._errors import DataError, FuaError, ParameterError
+from connectivity.errors import DataError, FuaError, ParameterError
+from fua.kazakhstan import datasets
+from fua.kazakhstan import popmodel as _popmodel
 
 OFFICIAL_TOTAL = 19_765_004
 
@@ -308,7 +309,7 @@ def _toy():
 
 def test_toy_model_conserves_and_scales(caplog):
     regions, st, outline = _toy()
-    with caplog.at_level("INFO", logger="fua._popmodel"):
+    with caplog.at_level("INFO", logger="fua.kazakhstan.popmodel"):
         s = _popmodel.build_surface(regions, outline, settlements=st)
     sums = np.bincount(s.region.ravel(), weights=s.pop.ravel(), minlength=3)
     np.testing.assert_allclose(sums[1:], [150_000, 40_000], rtol=1e-12)

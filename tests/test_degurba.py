@@ -11,7 +11,7 @@ from hypothesis.extra.numpy import arrays
 
 import fua
 from fua import CRSError, DataError, ParameterError, PopulationGrid
-from fua.degurba import DegurbaParams, classify_grid
+from fua.degurba.classify import DegurbaParams, classify_grid
 
 T = Affine(1000.0, 0, 0, 0, -1000.0, 100_000.0)
 MOLL = "ESRI:54009"

@@ -1,4 +1,4 @@
-"""Tests of fua.delineate: both routes on tiny grids, writing, and the Belgian validation."""
+"""Tests of fua.fuas.delineate: both routes on tiny grids, writing, and the Belgian validation."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import pytest
 import shapely
 
 from fua import OutputExistsError, ParameterError
-from fua.commuting import CommutingModel, FuaParams
-from fua.delineate import delineate_fuas
+from fua.fuas.commuting import CommutingModel, FuaParams
+from fua.fuas.delineate import delineate_fuas
 from tests._fua_fixtures import CRS, make_result, strips
 
 ROOT = Path(__file__).resolve().parents[1]

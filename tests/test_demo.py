@@ -1,4 +1,4 @@
-"""The demo pipeline (fua.demo.run_demo) on a window of the modelled surface, and its CLI."""
+"""The demo pipeline (fua.kazakhstan.pipeline.run_demo) on a window of the modelled surface, and its CLI."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from fua import InputFileError, OutputExistsError, ParameterError
 from fua.cli import main
-from fua.demo import DemoParams, DemoResult, demo_outputs, run_demo
+from fua.kazakhstan.pipeline import DemoParams, DemoResult, demo_outputs, run_demo
 from tests._demo_fixtures import modelled_window
 
 

@@ -1,4 +1,4 @@
-"""Tests for connectivity.io (safe writers) and fua.io (Degree of Urbanisation outputs)."""
+"""Tests for connectivity.io (safe writers) and fua.outputs.degurba (Degree of Urbanisation outputs)."""
 
 from __future__ import annotations
 
@@ -20,18 +20,18 @@ import rasterio
 from affine import Affine
 from shapely.geometry import MultiPolygon, Point, box
 
+import fua as ferr
 from connectivity import io as cio
-from connectivity._errors import (
+from connectivity._sidecar import _jsonable
+from connectivity.errors import (
     CRSError,
     DataError,
     InputFileError,
     OutputExistsError,
     ParameterError,
 )
-from connectivity._sidecar import _jsonable
-from fua import _errors as ferr
-from fua import io as fio
 from fua.grid import PopulationGrid
+from fua.outputs import degurba as fio
 
 CRS = "ESRI:54009"
 T = Affine(1000.0, 0.0, 5_000_000.0, 0.0, -1000.0, 6_000_000.0)
@@ -539,7 +539,7 @@ def test_sidecar_errors(tmp_path: Path) -> None:
         cio.write_sidecar(tmp_path / "s.json", params={}, started_at="yesterday")  # type: ignore[arg-type]
 
 
-# =========================================================================== fua.io
+# =========================================================================== fua.outputs.degurba
 
 
 def test_smod_legend_matches_ghsl_class_table() -> None:
@@ -664,7 +664,7 @@ def _stand_in(tmp_path: Path) -> tuple[SimpleNamespace, gpd.GeoDataFrame, gpd.Ge
         centre_labels=centre,
         cluster_labels=cluster,
     )
-    from fua.vectorize import polygonize_labels
+    from fua.degurba.vectorize import polygonize_labels
 
     centres = polygonize_labels(centre, T, CRS).rename(columns={"label": "uc_id"})
     centres["pop"] = [10_000.0]
@@ -770,7 +770,7 @@ def _synthetic_grid() -> PopulationGrid:
 
 
 def test_write_degurba_outputs_with_classify_grid(tmp_path: Path) -> None:
-    import fua.degurba as dg
+    import fua.degurba.classify as dg
 
     grid = _synthetic_grid()
     result = dg.classify_grid(grid)
@@ -788,7 +788,7 @@ def test_write_degurba_outputs_with_classify_grid(tmp_path: Path) -> None:
 
 
 def test_write_degurba_outputs_level1_only(tmp_path: Path) -> None:
-    import fua.degurba as dg
+    import fua.degurba.classify as dg
 
     result = dg.classify_grid(_synthetic_grid(), level=1)
     assert result.level2 is None
@@ -818,7 +818,7 @@ def test_realdata_official_smod_round_trip(shared_data: Path, tmp_path: Path) ->
 
 @pytest.mark.realdata
 def test_realdata_belgium_outputs(shared_data: Path, tmp_path: Path) -> None:
-    import fua.degurba as dg
+    import fua.degurba.classify as dg
     from fua.grid import read_population
 
     d = shared_data / "belgium"

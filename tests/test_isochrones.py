@@ -10,7 +10,7 @@ import pytest
 import shapely
 
 from connectivity import ParameterError, RoadNetwork
-from connectivity.isochrones import isochrones
+from connectivity.measures.isochrones import isochrones
 
 UTM = "EPSG:32643"
 N = 11  # 11 x 11 nodes, 1 km apart, 1 min per edge

@@ -22,7 +22,7 @@ from connectivity import (
     ParameterError,
     RoadNetwork,
 )
-from connectivity._osm import oneway_code
+from connectivity.build.osm import oneway_code
 
 GEOD = Geod(ellps="WGS84")
 

@@ -1,4 +1,4 @@
-"""fua.report: PNG maps, the QGIS minutes style and the self-contained HTML report."""
+"""fua.outputs.report: PNG maps, the QGIS minutes style and the self-contained HTML report."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 from affine import Affine
 
-from fua import DataError, ParameterError, report
+from fua import DataError, ParameterError
+from fua.outputs import report
 from tests._demo_fixtures import report_inputs
 
 PNG = b"\x89PNG\r\n\x1a\n"

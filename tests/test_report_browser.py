@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fua import report
+from fua.outputs import report
 from tests._demo_fixtures import report_inputs
 
 CHROMIUM = next(

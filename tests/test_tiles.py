@@ -14,12 +14,12 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from rasterio.features import rasterize
 
-import fua.tiles as tiles
+import fua.scale.tiles as tiles
 from fua import DataError, OutputExistsError, ParameterError, PopulationGrid
-from fua.clusters import label_clusters, merge_labels, wrap_pairs
-from fua.degurba import DegurbaParams, classify_grid
-from fua.distributed import aggregate_tiles
-from fua.tiles import antimeridian_columns, degurba_to_files, label_tiled, needs_tiling
+from fua.degurba.classify import DegurbaParams, classify_grid
+from fua.degurba.clusters import label_clusters, merge_labels, wrap_pairs
+from fua.scale.distributed import aggregate_tiles
+from fua.scale.tiles import antimeridian_columns, degurba_to_files, label_tiled, needs_tiling
 
 MOLL = "ESRI:54009"
 NO_SMOOTH = DegurbaParams().replace(centre_smoothing="none", centre_hole_max_km2=0)

@@ -1,4 +1,4 @@
-"""Tests of fua.units: zonal population and the stage-2 classes (hand-checked)."""
+"""Tests of fua.degurba.units: zonal population and the stage-2 classes (hand-checked)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fua import CRSError, DataError, ParameterError
-from fua.units import classify_units, unit_population
+from fua.degurba.units import classify_units, unit_population
 from tests._fua_fixtures import make_grid, make_result, strips
 
 # 4 rows × 6 cols, 100 people per cell; cols 0-1 urban centre 1, cols 2-3 urban cluster.

@@ -1,4 +1,4 @@
-"""Tests for fua.vectorize: label and class rasters to polygons."""
+"""Tests for fua.degurba.vectorize: label and class rasters to polygons."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from hypothesis.extra.numpy import arrays
 from rasterio.transform import xy
 from scipy import ndimage
 
-from fua._errors import CRSError, DataError, ParameterError
-from fua.vectorize import polygonize_classes, polygonize_labels
+from connectivity.errors import CRSError, DataError, ParameterError
+from fua.degurba.vectorize import polygonize_classes, polygonize_labels
 
 CRS = "ESRI:54009"
 # 1 km cells, upper-left corner at (5 000 000, 6 000 000)

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import clustered_population  # noqa: E402
 
 from fua import PopulationGrid  # noqa: E402
-from fua.degurba import classify_grid  # noqa: E402
+from fua.degurba.classify import classify_grid  # noqa: E402
 
 CASES = {
     "kazakhstan": {"shape": (1700, 3000), "n_cities": 2_000, "dtype": "float64", "level": 2},

@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from fua.demo import run_demo
+from fua.kazakhstan.pipeline import run_demo
 
 
 def main() -> None:

@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT))
 
 import connectivity  # noqa: E402
 import fua  # noqa: E402
-from fua.commuting import CommutingModel, FuaParams  # noqa: E402
-from fua.delineate import delineate_fuas  # noqa: E402
+from fua.fuas.commuting import CommutingModel, FuaParams  # noqa: E402
+from fua.fuas.delineate import delineate_fuas  # noqa: E402
 
 
 def main() -> None:
@@ -36,7 +36,7 @@ def main() -> None:
     args = ap.parse_args()
     t: dict[str, float] = {}
     t0 = time.perf_counter()
-    grid = fua.datasets.kazakhstan_population(path=args.population)
+    grid = fua.kazakhstan.datasets.kazakhstan_population(path=args.population)
     t["population_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     result = fua.classify_grid(grid)
@@ -45,7 +45,7 @@ def main() -> None:
     if args.roads:
         net = connectivity.RoadNetwork.from_osm(args.roads)
     else:
-        lines = fua.datasets.kazakhstan_roads()
+        lines = fua.kazakhstan.datasets.kazakhstan_roads()
         net = connectivity.RoadNetwork.from_lines(
             lines, class_col="road_class", speed_col="speed_kmh"
         )

@@ -4,7 +4,7 @@ Run on demand (not collected by pytest); each case runs in a fresh subprocess
 so its peak memory (max RSS) is its own::
 
     python tests/benchmarks/bench_global.py memory         # classify_grid, in memory
-    python tests/benchmarks/bench_global.py files          # fua.tiles.degurba_to_files
+    python tests/benchmarks/bench_global.py files          # fua.scale.tiles.degurba_to_files
     python tests/benchmarks/bench_global.py files --shape 9000 18000   # a quarter
 
 ``files`` first writes the synthetic grid as a tiled, deflate-compressed
@@ -56,7 +56,7 @@ TRANSFORM = Affine(1000.0, 0.0, -18_000_000.0, 0.0, -1000.0, 9_000_000.0)
 
 def run_memory(shape: tuple[int, int]) -> dict:
     from fua import PopulationGrid
-    from fua.degurba import classify_grid
+    from fua.degurba.classify import classify_grid
 
     grid = PopulationGrid(_pop(shape), TRANSFORM, "ESRI:54009")
     rss_input = _peak_rss_gb()
@@ -104,7 +104,7 @@ def _write_input(shape: tuple[int, int], path: Path) -> None:
 
 
 def run_files(shape: tuple[int, int], workdir: Path) -> dict:
-    from fua.tiles import degurba_to_files
+    from fua.scale.tiles import degurba_to_files
 
     src = workdir / "pop.tif"
     t0 = time.perf_counter()

@@ -1,4 +1,4 @@
-"""Timings for fua.vectorize.polygonize_labels: window vs whole-raster tracing.
+"""Timings for fua.degurba.vectorize.polygonize_labels: window vs whole-raster tracing.
 
 Run on demand (not collected by pytest):
     /work/venv/bin/python tests/benchmarks/bench_vectorize.py
@@ -12,7 +12,7 @@ import numpy as np
 from affine import Affine
 from scipy import ndimage
 
-from fua.vectorize import polygonize_labels
+from fua.degurba.vectorize import polygonize_labels
 
 T = Affine(1000.0, 0.0, 4_000_000.0, 0.0, -1000.0, 6_500_000.0)
 

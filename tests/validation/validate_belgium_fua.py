@@ -12,7 +12,7 @@ LAND and BUILT_S (GHSL R2023A, 1 km, ESRI:54009), the 581 municipalities of
   per municipality and in population.
 
 ``--fit-default PATH`` writes the fitted model as JSON (the shipped
-``fua/data/commuting_model_default.json`` is this output). Exits 0 with a
+``fua/fuas/proxy/data/commuting_model_default.json`` is this output). Exits 0 with a
 "SKIP" line when the data are absent, 1 when a check fails.
 
 Usage::
@@ -35,9 +35,9 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # run as a script from a source tree
     sys.path.insert(0, str(ROOT))
 
-from fua.commuting import CommutingModel, FuaParams  # noqa: E402  (after the sys.path line)
-from fua.degurba import classify_grid  # noqa: E402
-from fua.delineate import delineate_fuas  # noqa: E402
+from fua.degurba.classify import classify_grid  # noqa: E402
+from fua.fuas.commuting import CommutingModel, FuaParams  # noqa: E402  (after the sys.path line)
+from fua.fuas.delineate import delineate_fuas  # noqa: E402
 from fua.grid import PopulationGrid  # noqa: E402
 
 DEFAULT_DATA = ROOT / ".." / "shared" / "data"

@@ -28,7 +28,7 @@ import numpy as np
 import rasterio
 
 import fua
-from fua.degurba import DegurbaParams, classify_grid
+from fua.degurba.classify import DegurbaParams, classify_grid
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 TOUGGOURT = "touggourt"

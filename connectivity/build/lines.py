@@ -1,0 +1,559 @@
+"""Private helpers for the :class:`~connectivity.network.RoadNetwork` builders.
+
+CRS choice, line-layer noding (snapping vertices into junctions) and the
+conversion of osmnx graphs to flat edge arrays.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from pyproj import CRS, Geod, Transformer
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+
+from connectivity.errors import CRSError, DataError, ParameterError
+from connectivity.speeds import as_speed_table
+
+__all__: list[str] = []
+
+log = logging.getLogger(__name__)
+
+UTM_MAX_EXTENT_KM = 1000.0
+_WEB_MERCATOR = (3857, 900913, 3785, 102100, 102113)
+
+
+def is_web_mercator(crs: CRS) -> bool:
+    code = crs.to_epsg()
+    if code in _WEB_MERCATOR:
+        return True
+    name = (crs.name or "").lower()
+    return "pseudo-mercator" in name or "popular visualisation" in name
+
+
+def check_metric_crs(crs: Any) -> CRS:
+    """A projected CRS in metres that is not Web Mercator, or :class:`CRSError`."""
+    if crs is None:
+        msg = "no CRS given; pass crs= (a projected metric CRS such as a UTM zone)"
+        raise CRSError(msg)
+    try:
+        crs = CRS.from_user_input(crs)
+    except Exception as exc:
+        msg = f"cannot understand crs={crs!r} ({exc}); give an EPSG code, WKT or pyproj.CRS"
+        raise CRSError(msg) from exc
+    if crs.is_geographic:
+        msg = (
+            f"network CRS {crs.to_string()} is geographic (degrees); project the network to a "
+            "metric CRS first (e.g. a UTM zone, or EPSG:6933/ESRI:54009 for a whole country)"
+        )
+        raise CRSError(msg)
+    if is_web_mercator(crs):
+        msg = (
+            "network CRS is Web Mercator (EPSG:3857), which inflates lengths about 1.5x at "
+            "Kazakhstan's latitudes; project to a UTM zone or an equal-distance CRS instead"
+        )
+        raise CRSError(msg)
+    unit = crs.axis_info[0].unit_name if crs.axis_info else "metre"
+    if unit not in ("metre", "meter", "m"):
+        msg = f"network CRS {crs.to_string()} has axis unit {unit!r}; use a CRS in metres"
+        raise CRSError(msg)
+    return crs
+
+
+def local_metric_crs(lon: np.ndarray, lat: np.ndarray) -> CRS:
+    """A metric CRS for data at these WGS84 coordinates.
+
+    The UTM zone (WGS84, EPSG:326zz/327zz) of the bounding-box centre when the
+    data extend at most 1000 km; beyond that (a whole country) an azimuthal
+    equidistant projection centred on the bounding box (distances from the
+    centre exact, scale error about +0.9 % across the direction of view at
+    1500 km from it). Never Web Mercator.
+    """
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    if not ok.any():
+        msg = "no finite coordinates to choose a CRS from"
+        raise DataError(msg)
+    lon0, lon1 = float(lon[ok].min()), float(lon[ok].max())
+    lat0, lat1 = float(lat[ok].min()), float(lat[ok].max())
+    lon_c, lat_c = (lon0 + lon1) / 2, (lat0 + lat1) / 2
+    width_km = (lon1 - lon0) * 111.32 * math.cos(math.radians(lat_c))
+    height_km = (lat1 - lat0) * 110.57
+    if max(width_km, height_km) <= UTM_MAX_EXTENT_KM:
+        zone = min(int((lon_c + 180.0) // 6.0) + 1, 60)
+        return CRS.from_epsg((32600 if lat_c >= 0 else 32700) + zone)
+    return CRS.from_proj4(
+        f"+proj=aeqd +lat_0={lat_c:.5f} +lon_0={lon_c:.5f} +x_0=0 +y_0=0 "
+        "+datum=WGS84 +units=m +no_defs"
+    )
+
+
+def to_lonlat(x: np.ndarray, y: np.ndarray, crs: CRS) -> tuple[np.ndarray, np.ndarray]:
+    tr = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    lon, lat = tr.transform(x, y)
+    return np.asarray(lon, "float64"), np.asarray(lat, "float64")
+
+
+def reproject(x: np.ndarray, y: np.ndarray, src: CRS, dst: CRS) -> tuple[np.ndarray, np.ndarray]:
+    tr = Transformer.from_crs(src, dst, always_xy=True)
+    xx, yy = tr.transform(x, y)
+    return np.asarray(xx, "float64"), np.asarray(yy, "float64")
+
+
+# -- line layers ----------------------------------------------------------------
+def snap_ends_to_segments(
+    xy: np.ndarray, part: np.ndarray, scale: np.ndarray, tolerance_m: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Insert a vertex where a line end lies within the tolerance of another line.
+
+    A line that ends near the *middle* of a segment of another line (a
+    T-junction, or a schematic road drawn to a sparse trunk line) gets a new
+    vertex on that segment at the point nearest to the end, so the vertex
+    clustering of :func:`node_vertices` can join them.
+
+    Parameters
+    ----------
+    xy, part : arrays
+        Vertices and their part (contiguous per part).
+    scale : (n-1,) array
+        Length factor of each vertex-to-next segment (kept by its pieces).
+    tolerance_m : float
+        Largest end-to-line distance joined.
+
+    Returns
+    -------
+    xy, part, scale, n_inserted
+        The vertex arrays with inserted vertices, in line order.
+    """
+    import shapely
+
+    if tolerance_m <= 0 or xy.shape[0] < 2:
+        return xy, part, scale, 0
+    seg = np.flatnonzero(part[:-1] == part[1:])
+    if seg.size == 0:
+        return xy, part, scale, 0
+    lines = shapely.linestrings(np.stack([xy[seg], xy[seg + 1]], axis=1))
+    first = np.r_[True, part[1:] != part[:-1]]
+    last = np.r_[part[1:] != part[:-1], True]
+    ends = np.flatnonzero(first | last)
+    pts = shapely.points(xy[ends])
+    tree = shapely.STRtree(lines)
+    pi, si = tree.query(pts, predicate="dwithin", distance=tolerance_m)
+    other = part[seg[si]] != part[ends[pi]]
+    pi, si = pi[other], si[other]
+    if pi.size == 0:
+        return xy, part, scale, 0
+    dist = shapely.distance(pts[pi], lines[si])
+    order = np.lexsort((dist, pi))
+    pi, si = pi[order], si[order]
+    best = np.r_[True, pi[1:] != pi[:-1]]
+    pi, si = pi[best], si[best]
+    t = shapely.line_locate_point(lines[si], pts[pi], normalized=True)
+    inner = (t > 1e-9) & (t < 1 - 1e-9)
+    pi, si, t = pi[inner], si[inner], t[inner]
+    if pi.size == 0:
+        return xy, part, scale, 0
+    a = seg[si]
+    new_xy = xy[a] + (xy[a + 1] - xy[a]) * t[:, None]
+    key = np.concatenate([np.arange(xy.shape[0], dtype="float64"), a + t])
+    order = np.argsort(key, kind="stable")
+    xy2 = np.vstack([xy, new_xy])[order]
+    part2 = np.concatenate([part, part[a]])[order]
+    seg_of = np.floor(key[order]).astype("int64")  # original segment each vertex starts
+    scale_ext = np.r_[scale, 1.0]
+    scale2 = scale_ext[seg_of[:-1]]
+    return xy2, part2, scale2, int(pi.size)
+
+
+def node_vertices(
+    xy: np.ndarray, part: np.ndarray, tolerance_m: float
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Cluster line vertices into network nodes.
+
+    Parameters
+    ----------
+    xy : (n, 2) array
+        Vertex coordinates (projected metres), all parts concatenated.
+    part : (n,) int array
+        Part (single LineString) of each vertex.
+    tolerance_m : float
+        Vertices of *different* parts closer than this are joined.
+
+    Returns
+    -------
+    node : (n,) int64 array
+        Node of each vertex.
+    node_xy : (k, 2) array
+        Node coordinates: the mean of the vertices joined into it.
+    n_chained : int
+        Nodes whose vertices spread over more than twice the tolerance
+        (transitive chaining along near-parallel lines), logged as a warning.
+
+    Notes
+    -----
+    Two steps, both vectorised: (1) exact coincidence (coordinates rounded to
+    1 mm) joins shared vertices; (2) a k-d tree (``cKDTree.query_pairs``) finds
+    pairs of distinct points within ``tolerance_m`` that belong to different
+    parts, and the connected components of those pairs (single linkage) become
+    nodes. Pairs inside one part are ignored, so a densely digitised line is
+    never collapsed onto itself.
+    """
+    q = np.round(xy / 1e-3).astype("int64")
+    uq, inv = np.unique(q, axis=0, return_inverse=True)
+    inv = inv.ravel()
+    n_u = uq.shape[0]
+    if tolerance_m <= 0 or n_u < 2:
+        node = inv.astype("int64")
+    else:
+        pts = np.zeros((n_u, 2))
+        np.add.at(pts, inv, xy)
+        cnt = np.bincount(inv, minlength=n_u)
+        pts /= cnt[:, None]
+        # the part of each unique point (a point shared by several parts is "multi")
+        part_of = np.full(n_u, -1, dtype="int64")
+        part_of[inv] = part
+        multi = np.zeros(n_u, bool)
+        multi[inv[part_of[inv] != part]] = True
+        pairs = cKDTree(pts).query_pairs(r=tolerance_m, output_type="ndarray")
+        if pairs.size:
+            i, j = pairs[:, 0], pairs[:, 1]
+            cross = (part_of[i] != part_of[j]) | multi[i] | multi[j]
+            i, j = i[cross], j[cross]
+        else:
+            i = j = np.zeros(0, dtype="int64")
+        g = sp.coo_matrix((np.ones(i.size, bool), (i, j)), shape=(n_u, n_u))
+        _, lab = connected_components(g, directed=False)
+        node = lab[inv].astype("int64")
+    k = int(node.max()) + 1
+    node_xy = np.zeros((k, 2))
+    np.add.at(node_xy, node, xy)
+    node_xy /= np.bincount(node, minlength=k)[:, None]
+    spread = np.hypot(*(xy - node_xy[node]).T)
+    far = np.zeros(k)
+    np.maximum.at(far, node, spread)
+    n_chained = int((far > 2 * max(tolerance_m, 0)).sum()) if tolerance_m > 0 else 0
+    return node, node_xy, n_chained
+
+
+def oneway_codes(values: Any) -> np.ndarray:
+    """Line-layer one-way column to codes: 1 forward, -1 backward, 0 two-way."""
+    out = np.zeros(len(values), dtype="int8")
+    for k, v in enumerate(values):
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            continue
+        if isinstance(v, (bool, np.bool_)):
+            out[k] = 1 if v else 0
+            continue
+        text = str(v).strip().lower()
+        if text in ("yes", "true", "1", "t", "y", "f", "ft", "forward"):
+            out[k] = 1
+        elif text in ("-1", "reverse", "backward", "tf"):
+            out[k] = -1
+        elif text not in ("no", "false", "0", "", "b", "both", "nan", "none"):
+            msg = f"oneway value {v!r} is not understood; use yes/no/-1 (or True/False)"
+            raise ParameterError(msg)
+    return out
+
+
+# -- osmnx graphs -----------------------------------------------------------------
+def _first(v: Any) -> Any:
+    if isinstance(v, (list, tuple)):
+        return v[0] if v else None
+    return v
+
+
+def osmnx_edges(G: Any) -> dict[str, Any]:
+    """Flatten an osmnx MultiDiGraph into node and per-edge arrays (graph CRS)."""
+    import shapely
+
+    keys = list(G.nodes)
+    if not keys:
+        msg = "the osmnx graph has no nodes"
+        raise DataError(msg)
+    try:
+        x = np.array([G.nodes[k]["x"] for k in keys], dtype="float64")
+        y = np.array([G.nodes[k]["y"] for k in keys], dtype="float64")
+    except KeyError as exc:
+        msg = "every node of the osmnx graph needs 'x' and 'y' attributes"
+        raise DataError(msg) from exc
+    index = {k: i for i, k in enumerate(keys)}
+    src_ids = None
+    if all(isinstance(k, (int, np.integer)) for k in keys):
+        src_ids = np.asarray(keys, dtype="int64")
+    u, v, length, tt, kph, hw, ms, osmid, geoms = [], [], [], [], [], [], [], [], []
+    nan = float("nan")
+    for a, b, d in G.edges(data=True):
+        u.append(index[a])
+        v.append(index[b])
+        length.append(float(d.get("length", nan)))
+        tt.append(float(d.get("travel_time", nan)))
+        kph.append(float(_first(d.get("speed_kph", nan)) or nan))
+        hw.append(str(_first(d.get("highway", "road")) or "road"))
+        mx = d.get("maxspeed")
+        ms.append(";".join(map(str, mx)) if isinstance(mx, (list, tuple)) else mx)
+        oid = _first(d.get("osmid", -1))
+        try:
+            osmid.append(int(oid))
+        except (TypeError, ValueError):
+            osmid.append(-1)
+        geoms.append(d.get("geometry"))
+    m = len(u)
+    if m == 0:
+        msg = "the osmnx graph has no edges"
+        raise DataError(msg)
+    has_geom = np.array([g is not None for g in geoms])
+    coords = np.zeros((0, 2))
+    cidx = np.zeros(0, dtype="int64")
+    if has_geom.any():
+        garr = np.array([g for g in geoms if g is not None], dtype=object)
+        coords, cidx = shapely.get_coordinates(garr, return_index=True)
+        cidx = np.flatnonzero(has_geom)[cidx]
+    return {
+        "x": x,
+        "y": y,
+        "node_src": src_ids,
+        "u": np.asarray(u, "int64"),
+        "v": np.asarray(v, "int64"),
+        "length": np.asarray(length, "float64"),
+        "travel_time_s": np.asarray(tt, "float64"),
+        "speed_kph": np.asarray(kph, "float64"),
+        "highway": np.asarray(hw, dtype=object),
+        "maxspeed": np.asarray(ms, dtype=object),
+        "osmid": np.asarray(osmid, "int64"),
+        "geom_xy": coords,
+        "geom_edge": np.asarray(cidx, "int64"),
+    }
+
+
+def split_edge_geometries(
+    n_nodes: int,
+    u: np.ndarray,
+    v: np.ndarray,
+    geom_xy: np.ndarray,
+    geom_edge: np.ndarray,
+    node_xy: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Split polyline edges into straight segments with interior nodes.
+
+    Returns ``(new_xy, su, sv, seg_edge, seg_len)``: coordinates of the interior
+    nodes (numbered from ``n_nodes``), segment end nodes, the edge of each
+    segment and its Euclidean length. Edges without geometry give one segment.
+    Interior vertices at identical coordinates (the two directions of a two-way
+    street) become one node.
+    """
+    m = u.size
+    has = np.zeros(m, bool)
+    has[geom_edge] = True
+    # straight edges
+    plain = np.flatnonzero(~has)
+    su = [u[plain]]
+    sv = [v[plain]]
+    se = [plain]
+    new_xy = np.zeros((0, 2))
+    if geom_edge.size:
+        starts = np.r_[0, np.flatnonzero(np.diff(geom_edge)) + 1]
+        ends = np.r_[starts[1:], geom_edge.size]
+        first = np.zeros(geom_edge.size, bool)
+        last = np.zeros(geom_edge.size, bool)
+        first[starts] = True
+        last[ends - 1] = True
+        interior = ~(first | last)
+        vid = np.full(geom_edge.size, -1, dtype="int64")
+        vid[first] = u[geom_edge[first]]
+        vid[last] = v[geom_edge[last]]
+        if interior.any():
+            q = geom_xy[interior]
+            uq, inv = np.unique(q, axis=0, return_inverse=True)
+            vid[interior] = n_nodes + inv.ravel()
+            new_xy = uq
+        pos = np.arange(geom_edge.size - 1)
+        same = geom_edge[:-1] == geom_edge[1:]
+        pos = pos[same]
+        su.append(vid[pos])
+        sv.append(vid[pos + 1])
+        se.append(geom_edge[pos])
+    su_a = np.concatenate(su)
+    sv_a = np.concatenate(sv)
+    se_a = np.concatenate(se)
+    all_xy = np.vstack([node_xy, new_xy])
+    seg_len = np.hypot(*(all_xy[sv_a] - all_xy[su_a]).T)
+    return new_xy, su_a, sv_a, se_a, seg_len
+
+
+def osmnx_edge_arrays(G: Any, speeds: Any) -> dict[str, Any]:
+    """Keyword arguments of ``RoadNetwork.from_edges`` for osmnx input."""
+    table = as_speed_table(speeds)
+    gcrs = G.graph.get("crs")
+    if gcrs is None:
+        msg = "the graph has no graph['crs']; set it (osmnx graphs are EPSG:4326 unless projected)"
+        raise CRSError(msg)
+    src = CRS.from_user_input(gcrs)
+    e = osmnx_edges(G)
+    x, y, gxy = e["x"], e["y"], e["geom_xy"]
+    if src.is_geographic or is_web_mercator(src):
+        lon, lat = (x, y) if src.is_geographic else to_lonlat(x, y, src)
+        dst = local_metric_crs(lon, lat)
+        log.info("projecting osmnx graph from %s to %s", src.to_string(), dst.to_string())
+        x, y = reproject(x, y, src, dst)
+        if gxy.size:
+            gx, gy = reproject(gxy[:, 0], gxy[:, 1], src, dst)
+            gxy = np.column_stack([gx, gy])
+    else:
+        dst = check_metric_crs(src)
+    n = x.size
+    new_xy, su, sv, seg_edge, seg_len = split_edge_geometries(
+        n, e["u"], e["v"], gxy, e["geom_edge"], np.column_stack([x, y])
+    )
+    m = e["u"].size
+    geom_len = np.bincount(seg_edge, weights=seg_len, minlength=m)
+    edge_len = np.where(np.isfinite(e["length"]), e["length"], geom_len)
+    scale = np.divide(edge_len, geom_len, out=np.ones(m), where=geom_len > 0)
+    length = seg_len * scale[seg_edge]
+    kmh = np.full(m, np.nan)
+    tt = e["travel_time_s"]
+    ok = np.isfinite(tt) & (tt > 0) & (edge_len > 0)
+    kmh[ok] = edge_len[ok] / tt[ok] * 3.6
+    use_kph = ~np.isfinite(kmh) & np.isfinite(e["speed_kph"]) & (e["speed_kph"] > 0)
+    kmh[use_kph] = e["speed_kph"][use_kph]
+    rest = ~np.isfinite(kmh)
+    if rest.any():
+        kmh[rest] = table.edge_speeds(e["highway"][rest], e["maxspeed"][rest])
+    class_names, codes = np.unique(e["highway"].astype(str), return_inverse=True)
+    node_src = e["node_src"]
+    if node_src is not None and new_xy.shape[0]:
+        node_src = np.concatenate([node_src, np.full(new_xy.shape[0], -1, "int64")])
+    meta = {
+        "builder": "from_osmnx",
+        "source_crs": src.to_string(),
+        "n_graph_nodes": int(n),
+        "n_graph_edges": int(m),
+        "n_interior_nodes": int(new_xy.shape[0]),
+        "speeds": table.to_dict(),
+    }
+    return {
+        "x": np.concatenate([x, new_xy[:, 0]]),
+        "y": np.concatenate([y, new_xy[:, 1]]),
+        "u": su,
+        "v": sv,
+        "crs": dst,
+        "speed_kmh": kmh[seg_edge],
+        "length_m": length,
+        "road_class": codes.ravel()[seg_edge],
+        "class_names": tuple(str(c) for c in class_names),
+        "oneway": True,
+        "node_source_ids": node_src,
+        "edge_source_ids": e["osmid"][seg_edge],
+        "meta": meta,
+    }
+
+
+def lines_edge_arrays(
+    gdf: Any,
+    *,
+    class_col: str | None,
+    speed_col: str | None,
+    oneway_col: str | None,
+    snap_tolerance_m: float,
+    speeds: Any,
+) -> dict[str, Any]:
+    """Keyword arguments of ``RoadNetwork.from_edges`` for lines input."""
+    import shapely
+
+    if not (np.isfinite(snap_tolerance_m) and snap_tolerance_m >= 0):
+        msg = f"snap_tolerance_m={snap_tolerance_m!r}; give a distance >= 0 in metres"
+        raise ParameterError(msg)
+    for col in (class_col, speed_col, oneway_col):
+        if col is not None and col not in gdf.columns:
+            msg = f"column {col!r} is not in the layer; columns are {list(gdf.columns)}"
+            raise ParameterError(msg)
+    if gdf.crs is None:
+        msg = "the line layer has no CRS; set it first, e.g. gdf.set_crs('EPSG:4326')"
+        raise CRSError(msg)
+    table = as_speed_table(speeds)
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    types = shapely.get_type_id(geoms[ok])
+    if not np.isin(types, (1, 5)).all():
+        msg = "from_lines needs LineString or MultiLineString geometries only; explode or filter the layer"
+        raise DataError(msg)
+    rows = np.flatnonzero(ok)
+    if rows.size == 0:
+        msg = "the line layer has no non-empty geometry"
+        raise DataError(msg)
+    parts, part_row = shapely.get_parts(geoms[rows], return_index=True)
+    part_row = rows[part_row]
+    xy, part = shapely.get_coordinates(parts, return_index=True)
+    src = CRS.from_user_input(gdf.crs)
+    same_part = part[:-1] == part[1:]
+    if src.is_geographic or is_web_mercator(src):
+        lon, lat = (xy[:, 0], xy[:, 1]) if src.is_geographic else to_lonlat(xy[:, 0], xy[:, 1], src)
+        dst = local_metric_crs(lon, lat)
+        log.info("reprojecting line layer from %s to %s", src.to_string(), dst.to_string())
+        geo_len = np.asarray(Geod(ellps="WGS84").inv(lon[:-1], lat[:-1], lon[1:], lat[1:])[2])
+        gx, gy = reproject(xy[:, 0], xy[:, 1], src, dst)
+        xy = np.column_stack([gx, gy])
+        flat_len = np.hypot(*(xy[1:] - xy[:-1]).T)
+        # geodesic / projected length per input segment: lengths stay geodesic
+        scale = np.divide(geo_len, flat_len, out=np.ones_like(flat_len), where=flat_len > 0)
+    else:
+        dst = check_metric_crs(src)
+        scale = np.ones(max(xy.shape[0] - 1, 0))
+    scale = np.where(same_part, scale, 1.0)
+    xy, part, seg_scale, n_tees = snap_ends_to_segments(xy, part, scale, snap_tolerance_m)
+    node, node_xy, n_chained = node_vertices(xy, part, snap_tolerance_m)
+    if n_chained:
+        log.warning(
+            "%d junctions gather vertices spread over more than 2 x snap_tolerance_m=%g m "
+            "(near-parallel lines chained together); consider a smaller tolerance",
+            n_chained, snap_tolerance_m,
+        )  # fmt: skip
+    a = np.flatnonzero(part[:-1] == part[1:])
+    seg_row = part_row[part[a]]
+    seg_len = np.hypot(*(xy[a + 1] - xy[a]).T) * seg_scale[a]
+    u, v = node[a], node[a + 1]
+    ow = (
+        np.zeros(len(gdf), "int8")
+        if oneway_col is None
+        else oneway_codes(gdf[oneway_col].to_numpy())
+    )
+    seg_ow = ow[seg_row]
+    rev = seg_ow == -1
+    u, v = np.where(rev, v, u), np.where(rev, u, v)
+    if class_col is None:
+        classes = np.full(len(gdf), "road", dtype=object)
+    else:
+        classes = gdf[class_col].astype(str).to_numpy(dtype=object)
+    row_kmh = table.edge_speeds(classes)
+    if speed_col is not None:
+        given = pd.to_numeric(gdf[speed_col], errors="coerce").to_numpy(dtype="float64")
+        good = np.isfinite(given) & (given > 0)
+        row_kmh = np.where(good, given, row_kmh)
+    class_names, codes = np.unique(classes.astype(str), return_inverse=True)
+    meta = {
+        "builder": "from_lines",
+        "source_crs": src.to_string(),
+        "n_features": len(gdf),
+        "n_parts": len(parts),
+        "snap_tolerance_m": float(snap_tolerance_m),
+        "n_chained_junctions": n_chained,
+        "n_t_junctions": n_tees,
+        "speeds": table.to_dict(),
+    }
+    return {
+        "x": node_xy[:, 0],
+        "y": node_xy[:, 1],
+        "u": u,
+        "v": v,
+        "crs": dst,
+        "speed_kmh": row_kmh[seg_row],
+        "length_m": seg_len,
+        "road_class": codes.ravel()[seg_row],
+        "class_names": tuple(str(c) for c in class_names),
+        "oneway": seg_ow != 0,
+        "edge_source_ids": seg_row,
+        "meta": meta,
+    }

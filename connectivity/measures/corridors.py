@@ -1,0 +1,318 @@
+"""Access to transport corridors and border crossings.
+
+A corridor (an international road corridor, a railway with freight
+terminals, a republican highway) is reached at its *access points*: the
+network nodes lying within a tolerance of the corridor line and, when the
+corridor is a road of the network, on that road (matched by its ref, e.g.
+``M36`` / ``E40``, or restricted to road classes). The time to a corridor
+is then a one-pass multi-source search from its access points on the
+transposed graph.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from numpy.typing import ArrayLike
+from pyproj import CRS
+
+from connectivity.errors import CRSError, DataError, ParameterError
+from connectivity.measures.accessibility import time_to_nearest
+from connectivity.network import RoadNetwork
+from connectivity.origins import Origins, load_points, origin_frame, result_attrs
+from connectivity.routing import multi_source_node_times
+from connectivity.snapping import DEFAULT_MAX_SNAP_M, DEFAULT_OFFROAD_SPEED_KMH, PolygonPoint
+
+__all__ = ["border_access", "corridor_access", "time_to_corridors"]
+
+log = logging.getLogger(__name__)
+
+_SPLIT = re.compile(r"[;,/]")
+
+
+def _refs(value: Any) -> set[str]:
+    """Normalised refs of a value like ``"M-36; E40"`` -> {"M36", "E40"}."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return set()
+    return {r.replace(" ", "").replace("-", "").upper() for r in _SPLIT.split(str(value))} - {""}
+
+
+def _ref_index(net: RoadNetwork, edge_refs: Any) -> tuple[np.ndarray, dict[str, list[int]]]:
+    """Code per directed edge and, per normalised ref, the codes carrying it.
+
+    ``edge_refs`` is one value per directed edge (CSR order) or a mapping from
+    ``net.edge_source_ids`` to a ref; only distinct values are parsed.
+    """
+    if isinstance(edge_refs, Mapping):
+        if net.edge_source_ids is None:
+            msg = (
+                "edge_refs is a mapping by source id but the network has no edge_source_ids; "
+                "pass one ref per directed edge instead"
+            )
+            raise DataError(msg)
+        codes, uniq_sid = pd.factorize(net.edge_source_ids)
+        values = [edge_refs.get(sid) for sid in uniq_sid.tolist()]
+    else:
+        arr = np.asarray(edge_refs, dtype=object)
+        if arr.size != net.n_edges:
+            msg = f"edge_refs must have one value per directed edge ({net.n_edges}), got {arr.size}"
+            raise DataError(msg)
+        codes, uniq = pd.factorize(pd.Series(arr).astype("string").fillna(""))
+        values = uniq.tolist()
+    inverted: dict[str, list[int]] = {}
+    for code, value in enumerate(values):
+        for ref in _refs(value):
+            inverted.setdefault(ref, []).append(code)
+    return np.asarray(codes, dtype="int64"), inverted
+
+
+def corridor_access(
+    net: RoadNetwork,
+    corridors: gpd.GeoDataFrame,
+    *,
+    tolerance_m: float = 100.0,
+    corridor_id_col: str | None = None,
+    road_ref_col: str | None = None,
+    edge_refs: ArrayLike | Mapping[Any, Any] | None = None,
+    road_classes: Sequence[str] | None = None,
+) -> gpd.GeoDataFrame:
+    """Network nodes that give access to each corridor line.
+
+    Parameters
+    ----------
+    net : RoadNetwork
+    corridors : GeoDataFrame
+        Corridor lines (any CRS; reprojected to the network CRS).
+    tolerance_m : float, default 100
+        Nodes within this distance of a corridor line are candidates. Use a
+        larger value (1-5 km) for schematic corridor lines.
+    corridor_id_col : str, optional
+        Corridor ids (default: the index).
+    road_ref_col : str, optional
+        Column of ``corridors`` with the road ref(s) of the corridor (e.g.
+        ``"M36;E40"``); together with ``edge_refs`` restricts access points to
+        nodes on an edge carrying that ref.
+    edge_refs : sequence or mapping, optional
+        The ref of every directed edge (in CSR order), or a mapping from
+        ``net.edge_source_ids`` (OSM way id / line feature row) to its ref.
+    road_classes : sequence of str, optional
+        Keep only nodes on edges of these classes (``net.class_names``),
+        e.g. ``("motorway", "trunk", "primary")``.
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per (corridor, node): ``corridor_id``, ``node``, ``match``
+        (``"ref"``, ``"class"`` or ``"distance"``), ``distance_m``, point
+        geometry in the network CRS. When the ref/class restriction leaves a
+        corridor without nodes, the tolerance alone is used (``match =
+        "distance"``) and a warning is logged.
+
+    Notes
+    -----
+    A node is an access point when it lies within ``tolerance_m`` of the line
+    (shapely STRtree ``dwithin`` query) and, when requested, is an end of an
+    edge with a matching ref or class. Every such node is a place where a
+    vehicle can join the corridor.
+    """
+    if not isinstance(corridors, gpd.GeoDataFrame) or len(corridors) == 0:
+        msg = "corridors must be a non-empty GeoDataFrame of lines"
+        raise DataError(msg)
+    if not (tolerance_m > 0):
+        msg = f"tolerance_m must be a positive distance in metres, got {tolerance_m!r}"
+        raise ParameterError(msg)
+    if corridors.crs is None:
+        msg = "corridors have no CRS; set it with corridors.set_crs(...)"
+        raise CRSError(msg)
+    if not CRS.from_user_input(corridors.crs).equals(net.crs):
+        log.info("reprojecting corridors from %s to the network CRS", corridors.crs.to_string())
+        corridors = corridors.to_crs(net.crs)
+    for col in (corridor_id_col, road_ref_col):
+        if col is not None and col not in corridors.columns:
+            msg = f"corridors have no column {col!r}; columns are {list(corridors.columns)}"
+            raise DataError(msg)
+    ids = corridors.index if corridor_id_col is None else pd.Index(corridors[corridor_id_col])
+    tails = net.edge_tails()
+    heads = net.indices.astype("int64")
+    class_ok = None
+    if road_classes is not None:
+        unknown = set(road_classes) - set(net.class_names)
+        if unknown:
+            msg = f"road_classes {sorted(unknown)} not in the network's classes {net.class_names}"
+            raise ParameterError(msg)
+        codes = [net.class_names.index(c) for c in road_classes]
+        on_edge = np.isin(net.road_class, codes)
+        class_ok = np.zeros(net.n_nodes, dtype=bool)
+        class_ok[tails[on_edge]] = True
+        class_ok[heads[on_edge]] = True
+    ref_index = None
+    if road_ref_col is not None and edge_refs is not None:
+        ref_index = _ref_index(net, edge_refs)
+    elif road_ref_col is not None:
+        log.warning("road_ref_col given without edge_refs: matching corridors by distance only")
+
+    node_pts = shapely.points(net.x, net.y)
+    tree = shapely.STRtree(node_pts)
+    geoms = corridors.geometry.values
+    c_idx, n_idx = tree.query(geoms, predicate="dwithin", distance=tolerance_m)
+    rows = []
+    for c in range(len(corridors)):
+        cand = n_idx[c_idx == c]
+        match = "distance"
+        keep = cand
+        if ref_index is not None and cand.size:
+            edge_codes, inverted = ref_index
+            want = _refs(corridors[road_ref_col].iloc[c])
+            wanted = [k for r in want for k in inverted.get(r, [])]
+            on = np.isin(edge_codes, wanted)
+            node_on = np.zeros(net.n_nodes, dtype=bool)
+            node_on[tails[on]] = True
+            node_on[heads[on]] = True
+            if class_ok is not None:
+                node_on &= class_ok
+            if node_on[cand].any():
+                keep, match = cand[node_on[cand]], "ref"
+        if match == "distance" and class_ok is not None and class_ok[cand].any():
+            keep, match = cand[class_ok[cand]], "class"
+        if keep.size == 0:
+            log.warning("corridor %r has no network node within %g m", ids[c], tolerance_m)
+        elif match == "distance" and (ref_index is not None or class_ok is not None):
+            log.warning(
+                "corridor %r: no node on a matching road within %g m; using distance only",
+                ids[c],
+                tolerance_m,
+            )
+        dist = shapely.distance(node_pts[keep], geoms[c])
+        rows.append(
+            pd.DataFrame({"corridor_id": ids[c], "node": keep, "match": match, "distance_m": dist})
+        )
+    table = pd.concat(rows, ignore_index=True)
+    geom = gpd.points_from_xy(net.x[table["node"]], net.y[table["node"]])
+    return gpd.GeoDataFrame(table, geometry=geom, crs=net.crs)
+
+
+def time_to_corridors(
+    net: RoadNetwork,
+    origins: Origins,
+    access_points: pd.DataFrame,
+    *,
+    max_snap_m: float = DEFAULT_MAX_SNAP_M,
+    offroad_speed_kmh: float = DEFAULT_OFFROAD_SPEED_KMH,
+    max_time_min: float | None = None,
+    polygon_point: PolygonPoint = "centroid",
+    min_pop: float = 0.0,
+    progress: bool = False,
+) -> gpd.GeoDataFrame:
+    """Travel time from every origin to each corridor (its nearest access point).
+
+    Parameters
+    ----------
+    access_points : DataFrame
+        The output of :func:`corridor_access` (columns ``corridor_id`` and
+        ``node``); any frame with those columns works.
+
+    Returns
+    -------
+    GeoDataFrame
+        Origins with one column ``time_min_<corridor_id>`` per corridor, plus
+        ``time_min`` and ``nearest_corridor`` for the nearest one; NaN when
+        unreachable.
+
+    Notes
+    -----
+    One multi-source Dijkstra per corridor on the transposed graph from its
+    access nodes (:func:`connectivity.routing.multi_source_node_times`); an
+    origin's time is ``min(entry_a + T(a), entry_b + T(b))`` over the two
+    ends of its snapped segment.
+    """
+    if not {"corridor_id", "node"} <= set(access_points.columns):
+        msg = "access_points needs columns 'corridor_id' and 'node' (see corridor_access)"
+        raise DataError(msg)
+    orig = load_points(
+        net,
+        origins,
+        name="origins",
+        polygon_point=polygon_point,
+        min_pop=min_pop,
+        max_snap_m=max_snap_m,
+        offroad_speed_kmh=offroad_speed_kmh,
+    )
+    nodes, cost = orig.snapped.entry_legs()
+    safe = np.where(nodes >= 0, nodes, 0)
+    groups = list(access_points.groupby("corridor_id", sort=False)["node"])
+    if progress:
+        from tqdm.auto import tqdm
+
+        groups = list(tqdm(groups, desc="corridors", unit="corridor"))
+    out = origin_frame(orig)
+    cols = {}
+    for cid, node_ids in groups:
+        if len(node_ids) == 0:
+            cols[f"time_min_{cid}"] = np.full(len(out), np.nan)
+            continue
+        t_node, _ = multi_source_node_times(
+            net, node_ids.to_numpy(), reverse=True, max_time_min=max_time_min
+        )
+        t = np.min(cost + t_node[safe], axis=1)
+        if max_time_min is not None:
+            t[t > max_time_min] = np.inf
+        cols[f"time_min_{cid}"] = np.where(np.isfinite(t), t, np.nan)
+    table = pd.DataFrame(cols, index=out.index)
+    values = table.to_numpy(dtype="float64")
+    has = ~np.isnan(values).all(axis=1) if values.size else np.zeros(len(out), bool)
+    best = np.full(len(out), np.nan)
+    which = pd.Series(pd.NA, index=out.index, dtype="object")
+    if has.any():
+        filled = np.where(np.isnan(values[has]), np.inf, values[has])
+        j = np.argmin(filled, axis=1)
+        best[has] = filled[np.arange(j.size), j]
+        which[has] = [groups[k][0] for k in j]
+    out = pd.concat([out, table], axis=1)
+    out["time_min"] = best
+    out["nearest_corridor"] = which
+    out = gpd.GeoDataFrame(out, geometry=origin_frame(orig).geometry.name)
+    out.attrs = result_attrs(orig.snapped, best, max_time_min=max_time_min, n_corridors=len(groups))
+    return out
+
+
+def border_access(
+    net: RoadNetwork,
+    origins: Origins,
+    crossings: gpd.GeoDataFrame | gpd.GeoSeries,
+    *,
+    crossing_id_col: str | None = None,
+    max_snap_m: float = DEFAULT_MAX_SNAP_M,
+    offroad_speed_kmh: float = DEFAULT_OFFROAD_SPEED_KMH,
+    max_time_min: float | None = None,
+    polygon_point: PolygonPoint = "centroid",
+    min_pop: float = 0.0,
+) -> gpd.GeoDataFrame:
+    """Time from every origin to the nearest border crossing.
+
+    :func:`connectivity.time_to_nearest` with the crossing points as
+    destinations; the result's ``nearest_id`` is renamed ``nearest_crossing``.
+    Crossings sit at the end of roads near the border: check ``dest_snap_m``
+    (a crossing far from the network points to a missing road or a wrong CRS).
+    """
+    out = time_to_nearest(
+        net,
+        origins,
+        crossings,
+        dest_id_col=crossing_id_col,
+        max_snap_m=max_snap_m,
+        offroad_speed_kmh=offroad_speed_kmh,
+        max_time_min=max_time_min,
+        polygon_point=polygon_point,
+        min_pop=min_pop,
+    )
+    attrs = out.attrs
+    out = out.rename(columns={"nearest_id": "nearest_crossing", "dest_snap_m": "crossing_snap_m"})
+    out.attrs = attrs
+    return out

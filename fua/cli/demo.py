@@ -1,0 +1,150 @@
+"""``fua demo`` and ``fua fetch ghs-pop`` (registered on the ``fua`` group by :mod:`fua.cli`)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from fua.cli import main, out_dir_option, run_cli
+
+__all__: list[str] = []
+
+
+@main.command("demo")
+@out_dir_option
+@click.option(
+    "--population",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A real GHS-POP/WorldPop raster instead of the MODELLED surface (see `fua fetch ghs-pop`).",
+)
+@click.option(
+    "--roads",
+    type=click.Path(path_type=Path),
+    help="An OSM extract (.osm.pbf) or line layer instead of the PROXY network (see `connectivity fetch osm`).",
+)
+@click.option("--overwrite", is_flag=True, help="Replace earlier demo outputs in --out.")
+@click.pass_context
+@run_cli
+def demo_cmd(
+    ctx: click.Context,
+    out_dir: Path,
+    population: Path | None,
+    roads: Path | None,
+    overwrite: bool,
+) -> None:
+    """Run the whole Kazakhstan pipeline offline and write a report-ready set of outputs.
+
+    Grid classes -> urban centres -> FUAs (urban centres of 50 000+ and 100 000+) ->
+    travel times to SEZs, corridors and border crossings -> metrics. By default on
+    the embedded MODELLED population surface and PROXY trunk roads (labelled as such
+    in every output).
+
+    \b
+    Example:
+      fua demo --out kz_demo/
+      fua demo --out kz_real/ --population GHS_POP_KAZ.tif --roads kazakhstan-latest.osm.pbf
+
+    Writes report.html (open it in a browser), kazakhstan_demo.gpkg, GeoTIFFs with
+    QGIS styles, shapefiles/, tables/, maps/ and demo.json.
+    """
+    from fua.kazakhstan.pipeline import run_demo
+
+    t0 = time.perf_counter()
+    res = run_demo(
+        out_dir,
+        population=population,
+        roads=roads,
+        overwrite=overwrite,
+        progress=ctx.obj["progress"],
+    )
+    s = res.summary
+    click.echo(f"Population: {s['population_input']}")
+    click.echo(f"Roads:      {s['roads_input']}")
+    click.echo(
+        f"Grid {s['grid_shape'][0]}x{s['grid_shape'][1]} cells, {s['population_total']:,.0f} people, "
+        f"{s['n_urban_centres']} urban centres, {s['n_urban_clusters']} urban clusters"
+    )
+    for k, f in s["fuas"].items():
+        share = f["share_in_fuas"]
+        top = ", ".join(f"{x['name']} {x['pop'] / 1e6:.2f} M" for x in f["largest"][:3])
+        click.echo(
+            f"FUAs (centres >= {k}): {f['n_fuas']}, {f['pop_in_fuas']:,.0f} people"
+            + (f" ({100 * share:.1f} %)" if share is not None else "")
+            + f"; largest: {top}"
+        )
+    w = s["share_within_max_threshold"]
+    shares = ", ".join(f"{k} {100 * v:.0f} %" for k, v in w.items() if k != "threshold_min")
+    click.echo(f"People within {w['threshold_min']:g} min of the nearest: {shares}")
+
+    def _m(v: float | None) -> str:
+        return "–" if v is None else f"{v:.0f}"
+
+    click.echo(
+        f"SEZs: {s['sez_inside_a_fua']} of {len(res.sez)} inside a FUA; median "
+        f"{_m(s['sez_median_time_to_corridor_min'])} min to a corridor access point, "
+        f"{_m(s['sez_median_time_to_border_min'])} min to a border crossing "
+        f"(associations: n = {len(res.sez)}, descriptive only)"
+    )
+    for note in res.notes:
+        click.echo(f"Note: {note}")
+    click.echo(f"Done in {time.perf_counter() - t0:.1f} s. Open {res.files['report']}")
+
+
+@main.group("fetch")
+def fetch_group() -> None:
+    """Download real data (GHSL population tiles) into the cache."""
+
+
+@fetch_group.command("ghs-pop")
+@click.option("--country", help="ISO alpha-3 code (KAZ is built in).")
+@click.option(
+    "--bbox",
+    nargs=4,
+    type=float,
+    metavar="WEST SOUTH EAST NORTH",
+    help="Bounding box in degrees instead of --country.",
+)
+@click.option("--epoch", type=int, default=2020, show_default=True, help="GHS-POP epoch.")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Mosaic GeoTIFF (default: in the cache).",
+)
+@click.option("--base-url", help="Server root (default JRC GHSL; env FUA_GHSL_BASE_URL).")
+@click.option("--refresh", is_flag=True, help="Download tiles again even when cached.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing mosaic.")
+@click.pass_context
+@run_cli
+def fetch_ghs_pop_cmd(
+    ctx: click.Context,
+    country: str | None,
+    bbox: tuple[float, float, float, float] | None,
+    epoch: int,
+    out: Path | None,
+    base_url: str | None,
+    refresh: bool,
+    overwrite: bool,
+) -> None:
+    """Download GHS-POP R2023A 1 km tiles and mosaic them into one GeoTIFF.
+
+    \b
+    Example:
+      fua fetch ghs-pop --country KAZ
+      fua demo --out kz/ --population ~/.cache/fua-toolkit/ghsl/GHS_POP_E2020_GLOBE_R2023A_54009_1000_KAZ.tif
+    """
+    from fua.fetch import fetch_ghs_pop
+
+    path = fetch_ghs_pop(
+        country=country,
+        bbox=bbox or None,
+        epoch=epoch,
+        out=out,
+        base_url=base_url,
+        refresh=refresh,
+        overwrite=overwrite,
+        progress=ctx.obj["progress"],
+    )
+    click.echo(str(path))

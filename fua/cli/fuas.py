@@ -1,0 +1,317 @@
+"""``fua delineate`` and ``fua commuting-model`` (registered on the ``fua`` group by fua/cli.py)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from connectivity.errors import ParameterError
+from fua.cli import main, parse_params, progress_steps, run_cli
+
+__all__: list[str] = []
+
+_POP = click.argument("pop", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+
+
+def _opt_path(name: str, help_text: str) -> Any:
+    return click.option(
+        name, type=click.Path(exists=True, path_type=Path), default=None, help=help_text
+    )
+
+
+def _read_grid(pop: Path, land: Path | None, built: Path | None, crs: str, progress: bool) -> Any:
+    from fua.grid import read_population
+
+    return read_population(pop, land=land, built=built, target_crs=crs, progress=progress)
+
+
+def _read_units(path: Path, id_col: str | None) -> Any:
+    import geopandas as gpd
+
+    if id_col is None:
+        msg = "--units needs --id-col (the unit id column matching the flow ids)"
+        raise ParameterError(msg)
+    return gpd.read_file(path)
+
+
+def _network(roads: Path) -> Any:
+    from connectivity import RoadNetwork
+
+    suffix = "".join(roads.suffixes).lower()
+    if suffix.endswith((".pbf", ".osm", ".osm.bz2", ".osm.gz")):
+        return RoadNetwork.from_osm(roads)
+    import geopandas as gpd
+
+    lines = gpd.read_file(roads)
+    if lines.crs is not None and lines.crs.is_geographic:
+        lines = lines.to_crs(lines.estimate_utm_crs())
+    return RoadNetwork.from_lines(lines)
+
+
+@main.command("delineate")
+@_POP
+@click.option(
+    "--out", "out", required=True, type=click.Path(path_type=Path), help="Output .gpkg (or .shp)."
+)
+@_opt_path("--units", "Local-unit polygons (GeoPackage, Shapefile, ...).")
+@click.option("--id-col", default=None, help="Unit id column of --units matching the flow ids.")
+@_opt_path(
+    "--flows", "Commuting flows CSV: long (origin,destination,commuters) or a square matrix."
+)
+@_opt_path("--roads", "Road network for the proxy: OSM .pbf/.osm or a line layer.")
+@click.option(
+    "--straight-line", is_flag=True, help="Proxy with straight-line travel times (no roads)."
+)
+@_opt_path("--model", "Commuting-model JSON (default: the shipped Belgian fit).")
+@click.option(
+    "--name-col", default=None, help="Unit column naming a FUA after its largest city unit."
+)
+@_opt_path(
+    "--names", "Point layer with name (+ pop/population) to name FUAs after their largest place."
+)
+@_opt_path("--land", "Permanent-land raster on the population grid.")
+@_opt_path("--built", "Built-up raster on the population grid.")
+@click.option(
+    "--crs", "target_crs", default="ESRI:54009", show_default=True, help="Equal-area working CRS."
+)
+@click.option(
+    "--param", "params", multiple=True, help="FUA parameter, e.g. --param min_centre_pop=100000."
+)
+@click.option("--overwrite", is_flag=True, help="Replace existing outputs.")
+@click.pass_context
+@run_cli
+def delineate_cmd(
+    ctx: click.Context,
+    pop: Path,
+    out: Path,
+    units: Path | None,
+    id_col: str | None,
+    flows: Path | None,
+    roads: Path | None,
+    straight_line: bool,
+    model: Path | None,
+    name_col: str | None,
+    names: Path | None,
+    land: Path | None,
+    built: Path | None,
+    target_crs: str,
+    params: tuple[str, ...],
+    overwrite: bool,
+) -> None:
+    """Delineate functional urban areas from POP (people per cell).
+
+    \b
+    EU-OECD definition (units and commuting flows):
+      fua delineate POP.tif --units LAU.gpkg --id-col LAU_ID --flows flows.csv --out fua.gpkg
+    Commuting proxy (road network or straight lines):
+      fua delineate POP.tif --roads kazakhstan.osm.pbf --out fua.gpkg --param min_centre_pop=100000
+      fua delineate POP.tif --straight-line --out fua.gpkg
+
+    Writes layers fua, fua_city, fua_commuting_zone (and units) and a JSON sidecar.
+    """
+    import geopandas as gpd
+
+    from fua.fuas.commuting import CommutingModel, FuaParams
+    from fua.fuas.delineate import delineate_fuas
+
+    p = parse_params(params, FuaParams())
+    proxy = roads is not None or straight_line
+    if flows is None and not proxy:
+        msg = "give --flows (with --units, --id-col) or a proxy: --roads FILE or --straight-line"
+        raise ParameterError(msg)
+    if flows is not None and proxy:
+        msg = "--flows and --roads/--straight-line are two different methods: choose one"
+        raise ParameterError(msg)
+    if flows is not None and units is None:
+        msg = "--flows needs --units and --id-col"
+        raise ParameterError(msg)
+    progress = bool(ctx.obj["progress"])
+    steps = progress_steps(4, enabled=progress)
+    t0 = time.perf_counter()
+    try:
+        with steps.step("reading inputs"):
+            grid = _read_grid(pop, land, built, target_crs, progress)
+            u = _read_units(units, id_col) if units is not None else None
+            nm = gpd.read_file(names) if names is not None else None
+        kw: dict[str, Any] = {}
+        if proxy:
+            with steps.step("building the road network" if roads else "straight-line times"):
+                kw["commuting"] = (
+                    CommutingModel.from_json(model) if model else CommutingModel.default()
+                )
+                if roads is not None:
+                    kw["network"] = _network(roads)
+                else:
+                    kw["travel_time"] = "straight_line"
+        else:
+            kw["flows"] = flows
+        with steps.step("delineating"):
+            res = delineate_fuas(
+                grid,
+                units=u,
+                id_col=id_col,
+                params=p,
+                name_col=name_col,
+                names=nm,
+                progress=progress,
+                **kw,
+            )
+        with steps.step("writing"):
+            inputs = {"pop": pop}
+            for key, val in (
+                ("units", units),
+                ("flows", flows),
+                ("roads", roads),
+                ("model", model),
+            ):
+                if val is not None:
+                    inputs[key] = val
+            written = res.write(out, overwrite=overwrite, inputs=inputs)
+    finally:
+        steps.close()
+    total = res.fua["pop_total"].sum() if res.n_fuas else 0.0
+    click.echo(
+        f"{res.n_fuas} FUAs ({res.method}), {total:,.0f} people, in {time.perf_counter() - t0:.1f} s"
+    )
+    for _, r in res.fua.sort_values("pop_total", ascending=False).head(10).iterrows():
+        click.echo(f"  {r['fua_id']:>3} {r['name']}: {r['pop_total']:,.0f}")
+    for path in written:
+        click.echo(f"  wrote {path}")
+
+
+@main.group("commuting-model")
+def commuting_model_group() -> None:
+    """Fit or score the commuting proxy (a logit of commuting-zone membership)."""
+
+
+@commuting_model_group.command("fit")
+@_POP
+@click.option(
+    "--units", required=True, type=click.Path(exists=True, path_type=Path), help="Local units."
+)
+@click.option("--id-col", required=True, help="Unit id column matching the flow ids.")
+@click.option(
+    "--flows", required=True, type=click.Path(exists=True, path_type=Path), help="Flows CSV."
+)
+@click.option(
+    "--out", "out", required=True, type=click.Path(path_type=Path), help="Output model .json."
+)
+@_opt_path("--land", "Permanent-land raster on the population grid.")
+@_opt_path("--built", "Built-up raster on the population grid.")
+@click.option("--crs", "target_crs", default="ESRI:54009", show_default=True)
+@click.option(
+    "--threshold", default="f1", show_default=True, help="f1, pop_share or a probability."
+)
+@click.option(
+    "--cv", default=5, show_default=True, help="Cross-validation folds (grouped by centre)."
+)
+@click.option(
+    "--param", "params", multiple=True, help="FUA parameter, e.g. --param min_centre_pop=100000."
+)
+@click.option("--overwrite", is_flag=True, help="Replace an existing model file.")
+@click.pass_context
+@run_cli
+def fit_cmd(
+    ctx: click.Context,
+    pop: Path,
+    units: Path,
+    id_col: str,
+    flows: Path,
+    out: Path,
+    land: Path | None,
+    built: Path | None,
+    target_crs: str,
+    threshold: str,
+    cv: int,
+    params: tuple[str, ...],
+    overwrite: bool,
+) -> None:
+    """Fit the proxy on cells labelled by the EU-OECD flow rules (straight-line travel time)."""
+    from connectivity.errors import OutputExistsError
+    from fua.fuas.commuting import CommutingModel, FuaParams
+
+    if out.exists() and not overwrite:
+        msg = f"{out} exists already; pass --overwrite or choose another path"
+        raise OutputExistsError(msg)
+    p = parse_params(params, FuaParams())
+    thr: str | float = threshold if threshold in ("f1", "pop_share") else float(threshold)
+    grid = _read_grid(pop, land, built, target_crs, bool(ctx.obj["progress"]))
+    u = _read_units(units, id_col)
+    m = CommutingModel().fit_from_flows(
+        grid, u, flows, id_col=id_col, params=p, threshold=thr, cv=cv
+    )
+    m.provenance["data"] = {"pop": str(pop), "units": str(units), "flows": str(flows)}
+    m.to_json(out)
+    _echo_scores(m)
+    click.echo(f"  wrote {out}")
+
+
+def _echo_scores(m: Any) -> None:
+    sc = m.cv_scores
+    click.echo(
+        f"threshold {m.threshold:.3f} ({m.threshold_criterion}); out-of-fold ROC AUC "
+        f"{sc.get('roc_auc', float('nan')):.3f}, F1 {sc.get('f1', float('nan')):.3f}, "
+        f"accuracy {sc.get('accuracy', float('nan')):.3f} ({sc.get('n_rows', 0)} rows, "
+        f"{sc.get('folds', 0)} folds{', grouped' if sc.get('grouped') else ''})"
+    )
+
+
+@commuting_model_group.command("score")
+@click.argument(
+    "model", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@_opt_path("--pop", "Population raster: score the model on new data with flows.")
+@_opt_path("--units", "Local units of the new data.")
+@click.option("--id-col", default=None, help="Unit id column.")
+@_opt_path("--flows", "Flows CSV of the new data.")
+@_opt_path("--land", "Permanent-land raster.")
+@_opt_path("--built", "Built-up raster.")
+@click.option("--crs", "target_crs", default="ESRI:54009", show_default=True)
+@click.pass_context
+@run_cli
+def score_cmd(
+    ctx: click.Context,
+    model: Path | None,
+    pop: Path | None,
+    units: Path | None,
+    id_col: str | None,
+    flows: Path | None,
+    land: Path | None,
+    built: Path | None,
+    target_crs: str,
+) -> None:
+    """Show a model's stored scores (default: the shipped model), or score it on new data."""
+    import numpy as np
+
+    from fua.fuas.commuting import CommutingModel
+
+    m = CommutingModel.from_json(model) if model else CommutingModel.default()
+    click.echo(repr(m))
+    _echo_scores(m)
+    for key in ("travel_time", "labels", "limitations"):
+        if key in m.provenance:
+            click.echo(f"  {key}: {m.provenance[key]}")
+    given = [v is not None for v in (pop, units, id_col, flows)]
+    if any(given) and not all(given):
+        msg = "scoring on new data needs --pop, --units, --id-col and --flows together"
+        raise ParameterError(msg)
+    if all(given):
+        from sklearn.metrics import accuracy_score, f1_score, roc_auc_score
+
+        grid = _read_grid(pop, land, built, target_crs, bool(ctx.obj["progress"]))  # type: ignore[arg-type]
+        u = _read_units(units, id_col)  # type: ignore[arg-type]
+        probe = CommutingModel(features=m.features)
+        probe.fit_from_flows(grid, u, flows, id_col=id_col, threshold=0.5, cv=2)  # type: ignore[arg-type]
+        t = probe.training_
+        prob = m.predict_proba(t)
+        y = t["label"].to_numpy()
+        w = t["pop"].to_numpy()
+        pred = prob >= m.threshold
+        auc = roc_auc_score(y, prob, sample_weight=w) if len(np.unique(y)) == 2 else float("nan")
+        click.echo(
+            f"on the new data ({len(y)} cells, population-weighted): ROC AUC {auc:.3f}, "
+            f"F1 {f1_score(y, pred, sample_weight=w):.3f}, accuracy {accuracy_score(y, pred, sample_weight=w):.3f}"
+        )

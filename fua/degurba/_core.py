@@ -1,0 +1,373 @@
+"""Memory-lean core of the Degree of Urbanisation classification.
+
+Every density and water test of the rules is local to a cell, so it is
+evaluated once, in row blocks, into one uint8 array of bit flags
+(:func:`cell_flags`). Only the cluster-forming steps (labelling, population
+sums, smoothing, hole filling, the semi-dense buffer) look at the whole grid;
+they read the flags and the population and share two int32 label buffers.
+The same core serves :func:`fua.degurba.classify.classify_grid` (arrays in memory) and
+:func:`fua.scale.tiles.degurba_to_files` (flags built from raster windows), so the
+two give identical results.
+
+Peak memory of a classification, for ``N`` cells: the population (4 or 8 N
+bytes) + flags (N) + two int32 label grids (8 N) + the level-2 grid (N) +
+one boolean temporary (N) and row-block temporaries.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+from fua.degurba.clusters import (
+    BLOCK_CELLS,
+    WrapColumns,
+    fill_holes,
+    label_clusters,
+    majority_smooth,
+    select_clusters,
+)
+
+__all__ = [
+    "CENTRE",
+    "CLUSTER",
+    "DENSE",
+    "IGNORE",
+    "LOW",
+    "RURAL",
+    "SEMI",
+    "WATER",
+    "Classified",
+    "cell_flags",
+    "classify_flags",
+    "final_codes",
+    "label_stats",
+    "row_slices",
+]
+
+log = logging.getLogger(__name__)
+
+# bit flags of the local (per-cell) tests
+CENTRE = np.uint8(1)  # urban-centre density or built-up rule; after labelling: is a centre cell
+CLUSTER = np.uint8(2)  # urban-cluster density; after labelling: in an urban cluster (ucl)
+DENSE = np.uint8(4)  # dense-urban-cluster density or built-up rule
+SEMI = np.uint8(8)  # semi-dense density
+RURAL = np.uint8(16)  # rural-cluster density
+LOW = np.uint8(32)  # low-density rural density
+IGNORE = np.uint8(64)  # unpopulated, mostly water (not counted by the R2023A majority rule)
+WATER = np.uint8(128)  # permanent water: IGNORE and no built-up
+
+
+def row_slices(shape: tuple[int, ...], block_cells: int = BLOCK_CELLS) -> Iterator[slice]:
+    """Consecutive full-width row blocks of about ``block_cells`` cells."""
+    step = max(1, block_cells // max(1, shape[1]))
+    for r in range(0, shape[0], step):
+        yield slice(r, min(r + step, shape[0]))
+
+
+def _density_test(
+    pop: np.ndarray,
+    land: np.ndarray | None,
+    built: np.ndarray | None,
+    area: float,
+    density_min: float,
+    built_min: float | None = None,
+) -> np.ndarray:
+    """density >= density_min per km² of land (or built-up share of land >= built_min)."""
+    if land is None:
+        m = pop >= density_min * area
+    else:
+        lnd = np.clip(land, 0.0, 1.0)
+        lnd = np.where(lnd > 0, lnd, 1.0)  # no recorded land: use the whole cell
+        m = pop >= density_min * area * lnd
+    if built_min is not None and built is not None:
+        if land is None:
+            m |= built >= built_min
+        else:
+            m |= np.where(land > 0, built >= built_min * land, built >= built_min)
+    return m
+
+
+def cell_flags(
+    pop: np.ndarray,
+    land: np.ndarray | None,
+    built: np.ndarray | None,
+    params,  # DegurbaParams (not imported: fua.degurba.classify imports this module)
+    cell_area_km2: float,
+) -> np.ndarray:
+    """The bit flags of one block of cells (``land``/``built``: shares, or None)."""
+    p = params
+    a = cell_area_km2
+    flags = np.zeros(pop.shape, np.uint8)
+    tests = (
+        (CENTRE, p.centre_density_min_per_km2, p.centre_built_share_min),
+        (CLUSTER, p.cluster_density_min_per_km2, None),
+        (DENSE, p.dense_density_min_per_km2, p.dense_built_share_min),
+        (SEMI, p.semi_dense_density_min_per_km2, None),
+        (RURAL, p.rural_cluster_density_min_per_km2, None),
+        (LOW, p.low_density_min_per_km2, None),
+    )
+    for bit, dens, built_min in tests:
+        flags[_density_test(pop, land, built, a, dens, built_min)] |= bit
+    if land is not None:
+        ignore = (land < p.water_land_share_max) & (pop <= 0)
+        flags[ignore] |= IGNORE
+        if built is not None:
+            ignore &= built <= 0
+        flags[ignore] |= WATER
+    return flags
+
+
+def _mask(flags: np.ndarray, bit: np.uint8) -> np.ndarray:
+    """Full-size boolean ``flags & bit != 0``, built in row blocks."""
+    out = np.empty(flags.shape, bool)
+    for sl in row_slices(flags.shape):
+        np.not_equal(flags[sl] & bit, 0, out=out[sl])
+    return out
+
+
+def _set_bit(flags: np.ndarray, bit: np.uint8, labels: np.ndarray) -> None:
+    """Replace ``bit`` of ``flags`` by ``labels > 0`` (row blocks, in place)."""
+    inv = np.uint8(~bit & 0xFF)
+    for sl in row_slices(flags.shape):
+        blk = flags[sl]
+        blk &= inv
+        blk |= (labels[sl] > 0).view(np.uint8) * bit
+
+
+def _assign(level2: np.ndarray, code: int, mask: np.ndarray | None = None, *, flags=None, bit=None):
+    """level2[level2 == 0 & condition] = code, in row blocks (condition: a mask or a flag bit)."""
+    for sl in row_slices(level2.shape):
+        blk = level2[sl]
+        cond = blk == 0
+        if mask is not None:
+            cond &= mask[sl] != 0 if mask.dtype != bool else mask[sl]
+        if bit is not None:
+            cond &= (flags[sl] & bit) != 0
+        blk[cond] = code
+
+
+def _near(core_rows: np.ndarray, semi: np.ndarray, n_semi: int, cells: int) -> np.ndarray:
+    """Semi-dense labels with a cell within ``cells`` cells (Chebyshev) of a core cell.
+
+    Row blocks with a halo of ``cells`` rows; dilating by a (2k+1)² square is
+    the same as k iterations of the 3×3 dilation.
+    """
+    too_close = np.zeros(n_semi + 1, bool)
+    rows = core_rows.shape[0]
+    square = np.ones((2 * cells + 1, 2 * cells + 1), bool)
+    for sl in row_slices(core_rows.shape):
+        h0, h1 = max(0, sl.start - cells), min(rows, sl.stop + cells)
+        core = core_rows[h0:h1]
+        if not core.any():
+            continue
+        near = ndimage.binary_dilation(core, structure=square)[sl.start - h0 : sl.stop - h0]
+        blk = semi[sl]
+        too_close[np.unique(blk[near & (blk > 0)])] = True
+    return too_close
+
+
+@dataclass
+class Classified:
+    """Output of :func:`classify_flags`; ``flags`` then has CENTRE = centre cell, CLUSTER = ucl."""
+
+    centres: np.ndarray
+    clusters: np.ndarray
+    n_centres: int
+    n_clusters: int
+    level2: np.ndarray | None
+
+
+def classify_flags(
+    pop: np.ndarray,
+    flags: np.ndarray,
+    params,
+    *,
+    cell_size_m: float,
+    cell_area_km2: float,
+    level: int,
+    has_land: bool,
+    wrap: WrapColumns | None = None,
+) -> Classified:
+    """Urban centres, urban clusters and (level 2) the SMOD classes before no-data.
+
+    ``flags`` is modified: its CENTRE bit becomes "is an urban-centre cell" and
+    its CLUSTER bit "is in an urban cluster (density rule)". ``wrap`` joins
+    clusters across the x wrap-around (labelling and population sums only;
+    smoothing, hole filling and the semi-dense buffer treat the grid edge as
+    an edge).
+    """
+    p = params
+    # -- urban centres ----------------------------------------------------------
+    dense = _mask(flags, CENTRE)
+    centres, n_centres = select_clusters(
+        dense, pop, min_size=p.centre_pop_min, connectivity=p.centre_connectivity, wrap=wrap
+    )
+    del dense
+    log.info(
+        "urban centres: %d dense clusters of at least %s people",
+        n_centres,
+        f"{p.centre_pop_min:,.0f}",
+    )
+    if n_centres and p.centre_smoothing != "none":
+        ignore = _mask(flags, IGNORE) if has_land else None
+        water = _mask(flags, WATER) if has_land else None
+        majority_smooth(
+            centres, variant=p.centre_smoothing, ignore=ignore, never_add=water, inplace=True
+        )
+        del ignore, water
+    if n_centres and p.centre_hole_max_km2 > 0:
+        fill_holes(centres, max_cells=p.centre_hole_max_km2 / cell_area_km2, inplace=True)
+    _set_bit(flags, CENTRE, centres)
+
+    # -- urban clusters (density rule); the scratch buffer is reused below --------
+    scratch = np.empty(flags.shape, np.int32)
+    mask = _mask(flags, CLUSTER)
+    select_clusters(
+        mask, pop, min_size=p.cluster_pop_min, connectivity=p.cluster_connectivity,
+        out=scratch, wrap=wrap,
+    )  # fmt: skip
+    del mask
+    _set_bit(flags, CLUSTER, scratch)
+
+    level2 = None
+    if level == 2:
+        level2 = _level2(pop, flags, p, scratch, cell_size_m=cell_size_m, wrap=wrap)
+
+    # -- level-1 urban clusters: urban-cluster cells and centre cells, 8-connected --
+    mask = _mask(flags, np.uint8(CENTRE | CLUSTER))
+    clusters, n_clusters = label_clusters(mask, connectivity=8, out=scratch, wrap=wrap)
+    del mask
+    return Classified(centres, clusters, n_centres, n_clusters, level2)
+
+
+def _level2(
+    pop: np.ndarray,
+    flags: np.ndarray,
+    p,
+    scratch: np.ndarray,
+    *,
+    cell_size_m: float,
+    wrap: WrapColumns | None,
+) -> np.ndarray:
+    """SMOD codes 30, 23, 22, 21, 13, 12, 11 (water and no data are applied later)."""
+    level2 = np.zeros(flags.shape, np.uint8)
+    _assign(level2, 30, flags=flags, bit=CENTRE)
+
+    mask = _mask(flags, DENSE)
+    select_clusters(
+        mask, pop, min_size=p.dense_pop_min, connectivity=p.dense_connectivity,
+        out=scratch, wrap=wrap,
+    )  # fmt: skip
+    del mask
+    _assign(level2, 23, scratch)
+
+    mask = _mask(flags, SEMI)
+    semi, n_semi = select_clusters(
+        mask, pop, min_size=p.semi_dense_pop_min, connectivity=p.semi_dense_connectivity,
+        out=scratch, wrap=wrap,
+    )  # fmt: skip
+    del mask
+    if n_semi:
+        buffer_cells = round(p.semi_dense_buffer_km * 1000.0 / cell_size_m)
+        core = level2 > 0  # 30 and 23
+        if buffer_cells > 0:
+            too_close = _near(core, semi, n_semi, buffer_cells)
+        else:
+            too_close = np.zeros(n_semi + 1, bool)
+            too_close[np.unique(semi[core & (semi > 0)])] = True
+        del core
+        too_close[0] = True
+        keep = ~too_close
+        for sl in row_slices(level2.shape):
+            blk = level2[sl]
+            blk[(blk == 0) & keep[semi[sl]]] = 22
+
+    _assign(level2, 21, flags=flags, bit=CLUSTER)
+    mask = _mask(flags, RURAL)
+    select_clusters(
+        mask, pop, min_size=p.rural_cluster_pop_min, connectivity=p.rural_cluster_connectivity,
+        out=scratch, wrap=wrap,
+    )  # fmt: skip
+    del mask
+    _assign(level2, 13, scratch)
+    _assign(level2, 12, flags=flags, bit=LOW)
+    _assign(level2, 11)
+    return level2
+
+
+def final_codes(
+    flags: np.ndarray,
+    nodata: np.ndarray | None,
+    level2: np.ndarray | None,
+) -> np.ndarray:
+    """Level-1 codes of a block (from the flags after :func:`classify_flags`), and
+    the block of ``level2`` made final in place (water, no data).
+
+    Cells without population data become water (level 2) or stay classified
+    as rural/no data as :func:`fua.degurba.classify.classify_grid` documents: level 1 is
+    0 where there is no data unless the cell is water.
+    """
+    level1 = np.ones(flags.shape, np.uint8)
+    level1[(flags & CLUSTER) != 0] = 2
+    level1[(flags & CENTRE) != 0] = 3
+    water = (flags & WATER) != 0
+    if nodata is not None:
+        level1[nodata & ~water] = 0
+    if level2 is not None:
+        level2[(level2 == 11) & water] = 10
+        if nodata is not None:
+            level2[nodata & (level2 != 10)] = 0
+    return level1
+
+
+def label_stats(
+    labels: np.ndarray,
+    n: int,
+    blocks: Iterable[tuple[slice, np.ndarray, np.ndarray | None]],
+    transform,
+    cell_area_km2: float,
+) -> dict[str, np.ndarray]:
+    """Per-label statistics accumulated over row blocks ``(rows, pop, land share or None)``.
+
+    Returns arrays indexed 0..n-1 for labels 1..n: ``pop``, ``n_cells``,
+    ``land_km2`` and the population-weighted centroid ``x``, ``y`` in the
+    grid's CRS (the cell-centre mean for an unpopulated label).
+    """
+    acc = {k: np.zeros(n + 1) for k in ("pop", "land", "wr", "wc", "r", "c")}
+    cells = np.zeros(n + 1, np.int64)
+    for sl, pop, land in blocks:
+        lab = labels[sl]
+        sel = lab > 0
+        if not sel.any():
+            continue
+        lab = lab[sel]
+        rr, cc = np.nonzero(sel)
+        r = rr + (sl.start + 0.5)
+        c = cc + 0.5
+        p = pop[sel].astype(np.float64)
+        cells += np.bincount(lab, minlength=n + 1)
+        acc["pop"] += np.bincount(lab, weights=p, minlength=n + 1)
+        share = np.ones(lab.size) if land is None else land[sel]
+        acc["land"] += np.bincount(lab, weights=share * cell_area_km2, minlength=n + 1)
+        acc["wr"] += np.bincount(lab, weights=p * r, minlength=n + 1)
+        acc["wc"] += np.bincount(lab, weights=p * c, minlength=n + 1)
+        acc["r"] += np.bincount(lab, weights=r, minlength=n + 1)
+        acc["c"] += np.bincount(lab, weights=c, minlength=n + 1)
+    pop = acc["pop"][1:]
+    k = np.maximum(cells[1:], 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        row = np.where(pop > 0, acc["wr"][1:] / pop, acc["r"][1:] / k)
+        col = np.where(pop > 0, acc["wc"][1:] / pop, acc["c"][1:] / k)
+    t = transform
+    return {
+        "pop": pop,
+        "n_cells": cells[1:],
+        "land_km2": acc["land"][1:],
+        "x": t.c + t.a * col + t.b * row,
+        "y": t.f + t.d * col + t.e * row,
+    }

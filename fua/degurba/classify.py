@@ -1,0 +1,453 @@
+"""Degree of Urbanisation, levels 1 and 2, on a 1 km population grid.
+
+:class:`DegurbaParams` holds every threshold (defaults: GHSL Data Package
+2023 / R2023A with the July 2024 semi-dense rule); :func:`classify_grid`
+returns the class grids and the labels of urban centres and clusters;
+:func:`urban_centres` and :func:`urban_clusters` return one polygon per
+centre or cluster with its statistics.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, fields, replace
+from typing import Any, Literal
+
+import numpy as np
+
+from connectivity.errors import DataError, ParameterError
+from fua._params import ParamsMixin
+from fua.degurba._core import cell_flags, classify_flags, final_codes, label_stats, row_slices
+from fua.degurba.clusters import WrapColumns, cluster_sums
+from fua.grid import PopulationGrid
+
+__all__ = [
+    "L1_CODES",
+    "L2_CODES",
+    "DegurbaParams",
+    "DegurbaResult",
+    "classify_grid",
+    "urban_centres",
+    "urban_clusters",
+]
+
+log = logging.getLogger(__name__)
+
+#: Level-1 codes and names (0 = no data), as in the legends written beside outputs.
+L1_CODES: dict[int, str] = {3: "Urban centre", 2: "Urban cluster", 1: "Rural"}
+#: Level-2 codes and names of the GHSL SMOD legend (0 = no data).
+L2_CODES: dict[int, str] = {
+    30: "Urban centre",
+    23: "Dense urban cluster",
+    22: "Semi-dense urban cluster",
+    21: "Suburban or peri-urban",
+    13: "Rural cluster",
+    12: "Low density rural",
+    11: "Very low density rural",
+    10: "Water",
+}
+
+Smoothing = Literal["R2023A", "R2022A", "none"]
+
+
+@dataclass(frozen=True)
+class DegurbaParams(ParamsMixin):
+    """Thresholds of the Degree of Urbanisation grid classification.
+
+    Densities are people per km² of permanent land (of cell area when the grid
+    has no land layer); populations are people; shares are 0–1. Every
+    comparison is inclusive (``>=``). The defaults follow GHSL Data Package
+    2023 (R2023A) with the July 2024 semi-dense rule, as implemented by the R
+    package flexurba; :meth:`preset` gives the other published variants.
+
+    Notes
+    -----
+    Sources: European Commission et al. (2021) *Applying the Degree of
+    Urbanisation*, §2 and Annex; GHSL Data Package 2022 (footnote 25, the
+    50 % built-up option; the 5-of-8 majority rule) and 2023 (footnotes 29–30:
+    the majority rule counted over land or populated cells only, permanent
+    water never added, the "reduce fragmentation" built-up share of 0.2);
+    flexurba documentation for the July 2024 semi-dense urban cluster rule.
+    """
+
+    preset_name: str = "R2023A"
+    # urban centres (level 1 code 3, SMOD 30)
+    centre_density_min_per_km2: float = 1500.0
+    centre_pop_min: float = 50_000.0
+    centre_connectivity: int = 4
+    centre_built_share_min: float | None = 0.2
+    centre_hole_max_km2: float = 15.0
+    centre_smoothing: Smoothing = "R2023A"
+    # urban clusters (level 1 code 2)
+    cluster_density_min_per_km2: float = 300.0
+    cluster_pop_min: float = 5_000.0
+    cluster_connectivity: int = 8
+    # dense urban clusters (SMOD 23)
+    dense_density_min_per_km2: float = 1500.0
+    dense_pop_min: float = 5_000.0
+    dense_connectivity: int = 4
+    dense_built_share_min: float | None = 0.2
+    # semi-dense urban clusters (SMOD 22)
+    semi_dense_rule: Literal["2024", "2021"] = "2024"
+    semi_dense_density_min_per_km2: float = 900.0
+    semi_dense_pop_min: float = 2_500.0
+    semi_dense_connectivity: int = 4
+    semi_dense_buffer_km: float = 2.0
+    # rural clusters (SMOD 13) and rural densities
+    rural_cluster_density_min_per_km2: float = 300.0
+    rural_cluster_pop_min: float = 500.0
+    rural_cluster_connectivity: int = 8
+    low_density_min_per_km2: float = 50.0
+    # water cells (SMOD 10): land share below, no people, no built-up
+    water_land_share_max: float = 0.5
+
+    def __post_init__(self) -> None:
+        problems = []
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if f.name.endswith("_connectivity") and v not in (4, 8):
+                problems.append(f"{f.name} must be 4 or 8, got {v!r}")
+            elif (f.name.endswith(("_min", "_per_km2", "_km2", "_km"))) and v is not None:
+                if not isinstance(v, (int, float)) or not np.isfinite(v) or v < 0:
+                    problems.append(f"{f.name} must be a finite number >= 0, got {v!r}")
+        for name in ("centre_built_share_min", "dense_built_share_min", "water_land_share_max"):
+            v = getattr(self, name)
+            if v is not None and not (0.0 <= float(v) <= 1.0):
+                problems.append(f"{name} must be a share between 0 and 1 (or None), got {v!r}")
+        if self.centre_smoothing not in ("R2023A", "R2022A", "none"):
+            problems.append(
+                f"centre_smoothing must be 'R2023A', 'R2022A' or 'none', got {self.centre_smoothing!r}"
+            )
+        if self.semi_dense_rule not in ("2024", "2021"):
+            problems.append(
+                f"semi_dense_rule must be '2024' or '2021', got {self.semi_dense_rule!r}"
+            )
+        if problems:
+            msg = "invalid DegurbaParams: " + "; ".join(problems)
+            raise ParameterError(msg)
+
+    # -- presets ----------------------------------------------------------------
+    @classmethod
+    def preset(cls, name: str) -> DegurbaParams:
+        """Published variants of the rules.
+
+        ``"R2023A"`` (default): GHSL Data Package 2023 with the July 2024
+        semi-dense rule (900 /km², 2 500 people, rook contiguity, not within
+        2 km of a centre or dense cluster). ``"R2023A-2021"``: the same with
+        the 2021 manual's semi-dense rule (urban clusters at least 3 km from
+        centres and dense clusters). ``"R2022A"``: built-up share 0.5, 5-of-8
+        majority rule, 2021 semi-dense rule. ``"manual2021"``: no built-up
+        option, 5-of-8 majority rule, 2021 semi-dense rule.
+        """
+        base = cls()
+        semi2021 = {
+            "semi_dense_rule": "2021",
+            "semi_dense_density_min_per_km2": 300.0,
+            "semi_dense_pop_min": 5_000.0,
+            "semi_dense_connectivity": 8,
+            "semi_dense_buffer_km": 3.0,
+        }
+        presets: dict[str, dict[str, Any]] = {
+            "R2023A": {},
+            "R2023A-2021": semi2021,
+            "R2022A": {
+                **semi2021,
+                "centre_built_share_min": 0.5,
+                "dense_built_share_min": 0.5,
+                "centre_smoothing": "R2022A",
+            },
+            "manual2021": {
+                **semi2021,
+                "centre_built_share_min": None,
+                "dense_built_share_min": None,
+                "centre_smoothing": "R2022A",
+            },
+        }
+        try:
+            changes = presets[name]
+        except KeyError:
+            msg = f"unknown preset {name!r}; choose one of {sorted(presets)}"
+            raise ParameterError(msg) from None
+        return replace(base, preset_name=name, **changes)
+
+    def replace(self, **changes: Any) -> DegurbaParams:
+        """A copy with some fields changed (validated); the preset name gets ``+custom``."""
+        changes.setdefault("preset_name", f"{self.preset_name.removesuffix('+custom')}+custom")
+        return super().replace(**changes)
+
+
+@dataclass(frozen=True, eq=False)
+class DegurbaResult:
+    """Output of :func:`classify_grid`.
+
+    Attributes
+    ----------
+    grid : PopulationGrid
+        The input grid.
+    params : DegurbaParams
+        The thresholds used.
+    level1 : numpy.ndarray
+        uint8: 3 urban centre, 2 urban cluster, 1 rural, 0 no data.
+    level2 : numpy.ndarray or None
+        uint8 GHSL SMOD codes 30, 23, 22, 21, 13, 12, 11, 10; 0 no data
+        (None when classified with ``level=1``).
+    centre_labels : numpy.ndarray
+        int32 urban-centre id per cell (0 = none), ids 1..n.
+    cluster_labels : numpy.ndarray
+        int32 urban-cluster id per cell (0 = none); urban-centre cells are in
+        clusters too (8-connected).
+    """
+
+    grid: PopulationGrid
+    params: DegurbaParams
+    level1: np.ndarray
+    level2: np.ndarray | None
+    centre_labels: np.ndarray
+    cluster_labels: np.ndarray
+
+    @property
+    def n_centres(self) -> int:
+        return int(self.centre_labels.max(initial=0))
+
+    @property
+    def n_clusters(self) -> int:
+        return int(self.cluster_labels.max(initial=0))
+
+    def class_population(self, level: int = 2) -> dict[int, float]:
+        """People per class code."""
+        arr = self.level2 if level == 2 else self.level1
+        if arr is None:
+            msg = "level 2 was not computed: classify with classify_grid(grid, level=2)"
+            raise ParameterError(msg)
+        sums = cluster_sums(arr, self.grid.pop, 31)
+        return {int(c): float(sums[c]) for c in np.unique(arr)}
+
+
+# -- the classification ------------------------------------------------------------
+
+
+def _check_grid(grid: PopulationGrid) -> None:
+    if not isinstance(grid, PopulationGrid):
+        msg = (
+            f"expected a fua.PopulationGrid, got {type(grid).__name__}; "
+            "build one with fua.read_population(path) or fua.PopulationGrid(pop, transform, crs)"
+        )
+        raise DataError(msg)
+    pop = grid.pop
+    # two cheap reductions instead of full-size boolean temporaries
+    if not np.isfinite(pop.sum(dtype="float64")):
+        n_bad = int((~np.isfinite(pop)).sum())
+        msg = (
+            f"population has {n_bad} NaN or infinite cells; mark them as nodata "
+            "(valid=False, pop=0), as fua.read_population does"
+        )
+        raise DataError(msg)
+    if pop.size and pop.min() < 0:
+        msg = f"population has {int((pop < 0).sum())} negative cells; population must be >= 0"
+        raise DataError(msg)
+    if abs(grid.cell_size_m - 1000.0) > 1e-6:
+        log.warning(
+            "the grid has %.0f m cells; the Degree of Urbanisation is defined on 1 km cells "
+            "(aggregate with fua.read_population(..., cell_size_m=1000))",
+            grid.cell_size_m,
+        )
+
+
+def classify_grid(
+    grid: PopulationGrid,
+    params: DegurbaParams | None = None,
+    *,
+    level: int = 2,
+    wrap_x: bool | WrapColumns = False,
+) -> DegurbaResult:
+    """Classify every cell by the Degree of Urbanisation (levels 1 and 2).
+
+    Parameters
+    ----------
+    grid : PopulationGrid
+        People per cell on an equal-area 1 km grid, optionally with land and
+        built-up shares.
+    params : DegurbaParams, optional
+        Thresholds; ``DegurbaParams()`` (R2023A with the 2024 semi-dense rule)
+        by default.
+    level : {1, 2}
+        2 (default) computes both levels; 1 skips the level-2 classes
+        (``level2`` is then None), which saves time and memory on global grids.
+    wrap_x : bool or (west, east) column arrays
+        True joins clusters across the antimeridian of a world grid (the
+        per-row edge cells from :func:`fua.scale.tiles.antimeridian_columns`; see
+        :mod:`fua.scale.tiles` for what this changes); or explicit per-row columns.
+
+    Returns
+    -------
+    DegurbaResult
+
+    Notes
+    -----
+    Level 1: urban centres are rook-contiguous cells with density ≥ 1 500
+    (or built-up share of land ≥ the built-up threshold) holding ≥ 50 000
+    people, edge-smoothed by the majority rule and with holes below 15 km²
+    filled (in this order, as flexurba does); urban clusters are
+    queen-contiguous cells with density ≥ 300 holding ≥ 5 000 people; the
+    rest is rural. Level 2 splits them into SMOD classes, each taking only
+    cells not yet classified, in this order: 30 urban centre; 23 dense urban
+    cluster (as the centre rule with ≥ 5 000 people, no smoothing); 22
+    semi-dense urban cluster (2024 rule: density ≥ 900, ≥ 2 500 people, rook
+    contiguity, no cell within 2 km of a 30/23 cell; 2021 rule: urban clusters
+    not within 3 km); 21 the remaining urban-cluster cells; 13 rural cluster
+    (density ≥ 300, queen, ≥ 500 people); 12 density ≥ 50; 11 the rest; 10
+    water (land share < 0.5, no people, no built-up; only among 11). Cells
+    without population data and without land become water; others without
+    data are 0.
+    """
+    params = params or DegurbaParams()
+    if level not in (1, 2):
+        msg = f"level must be 1 or 2, got {level!r}"
+        raise ParameterError(msg)
+    _check_grid(grid)
+    if grid.built_share is None and params.centre_built_share_min is not None:
+        log.info("no built-up layer: urban centres use the density rule only")
+    wrap = _wrap_columns(grid, wrap_x)
+
+    flags = np.empty(grid.shape, np.uint8)
+    for sl in row_slices(grid.shape):
+        flags[sl] = cell_flags(
+            grid.pop[sl],
+            None if grid.land_share is None else grid.land_share[sl],
+            None if grid.built_share is None else grid.built_share[sl],
+            params,
+            grid.cell_area_km2,
+        )
+    core = classify_flags(
+        grid.pop,
+        flags,
+        params,
+        cell_size_m=grid.cell_size_m,
+        cell_area_km2=grid.cell_area_km2,
+        level=level,
+        has_land=grid.land_share is not None,
+        wrap=wrap,
+    )
+    valid = np.asarray(grid.valid, dtype=bool)
+    any_nodata = not valid.all()
+    level1 = np.empty(grid.shape, np.uint8)
+    for sl in row_slices(grid.shape):
+        nodata = ~valid[sl] if any_nodata else None
+        level2_blk = None if core.level2 is None else core.level2[sl]
+        level1[sl] = final_codes(flags[sl], nodata, level2_blk)
+    del flags
+    log.info(
+        "classified %s cells: %d urban centres, %d urban clusters",
+        f"{grid.pop.size:,}",
+        core.n_centres,
+        core.n_clusters,
+    )
+    return DegurbaResult(
+        grid=grid,
+        params=params,
+        level1=level1,
+        level2=core.level2,
+        centre_labels=core.centres,
+        cluster_labels=core.clusters,
+    )
+
+
+def _wrap_columns(grid: PopulationGrid, wrap_x: bool | WrapColumns) -> WrapColumns | None:
+    """The per-row antimeridian columns for ``wrap_x`` (None: no wrap-around)."""
+    if wrap_x is False:
+        return None
+    if wrap_x is True:
+        from fua.scale.tiles import antimeridian_columns
+
+        return antimeridian_columns(grid.transform, grid.crs, grid.shape)
+    return wrap_x
+
+
+# -- vector outputs -------------------------------------------------------------------
+
+
+def _as_result(
+    grid_or_result: PopulationGrid | DegurbaResult, params: DegurbaParams | None
+) -> DegurbaResult:
+    if isinstance(grid_or_result, DegurbaResult):
+        if params is not None and params != grid_or_result.params:
+            msg = "params differ from those of the given DegurbaResult; pass the grid instead to reclassify"
+            raise ParameterError(msg)
+        return grid_or_result
+    return classify_grid(grid_or_result, params)
+
+
+def label_statistics(result: DegurbaResult, labels: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-label population, cells, land area and population-weighted centroid (arrays indexed 1..n)."""
+    grid = result.grid
+    n = int(labels.max(initial=0))
+    land = grid.land_share
+
+    def blocks():
+        for sl in row_slices(grid.shape):
+            share = None if land is None else np.clip(land[sl], 0.0, 1.0)
+            yield sl, grid.pop[sl], share
+
+    return label_stats(labels, n, blocks(), grid.transform, grid.cell_area_km2)
+
+
+def _label_frame(result: DegurbaResult, labels: np.ndarray, id_col: str):  # -> GeoDataFrame
+    import geopandas as gpd
+
+    from fua.degurba.vectorize import polygonize_labels
+
+    grid = result.grid
+    stats = label_statistics(result, labels)
+    n = stats["pop"].size
+    polys = polygonize_labels(labels, grid.transform, grid.crs)
+    ids = np.arange(1, n + 1)
+    area = stats["n_cells"] * grid.cell_area_km2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        density = np.where(stats["land_km2"] > 0, stats["pop"] / stats["land_km2"], np.nan)
+    gdf = gpd.GeoDataFrame(
+        {
+            id_col: ids,
+            "pop": stats["pop"],
+            "area_km2": area,
+            "land_km2": stats["land_km2"],
+            "density_per_km2": density,
+            "n_cells": stats["n_cells"],
+            "centroid_x": stats["x"],
+            "centroid_y": stats["y"],
+        },
+        geometry=polys.set_index("label").geometry.reindex(ids).to_numpy(),
+        crs=grid.crs,
+    )
+    return gdf
+
+
+def urban_centres(
+    grid_or_result: PopulationGrid | DegurbaResult, params: DegurbaParams | None = None
+):
+    """One row per urban centre.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``uc_id`` (as in ``centre_labels``), ``pop``, ``area_km2`` (cell
+        area), ``land_km2``, ``density_per_km2`` (people per km² of land),
+        ``n_cells``, ``centroid_x``/``centroid_y`` (population-weighted, grid
+        CRS) and the polygon (holes that were not filled are kept).
+    """
+    result = _as_result(grid_or_result, params)
+    return _label_frame(result, result.centre_labels, "uc_id")
+
+
+def urban_clusters(
+    grid_or_result: PopulationGrid | DegurbaResult, params: DegurbaParams | None = None
+):
+    """One row per urban cluster (centre cells included), with ``cl_id`` and the
+    columns of :func:`urban_centres`, plus ``n_centres`` inside."""
+    result = _as_result(grid_or_result, params)
+    gdf = _label_frame(result, result.cluster_labels, "cl_id")
+    both = (result.cluster_labels > 0) & (result.centre_labels > 0)
+    pairs = np.unique(
+        np.stack([result.cluster_labels[both], result.centre_labels[both]], axis=1), axis=0
+    )
+    gdf["n_centres"] = np.bincount(pairs[:, 0], minlength=len(gdf) + 1)[1:] if len(pairs) else 0
+    return gdf

@@ -1,0 +1,697 @@
+"""Functional urban areas in one call: :func:`delineate_fuas` and :class:`FuaResult`.
+
+Two routes (METHOD.md §4–5):
+
+* **flows** (units + commuting flows): the EU-OECD definition — cities from
+  the grid classification of local units, commuting zones from the 15 %
+  rule (:func:`fua.commuting_zones`);
+* **proxy** (a :class:`fua.CommutingModel` + travel times): grid-based FUAs
+  as in Moreno-Monroy, Schiavina & Veneri (2021): each eligible urban centre
+  plus the populated cells outside centres whose predicted probability
+  reaches the model threshold, assigned to the centre closest in time and
+  connected to it through cells assigned to the same centre.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+from connectivity.errors import CRSError, DataError, OutputExistsError, ParameterError
+from fua.degurba.units import _as_result, _check_units, classify_units, unit_cell_weights
+from fua.fuas.commuting import FuaParams, _delineate_from_flows
+from fua.fuas.flows import FlowsLike
+from fua.fuas.proxy.features import (
+    STRAIGHT_LINE_SPEED_KMH,
+    cell_features,
+    eligible_centres,
+    straight_line_time,
+    travel_time_pair,
+)
+from fua.fuas.proxy.model import CommutingModel
+from fua.grid import PopulationGrid
+
+__all__ = ["FuaResult", "delineate_fuas"]
+
+log = logging.getLogger(__name__)
+
+FUA_COLUMNS = [
+    "fua_id",
+    "name",
+    "pop_city",
+    "pop_commuting",
+    "pop_total",
+    "area_km2",
+    "area_city_km2",
+    "area_commuting_km2",
+    "n_urban_centres",
+    "uc_ids",
+]
+
+
+@dataclass(frozen=True, eq=False)
+class FuaResult:
+    """Functional urban areas and the per-unit decisions behind them.
+
+    Attributes
+    ----------
+    fua, fua_city, fua_commuting_zone : geopandas.GeoDataFrame
+        One row per FUA (``fua_id``, ``name``, ``pop_city``,
+        ``pop_commuting``, ``pop_total``, ``area_km2``, ``area_city_km2``,
+        ``area_commuting_km2``, ``n_urban_centres``, ``uc_ids``, geometry),
+        its city and its commuting zone (same columns; FUAs without a
+        commuting zone have no row there).
+    units : geopandas.GeoDataFrame
+        Unit id -> ``fua_id``, ``role`` ("city", "commuting", "none"),
+        shares and ``reason`` (empty when no units were given).
+    centres : pandas.DataFrame
+        One row per urban centre: population, FUA, flags.
+    method : str
+        ``"flows"`` or ``"proxy"``.
+    params : FuaParams
+    degurba : DegurbaResult
+    fua_labels : numpy.ndarray or None
+        Proxy route: FUA id per grid cell (0 = none).
+    probability : numpy.ndarray or None
+        Proxy route: predicted probability per cell (0 in centres and empty cells).
+    meta : dict
+        Anything else worth recording (threshold, travel-time source).
+    """
+
+    fua: gpd.GeoDataFrame
+    fua_city: gpd.GeoDataFrame
+    fua_commuting_zone: gpd.GeoDataFrame
+    units: gpd.GeoDataFrame
+    centres: pd.DataFrame
+    method: str
+    params: FuaParams
+    degurba: Any
+    fua_labels: np.ndarray | None = None
+    probability: np.ndarray | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_fuas(self) -> int:
+        return len(self.fua)
+
+    def layers(self) -> dict[str, gpd.GeoDataFrame]:
+        """The layers written by :meth:`write`, by name."""
+        out = {
+            "fua": self.fua,
+            "fua_city": self.fua_city,
+            "fua_commuting_zone": self.fua_commuting_zone,
+        }
+        if len(self.units):
+            out["units"] = self.units
+        return out
+
+    def write(
+        self,
+        path: str | PathLike[str],
+        *,
+        overwrite: bool = False,
+        driver: str | None = None,
+        inputs: Mapping[str, str | PathLike[str]] | None = None,
+    ) -> list[Path]:
+        """Write the layers (GeoPackage, or Shapefiles) and a JSON sidecar beside them.
+
+        Parameters
+        ----------
+        path : path-like
+            ``*.gpkg`` (layers ``fua``, ``fua_city``, ``fua_commuting_zone``,
+            ``units``), ``*.shp`` or a directory with ``driver="ESRI Shapefile"``.
+        overwrite : bool
+            Replace existing outputs.
+        inputs : dict, optional
+            Input files to checksum in the sidecar.
+
+        Returns
+        -------
+        list of pathlib.Path
+            Written files, the sidecar last (``<path stem>.json``).
+        """
+        from connectivity.io import write_layers, write_sidecar
+
+        t0 = time.time()
+        target = Path(path)
+        side = (target.parent if target.suffix else target) / f"{target.stem or 'fua'}.json"
+        if side.exists() and not overwrite:
+            msg = f"output {side} exists already; pass overwrite=True or choose another path"
+            raise OutputExistsError(msg)
+        layers = {k: _for_file(v) for k, v in self.layers().items()}
+        written = write_layers(target, layers, driver=driver, overwrite=overwrite)
+        written += _write_styles(target, written, layers)
+        extra = {
+            "method": self.method,
+            "n_fuas": self.n_fuas,
+            "pop_in_fuas": float(self.fua["pop_total"].sum()) if len(self.fua) else 0.0,
+            **self.meta,
+        }
+        params = {"fua": self.params.to_dict()}
+        dp = getattr(self.degurba, "params", None)
+        if dp is not None and hasattr(dp, "to_dict"):
+            params["degurba"] = dp.to_dict()
+        s = write_sidecar(
+            side,
+            params=params,
+            inputs=inputs or {},
+            outputs=written,
+            started_at=t0,
+            extra=extra,
+            overwrite=overwrite,
+        )
+        return [*written, s]
+
+
+def _write_styles(target: Path, written: list[Path], layers: Mapping[str, Any]) -> list[Path]:
+    """QGIS default styles for the FUA layers: in the GeoPackage, or ``.qml`` beside Shapefiles."""
+    from fua.outputs.styles import (
+        FUA_LAYER_STYLES,
+        fill_style_qml,
+        write_gpkg_styles,
+        write_shapefile_styles,
+    )
+
+    styles = {k: fill_style_qml(*FUA_LAYER_STYLES[k]) for k in layers if k in FUA_LAYER_STYLES}
+    gpkgs = [p for p in written if p.suffix.lower() == ".gpkg"]
+    if gpkgs:
+        write_gpkg_styles(gpkgs[0], styles)
+        return []
+    # write_layers names Shapefiles <layer>.shp or <stem>_<layer>.shp; match the longest name first
+    shps: dict[str, Path] = {}
+    for p in (p for p in written if p.suffix.lower() == ".shp"):
+        for layer in sorted(styles, key=len, reverse=True):
+            if p.stem == layer or p.stem.endswith("_" + layer):
+                shps[layer] = p
+                break
+    return write_shapefile_styles(shps, styles)
+
+
+def _for_file(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Columns a GeoPackage/Shapefile can hold (lists and objects as text)."""
+    out = gdf.copy()
+    for c in out.columns:
+        if c != out.geometry.name and out[c].dtype == object:
+            out[c] = out[c].map(lambda v: v if v is None or isinstance(v, str) else str(v))
+    return out
+
+
+def _area_km2(g: gpd.GeoSeries) -> np.ndarray:
+    return np.asarray(g.area, dtype="float64") / 1e6
+
+
+def _empty_fua(crs: Any) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({c: [] for c in FUA_COLUMNS}, geometry=[], crs=crs)
+
+
+def _names_from_points(fua: gpd.GeoDataFrame, names: gpd.GeoDataFrame) -> pd.Series:
+    """Name of the most populous place (``pop`` or ``population`` column) in each FUA."""
+    if "name" not in names.columns:
+        msg = "the names layer needs a 'name' column (and 'pop' or 'population' to rank places)"
+        raise DataError(msg)
+    if names.crs is None:
+        msg = "the names layer has no CRS: set it with names.set_crs(...)"
+        raise CRSError(msg)
+    pts = names.to_crs(fua.crs) if names.crs != fua.crs else names
+    pcol = next((c for c in ("pop", "population") if c in pts.columns), None)
+    pts = pts.assign(_rank=pd.to_numeric(pts[pcol], errors="coerce").fillna(0) if pcol else 0.0)
+    j = gpd.sjoin(
+        pts[["name", "_rank", "geometry"]], fua[["fua_id", "geometry"]], predicate="within"
+    )
+    best = j.sort_values("_rank", ascending=False).drop_duplicates("fua_id")
+    return best.set_index("fua_id")["name"]
+
+
+def _finish_names(
+    fua: gpd.GeoDataFrame, names: gpd.GeoDataFrame | None, fallback: pd.Series | None
+) -> gpd.GeoDataFrame:
+    nm = pd.Series("", index=fua.index, dtype=object)
+    if fallback is not None:
+        nm = fua["fua_id"].map(fallback).fillna("")
+    if names is not None and len(fua):
+        from_pts = fua["fua_id"].map(_names_from_points(fua, names))
+        nm = from_pts.where(from_pts.notna(), nm)
+    nm = nm.where(nm.astype(str) != "", "FUA " + fua["fua_id"].astype(str))
+    return fua.assign(name=nm.astype(str))
+
+
+# -- the flows route ------------------------------------------------------------
+def _from_flows(
+    result: Any,
+    units: gpd.GeoDataFrame,
+    flows: FlowsLike,
+    *,
+    id_col: str,
+    params: FuaParams,
+    name_col: str | None,
+    names: gpd.GeoDataFrame | None,
+    employed_col: str | None,
+) -> FuaResult:
+    classified = classify_units(result, units, id_col=id_col, method=params.unit_pop_method)  # type: ignore[arg-type]
+    roles, centres = _delineate_from_flows(
+        _check_units(classified, result.grid, id_col),
+        flows,
+        id_col=id_col,
+        params=params,
+        employed_col=employed_col,
+    )
+    crs = roles.crs
+    member = roles[roles["fua_id"] > 0]
+    if len(member) == 0:
+        empty = _empty_fua(crs)
+        log.warning(
+            "no FUA found (no urban centre of ≥ %s people with a city)", params.min_centre_pop
+        )
+        return FuaResult(empty, empty.copy(), empty.copy(), roles, centres, "flows", params, result)
+    geom = member.geometry.name
+
+    def dissolve(sel: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        d = sel[["fua_id", "pop", geom]].dissolve(by="fua_id", aggfunc="sum").reset_index()
+        return d
+
+    all_d = dissolve(member)
+    city = dissolve(member[member["role"] == "city"]).rename(columns={"pop": "pop_city"})
+    comm = dissolve(member[member["role"] == "commuting"]).rename(columns={"pop": "pop_commuting"})
+    stats = all_d[["fua_id", "pop"]].rename(columns={"pop": "pop_total"})
+    stats = stats.merge(city[["fua_id", "pop_city"]], on="fua_id", how="left")
+    stats = stats.merge(comm[["fua_id", "pop_commuting"]], on="fua_id", how="left").fillna(
+        {"pop_commuting": 0.0, "pop_city": 0.0}
+    )
+    stats["area_km2"] = _area_km2(all_d.geometry)
+    stats = stats.merge(
+        pd.DataFrame({"fua_id": city["fua_id"], "area_city_km2": _area_km2(city.geometry)}),
+        on="fua_id",
+        how="left",
+    ).merge(
+        pd.DataFrame({"fua_id": comm["fua_id"], "area_commuting_km2": _area_km2(comm.geometry)}),
+        on="fua_id",
+        how="left",
+    )
+    stats["area_commuting_km2"] = stats["area_commuting_km2"].fillna(0.0)
+    ucs = (
+        member[member["role"] == "city"]
+        .groupby("fua_id")["city_uc_id"]
+        .agg(lambda s: sorted(set(int(v) for v in s)))
+    )
+    stats["n_urban_centres"] = stats["fua_id"].map(ucs.map(len)).astype("int32")
+    stats["uc_ids"] = stats["fua_id"].map(ucs.map(lambda v: ",".join(map(str, v))))
+    flags = centres[centres["fua_id"] > 0].groupby("fua_id")["greater_city_flag"].any()
+    stats["greater_city_flag"] = stats["fua_id"].map(flags).fillna(False).astype(bool)
+    fallback = None
+    if name_col is not None:
+        if name_col not in roles.columns:
+            msg = f"name_col={name_col!r} is not a column of units"
+            raise ParameterError(msg)
+        cities = member[member["role"] == "city"].sort_values("pop", ascending=False)
+        fallback = cities.drop_duplicates("fua_id").set_index("fua_id")[name_col].astype(str)
+    stats["name"] = ""
+    cols = [*FUA_COLUMNS, "greater_city_flag"]
+
+    def layer(d: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        g = gpd.GeoDataFrame(
+            stats.merge(d[["fua_id", geom]], on="fua_id", how="inner"), geometry=geom, crs=crs
+        )
+        g = _finish_names(g, names, fallback)
+        return g[[*cols, geom]].sort_values("fua_id").reset_index(drop=True)
+
+    fua_l = layer(all_d)
+    unit_cols = [
+        id_col,
+        *([name_col] if name_col else []),
+        "pop",
+        "degurba",
+        "uc_id",
+        "uc_share",
+        "fua_id",
+        "role",
+        "city_uc_id",
+        "employed",
+        "share_to_fua",
+        "max_share",
+        "best_fua_id",
+        "reason",
+    ]
+    out_units = roles[[*dict.fromkeys(unit_cols), geom]].to_crs(units.crs)
+    return FuaResult(
+        fua_l,
+        layer(city),
+        layer(comm),
+        out_units,
+        centres,
+        "flows",
+        params,
+        result,
+        meta={"n_units": len(units)},
+    )
+
+
+# -- the proxy route ------------------------------------------------------------
+def _network_times(
+    network: Any, labels: np.ndarray, grid: PopulationGrid
+) -> tuple[np.ndarray, np.ndarray]:
+    """Minutes on the road network from every populated cell to the nearest centre cell.
+
+    Destinations are the centres of all cells of the eligible urban centres
+    (so the time is to the centre's edge, as with the straight-line proxy);
+    one multi-source pass of :func:`connectivity.measures.accessibility.time_to_nearest`.
+    """
+    try:
+        from connectivity.measures.accessibility import time_to_nearest
+    except ImportError as e:  # pragma: no cover - depends on the connectivity version
+        msg = (
+            "network travel times need connectivity.measures.accessibility.time_to_nearest, which this "
+            "installation lacks; give travel_time=(time_min, uc_id) arrays or 'straight_line'"
+        )
+        raise ParameterError(msg) from e
+    import shapely
+    from rasterio.transform import xy
+
+    rows, cols = np.nonzero(labels > 0)
+    xs, ys = (np.asarray(v, dtype="float64") for v in xy(grid.transform, rows, cols))
+    dest = gpd.GeoDataFrame(
+        {"uc_id": labels[rows, cols]}, geometry=shapely.points(xs, ys), crs=grid.crs
+    )
+    res = time_to_nearest(network, grid, dest.reset_index(drop=True))  # nearest_id = row
+    t = np.full(grid.shape, np.inf)
+    u = np.zeros(grid.shape, np.int64)
+    flat = np.asarray(res.index, dtype=np.int64)
+    tm = pd.to_numeric(res["time_min"], errors="coerce").to_numpy(dtype="float64")
+    near = pd.to_numeric(res["nearest_id"], errors="coerce").to_numpy(dtype="float64")
+    ok = np.isfinite(tm) & np.isfinite(near)
+    t.ravel()[flat[ok]] = tm[ok]
+    u.ravel()[flat[ok]] = dest["uc_id"].to_numpy()[near[ok].astype(np.int64)]
+    t[labels > 0] = 0.0
+    u[labels > 0] = labels[labels > 0]
+    n_bad = int((~ok).sum())
+    if n_bad:
+        log.info("%d populated cells cannot reach an urban centre on the network", n_bad)
+    return t, u
+
+
+def _connected_to_centre(member_uc: np.ndarray, centre_lab: np.ndarray) -> np.ndarray:
+    """Keep cells of ``member_uc`` (uc id or 0) joined to a cell of that centre.
+
+    Cells join through 8-neighbours carrying the same centre id; the graph
+    of such neighbour pairs is labelled with ``connected_components`` and
+    the components holding a cell of their own centre are kept.
+    """
+    rows, cols = member_uc.shape
+    idx = np.arange(rows * cols).reshape(rows, cols)
+    heads, tails = [], []
+    # right, down, down-right, down-left neighbours (each pair once)
+    for a_sl, b_sl in (
+        ((slice(None), slice(0, cols - 1)), (slice(None), slice(1, cols))),
+        ((slice(0, rows - 1), slice(None)), (slice(1, rows), slice(None))),
+        ((slice(0, rows - 1), slice(0, cols - 1)), (slice(1, rows), slice(1, cols))),
+        ((slice(0, rows - 1), slice(1, cols)), (slice(1, rows), slice(0, cols - 1))),
+    ):
+        a, b = member_uc[a_sl], member_uc[b_sl]
+        same = (a == b) & (a > 0)
+        heads.append(idx[a_sl][same])
+        tails.append(idx[b_sl][same])
+    r = np.concatenate(heads)
+    c = np.concatenate(tails)
+    g = sp.csr_matrix((np.ones(r.size), (r, c)), shape=(rows * cols, rows * cols))
+    _, comp = connected_components(g, directed=False)
+    flat_m = member_uc.ravel()
+    flat_c = centre_lab.ravel()
+    seed = np.zeros(comp.max() + 1, bool)
+    seed[comp[(flat_c > 0) & (flat_c == flat_m)]] = True
+    keep = seed[comp].reshape(rows, cols) & (member_uc > 0)
+    return np.where(keep, member_uc, 0)
+
+
+def _from_model(
+    result: Any,
+    model: CommutingModel,
+    *,
+    network: Any,
+    travel_time: Any,
+    params: FuaParams,
+    units: gpd.GeoDataFrame | None,
+    id_col: str | None,
+    names: gpd.GeoDataFrame | None,
+    speed_kmh: float,
+) -> FuaResult:
+    from fua.degurba.vectorize import polygonize_labels
+
+    grid: PopulationGrid = result.grid
+    labels, uc_pop = eligible_centres(result, params.min_centre_pop)
+    if travel_time is not None and network is not None:
+        msg = "give either network= or travel_time=, not both"
+        raise ParameterError(msg)
+    if isinstance(travel_time, str):
+        if travel_time != "straight_line":
+            msg = f"travel_time={travel_time!r}: the only named source is 'straight_line'"
+            raise ParameterError(msg)
+        t, near = straight_line_time(labels, grid.cell_size_m, speed_kmh=speed_kmh)
+        tt_note = f"straight-line distance at {speed_kmh} km/h"
+    elif travel_time is not None:
+        t, near = travel_time_pair(travel_time, grid.shape)
+        tt_note = "caller's travel-time arrays"
+    elif network is not None:
+        t, near = _network_times(network, labels, grid)
+        tt_note = "road network (connectivity.time_to_nearest)"
+    else:
+        msg = (
+            "the proxy route needs travel times: network=RoadNetwork, travel_time=(time_min, uc_id) "
+            "arrays, or travel_time='straight_line'"
+        )
+        raise ParameterError(msg)
+    feats = cell_features(result, time_min=t, nearest=near, uc_pop=uc_pop, centre_mask=labels > 0)
+    prob = np.zeros(grid.shape)
+    member = np.where(labels > 0, labels, 0).astype(np.int64)
+    if len(feats):
+        p = model.predict_proba(feats)
+        prob.ravel()[feats["flat"].to_numpy()] = p
+        sel = feats["flat"].to_numpy()[p >= model.threshold]
+        member.ravel()[sel] = near.ravel()[sel]
+    member = _connected_to_centre(member, labels)
+    ucs = np.unique(labels[labels > 0])
+    # FUA ids by centre population, largest first
+    order = ucs[np.argsort(-uc_pop[ucs], kind="stable")]
+    fua_of_uc = np.zeros(int(labels.max(initial=0)) + 1, np.int64)
+    fua_of_uc[order] = np.arange(1, order.size + 1)
+    fua_lab = fua_of_uc[member]
+    city_lab = np.where(labels > 0, fua_lab, 0)
+    comm_lab = np.where(labels == 0, fua_lab, 0)
+    n = order.size
+    pop = grid.pop
+    cell_km2 = grid.cell_area_km2
+    stats = pd.DataFrame({"fua_id": np.arange(1, n + 1), "uc_ids": [str(int(u)) for u in order]})
+    for name, lab in (("city", city_lab), ("commuting", comm_lab)):
+        stats[f"pop_{name}"] = np.bincount(lab.ravel(), weights=pop.ravel(), minlength=n + 1)[1:]
+        stats[f"area_{name}_km2"] = np.bincount(lab.ravel(), minlength=n + 1)[1:] * cell_km2
+    stats["pop_total"] = stats["pop_city"] + stats["pop_commuting"]
+    stats["area_km2"] = stats["area_city_km2"] + stats["area_commuting_km2"]
+    stats["n_urban_centres"] = np.int32(1)
+    stats["name"] = ""
+    crs = grid.crs
+
+    def layer(lab: np.ndarray) -> gpd.GeoDataFrame:
+        if not lab.any():
+            return _empty_fua(crs)
+        poly = polygonize_labels(lab.astype(np.int32), grid.transform, crs).rename(
+            columns={"label": "fua_id"}
+        )
+        g = gpd.GeoDataFrame(stats.merge(poly, on="fua_id"), geometry="geometry", crs=crs)
+        g = _finish_names(g, names, None)
+        return g[[*FUA_COLUMNS, "geometry"]].reset_index(drop=True)
+
+    centres = pd.DataFrame(
+        {"uc_id": ucs, "uc_pop": uc_pop[ucs], "fua_id": fua_of_uc[ucs].astype("int32")}
+    )
+    out_units = (
+        _units_on_cells(grid, units, id_col, fua_lab, city_lab)
+        if units is not None
+        else gpd.GeoDataFrame()
+    )
+    return FuaResult(
+        layer(fua_lab),
+        layer(city_lab),
+        layer(comm_lab),
+        out_units,
+        centres,
+        "proxy",
+        params,
+        result,
+        fua_labels=fua_lab.astype(np.int32),
+        meta={
+            "threshold": model.threshold,
+            "threshold_criterion": model.threshold_criterion,
+            "travel_time": tt_note,
+            "n_cells_selected": int((comm_lab > 0).sum()),
+        },
+        probability=prob,
+    )
+
+
+def _units_on_cells(
+    grid: PopulationGrid,
+    units: gpd.GeoDataFrame,
+    id_col: str | None,
+    fua_lab: np.ndarray,
+    city_lab: np.ndarray,
+) -> gpd.GeoDataFrame:
+    """Proxy route: a unit joins the FUA holding ≥ 50 % of its people (its city part decides the role)."""
+    if id_col is None:
+        msg = "id_col is required with units"
+        raise ParameterError(msg)
+    up = _check_units(units, grid, id_col)
+    w = unit_cell_weights(grid, up, method="area")
+    pop = grid.pop.ravel()
+    total = w @ pop
+    n_f = int(fua_lab.max(initial=0))
+    out = units[[id_col, units.geometry.name]].copy()
+    out["pop"] = total
+    fua = np.zeros(len(units), np.int64)
+    share = np.zeros(len(units))
+    city_share = np.zeros(len(units))
+    if n_f:
+        lab = fua_lab.ravel()
+        cells = np.flatnonzero(lab > 0)
+        m = sp.csr_matrix((pop[cells], (cells, lab[cells] - 1)), shape=(pop.size, n_f))
+        per = (w @ m).toarray()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            frac = np.where(total[:, None] > 0, per / total[:, None], 0.0)
+        best = frac.argmax(axis=1)
+        share = frac[np.arange(len(units)), best]
+        fua = np.where(share >= 0.5, best + 1, 0)
+        cl = city_lab.ravel()
+        in_city = w @ (pop * (cl > 0))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            city_share = np.where(total > 0, in_city / total, 0.0)
+    role = np.where(fua == 0, "none", np.where(city_share >= 0.5, "city", "commuting"))
+    out["fua_id"] = fua.astype("int32")
+    out["role"] = role
+    out["share_to_fua"] = share
+    out["reason"] = [
+        f"proxy: {100 * s:.1f} % of pop in FUA {f} cells"
+        if f
+        else f"none: {100 * s:.1f} % of pop in FUA cells < 50 %"
+        for f, s in zip(fua, share, strict=True)
+    ]
+    return out
+
+
+def delineate_fuas(
+    grid: PopulationGrid | Any,
+    *,
+    units: gpd.GeoDataFrame | None = None,
+    flows: FlowsLike | None = None,
+    id_col: str | None = None,
+    commuting: CommutingModel | None = None,
+    network: Any = None,
+    travel_time: Any = None,
+    params: FuaParams | None = None,
+    degurba_params: Any = None,
+    name_col: str | None = None,
+    names: gpd.GeoDataFrame | None = None,
+    employed_col: str | None = None,
+    speed_kmh: float = STRAIGHT_LINE_SPEED_KMH,
+    progress: bool = False,
+) -> FuaResult:
+    """Delineate functional urban areas from a population grid.
+
+    Parameters
+    ----------
+    grid : PopulationGrid or DegurbaResult
+        The population grid (classified here with ``degurba_params``) or an
+        existing classification.
+    units, flows, id_col : optional
+        Local units and commuting flows: the EU-OECD route (see
+        :func:`fua.commuting_zones`). With the proxy route, ``units`` are
+        optional and get the FUA holding ≥ 50 % of their people.
+    commuting : CommutingModel, optional
+        The proxy route; use ``CommutingModel.default()`` for the shipped
+        Belgian coefficients.
+    network : connectivity.RoadNetwork, optional
+        Road network for travel times (needs ``connectivity.time_to_nearest``).
+    travel_time : tuple, ndarray or "straight_line", optional
+        ``(time_min, uc_id)`` 2-D arrays of minutes to the nearest-in-time
+        eligible centre and its id, a 3-D array ``(n_centres, rows, cols)``,
+        or ``"straight_line"`` (distance to the nearest centre cell at
+        ``speed_kmh``, the proxy the default model was fitted with).
+    params : FuaParams, optional
+        FUA thresholds (``min_centre_pop=100_000`` for Kazakhstan practice).
+    degurba_params : DegurbaParams, optional
+        Grid classification thresholds.
+    name_col : str, optional
+        Unit column naming a FUA after its most populous city unit.
+    names : GeoDataFrame, optional
+        Points with ``name`` (and ``pop``/``population``): a FUA is named
+        after the most populous place inside it; else ``name_col``; else "FUA n".
+    employed_col : str, optional
+        Employed residents per unit (default: row totals of the flows).
+    speed_kmh : float
+        Speed of the straight-line proxy.
+    progress : bool
+        Log each step at INFO level (the CLI shows them).
+
+    Returns
+    -------
+    FuaResult
+
+    Notes
+    -----
+    Proxy route: cells outside the eligible centres with people, a finite
+    time and ``P ≥ model.threshold`` are assigned to their nearest-in-time
+    centre; only those joined to a cell of that centre through cells
+    assigned to the same centre (8-neighbours) are kept (Moreno-Monroy,
+    Schiavina & Veneri 2021). Holes are not filled and centres are not
+    merged into polycentric FUAs on this route.
+    """
+    p = params or FuaParams()
+    say = log.info if progress else log.debug
+    if units is not None and flows is not None and commuting is not None:
+        msg = "give flows (EU-OECD route) or commuting= (proxy route), not both"
+        raise ParameterError(msg)
+    if flows is not None and (units is None or id_col is None):
+        msg = "the flows route needs units= and id_col= (the unit id matching the flow ids)"
+        raise ParameterError(msg)
+    if flows is None and commuting is None:
+        msg = (
+            "give units= and flows= (EU-OECD definition) or commuting=CommutingModel.default() "
+            "with network= or travel_time= (proxy)"
+        )
+        raise ParameterError(msg)
+    say("classifying the grid (Degree of Urbanisation)")
+    result = _as_result(grid, degurba_params)
+    if flows is not None and units is not None and id_col is not None:
+        say("classifying %d units and applying the commuting rules", len(units))
+        return _from_flows(
+            result,
+            units,
+            flows,
+            id_col=id_col,
+            params=p,
+            name_col=name_col,
+            names=names,
+            employed_col=employed_col,
+        )
+    if not isinstance(commuting, CommutingModel):
+        msg = f"commuting must be a CommutingModel, got {type(commuting).__name__}"
+        raise ParameterError(msg)
+    say("predicting commuting-zone cells with %r", commuting)
+    return _from_model(
+        result,
+        commuting,
+        network=network,
+        travel_time=travel_time,
+        params=p,
+        units=units,
+        id_col=id_col,
+        names=names,
+        speed_kmh=speed_kmh,
+    )

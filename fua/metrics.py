@@ -1,0 +1,731 @@
+"""Agglomeration metrics over FUAs or urban centres (METHOD.md §7).
+
+Per FUA: population, area, density, population-weighted density, urban
+centres and clusters inside, share of the national population
+(:func:`fua_metrics`). National: concentration and rank-size statistics of FUA
+sizes (:func:`national_metrics`, :func:`gini`, :func:`theil`,
+:func:`herfindahl`, :func:`zipf_ols`, :func:`zipf_mle`). Market potential from
+a travel-time matrix (:func:`market_potential`). The special-economic-zone
+table (:func:`sez_access_table`) and its rank correlations
+(:func:`association_table`).
+
+Travel times are inputs here: :mod:`connectivity` computes them.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS as ProjCRS
+from pyproj import Geod, Transformer
+
+from connectivity.errors import CRSError, DataError, ParameterError
+from connectivity.measures.accessibility import decay_weights, internal_time_min
+from fua.grid import DEFAULT_CRS, PopulationGrid
+
+__all__ = [
+    "PowerLawFit",
+    "association_table",
+    "fua_metrics",
+    "gini",
+    "herfindahl",
+    "market_potential",
+    "national_metrics",
+    "own_zone_time_min",
+    "sez_access_table",
+    "theil",
+    "zipf_mle",
+    "zipf_ols",
+]
+
+log = logging.getLogger(__name__)
+_GEOD = Geod(ellps="WGS84")
+
+
+# ---------------------------------------------------------------- validation
+def _sizes(sizes: Any, name: str = "sizes", *, positive: bool = False) -> np.ndarray:
+    x = np.asarray(sizes, dtype="float64").ravel()
+    if x.size == 0:
+        msg = f"{name} is empty; pass at least one FUA size"
+        raise DataError(msg)
+    if not np.all(np.isfinite(x)):
+        msg = f"{name} has NaN or infinite values; drop or fill them first"
+        raise DataError(msg)
+    if np.any(x < 0) or (positive and np.any(x <= 0)):
+        kind = "positive" if positive else "non-negative"
+        msg = f"{name} must be {kind} (people); got minimum {x.min()!r}"
+        raise DataError(msg)
+    return x
+
+
+# ---------------------------------------------------------------- inequality
+def gini(sizes: Sequence[float] | np.ndarray) -> float:
+    """Gini coefficient of sizes.
+
+    Notes
+    -----
+    The usual population (not small-sample-corrected) formula, the mean
+    absolute difference over twice the mean:
+    G = Σ_i Σ_j |x_i − x_j| / (2 n² μ), computed from the sorted sizes as
+    G = 2 Σ_i i·x_(i) / (n Σ x) − (n + 1)/n. G = 0 for equal sizes and
+    (n − 1)/n when one unit holds everything (0.75 for [0, 0, 0, 1]).
+    """
+    x = np.sort(_sizes(sizes))
+    n, total = x.size, x.sum()
+    if total == 0:
+        msg = "all sizes are zero; the Gini coefficient is undefined"
+        raise DataError(msg)
+    i = np.arange(1, n + 1)
+    return float(2.0 * np.sum(i * x) / (n * total) - (n + 1.0) / n)
+
+
+def theil(sizes: Sequence[float] | np.ndarray) -> float:
+    """Theil T index of sizes.
+
+    Notes
+    -----
+    T = (1/n) Σ_i (x_i/μ) ln(x_i/μ), with 0·ln 0 = 0 (Theil 1967). 0 for equal
+    sizes, ln n when one unit holds everything.
+    """
+    x = _sizes(sizes)
+    mu = x.mean()
+    if mu == 0:
+        msg = "all sizes are zero; the Theil index is undefined"
+        raise DataError(msg)
+    r = x / mu
+    terms = np.where(r > 0, r * np.log(np.where(r > 0, r, 1.0)), 0.0)
+    return float(terms.mean())
+
+
+def herfindahl(sizes: Sequence[float] | np.ndarray) -> float:
+    """Herfindahl(-Hirschman) index of the size shares.
+
+    Notes
+    -----
+    H = Σ_i s_i², s_i = x_i / Σ_j x_j; 1/n for equal sizes, 1 for one unit.
+    """
+    x = _sizes(sizes)
+    total = x.sum()
+    if total == 0:
+        msg = "all sizes are zero; the Herfindahl index is undefined"
+        raise DataError(msg)
+    s = x / total
+    return float(np.sum(s * s))
+
+
+# ---------------------------------------------------------------- rank-size
+@dataclass(frozen=True)
+class PowerLawFit:
+    """A rank-size (Zipf) or Pareto-tail fit.
+
+    Attributes
+    ----------
+    exponent : float
+        The Zipf/Pareto exponent ζ of P(X > x) ∝ x^−ζ (1 = Zipf's law).
+    se : float
+        Its standard error.
+    n : int
+        Sizes used (those ≥ ``xmin``).
+    xmin : float
+        Threshold.
+    method : str
+        "ols-rank-1/2" or "mle".
+    intercept : float
+        OLS intercept a (NaN for the MLE).
+    """
+
+    exponent: float
+    se: float
+    n: int
+    xmin: float
+    method: str
+    intercept: float = float("nan")
+
+    def to_dict(self) -> dict[str, Any]:
+        """As a plain dict."""
+        return asdict(self)
+
+
+def _tail(sizes: Any, xmin: float | None) -> tuple[np.ndarray, float]:
+    x = _sizes(sizes, positive=True)
+    lo = float(x.min()) if xmin is None else float(xmin)
+    if not math.isfinite(lo) or lo <= 0:
+        msg = f"xmin must be a positive size, got {xmin!r}"
+        raise ParameterError(msg)
+    x = np.sort(x[x >= lo])[::-1]
+    if x.size < 3:
+        msg = f"only {x.size} sizes are ≥ xmin={lo:g}; a rank-size fit needs at least 3: lower xmin"
+        raise DataError(msg)
+    return x, lo
+
+
+def zipf_ols(sizes: Sequence[float] | np.ndarray, *, xmin: float | None = None) -> PowerLawFit:
+    """Rank-size exponent by OLS with the rank − ½ correction.
+
+    Parameters
+    ----------
+    sizes : array-like
+        Positive sizes (e.g. FUA populations).
+    xmin : float, optional
+        Use only sizes ≥ ``xmin`` (default: all).
+
+    Returns
+    -------
+    PowerLawFit
+        ``exponent`` b and ``se`` = b·sqrt(2/n).
+
+    Notes
+    -----
+    Sort sizes in decreasing order, rank i = 1…n, and fit by OLS
+    ln(i − ½) = a − b·ln(x_(i)). The ½ shift removes the leading small-sample
+    bias of the plain rank regression, and the OLS standard error is wrong
+    because ranks are not independent; the asymptotic standard error is
+    b·sqrt(2/n) (Gabaix & Ibragimov 2011, "Rank − 1/2: a simple way to improve
+    the OLS estimation of tail exponents", Journal of Business & Economic
+    Statistics 29(1), 24–39).
+    """
+    x, lo = _tail(sizes, xmin)
+    n = x.size
+    y = np.log(np.arange(1, n + 1) - 0.5)
+    lx = np.log(x)
+    slope, intercept = np.polyfit(lx, y, 1)
+    b = -float(slope)
+    return PowerLawFit(b, b * math.sqrt(2.0 / n), n, lo, "ols-rank-1/2", float(intercept))
+
+
+def zipf_mle(sizes: Sequence[float] | np.ndarray, *, xmin: float) -> PowerLawFit:
+    """Pareto-tail exponent above ``xmin`` by maximum likelihood (Hill), unbiased form.
+
+    Parameters
+    ----------
+    sizes : array-like
+        Positive sizes.
+    xmin : float
+        The threshold above which sizes follow P(X > x) = (x/xmin)^−ζ.
+
+    Returns
+    -------
+    PowerLawFit
+        ``exponent`` ζ̂ = (n − 1) / Σ ln(x_i/xmin) and ``se`` = ζ̂ / sqrt(n − 2).
+
+    Notes
+    -----
+    The maximum-likelihood (Hill) estimator of a continuous power law above a
+    known xmin is ζ̂_ML = n / Σ_i ln(x_i/xmin), i.e. α̂ = 1 + ζ̂ for the density
+    exponent (Clauset, Shalizi & Newman 2009, "Power-law distributions in
+    empirical data", SIAM Review 51(4), 661–703, eq. 3.1). Since
+    S = Σ ln(x_i/xmin) is Gamma(n, ζ), E[(n − 1)/S] = ζ: (n − 1)/S is unbiased
+    and its exact standard deviation is ζ/sqrt(n − 2); the asymptotic form
+    ζ/sqrt(n) is Clauset et al.'s eq. 3.2. The choice of xmin matters and is
+    left to the caller (e.g. the national FUA threshold of 100 000).
+    """
+    if xmin is None:
+        msg = "zipf_mle needs xmin (the threshold of the Pareto tail), e.g. xmin=100_000"
+        raise ParameterError(msg)
+    x, lo = _tail(sizes, xmin)
+    n = x.size
+    s = float(np.sum(np.log(x / lo)))
+    if s <= 0:
+        msg = "all sizes equal xmin; the Pareto exponent is undefined"
+        raise DataError(msg)
+    zeta = (n - 1) / s
+    return PowerLawFit(zeta, zeta / math.sqrt(n - 2), n, lo, "mle")
+
+
+# ---------------------------------------------------------------- national
+def national_metrics(
+    sizes: Sequence[float] | np.ndarray | pd.Series,
+    *,
+    national_population: float | None = None,
+    top_k: Sequence[int] = (1, 3, 5),
+    zipf_xmin: float | None = None,
+) -> dict[str, float]:
+    """Concentration and rank-size metrics of a country's FUA sizes.
+
+    Parameters
+    ----------
+    sizes : array-like
+        FUA populations (one per FUA).
+    national_population : float, optional
+        The country's population; gives ``share_in_fuas`` and the top-k shares
+        of the national total (NaN when omitted).
+    top_k : sequence of int
+        k for the shares of the largest k FUAs.
+    zipf_xmin : float, optional
+        Threshold of the rank-size fits (default: all FUAs; the MLE then uses the
+        smallest FUA as xmin).
+
+    Returns
+    -------
+    dict
+        ``n_fuas``, ``pop_in_fuas``, ``share_in_fuas``; for each k
+        ``share_top{k}`` (of FUA population) and ``share_top{k}_national``;
+        ``primacy_2`` = P1/P2, ``primacy_4`` = P1/(P2 + P3 + P4) (Ginsburg's
+        four-city index), ``largest_share_top4`` = P1/(P1 + … + P4);
+        ``herfindahl``, ``gini``, ``theil``; ``zipf_ols``, ``zipf_ols_se``,
+        ``zipf_mle``, ``zipf_mle_se``, ``zipf_n``, ``zipf_xmin`` (NaN when fewer
+        than 3 FUAs).
+
+    Notes
+    -----
+    Formulas in :func:`gini`, :func:`theil`, :func:`herfindahl`,
+    :func:`zipf_ols` and :func:`zipf_mle`; primacy after Jefferson (1939)
+    and Ginsburg (1961).
+    """
+    x = np.sort(_sizes(sizes))[::-1]
+    total = float(x.sum())
+    nat = float("nan") if national_population is None else float(national_population)
+    if national_population is not None and (
+        not math.isfinite(nat) or nat <= 0 or nat < total * (1 - 1e-9)
+    ):
+        msg = f"national_population ({national_population!r}) must be positive and at least the FUA total ({total:g})"
+        raise ParameterError(msg)
+    out: dict[str, float] = {
+        "n_fuas": float(x.size),
+        "pop_in_fuas": total,
+        "share_in_fuas": total / nat,
+    }
+    for k in top_k:
+        if int(k) < 1:
+            msg = f"top_k values must be ≥ 1, got {k!r}"
+            raise ParameterError(msg)
+        top = float(x[: int(k)].sum())
+        out[f"share_top{int(k)}"] = top / total if total > 0 else float("nan")
+        out[f"share_top{int(k)}_national"] = top / nat
+    nan = float("nan")
+    out["primacy_2"] = float(x[0] / x[1]) if x.size >= 2 and x[1] > 0 else nan
+    out["primacy_4"] = float(x[0] / x[1:4].sum()) if x.size >= 4 and x[1:4].sum() > 0 else nan
+    out["largest_share_top4"] = (
+        float(x[0] / x[:4].sum()) if x.size >= 4 and x[:4].sum() > 0 else nan
+    )
+    out["herfindahl"] = herfindahl(x) if total > 0 else nan
+    out["gini"] = gini(x) if total > 0 else nan
+    out["theil"] = theil(x) if total > 0 else nan
+    pos = x[x > 0]
+    lo = float(pos.min()) if zipf_xmin is None and pos.size else zipf_xmin
+    ols: PowerLawFit | None
+    mle: PowerLawFit | None
+    try:
+        ols = zipf_ols(pos, xmin=lo)
+        mle = zipf_mle(pos, xmin=float(lo)) if lo is not None else None
+    except DataError:
+        ols = mle = None
+    out["zipf_ols"] = ols.exponent if ols else nan
+    out["zipf_ols_se"] = ols.se if ols else nan
+    out["zipf_mle"] = mle.exponent if mle else nan
+    out["zipf_mle_se"] = mle.se if mle else nan
+    out["zipf_n"] = float(ols.n) if ols else nan
+    out["zipf_xmin"] = float(ols.xmin) if ols else nan
+    return out
+
+
+# ---------------------------------------------------------------- per FUA
+def _area_km2(gdf: gpd.GeoDataFrame) -> np.ndarray:
+    if gdf.crs is None:
+        msg = "the FUA layer has no CRS; set it (gdf.set_crs(...)) before measuring areas"
+        raise CRSError(msg)
+    crs = ProjCRS.from_user_input(gdf.crs)
+    if crs.is_geographic or "Mercator" in crs.name:
+        log.info(
+            "FUA areas measured in World Mollweide (ESRI:54009): the layer CRS %s is not equal-area",
+            crs.name,
+        )
+        return np.asarray(gdf.geometry.to_crs(DEFAULT_CRS.to_wkt()).area) / 1e6
+    return np.asarray(gdf.geometry.area) / 1e6
+
+
+def _count_inside(fuas: gpd.GeoDataFrame, pts: gpd.GeoDataFrame, name: str) -> np.ndarray:
+    if pts.crs is None or fuas.crs is None or not ProjCRS.from_user_input(pts.crs).equals(fuas.crs):
+        msg = f"{name} CRS ({pts.crs}) differs from the FUA CRS ({fuas.crs}); reproject with {name}.to_crs(fuas.crs)"
+        raise CRSError(msg)
+    rep = pts.geometry.representative_point().values
+    tree = shapely.STRtree(fuas.geometry.values)
+    _, poly = tree.query(rep, predicate="within")
+    return np.bincount(poly, minlength=len(fuas))
+
+
+def fua_metrics(
+    fuas: gpd.GeoDataFrame,
+    *,
+    pop_col: str = "pop",
+    id_col: str = "fua_id",
+    grid: PopulationGrid | None = None,
+    labels: np.ndarray | None = None,
+    centres: gpd.GeoDataFrame | None = None,
+    clusters: gpd.GeoDataFrame | None = None,
+    national_population: float | None = None,
+) -> gpd.GeoDataFrame:
+    """Per-FUA (or per urban centre) agglomeration metrics.
+
+    Parameters
+    ----------
+    fuas : geopandas.GeoDataFrame
+        One polygon per FUA with a population column and an id column.
+    pop_col, id_col : str
+        Column names of population and of the FUA id (the values of ``labels``).
+    grid : PopulationGrid, optional
+        The population grid, for the population-weighted density.
+    labels : numpy.ndarray, optional
+        Integer array on ``grid`` with the FUA id of each cell (0 = none).
+    centres, clusters : geopandas.GeoDataFrame, optional
+        Urban centres and urban clusters (same CRS as ``fuas``); counted inside
+        each FUA by their representative point.
+    national_population : float, optional
+        For ``share_national``; defaults to the grid total when a grid is given.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A copy of ``fuas`` (same index) with ``area_km2``, ``density_per_km2``,
+        ``pw_density_per_km2`` (NaN without grid and labels), ``n_centres``,
+        ``n_clusters`` (absent when not given) and ``share_national``.
+
+    Notes
+    -----
+    Area in km² in the layer's CRS when it is projected and not Mercator,
+    else in World Mollweide. Density = population / area. Population-weighted
+    density over the FUA's cells c: Σ_c p_c·d_c / Σ_c p_c, with d_c the cell's
+    density per km² of land (:meth:`PopulationGrid.density`); it is the density
+    at which the average resident lives (Craig 1984; Ottensmann 2018).
+    """
+    for col in (pop_col, id_col):
+        if col not in fuas.columns:
+            msg = f"fuas has no column {col!r}; pass pop_col=/id_col= naming its population and id columns"
+            raise ParameterError(msg)
+    pop = _sizes(fuas[pop_col].to_numpy(), pop_col)
+    out = fuas.copy()
+    area = _area_km2(fuas)
+    out["area_km2"] = area
+    out["density_per_km2"] = np.divide(pop, area, out=np.full(pop.shape, np.nan), where=area > 0)
+    out["pw_density_per_km2"] = np.nan
+    if (grid is None) != (labels is None):
+        msg = "pass both grid= and labels= (a FUA-id raster on that grid) for the population-weighted density"
+        raise ParameterError(msg)
+    if grid is not None and labels is not None:
+        lab = np.asarray(labels)
+        if lab.shape != grid.shape:
+            msg = f"labels has shape {lab.shape} but the grid is {grid.shape}; rasterise the FUA ids on the grid"
+            raise DataError(msg)
+        if not np.issubdtype(lab.dtype, np.integer):
+            msg = f"labels must be an integer array of FUA ids, got dtype {lab.dtype}"
+            raise DataError(msg)
+        ids = fuas[id_col].to_numpy().astype(np.int64)
+        p, d = grid.pop.ravel(), grid.density().ravel()
+        flat = lab.ravel().astype(np.int64)
+        keep = flat > 0
+        size = int(max(flat.max(initial=0), ids.max(initial=0))) + 1
+        sp = np.bincount(flat[keep], weights=p[keep], minlength=size)
+        spd = np.bincount(flat[keep], weights=(p * d)[keep], minlength=size)
+        valid_ids = (ids > 0) & (ids < size)
+        pw = np.full(ids.shape, np.nan)
+        num, den = spd[ids[valid_ids]], sp[ids[valid_ids]]
+        pw[valid_ids] = np.divide(num, den, out=np.full(num.shape, np.nan), where=den > 0)
+        out["pw_density_per_km2"] = pw
+        if national_population is None:
+            national_population = grid.total_population
+    if centres is not None:
+        out["n_centres"] = _count_inside(fuas, centres, "centres")
+    if clusters is not None:
+        out["n_clusters"] = _count_inside(fuas, clusters, "clusters")
+    nat = np.nan if national_population is None else float(national_population)
+    out["share_national"] = pop / nat
+    return out
+
+
+# ---------------------------------------------------------------- market potential
+def own_zone_time_min(area_km2: pd.Series | np.ndarray | float, *, speed_kmh: float) -> Any:
+    """Internal travel time of a zone: (2/3)·sqrt(area/π) at ``speed_kmh``, in minutes.
+
+    Notes
+    -----
+    The average distance from the centre of a disc of the zone's area to its
+    points is (2/3)·r, r = sqrt(area/π) (Head & Mayer 2000, "Non-Europe: the
+    magnitude and causes of market fragmentation in the EU", Weltwirtschaftliches
+    Archiv 136; Keeble, Owens & Thompson 1982). The formula itself is
+    :func:`connectivity.measures.accessibility.internal_time_min`, which takes m².
+    """
+    if not speed_kmh > 0:
+        msg = f"speed_kmh must be positive, got {speed_kmh!r}"
+        raise ParameterError(msg)
+    out = internal_time_min(np.asarray(area_km2, dtype=float) * 1e6, speed_kmh)
+    return out if np.ndim(out) else float(out)
+
+
+def market_potential(
+    times: pd.DataFrame,
+    population: pd.Series,
+    *,
+    decay: Literal["power", "exp"] = "power",
+    beta: float = 1.0,
+    own_time_min: pd.Series | float | None = None,
+    include_own: bool = True,
+) -> pd.Series:
+    """Market potential (effective density) MP_i = Σ_j P_j f(t_ij) from a travel-time matrix.
+
+    Parameters
+    ----------
+    times : pandas.DataFrame
+        Travel times in minutes, index = origins i, columns = destinations j
+        (``inf``/NaN = unreachable: contributes nothing). Zones that are both
+        origin and destination carry the same label.
+    population : pandas.Series
+        P_j indexed by destination label (every column of ``times`` needed).
+    decay : {"power", "exp"}
+        f(t) = t^−β (Harris 1954) or exp(−β t) (β per minute).
+    beta : float
+        Decay parameter (> 0).
+    own_time_min : pandas.Series or float, optional
+        Internal time t_ii of each origin for the own-zone term (see
+        :func:`own_zone_time_min`). Default: the matrix diagonal (the entry
+        with the origin's own label as column).
+    include_own : bool
+        Include the own-zone term P_i f(t_ii).
+
+    Returns
+    -------
+    pandas.Series
+        ``market_potential`` per origin (index of ``times``), in people
+        (exponential) or people per minute^β (power).
+
+    Notes
+    -----
+    MP_i = P_i f(t_ii) + Σ_{j≠i} P_j f(t_ij) (Harris 1954, "The market as a
+    factor in the localization of industry in the United States", Annals of
+    the AAG 44; effective density in Graham 2007). The own-zone term needs a
+    positive internal time with power decay; zero times between different
+    zones raise with power decay (f(0) is infinite).
+    """
+    if decay not in ("power", "exp"):
+        msg = f"decay must be 'power' or 'exp' (as in connectivity.gravity_access), got {decay!r}"
+        raise ParameterError(msg)
+    if not (math.isfinite(beta) and beta > 0):
+        msg = f"beta must be a positive number, got {beta!r}"
+        raise ParameterError(msg)
+    missing = [c for c in times.columns if c not in population.index]
+    if missing:
+        msg = f"population has no value for destinations {missing[:5]}; index it by the matrix column labels"
+        raise DataError(msg)
+    t = times.to_numpy(dtype=float, copy=True)
+    t[np.isnan(t)] = np.inf
+    if np.any(t < 0):
+        msg = "times has negative travel times; check the matrix (minutes, ≥ 0)"
+        raise DataError(msg)
+    p = _sizes(population.reindex(times.columns).to_numpy(), "population")
+    own = times.index.to_numpy()[:, None] == times.columns.to_numpy()[None, :]
+    if own_time_min is not None:
+        if isinstance(own_time_min, pd.Series):
+            tii = own_time_min.reindex(times.index).to_numpy(dtype=float)
+            if np.any(np.isnan(tii)):
+                msg = "own_time_min lacks some origins of times; index it by the matrix index"
+                raise DataError(msg)
+        else:
+            tii = np.full(len(times.index), float(own_time_min))
+        rows, cols = np.nonzero(own)
+        t[rows, cols] = tii[rows]
+    if not include_own:
+        t[own] = np.inf
+    if decay == "power":
+        if np.any((t == 0) & ~own):
+            msg = "zero travel time between different zones with power decay (f(0) = inf); use decay='exp'"
+            raise DataError(msg)
+        if include_own and np.any((t == 0) & own):
+            msg = "own-zone time is 0 with power decay; pass own_time_min= (e.g. own_zone_time_min(area, speed_kmh=...))"
+            raise DataError(msg)
+    f = decay_weights(t, decay=decay, beta=beta)
+    n_unreach = int(np.isinf(t[~own]).sum())
+    if n_unreach:
+        log.info(
+            "market potential: %d unreachable origin–destination pairs contribute 0", n_unreach
+        )
+    return pd.Series(f @ p, index=times.index, name="market_potential")
+
+
+# ---------------------------------------------------------------- SEZ table
+def _aligned(
+    values: pd.Series | pd.DataFrame, index: pd.Index, name: str
+) -> pd.Series | pd.DataFrame:
+    missing = index.difference(values.index)
+    if len(missing):
+        msg = f"{name} has no value for SEZ index labels {list(missing[:5])}; index it like sez (NaN where unknown)"
+        raise DataError(msg)
+    return values.reindex(index)
+
+
+def sez_access_table(
+    sez: gpd.GeoDataFrame,
+    fuas: gpd.GeoDataFrame,
+    *,
+    fua_id_col: str = "fua_id",
+    fua_name_col: str | None = None,
+    time_to_host_min: pd.Series | None = None,
+    reachable_pop: pd.DataFrame | None = None,
+    market_potential: pd.Series | None = None,
+    time_to_corridor_min: pd.Series | None = None,
+    time_to_border_min: pd.Series | None = None,
+    extra: Mapping[str, pd.Series] | None = None,
+    performance_cols: Sequence[str] = ("projects", "jobs", "invest_per_state_tenge"),
+) -> gpd.GeoDataFrame:
+    """One row per SEZ: host FUA, access measures, and reported performance side by side.
+
+    Parameters
+    ----------
+    sez : geopandas.GeoDataFrame
+        Zones (points), e.g. :func:`fua.kazakhstan.datasets.load_sez`; its index is kept.
+    fuas : geopandas.GeoDataFrame
+        FUA polygons with ``fua_id_col`` (and optionally ``fua_name_col``).
+    time_to_host_min : pandas.Series, optional
+        Minutes from each zone to its host FUA's centre (index like ``sez``).
+    reachable_pop : pandas.DataFrame, optional
+        Population reachable in 60/120/240 min (columns copied as given, e.g.
+        ``pop_60min``), index like ``sez``.
+    market_potential : pandas.Series, optional
+        Market potential of each zone (see :func:`market_potential`).
+    time_to_corridor_min, time_to_border_min : pandas.Series, optional
+        Minutes to the nearest corridor access point and border crossing.
+    extra : mapping of str to pandas.Series, optional
+        More access columns.
+    performance_cols : sequence of str
+        Columns of ``sez`` copied after the access columns (missing ones are
+        skipped with a log message).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``name`` (when present), ``host_fua_id``, ``host_fua_name`` (with
+        ``fua_name_col``), ``host_within`` (True inside the FUA, False for the
+        nearest one), ``host_distance_m`` (geodesic, 0 inside), the given
+        access columns, then the performance columns; SEZ geometry.
+
+    Notes
+    -----
+    The host FUA is the FUA polygon containing the zone's point, else the
+    nearest FUA (distance measured on the WGS84 ellipsoid between the zone and
+    the nearest point of the polygon). Coordinates of SEZs are approximate (a
+    few km), so a zone just outside a FUA edge is flagged by ``host_within``.
+    """
+    if sez.crs is None or fuas.crs is None:
+        msg = "sez and fuas need a CRS; set it with .set_crs(...)"
+        raise CRSError(msg)
+    if fua_id_col not in fuas.columns:
+        msg = f"fuas has no column {fua_id_col!r}; pass fua_id_col="
+        raise ParameterError(msg)
+    if len(fuas) == 0:
+        msg = "fuas is empty; delineate FUAs first"
+        raise DataError(msg)
+    pts = sez.geometry
+    if not ProjCRS.from_user_input(sez.crs).equals(fuas.crs):
+        log.info("sez reprojected from %s to the FUA CRS %s for the host join", sez.crs, fuas.crs)
+        pts = pts.to_crs(fuas.crs)
+    tree = shapely.STRtree(fuas.geometry.values)
+    p_idx, f_idx = tree.query_nearest(pts.values, all_matches=False)
+    host = np.empty(len(sez), dtype=np.int64)
+    host[p_idx] = f_idx
+    polys = fuas.geometry.values[host]
+    within = shapely.covers(polys, pts.values)
+    seg = shapely.get_coordinates(shapely.shortest_line(pts.values, polys)).reshape(-1, 2, 2)
+    to_ll = Transformer.from_crs(fuas.crs, "EPSG:4326", always_xy=True)
+    ax, ay = to_ll.transform(seg[:, 0, 0], seg[:, 0, 1])
+    bx, by = to_ll.transform(seg[:, 1, 0], seg[:, 1, 1])
+    _, _, dist = _GEOD.inv(ax, ay, bx, by)
+    out = pd.DataFrame(index=sez.index)
+    if "name" in sez.columns:
+        out["name"] = sez["name"]
+    out["host_fua_id"] = fuas[fua_id_col].to_numpy()[host]
+    if fua_name_col is not None:
+        out["host_fua_name"] = fuas[fua_name_col].to_numpy()[host]
+    out["host_within"] = within
+    out["host_distance_m"] = np.where(within, 0.0, np.asarray(dist))
+    singles = {
+        "time_to_host_min": time_to_host_min,
+        "market_potential": market_potential,
+        "time_to_corridor_min": time_to_corridor_min,
+        "time_to_border_min": time_to_border_min,
+        **(dict(extra) if extra else {}),
+    }
+    if reachable_pop is not None:
+        rp = _aligned(reachable_pop, sez.index, "reachable_pop")
+        for c in rp.columns:
+            out[c] = rp[c].to_numpy()
+    for name, s in singles.items():
+        if s is not None:
+            out[name] = _aligned(s, sez.index, name).to_numpy()
+    for c in performance_cols:
+        if c in sez.columns:
+            out[c] = sez[c].to_numpy()
+        else:
+            log.info("performance column %r is not in sez; skipped", c)
+    return gpd.GeoDataFrame(out, geometry=sez.geometry.values, crs=sez.crs)
+
+
+def association_table(
+    df: pd.DataFrame, performance_cols: Sequence[str], access_cols: Sequence[str]
+) -> pd.DataFrame:
+    """Spearman rank correlations between performance and access columns (descriptive).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        e.g. the output of :func:`sez_access_table`.
+    performance_cols, access_cols : sequence of str
+        Columns to correlate pairwise.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (performance, access) pair: ``performance``, ``access``,
+        ``spearman_rho``, ``p_value``, ``n`` (rows with both values), ``note``;
+        ``attrs["note"]`` repeats the caveat.
+
+    Notes
+    -----
+    ρ is Pearson's correlation of the ranks (ties get average ranks); the
+    p-value is scipy.stats.spearmanr's two-sided test against ρ = 0 via the t
+    distribution with n − 2 degrees of freedom. With Kazakhstan's n = 13
+    zones this is a **descriptive** association: small n, zones of very
+    different age and purpose, and access measured today against
+    performance accumulated since 2002 — not evidence that access causes
+    performance. Pairs with fewer than 3 complete rows get NaN.
+    """
+    from scipy import stats
+
+    cols = [*performance_cols, *access_cols]
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        msg = f"df has no columns {missing}; name existing performance/access columns"
+        raise ParameterError(msg)
+    rows = []
+    for pc in performance_cols:
+        for ac in access_cols:
+            pair = df[[pc, ac]].apply(pd.to_numeric, errors="coerce").dropna()
+            n = len(pair)
+            if n >= 3 and pair[pc].nunique() > 1 and pair[ac].nunique() > 1:
+                res = stats.spearmanr(pair[pc], pair[ac])
+                rho, p = float(res.statistic), float(res.pvalue)
+            else:
+                rho = p = float("nan")
+            note = f"descriptive rank association, n = {n}; not causal"
+            rows.append(
+                {
+                    "performance": pc,
+                    "access": ac,
+                    "spearman_rho": rho,
+                    "p_value": p,
+                    "n": n,
+                    "note": note,
+                }
+            )
+    out = pd.DataFrame(rows)
+    n_all = len(df)
+    out.attrs["note"] = (
+        f"Spearman rank correlations over n = {n_all} rows (13 SEZs in Kazakhstan): descriptive "
+        "associations only; p-values from the t approximation, not adjusted for multiple comparisons"
+    )
+    return out
