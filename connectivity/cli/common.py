@@ -9,64 +9,16 @@ from __future__ import annotations
 
 import functools
 import logging
-import sys
-import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import click
 
 __all__ = ["Steps", "friendly_errors", "setup_logging"]
 
+from connectivity.progress import Steps, setup_logging
+
 log = logging.getLogger("connectivity.cli")
-
-
-def setup_logging(verbose: int, quiet: int, names: Sequence[str]) -> None:
-    """WARNING by default; -v INFO, -vv DEBUG; -q errors only (for the loggers ``names``)."""
-    level = max(logging.DEBUG, min(logging.ERROR, logging.WARNING + 10 * (quiet - verbose)))
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    for name in names:
-        lg = logging.getLogger(name)
-        lg.handlers[:] = [handler]
-        lg.setLevel(level)
-        lg.propagate = False
-
-
-class Steps:
-    """A progress bar over the named steps of a run (stderr; off with -q).
-
-    Log records of ``loggers`` are routed through the bar while a step runs,
-    so messages and the bar do not overwrite each other.
-    """
-
-    def __init__(
-        self, total: int, *, enabled: bool, loggers: Sequence[str] = ("connectivity",)
-    ) -> None:
-        from tqdm.auto import tqdm
-
-        self._bar = tqdm(
-            total=total, disable=not enabled, unit="step", leave=False, file=sys.stderr
-        )
-        self._loggers = [logging.getLogger(n) for n in loggers]
-        #: seconds per finished step, by name
-        self.timings: dict[str, float] = {}
-
-    @contextmanager
-    def step(self, text: str) -> Iterator[None]:
-        from tqdm.contrib.logging import logging_redirect_tqdm
-
-        self._bar.set_description(text)
-        t0 = time.perf_counter()
-        with logging_redirect_tqdm(loggers=self._loggers):
-            yield
-        self.timings[text] = round(time.perf_counter() - t0, 3)
-        log.debug("%s: %.2f s", text, self.timings[text])
-        self._bar.update(1)
-
-    def close(self) -> None:
-        self._bar.close()
 
 
 def friendly_errors(
