@@ -20,6 +20,7 @@ from connectivity.errors import (
     ParameterError,
     ToolkitError,
 )
+from connectivity.io import read_network
 from connectivity.measures.accessibility import (
     TravelTimeGrid,
     cumulative_opportunities,
@@ -68,6 +69,7 @@ __all__ = [
     "od_matrix",
     "population_within",
     "raster_time_to_nearest",
+    "read_network",
     "snap_points",
     "time_to_corridors",
     "time_to_nearest",

@@ -5,13 +5,13 @@ together with the ``.md5`` file Geofabrik publishes beside every extract,
 checks the download against it, and caches it; a later call reuses the
 cached file when its checksum still matches the published one (or, offline,
 the checksum recorded when it was downloaded). :func:`download_file` is the
-generic streaming downloader (temporary file, then rename) used here and by
-:mod:`fua.fetch`.
+generic streaming downloader (staged with :func:`connectivity.outputs.safe_path`)
+used here and by :mod:`fua.fetch`.
 
 The server is ``https://download.geofabrik.de`` unless ``base_url=`` or the
 ``CONNECTIVITY_GEOFABRIK_URL`` environment variable says otherwise (tests
-point it at a local server). ``osm`` is also a click command,
-:data:`fetch_group` (``connectivity fetch osm --country KAZ``).
+point it at a local server). The command line is ``connectivity fetch osm``
+(:mod:`connectivity.cli.fetch`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import json
 import logging
 import os
 import re
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -29,17 +28,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import click
-
 from connectivity.cache import cache_root
-from connectivity.errors import InputFileError, OutputExistsError, ParameterError
+from connectivity.errors import InputFileError, ParameterError
+from connectivity.outputs import safe_path
+from connectivity.progress import bar
 
 __all__ = [
     "GEOFABRIK_REGIONS",
     "GEOFABRIK_URL",
     "Download",
     "download_file",
-    "fetch_group",
     "fetch_osm",
     "fetch_text",
     "file_md5",
@@ -140,7 +138,7 @@ def download_file(
     overwrite : bool
         Replace an existing ``dest``.
     progress : bool
-        Show a tqdm bar (bytes).
+        Show a progress bar (bytes; on a terminal only).
     timeout : float
         Socket timeout in seconds.
 
@@ -157,29 +155,19 @@ def download_file(
     """
     _check_url(url)
     target = Path(dest)
-    if target.exists() and not overwrite:
-        msg = f"{target} exists; pass overwrite=True to download it again"
-        raise OutputExistsError(msg)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    part = target.with_name(target.name + ".part")
     sha, md5 = hashlib.sha256(), hashlib.md5()
     size = 0
-    try:
-        with _open(url, timeout) as r, part.open("wb") as f:
+    with safe_path(target, overwrite=overwrite) as tmp:
+        with _open(url, timeout) as r, tmp.open("wb") as f:
             total = int(r.headers.get("Content-Length") or 0) or None
-            from tqdm.auto import tqdm
-
-            with tqdm(total=total, unit="B", unit_scale=True, desc=target.name,
-                      disable=not progress, leave=False, file=sys.stderr) as bar:  # fmt: skip
-                while True:
-                    chunk = r.read(_CHUNK)
-                    if not chunk:
-                        break
+            with bar(total=total, enabled=progress, desc=target.name, unit="B",
+                     unit_scale=True, leave=False) as shown:  # fmt: skip
+                while chunk := r.read(_CHUNK):
                     f.write(chunk)
                     sha.update(chunk)
                     md5.update(chunk)
                     size += len(chunk)
-                    bar.update(len(chunk))
+                    shown.update(len(chunk))
         if total is not None and size != total:
             msg = f"download of {url} stopped after {size} of {total} bytes; try again"
             raise InputFileError(msg)
@@ -190,10 +178,6 @@ def download_file(
                 "was deleted — try again (the extract may have been updated mid-download)"
             )
             raise InputFileError(msg)
-        os.replace(part, target)
-    finally:
-        if part.exists():
-            part.unlink()
     log.info("downloaded %s (%.1f MB) -> %s", url, size / 1e6, target)
     return Download(target, url, size, sha.hexdigest(), got)
 
@@ -310,42 +294,3 @@ def _read_record(path: Path) -> dict[str, Any] | None:
     except (OSError, json.JSONDecodeError):
         return None
     return d if isinstance(d, dict) else None
-
-
-# ---------------------------------------------------------------- CLI
-@click.group("fetch")
-def fetch_group() -> None:
-    """Download real data (OpenStreetMap extracts) into the cache."""
-
-
-@fetch_group.command("osm")
-@click.option("--country", default="KAZ", show_default=True,
-              help=f"ISO alpha-3 code: {', '.join(sorted(GEOFABRIK_REGIONS))}.")  # fmt: skip
-@click.option("--region", help="A Geofabrik path instead, e.g. asia/kyrgyzstan.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for the extract (default: the cache).")  # fmt: skip
-@click.option("--base-url", help="Server root (default Geofabrik; env CONNECTIVITY_GEOFABRIK_URL).")
-@click.option("--refresh", is_flag=True, help="Download again even if the cached file matches.")
-@click.pass_context
-def fetch_osm_cmd(
-    ctx: click.Context,
-    country: str,
-    region: str | None,
-    out_dir: Path | None,
-    base_url: str | None,
-    refresh: bool,
-) -> None:
-    """Download an OSM extract (.osm.pbf) from Geofabrik, checked against its MD5.
-
-    \b
-    Example:
-      connectivity fetch osm --country KAZ
-      fua demo --out out/ --roads ~/.cache/fua-toolkit/osm/kazakhstan-latest.osm.pbf
-    """
-    quiet = bool(ctx.obj and ctx.obj.get("quiet"))
-    try:
-        path = fetch_osm(country=country, region=region, out_dir=out_dir, base_url=base_url,
-                         refresh=refresh, progress=not quiet)  # fmt: skip
-    except (OSError, ValueError) as exc:
-        raise click.ClickException(f"{type(exc).__name__}: {exc}") from exc
-    click.echo(str(path))

@@ -1,4 +1,4 @@
-"""Safe, QGIS-friendly writers: rasters, vector layers and JSON run sidecars.
+"""Reading road networks and layers; safe, QGIS-friendly writers: rasters, vector layers, sidecars.
 
 Every writer here refuses to overwrite an existing output unless
 ``overwrite=True`` is given, and writes to a temporary file in the target
@@ -13,7 +13,12 @@ old file, byte for byte, or nothing — never a half-written output.
 * :func:`write_sidecar` / :func:`read_sidecar` — a JSON record of a run:
   parameters, input checksums, versions and timing.
 * :func:`safe_path` / :func:`safe_directory` — the temporary-file-then-rename
-  machinery the writers use, for other writers to reuse.
+  machinery the writers use, for other writers to reuse (from
+  :mod:`connectivity.outputs`).
+* :func:`read_network` — the one road-network loader: a saved ``.npz``
+  network, any line layer, or an OpenStreetMap PBF/XML file.
+* :func:`read_layer` — a vector layer with one-line errors (missing file,
+  unreadable format, no features).
 
 This module knows nothing of functional urban areas; :mod:`fua.outputs.degurba` builds the
 Degree of Urbanisation outputs on top of it.
@@ -35,14 +40,28 @@ from typing import Any
 import numpy as np
 from affine import Affine
 
-from connectivity._sidecar import SIDECAR_SCHEMA, file_sha256, read_sidecar, write_sidecar
-from connectivity.errors import CRSError, DataError, ParameterError
-from connectivity.outputs import _remove_quietly, safe_directory, safe_path
+from connectivity.build.osm import OSM_SUFFIXES
+from connectivity.crs import check_metric_crs
+from connectivity.errors import CRSError, DataError, InputFileError, ParameterError
+from connectivity.network import RoadNetwork
+from connectivity.outputs import (
+    SIDECAR_SCHEMA,
+    file_sha256,
+    read_sidecar,
+    remove_quietly,
+    safe_directory,
+    safe_path,
+    write_sidecar,
+)
+from connectivity.speeds import SpeedTable
 
 __all__ = [
     "LAYER_DRIVERS",
+    "NETWORK_OSM_SUFFIXES",
     "SIDECAR_SCHEMA",
     "file_sha256",
+    "read_layer",
+    "read_network",
     "read_sidecar",
     "safe_directory",
     "safe_path",
@@ -58,6 +77,153 @@ log = logging.getLogger(__name__)
 LAYER_DRIVERS: Mapping[str, str] = {".gpkg": "GPKG", ".shp": "ESRI Shapefile"}
 
 _COG_BLOCK = 512
+
+#: File-name endings :func:`read_network` reads as OpenStreetMap (PBF or XML, maybe compressed).
+NETWORK_OSM_SUFFIXES = (*OSM_SUFFIXES, ".bz2", ".gz")
+
+ColumnChoice = str | Sequence[str] | None
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
+def read_layer(
+    path: str | os.PathLike[str], layer: str | None = None, *, what: str = "input"
+) -> Any:
+    """Read a vector layer (GeoPackage, Shapefile, GeoJSON, ...) with one-line errors.
+
+    Parameters
+    ----------
+    path : path-like
+        Any vector source GDAL reads.
+    layer : str, optional
+        Layer name in a multi-layer source (default: the first layer).
+    what : str, default "input"
+        How the layer is named in error messages (``"origins"``, ``"network"``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+
+    Raises
+    ------
+    InputFileError
+        The path does not exist, GDAL cannot read it, or the layer has no features.
+    """
+    import geopandas as gpd
+
+    p = Path(path)
+    if not p.exists():
+        msg = f"{what} file {str(p)!r} does not exist"
+        raise InputFileError(msg)
+    try:
+        gdf = gpd.read_file(p, layer=layer) if layer else gpd.read_file(p)
+    except Exception as exc:  # pyogrio raises its own DataSourceError/DataLayerError
+        msg = f"cannot read the {what} layer {str(p)!r}: {_one_line(exc)}"
+        raise InputFileError(msg) from exc
+    if len(gdf) == 0:
+        msg = f"the {what} layer {str(p)!r} has no features"
+        raise InputFileError(msg)
+    return gdf
+
+
+def _pick_column(columns: Any, choice: ColumnChoice) -> str | None:
+    """``choice`` itself, or the first of a sequence of names that ``columns`` holds."""
+    if choice is None or isinstance(choice, str):
+        return choice
+    return next((c for c in choice if c in columns), None)
+
+
+def read_network(
+    path: str | os.PathLike[str],
+    *,
+    layer: str | None = None,
+    crs: Any = None,
+    class_col: ColumnChoice = None,
+    speed_col: ColumnChoice = None,
+    oneway_col: ColumnChoice = None,
+    speeds: SpeedTable | Mapping[str, float] | None = None,
+    progress: bool = False,
+) -> RoadNetwork:
+    """Read a road network from a file, whatever its format.
+
+    Parameters
+    ----------
+    path : path-like
+        A network saved with :meth:`RoadNetwork.save` (``.npz``); an
+        OpenStreetMap file (``.osm.pbf``, ``.pbf``, ``.osm``, ``.osm.bz2``,
+        ``.osm.gz``, ``.osm.xml``), read with :meth:`RoadNetwork.from_osm`; or
+        any line layer GDAL reads (GeoPackage, Shapefile, GeoJSON, ...), read
+        with :meth:`RoadNetwork.from_lines`.
+    layer : str, optional
+        Line layers: the layer of a multi-layer source.
+    crs : CRS-like, optional
+        Projected metric CRS of the result. OSM files are projected to it;
+        line layers are reprojected to it. Default: a metric layer keeps its
+        CRS; OSM and longitude/latitude data get the UTM zone of the data, or
+        an azimuthal equidistant CRS for a whole country. A saved network
+        keeps its CRS (a different ``crs`` raises :class:`CRSError`).
+    class_col, speed_col, oneway_col : str or sequence of str, optional
+        Line layers: the columns of road classes (OSM ``highway`` values),
+        speeds in km/h and one-way flags (see :meth:`RoadNetwork.from_lines`).
+        A sequence names candidates: the first column the layer has is used
+        (none, if it has none of them).
+    speeds : SpeedTable or dict, optional
+        Speed table for OSM ways and for lines without a speed.
+    progress : bool, default False
+        OSM files: a progress bar over the ways (on a terminal only).
+
+    Returns
+    -------
+    RoadNetwork
+
+    Raises
+    ------
+    InputFileError
+        The file does not exist, is empty, has no features, or is in a format
+        that is neither a saved network, OSM nor a readable line layer.
+    CRSError
+        ``crs`` is not a projected metric CRS, or differs from a saved network's.
+
+    Examples
+    --------
+    >>> net = read_network("kazakhstan-latest.osm.pbf", crs="EPSG:32642")  # doctest: +SKIP
+    >>> net = read_network("roads.gpkg", class_col=("highway", "fclass"))  # doctest: +SKIP
+    """
+    p = Path(path)
+    if not p.exists():
+        msg = (
+            f"network file {str(p)!r} does not exist; give an OSM extract (.osm.pbf, e.g. from "
+            "`connectivity fetch osm`), a line layer (.gpkg, .shp, .geojson) or a saved .npz network"
+        )
+        raise InputFileError(msg)
+    out_crs = None if crs is None else check_metric_crs(crs)
+    name = p.name.lower()
+    if name.endswith(".npz"):
+        net = RoadNetwork.load(p)
+        if out_crs is not None and not net.crs.equals(out_crs):
+            msg = (
+                f"the saved network {str(p)!r} is in {net.crs.to_string()}, not "
+                f"{out_crs.to_string()}; drop crs= or rebuild the network in that CRS"
+            )
+            raise CRSError(msg)
+        return net
+    if name.endswith(NETWORK_OSM_SUFFIXES):
+        return RoadNetwork.from_osm(p, crs=out_crs, speeds=speeds, progress=progress)
+    lines = read_layer(p, layer, what="network")
+    if out_crs is not None and lines.crs is not None:
+        lines = lines.to_crs(out_crs)
+    return RoadNetwork.from_lines(
+        lines,
+        class_col=_pick_column(lines.columns, class_col),
+        speed_col=_pick_column(lines.columns, speed_col),
+        oneway_col=_pick_column(lines.columns, oneway_col),
+        speeds=speeds,
+    )
 
 
 # --------------------------------------------------------------------------- rasters
@@ -289,7 +455,7 @@ def _write_cog_fallback(tmp: Path, profile: dict[str, Any], fill: Any, method: s
             bigtiff="IF_SAFER",
         )
     finally:
-        _remove_quietly([scratch, Path(str(scratch) + ".aux.xml")])
+        remove_quietly([scratch, Path(str(scratch) + ".aux.xml")])
 
 
 # --------------------------------------------------------------------------- vector layers

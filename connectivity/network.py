@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,23 +25,15 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from numpy.typing import ArrayLike
-from pyproj import CRS, Geod
+from pyproj import CRS
 from scipy.sparse.csgraph import connected_components
 
-from connectivity.build.lines import (
-    check_metric_crs,
-    lines_edge_arrays,
-    local_metric_crs,
-    osmnx_edge_arrays,
-    reproject,
-)
-from connectivity.errors import (
-    DataError,
-    InputFileError,
-    OutputExistsError,
-    ParameterError,
-)
-from connectivity.speeds import SpeedTable, as_speed_table
+from connectivity.build.lines import lines_edge_arrays, osmnx_edge_arrays
+from connectivity.build.osm import osm_edge_arrays
+from connectivity.crs import check_metric_crs
+from connectivity.errors import DataError, InputFileError, ParameterError
+from connectivity.outputs import jsonable, safe_path
+from connectivity.speeds import SpeedTable
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -55,23 +46,6 @@ __all__ = ["RoadNetwork"]
 log = logging.getLogger(__name__)
 
 _NPZ_FORMAT = "fua-toolkit/RoadNetwork/1"
-
-# kept for callers of the old private name
-_check_metric_crs = check_metric_crs
-
-
-def _jsonable(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, (str, int, float, bool)) or obj is None:
-        return obj
-    return str(obj)
 
 
 @dataclass(frozen=True, eq=False)
@@ -140,86 +114,42 @@ class RoadNetwork:
         Euclidean length of the segment. Parallel edges keep the fastest.
         """
         crs = check_metric_crs(crs)
-        x = np.ascontiguousarray(x, dtype="float64")
-        y = np.ascontiguousarray(y, dtype="float64")
-        u = np.asarray(u, dtype="int64")
-        v = np.asarray(v, dtype="int64")
-        n = x.size
+        x, y, u, v = _checked_nodes_and_edges(x, y, u, v)
         m = u.size
-        if y.size != n or v.size != m:
-            msg = "x/y and u/v must have matching lengths"
-            raise DataError(msg)
-        if n == 0 or m == 0:
-            msg = "the network has no nodes or no edges; check the input layer and its filters"
-            raise DataError(msg)
-        if not (np.isfinite(x).all() and np.isfinite(y).all()):
-            msg = "node coordinates contain NaN or infinite values"
-            raise DataError(msg)
-        if u.min() < 0 or v.min() < 0 or u.max() >= n or v.max() >= n:
-            msg = "edge end points must index existing nodes (0 <= u, v < number of nodes)"
-            raise DataError(msg)
         if length_m is None:
             length_m = np.hypot(x[v] - x[u], y[v] - y[u])
-        length_m = np.broadcast_to(np.asarray(length_m, dtype="float64"), (m,))
-        speed = np.broadcast_to(np.asarray(speed_kmh, dtype="float64"), (m,))
-        if not (np.isfinite(speed).all() and (speed > 0).all()):
-            msg = "speed_kmh must be finite and positive on every edge"
-            raise DataError(msg)
-        if (length_m < 0).any() or not np.isfinite(length_m).all():
-            msg = "length_m must be finite and non-negative"
-            raise DataError(msg)
-        time_min = length_m / (speed * 1000.0 / 60.0)
+        length, speed = _checked_lengths_and_speeds(length_m, speed_kmh, m)
         if road_class is None:
             road_class = np.zeros(m, dtype="int16")
             class_names = class_names or ("road",)
-        road_class = np.broadcast_to(np.asarray(road_class, dtype="int16"), (m,))
+        codes = np.broadcast_to(np.asarray(road_class, dtype="int16"), (m,))
         class_names = tuple(class_names or ())
-        if class_names and road_class.max(initial=0) >= len(class_names):
+        if class_names and codes.max(initial=0) >= len(class_names):
             msg = "road_class codes must index class_names"
             raise DataError(msg)
-        ow = np.broadcast_to(np.asarray(oneway, dtype=bool), (m,))
-        esrc = (
-            None
-            if edge_source_ids is None
-            else np.broadcast_to(np.asarray(edge_source_ids, "int64"), (m,))
-        )
-
-        back = ~ow
-        uu = np.concatenate([u, v[back]])
-        vv = np.concatenate([v, u[back]])
-        tt = np.concatenate([time_min, time_min[back]])
-        ll = np.concatenate([length_m, length_m[back]])
-        cc = np.concatenate([road_class, road_class[back]])
-        ee = None if esrc is None else np.concatenate([esrc, esrc[back]])
-
-        # drop self loops; keep the fastest of parallel edges
-        keep = uu != vv
-        uu, vv, tt, ll, cc = uu[keep], vv[keep], tt[keep], ll[keep], cc[keep]
-        ee = None if ee is None else ee[keep]
-        order = np.lexsort((tt, vv, uu))
-        uu, vv, tt, ll, cc = uu[order], vv[order], tt[order], ll[order], cc[order]
-        ee = None if ee is None else ee[order]
-        first = np.ones(uu.size, bool)
-        first[1:] = (uu[1:] != uu[:-1]) | (vv[1:] != vv[:-1])
-        uu, vv, tt, ll, cc = uu[first], vv[first], tt[first], ll[first], cc[first]
-        ee = None if ee is None else ee[first]
-        indptr = np.zeros(n + 1, dtype="int64")
-        np.add.at(indptr, uu + 1, 1)
-        indptr = np.cumsum(indptr)
+        columns = {
+            "time_min": length / (speed * 1000.0 / 60.0),
+            "length_m": length,
+            "road_class": codes,
+        }
+        if edge_source_ids is not None:
+            columns["edge_source_ids"] = np.broadcast_to(np.asarray(edge_source_ids, "int64"), (m,))
+        oneway = np.broadcast_to(np.asarray(oneway, dtype=bool), (m,))
+        indptr, heads, cols = _fastest_directed_csr(x.size, u, v, oneway, columns)
         return cls(
             x=x,
             y=y,
             indptr=indptr,
-            indices=vv.astype("int32" if n < 2**31 else "int64"),
-            time_min=tt,
-            length_m=ll,
-            road_class=cc,
+            indices=heads.astype("int32" if x.size < 2**31 else "int64"),
+            time_min=cols["time_min"],
+            length_m=cols["length_m"],
+            road_class=cols["road_class"],
             class_names=class_names,
             crs=crs,
             node_source_ids=None
             if node_source_ids is None
             else np.asarray(node_source_ids, "int64"),
-            edge_source_ids=ee,
+            edge_source_ids=cols.get("edge_source_ids"),
             meta=dict(meta or {}),
         )
 
@@ -254,7 +184,7 @@ class RoadNetwork:
             Keep only the largest strongly connected component; the dropped
             ones are logged and recorded in ``meta["components"]``.
         progress : bool
-            Show a tqdm bar while reading ways.
+            Show a progress bar while reading ways (on a terminal only).
 
         Returns
         -------
@@ -287,70 +217,16 @@ class RoadNetwork:
         geodesic on the WGS84 ellipsoid (``pyproj.Geod``), so they do not
         depend on the projection; node coordinates are projected.
         """
-        from connectivity.build.osm import check_osm_path, read_osm_ways, way_segments
-
         t0 = time.perf_counter()
-        p = check_osm_path(Path(path))
-        table = as_speed_table(speeds)
-        out_crs = None if crs is None else check_metric_crs(crs)
-        ways = read_osm_ways(p, network_type=network_type, progress=progress)
-        a, b, wi = way_segments(ways)
-        if a.size == 0:
-            msg = (
-                f"no drivable way with located nodes in {str(p)!r} ({ways.n_highway_ways} "
-                f"highway ways before the {network_type!r} filter); check the file's extent "
-                "and that it contains nodes as well as ways"
-            )
-            raise DataError(msg)
-        used = np.unique(np.concatenate([a, b]))
-        node_ids, first, inv = np.unique(
-            ways.node_ref[used], return_index=True, return_inverse=True
+        kw = osm_edge_arrays(
+            path, network_type=network_type, crs=crs, speeds=speeds, progress=progress
         )
-        pos2node = np.full(ways.node_ref.size, -1, dtype="int64")
-        pos2node[used] = inv.ravel()
-        lon = ways.lon[used][first]
-        lat = ways.lat[used][first]
-        u, v = pos2node[a], pos2node[b]
-        rev = ways.oneway[wi] == -1
-        u, v = np.where(rev, v, u), np.where(rev, u, v)
-        if out_crs is None:
-            out_crs = local_metric_crs(lon, lat)
-        x, y = reproject(lon, lat, CRS.from_epsg(4326), out_crs)
-        length = np.asarray(Geod(ellps="WGS84").inv(lon[u], lat[u], lon[v], lat[v])[2], "float64")
-        class_names, way_class = np.unique(ways.highway.astype(str), return_inverse=True)
-        way_speed = table.edge_speeds(ways.highway, ways.maxspeed)
-        n_tagged = int(
-            sum(1 for s in ways.maxspeed if s is not None and not np.isnan(table.parse_maxspeed(s)))
-        )
-        meta = {
-            "builder": "from_osm",
-            "source": str(p),
-            "network_type": network_type,
-            "n_highway_ways": ways.n_highway_ways,
-            "n_ways": int(ways.way_id.size),
-            "n_ways_with_valid_maxspeed": n_tagged,
-            "n_missing_node_locations": int(np.isnan(ways.lon).sum()),
-            "crs_auto": crs is None,
-            "speeds": table.to_dict(),
-        }
-        net = cls.from_edges(
-            x,
-            y,
-            u,
-            v,
-            crs=out_crs,
-            speed_kmh=way_speed[wi],
-            length_m=length,
-            road_class=way_class.ravel()[wi],
-            class_names=tuple(str(c) for c in class_names),
-            oneway=ways.oneway[wi] != 0,
-            node_source_ids=node_ids,
-            edge_source_ids=ways.way_id[wi],
-            meta=meta,
-        )
+        net = cls.from_edges(**kw)
+        info = kw["meta"]
         log.info(
             "read %s: %d of %d highway ways kept (%s filter), %d nodes, %d directed edges",
-            p.name, ways.way_id.size, ways.n_highway_ways, network_type, net.n_nodes, net.n_edges,
+            Path(info["source"]).name, info["n_ways"], info["n_highway_ways"], network_type,
+            net.n_nodes, net.n_edges,
         )  # fmt: skip
         if largest_component:
             net = net.largest_component()
@@ -719,37 +595,29 @@ class RoadNetwork:
         """Write the network to a ``.npz`` file (fast reload with :meth:`load`).
 
         The file holds the arrays, the CRS as WKT and ``meta`` as JSON; it is
-        written to a temporary file and renamed, so a failed write leaves
-        nothing behind. ``compress=True`` trades write time for size.
+        written through :func:`connectivity.outputs.safe_path` (temporary file,
+        then rename), so a failed write leaves nothing behind, and an existing
+        file is replaced only with ``overwrite=True``. ``compress=True`` trades
+        write time for size.
         """
         p = Path(path)
         if p.suffix != ".npz":
             msg = f"save path {str(p)!r} must end in .npz"
             raise ParameterError(msg)
-        if p.exists() and not overwrite:
-            msg = f"{str(p)!r} exists; pass overwrite=True to replace it"
-            raise OutputExistsError(msg)
         arrays: dict[str, Any] = {
             "format": np.array(_NPZ_FORMAT),
             "x": self.x, "y": self.y, "indptr": self.indptr, "indices": self.indices,
             "time_min": self.time_min, "length_m": self.length_m, "road_class": self.road_class,
             "class_names": np.array(self.class_names, dtype=str),
             "crs_wkt": np.array(self.crs.to_wkt()),
-            "meta_json": np.array(json.dumps(_jsonable(self.meta))),
+            "meta_json": np.array(json.dumps(jsonable(self.meta))),
         }  # fmt: skip
         if self.node_source_ids is not None:
             arrays["node_source_ids"] = self.node_source_ids
         if self.edge_source_ids is not None:
             arrays["edge_source_ids"] = self.edge_source_ids
-        p.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(suffix=".npz", dir=p.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                (np.savez_compressed if compress else np.savez)(fh, **arrays)
-            os.replace(tmp, p)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with safe_path(p, overwrite=overwrite) as tmp, tmp.open("wb") as fh:
+            (np.savez_compressed if compress else np.savez)(fh, **arrays)
         return p
 
     @classmethod
@@ -785,3 +653,73 @@ class RoadNetwork:
             f"RoadNetwork({self.n_nodes:,} nodes, {self.n_edges:,} directed edges, "
             f"crs={self.crs.to_string()})"
         )
+
+
+# -- from_edges steps ------------------------------------------------------------------
+def _checked_nodes_and_edges(
+    x: ArrayLike, y: ArrayLike, u: ArrayLike, v: ArrayLike
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Node coordinates (float64) and edge end points (int64), checked."""
+    xa = np.ascontiguousarray(x, dtype="float64")
+    ya = np.ascontiguousarray(y, dtype="float64")
+    ua = np.asarray(u, dtype="int64")
+    va = np.asarray(v, dtype="int64")
+    n, m = xa.size, ua.size
+    if ya.size != n or va.size != m:
+        msg = "x/y and u/v must have matching lengths"
+        raise DataError(msg)
+    if n == 0 or m == 0:
+        msg = "the network has no nodes or no edges; check the input layer and its filters"
+        raise DataError(msg)
+    if not (np.isfinite(xa).all() and np.isfinite(ya).all()):
+        msg = "node coordinates contain NaN or infinite values"
+        raise DataError(msg)
+    if ua.min() < 0 or va.min() < 0 or ua.max() >= n or va.max() >= n:
+        msg = "edge end points must index existing nodes (0 <= u, v < number of nodes)"
+        raise DataError(msg)
+    return xa, ya, ua, va
+
+
+def _checked_lengths_and_speeds(
+    length_m: ArrayLike, speed_kmh: ArrayLike, m: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-edge lengths (finite, >= 0) and speeds (finite, > 0), broadcast to ``m`` edges."""
+    length = np.broadcast_to(np.asarray(length_m, dtype="float64"), (m,))
+    speed = np.broadcast_to(np.asarray(speed_kmh, dtype="float64"), (m,))
+    if not (np.isfinite(speed).all() and (speed > 0).all()):
+        msg = "speed_kmh must be finite and positive on every edge"
+        raise DataError(msg)
+    if (length < 0).any() or not np.isfinite(length).all():
+        msg = "length_m must be finite and non-negative"
+        raise DataError(msg)
+    return length, speed
+
+
+def _fastest_directed_csr(
+    n: int, u: np.ndarray, v: np.ndarray, oneway: np.ndarray, columns: dict[str, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """CSR of the directed edges: two-way segments in both directions, no self loops,
+    and of parallel edges only the fastest (``columns["time_min"]``).
+
+    ``columns`` are per-edge arrays (``time_min`` required). Returns
+    ``(indptr, heads, columns)`` with every column in CSR order.
+    """
+    back = ~oneway
+    uu = np.concatenate([u, v[back]])
+    vv = np.concatenate([v, u[back]])
+    cols = {k: np.concatenate([a, a[back]]) for k, a in columns.items()}
+
+    def take(index: np.ndarray) -> None:
+        nonlocal uu, vv
+        uu, vv = uu[index], vv[index]
+        for k, a in cols.items():
+            cols[k] = a[index]
+
+    take(uu != vv)
+    take(np.lexsort((cols["time_min"], vv, uu)))
+    first = np.ones(uu.size, bool)
+    first[1:] = (uu[1:] != uu[:-1]) | (vv[1:] != vv[:-1])
+    take(first)
+    indptr = np.zeros(n + 1, dtype="int64")
+    np.add.at(indptr, uu + 1, 1)
+    return np.cumsum(indptr), vv, cols

@@ -83,7 +83,17 @@ class Steps:
     """A progress bar over the named steps of a run (stderr; shown only on a terminal).
 
     Log records of ``loggers`` are routed through the bar while a step runs,
-    so messages and the bar do not overwrite each other.
+    so messages and the bar do not overwrite each other. Use it as a context
+    manager (the bar is closed at the end, also on errors) or call
+    :meth:`close`.
+
+    Examples
+    --------
+    >>> with Steps(2, enabled=False) as steps:
+    ...     with steps.step("reading"):
+    ...         pass
+    ...     with steps.step("writing"):
+    ...         pass
     """
 
     def __init__(
@@ -96,6 +106,7 @@ class Steps:
 
     @contextmanager
     def step(self, text: str) -> Iterator[None]:
+        """Run the body as the step ``text``: shown on the bar, timed in :attr:`timings`."""
         from tqdm.contrib.logging import logging_redirect_tqdm
 
         self._bar.set_description(text)
@@ -107,4 +118,11 @@ class Steps:
         self._bar.update(1)
 
     def close(self) -> None:
+        """Close the bar."""
         self._bar.close()
+
+    def __enter__(self) -> Steps:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

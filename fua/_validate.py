@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 from pyproj import CRS as ProjCRS
 
+from connectivity.crs import check_metric_crs
+from connectivity.crs import projected_core as _projected_core
 from connectivity.errors import CRSError, DataError, ParameterError
 
 __all__ = [
@@ -81,17 +83,6 @@ def to_pyproj(crs: Any, what: str = "crs") -> ProjCRS:
         raise CRSError(msg) from exc
 
 
-def _projected_core(crs: ProjCRS) -> ProjCRS:
-    """The projected part of a bound or compound CRS."""
-    if crs.is_bound and crs.source_crs is not None:
-        crs = crs.source_crs
-    if crs.is_compound:
-        for sub in crs.sub_crs_list:
-            if sub.is_projected:
-                return sub
-    return crs
-
-
 def _in_metres(crs: ProjCRS) -> bool:
     units = {ax.unit_name.lower() for ax in crs.axis_info[:2]}
     return bool(units) and units <= {"metre", "meter", "m"}
@@ -151,27 +142,10 @@ def check_projected_equal_area(crs: Any, what: str = "crs") -> ProjCRS:
 def check_projected_metric(crs: Any, what: str = "crs") -> ProjCRS:
     """Raise :class:`~fua.CRSError` unless ``crs`` is projected in metres and not Web Mercator.
 
-    For distances; areas need :func:`check_projected_equal_area`.
+    For distances; areas need :func:`check_projected_equal_area`. The check is
+    :func:`connectivity.crs.check_metric_crs`, the one metric-CRS rule of the toolkit.
     """
-    pcrs = to_pyproj(crs, what)
-    core = _projected_core(pcrs)
-    name = f"{pcrs.name!r} ({pcrs.to_string()})"
-    problem = None
-    if not core.is_projected:
-        problem = f"{what} {name} is geographic (degrees)"
-    elif not _in_metres(core):
-        problem = f"{what} {name} is not in metres"
-    elif core.coordinate_operation is not None and "pseudo mercator" in (
-        core.coordinate_operation.method_name.lower()
-    ):
-        problem = f"{what} {name} is Web Mercator, whose lengths are inflated by 1/cos(latitude)"
-    if problem:
-        msg = (
-            f"{problem}: distances need a projected metric CRS; reproject first, "
-            "e.g. gdf.to_crs(gdf.estimate_utm_crs()) or to 'ESRI:54009'"
-        )
-        raise CRSError(msg)
-    return pcrs
+    return check_metric_crs(to_pyproj(crs, what), what)
 
 
 def _where(index: tuple[np.ndarray, ...]) -> str:

@@ -32,7 +32,10 @@ from typing import Any
 
 import numpy as np
 
+from connectivity.cache import cache_root
 from connectivity.errors import DataError, InputFileError, OutputExistsError, ParameterError
+from connectivity.fetch import download_file
+from connectivity.outputs import file_sha256, safe_path
 
 __all__ = [
     "GHSL_BASE_URL",
@@ -130,12 +133,10 @@ def ghsl_pop_url(row: int, col: int, *, epoch: int = 2020, base_url: str | None 
     return f"{_base(base_url)}/GHS_POP_GLOBE_R2023A/{stem}/V1-0/tiles/{stem}_V1_0_R{row}_C{col}.zip"
 
 
-def _cache_root(out_dir: str | os.PathLike[str] | None) -> Path:
-    from fua.kazakhstan.datasets import cache_directory
-
-    root = Path(out_dir) if out_dir is not None else cache_directory() / "ghsl"
-    root.mkdir(parents=True, exist_ok=True)
-    return root
+def _tile_cache(out_dir: str | os.PathLike[str] | None) -> Path:
+    """The tile cache: ``out_dir``, else ``ghsl/`` in the toolkit's user cache."""
+    folder = Path(out_dir) if out_dir is not None else cache_root() / "ghsl"
+    return cache_root(folder, hint="pass out_dir=... or set FUA_CACHE_DIR")
 
 
 def _manifest(root: Path) -> dict[str, Any]:
@@ -151,9 +152,6 @@ def _tile(
     url: str, root: Path, manifest: dict[str, Any], *, refresh: bool, progress: bool
 ) -> Path | None:
     """The cached zip of a tile (downloaded if needed); None when the server has no such tile."""
-    from connectivity.fetch import download_file
-    from connectivity.io import file_sha256
-
     name = url.rsplit("/", 1)[1]
     path = root / name
     rec = manifest.get(name)
@@ -211,7 +209,7 @@ def fetch_ghs_pop(
     out : path-like, optional
         The mosaic (default ``<cache>/GHS_POP_E{epoch}_GLOBE_R2023A_54009_1000_<name>.tif``).
     out_dir : path-like, optional
-        Tile cache (default :func:`fua.kazakhstan.datasets.cache_directory` / ``ghsl``).
+        Tile cache (default ``ghsl/`` in :func:`connectivity.cache.cache_root`).
     base_url : str, optional
         Server root (default JRC; or ``FUA_GHSL_BASE_URL``).
     refresh : bool
@@ -233,7 +231,8 @@ def fetch_ghs_pop(
     is recorded in ``manifest.json`` in the tile cache; a cached tile is
     reused only while it still matches (GHSL publishes no per-tile
     checksum). Tiles the server does not have (HTTP 404: open ocean) are
-    skipped. The mosaic is written to a temporary file and renamed.
+    skipped. The mosaic is written through :func:`connectivity.outputs.safe_path`
+    (temporary file, then rename).
     """
     import rasterio
     from rasterio.merge import merge
@@ -243,7 +242,7 @@ def fetch_ghs_pop(
         raise ParameterError(msg)
     box = _country_bbox(country) if country is not None else tuple(float(v) for v in bbox)  # type: ignore[union-attr]
     tiles = ghsl_tiles(box)
-    root = _cache_root(out_dir)
+    root = _tile_cache(out_dir)
     label = country.upper() if country else "bbox_" + "_".join(f"{v:g}" for v in box)
     target = Path(out) if out is not None else root / f"{_stem(epoch)}_{label}.tif"
     if target.exists() and not overwrite:
@@ -281,16 +280,10 @@ def fetch_ghs_pop(
     finally:
         for s in srcs:
             s.close()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".part")
-    try:
-        with rasterio.open(tmp, "w", **profile) as dst:
-            dst.write(arr)
-            dst.update_tags(SOURCE=f"GHS-POP R2023A epoch {epoch} (JRC), tiles "
-                            + ", ".join(f"R{r}_C{c}" for r, c in tiles),
-                            BBOX_LONLAT=json.dumps(list(box)))  # fmt: skip
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with safe_path(target, overwrite=overwrite) as tmp, rasterio.open(tmp, "w", **profile) as dst:
+        dst.write(arr)
+        dst.update_tags(SOURCE=f"GHS-POP R2023A epoch {epoch} (JRC), tiles "
+                        + ", ".join(f"R{r}_C{c}" for r, c in tiles),
+                        BBOX_LONLAT=json.dumps(list(box)))  # fmt: skip
     log.info("GHS-POP %d mosaic of %d tile(s) -> %s", epoch, len(zips), target)
     return target

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import geopandas as gpd
@@ -15,6 +17,7 @@ import shapely
 from affine import Affine
 from click.testing import CliRunner
 
+import fua
 from fua.cli import main
 
 CRS = "ESRI:54009"
@@ -145,3 +148,57 @@ def test_commuting_model_fit_and_score(inputs: dict[str, Path]) -> None:
     assert r.exit_code == 0 and "straight-line" in r.output
     r = CliRunner().invoke(main, ["-q", "commuting-model", "score", "--pop", str(inputs["pop"])])
     assert r.exit_code == 1 and "together" in r.output
+
+
+# --------------------------------------------------------------------------- the group
+def test_python_m_fua_lists_every_command() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "fua", "--help"],
+        capture_output=True, text=True, check=True, cwd=Path(__file__).parents[1],
+    ).stdout  # fmt: skip
+    for command in ("degurba", "delineate", "commuting-model", "demo", "fetch", "--no-progress"):
+        assert command in out
+    assert "-vv shows their traceback" in out
+
+
+def test_import_fua_does_not_load_the_command_line() -> None:
+    code = (
+        "import sys, fua; print(sorted(m for m in sys.modules "
+        "if m.startswith(('fua.cli', 'connectivity.cli'))))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True,
+        cwd=Path(__file__).parents[1],
+    ).stdout  # fmt: skip
+    assert out.strip() == "[]"
+
+
+@pytest.mark.xfail(
+    reason="rasterio.errors imports click, and fua/grid.py (and others) import rasterio "
+    "at module level; passes once those imports are lazy",
+    strict=False,
+)
+def test_import_fua_does_not_load_click() -> None:
+    code = "import sys, fua; print('click' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True,
+        cwd=Path(__file__).parents[1],
+    ).stdout  # fmt: skip
+    assert out.strip() == "False"
+
+
+def test_fua_no_progress_and_tracebacks(
+    inputs: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("connectivity.progress.stderr_is_terminal", lambda: True)
+    args = ["delineate", str(inputs["pop"]), "--straight-line"]
+    r = CliRunner().invoke(main, ["--no-progress", *args, "--out", str(inputs["dir"] / "a.gpkg")])
+    assert r.exit_code == 0, r.output
+    assert "step" not in r.stderr
+    r = CliRunner().invoke(main, [*args, "--out", str(inputs["dir"] / "b.gpkg")])
+    assert r.exit_code == 0 and "step" in r.stderr
+    bad = ["delineate", str(inputs["pop"]), "--out", str(inputs["dir"] / "c.gpkg")]
+    one = CliRunner().invoke(main, ["-v", *bad])
+    assert one.exit_code == 1 and "Error: ParameterError" in one.output
+    two = CliRunner().invoke(main, ["-vv", *bad])
+    assert two.exit_code == 1 and isinstance(two.exception, fua.ParameterError)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -14,6 +17,7 @@ from affine import Affine
 from click.testing import CliRunner
 
 from connectivity.cli import main
+from connectivity.errors import InputFileError
 
 UTM = "EPSG:32643"
 
@@ -297,3 +301,60 @@ def test_access_with_dask_chunks_equals_one_process(files):
     assert list(a["nearest_id"]) == list(b["nearest_id"])
     side = json.loads((files / "many.json").read_text())
     assert side["extra"]["counts"]["n_batches"] == 3
+
+
+# --------------------------------------------------------------------------- group options
+def _iso_args(files, name):
+    return [
+        "isochrones", *_net_args(files), "--sources", str(files / "sez.gpkg"),
+        "--thresholds", "1", "--out", str(files / name),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("flags", "shown"),
+    [([], True), (["--progress"], True), (["--no-progress"], False), (["-q"], False)],
+)
+def test_progress_bars_follow_the_group_options(files, monkeypatch, flags, shown):
+    monkeypatch.setattr("connectivity.progress.stderr_is_terminal", lambda: True)
+    r = CliRunner().invoke(main, [*flags, *_iso_args(files, f"iso{len(flags)}{shown}.gpkg")])
+    assert r.exit_code == 0, r.output
+    assert ("step" in r.stderr) is shown
+
+
+def test_no_bars_when_stderr_is_not_a_terminal(files):
+    r = CliRunner().invoke(main, ["--progress", *_iso_args(files, "iso.gpkg")])
+    assert r.exit_code == 0 and "step" not in r.stderr
+
+
+def test_tracebacks_need_vv(files):
+    args = ["access", "--network", str(files / "missing.osm.pbf"), "--origins",
+            str(files / "origins.gpkg"), "--destinations", str(files / "sez.gpkg"),
+            "--out", str(files / "x.gpkg")]  # fmt: skip
+    one = CliRunner().invoke(main, ["-v", *args])
+    assert one.exit_code == 1 and "Error: InputFileError" in one.output
+    assert isinstance(one.exception, SystemExit)
+    two = CliRunner().invoke(main, ["-vv", *args])
+    assert two.exit_code == 1 and isinstance(two.exception, InputFileError)
+    assert "-vv shows their traceback" in CliRunner().invoke(main, ["--help"]).output
+
+
+def test_python_m_connectivity_lists_every_command():
+    out = subprocess.run(
+        [sys.executable, "-m", "connectivity", "--help"],
+        capture_output=True, text=True, check=True, cwd=Path(__file__).parents[1],
+    ).stdout  # fmt: skip
+    for command in ("access", "od", "isochrones", "fetch", "--no-progress"):
+        assert command in out
+
+
+def test_import_connectivity_loads_neither_click_nor_the_cli():
+    code = (
+        "import sys, connectivity; "
+        "print(sorted(m for m in sys.modules if m == 'click' or m.startswith('connectivity.cli')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True,
+        cwd=Path(__file__).parents[1],
+    ).stdout  # fmt: skip
+    assert out.strip() == "[]"

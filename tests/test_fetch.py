@@ -264,7 +264,9 @@ def test_fetch_osm_env_override_regions_and_cli(
     with pytest.raises(connectivity.ParameterError):
         cfetch.geofabrik_url("../etc/passwd")
     _publish(server.root, b"xyz")
-    r = CliRunner().invoke(cfetch.fetch_group, ["osm", "--country", "KAZ", "--out", str(tmp_path)])
+    from connectivity.cli import main
+
+    r = CliRunner().invoke(main, ["-q", "fetch", "osm", "--country", "KAZ", "--out", str(tmp_path)])
     assert r.exit_code == 0, r.output
     assert (tmp_path / "kazakhstan-latest.osm.pbf").read_bytes() == b"xyz"
 

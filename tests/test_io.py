@@ -22,7 +22,6 @@ from shapely.geometry import MultiPolygon, Point, box
 
 import fua as ferr
 from connectivity import io as cio
-from connectivity._sidecar import _jsonable
 from connectivity.errors import (
     CRSError,
     DataError,
@@ -30,6 +29,7 @@ from connectivity.errors import (
     OutputExistsError,
     ParameterError,
 )
+from connectivity.outputs import jsonable
 from fua.grid import PopulationGrid
 from fua.outputs import degurba as fio
 
@@ -784,7 +784,7 @@ def test_write_degurba_outputs_with_classify_grid(tmp_path: Path) -> None:
     assert len(back) == len(centres) >= 1
     assert back["pop"].sum() == pytest.approx(centres["pop"].sum())
     doc = cio.read_sidecar(paths["sidecar"])
-    assert doc["parameters"] == json.loads(json.dumps(_jsonable(result.params.to_dict())))
+    assert doc["parameters"] == json.loads(json.dumps(jsonable(result.params.to_dict())))
 
 
 def test_write_degurba_outputs_level1_only(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from connectivity import (
     RoadNetwork,
 )
 from connectivity.build.osm import oneway_code
+from connectivity.io import read_network
 
 GEOD = Geod(ellps="WGS84")
 
@@ -530,3 +531,87 @@ def test_from_osm_compressed_xml(osm_xml: Path, tmp_path: Path) -> None:
     b = RoadNetwork.from_osm(osm_xml)
     np.testing.assert_array_equal(a.time_min, b.time_min)
     np.testing.assert_array_equal(a.indices, b.indices)
+
+
+# -- read_network: the one loader -----------------------------------------------------
+def _same(a: RoadNetwork, b: RoadNetwork) -> None:
+    for name in ("x", "y", "indptr", "indices", "time_min", "length_m", "road_class"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+    assert a.crs == b.crs and a.class_names == b.class_names
+
+
+def test_read_network_osm_xml_pbf_and_compressed(
+    osm_xml: Path, osm_pbf: Path, tmp_path: Path
+) -> None:
+    import bz2
+
+    import connectivity
+
+    assert connectivity.read_network is read_network
+    ref = RoadNetwork.from_osm(osm_xml)
+    _same(read_network(osm_xml), ref)
+    _same(read_network(osm_pbf, progress=True), ref)
+    bz = tmp_path / "small.osm.bz2"
+    bz.write_bytes(bz2.compress(osm_xml.read_bytes()))
+    _same(read_network(bz), ref)
+    # an explicit CRS for an OSM file
+    net = read_network(osm_xml, crs="EPSG:32642")
+    assert net.crs.to_epsg() == 32642
+    _same(net, RoadNetwork.from_osm(osm_xml, crs="EPSG:32642"))
+
+
+def test_read_network_npz_keeps_its_crs(osm_xml: Path, tmp_path: Path) -> None:
+    net = RoadNetwork.from_osm(osm_xml)
+    p = net.save(tmp_path / "net.npz")
+    _same(read_network(p), net)
+    _same(read_network(p, crs=net.crs), net)
+    with pytest.raises(CRSError, match="saved network"):
+        read_network(p, crs="EPSG:32642")
+
+
+@pytest.mark.parametrize("suffix", [".gpkg", ".shp", ".geojson"])
+def test_read_network_line_layers(tmp_path: Path, suffix: str) -> None:
+    gdf = _lines()
+    path = tmp_path / f"roads{suffix}"
+    gdf.to_file(path)
+    net = read_network(path, class_col="cls", oneway_col="ow")
+    ref = RoadNetwork.from_lines(gdf, class_col="cls", oneway_col="ow")
+    _same(net, ref)
+    # candidate columns: the first one the layer has
+    by_choice = read_network(path, class_col=("highway", "cls"), speed_col=("speed_kmh",))
+    _same(by_choice, RoadNetwork.from_lines(gdf, class_col="cls"))
+    # an explicit CRS reprojects the layer
+    assert read_network(path, crs="EPSG:32642").crs.to_epsg() == 32642
+
+
+def test_read_network_layer_of_a_geopackage(tmp_path: Path) -> None:
+    path = tmp_path / "two.gpkg"
+    _lines().iloc[:1].to_file(path, layer="first")
+    _lines().to_file(path, layer="roads")
+    assert read_network(path, layer="roads").meta["n_features"] == 4
+    with pytest.warns(UserWarning, match="More than one layer"):
+        assert read_network(path).meta["n_features"] == 1
+
+
+def test_read_network_errors_are_one_line(tmp_path: Path) -> None:
+    cases = []
+    with pytest.raises(InputFileError, match="does not exist") as info:
+        read_network(tmp_path / "missing.osm.pbf")
+    cases.append(info)
+    empty = tmp_path / "empty.gpkg"
+    _lines().iloc[:0].to_file(empty, layer="roads")
+    with pytest.raises(InputFileError, match="no features") as info:
+        read_network(empty)
+    cases.append(info)
+    unknown = tmp_path / "roads.txt"
+    unknown.write_text("not a layer")
+    with pytest.raises(InputFileError, match="cannot read the network layer") as info:
+        read_network(unknown)
+    cases.append(info)
+    gz = tmp_path / "roads.gz"
+    gz.write_bytes(b"x")
+    with pytest.raises(InputFileError, match="unknown suffix") as info:
+        read_network(gz)
+    cases.append(info)
+    for c in cases:
+        assert "\n" not in str(c.value)

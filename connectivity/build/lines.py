@@ -1,7 +1,9 @@
-"""Private helpers for the :class:`~connectivity.network.RoadNetwork` builders.
+"""Edge arrays for :class:`~connectivity.network.RoadNetwork` from line layers and osmnx graphs.
 
-CRS choice, line-layer noding (snapping vertices into junctions) and the
-conversion of osmnx graphs to flat edge arrays.
+Line-layer noding (snapping vertices into junctions) and the conversion of
+osmnx graphs to flat edge arrays; each builder returns the keyword arguments
+of :meth:`RoadNetwork.from_edges <connectivity.network.RoadNetwork.from_edges>`.
+CRS choice lives in :mod:`connectivity.crs`.
 """
 
 from __future__ import annotations
@@ -13,95 +15,26 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from pyproj import CRS, Geod, Transformer
+from pyproj import CRS, Geod
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from connectivity.build.edges import edge_kwargs, metric_crs_for
+from connectivity.crs import reproject
 from connectivity.errors import CRSError, DataError, ParameterError
 from connectivity.speeds import as_speed_table
 
-__all__: list[str] = []
+__all__ = [
+    "lines_edge_arrays",
+    "node_vertices",
+    "oneway_codes",
+    "osmnx_edge_arrays",
+    "osmnx_edges",
+    "snap_ends_to_segments",
+    "split_edge_geometries",
+]
 
 log = logging.getLogger(__name__)
-
-UTM_MAX_EXTENT_KM = 1000.0
-_WEB_MERCATOR = (3857, 900913, 3785, 102100, 102113)
-
-
-def is_web_mercator(crs: CRS) -> bool:
-    code = crs.to_epsg()
-    if code in _WEB_MERCATOR:
-        return True
-    name = (crs.name or "").lower()
-    return "pseudo-mercator" in name or "popular visualisation" in name
-
-
-def check_metric_crs(crs: Any) -> CRS:
-    """A projected CRS in metres that is not Web Mercator, or :class:`CRSError`."""
-    if crs is None:
-        msg = "no CRS given; pass crs= (a projected metric CRS such as a UTM zone)"
-        raise CRSError(msg)
-    try:
-        crs = CRS.from_user_input(crs)
-    except Exception as exc:
-        msg = f"cannot understand crs={crs!r} ({exc}); give an EPSG code, WKT or pyproj.CRS"
-        raise CRSError(msg) from exc
-    if crs.is_geographic:
-        msg = (
-            f"network CRS {crs.to_string()} is geographic (degrees); project the network to a "
-            "metric CRS first (e.g. a UTM zone, or EPSG:6933/ESRI:54009 for a whole country)"
-        )
-        raise CRSError(msg)
-    if is_web_mercator(crs):
-        msg = (
-            "network CRS is Web Mercator (EPSG:3857), which inflates lengths about 1.5x at "
-            "Kazakhstan's latitudes; project to a UTM zone or an equal-distance CRS instead"
-        )
-        raise CRSError(msg)
-    unit = crs.axis_info[0].unit_name if crs.axis_info else "metre"
-    if unit not in ("metre", "meter", "m"):
-        msg = f"network CRS {crs.to_string()} has axis unit {unit!r}; use a CRS in metres"
-        raise CRSError(msg)
-    return crs
-
-
-def local_metric_crs(lon: np.ndarray, lat: np.ndarray) -> CRS:
-    """A metric CRS for data at these WGS84 coordinates.
-
-    The UTM zone (WGS84, EPSG:326zz/327zz) of the bounding-box centre when the
-    data extend at most 1000 km; beyond that (a whole country) an azimuthal
-    equidistant projection centred on the bounding box (distances from the
-    centre exact, scale error about +0.9 % across the direction of view at
-    1500 km from it). Never Web Mercator.
-    """
-    ok = np.isfinite(lon) & np.isfinite(lat)
-    if not ok.any():
-        msg = "no finite coordinates to choose a CRS from"
-        raise DataError(msg)
-    lon0, lon1 = float(lon[ok].min()), float(lon[ok].max())
-    lat0, lat1 = float(lat[ok].min()), float(lat[ok].max())
-    lon_c, lat_c = (lon0 + lon1) / 2, (lat0 + lat1) / 2
-    width_km = (lon1 - lon0) * 111.32 * math.cos(math.radians(lat_c))
-    height_km = (lat1 - lat0) * 110.57
-    if max(width_km, height_km) <= UTM_MAX_EXTENT_KM:
-        zone = min(int((lon_c + 180.0) // 6.0) + 1, 60)
-        return CRS.from_epsg((32600 if lat_c >= 0 else 32700) + zone)
-    return CRS.from_proj4(
-        f"+proj=aeqd +lat_0={lat_c:.5f} +lon_0={lon_c:.5f} +x_0=0 +y_0=0 "
-        "+datum=WGS84 +units=m +no_defs"
-    )
-
-
-def to_lonlat(x: np.ndarray, y: np.ndarray, crs: CRS) -> tuple[np.ndarray, np.ndarray]:
-    tr = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-    lon, lat = tr.transform(x, y)
-    return np.asarray(lon, "float64"), np.asarray(lat, "float64")
-
-
-def reproject(x: np.ndarray, y: np.ndarray, src: CRS, dst: CRS) -> tuple[np.ndarray, np.ndarray]:
-    tr = Transformer.from_crs(src, dst, always_xy=True)
-    xx, yy = tr.transform(x, y)
-    return np.asarray(xx, "float64"), np.asarray(yy, "float64")
 
 
 # -- line layers ----------------------------------------------------------------
@@ -394,16 +327,11 @@ def osmnx_edge_arrays(G: Any, speeds: Any) -> dict[str, Any]:
     src = CRS.from_user_input(gcrs)
     e = osmnx_edges(G)
     x, y, gxy = e["x"], e["y"], e["geom_xy"]
-    if src.is_geographic or is_web_mercator(src):
-        lon, lat = (x, y) if src.is_geographic else to_lonlat(x, y, src)
-        dst = local_metric_crs(lon, lat)
-        log.info("projecting osmnx graph from %s to %s", src.to_string(), dst.to_string())
+    dst, lonlat = metric_crs_for(x, y, src, "osmnx graph")
+    if lonlat is not None:
         x, y = reproject(x, y, src, dst)
         if gxy.size:
-            gx, gy = reproject(gxy[:, 0], gxy[:, 1], src, dst)
-            gxy = np.column_stack([gx, gy])
-    else:
-        dst = check_metric_crs(src)
+            gxy = np.column_stack(reproject(gxy[:, 0], gxy[:, 1], src, dst))
     n = x.size
     new_xy, su, sv, seg_edge, seg_len = split_edge_geometries(
         n, e["u"], e["v"], gxy, e["geom_edge"], np.column_stack([x, y])
@@ -412,7 +340,6 @@ def osmnx_edge_arrays(G: Any, speeds: Any) -> dict[str, Any]:
     geom_len = np.bincount(seg_edge, weights=seg_len, minlength=m)
     edge_len = np.where(np.isfinite(e["length"]), e["length"], geom_len)
     scale = np.divide(edge_len, geom_len, out=np.ones(m), where=geom_len > 0)
-    length = seg_len * scale[seg_edge]
     kmh = np.full(m, np.nan)
     tt = e["travel_time_s"]
     ok = np.isfinite(tt) & (tt > 0) & (edge_len > 0)
@@ -422,7 +349,6 @@ def osmnx_edge_arrays(G: Any, speeds: Any) -> dict[str, Any]:
     rest = ~np.isfinite(kmh)
     if rest.any():
         kmh[rest] = table.edge_speeds(e["highway"][rest], e["maxspeed"][rest])
-    class_names, codes = np.unique(e["highway"].astype(str), return_inverse=True)
     node_src = e["node_src"]
     if node_src is not None and new_xy.shape[0]:
         node_src = np.concatenate([node_src, np.full(new_xy.shape[0], -1, "int64")])
@@ -434,21 +360,80 @@ def osmnx_edge_arrays(G: Any, speeds: Any) -> dict[str, Any]:
         "n_interior_nodes": int(new_xy.shape[0]),
         "speeds": table.to_dict(),
     }
-    return {
-        "x": np.concatenate([x, new_xy[:, 0]]),
-        "y": np.concatenate([y, new_xy[:, 1]]),
-        "u": su,
-        "v": sv,
-        "crs": dst,
-        "speed_kmh": kmh[seg_edge],
-        "length_m": length,
-        "road_class": codes.ravel()[seg_edge],
-        "class_names": tuple(str(c) for c in class_names),
-        "oneway": True,
-        "node_source_ids": node_src,
-        "edge_source_ids": e["osmid"][seg_edge],
-        "meta": meta,
-    }
+    return edge_kwargs(
+        np.concatenate([x, new_xy[:, 0]]), np.concatenate([y, new_xy[:, 1]]), su, sv,
+        crs=dst, classes=e["highway"], edge_row=seg_edge, speed_kmh=kmh[seg_edge],
+        length_m=seg_len * scale[seg_edge], oneway=True, node_source_ids=node_src,
+        edge_source_ids=e["osmid"][seg_edge], meta=meta,
+    )  # fmt: skip
+
+
+def _check_line_layer(gdf: Any, columns: tuple[str | None, ...], snap_tolerance_m: float) -> None:
+    if not (np.isfinite(snap_tolerance_m) and snap_tolerance_m >= 0):
+        msg = f"snap_tolerance_m={snap_tolerance_m!r}; give a distance >= 0 in metres"
+        raise ParameterError(msg)
+    for col in columns:
+        if col is not None and col not in gdf.columns:
+            msg = f"column {col!r} is not in the layer; columns are {list(gdf.columns)}"
+            raise ParameterError(msg)
+    if gdf.crs is None:
+        msg = "the line layer has no CRS; set it first, e.g. gdf.set_crs('EPSG:4326')"
+        raise CRSError(msg)
+
+
+def _line_parts(gdf: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Single LineStrings of the layer and the row each comes from (empty rows skipped)."""
+    import shapely
+
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    types = shapely.get_type_id(geoms[ok])
+    if not np.isin(types, (1, 5)).all():
+        msg = "from_lines needs LineString or MultiLineString geometries only; explode or filter the layer"
+        raise DataError(msg)
+    rows = np.flatnonzero(ok)
+    if rows.size == 0:
+        msg = "the line layer has no non-empty geometry"
+        raise DataError(msg)
+    parts, part_row = shapely.get_parts(geoms[rows], return_index=True)
+    return parts, rows[part_row]
+
+
+def _metric_vertices(
+    xy: np.ndarray, part: np.ndarray, src: CRS
+) -> tuple[CRS, np.ndarray, np.ndarray]:
+    """Vertices in a metric CRS, with the geodesic / projected length factor per segment.
+
+    A metric layer keeps its coordinates (factor 1). A geographic or Web
+    Mercator layer is reprojected and its segment lengths stay geodesic
+    (WGS84 ellipsoid), so they do not depend on the projection chosen.
+    """
+    dst, lonlat = metric_crs_for(xy[:, 0], xy[:, 1], src, "line layer")
+    same_part = part[:-1] == part[1:]
+    if lonlat is None:
+        return dst, xy, np.ones(max(xy.shape[0] - 1, 0))
+    lon, lat = lonlat
+    geo_len = np.asarray(Geod(ellps="WGS84").inv(lon[:-1], lat[:-1], lon[1:], lat[1:])[2])
+    xy = np.column_stack(reproject(xy[:, 0], xy[:, 1], src, dst))
+    flat_len = np.hypot(*(xy[1:] - xy[:-1]).T)
+    scale = np.divide(geo_len, flat_len, out=np.ones_like(flat_len), where=flat_len > 0)
+    return dst, xy, np.where(same_part, scale, 1.0)
+
+
+def _row_classes_and_speeds(
+    gdf: Any, class_col: str | None, speed_col: str | None, table: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    """Road class and speed (km/h) of every row: ``speed_col`` where valid, else the table."""
+    if class_col is None:
+        classes = np.full(len(gdf), "road", dtype=object)
+    else:
+        classes = gdf[class_col].astype(str).to_numpy(dtype=object)
+    row_kmh = table.edge_speeds(classes)
+    if speed_col is not None:
+        given = pd.to_numeric(gdf[speed_col], errors="coerce").to_numpy(dtype="float64")
+        good = np.isfinite(given) & (given > 0)
+        row_kmh = np.where(good, given, row_kmh)
+    return classes, row_kmh
 
 
 def lines_edge_arrays(
@@ -463,46 +448,12 @@ def lines_edge_arrays(
     """Keyword arguments of ``RoadNetwork.from_edges`` for lines input."""
     import shapely
 
-    if not (np.isfinite(snap_tolerance_m) and snap_tolerance_m >= 0):
-        msg = f"snap_tolerance_m={snap_tolerance_m!r}; give a distance >= 0 in metres"
-        raise ParameterError(msg)
-    for col in (class_col, speed_col, oneway_col):
-        if col is not None and col not in gdf.columns:
-            msg = f"column {col!r} is not in the layer; columns are {list(gdf.columns)}"
-            raise ParameterError(msg)
-    if gdf.crs is None:
-        msg = "the line layer has no CRS; set it first, e.g. gdf.set_crs('EPSG:4326')"
-        raise CRSError(msg)
+    _check_line_layer(gdf, (class_col, speed_col, oneway_col), snap_tolerance_m)
     table = as_speed_table(speeds)
-    geoms = np.asarray(gdf.geometry.values, dtype=object)
-    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    types = shapely.get_type_id(geoms[ok])
-    if not np.isin(types, (1, 5)).all():
-        msg = "from_lines needs LineString or MultiLineString geometries only; explode or filter the layer"
-        raise DataError(msg)
-    rows = np.flatnonzero(ok)
-    if rows.size == 0:
-        msg = "the line layer has no non-empty geometry"
-        raise DataError(msg)
-    parts, part_row = shapely.get_parts(geoms[rows], return_index=True)
-    part_row = rows[part_row]
+    parts, part_row = _line_parts(gdf)
     xy, part = shapely.get_coordinates(parts, return_index=True)
     src = CRS.from_user_input(gdf.crs)
-    same_part = part[:-1] == part[1:]
-    if src.is_geographic or is_web_mercator(src):
-        lon, lat = (xy[:, 0], xy[:, 1]) if src.is_geographic else to_lonlat(xy[:, 0], xy[:, 1], src)
-        dst = local_metric_crs(lon, lat)
-        log.info("reprojecting line layer from %s to %s", src.to_string(), dst.to_string())
-        geo_len = np.asarray(Geod(ellps="WGS84").inv(lon[:-1], lat[:-1], lon[1:], lat[1:])[2])
-        gx, gy = reproject(xy[:, 0], xy[:, 1], src, dst)
-        xy = np.column_stack([gx, gy])
-        flat_len = np.hypot(*(xy[1:] - xy[:-1]).T)
-        # geodesic / projected length per input segment: lengths stay geodesic
-        scale = np.divide(geo_len, flat_len, out=np.ones_like(flat_len), where=flat_len > 0)
-    else:
-        dst = check_metric_crs(src)
-        scale = np.ones(max(xy.shape[0] - 1, 0))
-    scale = np.where(same_part, scale, 1.0)
+    dst, xy, scale = _metric_vertices(xy, part, src)
     xy, part, seg_scale, n_tees = snap_ends_to_segments(xy, part, scale, snap_tolerance_m)
     node, node_xy, n_chained = node_vertices(xy, part, snap_tolerance_m)
     if n_chained:
@@ -523,16 +474,7 @@ def lines_edge_arrays(
     seg_ow = ow[seg_row]
     rev = seg_ow == -1
     u, v = np.where(rev, v, u), np.where(rev, u, v)
-    if class_col is None:
-        classes = np.full(len(gdf), "road", dtype=object)
-    else:
-        classes = gdf[class_col].astype(str).to_numpy(dtype=object)
-    row_kmh = table.edge_speeds(classes)
-    if speed_col is not None:
-        given = pd.to_numeric(gdf[speed_col], errors="coerce").to_numpy(dtype="float64")
-        good = np.isfinite(given) & (given > 0)
-        row_kmh = np.where(good, given, row_kmh)
-    class_names, codes = np.unique(classes.astype(str), return_inverse=True)
+    classes, row_kmh = _row_classes_and_speeds(gdf, class_col, speed_col, table)
     meta = {
         "builder": "from_lines",
         "source_crs": src.to_string(),
@@ -543,17 +485,8 @@ def lines_edge_arrays(
         "n_t_junctions": n_tees,
         "speeds": table.to_dict(),
     }
-    return {
-        "x": node_xy[:, 0],
-        "y": node_xy[:, 1],
-        "u": u,
-        "v": v,
-        "crs": dst,
-        "speed_kmh": row_kmh[seg_row],
-        "length_m": seg_len,
-        "road_class": codes.ravel()[seg_row],
-        "class_names": tuple(str(c) for c in class_names),
-        "oneway": seg_ow != 0,
-        "edge_source_ids": seg_row,
-        "meta": meta,
-    }
+    return edge_kwargs(
+        node_xy[:, 0], node_xy[:, 1], u, v, crs=dst, classes=classes, edge_row=seg_row,
+        speed_kmh=row_kmh[seg_row], length_m=seg_len, oneway=seg_ow != 0,
+        edge_source_ids=seg_row, meta=meta,
+    )  # fmt: skip

@@ -1,4 +1,4 @@
-"""Private OSM readers: drivable ways from PBF / XML files via pyosmium.
+"""OSM readers: drivable ways from PBF / XML files via pyosmium, as network edge arrays.
 
 The way filter reproduces osmnx's ``"drive"`` and ``"drive_service"`` network
 filters (``osmnx._overpass._get_network_filter``, osmnx 2.x) with the same
@@ -9,39 +9,58 @@ the same ways an osmnx download of that network type would.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pyproj import CRS, Geod
 
-from connectivity.errors import InputFileError, ParameterError
+from connectivity.build.edges import edge_kwargs
+from connectivity.crs import check_metric_crs, local_metric_crs, reproject
+from connectivity.errors import DataError, InputFileError, ParameterError
+from connectivity.progress import bar
+from connectivity.speeds import as_speed_table
 
-__all__: list[str] = []
+__all__ = [
+    "NETWORK_FILTERS",
+    "OSM_SUFFIXES",
+    "OsmWays",
+    "check_osm_path",
+    "keep_way",
+    "oneway_code",
+    "osm_edge_arrays",
+    "read_osm_ways",
+    "way_segments",
+]
 
 log = logging.getLogger(__name__)
 
 # (tag, regex): a way is dropped when the tag is present and the regex matches
 # its value anywhere (Overpass `[tag!~"regex"]` semantics).
 _COMMON_EXCLUDE = "abandoned|bridleway|bus_guideway|construction|corridor|cycleway|elevator|escalator|footway|no|path|pedestrian|planned|platform|proposed|raceway|razed|rest_area|{service}services|steps|track"
+
+
+def _network_filter(highway_service: str, service: str) -> list[tuple[str, re.Pattern[str]]]:
+    """osmnx's drive filter; the two network types differ in service roads only."""
+    return [
+        ("area", re.compile("yes")),
+        ("access", re.compile("private")),
+        ("highway", re.compile(_COMMON_EXCLUDE.format(service=highway_service))),
+        ("motor_vehicle", re.compile("no")),
+        ("motorcar", re.compile("no")),
+        ("service", re.compile(service)),
+    ]
+
+
+#: Way filters by ``network_type`` (osmnx 2.x ``_overpass._get_network_filter``).
 NETWORK_FILTERS: dict[str, list[tuple[str, re.Pattern[str]]]] = {
-    "drive": [
-        ("area", re.compile("yes")),
-        ("access", re.compile("private")),
-        ("highway", re.compile(_COMMON_EXCLUDE.format(service="service|"))),
-        ("motor_vehicle", re.compile("no")),
-        ("motorcar", re.compile("no")),
-        ("service", re.compile("alley|driveway|emergency_access|parking|parking_aisle|private")),
-    ],
-    "drive_service": [
-        ("area", re.compile("yes")),
-        ("access", re.compile("private")),
-        ("highway", re.compile(_COMMON_EXCLUDE.format(service=""))),
-        ("motor_vehicle", re.compile("no")),
-        ("motorcar", re.compile("no")),
-        ("service", re.compile("emergency_access|parking|parking_aisle|private")),
-    ],
+    "drive": _network_filter(
+        "service|", "alley|driveway|emergency_access|parking|parking_aisle|private"
+    ),
+    "drive_service": _network_filter("", "emergency_access|parking|parking_aisle|private"),
 }
 
 _FORWARD = {"yes", "true", "1", "reversible", "alternating"}
@@ -96,19 +115,25 @@ class OsmWays:
     n_highway_ways: int  # ways with a highway tag before filtering
 
 
-def check_osm_path(path: str | Path) -> Path:
-    p = Path(path)
+def _osm_path_problem(p: Path) -> str | None:
+    """What is wrong with ``p`` as an OSM file, or None."""
     if not p.exists():
-        msg = f"OSM file {str(p)!r} does not exist; check the path"
-        raise InputFileError(msg)
+        return "does not exist; check the path"
     if not p.is_file():
-        msg = f"{str(p)!r} is not a file; give an .osm.pbf, .osm or .osm.bz2 file"
-        raise InputFileError(msg)
+        return "is not a file; give an .osm.pbf, .osm or .osm.bz2 file"
     if p.stat().st_size == 0:
-        msg = f"OSM file {str(p)!r} is empty; re-download or re-export it"
-        raise InputFileError(msg)
+        return "is empty; re-download or re-export it"
     if not p.name.lower().endswith(OSM_SUFFIXES):
-        msg = f"OSM file {str(p)!r} has an unknown suffix; use one of {', '.join(OSM_SUFFIXES)}"
+        return f"has an unknown suffix; use one of {', '.join(OSM_SUFFIXES)}"
+    return None
+
+
+def check_osm_path(path: str | Path) -> Path:
+    """``path`` as a :class:`~pathlib.Path` if it names a non-empty OSM file, else :class:`InputFileError`."""
+    p = Path(path)
+    problem = _osm_path_problem(p)
+    if problem is not None:
+        msg = f"OSM file {str(p)!r} {problem}"
         raise InputFileError(msg)
     return p
 
@@ -138,11 +163,7 @@ def read_osm_ways(path: Path, *, network_type: str = "drive", progress: bool = F
     lons: list[float] = []
     lats: list[float] = []
     n_highway = 0
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(desc="OSM ways", unit=" ways")
+    ways_bar = bar(enabled=progress, desc="OSM ways", unit=" ways")
     try:
         fp = (
             osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
@@ -154,8 +175,7 @@ def read_osm_ways(path: Path, *, network_type: str = "drive", progress: bool = F
         for obj in fp:
             w: Any = obj  # only ways pass the EntityFilter
             n_highway += 1
-            if bar is not None:
-                bar.update()
+            ways_bar.update()
             tags = w.tags
             if not keep_way(tags, rules):
                 continue
@@ -179,8 +199,7 @@ def read_osm_ways(path: Path, *, network_type: str = "drive", progress: bool = F
         msg = f"cannot read OSM file {str(path)!r}: {exc}; check that it is a complete .osm.pbf or OSM XML file"
         raise InputFileError(msg) from exc
     finally:
-        if bar is not None:
-            bar.close()
+        ways_bar.close()
     offsets = np.zeros(len(counts) + 1, dtype="int64")
     np.cumsum(np.asarray(counts, dtype="int64"), out=offsets[1:])
     return OsmWays(
@@ -213,3 +232,63 @@ def way_segments(ways: OsmWays) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     ok = same_way & valid[:-1] & valid[1:]
     a = a[ok]
     return a, a + 1, way_of_vertex[a]
+
+
+def osm_edge_arrays(
+    path: str | os.PathLike[str],
+    *,
+    network_type: str = "drive",
+    crs: Any = None,
+    speeds: Any = None,
+    progress: bool = False,
+) -> dict[str, Any]:
+    """Keyword arguments of ``RoadNetwork.from_edges`` for an OSM file.
+
+    See :meth:`RoadNetwork.from_osm <connectivity.RoadNetwork.from_osm>` for the
+    way filter, one-way rules and lengths.
+    """
+    p = check_osm_path(Path(path))
+    table = as_speed_table(speeds)
+    out_crs = None if crs is None else check_metric_crs(crs)
+    ways = read_osm_ways(p, network_type=network_type, progress=progress)
+    a, b, wi = way_segments(ways)
+    if a.size == 0:
+        msg = (
+            f"no drivable way with located nodes in {str(p)!r} ({ways.n_highway_ways} "
+            f"highway ways before the {network_type!r} filter); check the file's extent "
+            "and that it contains nodes as well as ways"
+        )
+        raise DataError(msg)
+    used = np.unique(np.concatenate([a, b]))
+    node_ids, first, inv = np.unique(ways.node_ref[used], return_index=True, return_inverse=True)
+    pos2node = np.full(ways.node_ref.size, -1, dtype="int64")
+    pos2node[used] = inv.ravel()
+    lon = ways.lon[used][first]
+    lat = ways.lat[used][first]
+    u, v = pos2node[a], pos2node[b]
+    rev = ways.oneway[wi] == -1
+    u, v = np.where(rev, v, u), np.where(rev, u, v)
+    if out_crs is None:
+        out_crs = local_metric_crs(lon, lat)
+    x, y = reproject(lon, lat, CRS.from_epsg(4326), out_crs)
+    length = np.asarray(Geod(ellps="WGS84").inv(lon[u], lat[u], lon[v], lat[v])[2], "float64")
+    way_speed = table.edge_speeds(ways.highway, ways.maxspeed)
+    n_tagged = int(
+        sum(1 for s in ways.maxspeed if s is not None and not np.isnan(table.parse_maxspeed(s)))
+    )
+    meta = {
+        "builder": "from_osm",
+        "source": str(p),
+        "network_type": network_type,
+        "n_highway_ways": ways.n_highway_ways,
+        "n_ways": int(ways.way_id.size),
+        "n_ways_with_valid_maxspeed": n_tagged,
+        "n_missing_node_locations": int(np.isnan(ways.lon).sum()),
+        "crs_auto": crs is None,
+        "speeds": table.to_dict(),
+    }
+    return edge_kwargs(
+        x, y, u, v, crs=out_crs, classes=ways.highway, edge_row=wi, speed_kmh=way_speed[wi],
+        length_m=length, oneway=ways.oneway[wi] != 0, node_source_ids=node_ids,
+        edge_source_ids=ways.way_id[wi], meta=meta,
+    )  # fmt: skip

@@ -1,4 +1,4 @@
-"""``fua demo`` and ``fua fetch ghs-pop`` (registered on the ``fua`` group by :mod:`fua.cli`)."""
+"""``fua demo``: the whole Kazakhstan case study, offline, into one folder."""
 
 from __future__ import annotations
 
@@ -7,24 +7,24 @@ from pathlib import Path
 
 import click
 
-from fua.cli import main, out_dir_option, run_cli
+from connectivity.cli.options import overwrite_option, progress_enabled
+from fua.cli.options import file_path_option, out_dir_option, run_cli
 
-__all__: list[str] = []
+__all__ = ["demo_cmd"]
 
 
-@main.command("demo")
+@click.command("demo")
 @out_dir_option
-@click.option(
+@file_path_option(
     "--population",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="A real GHS-POP/WorldPop raster instead of the MODELLED surface (see `fua fetch ghs-pop`).",
+    "A real GHS-POP/WorldPop raster instead of the MODELLED surface (see `fua fetch ghs-pop`).",
 )
 @click.option(
     "--roads",
     type=click.Path(path_type=Path),
     help="An OSM extract (.osm.pbf) or line layer instead of the PROXY network (see `connectivity fetch osm`).",
 )
-@click.option("--overwrite", is_flag=True, help="Replace earlier demo outputs in --out.")
+@overwrite_option("Replace earlier demo outputs in --out.")
 @click.pass_context
 @run_cli
 def demo_cmd(
@@ -57,7 +57,7 @@ def demo_cmd(
         population=population,
         roads=roads,
         overwrite=overwrite,
-        progress=ctx.obj["progress"],
+        progress=progress_enabled(ctx),
     )
     s = res.summary
     click.echo(f"Population: {s['population_input']}")
@@ -90,61 +90,3 @@ def demo_cmd(
     for note in res.notes:
         click.echo(f"Note: {note}")
     click.echo(f"Done in {time.perf_counter() - t0:.1f} s. Open {res.files['report']}")
-
-
-@main.group("fetch")
-def fetch_group() -> None:
-    """Download real data (GHSL population tiles) into the cache."""
-
-
-@fetch_group.command("ghs-pop")
-@click.option("--country", help="ISO alpha-3 code (KAZ is built in).")
-@click.option(
-    "--bbox",
-    nargs=4,
-    type=float,
-    metavar="WEST SOUTH EAST NORTH",
-    help="Bounding box in degrees instead of --country.",
-)
-@click.option("--epoch", type=int, default=2020, show_default=True, help="GHS-POP epoch.")
-@click.option(
-    "--out",
-    "out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Mosaic GeoTIFF (default: in the cache).",
-)
-@click.option("--base-url", help="Server root (default JRC GHSL; env FUA_GHSL_BASE_URL).")
-@click.option("--refresh", is_flag=True, help="Download tiles again even when cached.")
-@click.option("--overwrite", is_flag=True, help="Replace an existing mosaic.")
-@click.pass_context
-@run_cli
-def fetch_ghs_pop_cmd(
-    ctx: click.Context,
-    country: str | None,
-    bbox: tuple[float, float, float, float] | None,
-    epoch: int,
-    out: Path | None,
-    base_url: str | None,
-    refresh: bool,
-    overwrite: bool,
-) -> None:
-    """Download GHS-POP R2023A 1 km tiles and mosaic them into one GeoTIFF.
-
-    \b
-    Example:
-      fua fetch ghs-pop --country KAZ
-      fua demo --out kz/ --population ~/.cache/fua-toolkit/ghsl/GHS_POP_E2020_GLOBE_R2023A_54009_1000_KAZ.tif
-    """
-    from fua.fetch import fetch_ghs_pop
-
-    path = fetch_ghs_pop(
-        country=country,
-        bbox=bbox or None,
-        epoch=epoch,
-        out=out,
-        base_url=base_url,
-        refresh=refresh,
-        overwrite=overwrite,
-        progress=ctx.obj["progress"],
-    )
-    click.echo(str(path))

@@ -1,86 +1,55 @@
-"""``fua delineate`` and ``fua commuting-model`` (registered on the ``fua`` group by fua/cli.py)."""
+"""``fua delineate`` and ``fua commuting-model`` (fit, score): functional urban areas."""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from connectivity.cli.options import overwrite_option, progress_enabled, run_steps
 from connectivity.errors import ParameterError
-from fua.cli import main, parse_params, progress_steps, run_cli
+from fua.cli.options import (
+    grid_options,
+    opt_path,
+    param_option,
+    parse_params,
+    pop_argument,
+    read_grid,
+    read_units,
+    run_cli,
+)
 
-__all__: list[str] = []
+if TYPE_CHECKING:
+    from fua.fuas.commuting import CommutingModel
+    from fua.fuas.delineate import FuaResult
 
-_POP = click.argument("pop", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-
-
-def _opt_path(name: str, help_text: str) -> Any:
-    return click.option(
-        name, type=click.Path(exists=True, path_type=Path), default=None, help=help_text
-    )
-
-
-def _read_grid(pop: Path, land: Path | None, built: Path | None, crs: str, progress: bool) -> Any:
-    from fua.grid import read_population
-
-    return read_population(pop, land=land, built=built, target_crs=crs, progress=progress)
-
-
-def _read_units(path: Path, id_col: str | None) -> Any:
-    import geopandas as gpd
-
-    if id_col is None:
-        msg = "--units needs --id-col (the unit id column matching the flow ids)"
-        raise ParameterError(msg)
-    return gpd.read_file(path)
+__all__ = ["commuting_model_group", "delineate_cmd"]
 
 
-def _network(roads: Path) -> Any:
-    from connectivity import RoadNetwork
-
-    suffix = "".join(roads.suffixes).lower()
-    if suffix.endswith((".pbf", ".osm", ".osm.bz2", ".osm.gz")):
-        return RoadNetwork.from_osm(roads)
-    import geopandas as gpd
-
-    lines = gpd.read_file(roads)
-    if lines.crs is not None and lines.crs.is_geographic:
-        lines = lines.to_crs(lines.estimate_utm_crs())
-    return RoadNetwork.from_lines(lines)
-
-
-@main.command("delineate")
-@_POP
+@click.command("delineate")
+@pop_argument
 @click.option(
     "--out", "out", required=True, type=click.Path(path_type=Path), help="Output .gpkg (or .shp)."
 )
-@_opt_path("--units", "Local-unit polygons (GeoPackage, Shapefile, ...).")
+@opt_path("--units", "Local-unit polygons (GeoPackage, Shapefile, ...).")
 @click.option("--id-col", default=None, help="Unit id column of --units matching the flow ids.")
-@_opt_path(
-    "--flows", "Commuting flows CSV: long (origin,destination,commuters) or a square matrix."
-)
-@_opt_path("--roads", "Road network for the proxy: OSM .pbf/.osm or a line layer.")
+@opt_path("--flows", "Commuting flows CSV: long (origin,destination,commuters) or a square matrix.")
+@opt_path("--roads", "Road network for the proxy: OSM .pbf/.osm or a line layer.")
 @click.option(
     "--straight-line", is_flag=True, help="Proxy with straight-line travel times (no roads)."
 )
-@_opt_path("--model", "Commuting-model JSON (default: the shipped Belgian fit).")
+@opt_path("--model", "Commuting-model JSON (default: the shipped Belgian fit).")
 @click.option(
     "--name-col", default=None, help="Unit column naming a FUA after its largest city unit."
 )
-@_opt_path(
+@opt_path(
     "--names", "Point layer with name (+ pop/population) to name FUAs after their largest place."
 )
-@_opt_path("--land", "Permanent-land raster on the population grid.")
-@_opt_path("--built", "Built-up raster on the population grid.")
-@click.option(
-    "--crs", "target_crs", default="ESRI:54009", show_default=True, help="Equal-area working CRS."
-)
-@click.option(
-    "--param", "params", multiple=True, help="FUA parameter, e.g. --param min_centre_pop=100000."
-)
-@click.option("--overwrite", is_flag=True, help="Replace existing outputs.")
+@grid_options
+@param_option("min_centre_pop=100000")
+@overwrite_option()
 @click.pass_context
 @run_cli
 def delineate_cmd(
@@ -112,12 +81,39 @@ def delineate_cmd(
 
     Writes layers fua, fua_city, fua_commuting_zone (and units) and a JSON sidecar.
     """
-    import geopandas as gpd
-
-    from fua.fuas.commuting import CommutingModel, FuaParams
+    from connectivity.io import read_layer
+    from fua.fuas.commuting import FuaParams
     from fua.fuas.delineate import delineate_fuas
 
     p = parse_params(params, FuaParams())
+    proxy = _check_method(units, flows, roads, straight_line)
+    progress = progress_enabled(ctx)
+    t0 = time.perf_counter()
+    with run_steps(ctx, 4) as steps:
+        with steps.step("reading inputs"):
+            grid = read_grid(pop, land, built, target_crs, progress)
+            u = read_units(units, id_col) if units is not None else None
+            nm = read_layer(names, what="names") if names is not None else None
+        method: dict[str, Any] = {"flows": flows}
+        if proxy:
+            with steps.step("building the road network" if roads else "straight-line times"):
+                method = _proxy_inputs(roads, model, progress=progress)
+        with steps.step("delineating"):
+            res = delineate_fuas(
+                grid, units=u, id_col=id_col, params=p, name_col=name_col, names=nm,
+                progress=progress, **method,
+            )  # fmt: skip
+        with steps.step("writing"):
+            given = {"units": units, "flows": flows, "roads": roads, "model": model}
+            inputs = {"pop": pop} | {k: v for k, v in given.items() if v is not None}
+            written = res.write(out, overwrite=overwrite, inputs=inputs)
+    _echo_fuas(res, written, time.perf_counter() - t0)
+
+
+def _check_method(
+    units: Path | None, flows: Path | None, roads: Path | None, straight_line: bool
+) -> bool:
+    """True for the commuting proxy, False for flows; one-line errors for a wrong mix."""
     proxy = roads is not None or straight_line
     if flows is None and not proxy:
         msg = "give --flows (with --units, --id-col) or a proxy: --roads FILE or --straight-line"
@@ -128,67 +124,40 @@ def delineate_cmd(
     if flows is not None and units is None:
         msg = "--flows needs --units and --id-col"
         raise ParameterError(msg)
-    progress = bool(ctx.obj["progress"])
-    steps = progress_steps(4, enabled=progress)
-    t0 = time.perf_counter()
-    try:
-        with steps.step("reading inputs"):
-            grid = _read_grid(pop, land, built, target_crs, progress)
-            u = _read_units(units, id_col) if units is not None else None
-            nm = gpd.read_file(names) if names is not None else None
-        kw: dict[str, Any] = {}
-        if proxy:
-            with steps.step("building the road network" if roads else "straight-line times"):
-                kw["commuting"] = (
-                    CommutingModel.from_json(model) if model else CommutingModel.default()
-                )
-                if roads is not None:
-                    kw["network"] = _network(roads)
-                else:
-                    kw["travel_time"] = "straight_line"
-        else:
-            kw["flows"] = flows
-        with steps.step("delineating"):
-            res = delineate_fuas(
-                grid,
-                units=u,
-                id_col=id_col,
-                params=p,
-                name_col=name_col,
-                names=nm,
-                progress=progress,
-                **kw,
-            )
-        with steps.step("writing"):
-            inputs = {"pop": pop}
-            for key, val in (
-                ("units", units),
-                ("flows", flows),
-                ("roads", roads),
-                ("model", model),
-            ):
-                if val is not None:
-                    inputs[key] = val
-            written = res.write(out, overwrite=overwrite, inputs=inputs)
-    finally:
-        steps.close()
+    return proxy
+
+
+def _proxy_inputs(roads: Path | None, model: Path | None, *, progress: bool) -> dict[str, Any]:
+    """The commuting model and travel-time source of the proxy (a road network or straight lines)."""
+    from connectivity.io import read_network
+    from fua.fuas.commuting import CommutingModel
+
+    kw: dict[str, Any] = {
+        "commuting": CommutingModel.from_json(model) if model else CommutingModel.default()
+    }
+    if roads is not None:
+        kw["network"] = read_network(roads, progress=progress)
+    else:
+        kw["travel_time"] = "straight_line"
+    return kw
+
+
+def _echo_fuas(res: FuaResult, written: list[Path], seconds: float) -> None:
     total = res.fua["pop_total"].sum() if res.n_fuas else 0.0
-    click.echo(
-        f"{res.n_fuas} FUAs ({res.method}), {total:,.0f} people, in {time.perf_counter() - t0:.1f} s"
-    )
+    click.echo(f"{res.n_fuas} FUAs ({res.method}), {total:,.0f} people, in {seconds:.1f} s")
     for _, r in res.fua.sort_values("pop_total", ascending=False).head(10).iterrows():
         click.echo(f"  {r['fua_id']:>3} {r['name']}: {r['pop_total']:,.0f}")
     for path in written:
         click.echo(f"  wrote {path}")
 
 
-@main.group("commuting-model")
+@click.group("commuting-model")
 def commuting_model_group() -> None:
     """Fit or score the commuting proxy (a logit of commuting-zone membership)."""
 
 
 @commuting_model_group.command("fit")
-@_POP
+@pop_argument
 @click.option(
     "--units", required=True, type=click.Path(exists=True, path_type=Path), help="Local units."
 )
@@ -199,19 +168,15 @@ def commuting_model_group() -> None:
 @click.option(
     "--out", "out", required=True, type=click.Path(path_type=Path), help="Output model .json."
 )
-@_opt_path("--land", "Permanent-land raster on the population grid.")
-@_opt_path("--built", "Built-up raster on the population grid.")
-@click.option("--crs", "target_crs", default="ESRI:54009", show_default=True)
+@grid_options
 @click.option(
     "--threshold", default="f1", show_default=True, help="f1, pop_share or a probability."
 )
 @click.option(
     "--cv", default=5, show_default=True, help="Cross-validation folds (grouped by centre)."
 )
-@click.option(
-    "--param", "params", multiple=True, help="FUA parameter, e.g. --param min_centre_pop=100000."
-)
-@click.option("--overwrite", is_flag=True, help="Replace an existing model file.")
+@param_option("min_centre_pop=100000")
+@overwrite_option("Replace an existing model file.")
 @click.pass_context
 @run_cli
 def fit_cmd(
@@ -238,8 +203,8 @@ def fit_cmd(
         raise OutputExistsError(msg)
     p = parse_params(params, FuaParams())
     thr: str | float = threshold if threshold in ("f1", "pop_share") else float(threshold)
-    grid = _read_grid(pop, land, built, target_crs, bool(ctx.obj["progress"]))
-    u = _read_units(units, id_col)
+    grid = read_grid(pop, land, built, target_crs, progress_enabled(ctx))
+    u = read_units(units, id_col)
     m = CommutingModel().fit_from_flows(
         grid, u, flows, id_col=id_col, params=p, threshold=thr, cv=cv
     )
@@ -249,7 +214,7 @@ def fit_cmd(
     click.echo(f"  wrote {out}")
 
 
-def _echo_scores(m: Any) -> None:
+def _echo_scores(m: CommutingModel) -> None:
     sc = m.cv_scores
     click.echo(
         f"threshold {m.threshold:.3f} ({m.threshold_criterion}); out-of-fold ROC AUC "
@@ -263,13 +228,11 @@ def _echo_scores(m: Any) -> None:
 @click.argument(
     "model", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
-@_opt_path("--pop", "Population raster: score the model on new data with flows.")
-@_opt_path("--units", "Local units of the new data.")
+@opt_path("--pop", "Population raster: score the model on new data with flows.")
+@opt_path("--units", "Local units of the new data.")
 @click.option("--id-col", default=None, help="Unit id column.")
-@_opt_path("--flows", "Flows CSV of the new data.")
-@_opt_path("--land", "Permanent-land raster.")
-@_opt_path("--built", "Built-up raster.")
-@click.option("--crs", "target_crs", default="ESRI:54009", show_default=True)
+@opt_path("--flows", "Flows CSV of the new data.")
+@grid_options
 @click.pass_context
 @run_cli
 def score_cmd(
@@ -301,8 +264,8 @@ def score_cmd(
     if all(given):
         from sklearn.metrics import accuracy_score, f1_score, roc_auc_score
 
-        grid = _read_grid(pop, land, built, target_crs, bool(ctx.obj["progress"]))  # type: ignore[arg-type]
-        u = _read_units(units, id_col)  # type: ignore[arg-type]
+        grid = read_grid(pop, land, built, target_crs, progress_enabled(ctx))  # type: ignore[arg-type]
+        u = read_units(units, id_col)  # type: ignore[arg-type]
         probe = CommutingModel(features=m.features)
         probe.fit_from_flows(grid, u, flows, id_col=id_col, threshold=0.5, cv=2)  # type: ignore[arg-type]
         t = probe.training_

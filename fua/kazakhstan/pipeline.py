@@ -30,8 +30,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from connectivity.cli.common import Steps
 from connectivity.errors import DataError, InputFileError, OutputExistsError, ParameterError
+from connectivity.progress import Steps
 
 __all__ = ["DemoParams", "DemoResult", "demo_outputs", "run_demo"]
 
