@@ -17,33 +17,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
-import rasterio
-from pyproj import Transformer
-
 import fua
+from fua.kazakhstan.datasets import write_kazakhstan_population_window
 from fua.outputs.degurba import write_degurba_outputs
-
-
-def modelled_window(path: Path, bbox: tuple[float, float, float, float]) -> Path:
-    """Write the part of the MODELLED surface inside bbox (lon/lat) as a GeoTIFF."""
-    grid = fua.kazakhstan.datasets.kazakhstan_population()
-    x, y = Transformer.from_crs("EPSG:4326", grid.crs, always_xy=True).transform(
-        [bbox[0], bbox[2], bbox[0], bbox[2]], [bbox[1], bbox[1], bbox[3], bbox[3]]
-    )
-    inv = ~grid.transform
-    cols, rows = zip(*(inv @ (a, b) for a, b in zip(x, y, strict=True)), strict=True)
-    r0, r1 = int(max(min(rows), 0)), int(min(np.ceil(max(rows)), grid.shape[0]))
-    c0, c1 = int(max(min(cols), 0)), int(min(np.ceil(max(cols)), grid.shape[1]))
-    pop = grid.pop[r0:r1, c0:c1].astype("float32")
-    with rasterio.open(
-        path, "w", driver="GTiff", height=pop.shape[0], width=pop.shape[1], count=1,
-        dtype="float32", crs=grid.crs, transform=grid.transform @ grid.transform.translation(c0, r0),
-        nodata=-200.0,
-    ) as dst:  # fmt: skip
-        dst.write(pop, 1)
-        dst.update_tags(SOURCE="MODELLED population surface (fua-toolkit), not observed data")
-    return path
 
 
 def main() -> None:
@@ -56,7 +32,9 @@ def main() -> None:
     if len(sys.argv) > 2:
         pop_tif = Path(sys.argv[2])
     else:
-        pop_tif = modelled_window(out / "almaty_MODELLED_pop.tif", (75.5, 42.8, 78.5, 44.5))
+        pop_tif = write_kazakhstan_population_window(
+            out / "almaty_MODELLED_pop.tif", (75.5, 42.8, 78.5, 44.5), overwrite=True
+        )
 
     grid = fua.read_population(pop_tif)  # any CRS: reprojected to a 1 km Mollweide grid
     result = fua.classify_grid(grid)  # DegurbaParams() defaults (GHSL R2023A rules)

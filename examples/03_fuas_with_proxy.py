@@ -21,7 +21,6 @@ import geopandas as gpd
 import numpy as np
 import rasterio.transform
 import shapely
-from pyproj import Transformer
 
 import connectivity
 import fua
@@ -31,22 +30,6 @@ from fua.fuas.delineate import delineate_fuas
 BBOX = (67.5, 41.2, 74.0, 44.2)  # west, south, east, north (degrees)
 
 
-def modelled_window(bbox: tuple[float, float, float, float]) -> fua.PopulationGrid:
-    """The MODELLED surface cut to a lon/lat box (not observed data)."""
-    grid = fua.kazakhstan.datasets.kazakhstan_population()
-    x, y = Transformer.from_crs("EPSG:4326", grid.crs, always_xy=True).transform(
-        [bbox[0], bbox[2], bbox[0], bbox[2]], [bbox[1], bbox[1], bbox[3], bbox[3]]
-    )
-    cols, rows = zip(*(~grid.transform @ (a, b) for a, b in zip(x, y, strict=True)), strict=True)
-    r0, r1 = max(int(min(rows)), 0), min(int(np.ceil(max(rows))), grid.shape[0])
-    c0, c1 = max(int(min(cols)), 0), min(int(np.ceil(max(cols))), grid.shape[1])
-    return grid.with_(
-        pop=grid.pop[r0:r1, c0:c1].copy(),
-        valid=None if grid.valid is None else grid.valid[r0:r1, c0:c1].copy(),
-        transform=grid.transform @ grid.transform.translation(c0, r0),
-    )
-
-
 def main() -> None:
     out = Path(
         sys.argv[1]
@@ -54,7 +37,7 @@ def main() -> None:
         else os.environ.get("FUA_EXAMPLE_OUT") or tempfile.mkdtemp(prefix="fua-ex03-")
     )
     out.mkdir(parents=True, exist_ok=True)
-    grid = modelled_window(BBOX)
+    grid = fua.kazakhstan.datasets.kazakhstan_population_window(BBOX)  # MODELLED surface
     result = fua.classify_grid(grid)
     centres = fua.urban_centres(result)
     big = centres[centres["pop"] >= 100_000]

@@ -26,7 +26,7 @@ import shapely
 import connectivity
 import connectivity.io
 import fua
-from fua.metrics import association_table, sez_access_table
+from fua.kazakhstan.sez import association_table, sez_access_table
 
 SNAP: dict[str, Any] = {
     "max_snap_m": 150_000,

@@ -16,36 +16,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
-import rasterio
-from pyproj import Transformer
-
-import fua
+from fua.kazakhstan.datasets import write_kazakhstan_population_window
 from fua.kazakhstan.pipeline import run_demo
 
 BBOX = (67.5, 41.2, 74.0, 44.2)  # west, south, east, north (degrees)
-
-
-def modelled_window(path: Path, bbox: tuple[float, float, float, float]) -> Path:
-    """Write the MODELLED surface inside a lon/lat box as a GeoTIFF (tagged as modelled)."""
-    grid = fua.kazakhstan.datasets.kazakhstan_population()
-    x, y = Transformer.from_crs("EPSG:4326", grid.crs, always_xy=True).transform(
-        [bbox[0], bbox[2], bbox[0], bbox[2]], [bbox[1], bbox[1], bbox[3], bbox[3]]
-    )
-    cols, rows = zip(*(~grid.transform @ (a, b) for a, b in zip(x, y, strict=True)), strict=True)
-    r0, r1 = max(int(min(rows)), 0), min(int(np.ceil(max(rows))), grid.shape[0])
-    c0, c1 = max(int(min(cols)), 0), min(int(np.ceil(max(cols))), grid.shape[1])
-    pop = np.where(np.asarray(grid.valid)[r0:r1, c0:c1], grid.pop[r0:r1, c0:c1], -200.0).astype(
-        "float32"
-    )
-    with rasterio.open(
-        path, "w", driver="GTiff", height=pop.shape[0], width=pop.shape[1], count=1,
-        dtype="float32", crs=grid.crs, transform=grid.transform @ grid.transform.translation(c0, r0),
-        nodata=-200.0,
-    ) as dst:  # fmt: skip
-        dst.write(pop, 1)
-        dst.update_tags(SOURCE="MODELLED population surface (fua-toolkit), not observed data")
-    return path
 
 
 def main() -> None:
@@ -58,7 +32,9 @@ def main() -> None:
     pop = (
         Path(sys.argv[2])
         if len(sys.argv) > 2
-        else modelled_window(out / "south_MODELLED_pop.tif", BBOX)
+        else write_kazakhstan_population_window(
+            out / "south_MODELLED_pop.tif", BBOX, overwrite=True
+        )
     )
     roads = sys.argv[3] if len(sys.argv) > 3 else None
     res = run_demo(out / "report", population=pop, roads=roads, overwrite=True)

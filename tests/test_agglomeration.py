@@ -1,4 +1,4 @@
-"""Tests of fua.metrics on hand-computed examples."""
+"""Tests of fua.metrics (and the SEZ tables of fua.kazakhstan.sez) on hand-computed examples."""
 
 from __future__ import annotations
 
@@ -15,15 +15,14 @@ from hypothesis import strategies as st
 
 from connectivity.errors import CRSError, DataError, ParameterError
 from fua import PopulationGrid
+from fua.kazakhstan.sez import association_table, sez_access_table
 from fua.metrics import (
-    association_table,
     fua_metrics,
     gini,
     herfindahl,
     market_potential,
     national_metrics,
     own_zone_time_min,
-    sez_access_table,
     theil,
     zipf_mle,
     zipf_ols,
@@ -290,6 +289,12 @@ def test_fua_metrics_errors():
 
 
 # ---------------------------------------------------------------- SEZ tables
+def test_metrics_module_is_country_agnostic():
+    import fua.metrics
+
+    assert not {"sez_access_table", "association_table"} & set(fua.metrics.__all__)
+
+
 def test_sez_access_table_host_and_columns():
     _, _, fuas = _fua_case()
     fuas = fuas.assign(name=["North", "South"])

@@ -182,6 +182,39 @@ def test_surface_total_and_labels(surface_dir):
         assert src.dtypes[0] == "float64"
 
 
+def test_population_window_cuts_the_surface(surface_dir, tmp_path):
+    bbox = (67.5, 41.2, 74.0, 44.2)  # southern Kazakhstan
+    grid = datasets.kazakhstan_population(cache_dir=surface_dir)
+    win = datasets.kazakhstan_population_window(bbox, cache_dir=surface_dir)
+    c0, r0 = ~grid.transform @ (win.transform.c, win.transform.f)
+    r0, c0 = round(r0), round(c0)
+    h, w = win.shape
+    assert np.array_equal(win.pop, grid.pop[r0 : r0 + h, c0 : c0 + w])
+    assert win.crs == grid.crs and win.source == grid.source
+    assert np.array_equal(win.valid, grid.valid[r0 : r0 + h, c0 : c0 + w])
+    # the box's corners lie inside the window
+    xs, ys = Transformer.from_crs("EPSG:4326", grid.crs, always_xy=True).transform(
+        [bbox[0], bbox[2]], [bbox[1], bbox[3]]
+    )
+    left, bottom, right, top = win.bounds
+    assert left <= min(xs) and right >= max(xs) and bottom <= min(ys) and top >= max(ys)
+    tif = datasets.write_kazakhstan_population_window(
+        tmp_path / "w.tif", bbox, dtype="float64", cache_dir=surface_dir
+    )
+    with rasterio.open(tif) as src:
+        assert src.tags()["MODELLED"] == "yes" and "MODELLED" in src.tags()["SOURCE"]
+        band = src.read(1)
+        assert src.nodata == -200.0 and src.transform == win.transform
+    assert np.array_equal(band[win.valid], win.pop[win.valid])
+    assert (band[~win.valid] == -200.0).all()
+    with pytest.raises(fua.OutputExistsError):
+        datasets.write_kazakhstan_population_window(tif, bbox, cache_dir=surface_dir)
+    with pytest.raises(ParameterError, match="west < east"):
+        datasets.kazakhstan_population_window((74.0, 41.2, 67.5, 44.2), cache_dir=surface_dir)
+    with pytest.raises(DataError, match="overlap"):
+        datasets.kazakhstan_population_window((-10, 40, -5, 45), cache_dir=surface_dir)
+
+
 def test_surface_regions_match_official(surface_dir):
     grid = datasets.kazakhstan_population(cache_dir=surface_dir)
     labels, table = datasets.kazakhstan_region_labels(cache_dir=surface_dir)

@@ -1,4 +1,4 @@
-"""fua.outputs.report: PNG maps, the QGIS minutes style and the self-contained HTML report."""
+"""fua.outputs.report (PNG maps, the generic HTML report) and the Kazakhstan report page."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 from affine import Affine
 
 from fua import DataError, ParameterError
+from fua.kazakhstan.report import DISPLAY_CRS, write_kazakhstan_report
 from fua.outputs import report
 from tests._demo_fixtures import report_inputs
 
@@ -28,7 +29,7 @@ def _mapdata(text: str) -> dict[str, Any]:
 @pytest.fixture
 def html(tmp_path: Path) -> tuple[Path, dict[str, Any]]:
     kw = report_inputs()
-    p = report.write_report(tmp_path / "r.html", title="Test <report>", **kw)
+    p = write_kazakhstan_report(tmp_path / "r.html", title="Test <report>", **kw)
     return p, kw
 
 
@@ -73,7 +74,7 @@ def test_report_with_images_and_raster_layer(tmp_path: Path) -> None:
     png = report.plot_rank_size(tmp_path / "rs.png", {"a": [5e5, 2e5, 1e5, 5e4]})
     minutes = np.array([[0.0, 30.0], [np.nan, 300.0]], dtype="float32")
     tr = Affine(50_000, 0, 5_400_000, 0, -50_000, 5_600_000)
-    p = report.write_report(
+    p = write_kazakhstan_report(
         tmp_path / "r.html", title="t", images={"Rank-size": png},
         minutes=(minutes, tr, "ESRI:54009"), **kw,
     )  # fmt: skip
@@ -85,19 +86,19 @@ def test_report_with_images_and_raster_layer(tmp_path: Path) -> None:
 
 def test_report_needs_html_suffix(tmp_path: Path) -> None:
     with pytest.raises(ParameterError, match=r"\.html"):
-        report.write_report(tmp_path / "r.txt", title="t", **report_inputs())
+        write_kazakhstan_report(tmp_path / "r.txt", title="t", **report_inputs())
 
 
 def test_maps_are_pngs(tmp_path: Path) -> None:
     kw = report_inputs()
-    a = report.plot_fua_map(tmp_path / "f.png", kw["fuas"], sez=kw["sez_table"],
+    a = report.plot_fua_map(tmp_path / "f.png", kw["fuas"], points=kw["sez_table"],
                             corridors=kw["corridors"], borders=kw["borders"],
                             outline=kw["outline"], title="PROXY")  # fmt: skip
     minutes = np.linspace(0, 600, 400, dtype="float32").reshape(20, 20)
     minutes[0, 0] = np.nan
     b = report.plot_minutes_map(tmp_path / "m.png", minutes,
                                 transform=Affine(20_000, 0, 5_300_000, 0, -20_000, 5_700_000),
-                                crs="ESRI:54009", sez=kw["sez_table"])  # fmt: skip
+                                crs="ESRI:54009", points=kw["sez_table"])  # fmt: skip
     c = report.plot_rank_size(tmp_path / "r.png", {"x": [3.0, 2.0, 1.0], "single": [7.0]})
     for p in (a, b, c):
         assert p.read_bytes()[:8] == PNG and p.stat().st_size > 5_000
@@ -117,3 +118,45 @@ def test_minutes_qml_is_a_qgis_pseudocolour_style(tmp_path: Path) -> None:
     assert values == [0, 30, 60, 120, 240]
     with pytest.raises(ParameterError):
         report.write_minutes_qml(tmp_path / "m.xml")
+
+
+def test_display_projection_is_centred_on_the_data() -> None:
+    kw = report_inputs()
+    crs = report.display_projection(kw["outline"], None, kw["fuas"])
+    assert crs == "+proj=laea +lat_0=46.0 +lon_0=71.5 +datum=WGS84 +units=m +no_defs"
+    with pytest.raises(DataError):
+        report.display_projection(None)
+
+
+def test_generic_report_without_a_case_study(tmp_path: Path) -> None:
+    kw = report_inputs()
+    layers = [
+        report.MapLayer("outline", "outline", kw["outline"], style={"fill": "#eee"}),
+        report.fua_layer(kw["fuas"], "FUAs"),
+        report.MapLayer("pts", "sites", kw["sez_table"], props=("name",), radius=5, hidden=True),
+    ]
+    tables = [report.ReportTable("FUAs", report.fua_table(kw["fuas"]), "largest first")]
+    p = report.write_report(
+        tmp_path / "g.html", title="Generic", inputs={"population": "p", "roads": "r"},
+        notes=[], kpis=[("2", "FUAs")], layers=layers, tables=tables,
+        legend=[("#eee", "outline")],
+    )  # fmt: skip
+    text = p.read_text(encoding="utf-8")
+    data = _mapdata(text)
+    assert [lay["name"] for lay in data["layers"]] == ["outline", "fuas", "pts"]
+    assert text.count('<table class="data">') == 1 and "SEZ" not in text
+    assert "Qazindustry" not in text and "observed inputs" in text
+    # the first view frames the visible layers (the outline), 50 km margin, in km
+    outline_km = kw["outline"].to_crs(report.display_projection(*[x.data for x in layers]))
+    assert data["bounds"][0] == pytest.approx(outline_km.total_bounds[0] / 1e3 - 50)
+
+
+def test_kazakhstan_page_uses_its_display_projection(html: tuple[Path, dict[str, Any]]) -> None:
+    path, kw = html
+    data = _mapdata(path.read_text(encoding="utf-8"))
+    sez_km = kw["sez_table"].to_crs(DISPLAY_CRS).geometry.x.to_numpy() / 1e3
+    xs = [
+        f["geometry"]["coordinates"][0]
+        for f in {x["name"]: x for x in data["layers"]}["sez"]["features"]
+    ]
+    assert xs == pytest.approx(sez_km, abs=0.01)

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from fua.kazakhstan.report import write_kazakhstan_report
 from fua.outputs import report
 from tests._demo_fixtures import report_inputs
 
@@ -58,8 +59,9 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     minutes = np.array([[0.0, 30.0], [90.0, 300.0]], dtype="float32")
     tr = Affine(200_000, 0, 5_300_000, 0, -200_000, 5_800_000)
-    return report.write_report(d / "report.html", title="Browser test", images={"rank-size": png},
-                               minutes=(minutes, tr, "ESRI:54009"), **kw)  # fmt: skip
+    return write_kazakhstan_report(d / "report.html", title="Browser test",
+                                   images={"rank-size": png},
+                                   minutes=(minutes, tr, "ESRI:54009"), **kw)  # fmt: skip
 
 
 def test_map_and_tables_render(page: Path, tmp_path: Path) -> None:

@@ -1,1 +1,41 @@
-"""TODO."""
+"""The Kazakhstan case study, written as a client of the library's public APIs.
+
+It delineates the functional urban areas of Kazakhstan and relates the
+access of its 13 special economic zones (SEZs) to their reported
+performance, using only public names of :mod:`fua` and :mod:`connectivity`:
+
+* :mod:`~fua.kazakhstan.datasets` — embedded tables (regions, SEZs, trunk
+  roads, corridors, border crossings, outline) and the offline inputs: the
+  MODELLED 1 km population surface and the PROXY trunk road network;
+* :mod:`~fua.kazakhstan.popmodel` — the population model behind that surface;
+* :mod:`~fua.kazakhstan.sez` — the SEZ access table and its rank correlations;
+* :mod:`~fua.kazakhstan.pipeline` — :func:`run_demo`, the whole run
+  (``fua demo``);
+* :mod:`~fua.kazakhstan.outputs` and :mod:`~fua.kazakhstan.report` — the
+  demo's files and its HTML report page.
+
+The public names of :mod:`~fua.kazakhstan.datasets` (the data loaders) are
+re-exported here.
+"""
+
+from fua.kazakhstan import datasets
+from fua.kazakhstan.datasets import (  # noqa: F401 (re-exported: __all__ below)
+    ACCESS_SPEED_KMH,
+    TRUNK_SPEED_KMH,
+    cache_directory,
+    kazakhstan_outline,
+    kazakhstan_population,
+    kazakhstan_population_window,
+    kazakhstan_region_labels,
+    kazakhstan_roads,
+    kazakhstan_settlements,
+    load_border_crossings,
+    load_corridors,
+    load_regions,
+    load_republic_roads,
+    load_sez,
+    load_sez_summary,
+    write_kazakhstan_population_window,
+)
+
+__all__ = list(datasets.__all__)

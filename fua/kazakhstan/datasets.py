@@ -29,16 +29,20 @@ import tempfile
 import time
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from affine import Affine
 
 from connectivity.cache import cache_root
 from connectivity.errors import DataError, InputFileError, ParameterError
 from fua.grid import PopulationGrid
+
+if TYPE_CHECKING:
+    from fua.kazakhstan.popmodel import ModelledSurface
 
 __all__ = [
     "ACCESS_SPEED_KMH",
@@ -46,6 +50,7 @@ __all__ = [
     "cache_directory",
     "kazakhstan_outline",
     "kazakhstan_population",
+    "kazakhstan_population_window",
     "kazakhstan_region_labels",
     "kazakhstan_roads",
     "kazakhstan_settlements",
@@ -55,6 +60,7 @@ __all__ = [
     "load_republic_roads",
     "load_sez",
     "load_sez_summary",
+    "write_kazakhstan_population_window",
 ]
 
 log = logging.getLogger(__name__)
@@ -71,6 +77,10 @@ ACCESS_SPEED_KMH = 60.0
 #: A metric CRS for Kazakhstan (equidistant conic, standard parallels 45° and 52°N),
 #: used for distances of access links; never Web Mercator.
 _KZ_METRIC = "+proj=eqdc +lat_0=48 +lon_0=67 +lat_1=45 +lat_2=52 +datum=WGS84 +units=m +no_defs"
+
+#: Nodata value and source tag of :func:`write_kazakhstan_population_window`.
+_WINDOW_NODATA = -200.0
+_WINDOW_SOURCE = "MODELLED population surface (fua-toolkit), not observed data"
 
 
 # ---------------------------------------------------------------- embedded tables
@@ -238,7 +248,7 @@ def _surface_path(cache_dir: str | os.PathLike[str] | None) -> Path:
     return cache_directory(cache_dir) / f"kazakhstan_population_MODELLED_1km_{key}.tif"
 
 
-def _write_surface(path: Path, surface: Any, params_json: str) -> None:
+def _write_surface(path: Path, surface: ModelledSurface, params_json: str) -> None:
     import rasterio
 
     profile = {
@@ -335,7 +345,7 @@ def kazakhstan_population(
     distance to the nearest settlement. Region areas are a Voronoi partition of
     the settlements inside the Natural Earth outline. It is good for examples,
     tests and a first look; FUAs delineated on it inherit its assumptions.
-    The full model is documented in ``fua/_popmodel.py``. Building takes a few
+    The full model is documented in :mod:`fua.kazakhstan.popmodel`. Building takes a few
     seconds (mostly loading the GeoNames table); the GeoTIFF (float64, two
     bands: population and region id, tagged ``MODELLED=yes``) is reused after.
     """
@@ -423,7 +433,193 @@ def kazakhstan_settlements() -> gpd.GeoDataFrame:
     return _points(df)
 
 
+# ---------------------------------------------------------------- windows
+def kazakhstan_population_window(
+    bbox: tuple[float, float, float, float],
+    *,
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> PopulationGrid:
+    """The MODELLED population surface cut to a longitude/latitude box (not observed data).
+
+    Parameters
+    ----------
+    bbox : (west, south, east, north)
+        Degrees (EPSG:4326), e.g. ``(67.5, 41.2, 74.0, 44.2)`` for southern
+        Kazakhstan (Shymkent, Taraz, Turkistan).
+    cache_dir : path-like, optional
+        Cache directory of the modelled surface (see :func:`cache_directory`).
+
+    Returns
+    -------
+    PopulationGrid
+        The cells of :func:`kazakhstan_population` whose rows and columns
+        cover the box's corners (same CRS and cell alignment; ``valid``,
+        ``source`` and ``meta`` kept).
+    """
+    from pyproj import Transformer
+
+    w, s, e, n = (float(v) for v in bbox)
+    if not (w < e and s < n):
+        msg = f"bbox must be (west, south, east, north) in degrees with west < east and south < north, got {bbox!r}"
+        raise ParameterError(msg)
+    grid = kazakhstan_population(cache_dir=cache_dir)
+    x, y = Transformer.from_crs("EPSG:4326", grid.crs, always_xy=True).transform(
+        [w, e, w, e], [s, s, n, n]
+    )
+    cols, rows = zip(*(~grid.transform @ (a, b) for a, b in zip(x, y, strict=True)), strict=True)
+    r0, r1 = max(int(min(rows)), 0), min(int(np.ceil(max(rows))), grid.shape[0])
+    c0, c1 = max(int(min(cols)), 0), min(int(np.ceil(max(cols))), grid.shape[1])
+    if r1 <= r0 or c1 <= c0:
+        msg = f"bbox {bbox!r} does not overlap the modelled surface of Kazakhstan"
+        raise DataError(msg)
+    return grid.with_(
+        pop=grid.pop[r0:r1, c0:c1].copy(),
+        valid=None if grid.valid is None else grid.valid[r0:r1, c0:c1].copy(),
+        transform=grid.transform @ Affine.translation(c0, r0),
+    )
+
+
+def write_kazakhstan_population_window(
+    path: str | os.PathLike[str],
+    bbox: tuple[float, float, float, float],
+    *,
+    dtype: str = "float32",
+    overwrite: bool = False,
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> Path:
+    """Write :func:`kazakhstan_population_window` as a GeoTIFF tagged as MODELLED.
+
+    Parameters
+    ----------
+    path : path-like
+        Output ``.tif`` (a Cloud-Optimised GeoTIFF, see :func:`connectivity.io.write_raster`).
+    bbox : (west, south, east, north)
+        Degrees (EPSG:4326).
+    dtype : str
+        Data type of the population band.
+    overwrite : bool
+        Replace an existing file.
+    cache_dir : path-like, optional
+        Cache directory of the modelled surface.
+
+    Returns
+    -------
+    pathlib.Path
+        The GeoTIFF: people per cell, nodata −200 outside the country, tags
+        ``MODELLED=yes`` and ``SOURCE`` (so :func:`fua.run_demo` labels it as
+        modelled). Read it with :func:`fua.read_population`.
+    """
+    from connectivity.io import write_raster
+
+    win = kazakhstan_population_window(bbox, cache_dir=cache_dir)
+    valid = np.ones(win.shape, dtype=bool) if win.valid is None else np.asarray(win.valid)
+    pop = np.where(valid, win.pop, _WINDOW_NODATA).astype(dtype)
+    return write_raster(
+        path,
+        pop,
+        transform=win.transform,
+        crs=win.crs,
+        nodata=_WINDOW_NODATA,
+        overwrite=overwrite,
+        tags={"MODELLED": "yes", "SOURCE": _WINDOW_SOURCE},
+        description="population (MODELLED, people per cell)",
+    )
+
+
 # ---------------------------------------------------------------- proxy roads
+def _trunk_segments() -> list[dict[str, Any]]:
+    """Straight segments between consecutive located waypoints of each republican road."""
+    wp = load_republic_roads()
+    wp = wp[wp["lon"].notna()].sort_values(["ref", "seq"])
+    segs: list[dict[str, Any]] = []
+    for ref, g in wp.groupby("ref", sort=True):
+        lon, lat, place = g["lon"].to_numpy(), g["lat"].to_numpy(), g["place"].to_numpy()
+        for i in range(len(g) - 1):
+            segs.append(
+                {
+                    "ref": ref,
+                    "road_class": "trunk",
+                    "a": (lon[i], lat[i]),
+                    "b": (lon[i + 1], lat[i + 1]),
+                    "from_place": place[i],
+                    "to_place": place[i + 1],
+                    "cuts": [],
+                }
+            )
+    return segs
+
+
+def _access_links(segs: list[dict[str, Any]], pts: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    """A link from every point to the nearest point of the trunk segments.
+
+    Where a link meets a segment inside it, the cut is recorded in the
+    segment's ``cuts`` (so the segment is split there and the link meets it at
+    a shared vertex); at a segment end, the link ends on that vertex.
+    """
+    if pts.crs is None:
+        msg = "settlements has no CRS; set one (e.g. gdf.set_crs('EPSG:4326'))"
+        raise ParameterError(msg)
+    pts = pts.to_crs("EPSG:4326")
+    names = (
+        pts["name"].astype(str).to_numpy() if "name" in pts else pts.index.astype(str).to_numpy()
+    )
+    trunk_m = gpd.GeoSeries(
+        [shapely.LineString([s["a"], s["b"]]) for s in segs], crs="EPSG:4326"
+    ).to_crs(_KZ_METRIC)
+    pts_m = pts.geometry.to_crs(_KZ_METRIC)
+    tree = shapely.STRtree(trunk_m.values)
+    p_idx, s_idx = tree.query_nearest(pts_m.values, return_distance=False, all_matches=False)
+    lines = trunk_m.values[s_idx]
+    frac = shapely.line_locate_point(lines, pts_m.values[p_idx], normalized=True)
+    attach_m = shapely.line_interpolate_point(lines, frac, normalized=True)
+    attach = gpd.GeoSeries(attach_m, crs=_KZ_METRIC).to_crs("EPSG:4326").values
+    access: list[dict[str, Any]] = []
+    for pi, si, f, q in zip(p_idx, s_idx, frac, attach, strict=True):
+        p = pts.geometry.values[pi]
+        qxy = (float(shapely.get_x(q)), float(shapely.get_y(q)))
+        if f <= 1e-9:
+            qxy = segs[si]["a"]
+        elif f >= 1 - 1e-9:
+            qxy = segs[si]["b"]
+        else:
+            segs[si]["cuts"].append((float(f), qxy))
+        access.append(
+            {
+                "ref": "access",
+                "road_class": "access",
+                "a": (float(p.x), float(p.y)),
+                "b": qxy,
+                "from_place": names[pi],
+                "to_place": f"{segs[si]['ref']} ({segs[si]['from_place']}–{segs[si]['to_place']})",
+            }
+        )
+    return access
+
+
+_SRC_TRUNK = "PROXY: straight line between waypoints of republic_roads.csv (fua-toolkit)"
+_SRC_ACCESS = "PROXY: straight access link from a GeoNames settlement to the nearest trunk point"
+
+
+def _road_rows(
+    segs: list[dict[str, Any]], access: list[dict[str, Any]], trunk_kmh: float, access_kmh: float
+) -> list[dict[str, Any]]:
+    """One row per straight line: trunk segments split at their cuts, then access links."""
+
+    def row(s: dict[str, Any], kmh: float, src: str, u: Any, v: Any) -> dict[str, Any]:
+        return {"ref": s["ref"], "road_class": s["road_class"], "speed_kmh": float(kmh),
+                "from_place": s["from_place"], "to_place": s["to_place"], "source": src,
+                "geometry": shapely.LineString([u, v])}  # fmt: skip
+
+    rows = []
+    for s in segs:
+        vertices = [s["a"], *[xy for _, xy in sorted(s["cuts"])], s["b"]]
+        rows += [
+            row(s, trunk_kmh, _SRC_TRUNK, u, v) for u, v in itertools.pairwise(vertices) if u != v
+        ]
+    rows += [row(a, access_kmh, _SRC_ACCESS, a["a"], a["b"]) for a in access if a["a"] != a["b"]]
+    return rows
+
+
 def kazakhstan_roads(
     *,
     access_links: bool = True,
@@ -469,89 +665,12 @@ def kazakhstan_roads(
         if not np.isfinite(v) or v <= 0:
             msg = f"{name} must be a positive number of km/h, got {v!r}"
             raise ParameterError(msg)
-    wp = load_republic_roads()
-    wp = wp[wp["lon"].notna()].sort_values(["ref", "seq"])
-    segs: list[dict[str, Any]] = []
-    for ref, g in wp.groupby("ref", sort=True):
-        lon, lat, place = g["lon"].to_numpy(), g["lat"].to_numpy(), g["place"].to_numpy()
-        for i in range(len(g) - 1):
-            segs.append(
-                {
-                    "ref": ref,
-                    "road_class": "trunk",
-                    "a": (lon[i], lat[i]),
-                    "b": (lon[i + 1], lat[i + 1]),
-                    "from_place": place[i],
-                    "to_place": place[i + 1],
-                    "cuts": [],
-                }
-            )
+    segs = _trunk_segments()
     access: list[dict[str, Any]] = []
     if access_links:
         pts = settlements if settlements is not None else kazakhstan_settlements()
-        if pts.crs is None:
-            msg = "settlements has no CRS; set one (e.g. gdf.set_crs('EPSG:4326'))"
-            raise ParameterError(msg)
-        pts = pts.to_crs("EPSG:4326")
-        names = (
-            pts["name"].astype(str).to_numpy()
-            if "name" in pts
-            else pts.index.astype(str).to_numpy()
-        )
-        trunk_m = gpd.GeoSeries(
-            [shapely.LineString([s["a"], s["b"]]) for s in segs], crs="EPSG:4326"
-        ).to_crs(_KZ_METRIC)
-        pts_m = pts.geometry.to_crs(_KZ_METRIC)
-        tree = shapely.STRtree(trunk_m.values)
-        p_idx, s_idx = tree.query_nearest(pts_m.values, return_distance=False, all_matches=False)
-        lines = trunk_m.values[s_idx]
-        frac = shapely.line_locate_point(lines, pts_m.values[p_idx], normalized=True)
-        attach_m = shapely.line_interpolate_point(lines, frac, normalized=True)
-        attach = gpd.GeoSeries(attach_m, crs=_KZ_METRIC).to_crs("EPSG:4326").values
-        for pi, si, f, q in zip(p_idx, s_idx, frac, attach, strict=True):
-            p = pts.geometry.values[pi]
-            qxy = (float(shapely.get_x(q)), float(shapely.get_y(q)))
-            if f <= 1e-9:
-                qxy = segs[si]["a"]
-            elif f >= 1 - 1e-9:
-                qxy = segs[si]["b"]
-            else:
-                segs[si]["cuts"].append((float(f), qxy))
-            access.append(
-                {
-                    "ref": "access",
-                    "road_class": "access",
-                    "a": (float(p.x), float(p.y)),
-                    "b": qxy,
-                    "from_place": names[pi],
-                    "to_place": f"{segs[si]['ref']} ({segs[si]['from_place']}–{segs[si]['to_place']})",
-                }
-            )
-    rows: list[dict[str, Any]] = []
-    src_trunk = "PROXY: straight line between waypoints of republic_roads.csv (fua-toolkit)"
-    for s in segs:
-        vertices = [s["a"], *[xy for _, xy in sorted(s["cuts"])], s["b"]]
-        for u, v in itertools.pairwise(vertices):
-            if u == v:
-                continue
-            rows.append(
-                {
-                    "ref": s["ref"], "road_class": "trunk", "speed_kmh": float(trunk_speed_kmh),
-                    "from_place": s["from_place"], "to_place": s["to_place"],
-                    "source": src_trunk, "geometry": shapely.LineString([u, v]),
-                }
-            )  # fmt: skip
-    src_access = "PROXY: straight access link from a GeoNames settlement to the nearest trunk point"
-    for a in access:
-        if a["a"] == a["b"]:
-            continue
-        rows.append(
-            {
-                "ref": "access", "road_class": "access", "speed_kmh": float(access_speed_kmh),
-                "from_place": a["from_place"], "to_place": a["to_place"],
-                "source": src_access, "geometry": shapely.LineString([a["a"], a["b"]]),
-            }
-        )  # fmt: skip
+        access = _access_links(segs, pts)
+    rows = _road_rows(segs, access, trunk_speed_kmh, access_speed_kmh)
     gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
     gdf.insert(3, "length_m", gdf.geometry.to_crs(_KZ_METRIC).length.to_numpy())
     gdf.attrs["proxy"] = True

@@ -12,15 +12,27 @@ import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from connectivity.errors import OutputExistsError
+from connectivity.io import write_layers, write_raster
+from fua.kazakhstan import datasets
+from fua.kazakhstan.report import DISPLAY_CRS, write_kazakhstan_report
+from fua.outputs.degurba import write_class_raster, write_label_raster
+from fua.outputs.report import plot_fua_map, plot_minutes_map, plot_rank_size
+from fua.outputs.styles import write_minutes_qml
+
+if TYPE_CHECKING:
+    from fua.degurba.classify import DegurbaResult
+    from fua.fuas.delineate import FuaResult
+    from fua.grid import PopulationGrid
 
 __all__: list[str] = []
 
@@ -33,29 +45,29 @@ GPKG_NAME = "kazakhstan_demo.gpkg"
 class Run:
     """Everything a demo run computed, for writing."""
 
-    params: Any
+    params: Any  # the run's DemoParams
     inputs: dict[str, Any]
     notes: list[str]
-    grid: Any
-    result: Any
+    grid: PopulationGrid
+    result: DegurbaResult
     centres: gpd.GeoDataFrame
     clusters: gpd.GeoDataFrame
-    fres: dict[str, Any]
+    fres: dict[str, FuaResult]
     metrics: dict[str, gpd.GeoDataFrame]
+    main_k: str
+    small_k: str
     national: pd.DataFrame
+    summary: dict[str, Any]
     sez: gpd.GeoDataFrame
     sez_table: gpd.GeoDataFrame
     association: pd.DataFrame
-    access_population: pd.DataFrame
     minutes: dict[str, np.ndarray]
+    access_population: pd.DataFrame
     isochrones: gpd.GeoDataFrame
     corridor_lines: gpd.GeoDataFrame
+    road_lines: gpd.GeoDataFrame | None
     corridor_points: gpd.GeoDataFrame
     borders: gpd.GeoDataFrame
-    road_lines: gpd.GeoDataFrame | None
-    summary: dict[str, Any]
-    main_k: str
-    small_k: str
 
     @property
     def proxy(self) -> bool:
@@ -97,10 +109,6 @@ def _jsonable(v: Any) -> Any:
 
 def write_layers_and_rasters(run: Run, staging: Path, out: Path) -> dict[str, Path]:
     """GeoPackage, Shapefiles, class / minutes / FUA-label GeoTIFFs with QGIS styles."""
-    from connectivity.io import write_layers, write_raster
-    from fua.outputs import report
-    from fua.outputs.degurba import write_class_raster, write_label_raster
-
     files: dict[str, Path] = {}
     grid = run.grid
     layers: dict[str, gpd.GeoDataFrame] = {
@@ -151,7 +159,7 @@ def write_layers_and_rasters(run: Run, staging: Path, out: Path) -> dict[str, Pa
             description=f"minutes to the nearest {key} ({run.tail})",
             tags=tags,
         )
-        report.write_minutes_qml(staging / f"minutes_to_{key}.qml")
+        write_minutes_qml(staging / f"minutes_to_{key}.qml")
         files[f"minutes_to_{key}"] = out / name
     lab = run.fres[run.main_k].fua_labels
     if lab is not None:
@@ -186,38 +194,30 @@ def write_tables(run: Run, staging: Path, out: Path) -> dict[str, Path]:
 
 def write_maps_and_report(run: Run, staging: Path, out: Path) -> dict[str, Path]:
     """The three PNG maps, the HTML report and ``README.txt``."""
-    from fua.kazakhstan import datasets
-    from fua.outputs import report
-
     maps = staging / "maps"
     maps.mkdir()
     grid = run.grid
     outline = gpd.GeoSeries([datasets.kazakhstan_outline()], crs="EPSG:4326")
     thr = run.params.centre_pop_thresholds
-    report.plot_fua_map(
-        maps / "fuas_sez_corridors.png",
-        run.metrics[run.main_k],
-        sez=run.sez,
-        corridors=run.corridor_lines,
-        borders=run.borders,
-        outline=outline,
-        title=f"FUAs (urban centres ≥ {thr[-1]:,.0f}), SEZs and corridors — {run.tail}",
-    )
-    report.plot_minutes_map(
-        maps / "minutes_to_sez.png",
-        run.minutes["sez"],
-        transform=grid.transform,
-        crs=grid.crs,
-        sez=run.sez,
-        outline=outline,
-        title=f"Minutes to the nearest SEZ — {run.tail}",
-    )
-    report.plot_rank_size(
-        maps / "rank_size.png",
+    images = {
+        "FUAs, SEZs and corridors": maps / "fuas_sez_corridors.png",
+        "Minutes to the nearest SEZ": maps / "minutes_to_sez.png",
+        "Rank-size plot": maps / "rank_size.png",
+    }
+    on_map = {"points": run.sez, "outline": outline, "display_crs": DISPLAY_CRS}
+    plot_fua_map(images["FUAs, SEZs and corridors"], run.metrics[run.main_k],
+                 corridors=run.corridor_lines, borders=run.borders, points_label="SEZs",
+                 title=f"FUAs (urban centres ≥ {thr[-1]:,.0f}), SEZs and corridors — {run.tail}",
+                 **on_map)  # fmt: skip
+    plot_minutes_map(images["Minutes to the nearest SEZ"], run.minutes["sez"],
+                     transform=grid.transform, crs=grid.crs,
+                     title=f"Minutes to the nearest SEZ — {run.tail}", **on_map)  # fmt: skip
+    plot_rank_size(
+        images["Rank-size plot"],
         {f"centres ≥ {k}": m["pop_total"].to_numpy() for k, m in run.metrics.items()},
         title=f"Rank-size of FUA populations — {run.tail}",
     )
-    report.write_report(
+    write_kazakhstan_report(
         staging / "report.html",
         title="Functional urban areas and SEZ access — Kazakhstan demo",
         inputs=run.inputs,
@@ -234,11 +234,7 @@ def write_maps_and_report(run: Run, staging: Path, out: Path) -> dict[str, Path]
         isochrones=run.isochrones,
         outline=outline,
         minutes=(run.minutes["sez"], grid.transform, grid.crs),
-        images={
-            "FUAs, SEZs and corridors": maps / "fuas_sez_corridors.png",
-            "Minutes to the nearest SEZ": maps / "minutes_to_sez.png",
-            "Rank-size plot": maps / "rank_size.png",
-        },
+        images=images,
     )
     (staging / "README.txt").write_text(readme(run), encoding="utf-8")
     return {
@@ -280,9 +276,10 @@ def readme(run: Run) -> str:
     return "\n".join(lines)
 
 
-def summary(run_inputs: dict[str, Any], grid: Any, result: Any, metrics: dict[str, Any],
+def summary(run_inputs: dict[str, Any], grid: PopulationGrid, result: DegurbaResult,
+            metrics: dict[str, gpd.GeoDataFrame],
             national: dict[str, dict[str, float]], sez: gpd.GeoDataFrame,
-            access_pop: pd.DataFrame, reach_thresholds_min: Any) -> dict[str, Any]:  # fmt: skip
+            access_pop: pd.DataFrame, reach_thresholds_min: Sequence[float]) -> dict[str, Any]:  # fmt: skip
     """Headline numbers of a run."""
 
     def f(v: Any) -> Any:

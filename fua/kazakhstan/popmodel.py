@@ -348,6 +348,109 @@ def _profile_contributions(
     return flat, people
 
 
+def _country_grid(
+    outline_xy: Any, sx: np.ndarray, sy: np.ndarray, cs: float
+) -> tuple[Affine, np.ndarray, np.ndarray, np.ndarray]:
+    """The grid, the country mask and the cell (row, col) of every settlement.
+
+    The mask is the outline rasterised on the grid, plus a 2 km disc around
+    each settlement the generalised outline misses.
+    """
+    transform, rows, cols = _grid_for(outline_xy, sx, sy, cs)
+    inside = rasterize([(outline_xy, 1)], out_shape=(rows, cols), transform=transform, fill=0)
+    country = inside.astype(bool)
+    sc, sr = _apply(~transform, sx, sy)
+    scell_r = np.floor(np.asarray(sr)).astype(np.int64)
+    scell_c = np.floor(np.asarray(sc)).astype(np.int64)
+    missed = ~country[scell_r, scell_c]
+    if missed.any():
+        extra = np.zeros_like(country)
+        extra[scell_r[missed], scell_c[missed]] = True
+        country |= ndimage.binary_dilation(extra, iterations=2)
+        log.info(
+            "%d settlements lie outside the generalised outline; cells added", int(missed.sum())
+        )
+    return transform, country, scell_r, scell_c
+
+
+def _check_seeds(st: pd.DataFrame, regions: pd.DataFrame) -> None:
+    no_seed = sorted(set(regions["region_id"]) - set(st.loc[st["region_id"] > 0, "region_id"]))
+    if no_seed:
+        names = regions.set_index("region_id").loc[no_seed, "region"].tolist()
+        msg = (
+            f"regions {names} have no settlement with that admin-1 code, so the model cannot place "
+            "their population; check the geonames_admin1 codes of the region table"
+        )
+        raise DataError(msg)
+
+
+def _regional_budget(st: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFrame:
+    """Settlement vs official totals per region (step 3); sets ``st["population_model"]``.
+
+    Returns the region table indexed by region_id with ``settlements_geonames``,
+    ``n_settlements``, ``settlement_scale`` and ``remainder`` (the dispersed population).
+    """
+    reg = regions[["region_id", "region", "population_2023"]].copy().set_index("region_id")
+    s_sum = st.groupby("region_id")["population_geonames"].sum()
+    reg["settlements_geonames"] = s_sum.reindex(reg.index).fillna(0.0)
+    reg["n_settlements"] = st.groupby("region_id").size().reindex(reg.index).fillna(0).astype(int)
+    scale = np.minimum(
+        1.0, reg["population_2023"] / reg["settlements_geonames"].where(lambda s: s > 0)
+    )
+    reg["settlement_scale"] = scale.fillna(1.0)
+    for _rid, row in reg[reg["settlement_scale"] < 1.0].iterrows():
+        log.info(
+            "%s: GeoNames settlements (%.0f) exceed the official total (%.0f); scaled by %.4f",
+            row["region"],
+            row["settlements_geonames"],
+            row["population_2023"],
+            row["settlement_scale"],
+        )
+    st["population_model"] = st["population_geonames"] * st["region_id"].map(
+        reg["settlement_scale"]
+    )
+    reg["remainder"] = (reg["population_2023"] - reg["settlements_geonames"]).clip(lower=0.0)
+    for _rid, row in reg.iterrows():
+        log.debug("%s: remainder (dispersed) population %.0f", row["region"], row["remainder"])
+    return reg
+
+
+def _spread_remainder(
+    grid: np.ndarray,
+    region: np.ndarray,
+    dist_cells: np.ndarray,
+    reg: pd.DataFrame,
+    params: PopModelParams,
+) -> None:
+    """Step 5: add each region's remainder with weights w_floor + exp(−d/L) (in place)."""
+    n_reg = int(reg.index.max()) + 1
+    w = np.where(
+        region > 0,
+        params.rural_floor
+        + np.exp(-dist_cells * (params.cell_size_m / 1000.0) / params.rural_decay_km),
+        0.0,
+    )
+    wsum = np.bincount(region.ravel(), weights=w.ravel(), minlength=n_reg)
+    rem = np.zeros(n_reg)
+    rem[reg.index.to_numpy()] = reg["remainder"].to_numpy()
+    factor = np.divide(rem, wsum, out=np.zeros(n_reg), where=wsum > 0)
+    grid += w * factor[region]
+
+
+def _match_official_totals(grid: np.ndarray, region: np.ndarray, reg: pd.DataFrame) -> None:
+    """Step 6: rescale each region's cells to its official total; 0 outside (in place)."""
+    n_reg = int(reg.index.max()) + 1
+    official = np.zeros(n_reg)
+    official[reg.index.to_numpy()] = reg["population_2023"].to_numpy()
+    got = np.bincount(region.ravel(), weights=grid.ravel(), minlength=n_reg)
+    if np.any((official > 0) & (got <= 0)):
+        msg = "a region received no population in the model; the region table and settlements disagree"
+        raise DataError(msg)
+    corr = np.divide(official, got, out=np.ones(n_reg), where=got > 0)
+    grid *= corr[region]
+    grid[region == 0] = 0.0
+
+
 def build_surface(
     regions: pd.DataFrame,
     outline_lonlat: Any,
@@ -382,90 +485,22 @@ def build_surface(
         outline_lonlat, lambda a: np.column_stack(to_moll.transform(a[:, 0], a[:, 1]))
     )
     cs = params.cell_size_m
-    transform, rows, cols = _grid_for(outline_xy, sx, sy, cs)
-    inside = rasterize([(outline_xy, 1)], out_shape=(rows, cols), transform=transform, fill=0)
-    country = inside.astype(bool)
-    inv = ~transform
-    sc, sr = _apply(inv, sx, sy)
-    scell_r = np.floor(np.asarray(sr)).astype(np.int64)
-    scell_c = np.floor(np.asarray(sc)).astype(np.int64)
-    missed = ~country[scell_r, scell_c]
-    if missed.any():  # settlements the generalised outline misses: add a 2 km disc around each
-        extra = np.zeros_like(country)
-        extra[scell_r[missed], scell_c[missed]] = True
-        country |= ndimage.binary_dilation(extra, iterations=2)
-        log.info(
-            "%d settlements lie outside the generalised outline; cells added", int(missed.sum())
-        )
-
+    transform, country, scell_r, scell_c = _country_grid(outline_xy, sx, sy, cs)
     region, dist_cells = _assign_regions(st, regions, country, scell_r, scell_c, params)
     unknown = st["region_id"].to_numpy() == 0
     if unknown.any():
         st.loc[unknown, "region_id"] = region[scell_r[unknown], scell_c[unknown]]
         log.info("%d settlements without an admin-1 code placed by location", int(unknown.sum()))
-
-    no_seed = sorted(set(regions["region_id"]) - set(st.loc[st["region_id"] > 0, "region_id"]))
-    if no_seed:
-        names = regions.set_index("region_id").loc[no_seed, "region"].tolist()
-        msg = (
-            f"regions {names} have no settlement with that admin-1 code, so the model cannot place "
-            "their population; check the geonames_admin1 codes of the region table"
-        )
-        raise DataError(msg)
-    # Settlement vs official totals per region.
-    reg = regions[["region_id", "region", "population_2023"]].copy().set_index("region_id")
-    s_sum = st.groupby("region_id")["population_geonames"].sum()
-    reg["settlements_geonames"] = s_sum.reindex(reg.index).fillna(0.0)
-    reg["n_settlements"] = st.groupby("region_id").size().reindex(reg.index).fillna(0).astype(int)
-    scale = np.minimum(
-        1.0, reg["population_2023"] / reg["settlements_geonames"].where(lambda s: s > 0)
-    )
-    reg["settlement_scale"] = scale.fillna(1.0)
-    for _rid, row in reg[reg["settlement_scale"] < 1.0].iterrows():
-        log.info(
-            "%s: GeoNames settlements (%.0f) exceed the official total (%.0f); scaled by %.4f",
-            row["region"],
-            row["settlements_geonames"],
-            row["population_2023"],
-            row["settlement_scale"],
-        )
-    st["population_model"] = st["population_geonames"] * st["region_id"].map(
-        reg["settlement_scale"]
-    )
-    reg["remainder"] = (reg["population_2023"] - reg["settlements_geonames"]).clip(lower=0.0)
-    for _rid, row in reg.iterrows():
-        log.debug("%s: remainder (dispersed) population %.0f", row["region"], row["remainder"])
-
+    _check_seeds(st, regions)
+    reg = _regional_budget(st, regions)
     # 4. settlement profiles
     flat, people = _profile_contributions(
         st, st["population_model"].to_numpy(), region, transform, params, to_lonlat
     )
-    grid = np.bincount(flat, weights=people, minlength=rows * cols).reshape(rows, cols)
-
-    # 5. dispersed remainder
+    grid = np.bincount(flat, weights=people, minlength=region.size).reshape(region.shape)
+    _spread_remainder(grid, region, dist_cells, reg, params)
+    _match_official_totals(grid, region, reg)
     n_reg = int(reg.index.max()) + 1
-    w = np.where(
-        region > 0,
-        params.rural_floor + np.exp(-dist_cells * (cs / 1000.0) / params.rural_decay_km),
-        0.0,
-    )
-    wsum = np.bincount(region.ravel(), weights=w.ravel(), minlength=n_reg)
-    rem = np.zeros(n_reg)
-    rem[reg.index.to_numpy()] = reg["remainder"].to_numpy()
-    factor = np.divide(rem, wsum, out=np.zeros(n_reg), where=wsum > 0)
-    grid += w * factor[region]
-
-    # 6. exact regional totals
-    official = np.zeros(n_reg)
-    official[reg.index.to_numpy()] = reg["population_2023"].to_numpy()
-    got = np.bincount(region.ravel(), weights=grid.ravel(), minlength=n_reg)
-    if np.any((official > 0) & (got <= 0)):
-        msg = "a region received no population in the model; the region table and settlements disagree"
-        raise DataError(msg)
-    corr = np.divide(official, got, out=np.ones(n_reg), where=got > 0)
-    grid *= corr[region]
-    grid[region == 0] = 0.0
-
     reg["area_km2_model"] = np.bincount(region.ravel(), minlength=n_reg)[reg.index.to_numpy()] * (
         cs * cs / 1e6
     )

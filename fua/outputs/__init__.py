@@ -1,1 +1,42 @@
-"""TODO."""
+"""Writers of the files a run leaves behind, and the one home of their QGIS styles.
+
+* :mod:`~fua.outputs.styles` — every QGIS style: paletted class rasters (the
+  Degree of Urbanisation legends), pseudocolour minute rasters, and vector
+  fills stored in a GeoPackage's ``layer_styles`` table or beside a Shapefile;
+* :mod:`~fua.outputs.degurba` — the Degree of Urbanisation files: class and
+  label rasters, vectors and a JSON sidecar (:func:`write_degurba_outputs`);
+* :mod:`~fua.outputs.report` — PNG maps and a self-contained HTML report
+  built from generic map layers and tables (no country in it).
+
+The FUA layers themselves are written by :meth:`fua.FuaResult.write`; the
+generic safe writers (COG, GeoPackage, Shapefile, sidecar) live in
+:mod:`connectivity.io`. The main writers are re-exported here.
+"""
+
+from fua.outputs.degurba import write_class_raster, write_degurba_outputs, write_label_raster
+from fua.outputs.report import (
+    MapLayer,
+    MinutesLayer,
+    ReportTable,
+    plot_fua_map,
+    plot_minutes_map,
+    plot_rank_size,
+    write_report,
+)
+from fua.outputs.styles import smod_legend, write_minutes_qml, write_qml
+
+__all__ = [
+    "MapLayer",
+    "MinutesLayer",
+    "ReportTable",
+    "plot_fua_map",
+    "plot_minutes_map",
+    "plot_rank_size",
+    "smod_legend",
+    "write_class_raster",
+    "write_degurba_outputs",
+    "write_label_raster",
+    "write_minutes_qml",
+    "write_qml",
+    "write_report",
+]

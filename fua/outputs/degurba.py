@@ -1,43 +1,39 @@
-"""Degree of Urbanisation outputs that open styled in QGIS.
+"""Degree of Urbanisation files that open styled in QGIS.
 
-* :data:`SMOD_LEVEL2` / :data:`SMOD_LEVEL1` — codes, GHSL legend colours and
-  labels of the class grids.
 * :func:`write_class_raster` — a class grid as a Cloud-Optimised GeoTIFF with
   a colour table, plus a QGIS ``.qml`` style of the same name (QGIS loads it
   as the layer's default style).
 * :func:`write_label_raster` — cluster / urban-centre ids (int32, 0 = none).
-* :func:`write_qml` — a paletted ("unique values") QGIS raster style.
 * :func:`write_degurba_outputs` — everything for one run, with a JSON sidecar.
 
-The generic safe writers live in :mod:`connectivity.io`; this module adds the
-Degree of Urbanisation legend and file set.
+The legends (:data:`SMOD_LEVEL2`, :data:`SMOD_LEVEL1`, :func:`smod_legend`)
+and the style writer :func:`write_qml` live in :mod:`fua.outputs.styles`, the
+one home of QGIS styles; they are re-exported here. The generic safe writers
+live in :mod:`connectivity.io`; this module adds the Degree of Urbanisation
+file set.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
+import geopandas as gpd
 import numpy as np
 from affine import Affine
+from pyproj import CRS
 
-from connectivity.errors import (
-    CRSError,
-    DataError,
-    ParameterError,
-)
-from connectivity.io import (
-    safe_directory,
-    safe_path,
-    write_layers,
-    write_raster,
-    write_sidecar,
-)
-from fua.degurba.classify import L1_CODES, L2_CODES
+from connectivity.errors import CRSError, DataError, ParameterError
+from connectivity.io import safe_directory, write_layers, write_raster, write_sidecar
+from fua.outputs.styles import SMOD_LEVEL1, SMOD_LEVEL2, ClassStyle, smod_legend, write_qml
+
+if TYPE_CHECKING:
+    from fua.degurba.classify import DegurbaResult
+    from fua.grid import PopulationGrid
 
 __all__ = [
     "SMOD_LEVEL1",
@@ -53,194 +49,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-class ClassStyle(NamedTuple):
-    """One legend entry: class code, RGBA colour (0-255) and label."""
-
-    code: int
-    colour: tuple[int, int, int, int]
-    label: str
-
-
-#: GHSL SMOD level-2 legend (R2023A), codes as in ``DegurbaResult.level2``.
-#: Colours from the GHS-SMOD class table (``#ff0000`` urban centre …
-#: ``#7ab6f5`` water) as published for JRC/GHSL/P2023A/GHS_SMOD.
-_L2_COLOURS: dict[int, tuple[int, int, int, int]] = {
-    30: (255, 0, 0, 255),
-    23: (115, 38, 0, 255),
-    22: (168, 112, 0, 255),
-    21: (255, 255, 0, 255),
-    13: (55, 86, 35, 255),
-    12: (171, 205, 102, 255),
-    11: (205, 245, 122, 255),
-    10: (122, 182, 245, 255),
-}
-SMOD_LEVEL2: tuple[ClassStyle, ...] = tuple(
-    ClassStyle(code, _L2_COLOURS[code], name) for code, name in L2_CODES.items()
-)
-
-#: Level-1 legend, codes as in ``DegurbaResult.level1``. GHSL publishes no
-#: separate level-1 palette in the sources checked: 3 takes the level-2 urban
-#: centre red, 2 an orange between the level-2 cluster colours, 1 the level-2
-#: low-density-rural green.
-_L1_COLOURS = {3: (255, 0, 0, 255), 2: (255, 170, 0, 255), 1: (171, 205, 102, 255)}
-SMOD_LEVEL1: tuple[ClassStyle, ...] = tuple(
-    ClassStyle(code, _L1_COLOURS[code], name) for code, name in L1_CODES.items()
-)
-
-_QGIS_VERSION = "3.28.0-Firenze"
-
-
-def smod_legend(level: int) -> tuple[ClassStyle, ...]:
-    """The legend of Degree of Urbanisation ``level`` (1 or 2)."""
-    if level == 2:
-        return SMOD_LEVEL2
-    if level == 1:
-        return SMOD_LEVEL1
-    msg = f"level must be 1 or 2 (Degree of Urbanisation level), got {level!r}"
-    raise ParameterError(msg)
-
-
-def _styles(entries: Iterable[ClassStyle | Sequence[Any]]) -> list[ClassStyle]:
-    out = []
-    for e in entries:
-        try:
-            code, colour, label = e
-            rgba = tuple(int(c) for c in colour)
-        except (TypeError, ValueError) as exc:
-            msg = f"legend entry {e!r} must be (code, (r, g, b[, a]), label)"
-            raise ParameterError(msg) from exc
-        if len(rgba) == 3:
-            rgba = (*rgba, 255)
-        if len(rgba) != 4 or not all(0 <= c <= 255 for c in rgba):
-            msg = f"colour of class {code} must be (r, g, b[, a]) with values 0-255, got {colour!r}"
-            raise ParameterError(msg)
-        out.append(ClassStyle(int(code), (rgba[0], rgba[1], rgba[2], rgba[3]), str(label)))
-    if len({s.code for s in out}) != len(out):
-        msg = "legend codes must be unique"
-        raise ParameterError(msg)
-    return out
-
-
-def _qml_text(styles: Sequence[ClassStyle], band: int) -> bytes:
-    root = ET.Element("qgis", version=_QGIS_VERSION, styleCategories="AllStyleCategories")
-    pipe = ET.SubElement(root, "pipe")
-    ET.SubElement(
-        ET.SubElement(pipe, "provider"),
-        "resampling",
-        enabled="false",
-        zoomedInResamplingMethod="nearestNeighbour",
-        zoomedOutResamplingMethod="nearestNeighbour",
-        maxOversampling="2",
-    )
-    renderer = ET.SubElement(
-        pipe,
-        "rasterrenderer",
-        type="paletted",
-        band=str(band),
-        opacity="1",
-        alphaBand="-1",
-        nodataColor="",
-    )
-    ET.SubElement(renderer, "rasterTransparency")
-    mmo = ET.SubElement(renderer, "minMaxOrigin")
-    for tag, text in (
-        ("limits", "None"),
-        ("extent", "WholeRaster"),
-        ("statAccuracy", "Estimated"),
-        ("cumulativeCutLower", "0.02"),
-        ("cumulativeCutUpper", "0.98"),
-        ("stdDevFactor", "2"),
-    ):
-        ET.SubElement(mmo, tag).text = text
-    palette = ET.SubElement(renderer, "colorPalette")
-    for s in styles:
-        r, g, b, a = s.colour
-        ET.SubElement(
-            palette,
-            "paletteEntry",
-            value=str(s.code),
-            color=f"#{r:02x}{g:02x}{b:02x}",
-            alpha=str(a),
-            label=s.label,
-        )
-    ET.SubElement(pipe, "brightnesscontrast", brightness="0", contrast="0", gamma="1")
-    ET.SubElement(
-        pipe,
-        "huesaturation",
-        saturation="0",
-        grayscaleMode="0",
-        colorizeOn="0",
-        colorizeRed="255",
-        colorizeGreen="128",
-        colorizeBlue="128",
-        colorizeStrength="100",
-    )
-    ET.SubElement(pipe, "rasterresampler", maxOversampling="2")
-    ET.SubElement(pipe, "resamplingStage").text = "resamplingFilter"
-    ET.SubElement(root, "blendMode").text = "0"
-    ET.indent(root)
-    body = ET.tostring(root, encoding="unicode")
-    return ("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n" + body + "\n").encode(
-        "utf-8"
-    )
-
-
-def write_qml(
-    path: str | os.PathLike[str],
-    entries: Iterable[ClassStyle | Sequence[Any]],
-    *,
-    band: int = 1,
-    overwrite: bool = False,
-) -> Path:
-    """Write a QGIS paletted raster style (``.qml``).
-
-    Parameters
-    ----------
-    path : path-like
-        Output ``.qml``. Named like the raster (``x.tif`` → ``x.qml``), QGIS
-        applies it automatically when the raster is added.
-    entries : iterable of (code, (r, g, b[, a]), label)
-        Legend entries, in legend order (e.g. :data:`SMOD_LEVEL2`).
-    band : int, default 1
-        Band the renderer colours.
-    overwrite : bool, default False
-        Replace an existing file.
-
-    Returns
-    -------
-    pathlib.Path
-
-    Notes
-    -----
-    The layout follows the QML files QGIS 3 saves for a "Paletted/Unique
-    values" renderer (``<rasterrenderer type="paletted">`` with one
-    ``<paletteEntry value color alpha label>`` per class). Labels are
-    XML-escaped and may hold any Unicode (e.g. Kazakh or Russian names).
-    """
-    target = Path(path)
-    if target.suffix.lower() != ".qml":
-        msg = f"style file {target} must end in .qml"
-        raise ParameterError(msg)
-    styles = _styles(entries)
-    if not styles:
-        msg = "a style needs at least one legend entry"
-        raise ParameterError(msg)
-    text = _qml_text(styles, band)
-    with safe_path(target, overwrite=overwrite) as tmp:
-        tmp.write_bytes(text)
-    return target
-
-
-def _grid_args(transform: Any, crs: Any) -> None:
-    if not isinstance(transform, Affine):
-        msg = f"transform must be an affine.Affine, got {type(transform).__name__}; use grid.transform"
-        raise ParameterError(msg)
-    if crs is None:
-        msg = "crs is required; pass grid.crs"
-        raise CRSError(msg)
-
-
-def _class_grid(classes: Any, level: int) -> tuple[np.ndarray, tuple[ClassStyle, ...]]:
+def _class_grid(classes: np.ndarray, level: int) -> tuple[np.ndarray, tuple[ClassStyle, ...]]:
     legend = smod_legend(level)
     arr = np.asarray(classes)
     if arr.ndim != 2 or not np.issubdtype(arr.dtype, np.integer):
@@ -297,7 +106,6 @@ def write_class_raster(
     OutputExistsError
         The ``.tif`` or the ``.qml`` exists and ``overwrite`` is False.
     """
-    _grid_args(transform, crs)
     arr, legend = _class_grid(classes, level)
     target = Path(path)
     style = target.with_suffix(".qml")
@@ -352,7 +160,6 @@ def write_label_raster(
     Overviews use nearest-neighbour resampling so that zoomed-out views
     show real ids, never averages of neighbouring ids.
     """
-    _grid_args(transform, crs)
     arr = np.asarray(labels)
     if arr.ndim != 2 or not np.issubdtype(arr.dtype, np.integer):
         msg = f"labels must be a 2-D integer array, got shape {arr.shape} and dtype {arr.dtype}"
@@ -373,9 +180,25 @@ def write_label_raster(
 
 
 _FORMATS = ("gpkg", "shp")
+_VECTOR_LAYERS = ("urban_centres", "urban_clusters")
 
 
-def _check_result(result: Any, levels: Sequence[int]) -> tuple[Any, tuple[int, int]]:
+def _levels(result: DegurbaResult, levels: Sequence[int] | None) -> tuple[int, ...]:
+    """The class levels to write: the given ones (checked), else every level the result holds."""
+    if levels is None:
+        levels = tuple(lv for lv in (1, 2) if getattr(result, f"level{lv}", None) is not None)
+    out = tuple(dict.fromkeys(int(lv) for lv in levels))
+    for lv in out:
+        smod_legend(lv)
+        if getattr(result, f"level{lv}", None) is None:
+            msg = f"result.level{lv} is None; classify with level={lv} or drop it from levels"
+            raise ParameterError(msg)
+    return out
+
+
+def _check_result(
+    result: DegurbaResult, levels: Sequence[int]
+) -> tuple[PopulationGrid, tuple[int, int]]:
     missing = [
         a
         for a in (
@@ -403,10 +226,7 @@ def _check_result(result: Any, levels: Sequence[int]) -> tuple[Any, tuple[int, i
     return grid, (int(shape[0]), int(shape[1]))
 
 
-def _check_vectors(layers: Mapping[str, Any], crs: Any) -> None:
-    import geopandas as gpd
-    from pyproj import CRS
-
+def _check_vectors(layers: Mapping[str, gpd.GeoDataFrame], crs: Any) -> None:
     grid_crs = CRS.from_user_input(crs)
     for name, gdf in layers.items():
         if not isinstance(gdf, gpd.GeoDataFrame):
@@ -419,17 +239,55 @@ def _check_vectors(layers: Mapping[str, Any], crs: Any) -> None:
             raise CRSError(msg)
 
 
+def _output_names(levels: Sequence[int], fmt: str) -> dict[str, str]:
+    """Output key → file name of one run (class grids, label grids, vectors, sidecar)."""
+    names: dict[str, str] = {}
+    for lv in levels:
+        names[f"classes_L{lv}"] = f"classes_L{lv}.tif"
+        names[f"classes_L{lv}_style"] = f"classes_L{lv}.qml"
+    names["centre_labels"] = "centre_labels.tif"
+    names["cluster_labels"] = "cluster_labels.tif"
+    if fmt == "gpkg":
+        names["vectors"] = "degurba.gpkg"
+    else:
+        for layer in _VECTOR_LAYERS:
+            names[layer] = f"{layer}.shp"
+            names[f"{layer}_fields"] = f"{layer}_fields.csv"
+    names["sidecar"] = "degurba.json"
+    return names
+
+
+def _write_grids(
+    st: Path, names: Mapping[str, str], result: DegurbaResult, levels: Sequence[int]
+) -> dict[str, dict[str, int]]:
+    """Class and label rasters into the staging folder ``st``; returns cell counts per class."""
+    transform, crs = result.grid.transform, result.grid.crs
+    counts: dict[str, dict[str, int]] = {}
+    for lv in levels:
+        arr = np.asarray(getattr(result, f"level{lv}"))
+        write_class_raster(
+            st / names[f"classes_L{lv}"], arr, transform=transform, crs=crs, level=lv
+        )
+        codes, n = np.unique(arr, return_counts=True)
+        counts[f"level{lv}"] = {str(c): int(k) for c, k in zip(codes, n, strict=True)}
+    for key, desc in (("centre_labels", "uc_id"), ("cluster_labels", "cl_id")):
+        write_label_raster(
+            st / names[key], getattr(result, key), transform=transform, crs=crs, description=desc
+        )
+    return counts
+
+
 def write_degurba_outputs(
     out_dir: str | os.PathLike[str],
-    result: Any,
-    centres: Any,
-    clusters: Any,
+    result: DegurbaResult,
+    centres: gpd.GeoDataFrame,
+    clusters: gpd.GeoDataFrame,
     *,
     fmt: str = "gpkg",
     levels: Sequence[int] | None = None,
     overwrite: bool = False,
     inputs: Mapping[str, str | os.PathLike[str]] | Sequence[str | os.PathLike[str]] | None = None,
-    started_at: Any = None,
+    started_at: datetime | float | None = None,
 ) -> dict[str, Path]:
     """Write the files of one Degree of Urbanisation run.
 
@@ -487,70 +345,26 @@ def write_degurba_outputs(
     if fmt not in _FORMATS:
         msg = f"fmt must be one of {_FORMATS}, got {fmt!r}"
         raise ParameterError(msg)
-    if levels is None:
-        levels = tuple(lv for lv in (1, 2) if getattr(result, f"level{lv}", None) is not None)
-    levels = tuple(dict.fromkeys(int(lv) for lv in levels))
-    for lv in levels:
-        smod_legend(lv)
-        if getattr(result, f"level{lv}", None) is None:
-            msg = f"result.level{lv} is None; classify with level={lv} or drop it from levels"
-            raise ParameterError(msg)
+    levels = _levels(result, levels)
     grid, shape = _check_result(result, levels)
     transform, crs = grid.transform, grid.crs
-    _grid_args(transform, crs)
-    vectors = {"urban_centres": centres, "urban_clusters": clusters}
+    vectors = dict(zip(_VECTOR_LAYERS, (centres, clusters), strict=True))
     _check_vectors(vectors, crs)
-
-    names: dict[str, str] = {}
-    for lv in levels:
-        names[f"classes_L{lv}"] = f"classes_L{lv}.tif"
-        names[f"classes_L{lv}_style"] = f"classes_L{lv}.qml"
-    names["centre_labels"] = "centre_labels.tif"
-    names["cluster_labels"] = "cluster_labels.tif"
-    if fmt == "gpkg":
-        names["vectors"] = "degurba.gpkg"
-    else:
-        for layer in vectors:
-            names[layer] = f"{layer}.shp"
-            names[f"{layer}_fields"] = f"{layer}_fields.csv"
-    names["sidecar"] = "degurba.json"
-
+    names = _output_names(levels, fmt)
     if inputs is None:
         src = getattr(grid, "source", None)
         inputs = {"population": src} if src and Path(str(src)).is_file() else {}
     root = Path(out_dir)
     with safe_directory(root, list(names.values()), overwrite=overwrite) as st:
-        counts: dict[str, dict[str, int]] = {}
-        for lv in levels:
-            arr = np.asarray(getattr(result, f"level{lv}"))
-            write_class_raster(
-                st / names[f"classes_L{lv}"], arr, transform=transform, crs=crs, level=lv
-            )
-            codes, n = np.unique(arr, return_counts=True)
-            counts[f"level{lv}"] = {str(c): int(k) for c, k in zip(codes, n, strict=True)}
-        write_label_raster(
-            st / names["centre_labels"],
-            result.centre_labels,
-            transform=transform,
-            crs=crs,
-            description="uc_id",
-        )
-        write_label_raster(
-            st / names["cluster_labels"],
-            result.cluster_labels,
-            transform=transform,
-            crs=crs,
-            description="cl_id",
-        )
+        counts = _write_grids(st, names, result, levels)
         if fmt == "gpkg":
             write_layers(st / names["vectors"], vectors)
         else:
             write_layers(st, vectors, driver="ESRI Shapefile")
         produced = sorted(p for p in st.iterdir() if p.name != names["sidecar"])
-        params = result.params.to_dict() if hasattr(result.params, "to_dict") else result.params
         write_sidecar(
             st / names["sidecar"],
-            params=params,
+            params=result.params.to_dict(),
             inputs=inputs,
             outputs=produced,
             started_at=started_at,

@@ -1,16 +1,23 @@
-"""Maps and a self-contained HTML report of a FUA / accessibility run.
+"""Maps (PNG) and a self-contained HTML report of a FUA / accessibility run.
 
-* :func:`plot_fua_map` — FUAs with SEZs, corridors and border crossings (PNG);
-* :func:`plot_minutes_map` — a travel-time raster (minutes) with SEZs (PNG);
+* :func:`plot_fua_map` — FUAs with points of interest, corridors and border
+  crossings (PNG);
+* :func:`plot_minutes_map` — a travel-time raster (minutes) with points (PNG);
 * :func:`plot_rank_size` — rank-size plot of FUA populations (PNG, log-log);
 * :func:`write_report` — one HTML file that works offline: an interactive
   map (inline SVG drawn by a small embedded script: pan, zoom, hover, layer
-  toggles), the PNG maps embedded as data URIs, and the tables;
-* :func:`write_minutes_qml` — a QGIS pseudocolour style for minute rasters.
+  toggles) of :class:`MapLayer` and :class:`MinutesLayer` layers, headline
+  numbers, the PNG maps embedded as data URIs, and :class:`ReportTable`
+  tables; :func:`fua_layer` and :func:`fua_table` give the FUA layer and
+  table of any run.
 
-Maps are drawn with matplotlib's Agg backend (no display needed) in a
-Lambert azimuthal equal-area projection centred on Kazakhstan
-(:data:`DISPLAY_CRS`), used for display only, never for measuring.
+Nothing here knows a country: a case study (e.g. :mod:`fua.kazakhstan.report`)
+chooses the layers, tables, captions and display projection. Maps are drawn
+with matplotlib's Agg backend (no display needed) in a display projection,
+by default a Lambert azimuthal equal-area centred on the data
+(:func:`display_projection`), used for display only, never for measuring. QGIS
+styles, including :func:`write_minutes_qml` (re-exported here), live in
+:mod:`fua.outputs.styles`.
 """
 
 from __future__ import annotations
@@ -23,17 +30,33 @@ import logging
 import math
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
+from affine import Affine
+from pyproj import Transformer
 
-from connectivity.errors import DataError, ParameterError
+from connectivity.errors import DataError
+from fua.metrics import zipf_ols
+from fua.outputs._paths import with_suffix
+from fua.outputs._report_html import CSS, JS
+from fua.outputs.styles import MINUTE_STOPS, write_minutes_qml
 
 __all__ = [
-    "DISPLAY_CRS",
+    "FUA_MAP_PROPS",
+    "FUA_TABLE_COLUMNS",
+    "MapLayer",
+    "MinutesLayer",
+    "ReportTable",
+    "display_projection",
+    "format_value",
+    "fua_layer",
+    "fua_table",
     "plot_fua_map",
     "plot_minutes_map",
     "plot_rank_size",
@@ -43,124 +66,72 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Display projection of the maps: Lambert azimuthal equal-area centred on Kazakhstan.
-DISPLAY_CRS = "+proj=laea +lat_0=48 +lon_0=67 +datum=WGS84 +units=m +no_defs"
-
-_MINUTE_STOPS = ((0, "#1a9850"), (30, "#66bd63"), (60, "#d9ef8b"), (120, "#fee08b"),
-                 (240, "#fc8d59"), (480, "#d73027"), (960, "#7f0000"))  # fmt: skip
 _FUA_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
                 "#7f7f7f", "#bcbd22", "#17becf")  # fmt: skip
+#: Attributes of a FUA shown on hover in the report map (those present).
+FUA_MAP_PROPS = ("fua_id", "name", "pop_total", "pop_city", "area_km2", "density_per_km2",
+                 "pw_density_per_km2", "share_national", "market_potential")  # fmt: skip
+#: Columns of the FUA table in the report (those present), largest FUA first.
+FUA_TABLE_COLUMNS = ("fua_id", "name", "pop_total", "pop_city", "pop_commuting", "area_km2",
+                     "density_per_km2", "pw_density_per_km2", "n_centres", "n_clusters",
+                     "share_national", "market_potential")  # fmt: skip
+
+Layer: TypeAlias = gpd.GeoDataFrame | gpd.GeoSeries
 
 
-def _plt() -> Any:
-    import matplotlib
+# ---------------------------------------------------------------- display projection
+def display_projection(*layers: Layer | None) -> str:
+    """A Lambert azimuthal equal-area projection centred on the layers' extent (for display).
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    Parameters
+    ----------
+    *layers : geopandas.GeoDataFrame or GeoSeries, optional
+        Layers with a CRS; ``None`` and empty layers are skipped.
 
-    return plt
+    Returns
+    -------
+    str
+        A PROJ string, ``+proj=laea`` centred (to 0.1°) on the middle of the
+        layers' longitude/latitude bounding box. Not for measuring.
+    """
+    boxes = []
+    for g in layers:
+        if g is None or len(g) == 0:
+            continue
+        if g.crs is None:
+            msg = "a map layer has no CRS; set it with .set_crs(...)"
+            raise DataError(msg)
+        to_ll = Transformer.from_crs(g.crs, "EPSG:4326", always_xy=True)
+        boxes.append(to_ll.transform_bounds(*g.total_bounds))
+    if not boxes:
+        msg = "no map layer with features to centre the display projection on; pass display_crs="
+        raise DataError(msg)
+    b = np.asarray(boxes)
+    lon = (b[:, 0].min() + b[:, 2].max()) / 2
+    lat = (b[:, 1].min() + b[:, 3].max()) / 2
+    return f"+proj=laea +lat_0={lat:.1f} +lon_0={lon:.1f} +datum=WGS84 +units=m +no_defs"
 
 
-def _check_png(path: str | os.PathLike[str]) -> Path:
-    p = Path(path)
-    if p.suffix.lower() != ".png":
-        msg = f"map output {p} must end in .png"
-        raise ParameterError(msg)
-    return p
-
-
-def _to_display(gdf: gpd.GeoDataFrame | gpd.GeoSeries | None) -> Any:
+def _to_display(gdf: Layer | None, crs: str) -> Layer | None:
     if gdf is None or len(gdf) == 0:
         return None
     if gdf.crs is None:
         msg = "a map layer has no CRS; set it with .set_crs(...)"
         raise DataError(msg)
-    return gdf.to_crs(DISPLAY_CRS)
+    return gdf.to_crs(crs)
 
 
-def _minutes_cmap() -> tuple[Any, Any]:
-    from matplotlib.colors import BoundaryNorm, ListedColormap
-
-    bounds = [s[0] for s in _MINUTE_STOPS]
-    cmap = ListedColormap([s[1] for s in _MINUTE_STOPS[1:]]).with_extremes(
-        over=_MINUTE_STOPS[-1][1], bad=(0, 0, 0, 0)
-    )
-    return cmap, BoundaryNorm(bounds, cmap.N)
-
-
-def _finish(fig: Any, ax: Any, path: Path, title: str) -> Path:
-    ax.set_title(title, fontsize=10)
-    ax.set_axis_off()
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    _plt().close(fig)
-    return path
-
-
-def plot_fua_map(
-    path: str | os.PathLike[str],
-    fuas: gpd.GeoDataFrame,
-    *,
-    sez: gpd.GeoDataFrame | None = None,
-    corridors: gpd.GeoDataFrame | None = None,
-    borders: gpd.GeoDataFrame | None = None,
-    outline: gpd.GeoSeries | None = None,
-    title: str = "Functional urban areas",
-    label_col: str = "name",
-) -> Path:
-    """FUA polygons with SEZs (stars), corridors (lines) and border crossings (triangles).
-
-    Parameters
-    ----------
-    path : path-like
-        Output ``.png``.
-    fuas : geopandas.GeoDataFrame
-        FUA polygons (any CRS); labelled by ``label_col`` when present.
-    sez, corridors, borders : geopandas.GeoDataFrame, optional
-        Points, lines and points drawn on top.
-    outline : geopandas.GeoSeries, optional
-        The country outline.
-    title : str
-        Map title (say here if inputs are modelled or proxies).
-
-    Returns
-    -------
-    pathlib.Path
-    """
-    target = _check_png(path)
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(10, 6.2))
-    o = _to_display(outline)
-    if o is not None:
-        o.plot(ax=ax, facecolor="#f4f1ea", edgecolor="#888", linewidth=0.8)
-    f = _to_display(fuas)
-    if f is not None:
-        colours = [_FUA_COLOURS[i % len(_FUA_COLOURS)] for i in range(len(f))]
-        f.plot(ax=ax, color=colours, alpha=0.55, edgecolor="#333", linewidth=0.3)
-        if label_col in f.columns:
-            for (_, r), pt in zip(f.iterrows(), f.geometry.representative_point(), strict=True):
-                ax.annotate(str(r[label_col]), (pt.x, pt.y), fontsize=6.5, ha="center",
-                            xytext=(0, 6), textcoords="offset points")  # fmt: skip
-    c = _to_display(corridors)
-    if c is not None:
-        c.plot(ax=ax, color="#b2182b", linewidth=1.4, linestyle="--", label="corridors")
-    b = _to_display(borders)
-    if b is not None:
-        b.plot(ax=ax, color="#444", marker="^", markersize=18, label="border crossings")
-    s = _to_display(sez)
-    if s is not None:
-        s.plot(ax=ax, color="#ffd400", edgecolor="#000", marker="*", markersize=140,
-               linewidth=0.6, label="SEZs", zorder=5)  # fmt: skip
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="lower left", fontsize=7, frameon=True)
-    return _finish(fig, ax, target, title)
+def _raster_box(minutes: np.ndarray, transform: Affine, crs: Any) -> gpd.GeoSeries:
+    h, w = np.shape(minutes)
+    left, top = transform.c, transform.f
+    right, bottom = left + w * transform.a, top + h * transform.e
+    return gpd.GeoSeries([shapely.box(left, bottom, right, top)], crs=crs)
 
 
 def _display_raster(
-    minutes: np.ndarray, transform: Any, crs: Any, cell_m: float = 2000.0
+    minutes: np.ndarray, transform: Affine, crs: Any, dst: str, cell_m: float = 2000.0
 ) -> tuple[np.ndarray, tuple[float, float, float, float]]:
-    """Reproject a minutes raster to :data:`DISPLAY_CRS` (minimum of each block)."""
+    """Reproject a minutes raster to the display projection ``dst`` (minimum of each block)."""
     import rasterio.warp
     from rasterio.crs import CRS as RioCRS
 
@@ -168,7 +139,7 @@ def _display_raster(
     h, w = src.shape
     left, top = transform.c, transform.f
     right, bottom = left + w * transform.a, top + h * transform.e
-    dst_crs = RioCRS.from_user_input(DISPLAY_CRS)
+    dst_crs = RioCRS.from_user_input(dst)
     src_crs = RioCRS.from_user_input(crs.to_wkt() if hasattr(crs, "to_wkt") else crs)
     dst_t, dw, dh = rasterio.warp.calculate_default_transform(
         src_crs, dst_crs, w, h, left=left, bottom=bottom, right=right, top=top, resolution=cell_m
@@ -183,37 +154,153 @@ def _display_raster(
     return out, ext
 
 
-def plot_minutes_map(
+# ---------------------------------------------------------------- PNG maps
+def _plt() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _minutes_cmap() -> tuple[Any, Any]:
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+
+    bounds = [s[0] for s in MINUTE_STOPS]
+    cmap = ListedColormap([s[1] for s in MINUTE_STOPS[1:]]).with_extremes(
+        over=MINUTE_STOPS[-1][1], bad=(0, 0, 0, 0)
+    )
+    return cmap, BoundaryNorm(bounds, cmap.N)
+
+
+def _save(fig: Any, path: Path) -> Path:
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    _plt().close(fig)
+    return path
+
+
+def _finish(fig: Any, ax: Any, path: Path, title: str) -> Path:
+    ax.set_title(title, fontsize=10)
+    ax.set_axis_off()
+    return _save(fig, path)
+
+
+def plot_fua_map(
     path: str | os.PathLike[str],
-    minutes: np.ndarray,
+    fuas: gpd.GeoDataFrame,
     *,
-    transform: Any,
-    crs: Any,
-    sez: gpd.GeoDataFrame | None = None,
+    points: gpd.GeoDataFrame | None = None,
+    points_label: str = "points",
+    corridors: gpd.GeoDataFrame | None = None,
+    borders: gpd.GeoDataFrame | None = None,
     outline: gpd.GeoSeries | None = None,
-    title: str = "Minutes to the nearest destination",
+    title: str = "Functional urban areas",
+    label_col: str = "name",
+    display_crs: str | None = None,
 ) -> Path:
-    """A minutes raster (NaN = no value) in classes 0–30–60–120–240–480–960 min, with SEZs.
+    """FUA polygons with points (stars), corridors (lines) and border crossings (triangles).
+
+    Parameters
+    ----------
+    path : path-like
+        Output ``.png``.
+    fuas : geopandas.GeoDataFrame
+        FUA polygons (any CRS); labelled by ``label_col`` when present.
+    points, corridors, borders : geopandas.GeoDataFrame, optional
+        Points of interest (e.g. special economic zones), lines and points
+        drawn on top.
+    points_label : str
+        Legend entry of ``points``.
+    outline : geopandas.GeoSeries, optional
+        The country outline.
+    title : str
+        Map title (say here if inputs are modelled or proxies).
+    label_col : str
+        FUA column of the labels.
+    display_crs : str, optional
+        Display projection (default: :func:`display_projection` of the layers).
 
     Returns
     -------
     pathlib.Path
     """
-    target = _check_png(path)
+    target = with_suffix(path, "map output", ".png")
+    crs = display_crs or display_projection(outline, fuas, points, corridors, borders)
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(10, 6.2))
+    o = _to_display(outline, crs)
+    if o is not None:
+        o.plot(ax=ax, facecolor="#f4f1ea", edgecolor="#888", linewidth=0.8)
+    f = _to_display(fuas, crs)
+    if f is not None:
+        colours = [_FUA_COLOURS[i % len(_FUA_COLOURS)] for i in range(len(f))]
+        f.plot(ax=ax, color=colours, alpha=0.55, edgecolor="#333", linewidth=0.3)
+        if label_col in f.columns:
+            for (_, r), pt in zip(f.iterrows(), f.geometry.representative_point(), strict=True):
+                ax.annotate(str(r[label_col]), (pt.x, pt.y), fontsize=6.5, ha="center",
+                            xytext=(0, 6), textcoords="offset points")  # fmt: skip
+    c = _to_display(corridors, crs)
+    if c is not None:
+        c.plot(ax=ax, color="#b2182b", linewidth=1.4, linestyle="--", label="corridors")
+    b = _to_display(borders, crs)
+    if b is not None:
+        b.plot(ax=ax, color="#444", marker="^", markersize=18, label="border crossings")
+    s = _to_display(points, crs)
+    if s is not None:
+        s.plot(ax=ax, color="#ffd400", edgecolor="#000", marker="*", markersize=140,
+               linewidth=0.6, label=points_label, zorder=5)  # fmt: skip
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="lower left", fontsize=7, frameon=True)
+    return _finish(fig, ax, target, title)
+
+
+def plot_minutes_map(
+    path: str | os.PathLike[str],
+    minutes: np.ndarray,
+    *,
+    transform: Affine,
+    crs: Any,
+    points: gpd.GeoDataFrame | None = None,
+    outline: gpd.GeoSeries | None = None,
+    title: str = "Minutes to the nearest destination",
+    display_crs: str | None = None,
+) -> Path:
+    """A minutes raster (NaN = no value) in classes 0–30–60–120–240–480–960 min, with points.
+
+    Parameters
+    ----------
+    minutes : numpy.ndarray
+        2-D minutes on the grid of ``transform`` and ``crs`` (georeferencing).
+    points : geopandas.GeoDataFrame, optional
+        Points drawn as white stars (e.g. the destinations).
+    path, outline, title
+        As in :func:`plot_fua_map`.
+    display_crs : str, optional
+        Display projection (default: :func:`display_projection` of the raster's extent).
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    target = with_suffix(path, "map output", ".png")
     arr = np.asarray(minutes)
     if arr.ndim != 2:
         msg = f"minutes must be a 2-D array, got shape {arr.shape}"
         raise DataError(msg)
+    dst = display_crs or display_projection(_raster_box(arr, transform, crs))
     plt = _plt()
-    disp, ext = _display_raster(arr, transform, crs)
+    disp, ext = _display_raster(arr, transform, crs, dst)
     cmap, norm = _minutes_cmap()
     fig, ax = plt.subplots(figsize=(10, 6.2))
     im = ax.imshow(np.ma.masked_invalid(disp), extent=ext, cmap=cmap, norm=norm,
                    interpolation="nearest")  # fmt: skip
-    o = _to_display(outline)
+    o = _to_display(outline, dst)
     if o is not None:
         o.plot(ax=ax, facecolor="none", edgecolor="#555", linewidth=0.8)
-    s = _to_display(sez)
+    s = _to_display(points, dst)
     if s is not None:
         s.plot(ax=ax, color="#ffffff", edgecolor="#000", marker="*", markersize=120, zorder=5)
     cb = fig.colorbar(im, ax=ax, shrink=0.7, extend="max")
@@ -234,9 +321,7 @@ def plot_rank_size(
     The fit is :func:`fua.metrics.zipf_ols`: ln(i − ½) = a − b ln x_(i)
     (Gabaix & Ibragimov 2011); drawn for series of 3 sizes or more.
     """
-    from fua.metrics import zipf_ols
-
-    target = _check_png(path)
+    target = with_suffix(path, "map output", ".png")
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6.5, 4.6))
     for k, (label, vals) in enumerate(sizes.items()):
@@ -261,46 +346,81 @@ def plot_rank_size(
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=8)
     ax.set_title(title, fontsize=9)
-    fig.tight_layout()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(target, dpi=110)
-    plt.close(fig)
-    return target
+    return _save(fig, target)
 
 
-def write_minutes_qml(path: str | os.PathLike[str], *, max_min: float = 960.0) -> Path:
-    """QGIS pseudocolour style (``.qml``) for a minutes raster (same stops as the PNG maps)."""
-    p = Path(path)
-    if p.suffix.lower() != ".qml":
-        msg = f"style file {p} must end in .qml"
-        raise ParameterError(msg)
-    items = "\n".join(
-        f'          <item value="{v}" color="{c}" alpha="255" label="{v} min"/>'
-        for v, c in _MINUTE_STOPS
-        if v <= max_min
-    )
-    text = f"""<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
-<qgis version="3.28.0" styleCategories="AllStyleCategories">
-  <pipe>
-    <rasterrenderer type="singlebandpseudocolor" band="1" opacity="1" alphaBand="-1"
-        classificationMin="0" classificationMax="{max_min:g}" nodataColor="">
-      <rastershader>
-        <colorrampshader colorRampType="DISCRETE" classificationMode="1" clip="0"
-            minimumValue="0" maximumValue="{max_min:g}">
-{items}
-        </colorrampshader>
-      </rastershader>
-    </rasterrenderer>
-  </pipe>
-  <blendMode>0</blendMode>
-</qgis>
-"""
-    p.write_text(text, encoding="utf-8")
-    return p
+# ---------------------------------------------------------------- report parts
+@dataclass(frozen=True)
+class MapLayer:
+    """A vector layer of the report's interactive map.
+
+    Attributes
+    ----------
+    name : str
+        Short id (the layer toggle and the JSON key).
+    title : str
+        Shown beside the layer toggle.
+    data : geopandas.GeoDataFrame or GeoSeries or None
+        Features in any CRS; the layer is left out when None or empty.
+    props : sequence of str
+        Columns shown on hover (those present), formatted by :func:`format_value`.
+    style : mapping
+        SVG presentation attributes (``fill``, ``stroke``, ``stroke-width`` …).
+    simplify_m : float
+        Simplification tolerance in display metres (0 = none).
+    radius : float, optional
+        Circle radius in pixels (point layers).
+    colour_by_row : bool
+        Fill each feature with the next colour of a 10-colour palette.
+    hidden : bool
+        Drawn but switched off at first; hidden layers do not set the first view.
+    """
+
+    name: str
+    title: str
+    data: Layer | None
+    props: Sequence[str] = ()
+    style: Mapping[str, Any] = field(default_factory=dict)
+    simplify_m: float = 0.0
+    radius: float | None = None
+    colour_by_row: bool = False
+    hidden: bool = False
 
 
-# ---------------------------------------------------------------- HTML
-def _fmt(v: Any) -> str:
+@dataclass(frozen=True, eq=False)
+class MinutesLayer:
+    """A minutes raster shown as a toggleable image layer (classes of :data:`MINUTE_STOPS`).
+
+    Attributes
+    ----------
+    minutes : numpy.ndarray
+        2-D minutes (NaN = no value).
+    transform, crs
+        Its georeferencing.
+    title : str
+        Shown beside the layer toggle.
+    name : str
+        Short id.
+    """
+
+    minutes: np.ndarray
+    transform: Affine
+    crs: Any
+    title: str = "minutes (raster)"
+    name: str = "minutes"
+
+
+@dataclass(frozen=True, eq=False)
+class ReportTable:
+    """A table section of the report: heading, sortable table and an optional caption."""
+
+    heading: str
+    table: pd.DataFrame
+    caption: str | None = None
+
+
+def format_value(v: Any) -> str:
+    """A value as the report shows it: thousands separators, 3 significant digits, – for NaN."""
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "–"
     if isinstance(v, (bool, np.bool_)):
@@ -317,6 +437,21 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
+def fua_layer(fuas: gpd.GeoDataFrame, title: str) -> MapLayer:
+    """The FUA polygons of a run as a map layer (one colour per FUA, :data:`FUA_MAP_PROPS`)."""
+    return MapLayer("fuas", title, fuas, props=FUA_MAP_PROPS,
+                    style={"fill-opacity": 0.5, "stroke": "#222", "stroke-width": 0.8},
+                    simplify_m=1500, colour_by_row=True)  # fmt: skip
+
+
+def fua_table(fuas: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The FUA table of a run: :data:`FUA_TABLE_COLUMNS` (those present), largest first."""
+    tab = pd.DataFrame(fuas.drop(columns="geometry"))
+    tab = tab[[c for c in FUA_TABLE_COLUMNS if c in tab.columns]]
+    return tab.sort_values("pop_total", ascending=False)
+
+
+# ---------------------------------------------------------------- HTML pieces
 def _table_html(df: pd.DataFrame, *, caption: str | None = None) -> str:
     cols = list(df.columns)
     head = "".join(
@@ -332,7 +467,7 @@ def _table_html(df: pd.DataFrame, *, caption: str | None = None) -> str:
             sort_v = "" if v is None or (isinstance(v, float) and math.isnan(v)) else v
             cells.append(
                 f'<td class="{"" if num else "t"}" data-v="{html.escape(str(sort_v))}">'
-                f"{html.escape(_fmt(v))}</td>"
+                f"{html.escape(format_value(v))}</td>"
             )
         rows.append("<tr>" + "".join(cells) + "</tr>")
     cap = f'<p class="note">{html.escape(caption)}</p>' if caption else ""
@@ -351,49 +486,34 @@ def _round_coords(geojson: dict[str, Any], nd: int = 1) -> dict[str, Any]:
     return {"type": geojson["type"], "coordinates": r(geojson["coordinates"])}
 
 
-def _layer_json(
-    gdf: gpd.GeoDataFrame | None,
-    name: str,
-    title: str,
-    *,
-    props: Sequence[str],
-    style: dict[str, Any],
-    simplify_m: float = 0.0,
-    radius: float | None = None,
-    colour_by_row: bool = False,
-    hidden: bool = False,
-) -> dict[str, Any] | None:
-    d = _to_display(gdf)
-    if d is None:
-        return None
+def _vector_json(layer: MapLayer, d: gpd.GeoDataFrame) -> dict[str, Any]:
+    """A vector layer (already in the display CRS) as the map script's JSON (km coordinates)."""
+    style = dict(layer.style)
     geoms = d.geometry
-    if simplify_m > 0:
-        geoms = geoms.simplify(simplify_m, preserve_topology=True)
+    if layer.simplify_m > 0:
+        geoms = geoms.simplify(layer.simplify_m, preserve_topology=True)
     geoms = geoms.scale(1e-3, 1e-3, origin=(0, 0))  # metres -> km for compact JSON
     feats = []
     for i, (idx, g) in enumerate(zip(d.index, geoms, strict=True)):
         if g is None or g.is_empty:
             continue
-        pr = {c: _fmt(d.at[idx, c]) for c in props if c in d.columns}
+        pr = {c: format_value(d.at[idx, c]) for c in layer.props if c in d.columns}
         f: dict[str, Any] = {"geometry": _round_coords(g.__geo_interface__, 2), "properties": pr}
-        if colour_by_row:
+        if layer.colour_by_row:
             f["style"] = {**style, "fill": _FUA_COLOURS[i % len(_FUA_COLOURS)]}
         feats.append(f)
-    out: dict[str, Any] = {"name": name, "title": title, "style": style, "features": feats}
-    if radius is not None:
-        out["radius"] = radius
-    if hidden:
+    out: dict[str, Any] = {"name": layer.name, "title": layer.title, "style": style,
+                           "features": feats}  # fmt: skip
+    if layer.radius is not None:
+        out["radius"] = layer.radius
+    if layer.hidden:
         out["hidden"] = True
     return out
 
 
-def _png_data_uri(path: Path) -> str:
-    return "data:image/png;base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
-
-
-def _raster_layer(minutes: np.ndarray, transform: Any, crs: Any) -> dict[str, Any]:
+def _image_json(layer: MinutesLayer, crs: str) -> dict[str, Any]:
     plt = _plt()
-    disp, ext = _display_raster(minutes, transform, crs, cell_m=4000.0)
+    disp, ext = _display_raster(layer.minutes, layer.transform, layer.crs, crs, cell_m=4000.0)
     cmap, norm = _minutes_cmap()
     rgba = cmap(norm(np.ma.masked_invalid(disp)))
     rgba[..., 3] = np.where(np.isfinite(disp), 1.0, 0.0)
@@ -401,8 +521,8 @@ def _raster_layer(minutes: np.ndarray, transform: Any, crs: Any) -> dict[str, An
     plt.imsave(buf, rgba, format="png")
     href = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
     return {
-        "name": "minutes",
-        "title": "minutes to nearest SEZ (raster)",
+        "name": layer.name,
+        "title": layer.title,
         "kind": "image",
         "extent": [ext[0] / 1e3, ext[2] / 1e3, ext[1] / 1e3, ext[3] / 1e3],
         "href": href,
@@ -411,25 +531,116 @@ def _raster_layer(minutes: np.ndarray, transform: Any, crs: Any) -> dict[str, An
     }
 
 
+def _map_json(layers: Sequence[MapLayer | MinutesLayer], crs: str | None) -> str:
+    """The embedded map data: layers in drawing order, first view on the visible vector layers."""
+    vectors = [x for x in layers if isinstance(x, MapLayer)]
+    crs = crs or display_projection(*(x.data for x in vectors))
+    lay: list[dict[str, Any]] = []
+    frame: list[np.ndarray] = []
+    for x in layers:
+        if isinstance(x, MinutesLayer):
+            lay.append(_image_json(x, crs))
+            continue
+        d = _to_display(x.data, crs)
+        if d is None:
+            continue
+        if isinstance(d, gpd.GeoSeries):
+            d = d.to_frame("geometry")
+        lay.append(_vector_json(x, d))
+        if not x.hidden:
+            frame.append(d.total_bounds / 1e3)
+    if not frame:
+        msg = "the report map has no visible vector layer with features"
+        raise DataError(msg)
+    b = np.array(frame)
+    bounds = [float(b[:, 0].min()) - 50, float(b[:, 1].min()) - 50,
+              float(b[:, 2].max()) + 50, float(b[:, 3].max()) + 50]  # fmt: skip
+    text = json.dumps({"bounds": bounds, "layers": lay}, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("</", "<\\/")
+
+
+def _input_tag(inputs: Mapping[str, Any]) -> str:
+    modelled = bool(inputs.get("population_modelled"))
+    proxy = bool(inputs.get("roads_proxy"))
+    parts = ("MODELLED population" if modelled else "", "PROXY roads" if proxy else "")
+    return " — ".join(x for x in parts if x)
+
+
+def _banner(inputs: Mapping[str, Any], notes: Sequence[str]) -> str:
+    esc = html.escape
+    items = "".join(f"<li>{esc(n)}</li>" for n in notes)
+    return (
+        f'<div class="banner" id="banner">Inputs: {esc(str(inputs.get("population")))}; '
+        f"{esc(str(inputs.get('roads')))}<ul>{items}</ul></div>"
+    )
+
+
+def _figures(images: Mapping[str, str | os.PathLike[str]], tag: str) -> str:
+    esc = html.escape
+    out = ""
+    for cap, p in images.items():
+        uri = "data:image/png;base64," + base64.b64encode(Path(p).read_bytes()).decode("ascii")
+        out += (
+            f'<figure><img alt="{esc(cap)}" src="{uri}">'
+            f"<figcaption>{esc(cap)}{' — ' + esc(tag) if tag else ''}</figcaption></figure>"
+        )
+    return out
+
+
+def _legend(entries: Sequence[tuple[str, str]]) -> str:
+    return "\n".join(
+        f'<span class="sw" style="background:{html.escape(colour)}{";margin-left:8px" if i else ""}">'
+        f"</span>{html.escape(label)}"
+        for i, (colour, label) in enumerate(entries)
+    )
+
+
+def _page(title: str, tag: str, banner: str, kpis: str, mapdata: str, legend: str,
+          figs: str, sections: str) -> str:  # fmt: skip
+    esc = html.escape
+    shown = esc(tag) or "observed inputs"
+    map_title = f"Interactive map{' — ' + tag if tag else ''}"
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{esc(title)}</title><style>{CSS}</style></head>
+<body data-tables="0">
+<header><h1>{esc(title)}</h1><p>{shown} · fua-toolkit</p></header>
+{banner}
+<main>
+<section><h2>Summary</h2><div class="kpis">{kpis}</div></section>
+<section><h2>{esc(map_title)}</h2>
+<div id="mapwrap"><svg id="map" data-rendered="false" data-features="0"
+ xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMidYMid meet"
+ role="img" aria-label="{esc(map_title)}"></svg>
+<div class="tools"><button id="zin" title="zoom in">+</button><button id="zout" title="zoom out">−</button>
+<button id="zreset" title="reset view">⟲</button></div>
+<div id="layers"><b>Layers</b></div>
+<div id="legend">{legend}</div>
+<div id="maptitle">{shown} · drag to pan, wheel to zoom, hover for details</div>
+<div id="tip"></div></div>
+<script type="application/json" id="mapdata">{mapdata}</script>
+</section>
+<section><h2>Maps</h2>{figs}</section>
+{sections}
+</main>
+<script>{JS}</script>
+</body></html>
+"""
+
+
 def write_report(
     path: str | os.PathLike[str],
     *,
     title: str,
     inputs: Mapping[str, Any],
     notes: Sequence[str],
-    summary: Mapping[str, Any],
-    fuas: gpd.GeoDataFrame,
-    fuas_label: str,
-    sez_table: gpd.GeoDataFrame,
-    association: pd.DataFrame,
-    national: pd.DataFrame,
-    access_population: pd.DataFrame,
-    corridors: gpd.GeoDataFrame | None = None,
-    borders: gpd.GeoDataFrame | None = None,
-    isochrones: gpd.GeoDataFrame | None = None,
-    outline: gpd.GeoSeries | None = None,
+    kpis: Sequence[tuple[str, str]],
+    layers: Sequence[MapLayer | MinutesLayer],
+    tables: Sequence[ReportTable],
+    legend: Sequence[tuple[str, str]] = (),
     images: Mapping[str, str | os.PathLike[str]] | None = None,
-    minutes: tuple[np.ndarray, Any, Any] | None = None,
+    display_crs: str | None = None,
 ) -> Path:
     """Write a self-contained HTML report (no network needed to open it).
 
@@ -443,16 +654,19 @@ def write_report(
         flags: a banner says when inputs are modelled or proxies.
     notes : sequence of str
         Caveats shown in the banner.
-    summary : mapping
-        Headline numbers (``population_total``, ``n_urban_centres``, ``fuas``…).
-    fuas, sez_table, association, national, access_population
-        The tables (and FUA/SEZ map layers).
-    corridors, borders, isochrones, outline : optional
-        More map layers.
+    kpis : sequence of (value, label)
+        Headline numbers, already formatted (see :func:`format_value`).
+    layers : sequence of MapLayer or MinutesLayer
+        Map layers in drawing order (first = bottom).
+    tables : sequence of ReportTable
+        Table sections, in page order.
+    legend : sequence of (colour, label), optional
+        Entries of the map legend.
     images : mapping of caption to PNG path, optional
         Embedded as data URIs.
-    minutes : (array, transform, crs), optional
-        A minutes raster shown as a toggleable image layer.
+    display_crs : str, optional
+        Display projection of the map (default: :func:`display_projection` of the
+        vector layers).
 
     Returns
     -------
@@ -461,161 +675,24 @@ def write_report(
     Notes
     -----
     The map is an SVG drawn in the browser from JSON embedded in the page
-    (coordinates in km of :data:`DISPLAY_CRS`, polygons simplified to
-    ~1.5 km) by the script in :mod:`fua.outputs._report_html`; it needs no tile
-    server, CDN or web font. After drawing it sets ``data-rendered="true"``
-    and ``data-features`` on ``<svg id="map">``.
+    (coordinates in km of the display projection; the first view frames the
+    visible vector layers with a 50 km margin) by the script in
+    :mod:`fua.outputs._report_html`; it needs no tile server, CDN or web
+    font. After drawing it sets ``data-rendered="true"`` and
+    ``data-features`` on ``<svg id="map">``.
     """
-    from fua.outputs._report_html import CSS, JS
-
-    target = Path(path)
-    if target.suffix.lower() not in (".html", ".htm"):
-        msg = f"report output {target} must end in .html"
-        raise ParameterError(msg)
-    modelled = bool(inputs.get("population_modelled"))
-    proxy = bool(inputs.get("roads_proxy"))
-    tag = " — ".join(
-        x for x in ("MODELLED population" if modelled else "", "PROXY roads" if proxy else "") if x
-    )
-    layers = [
-        _layer_json(outline.to_frame("geometry") if outline is not None else None, "outline",
-                    "country outline", props=[], style={"fill": "#f4f1ea", "stroke": "#777",
-                    "stroke-width": 1}, simplify_m=1000),
-        _layer_json(isochrones, "isochrones", "SEZ travel-time bands", props=["from_min", "to_min"],
-                    style={"fill": "#3182bd", "fill-opacity": 0.12, "stroke": "#3182bd",
-                    "stroke-width": 0.5}, simplify_m=2000, hidden=True),
-        _layer_json(fuas, "fuas", f"FUAs ({fuas_label})",
-                    props=["fua_id", "name", "pop_total", "pop_city", "area_km2",
-                           "density_per_km2", "pw_density_per_km2", "share_national",
-                           "market_potential"],
-                    style={"fill-opacity": 0.5, "stroke": "#222", "stroke-width": 0.8},
-                    simplify_m=1500, colour_by_row=True),
-        _layer_json(corridors, "corridors", "international corridors", props=["corridor"],
-                    style={"fill": "none", "stroke": "#b2182b", "stroke-width": 2.2,
-                           "stroke-dasharray": "6 3"}),
-        _layer_json(borders, "borders", "border crossings", props=["name", "country", "road_ref"],
-                    style={"fill": "#444", "stroke": "#fff", "stroke-width": 1}, radius=4),
-        _layer_json(sez_table, "sez", "special economic zones",
-                    props=["name", "host_fua_name", "time_to_host_min", "pop_60min", "pop_120min",
-                           "pop_240min", "time_to_corridor_min", "time_to_border_min",
-                           "projects", "jobs", "invest_per_state_tenge"],
-                    style={"fill": "#ffd400", "stroke": "#000", "stroke-width": 1.2}, radius=7),
-    ]  # fmt: skip
-    lay = [x for x in layers if x is not None]
-    if minutes is not None:
-        lay.insert(1, _raster_layer(*minutes))
-    allb = np.array(
-        [
-            b
-            for g in (outline, fuas, sez_table)
-            if g is not None and len(g)
-            for b in [g.to_crs(DISPLAY_CRS).total_bounds / 1e3]
-        ]
-    )
-    bounds = [
-        float(allb[:, 0].min()) - 50,
-        float(allb[:, 1].min()) - 50,
-        float(allb[:, 2].max()) + 50,
-        float(allb[:, 3].max()) + 50,
-    ]
-    mapdata = json.dumps(
-        {"bounds": bounds, "layers": lay}, ensure_ascii=False, separators=(",", ":")
-    )
-    mapdata = mapdata.replace("</", "<\\/")
-
+    target = with_suffix(path, "report output", ".html", ".htm")
     esc = html.escape
-    banner_items = "".join(f"<li>{esc(n)}</li>" for n in notes)
-    banner = (
-        f'<div class="banner" id="banner">Inputs: {esc(str(inputs.get("population")))}; '
-        f"{esc(str(inputs.get('roads')))}<ul>{banner_items}</ul></div>"
-    )
-    fk = summary.get("fuas", {}).get(fuas_label, {})
-    kpis = [
-        (_fmt(summary.get("population_total")), "people on the grid"),
-        (_fmt(summary.get("n_urban_centres")), "urban centres"),
-        (_fmt(fk.get("n_fuas")), f"FUAs (centres ≥ {fuas_label})"),
-        (_fmt(100 * fk["share_in_fuas"]) + " %" if fk.get("share_in_fuas") is not None else "–",
-         "of people live in these FUAs"),
-    ]  # fmt: skip
-    within = summary.get("share_within_max_threshold", {})
-    if "SEZ" in within:
-        kpis.append(
-            (
-                f"{100 * within['SEZ']:.0f} %",
-                f"of people ≤ {within['threshold_min']:g} min from an SEZ",
-            )
-        )
+    tag = _input_tag(inputs)
     kpi_html = "".join(
         f'<div class="kpi"><b>{esc(a)}</b><span>{esc(b)}</span></div>' for a, b in kpis
     )
-
-    fua_cols = ["fua_id", "name", "pop_total", "pop_city", "pop_commuting", "area_km2",
-                "density_per_km2", "pw_density_per_km2", "n_centres", "n_clusters",
-                "share_national", "market_potential"]  # fmt: skip
-    fua_tab = pd.DataFrame(fuas.drop(columns="geometry"))
-    fua_tab = fua_tab[[c for c in fua_cols if c in fua_tab.columns]].sort_values(
-        "pop_total", ascending=False
+    sections = "\n".join(
+        f"<section><h2>{esc(t.heading)}</h2>\n{_table_html(t.table, caption=t.caption)}</section>"
+        for t in tables
     )
-    sez_cols = ["id", "name", "host_fua_name", "host_within", "host_fua_50k", "time_to_host_min",
-                "pop_60min", "pop_120min", "pop_240min", "market_potential",
-                "time_to_corridor_min", "nearest_corridor", "time_to_border_min",
-                "nearest_border", "projects", "jobs", "invest_per_state_tenge"]  # fmt: skip
-    sez_tab = pd.DataFrame(sez_table.drop(columns="geometry"))
-    if "id" not in sez_tab.columns:
-        sez_tab.insert(0, "id", sez_tab.index)
-    sez_tab = sez_tab[[c for c in sez_cols if c in sez_tab.columns]]
-    n_sez = len(sez_tab)
-    assoc_note = association.attrs.get("note", "") or (
-        f"Spearman rank correlations, n = {n_sez}: descriptive only, not causal."
-    )
-    nat = national.reset_index()
-    acc = access_population.copy()
-
-    figs = ""
-    for cap, p in (images or {}).items():
-        figs += (
-            f'<figure><img alt="{esc(cap)}" src="{_png_data_uri(Path(p))}">'
-            f"<figcaption>{esc(cap)}{' — ' + esc(tag) if tag else ''}</figcaption></figure>"
-        )
-    map_title = f"Interactive map{' — ' + tag if tag else ''}"
-    body = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{esc(title)}</title><style>{CSS}</style></head>
-<body data-tables="0">
-<header><h1>{esc(title)}</h1><p>{esc(tag) or "observed inputs"} · fua-toolkit</p></header>
-{banner}
-<main>
-<section><h2>Summary</h2><div class="kpis">{kpi_html}</div></section>
-<section><h2>{esc(map_title)}</h2>
-<div id="mapwrap"><svg id="map" data-rendered="false" data-features="0"
- xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMidYMid meet"
- role="img" aria-label="{esc(map_title)}"></svg>
-<div class="tools"><button id="zin" title="zoom in">+</button><button id="zout" title="zoom out">−</button>
-<button id="zreset" title="reset view">⟲</button></div>
-<div id="layers"><b>Layers</b></div>
-<div id="legend"><span class="sw" style="background:#ffd400"></span>SEZ
-<span class="sw" style="background:#444;margin-left:8px"></span>border crossing
-<span class="sw" style="background:#b2182b;margin-left:8px"></span>corridor</div>
-<div id="maptitle">{esc(tag) or "observed inputs"} · drag to pan, wheel to zoom, hover for details</div>
-<div id="tip"></div></div>
-<script type="application/json" id="mapdata">{mapdata}</script>
-</section>
-<section><h2>Maps</h2>{figs}</section>
-<section><h2>Special economic zones: access beside performance</h2>
-{_table_html(sez_tab, caption="Times in minutes on the road network (" + esc(str(inputs.get("roads"))) + "); pop_T = people reachable within T minutes; market potential Σ P/t over FUAs. Performance: Qazindustry, 2002 – mid-2022.")}
-</section>
-<section><h2>Association of SEZ performance with access (n = {n_sez})</h2>
-{_table_html(association, caption=assoc_note)}
-</section>
-<section><h2>Functional urban areas (urban centres ≥ {esc(fuas_label)})</h2>
-{_table_html(fua_tab)}</section>
-<section><h2>National metrics</h2>{_table_html(nat)}</section>
-<section><h2>Population within reach</h2>{_table_html(acc)}</section>
-</main>
-<script>{JS}</script>
-</body></html>
-"""
+    body = _page(title, tag, _banner(inputs, notes), kpi_html, _map_json(layers, display_crs),
+                 _legend(legend), _figures(images or {}, tag), sections)  # fmt: skip
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(body, encoding="utf-8")
     log.info("wrote the HTML report %s (%.0f kB)", target, target.stat().st_size / 1e3)
