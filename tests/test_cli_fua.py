@@ -161,32 +161,6 @@ def test_python_m_fua_lists_every_command() -> None:
     assert "-vv shows their traceback" in out
 
 
-def test_import_fua_does_not_load_the_command_line() -> None:
-    code = (
-        "import sys, fua; print(sorted(m for m in sys.modules "
-        "if m.startswith(('fua.cli', 'connectivity.cli'))))"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True,
-        cwd=Path(__file__).parents[1],
-    ).stdout  # fmt: skip
-    assert out.strip() == "[]"
-
-
-@pytest.mark.xfail(
-    reason="rasterio.errors imports click, and fua/grid.py (and others) import rasterio "
-    "at module level; passes once those imports are lazy",
-    strict=False,
-)
-def test_import_fua_does_not_load_click() -> None:
-    code = "import sys, fua; print('click' in sys.modules)"
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True,
-        cwd=Path(__file__).parents[1],
-    ).stdout  # fmt: skip
-    assert out.strip() == "False"
-
-
 def test_fua_no_progress_and_tracebacks(
     inputs: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
