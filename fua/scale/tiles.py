@@ -673,7 +673,7 @@ def degurba_to_files(
     target_crs, cell_size_m
         The equal-area grid of the classification.
     wrap_x : bool
-        Join clusters across the antimeridian (see the module notes).
+        Join clusters across the antimeridian (see :mod:`fua.degurba.antimeridian`).
     vectors : bool
         Write the GeoPackage of urban centres and clusters.
     overwrite : bool
@@ -726,6 +726,7 @@ def degurba_to_files(
         if aggregate and (land is not None or built is not None):
             msg = "land/built layers need a population raster already on the target grid"
             raise ParameterError(msg)
+        # a bar over the steps; log records go where the caller's logging sends them
         steps = Steps(len(_STEPS) - (not aggregate), enabled=progress, loggers=())
         stack.callback(steps.close)
         if aggregate:
