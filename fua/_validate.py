@@ -24,11 +24,9 @@ __all__ = [
     "check_choice",
     "check_columns",
     "check_geodataframe",
-    "check_population",
     "check_positive",
     "check_projected_equal_area",
     "check_projected_metric",
-    "check_same_grid",
     "is_equal_area",
     "to_pyproj",
 ]
@@ -146,77 +144,6 @@ def check_projected_metric(crs: Any, what: str = "crs") -> ProjCRS:
     :func:`connectivity.crs.check_metric_crs`, the one metric-CRS rule of the toolkit.
     """
     return check_metric_crs(to_pyproj(crs, what), what)
-
-
-def _where(index: tuple[np.ndarray, ...]) -> str:
-    return "(row, col) = (" + ", ".join(str(int(i[0])) for i in index) + ")"
-
-
-def check_population(
-    array: np.ndarray, valid: np.ndarray | None = None, *, what: str = "population"
-) -> np.ndarray:
-    """Raise :class:`~fua.DataError` if a 2-D population array has NaN/inf or negative cells.
-
-    Only cells where ``valid`` is True (all cells by default) are checked; the
-    message gives the number of bad cells and the first one.
-    """
-    arr = np.asarray(array)
-    if arr.ndim != 2:
-        msg = f"{what} must be a 2-D array of people per cell, got shape {arr.shape}"
-        raise DataError(msg)
-    if not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.complexfloating):
-        msg = f"{what} must hold real numbers (people per cell), got dtype {arr.dtype}"
-        raise DataError(msg)
-    mask = np.ones(arr.shape, bool) if valid is None else np.asarray(valid, bool)
-    problems = []
-    bad = mask & ~np.isfinite(arr)
-    if bad.any():
-        problems.append(
-            f"{int(bad.sum())} cells are NaN or infinite, first at {_where(np.nonzero(bad))}; "
-            "mark them as no data (pass nodata=..., or set the raster's nodata value)"
-        )
-    neg = mask & (arr < 0)
-    if neg.any():
-        problems.append(
-            f"{int(neg.sum())} cells are negative (min {float(arr[neg].min())}), "
-            f"first at {_where(np.nonzero(neg))}; population counts cannot be negative: "
-            "if it is a no-data flag pass nodata=<that value>"
-        )
-    if problems:
-        msg = f"{what}: " + "; ".join(problems)
-        raise DataError(msg)
-    return arr
-
-
-def check_same_grid(
-    a: Any, b: Any, *, what_a: str = "first grid", what_b: str = "second grid"
-) -> None:
-    """Raise unless two grids (objects with ``shape``, ``transform``, ``crs``) coincide.
-
-    A CRS mismatch raises :class:`~fua.CRSError`; a shape or transform mismatch
-    :class:`~fua.DataError`.
-    """
-    problems = []
-    crs_a, crs_b = to_pyproj(a.crs, what_a), to_pyproj(b.crs, what_b)
-    if not crs_a.equals(crs_b, ignore_axis_order=True):
-        msg = (
-            f"{what_a} is in {crs_a.to_string()} but {what_b} in {crs_b.to_string()}; "
-            "reproject one onto the other's grid first (fua.read_population does this)"
-        )
-        raise CRSError(msg)
-    if tuple(a.shape) != tuple(b.shape):
-        problems.append(f"shapes differ: {tuple(a.shape)} vs {tuple(b.shape)}")
-    ta, tb = tuple(a.transform)[:6], tuple(b.transform)[:6]
-    scale = max(abs(ta[0]), abs(ta[4]), 1e-12)
-    if not np.allclose(ta, tb, rtol=0.0, atol=1e-6 * scale):
-        problems.append(f"transforms differ: {ta} vs {tb}")
-    if problems:
-        msg = (
-            f"{what_a} and {what_b} are not on the same grid ("
-            + "; ".join(problems)
-            + "): resample one onto the other (read both with fua.read_population)"
-        )
-        raise DataError(msg)
 
 
 def check_columns(df: Any, cols: Iterable[str], what: str = "table") -> None:

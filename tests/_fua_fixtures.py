@@ -1,4 +1,4 @@
-"""Hand-built grids, classifications and units shared by the FUA tests.
+"""Hand-built grids, classifications, units and GeoTIFFs shared by the fua tests.
 
 The classification objects mimic :class:`fua.degurba.classify.DegurbaResult` (the
 fields ``grid``, ``level1``, ``centre_labels``, ``cluster_labels``) so the
@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import rasterio
 import shapely
 from affine import Affine
 
 from fua.grid import PopulationGrid
 
 CRS = "EPSG:3035"
+MOLL = "ESRI:54009"
 
 
 @dataclass(frozen=True)
@@ -65,3 +68,15 @@ def block_units(
         bottom = (nrows - r1 - 1) * cell
         geoms.append(shapely.box(c0 * cell, bottom, (c1 + 1) * cell, top))
     return gpd.GeoDataFrame({"uid": list(blocks)}, geometry=geoms, crs=CRS)
+
+
+def write_tif(
+    path: Path, arr: np.ndarray, transform: Affine, *, crs: str = MOLL, nodata: float | None = None
+) -> Path:
+    """Write ``arr`` as a one-band GeoTIFF and return its path."""
+    with rasterio.open(
+        path, "w", driver="GTiff", height=arr.shape[0], width=arr.shape[1], count=1,
+        dtype=arr.dtype, crs=crs, transform=transform, nodata=nodata,
+    ) as dst:  # fmt: skip
+        dst.write(arr, 1)
+    return path

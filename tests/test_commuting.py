@@ -11,8 +11,9 @@ import pytest
 import shapely
 
 from fua import CRSError, DataError, ParameterError
-from fua.fuas.commuting import CommutingModel, FuaParams, _delineate_from_flows, commuting_zones
+from fua.fuas.commuting import CommutingModel, FuaParams, commuting_zones
 from fua.fuas.proxy.model import _best_f1_threshold, _pop_share_threshold
+from fua.fuas.rules import apply_rules
 
 CRS = "EPSG:3035"
 
@@ -233,14 +234,14 @@ def test_greater_city_flag_and_orphan_centre() -> None:
     set_city(u, "r0c2", 2, 0.45, 80_000, pop=50_000)
     set_city(u, "r0c3", 2, 0.40, 80_000, pop=90_000)
     f = flows(employed={x: 100.0 for x in u["uid"]})
-    res, cen = _delineate_from_flows(u, f, id_col="uid", params=FuaParams())
+    res, cen = apply_rules(u, f, id_col="uid", params=FuaParams())
     c1 = cen.set_index("uc_id").loc[1]
     assert c1["greater_city_flag"] and c1["city_coverage"] == pytest.approx(0.54)
     d = row_of(res, "r0c3")
     assert (
         d["role"] == "city" and d["city_uc_id"] == 2 and "largest part of the centre" in d["reason"]
     )
-    _, cen2 = _delineate_from_flows(u, f, id_col="uid", params=FuaParams(orphan_centres="flag"))
+    _, cen2 = apply_rules(u, f, id_col="uid", params=FuaParams(orphan_centres="flag"))
     assert bool(cen2.set_index("uc_id").loc[2, "no_city_flag"])
 
 
@@ -366,7 +367,7 @@ def test_model_errors() -> None:
     with pytest.raises(DataError, match="both classes"):
         CommutingModel().fit(x, np.zeros(len(x)))
     m = CommutingModel().fit(x, y, threshold=0.5)
-    with pytest.raises(DataError, match="missing"):
+    with pytest.raises(DataError, match="lacks column"):
         m.predict_proba(x.drop(columns="time_min"))
     with pytest.raises(DataError, match="NaN"):
         m.predict_proba(x.assign(time_min=np.inf))

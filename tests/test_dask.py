@@ -11,6 +11,7 @@ from connectivity import RoadNetwork
 from connectivity.measures.batch import batch_networks, batch_origins
 from fua import DataError, OutputExistsError, ParameterError, read_population
 from fua.scale.distributed import aggregate_tiles
+from tests._fua_fixtures import write_tif
 
 distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed")
 
@@ -28,15 +29,6 @@ def client():
     cluster.close()
 
 
-def write(path, arr, t, crs=MOLL, nodata=None):
-    with rasterio.open(
-        path, "w", driver="GTiff", height=arr.shape[0], width=arr.shape[1], count=1,
-        dtype=arr.dtype, crs=crs, transform=t, nodata=nodata,
-    ) as dst:  # fmt: skip
-        dst.write(arr, 1)
-    return path
-
-
 @pytest.fixture
 def fine(tmp_path):
     """A 100 m grid of 230 x 340 cells cut into 2 x 3 tiles (uneven, not on 1 km edges)."""
@@ -44,13 +36,13 @@ def fine(tmp_path):
     pop = rng.exponential(3.0, (230, 340))
     pop[rng.random(pop.shape) < 0.03] = -99.0  # no data
     t = Affine(100.0, 0, 500_000.0, 0, -100.0, 6_003_000.0)
-    whole = write(tmp_path / "whole.tif", pop, t, nodata=-99.0)
+    whole = write_tif(tmp_path / "whole.tif", pop, t, nodata=-99.0)
     paths = []
     for i, (r0, r1) in enumerate([(0, 117), (117, 230)]):
         for j, (c0, c1) in enumerate([(0, 95), (95, 213), (213, 340)]):
             tt = t @ Affine.translation(c0, r0)
             paths.append(
-                write(tmp_path / f"t{i}{j}.tif", pop[r0:r1, c0:c1].copy(), tt, nodata=-99.0)
+                write_tif(tmp_path / f"t{i}{j}.tif", pop[r0:r1, c0:c1].copy(), tt, nodata=-99.0)
             )
     return {"pop": pop, "whole": whole, "tiles": paths}
 
@@ -100,7 +92,7 @@ def test_reprojected_tiles_conserve_each_tile(tmp_path, client):
         pop = rng.exponential(10.0, (90, 120))
         total += pop.sum()
         t = Affine(0.01, 0, 66.0 + 1.2 * k, 0, -0.01, 48.0)
-        paths.append(write(tmp_path / f"w{k}.tif", pop, t, crs="EPSG:4326"))
+        paths.append(write_tif(tmp_path / f"w{k}.tif", pop, t, crs="EPSG:4326"))
     got = aggregate_tiles(paths, client=client)
     assert got.total_population == pytest.approx(total, rel=1e-12)
     assert got.crs.to_string() == "ESRI:54009" and got.cell_size_m == 1000.0
@@ -111,7 +103,7 @@ def test_aggregate_tiles_errors(fine, tmp_path):
         aggregate_tiles([])
     bad = np.ones((20, 20))
     bad[3, 4] = -5.0
-    p = write(tmp_path / "bad.tif", bad, Affine(100.0, 0, 0, 0, -100.0, 0))
+    p = write_tif(tmp_path / "bad.tif", bad, Affine(100.0, 0, 0, 0, -100.0, 0))
     with pytest.raises(DataError, match="negative"):
         aggregate_tiles([p])
     out = aggregate_tiles(fine["tiles"][:1], out=tmp_path / "a.tif")

@@ -13,7 +13,7 @@ import pyogrio
 import pytest
 import shapely
 
-from fua import OutputExistsError, ParameterError
+from fua import FuaResult, OutputExistsError, ParameterError
 from fua.fuas.commuting import CommutingModel, FuaParams
 from fua.fuas.delineate import delineate_fuas
 from tests._fua_fixtures import CRS, make_result, strips
@@ -95,14 +95,20 @@ def _hand_model(threshold: float = 0.5) -> CommutingModel:
     )
 
 
-def test_proxy_route_straight_line_by_hand() -> None:
-    # 60 km/h: minutes = km to the nearest centre cell; cols 2, 3 are 1 and 2 km away
-    res = delineate_fuas(
+def _straight_line(**kw: object) -> FuaResult:
+    """The proxy route on the hand-made grid, straight line at 60 km/h (1 minute per km)."""
+    return delineate_fuas(
         make_result(POP, LABELS),
         commuting=_hand_model(),
         travel_time="straight_line",
         speed_kmh=60.0,
+        **kw,
     )
+
+
+def test_proxy_route_straight_line_by_hand() -> None:
+    # 60 km/h: minutes = km to the nearest centre cell; cols 2, 3 are 1 and 2 km away
+    res = _straight_line()
     assert res.method == "proxy" and res.n_fuas == 1
     assert res.fua_labels is not None and res.probability is not None
     np.testing.assert_array_equal(res.fua_labels[0], [1, 1, 1, 1, 0, 0])
@@ -123,14 +129,7 @@ def test_proxy_route_keeps_only_cells_connected_to_their_centre() -> None:
 
 
 def test_proxy_route_units_summary() -> None:
-    res = delineate_fuas(
-        make_result(POP, LABELS),
-        commuting=_hand_model(),
-        travel_time="straight_line",
-        speed_kmh=60.0,
-        units=_units(),
-        id_col="uid",
-    )
+    res = _straight_line(units=_units(), id_col="uid")
     roles = res.units.set_index("uid")["role"].to_dict()
     assert roles == {"A": "city", "B": "commuting", "C": "none"}
 

@@ -15,6 +15,7 @@ from pyproj import Transformer
 from scipy import ndimage
 
 import fua
+from fua import _raster as raster_mod
 from fua import grid as grid_mod
 from fua import read_population
 
@@ -125,13 +126,13 @@ def test_other_equal_area_target(write_tif):
 
 def test_large_correction_factor_is_warned(caplog, monkeypatch):
     a = np.ones((8, 8))
-    real = grid_mod._resample
+    real = grid_mod.resample
 
     def lossy(*args, **kw):
         values, method = real(*args, **kw)
         return values * 0.5, method
 
-    monkeypatch.setattr(grid_mod, "_resample", lossy)
+    monkeypatch.setattr(grid_mod, "resample", lossy)
     with caplog.at_level(logging.INFO, logger="fua.grid"):
         g = read_population(a, transform=tr(300, 0, 2400), crs=MOLL)
     assert g.meta["correction_factor"] == pytest.approx(2.0)
@@ -155,7 +156,7 @@ def test_strips_agree_with_one_pass(monkeypatch, transform, crs):
     a = rng.random((60, 50)) * 10
     land = rng.random((60, 50))
     whole = read_population(a, transform=transform, crs=crs, land=land, land_units="share")
-    monkeypatch.setattr(grid_mod, "_STRIP_CELLS", 150)
+    monkeypatch.setattr(raster_mod, "STRIP_CELLS", 150)
     strips = read_population(
         a, transform=transform, crs=crs, land=land, land_units="share", progress=True
     )

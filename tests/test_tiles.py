@@ -20,6 +20,7 @@ from fua.degurba.classify import DegurbaParams, classify_grid
 from fua.degurba.clusters import label_clusters, merge_labels, wrap_pairs
 from fua.scale.distributed import aggregate_tiles
 from fua.scale.tiles import antimeridian_columns, degurba_to_files, label_tiled, needs_tiling
+from tests._fua_fixtures import write_tif
 
 MOLL = "ESRI:54009"
 NO_SMOOTH = DegurbaParams().replace(centre_smoothing="none", centre_hole_max_km2=0)
@@ -164,7 +165,9 @@ def test_city_straddling_the_antimeridian_is_one_centre_with_wrap_x(tmp_path):
         pop = np.full((600, 100), 0.01)
         pop[190:220, cols] = 1e6
         paths.append(
-            write(tmp_path / f"{name}.tif", pop, Affine(0.1, 0, x0, 0, -0.1, 30.0), crs="EPSG:4326")
+            write_tif(
+                tmp_path / f"{name}.tif", pop, Affine(0.1, 0, x0, 0, -0.1, 30.0), crs="EPSG:4326"
+            )
         )
     grid = aggregate_tiles(paths, cell_size_m=50_000)
     assert grid.total_population == pytest.approx(
@@ -206,15 +209,6 @@ def synthetic(shape=(90, 140), seed=2):
     return pop, land, built, valid
 
 
-def write(path, arr, t, nodata=None, crs=MOLL):
-    with rasterio.open(
-        path, "w", driver="GTiff", height=arr.shape[0], width=arr.shape[1], count=1,
-        dtype=arr.dtype, crs=crs, transform=t, nodata=nodata,
-    ) as dst:  # fmt: skip
-        dst.write(arr, 1)
-    return path
-
-
 T = Affine(1000.0, 0, -70_000.0, 0, -1000.0, 45_000.0)
 
 
@@ -222,9 +216,9 @@ T = Affine(1000.0, 0, -70_000.0, 0, -1000.0, 45_000.0)
 def files(tmp_path):
     pop, land, built, valid = synthetic()
     return {
-        "pop": write(tmp_path / "pop.tif", pop, T, nodata=-200.0),
-        "land": write(tmp_path / "land.tif", land, T),
-        "built": write(tmp_path / "built.tif", built, T),
+        "pop": write_tif(tmp_path / "pop.tif", pop, T, nodata=-200.0),
+        "land": write_tif(tmp_path / "land.tif", land, T),
+        "built": write_tif(tmp_path / "built.tif", built, T),
         "arrays": (pop, land, built, valid),
     }
 
@@ -317,20 +311,20 @@ def test_degurba_to_files_refuses_to_overwrite(files, tmp_path):
 def test_degurba_to_files_errors(files, tmp_path):
     with pytest.raises(ParameterError, match="level"):
         degurba_to_files(files["pop"], tmp_path / "o", level=3)
-    other = write(tmp_path / "land2.tif", np.ones((10, 10)), T)
+    other = write_tif(tmp_path / "land2.tif", np.ones((10, 10)), T)
     with pytest.raises(DataError, match="not on the population grid"):
         degurba_to_files(files["pop"], tmp_path / "o", land=other)
     bad = files["arrays"][0].copy()
     bad[5, 5] = -3.0
     with pytest.raises(DataError, match="negative"):
-        degurba_to_files(write(tmp_path / "bad.tif", bad, T, nodata=-200.0), tmp_path / "o2")
+        degurba_to_files(write_tif(tmp_path / "bad.tif", bad, T, nodata=-200.0), tmp_path / "o2")
 
 
 def test_degurba_to_files_aggregates_a_fine_grid_first(tmp_path):
     fine = np.zeros((400, 500), np.float32)
     fine[100:180, 100:200] = 30.0  # 8 000 cells of 100 m, 3 000 /km², 240 000 people
     t = Affine(100.0, 0, 0, 0, -100.0, 40_000.0)
-    info = degurba_to_files(write(tmp_path / "fine.tif", fine, t), tmp_path / "o", level=1)
+    info = degurba_to_files(write_tif(tmp_path / "fine.tif", fine, t), tmp_path / "o", level=1)
     assert info["n_centres"] == 1
     assert info["total_pop"] == pytest.approx(float(fine.sum(dtype=np.float64)))
     with rasterio.open(tmp_path / "o" / "population_1km.tif") as src:
@@ -345,7 +339,7 @@ def test_wrapped_centre_is_one_multipolygon_in_the_gpkg(tmp_path):
     for r in range(mid - 3, mid + 3):
         pop[r, west[r] : west[r] + 3] = 1e9
         pop[r, east[r] - 2 : east[r] + 1] = 1e9
-    path = write(tmp_path / "world.tif", pop, t)
+    path = write_tif(tmp_path / "world.tif", pop, t)
     params = NO_SMOOTH.replace(centre_pop_min=2e10)  # each half has 1.8e10 people
     tiles_apart = degurba_to_files(path, tmp_path / "a", params=params, level=1, cell_size_m=20_000)
     tiles_joined = degurba_to_files(
@@ -359,7 +353,7 @@ def test_wrapped_centre_is_one_multipolygon_in_the_gpkg(tmp_path):
 
 
 def test_needs_tiling(tmp_path, monkeypatch):
-    path = write(tmp_path / "p.tif", np.zeros((20, 30), np.float32), T)
+    path = write_tif(tmp_path / "p.tif", np.zeros((20, 30), np.float32), T)
     assert not needs_tiling(path)
     monkeypatch.setattr(tiles, "TILED_CELLS", 500)
     assert needs_tiling(path)

@@ -6,7 +6,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from affine import Affine
 from pyproj import CRS
 from rasterio.crs import CRS as RioCRS
 from shapely.geometry import LineString, Point, box
@@ -63,36 +62,6 @@ def test_check_projected_metric():
     for crs, why in (("EPSG:4326", "geographic"), ("EPSG:3857", "Web Mercator")):
         with pytest.raises(fua.CRSError, match=why):
             v.check_projected_metric(crs, "network crs")
-
-
-def test_check_population_collects_all_problems():
-    a = np.array([[1.0, np.nan], [-2.0, -3.0]])
-    with pytest.raises(fua.DataError) as info:
-        v.check_population(a)
-    msg = str(info.value)
-    assert "1 cells are NaN" in msg and "(row, col) = (0, 1)" in msg
-    assert "2 cells are negative (min -3.0)" in msg and "(row, col) = (1, 0)" in msg
-    # invalid cells are not checked
-    ok = v.check_population(a, np.array([[True, False], [False, False]]))
-    assert ok is a
-
-
-@pytest.mark.parametrize("bad", [np.ones(3), np.array([["a"]]), np.ones((2, 2), complex)])
-def test_check_population_shape_and_dtype(bad):
-    with pytest.raises(fua.DataError):
-        v.check_population(bad)
-
-
-def test_check_same_grid():
-    t = Affine(1000, 0, 0, 0, -1000, 2000)
-    a = fua.PopulationGrid(np.ones((2, 2)), t, "ESRI:54009")
-    v.check_same_grid(a, a.with_(pop=np.zeros((2, 2))))
-    with pytest.raises(fua.DataError, match=r"shapes differ.*transforms differ"):
-        v.check_same_grid(
-            a, fua.PopulationGrid(np.ones((3, 2)), t @ Affine.translation(1, 0), "ESRI:54009")
-        )
-    with pytest.raises(fua.CRSError, match="EPSG:3035"):
-        v.check_same_grid(a, fua.PopulationGrid(np.ones((2, 2)), t, "EPSG:3035"), what_b="land")
 
 
 def test_check_columns():

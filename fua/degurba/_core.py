@@ -17,7 +17,7 @@ one boolean temporary (N) and row-block temporaries.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +31,7 @@ from fua.degurba.clusters import (
     majority_smooth,
     select_clusters,
 )
+from fua.degurba.params import DegurbaParams
 
 __all__ = [
     "CENTRE",
@@ -45,7 +46,6 @@ __all__ = [
     "cell_flags",
     "classify_flags",
     "final_codes",
-    "label_stats",
     "row_slices",
 ]
 
@@ -71,13 +71,17 @@ def row_slices(shape: tuple[int, ...], block_cells: int = BLOCK_CELLS) -> Iterat
 
 def _density_test(
     pop: np.ndarray,
-    land: np.ndarray | None,
-    built: np.ndarray | None,
-    area: float,
     density_min: float,
-    built_min: float | None = None,
+    built_min: float | None,
+    *,
+    shares: tuple[np.ndarray | None, np.ndarray | None],
+    area: float,
 ) -> np.ndarray:
-    """density >= density_min per km² of land (or built-up share of land >= built_min)."""
+    """density >= density_min per km² of land (or built-up share of land >= built_min).
+
+    ``shares``: the land and built-up shares of the cells (either may be None).
+    """
+    land, built = shares
     if land is None:
         m = pop >= density_min * area
     else:
@@ -96,7 +100,7 @@ def cell_flags(
     pop: np.ndarray,
     land: np.ndarray | None,
     built: np.ndarray | None,
-    params,  # DegurbaParams (not imported: fua.degurba.classify imports this module)
+    params: DegurbaParams,
     cell_area_km2: float,
 ) -> np.ndarray:
     """The bit flags of one block of cells (``land``/``built``: shares, or None)."""
@@ -112,7 +116,7 @@ def cell_flags(
         (LOW, p.low_density_min_per_km2, None),
     )
     for bit, dens, built_min in tests:
-        flags[_density_test(pop, land, built, a, dens, built_min)] |= bit
+        flags[_density_test(pop, dens, built_min, shares=(land, built), area=a)] |= bit
     if land is not None:
         ignore = (land < p.water_land_share_max) & (pop <= 0)
         flags[ignore] |= IGNORE
@@ -139,14 +143,21 @@ def _set_bit(flags: np.ndarray, bit: np.uint8, labels: np.ndarray) -> None:
         blk |= (labels[sl] > 0).view(np.uint8) * bit
 
 
-def _assign(level2: np.ndarray, code: int, mask: np.ndarray | None = None, *, flags=None, bit=None):
+def _assign(
+    level2: np.ndarray,
+    code: int,
+    mask: np.ndarray | None = None,
+    *,
+    flags: np.ndarray | None = None,
+    bit: np.uint8 | None = None,
+) -> None:
     """level2[level2 == 0 & condition] = code, in row blocks (condition: a mask or a flag bit)."""
     for sl in row_slices(level2.shape):
         blk = level2[sl]
         cond = blk == 0
         if mask is not None:
             cond &= mask[sl] != 0 if mask.dtype != bool else mask[sl]
-        if bit is not None:
+        if flags is not None and bit is not None:
             cond &= (flags[sl] & bit) != 0
         blk[cond] = code
 
@@ -171,6 +182,23 @@ def _near(core_rows: np.ndarray, semi: np.ndarray, n_semi: int, cells: int) -> n
     return too_close
 
 
+def _select(
+    flags: np.ndarray,
+    bit: np.uint8,
+    pop: np.ndarray,
+    *,
+    min_size: float,
+    connectivity: int,
+    out: np.ndarray | None,
+    wrap: WrapColumns | None,
+) -> tuple[np.ndarray, int]:
+    """Clusters of the cells flagged ``bit`` holding at least ``min_size`` people."""
+    mask = _mask(flags, bit)
+    return select_clusters(
+        mask, pop, min_size=min_size, connectivity=connectivity, out=out, wrap=wrap
+    )
+
+
 @dataclass
 class Classified:
     """Output of :func:`classify_flags`; ``flags`` then has CENTRE = centre cell, CLUSTER = ucl."""
@@ -185,7 +213,7 @@ class Classified:
 def classify_flags(
     pop: np.ndarray,
     flags: np.ndarray,
-    params,
+    params: DegurbaParams,
     *,
     cell_size_m: float,
     cell_area_km2: float,
@@ -203,11 +231,10 @@ def classify_flags(
     """
     p = params
     # -- urban centres ----------------------------------------------------------
-    dense = _mask(flags, CENTRE)
-    centres, n_centres = select_clusters(
-        dense, pop, min_size=p.centre_pop_min, connectivity=p.centre_connectivity, wrap=wrap
-    )
-    del dense
+    centres, n_centres = _select(
+        flags, CENTRE, pop, min_size=p.centre_pop_min, connectivity=p.centre_connectivity,
+        out=None, wrap=wrap,
+    )  # fmt: skip
     log.info(
         "urban centres: %d dense clusters of at least %s people",
         n_centres,
@@ -226,12 +253,10 @@ def classify_flags(
 
     # -- urban clusters (density rule); the scratch buffer is reused below --------
     scratch = np.empty(flags.shape, np.int32)
-    mask = _mask(flags, CLUSTER)
-    select_clusters(
-        mask, pop, min_size=p.cluster_pop_min, connectivity=p.cluster_connectivity,
+    _select(
+        flags, CLUSTER, pop, min_size=p.cluster_pop_min, connectivity=p.cluster_connectivity,
         out=scratch, wrap=wrap,
     )  # fmt: skip
-    del mask
     _set_bit(flags, CLUSTER, scratch)
 
     level2 = None
@@ -248,7 +273,7 @@ def classify_flags(
 def _level2(
     pop: np.ndarray,
     flags: np.ndarray,
-    p,
+    p: DegurbaParams,
     scratch: np.ndarray,
     *,
     cell_size_m: float,
@@ -258,20 +283,16 @@ def _level2(
     level2 = np.zeros(flags.shape, np.uint8)
     _assign(level2, 30, flags=flags, bit=CENTRE)
 
-    mask = _mask(flags, DENSE)
-    select_clusters(
-        mask, pop, min_size=p.dense_pop_min, connectivity=p.dense_connectivity,
+    _select(
+        flags, DENSE, pop, min_size=p.dense_pop_min, connectivity=p.dense_connectivity,
         out=scratch, wrap=wrap,
     )  # fmt: skip
-    del mask
     _assign(level2, 23, scratch)
 
-    mask = _mask(flags, SEMI)
-    semi, n_semi = select_clusters(
-        mask, pop, min_size=p.semi_dense_pop_min, connectivity=p.semi_dense_connectivity,
+    semi, n_semi = _select(
+        flags, SEMI, pop, min_size=p.semi_dense_pop_min, connectivity=p.semi_dense_connectivity,
         out=scratch, wrap=wrap,
     )  # fmt: skip
-    del mask
     if n_semi:
         buffer_cells = round(p.semi_dense_buffer_km * 1000.0 / cell_size_m)
         core = level2 > 0  # 30 and 23
@@ -288,12 +309,10 @@ def _level2(
             blk[(blk == 0) & keep[semi[sl]]] = 22
 
     _assign(level2, 21, flags=flags, bit=CLUSTER)
-    mask = _mask(flags, RURAL)
-    select_clusters(
-        mask, pop, min_size=p.rural_cluster_pop_min, connectivity=p.rural_cluster_connectivity,
-        out=scratch, wrap=wrap,
+    _select(
+        flags, RURAL, pop, min_size=p.rural_cluster_pop_min,
+        connectivity=p.rural_cluster_connectivity, out=scratch, wrap=wrap,
     )  # fmt: skip
-    del mask
     _assign(level2, 13, scratch)
     _assign(level2, 12, flags=flags, bit=LOW)
     _assign(level2, 11)
@@ -323,51 +342,3 @@ def final_codes(
         if nodata is not None:
             level2[nodata & (level2 != 10)] = 0
     return level1
-
-
-def label_stats(
-    labels: np.ndarray,
-    n: int,
-    blocks: Iterable[tuple[slice, np.ndarray, np.ndarray | None]],
-    transform,
-    cell_area_km2: float,
-) -> dict[str, np.ndarray]:
-    """Per-label statistics accumulated over row blocks ``(rows, pop, land share or None)``.
-
-    Returns arrays indexed 0..n-1 for labels 1..n: ``pop``, ``n_cells``,
-    ``land_km2`` and the population-weighted centroid ``x``, ``y`` in the
-    grid's CRS (the cell-centre mean for an unpopulated label).
-    """
-    acc = {k: np.zeros(n + 1) for k in ("pop", "land", "wr", "wc", "r", "c")}
-    cells = np.zeros(n + 1, np.int64)
-    for sl, pop, land in blocks:
-        lab = labels[sl]
-        sel = lab > 0
-        if not sel.any():
-            continue
-        lab = lab[sel]
-        rr, cc = np.nonzero(sel)
-        r = rr + (sl.start + 0.5)
-        c = cc + 0.5
-        p = pop[sel].astype(np.float64)
-        cells += np.bincount(lab, minlength=n + 1)
-        acc["pop"] += np.bincount(lab, weights=p, minlength=n + 1)
-        share = np.ones(lab.size) if land is None else land[sel]
-        acc["land"] += np.bincount(lab, weights=share * cell_area_km2, minlength=n + 1)
-        acc["wr"] += np.bincount(lab, weights=p * r, minlength=n + 1)
-        acc["wc"] += np.bincount(lab, weights=p * c, minlength=n + 1)
-        acc["r"] += np.bincount(lab, weights=r, minlength=n + 1)
-        acc["c"] += np.bincount(lab, weights=c, minlength=n + 1)
-    pop = acc["pop"][1:]
-    k = np.maximum(cells[1:], 1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        row = np.where(pop > 0, acc["wr"][1:] / pop, acc["r"][1:] / k)
-        col = np.where(pop > 0, acc["wc"][1:] / pop, acc["c"][1:] / k)
-    t = transform
-    return {
-        "pop": pop,
-        "n_cells": cells[1:],
-        "land_km2": acc["land"][1:],
-        "x": t.c + t.a * col + t.b * row,
-        "y": t.f + t.d * col + t.e * row,
-    }

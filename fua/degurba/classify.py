@@ -1,24 +1,30 @@
 """Degree of Urbanisation, levels 1 and 2, on a 1 km population grid.
 
-:class:`DegurbaParams` holds every threshold (defaults: GHSL Data Package
-2023 / R2023A with the July 2024 semi-dense rule); :func:`classify_grid`
-returns the class grids and the labels of urban centres and clusters;
-:func:`urban_centres` and :func:`urban_clusters` return one polygon per
-centre or cluster with its statistics.
+:func:`classify_grid` returns a :class:`DegurbaResult`: the class grids and
+the labels of urban centres and clusters, under the thresholds of a
+:class:`~fua.degurba.params.DegurbaParams` (defaults: GHSL Data Package
+2023 / R2023A with the July 2024 semi-dense rule); :func:`urban_centres`
+and :func:`urban_clusters` return one polygon per centre or cluster with
+its statistics. :func:`degurba_result` is the one door by which functions
+taking "a grid or its classification" get a classification.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, fields, replace
-from typing import Any, Literal
+from collections.abc import Iterator
+from dataclasses import dataclass
 
+import geopandas as gpd
 import numpy as np
 
 from connectivity.errors import DataError, ParameterError
-from fua._params import ParamsMixin
-from fua.degurba._core import cell_flags, classify_flags, final_codes, label_stats, row_slices
+from fua.degurba._core import cell_flags, classify_flags, final_codes, row_slices
+from fua.degurba.antimeridian import antimeridian_columns
 from fua.degurba.clusters import WrapColumns, cluster_sums
+from fua.degurba.params import DegurbaParams
+from fua.degurba.stats import centres_per_cluster, label_stats, label_table
+from fua.degurba.vectorize import polygonize_labels
 from fua.grid import PopulationGrid
 
 __all__ = [
@@ -27,6 +33,8 @@ __all__ = [
     "DegurbaParams",
     "DegurbaResult",
     "classify_grid",
+    "degurba_result",
+    "label_statistics",
     "urban_centres",
     "urban_clusters",
 ]
@@ -46,134 +54,6 @@ L2_CODES: dict[int, str] = {
     11: "Very low density rural",
     10: "Water",
 }
-
-Smoothing = Literal["R2023A", "R2022A", "none"]
-
-
-@dataclass(frozen=True)
-class DegurbaParams(ParamsMixin):
-    """Thresholds of the Degree of Urbanisation grid classification.
-
-    Densities are people per km² of permanent land (of cell area when the grid
-    has no land layer); populations are people; shares are 0–1. Every
-    comparison is inclusive (``>=``). The defaults follow GHSL Data Package
-    2023 (R2023A) with the July 2024 semi-dense rule, as implemented by the R
-    package flexurba; :meth:`preset` gives the other published variants.
-
-    Notes
-    -----
-    Sources: European Commission et al. (2021) *Applying the Degree of
-    Urbanisation*, §2 and Annex; GHSL Data Package 2022 (footnote 25, the
-    50 % built-up option; the 5-of-8 majority rule) and 2023 (footnotes 29–30:
-    the majority rule counted over land or populated cells only, permanent
-    water never added, the "reduce fragmentation" built-up share of 0.2);
-    flexurba documentation for the July 2024 semi-dense urban cluster rule.
-    """
-
-    preset_name: str = "R2023A"
-    # urban centres (level 1 code 3, SMOD 30)
-    centre_density_min_per_km2: float = 1500.0
-    centre_pop_min: float = 50_000.0
-    centre_connectivity: int = 4
-    centre_built_share_min: float | None = 0.2
-    centre_hole_max_km2: float = 15.0
-    centre_smoothing: Smoothing = "R2023A"
-    # urban clusters (level 1 code 2)
-    cluster_density_min_per_km2: float = 300.0
-    cluster_pop_min: float = 5_000.0
-    cluster_connectivity: int = 8
-    # dense urban clusters (SMOD 23)
-    dense_density_min_per_km2: float = 1500.0
-    dense_pop_min: float = 5_000.0
-    dense_connectivity: int = 4
-    dense_built_share_min: float | None = 0.2
-    # semi-dense urban clusters (SMOD 22)
-    semi_dense_rule: Literal["2024", "2021"] = "2024"
-    semi_dense_density_min_per_km2: float = 900.0
-    semi_dense_pop_min: float = 2_500.0
-    semi_dense_connectivity: int = 4
-    semi_dense_buffer_km: float = 2.0
-    # rural clusters (SMOD 13) and rural densities
-    rural_cluster_density_min_per_km2: float = 300.0
-    rural_cluster_pop_min: float = 500.0
-    rural_cluster_connectivity: int = 8
-    low_density_min_per_km2: float = 50.0
-    # water cells (SMOD 10): land share below, no people, no built-up
-    water_land_share_max: float = 0.5
-
-    def __post_init__(self) -> None:
-        problems = []
-        for f in fields(self):
-            v = getattr(self, f.name)
-            if f.name.endswith("_connectivity") and v not in (4, 8):
-                problems.append(f"{f.name} must be 4 or 8, got {v!r}")
-            elif (f.name.endswith(("_min", "_per_km2", "_km2", "_km"))) and v is not None:
-                if not isinstance(v, (int, float)) or not np.isfinite(v) or v < 0:
-                    problems.append(f"{f.name} must be a finite number >= 0, got {v!r}")
-        for name in ("centre_built_share_min", "dense_built_share_min", "water_land_share_max"):
-            v = getattr(self, name)
-            if v is not None and not (0.0 <= float(v) <= 1.0):
-                problems.append(f"{name} must be a share between 0 and 1 (or None), got {v!r}")
-        if self.centre_smoothing not in ("R2023A", "R2022A", "none"):
-            problems.append(
-                f"centre_smoothing must be 'R2023A', 'R2022A' or 'none', got {self.centre_smoothing!r}"
-            )
-        if self.semi_dense_rule not in ("2024", "2021"):
-            problems.append(
-                f"semi_dense_rule must be '2024' or '2021', got {self.semi_dense_rule!r}"
-            )
-        if problems:
-            msg = "invalid DegurbaParams: " + "; ".join(problems)
-            raise ParameterError(msg)
-
-    # -- presets ----------------------------------------------------------------
-    @classmethod
-    def preset(cls, name: str) -> DegurbaParams:
-        """Published variants of the rules.
-
-        ``"R2023A"`` (default): GHSL Data Package 2023 with the July 2024
-        semi-dense rule (900 /km², 2 500 people, rook contiguity, not within
-        2 km of a centre or dense cluster). ``"R2023A-2021"``: the same with
-        the 2021 manual's semi-dense rule (urban clusters at least 3 km from
-        centres and dense clusters). ``"R2022A"``: built-up share 0.5, 5-of-8
-        majority rule, 2021 semi-dense rule. ``"manual2021"``: no built-up
-        option, 5-of-8 majority rule, 2021 semi-dense rule.
-        """
-        base = cls()
-        semi2021 = {
-            "semi_dense_rule": "2021",
-            "semi_dense_density_min_per_km2": 300.0,
-            "semi_dense_pop_min": 5_000.0,
-            "semi_dense_connectivity": 8,
-            "semi_dense_buffer_km": 3.0,
-        }
-        presets: dict[str, dict[str, Any]] = {
-            "R2023A": {},
-            "R2023A-2021": semi2021,
-            "R2022A": {
-                **semi2021,
-                "centre_built_share_min": 0.5,
-                "dense_built_share_min": 0.5,
-                "centre_smoothing": "R2022A",
-            },
-            "manual2021": {
-                **semi2021,
-                "centre_built_share_min": None,
-                "dense_built_share_min": None,
-                "centre_smoothing": "R2022A",
-            },
-        }
-        try:
-            changes = presets[name]
-        except KeyError:
-            msg = f"unknown preset {name!r}; choose one of {sorted(presets)}"
-            raise ParameterError(msg) from None
-        return replace(base, preset_name=name, **changes)
-
-    def replace(self, **changes: Any) -> DegurbaParams:
-        """A copy with some fields changed (validated); the preset name gets ``+custom``."""
-        changes.setdefault("preset_name", f"{self.preset_name.removesuffix('+custom')}+custom")
-        return super().replace(**changes)
 
 
 @dataclass(frozen=True, eq=False)
@@ -275,8 +155,9 @@ def classify_grid(
         (``level2`` is then None), which saves time and memory on global grids.
     wrap_x : bool or (west, east) column arrays
         True joins clusters across the antimeridian of a world grid (the
-        per-row edge cells from :func:`fua.scale.tiles.antimeridian_columns`; see
-        :mod:`fua.scale.tiles` for what this changes); or explicit per-row columns.
+        per-row edge cells from :func:`fua.degurba.antimeridian.antimeridian_columns`;
+        see :mod:`fua.degurba.antimeridian` for what this changes); or explicit
+        per-row columns.
 
     Returns
     -------
@@ -357,8 +238,6 @@ def _wrap_columns(grid: PopulationGrid, wrap_x: bool | WrapColumns) -> WrapColum
     if wrap_x is False:
         return None
     if wrap_x is True:
-        from fua.scale.tiles import antimeridian_columns
-
         return antimeridian_columns(grid.transform, grid.crs, grid.shape)
     return wrap_x
 
@@ -366,15 +245,40 @@ def _wrap_columns(grid: PopulationGrid, wrap_x: bool | WrapColumns) -> WrapColum
 # -- vector outputs -------------------------------------------------------------------
 
 
-def _as_result(
-    grid_or_result: PopulationGrid | DegurbaResult, params: DegurbaParams | None
+def degurba_result(
+    grid_or_result: PopulationGrid | DegurbaResult, params: DegurbaParams | None = None
 ) -> DegurbaResult:
-    if isinstance(grid_or_result, DegurbaResult):
-        if params is not None and params != grid_or_result.params:
-            msg = "params differ from those of the given DegurbaResult; pass the grid instead to reclassify"
-            raise ParameterError(msg)
-        return grid_or_result
-    return classify_grid(grid_or_result, params)
+    """The classification of a grid: classified here, or the given classification.
+
+    Parameters
+    ----------
+    grid_or_result : PopulationGrid or DegurbaResult
+        A grid (classified with :func:`classify_grid` and ``params``), or a
+        classification, returned as it is. Any object with the ``grid``,
+        ``level1`` and ``centre_labels`` of a :class:`DegurbaResult` is taken
+        as a classification.
+    params : DegurbaParams, optional
+        Thresholds for a grid; with a classification they must be its own.
+
+    Raises
+    ------
+    DataError
+        Neither a grid nor a classification.
+    ParameterError
+        ``params`` differ from those of the given :class:`DegurbaResult`.
+    """
+    if isinstance(grid_or_result, PopulationGrid):
+        return classify_grid(grid_or_result, params)
+    if not all(hasattr(grid_or_result, a) for a in ("grid", "level1", "centre_labels")):
+        msg = (
+            "grid_or_result must be a PopulationGrid or a DegurbaResult (with grid, level1 and "
+            f"centre_labels), got {type(grid_or_result).__name__}"
+        )
+        raise DataError(msg)
+    if isinstance(grid_or_result, DegurbaResult) and params not in (None, grid_or_result.params):
+        msg = "params differ from those of the given DegurbaResult; pass the grid instead to reclassify"
+        raise ParameterError(msg)
+    return grid_or_result
 
 
 def label_statistics(result: DegurbaResult, labels: np.ndarray) -> dict[str, np.ndarray]:
@@ -383,7 +287,7 @@ def label_statistics(result: DegurbaResult, labels: np.ndarray) -> dict[str, np.
     n = int(labels.max(initial=0))
     land = grid.land_share
 
-    def blocks():
+    def blocks() -> Iterator[tuple[slice, np.ndarray, np.ndarray | None]]:
         for sl in row_slices(grid.shape):
             share = None if land is None else np.clip(land[sl], 0.0, 1.0)
             yield sl, grid.pop[sl], share
@@ -391,39 +295,22 @@ def label_statistics(result: DegurbaResult, labels: np.ndarray) -> dict[str, np.
     return label_stats(labels, n, blocks(), grid.transform, grid.cell_area_km2)
 
 
-def _label_frame(result: DegurbaResult, labels: np.ndarray, id_col: str):  # -> GeoDataFrame
-    import geopandas as gpd
-
-    from fua.degurba.vectorize import polygonize_labels
-
+def _label_frame(result: DegurbaResult, labels: np.ndarray, id_col: str) -> gpd.GeoDataFrame:
+    """One row per label: its id, the columns of :func:`~fua.degurba.stats.label_table`, its polygon."""
     grid = result.grid
     stats = label_statistics(result, labels)
-    n = stats["pop"].size
     polys = polygonize_labels(labels, grid.transform, grid.crs)
-    ids = np.arange(1, n + 1)
-    area = stats["n_cells"] * grid.cell_area_km2
-    with np.errstate(invalid="ignore", divide="ignore"):
-        density = np.where(stats["land_km2"] > 0, stats["pop"] / stats["land_km2"], np.nan)
-    gdf = gpd.GeoDataFrame(
-        {
-            id_col: ids,
-            "pop": stats["pop"],
-            "area_km2": area,
-            "land_km2": stats["land_km2"],
-            "density_per_km2": density,
-            "n_cells": stats["n_cells"],
-            "centroid_x": stats["x"],
-            "centroid_y": stats["y"],
-        },
+    ids = np.arange(1, stats["pop"].size + 1)
+    return gpd.GeoDataFrame(
+        {id_col: ids, **label_table(stats, grid.cell_area_km2)},
         geometry=polys.set_index("label").geometry.reindex(ids).to_numpy(),
         crs=grid.crs,
     )
-    return gdf
 
 
 def urban_centres(
     grid_or_result: PopulationGrid | DegurbaResult, params: DegurbaParams | None = None
-):
+) -> gpd.GeoDataFrame:
     """One row per urban centre.
 
     Returns
@@ -434,20 +321,21 @@ def urban_centres(
         ``n_cells``, ``centroid_x``/``centroid_y`` (population-weighted, grid
         CRS) and the polygon (holes that were not filled are kept).
     """
-    result = _as_result(grid_or_result, params)
+    result = degurba_result(grid_or_result, params)
     return _label_frame(result, result.centre_labels, "uc_id")
 
 
 def urban_clusters(
     grid_or_result: PopulationGrid | DegurbaResult, params: DegurbaParams | None = None
-):
+) -> gpd.GeoDataFrame:
     """One row per urban cluster (centre cells included), with ``cl_id`` and the
     columns of :func:`urban_centres`, plus ``n_centres`` inside."""
-    result = _as_result(grid_or_result, params)
+    result = degurba_result(grid_or_result, params)
     gdf = _label_frame(result, result.cluster_labels, "cl_id")
-    both = (result.cluster_labels > 0) & (result.centre_labels > 0)
-    pairs = np.unique(
-        np.stack([result.cluster_labels[both], result.centre_labels[both]], axis=1), axis=0
+    gdf["n_centres"] = centres_per_cluster(
+        result.cluster_labels,
+        result.centre_labels,
+        len(gdf),
+        int(result.centre_labels.max(initial=0)),
     )
-    gdf["n_centres"] = np.bincount(pairs[:, 0], minlength=len(gdf) + 1)[1:] if len(pairs) else 0
     return gdf

@@ -11,13 +11,13 @@ each local unit (municipality, LAU) by the class of the grid cells it covers:
 * **rural**: the rest.
 
 The same per-unit split, kept *per urban centre*, gives the EU-OECD "city"
-rule of :mod:`fua.fuas.commuting` (≥ 50 % of the population in *one* centre).
+rule of :mod:`fua.fuas.rules` (≥ 50 % of the population in *one* centre).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Literal
+from typing import Literal
 
 import geopandas as gpd
 import numpy as np
@@ -27,9 +27,17 @@ import scipy.sparse as sp
 import shapely
 
 from connectivity.errors import CRSError, DataError, ParameterError
+from fua.degurba.classify import DegurbaResult, degurba_result
+from fua.degurba.params import DegurbaParams
 from fua.grid import PopulationGrid
 
-__all__ = ["centre_populations", "classify_units", "unit_cell_weights", "unit_population"]
+__all__ = [
+    "centre_populations",
+    "check_units",
+    "classify_units",
+    "unit_cell_weights",
+    "unit_population",
+]
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +46,14 @@ _METHODS = ("area", "centroid")
 
 
 # -- input checks -------------------------------------------------------------
-def _check_units(units: gpd.GeoDataFrame, grid: PopulationGrid, id_col: str) -> gpd.GeoDataFrame:
-    """Validate a units layer and return it in the grid CRS (reprojected if needed)."""
+def check_units(units: gpd.GeoDataFrame, grid: PopulationGrid, id_col: str) -> gpd.GeoDataFrame:
+    """Validate a layer of local units and return it in the grid CRS (reprojected if needed).
+
+    Raises :class:`~fua.DataError` unless ``units`` is a non-empty
+    GeoDataFrame of polygons with a unique, non-null ``id_col``;
+    :class:`~fua.ParameterError` when ``id_col`` is not a column;
+    :class:`~fua.CRSError` when it has no CRS.
+    """
     if not isinstance(units, gpd.GeoDataFrame):
         msg = f"units must be a GeoDataFrame of polygons, got {type(units).__name__}"
         raise DataError(msg)
@@ -196,7 +210,7 @@ def unit_population(
     assigns a cell to the unit of its centroid unless a finer split is
     available (Dijkstra, Poelman & Veneri 2019), which is ``method="centroid"``.
     """
-    units_p = _check_units(units, grid, id_col)
+    units_p = check_units(units, grid, id_col)
     _check_method(method)
     w = unit_cell_weights(grid, units_p, method=method)
     pop = w @ grid.pop.ravel()
@@ -217,23 +231,7 @@ def _log_unassigned(grid: PopulationGrid, w: sp.csr_matrix) -> None:
 
 
 # -- classification -----------------------------------------------------------
-def _as_result(grid_or_result: Any, degurba_params: Any = None) -> Any:
-    """A DegurbaResult from a grid (classified here) or a result (returned as is)."""
-    if isinstance(grid_or_result, PopulationGrid):
-        from fua.degurba.classify import classify_grid
-
-        return classify_grid(grid_or_result, degurba_params)
-    needed = ("grid", "level1", "centre_labels")
-    if not all(hasattr(grid_or_result, a) for a in needed):
-        msg = (
-            "grid_or_result must be a PopulationGrid or a DegurbaResult (with grid, level1 and "
-            f"centre_labels), got {type(grid_or_result).__name__}"
-        )
-        raise DataError(msg)
-    return grid_or_result
-
-
-def centre_populations(result: Any) -> np.ndarray:
+def centre_populations(result: DegurbaResult) -> np.ndarray:
     """Population of each urban centre: index = uc_id (index 0 = outside every centre)."""
     labels = np.asarray(result.centre_labels).ravel()
     n = int(labels.max()) if labels.size else 0
@@ -241,14 +239,14 @@ def centre_populations(result: Any) -> np.ndarray:
 
 
 def classify_units(
-    grid_or_result: Any,
+    grid_or_result: PopulationGrid | DegurbaResult,
     units: gpd.GeoDataFrame,
     *,
     id_col: str,
     method: PopMethod = "area",
     city_share: float = 0.5,
     town_share: float = 0.5,
-    degurba_params: Any = None,
+    degurba_params: DegurbaParams | None = None,
 ) -> gpd.GeoDataFrame:
     """Classify local units as city, town/suburb or rural (Degree of Urbanisation stage 2).
 
@@ -266,7 +264,7 @@ def classify_units(
     city_share, town_share : float
         Thresholds (0–1) of the shares in urban centres and in urban clusters.
     degurba_params : DegurbaParams, optional
-        Used only when a grid is given.
+        Thresholds of the grid classification (see :func:`fua.degurba.classify.degurba_result`).
 
     Returns
     -------
@@ -301,9 +299,9 @@ def classify_units(
             msg = f"{name}={v} must be in (0, 1]"
             raise ParameterError(msg)
     _check_method(method)
-    result = _as_result(grid_or_result, degurba_params)
+    result = degurba_result(grid_or_result, degurba_params)
     grid: PopulationGrid = result.grid
-    units_p = _check_units(units, grid, id_col)
+    units_p = check_units(units, grid, id_col)
     w = unit_cell_weights(grid, units_p, method=method)
     _log_unassigned(grid, w)
     pop = grid.pop.ravel()

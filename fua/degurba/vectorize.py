@@ -10,6 +10,7 @@ so every vertex lies exactly on a cell corner ``transform * (col, row)``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any, Literal
 
 import geopandas as gpd
@@ -21,11 +22,27 @@ from scipy import ndimage
 
 from connectivity.errors import CRSError, DataError, ParameterError
 
-__all__ = ["polygonize_classes", "polygonize_labels"]
+__all__ = [
+    "check_georef",
+    "group_parts",
+    "polygonize_classes",
+    "polygonize_labels",
+    "shapes_to_polygons",
+]
 
 log = logging.getLogger(__name__)
 
 _INT32_MAX = int(np.iinfo(np.int32).max)
+
+
+def check_georef(transform: Any, crs: Any) -> None:
+    """Raise unless ``transform`` is an :class:`affine.Affine` and ``crs`` is given (a grid's georeferencing)."""
+    if not isinstance(transform, Affine):
+        msg = f"transform must be an affine.Affine, got {type(transform).__name__}; use grid.transform"
+        raise ParameterError(msg)
+    if crs is None:
+        msg = "crs is required; pass the grid's CRS (e.g. grid.crs)"
+        raise CRSError(msg)
 
 
 def _check(
@@ -38,12 +55,7 @@ def _check(
     if not (np.issubdtype(a.dtype, np.integer) or a.dtype == bool):
         msg = f"{name} must hold integers, got dtype {a.dtype}; cast with .astype('int32')"
         raise DataError(msg)
-    if not isinstance(transform, Affine):
-        msg = f"transform must be an affine.Affine, got {type(transform).__name__}; use grid.transform"
-        raise ParameterError(msg)
-    if crs is None:
-        msg = "crs is required; pass the grid's CRS (e.g. grid.crs)"
-        raise CRSError(msg)
+    check_georef(transform, crs)
     if connectivity not in (4, 8):
         msg = f"connectivity must be 4 or 8, got {connectivity!r}"
         raise ParameterError(msg)
@@ -53,31 +65,39 @@ def _check(
     return a.astype(np.int32, copy=False), transform
 
 
-def _pixel_shapes(
-    arr: np.ndarray, mask: np.ndarray, connectivity: int
-) -> tuple[np.ndarray, list[int]]:
-    """Polygons in pixel coordinates (integer cell corners) and their values.
+def shapes_to_polygons(
+    items: Iterable[tuple[dict[str, Any], float]],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Polygons from :func:`rasterio.features.shapes` as shapely polygons, and their values.
 
-    The rings' vertices are gathered into one array and the polygons built
-    in two vectorised shapely calls: building them one by one from GeoJSON
+    Returns an object array of polygons and an int64 array of values. The
+    rings' vertices are gathered into one array and the polygons built in
+    two vectorised shapely calls: building them one by one from GeoJSON
     took ~70 % of the run time with 100 000 labels.
     """
     flat: list[tuple[float, float]] = []
     ring_len: list[int] = []
     ring_poly: list[int] = []
     values: list[int] = []
-    for k, (geom, value) in enumerate(shapes(arr, mask=mask, connectivity=connectivity)):
+    for k, (geom, value) in enumerate(items):
         for ring in geom["coordinates"]:
             flat.extend(ring)
             ring_len.append(len(ring))
             ring_poly.append(k)
         values.append(int(value))
     if not values:
-        return np.empty(0, dtype=object), values
+        return np.empty(0, dtype=object), np.zeros(0, np.int64)
     coords = np.asarray(flat, dtype=np.float64)
     rings = shapely.linearrings(coords, indices=np.repeat(np.arange(len(ring_len)), ring_len))
     polys: np.ndarray = shapely.polygons(rings, indices=ring_poly)
-    return polys, values
+    return polys, np.asarray(values, np.int64)
+
+
+def _pixel_shapes(
+    arr: np.ndarray, mask: np.ndarray, connectivity: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Polygons in pixel coordinates (integer cell corners) and their values."""
+    return shapes_to_polygons(shapes(arr, mask=mask, connectivity=connectivity))
 
 
 def _to_map(geoms: np.ndarray, transform: Affine) -> np.ndarray:
@@ -92,8 +112,15 @@ def _to_map(geoms: np.ndarray, transform: Affine) -> np.ndarray:
     return out
 
 
-def _group(geoms: list[Any] | np.ndarray, values: list[int]) -> tuple[np.ndarray, np.ndarray]:
-    """One Polygon, or a MultiPolygon of its parts, per value (sorted)."""
+def group_parts(
+    geoms: list[Any] | np.ndarray, values: list[int] | np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """One Polygon, or a MultiPolygon of its parts, per value; returns (sorted values, geometries).
+
+    The parts of one value must not share an edge (true of the parts the
+    polygoniser returns for one value), so collecting them is a valid
+    MultiPolygon and no union is needed.
+    """
     vals = np.asarray(values, dtype=np.int64)
     parts = np.asarray(geoms, dtype=object)
     if vals.size == 0:
@@ -210,11 +237,12 @@ def polygonize_labels(
         msg = f"method must be 'whole' or 'windows', got {method!r}"
         raise ParameterError(msg)
     geoms: list[Any] | np.ndarray
+    values: list[int] | np.ndarray
     if method == "windows":
         geoms, values = _by_windows(lab, connectivity)
     else:
         geoms, values = _pixel_shapes(lab, lab != 0, connectivity)
-    uniq, grouped = _group(geoms, values)
+    uniq, grouped = group_parts(geoms, values)
     log.debug("polygonised %d labels (%s)", uniq.size, method)
     return _frame(uniq, grouped, tr, crs, "label")
 
@@ -264,5 +292,5 @@ def polygonize_classes(
         lo, shifted, keep = 0, arr, np.ones(np.shape(arr), bool)
     lab, tr = _check(shifted, transform, crs, connectivity, "classes")
     geoms, values = _pixel_shapes(lab, keep, connectivity)
-    uniq, grouped = _group(geoms, values)
+    uniq, grouped = group_parts(geoms, values)
     return _frame(uniq + min(lo, 0), grouped, tr, crs, "code")

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -29,18 +29,20 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from connectivity.errors import CRSError, DataError, OutputExistsError, ParameterError
-from fua.degurba.units import _as_result, _check_units, classify_units, unit_cell_weights
-from fua.fuas.commuting import FuaParams, _delineate_from_flows
+from fua.degurba.classify import DegurbaResult, degurba_result
+from fua.degurba.params import DegurbaParams
+from fua.degurba.units import check_units, classify_units, unit_cell_weights
+from fua.degurba.vectorize import polygonize_labels
 from fua.fuas.flows import FlowsLike
-from fua.fuas.proxy.features import (
-    STRAIGHT_LINE_SPEED_KMH,
-    cell_features,
-    eligible_centres,
-    straight_line_time,
-    travel_time_pair,
-)
+from fua.fuas.params import FuaParams
+from fua.fuas.proxy.features import cell_features
 from fua.fuas.proxy.model import CommutingModel
+from fua.fuas.proxy.travel_time import STRAIGHT_LINE_SPEED_KMH, TravelTimeSource, travel_times
+from fua.fuas.rules import apply_rules, eligible_centres
 from fua.grid import PopulationGrid
+
+if TYPE_CHECKING:
+    from connectivity import RoadNetwork
 
 __all__ = ["FuaResult", "delineate_fuas"]
 
@@ -96,7 +98,7 @@ class FuaResult:
     centres: pd.DataFrame
     method: str
     params: FuaParams
-    degurba: Any
+    degurba: DegurbaResult
     fua_labels: np.ndarray | None = None
     probability: np.ndarray | None = None
     meta: dict[str, Any] = field(default_factory=dict)
@@ -159,7 +161,7 @@ class FuaResult:
             **self.meta,
         }
         params = {"fua": self.params.to_dict()}
-        dp = getattr(self.degurba, "params", None)
+        dp = getattr(self.degurba, "params", None)  # a hand-made classification may have none
         if dp is not None and hasattr(dp, "to_dict"):
             params["degurba"] = dp.to_dict()
         s = write_sidecar(
@@ -247,47 +249,49 @@ def _finish_names(
 
 
 # -- the flows route ------------------------------------------------------------
-def _from_flows(
-    result: Any,
-    units: gpd.GeoDataFrame,
-    flows: FlowsLike,
-    *,
-    id_col: str,
-    params: FuaParams,
-    name_col: str | None,
-    names: gpd.GeoDataFrame | None,
-    employed_col: str | None,
-) -> FuaResult:
-    classified = classify_units(result, units, id_col=id_col, method=params.unit_pop_method)  # type: ignore[arg-type]
-    roles, centres = _delineate_from_flows(
-        _check_units(classified, result.grid, id_col),
-        flows,
-        id_col=id_col,
-        params=params,
-        employed_col=employed_col,
-    )
-    crs = roles.crs
-    member = roles[roles["fua_id"] > 0]
-    if len(member) == 0:
-        empty = _empty_fua(crs)
-        log.warning(
-            "no FUA found (no urban centre of ≥ %s people with a city)", params.min_centre_pop
-        )
-        return FuaResult(empty, empty.copy(), empty.copy(), roles, centres, "flows", params, result)
+#: The columns of the units layer of the flows route.
+_UNIT_COLUMNS = [
+    "pop",
+    "degurba",
+    "uc_id",
+    "uc_share",
+    "fua_id",
+    "role",
+    "city_uc_id",
+    "employed",
+    "share_to_fua",
+    "max_share",
+    "best_fua_id",
+    "reason",
+]
+
+
+def _dissolve_roles(member: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
+    """The FUAs, their cities and their commuting zones: units dissolved by ``fua_id``."""
     geom = member.geometry.name
 
     def dissolve(sel: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-        d = sel[["fua_id", "pop", geom]].dissolve(by="fua_id", aggfunc="sum").reset_index()
-        return d
+        return sel[["fua_id", "pop", geom]].dissolve(by="fua_id", aggfunc="sum").reset_index()
 
-    all_d = dissolve(member)
-    city = dissolve(member[member["role"] == "city"]).rename(columns={"pop": "pop_city"})
-    comm = dissolve(member[member["role"] == "commuting"]).rename(columns={"pop": "pop_commuting"})
+    return {
+        "fua": dissolve(member),
+        "fua_city": dissolve(member[member["role"] == "city"]),
+        "fua_commuting_zone": dissolve(member[member["role"] == "commuting"]),
+    }
+
+
+def _flows_stats(
+    parts: dict[str, gpd.GeoDataFrame], member: gpd.GeoDataFrame, centres: pd.DataFrame
+) -> pd.DataFrame:
+    """One row per FUA: populations, areas, urban centres and the greater-city flag."""
+    all_d, city, comm = parts["fua"], parts["fua_city"], parts["fua_commuting_zone"]
     stats = all_d[["fua_id", "pop"]].rename(columns={"pop": "pop_total"})
-    stats = stats.merge(city[["fua_id", "pop_city"]], on="fua_id", how="left")
-    stats = stats.merge(comm[["fua_id", "pop_commuting"]], on="fua_id", how="left").fillna(
-        {"pop_commuting": 0.0, "pop_city": 0.0}
+    stats = stats.merge(
+        city[["fua_id", "pop"]].rename(columns={"pop": "pop_city"}), on="fua_id", how="left"
     )
+    stats = stats.merge(
+        comm[["fua_id", "pop"]].rename(columns={"pop": "pop_commuting"}), on="fua_id", how="left"
+    ).fillna({"pop_commuting": 0.0, "pop_city": 0.0})
     stats["area_km2"] = _area_km2(all_d.geometry)
     stats = stats.merge(
         pd.DataFrame({"fua_id": city["fua_id"], "area_city_km2": _area_km2(city.geometry)}),
@@ -308,14 +312,54 @@ def _from_flows(
     stats["uc_ids"] = stats["fua_id"].map(ucs.map(lambda v: ",".join(map(str, v))))
     flags = centres[centres["fua_id"] > 0].groupby("fua_id")["greater_city_flag"].any()
     stats["greater_city_flag"] = stats["fua_id"].map(flags).fillna(False).astype(bool)
-    fallback = None
-    if name_col is not None:
-        if name_col not in roles.columns:
-            msg = f"name_col={name_col!r} is not a column of units"
-            raise ParameterError(msg)
-        cities = member[member["role"] == "city"].sort_values("pop", ascending=False)
-        fallback = cities.drop_duplicates("fua_id").set_index("fua_id")[name_col].astype(str)
     stats["name"] = ""
+    return stats
+
+
+def _city_names(
+    roles: gpd.GeoDataFrame, member: gpd.GeoDataFrame, name_col: str | None
+) -> pd.Series | None:
+    """The name of each FUA's most populous city unit (by ``fua_id``), when ``name_col`` is given."""
+    if name_col is None:
+        return None
+    if name_col not in roles.columns:
+        msg = f"name_col={name_col!r} is not a column of units"
+        raise ParameterError(msg)
+    cities = member[member["role"] == "city"].sort_values("pop", ascending=False)
+    return cities.drop_duplicates("fua_id").set_index("fua_id")[name_col].astype(str)
+
+
+def _from_flows(
+    result: DegurbaResult,
+    units: gpd.GeoDataFrame,
+    flows: FlowsLike,
+    *,
+    id_col: str,
+    params: FuaParams,
+    name_col: str | None,
+    names: gpd.GeoDataFrame | None,
+    employed_col: str | None,
+) -> FuaResult:
+    classified = classify_units(result, units, id_col=id_col, method=params.unit_pop_method)
+    roles, centres = apply_rules(
+        check_units(classified, result.grid, id_col),
+        flows,
+        id_col=id_col,
+        params=params,
+        employed_col=employed_col,
+    )
+    crs = roles.crs
+    member = roles[roles["fua_id"] > 0]
+    if len(member) == 0:
+        empty = _empty_fua(crs)
+        log.warning(
+            "no FUA found (no urban centre of ≥ %s people with a city)", params.min_centre_pop
+        )
+        return FuaResult(empty, empty.copy(), empty.copy(), roles, centres, "flows", params, result)
+    geom = member.geometry.name
+    parts = _dissolve_roles(member)
+    stats = _flows_stats(parts, member, centres)
+    fallback = _city_names(roles, member, name_col)
     cols = [*FUA_COLUMNS, "greater_city_flag"]
 
     def layer(d: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -325,28 +369,13 @@ def _from_flows(
         g = _finish_names(g, names, fallback)
         return g[[*cols, geom]].sort_values("fua_id").reset_index(drop=True)
 
-    fua_l = layer(all_d)
-    unit_cols = [
-        id_col,
-        *([name_col] if name_col else []),
-        "pop",
-        "degurba",
-        "uc_id",
-        "uc_share",
-        "fua_id",
-        "role",
-        "city_uc_id",
-        "employed",
-        "share_to_fua",
-        "max_share",
-        "best_fua_id",
-        "reason",
-    ]
+    unit_cols = [id_col, *([name_col] if name_col else []), *_UNIT_COLUMNS]
     out_units = roles[[*dict.fromkeys(unit_cols), geom]].to_crs(units.crs)
+    layers = {k: layer(d) for k, d in parts.items()}
     return FuaResult(
-        fua_l,
-        layer(city),
-        layer(comm),
+        layers["fua"],
+        layers["fua_city"],
+        layers["fua_commuting_zone"],
         out_units,
         centres,
         "flows",
@@ -432,60 +461,38 @@ def _connected_to_centre(member_uc: np.ndarray, centre_lab: np.ndarray) -> np.nd
     return np.where(keep, member_uc, 0)
 
 
-def _from_model(
-    result: Any,
+def _proxy_members(
+    result: DegurbaResult,
     model: CommutingModel,
-    *,
-    network: Any,
-    travel_time: Any,
-    params: FuaParams,
-    units: gpd.GeoDataFrame | None,
-    id_col: str | None,
-    names: gpd.GeoDataFrame | None,
-    speed_kmh: float,
-) -> FuaResult:
-    from fua.degurba.vectorize import polygonize_labels
+    labels: np.ndarray,
+    uc_pop: np.ndarray,
+    time_min: np.ndarray,
+    nearest: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(centre id each cell belongs to, 0 = none; predicted probability per cell).
 
-    grid: PopulationGrid = result.grid
-    labels, uc_pop = eligible_centres(result, params.min_centre_pop)
-    if travel_time is not None and network is not None:
-        msg = "give either network= or travel_time=, not both"
-        raise ParameterError(msg)
-    if isinstance(travel_time, str):
-        if travel_time != "straight_line":
-            msg = f"travel_time={travel_time!r}: the only named source is 'straight_line'"
-            raise ParameterError(msg)
-        t, near = straight_line_time(labels, grid.cell_size_m, speed_kmh=speed_kmh)
-        tt_note = f"straight-line distance at {speed_kmh} km/h"
-    elif travel_time is not None:
-        t, near = travel_time_pair(travel_time, grid.shape)
-        tt_note = "caller's travel-time arrays"
-    elif network is not None:
-        t, near = _network_times(network, labels, grid)
-        tt_note = "road network (connectivity.time_to_nearest)"
-    else:
-        msg = (
-            "the proxy route needs travel times: network=RoadNetwork, travel_time=(time_min, uc_id) "
-            "arrays, or travel_time='straight_line'"
-        )
-        raise ParameterError(msg)
-    feats = cell_features(result, time_min=t, nearest=near, uc_pop=uc_pop, centre_mask=labels > 0)
+    Centre cells belong to their centre; other populated cells with a
+    probability reaching the model threshold to their nearest centre, if
+    joined to it (:func:`_connected_to_centre`).
+    """
+    grid = result.grid
+    feats = cell_features(
+        result, time_min=time_min, nearest=nearest, uc_pop=uc_pop, centre_mask=labels > 0
+    )
     prob = np.zeros(grid.shape)
     member = np.where(labels > 0, labels, 0).astype(np.int64)
     if len(feats):
         p = model.predict_proba(feats)
         prob.ravel()[feats["flat"].to_numpy()] = p
         sel = feats["flat"].to_numpy()[p >= model.threshold]
-        member.ravel()[sel] = near.ravel()[sel]
-    member = _connected_to_centre(member, labels)
-    ucs = np.unique(labels[labels > 0])
-    # FUA ids by centre population, largest first
-    order = ucs[np.argsort(-uc_pop[ucs], kind="stable")]
-    fua_of_uc = np.zeros(int(labels.max(initial=0)) + 1, np.int64)
-    fua_of_uc[order] = np.arange(1, order.size + 1)
-    fua_lab = fua_of_uc[member]
-    city_lab = np.where(labels > 0, fua_lab, 0)
-    comm_lab = np.where(labels == 0, fua_lab, 0)
+        member.ravel()[sel] = nearest.ravel()[sel]
+    return _connected_to_centre(member, labels), prob
+
+
+def _proxy_stats(
+    grid: PopulationGrid, order: np.ndarray, city_lab: np.ndarray, comm_lab: np.ndarray
+) -> pd.DataFrame:
+    """One row per FUA of the proxy route (centre ``order[i]`` is FUA ``i + 1``)."""
     n = order.size
     pop = grid.pop
     cell_km2 = grid.cell_area_km2
@@ -497,18 +504,66 @@ def _from_model(
     stats["area_km2"] = stats["area_city_km2"] + stats["area_commuting_km2"]
     stats["n_urban_centres"] = np.int32(1)
     stats["name"] = ""
+    return stats
+
+
+def _proxy_layer(
+    grid: PopulationGrid,
+    stats: pd.DataFrame,
+    lab: np.ndarray,
+    names: gpd.GeoDataFrame | None,
+) -> gpd.GeoDataFrame:
+    """The polygons of a FUA label grid, with the FUAs' statistics and names."""
     crs = grid.crs
+    if not lab.any():
+        return _empty_fua(crs)
+    poly = polygonize_labels(lab.astype(np.int32), grid.transform, crs).rename(
+        columns={"label": "fua_id"}
+    )
+    g = gpd.GeoDataFrame(stats.merge(poly, on="fua_id"), geometry="geometry", crs=crs)
+    g = _finish_names(g, names, None)
+    return g[[*FUA_COLUMNS, "geometry"]].reset_index(drop=True)
 
-    def layer(lab: np.ndarray) -> gpd.GeoDataFrame:
-        if not lab.any():
-            return _empty_fua(crs)
-        poly = polygonize_labels(lab.astype(np.int32), grid.transform, crs).rename(
-            columns={"label": "fua_id"}
+
+def _from_model(
+    result: DegurbaResult,
+    model: CommutingModel,
+    *,
+    network: RoadNetwork | None,
+    travel_time: TravelTimeSource | None,
+    params: FuaParams,
+    units: gpd.GeoDataFrame | None,
+    id_col: str | None,
+    names: gpd.GeoDataFrame | None,
+    speed_kmh: float,
+) -> FuaResult:
+    grid: PopulationGrid = result.grid
+    labels, uc_pop = eligible_centres(result, params.min_centre_pop)
+    if travel_time is not None and network is not None:
+        msg = "give either network= or travel_time=, not both"
+        raise ParameterError(msg)
+    if travel_time is not None:
+        tt = travel_times(travel_time, labels, grid.cell_size_m, speed_kmh=speed_kmh)
+        t, near, tt_note = tt.time_min, tt.nearest, tt.note
+    elif network is not None:
+        t, near = _network_times(network, labels, grid)
+        tt_note = "road network (connectivity.time_to_nearest)"
+    else:
+        msg = (
+            "the proxy route needs travel times: network=RoadNetwork, travel_time=(time_min, uc_id) "
+            "arrays, or travel_time='straight_line'"
         )
-        g = gpd.GeoDataFrame(stats.merge(poly, on="fua_id"), geometry="geometry", crs=crs)
-        g = _finish_names(g, names, None)
-        return g[[*FUA_COLUMNS, "geometry"]].reset_index(drop=True)
-
+        raise ParameterError(msg)
+    member, prob = _proxy_members(result, model, labels, uc_pop, t, near)
+    ucs = np.unique(labels[labels > 0])
+    # FUA ids by centre population, largest first
+    order = ucs[np.argsort(-uc_pop[ucs], kind="stable")]
+    fua_of_uc = np.zeros(int(labels.max(initial=0)) + 1, np.int64)
+    fua_of_uc[order] = np.arange(1, order.size + 1)
+    fua_lab = fua_of_uc[member]
+    city_lab = np.where(labels > 0, fua_lab, 0)
+    comm_lab = np.where(labels == 0, fua_lab, 0)
+    stats = _proxy_stats(grid, order, city_lab, comm_lab)
     centres = pd.DataFrame(
         {"uc_id": ucs, "uc_pop": uc_pop[ucs], "fua_id": fua_of_uc[ucs].astype("int32")}
     )
@@ -518,9 +573,9 @@ def _from_model(
         else gpd.GeoDataFrame()
     )
     return FuaResult(
-        layer(fua_lab),
-        layer(city_lab),
-        layer(comm_lab),
+        _proxy_layer(grid, stats, fua_lab, names),
+        _proxy_layer(grid, stats, city_lab, names),
+        _proxy_layer(grid, stats, comm_lab, names),
         out_units,
         centres,
         "proxy",
@@ -548,7 +603,7 @@ def _units_on_cells(
     if id_col is None:
         msg = "id_col is required with units"
         raise ParameterError(msg)
-    up = _check_units(units, grid, id_col)
+    up = check_units(units, grid, id_col)
     w = unit_cell_weights(grid, up, method="area")
     pop = grid.pop.ravel()
     total = w @ pop
@@ -586,16 +641,16 @@ def _units_on_cells(
 
 
 def delineate_fuas(
-    grid: PopulationGrid | Any,
+    grid: PopulationGrid | DegurbaResult,
     *,
     units: gpd.GeoDataFrame | None = None,
     flows: FlowsLike | None = None,
     id_col: str | None = None,
     commuting: CommutingModel | None = None,
-    network: Any = None,
-    travel_time: Any = None,
+    network: RoadNetwork | None = None,
+    travel_time: TravelTimeSource | None = None,
     params: FuaParams | None = None,
-    degurba_params: Any = None,
+    degurba_params: DegurbaParams | None = None,
     name_col: str | None = None,
     names: gpd.GeoDataFrame | None = None,
     employed_col: str | None = None,
@@ -667,7 +722,7 @@ def delineate_fuas(
         )
         raise ParameterError(msg)
     say("classifying the grid (Degree of Urbanisation)")
-    result = _as_result(grid, degurba_params)
+    result = degurba_result(grid, degurba_params)
     if flows is not None and units is not None and id_col is not None:
         say("classifying %d units and applying the commuting rules", len(units))
         return _from_flows(

@@ -1,4 +1,10 @@
-"""Reading commuting flows and unit adjacency for :mod:`fua.fuas.commuting` (private)."""
+"""Commuting flows and unit adjacency, as the EU-OECD rules (:mod:`fua.fuas.rules`) read them.
+
+:func:`read_flow_table` reads a long table or a square matrix (DataFrame or
+CSV) into one long table with text ids; :func:`flow_matrix` puts it on the
+units; :func:`unit_flows` does both for a layer of units and also gives the
+employed residents; :func:`adjacency` tells which units touch.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +21,7 @@ import shapely
 
 from connectivity.errors import DataError, InputFileError, ParameterError
 
-__all__: list[str] = []
+__all__ = ["LONG_COLUMNS", "FlowsLike", "adjacency", "flow_matrix", "read_flow_table", "unit_flows"]
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +128,30 @@ def flow_matrix(
         )
         raise DataError(msg)
     return m, totals, has
+
+
+def unit_flows(
+    units: pd.DataFrame,
+    flows: FlowsLike,
+    *,
+    id_col: str,
+    employed_col: str | None = None,
+    columns: Sequence[str] = LONG_COLUMNS,
+) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+    """The flows between ``units`` (:func:`flow_matrix`), their employed residents, and who has flows.
+
+    The employed residents are the ``employed_col`` column when given, else
+    each unit's outflow total (own unit and outside destinations included).
+    """
+    long = read_flow_table(flows, columns=columns)
+    fm, outflow, has_flows = flow_matrix(long, units[id_col].to_numpy())
+    if employed_col is None:
+        return fm, outflow, has_flows
+    if employed_col not in units.columns:
+        msg = f"employed_col={employed_col!r} is not a column of units"
+        raise ParameterError(msg)
+    employed = pd.to_numeric(units[employed_col], errors="coerce").fillna(0.0).to_numpy(float)
+    return fm, employed, has_flows
 
 
 def adjacency(geoms: np.ndarray, *, tolerance_m: float = 1.0) -> sp.csr_matrix:

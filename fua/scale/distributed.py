@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,21 +27,23 @@ from affine import Affine
 from rasterio.crs import CRS
 
 from connectivity.errors import DataError, OutputExistsError, ParameterError
+from connectivity.io import safe_path
 from connectivity.measures.batch import close_client, get_client
-from fua._validate import check_positive, check_projected_equal_area
-from fua.grid import (
-    DEFAULT_CRS,
-    PopulationGrid,
-    _block_factors,
-    _Grid,
-    _nan_nodata,
-    _open_raster,
-    _PopulationCheck,
-    _rasterio_crs,
-    _resample,
-    _snapped,
-    _target_grid,
+from connectivity.progress import bar
+from fua._raster import (
+    GridSpec,
+    PopulationCheck,
+    bad_cells_error,
+    block_factors,
+    nan_nodata,
+    open_raster,
+    resample,
+    snapped_grid,
+    target_grid,
+    to_rasterio_crs,
 )
+from fua._validate import check_positive, check_projected_equal_area
+from fua.grid import DEFAULT_CRS, PopulationGrid
 
 __all__ = ["aggregate_tiles", "get_client"]
 
@@ -74,15 +76,15 @@ class _Piece:
 def _run_piece(piece: _Piece) -> dict[str, Any]:
     """Aggregate one piece (runs on a worker): values (NaN = no data), totals, bad cells."""
     gt = Affine(*piece.transform)
-    sub = _Grid(
+    sub = GridSpec(
         gt @ Affine.translation(piece.c0, piece.r0),
         (piece.r1 - piece.r0, piece.c1 - piece.c0),
         CRS.from_wkt(piece.crs_wkt),
     )
-    with _open_raster(piece.path, what="population", nodata=piece.nodata, band=piece.band) as src:
-        check = _PopulationCheck(src)
-        prep = check if piece.exact else _nan_nodata(src)
-        values, method = _resample(src, sub, "sum", prep, False)
+    with open_raster(piece.path, what="population", nodata=piece.nodata, band=piece.band) as src:
+        check = PopulationCheck(src)
+        prep = check if piece.exact else nan_nodata(src)
+        values, method = resample(src, sub, "sum", prep, False)
     return {
         "tile": piece.tile,
         "rows": (piece.r0, piece.r1),
@@ -97,43 +99,32 @@ def _run_piece(piece: _Piece) -> dict[str, Any]:
 
 def _tile_total(path: str, nodata: float | None, band: int) -> dict[str, Any]:
     """Input total and bad cells of a whole tile (for reprojected tiles), read in strips."""
-    with _open_raster(path, what="population", nodata=nodata, band=band) as src:
-        check = _PopulationCheck(src)
+    with open_raster(path, what="population", nodata=nodata, band=band) as src:
+        check = PopulationCheck(src)
         for i0, chunk in src.strips(max(1, PIECE_CELLS // src.shape[1]), progress=False, desc=""):
             check(chunk, i0, 0)
     return {"total": check.total, "bad": check.bad}
 
 
-def _bad_message(bad: dict[str, list[Any]], name: str) -> str:
-    parts = [
-        f"{count} cells are {kind}, e.g. {v} at row {r}, col {c}"
-        for kind, (count, (r, c, v)) in bad.items()
-    ]
-    return (
-        f"{name}: " + "; ".join(parts) + ": population counts must be finite and >= 0; "
-        "if these cells are a no-data flag pass nodata=<value>"
-    )
-
-
 def _plan(
     paths: Sequence[Path], dst_crs: CRS, cs: float, nodata: float | None, band: int
-) -> tuple[_Grid, list[_Piece], list[bool]]:
+) -> tuple[GridSpec, list[_Piece], list[bool]]:
     """The common target grid and the pieces of every tile."""
     tiles = []
     for p in paths:
-        with _open_raster(p, what="population", nodata=nodata, band=band) as src:
-            g = _target_grid(src, dst_crs, cs)
-            exact = _block_factors(src, g) is not None
-            if exact and g.transform != _snapped(_bounds(g), cs, dst_crs).transform:
+        with open_raster(p, what="population", nodata=nodata, band=band) as src:
+            g = target_grid(src, dst_crs, cs)
+            exact = block_factors(src, g) is not None
+            if exact and g.transform != snapped_grid(_bounds(g), cs, dst_crs).transform:
                 exact = False  # a grid at cs but off the multiples of cs: reproject it
-                g = _snapped(_bounds(g), cs, dst_crs)
+                g = snapped_grid(_bounds(g), cs, dst_crs)
             src_cells = src.shape[0] * src.shape[1]
         tiles.append((str(p), g, exact, src_cells))
     left = min(_bounds(g)[0] for _, g, _, _ in tiles)
     bottom = min(_bounds(g)[1] for _, g, _, _ in tiles)
     right = max(_bounds(g)[2] for _, g, _, _ in tiles)
     top = max(_bounds(g)[3] for _, g, _, _ in tiles)
-    grid = _snapped((left, bottom, right, top), cs, dst_crs)
+    grid = snapped_grid((left, bottom, right, top), cs, dst_crs)
     gt = grid.transform
     pieces: list[_Piece] = []
     for k, (path, g, exact, src_cells) in enumerate(tiles):
@@ -161,7 +152,7 @@ def _plan(
     return grid, pieces, [t[2] for t in tiles]
 
 
-def _bounds(g: _Grid) -> tuple[float, float, float, float]:
+def _bounds(g: GridSpec) -> tuple[float, float, float, float]:
     t = g.transform
     return t.c, t.f + t.e * g.shape[0], t.c + t.a * g.shape[1], t.f
 
@@ -210,7 +201,7 @@ def aggregate_tiles(
     overwrite : bool
         Replace ``out`` if it exists.
     progress : bool
-        tqdm bar over the pieces.
+        A progress bar over the pieces (on a terminal).
 
     Returns
     -------
@@ -236,14 +227,12 @@ def aggregate_tiles(
     results (the mosaic, spread over the workers) are gathered one band of
     target rows at a time, so the caller holds one band when writing ``out``.
     """
-    from tqdm.auto import tqdm
-
     cs = check_positive(cell_size_m, "cell_size_m")
     check_projected_equal_area(target_crs, "target_crs")
     if dtype not in ("float64", "float32"):
         msg = f"dtype must be 'float64' or 'float32', got {dtype!r}"
         raise ParameterError(msg)
-    dst_crs = _rasterio_crs(target_crs)
+    dst_crs = to_rasterio_crs(target_crs)
     files = [Path(p) for p in paths]
     if not files:
         msg = "no population tiles given: pass a list of raster paths"
@@ -259,7 +248,7 @@ def aggregate_tiles(
     )  # fmt: skip
     dask_client, owned = get_client(client, n_workers=n_workers)
     try:
-        results, totals = _compute(pieces, files, exact, nodata, band, dask_client, progress, tqdm)
+        results, totals = _compute(pieces, files, exact, nodata, band, dask_client, progress)
         factors = _factors(results, totals, exact, files)
         return _assemble(results, factors, grid, out_path, dtype, dask_client, files)
     finally:
@@ -267,12 +256,18 @@ def aggregate_tiles(
 
 
 def _compute(
-    pieces, files, exact, nodata, band, client, progress, tqdm
+    pieces: list[_Piece],
+    files: list[Path],
+    exact: list[bool],
+    nodata: float | None,
+    band: int,
+    client: Any,
+    progress: bool,
 ) -> tuple[list[Any], dict[int, Any]]:
     """Run the pieces (futures with a client, else dicts) and the totals of reprojected tiles."""
     warp_tiles = [k for k, e in enumerate(exact) if not e]
     if client is None:
-        results = [_run_piece(p) for p in tqdm(pieces, disable=not progress, unit="piece")]
+        results = [_run_piece(p) for p in bar(pieces, enabled=progress, unit="piece")]
         totals = {k: _tile_total(str(files[k]), nodata, band) for k in warp_tiles}
         return results, totals
     futures = client.map(_run_piece, pieces, pure=False)
@@ -289,7 +284,9 @@ def _summary(res: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in res.items() if k != "values"}
 
 
-def _factors(results, totals, exact, files) -> np.ndarray:
+def _factors(
+    results: list[Any], totals: dict[int, Any], exact: list[bool], files: list[Path]
+) -> np.ndarray:
     """One scaling factor per tile (1 for block-summed tiles); raise on bad cells."""
     n = len(files)
     sums = np.zeros(n)
@@ -305,7 +302,7 @@ def _factors(results, totals, exact, files) -> np.ndarray:
             bad.setdefault(k, {}).update(t["bad"])
     if bad:
         k, b = next(iter(bad.items()))
-        raise DataError(_bad_message(b, str(files[k])))
+        raise bad_cells_error(str(files[k]), b)
     factors = np.ones(n)
     for k, t in totals.items():
         if sums[k] > 0:
@@ -322,69 +319,81 @@ def _factors(results, totals, exact, files) -> np.ndarray:
     return factors
 
 
+def _bands(
+    results: list[Any], factors: np.ndarray, grid: GridSpec, client: Any
+) -> Iterator[tuple[int, int, np.ndarray, np.ndarray]]:
+    """Yield ``(b0, b1, people, have)`` for each band of target rows b0:b1, summing its pieces.
+
+    ``have`` is True where some piece had data. With a client, the pieces
+    are gathered band by band and released once their last band is done.
+    """
+    rows, cols = grid.shape
+    for b0 in range(0, rows, BAND_ROWS):
+        b1 = min(rows, b0 + BAND_ROWS)
+        band = np.zeros((b1 - b0, cols))
+        have = np.zeros((b1 - b0, cols), bool)
+        items = [it for it in results if _rows(it)[0] < b1 and _rows(it)[1] > b0]
+        if client is not None:
+            arrays = client.gather([it[0] for it in items])
+        else:
+            arrays = items
+        for res in arrays:
+            (r0, r1), (c0, c1) = res["rows"], res["cols"]
+            lo, hi = max(r0, b0), min(r1, b1)
+            vals = res["values"][lo - r0 : hi - r0]
+            ok = ~np.isnan(vals)
+            band[lo - b0 : hi - b0, c0:c1] += np.where(ok, vals, 0.0) * factors[res["tile"]]
+            have[lo - b0 : hi - b0, c0:c1] |= ok
+        if client is not None:
+            # release the pieces that end in this band
+            for it in items:
+                if _rows(it)[1] <= b1:
+                    it[0].release()
+        yield b0, b1, band, have
+
+
 def _assemble(
-    results, factors, grid: _Grid, out_path, dtype, client, files
+    results: list[Any],
+    factors: np.ndarray,
+    grid: GridSpec,
+    out_path: Path | None,
+    dtype: str,
+    client: Any,
+    files: list[Path],
 ) -> PopulationGrid | Path:
-    """Sum the pieces band by band into memory or into the GeoTIFF."""
+    """Sum the pieces band by band into memory or into the GeoTIFF (staged, then renamed)."""
     rows, cols = grid.shape
     total_in = 0.0
-    dst = None
-    in_memory = out_path is None
-    full = np.zeros(grid.shape if in_memory else (0, 0))
-    have_full = np.zeros(grid.shape if in_memory else (0, 0), bool)
-    if out_path is not None:
-        out_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out_path.with_name(out_path.name + ".partial")
-        dst = rasterio.open(
-            tmp, "w", driver="GTiff", height=rows, width=cols, count=1, dtype=dtype,
-            crs=grid.crs, transform=grid.transform, nodata=_NODATA_OUT, tiled=True,
-            blockxsize=512, blockysize=512, compress="deflate", zlevel=1, BIGTIFF="IF_SAFER",
-        )  # fmt: skip
-    try:
-        for b0 in range(0, rows, BAND_ROWS):
-            b1 = min(rows, b0 + BAND_ROWS)
-            band = np.zeros((b1 - b0, cols))
-            have = np.zeros((b1 - b0, cols), bool)
-            items = [it for it in results if _rows(it)[0] < b1 and _rows(it)[1] > b0]
-            if client is not None:
-                arrays = client.gather([it[0] for it in items])
-            else:
-                arrays = items
-            for res in arrays:
-                (r0, r1), (c0, c1) = res["rows"], res["cols"]
-                lo, hi = max(r0, b0), min(r1, b1)
-                vals = res["values"][lo - r0 : hi - r0]
-                ok = ~np.isnan(vals)
-                band[lo - b0 : hi - b0, c0:c1] += np.where(ok, vals, 0.0) * factors[res["tile"]]
-                have[lo - b0 : hi - b0, c0:c1] |= ok
-            if client is not None:
-                # release the pieces that end in this band
-                for it in items:
-                    if _rows(it)[1] <= b1:
-                        it[0].release()
+    if out_path is None:
+        full = np.zeros(grid.shape)
+        have_full = np.zeros(grid.shape, bool)
+        for b0, b1, band, have in _bands(results, factors, grid, client):
             total_in += float(band.sum())
-            if dst is not None:
-                dst.write(
-                    np.where(have, band, _NODATA_OUT).astype(dtype), 1, window=((b0, b1), (0, cols))
-                )
-            else:
-                full[b0:b1] = band
-                have_full[b0:b1] = have
-    finally:
-        if dst is not None:
-            dst.close()
+            full[b0:b1] = band
+            have_full[b0:b1] = have
+        log.info("aggregated %d tiles: %.6g people on %s cells", len(files), total_in, grid.shape)
+        return PopulationGrid(
+            full,
+            grid.transform,
+            grid.crs,
+            valid=have_full,
+            source=f"{len(files)} tiles",
+            meta={"method": "aggregate_tiles", "tiles": [str(f) for f in files], "total": total_in},
+        )
+    profile = {
+        "driver": "GTiff", "height": rows, "width": cols, "count": 1, "dtype": dtype,
+        "crs": grid.crs, "transform": grid.transform, "nodata": _NODATA_OUT, "tiled": True,
+        "blockxsize": 512, "blockysize": 512, "compress": "deflate", "zlevel": 1,
+        "BIGTIFF": "IF_SAFER",
+    }  # fmt: skip
+    # aggregate_tiles has refused an existing out_path already unless overwrite was asked
+    with safe_path(out_path, overwrite=True) as tmp, rasterio.open(tmp, "w", **profile) as dst:
+        for b0, b1, band, have in _bands(results, factors, grid, client):
+            total_in += float(band.sum())
+            window = ((b0, b1), (0, cols))
+            dst.write(np.where(have, band, _NODATA_OUT).astype(dtype), 1, window=window)
     log.info("aggregated %d tiles: %.6g people on %s cells", len(files), total_in, grid.shape)
-    if out_path is not None:
-        os.replace(out_path.with_name(out_path.name + ".partial"), out_path)
-        return out_path
-    return PopulationGrid(
-        full,
-        grid.transform,
-        grid.crs,
-        valid=have_full,
-        source=f"{len(files)} tiles",
-        meta={"method": "aggregate_tiles", "tiles": [str(f) for f in files], "total": total_in},
-    )
+    return out_path
 
 
 def _rows(item: Any) -> tuple[int, int]:

@@ -6,28 +6,15 @@ layers) in row windows, keeps only what the cluster-forming steps need in
 memory (the population as float32, one uint8 flag grid, two int32 label
 grids and the level-2 grid), writes the class and label GeoTIFFs in windows,
 and streams the urban-centre and urban-cluster polygons to a GeoPackage in
-batches, polygonising row strips with :func:`rasterio.features.shapes`.
+batches, polygonising row strips with :func:`rasterio.features.shapes`. The
+outputs are staged in a hidden folder and moved into place together
+(:func:`connectivity.io.safe_directory`).
 
 :func:`label_tiled` labels a mask tile by tile and joins the labels that
 touch across tile borders with a union-find, giving exactly the labels of a
-single pass; :func:`antimeridian_columns` gives the cells that touch across
-±180° on a world grid, for ``wrap_x``.
-
-What "one cluster" means at the antimeridian
---------------------------------------------
-World Mollweide (and any pseudo-cylindrical world projection) cuts the globe
-along the antimeridian: a city straddling ±180° appears as two pieces at the
-west and east ends of the map, and is two clusters unless wrap-around is
-asked for. With ``wrap_x=True`` the westernmost and easternmost cells of
-each row that lie on the antimeridian are neighbours (row ``r`` west touches
-row ``r`` east, and rows ``r ± 1`` east with 8-connectivity). On Mollweide
-these cells follow the ellipse's edge, not the grid's first and last columns;
-on a lon/lat grid covering 360° they are the first and last columns. Wrap-
-around joins clusters and pools their population for every population
-threshold; the majority-rule smoothing, hole filling and the semi-dense 2 km
-buffer treat the map edge as an edge (their effect across it is at most a
-few cells). A wrapped cluster's polygon is a MultiPolygon with a part at
-each end of the map.
+single pass. Wrap-around at the antimeridian (``wrap_x``) is explained in
+:mod:`fua.degurba.antimeridian`, where :func:`antimeridian_columns` lives
+(re-exported here).
 """
 
 from __future__ import annotations
@@ -36,10 +23,13 @@ import logging
 import math
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import rasterio
 import shapely
@@ -48,29 +38,29 @@ from rasterio.crs import CRS
 from rasterio.features import shapes
 from scipy import ndimage
 
-from connectivity.errors import CRSError, DataError, OutputExistsError, ParameterError
-from connectivity.io import write_sidecar
-from fua._validate import check_choice, check_projected_equal_area, to_pyproj
-from fua.degurba._core import (
-    cell_flags,
-    classify_flags,
-    final_codes,
-    label_stats,
-    row_slices,
-)
-from fua.degurba.classify import DegurbaParams
-from fua.degurba.clusters import WrapColumns, label_clusters, merge_labels
-from fua.grid import (
-    DEFAULT_CRS,
+from connectivity.errors import DataError, ParameterError
+from connectivity.io import safe_directory, write_sidecar
+from connectivity.progress import Steps
+from fua._raster import (
+    PopulationCheck,
+    Raster,
     RasterInput,
     Units,
-    _nodata_mask,
-    _open_raster,
-    _PopulationCheck,
-    _Raster,
-    _share_units,
+    open_raster,
+    same_crs,
+    share_units,
+    share_values,
 )
+from fua._validate import check_choice, check_projected_equal_area, to_pyproj
+from fua.degurba._core import Classified, cell_flags, classify_flags, final_codes, row_slices
+from fua.degurba.antimeridian import antimeridian_columns
+from fua.degurba.clusters import WrapColumns, label_clusters, merge_labels, wrap_pairs
+from fua.degurba.params import DegurbaParams
+from fua.degurba.stats import centres_per_cluster, label_stats, label_table
+from fua.degurba.vectorize import group_parts, shapes_to_polygons
+from fua.grid import DEFAULT_CRS
 from fua.outputs.degurba import smod_legend, write_qml
+from fua.scale.distributed import aggregate_tiles
 
 __all__ = [
     "TILED_CELLS",
@@ -96,82 +86,18 @@ _OUTPUTS = {
     "vectors": "degurba.gpkg",
     "sidecar": "degurba.json",
 }
+#: The steps of :func:`degurba_to_files`: bar text -> key of its timing.
+_STEPS = {
+    "aggregating": "aggregate",
+    "reading": "read",
+    "classifying": "classify",
+    "writing grids": "write_grids",
+    "statistics": "statistics",
+    "polygonising": "polygons",
+}
 
 
 # -- wrap-around and tiled labelling -----------------------------------------------
-
-
-def antimeridian_columns(transform: Affine, crs: Any, shape: tuple[int, int]) -> WrapColumns:
-    """Per-row columns of the westernmost and easternmost cells on the antimeridian.
-
-    Parameters
-    ----------
-    transform : affine.Affine
-        North-up grid transform.
-    crs
-        A world projection whose y depends on latitude only (Mollweide,
-        Eckert IV, Equal Earth, plate carrée) or a geographic CRS.
-    shape : (rows, cols)
-
-    Returns
-    -------
-    (west, east) : tuple of numpy.ndarray
-        int64 column per row, -1 where the row's antimeridian points fall
-        outside the grid (then that row does not wrap).
-
-    Notes
-    -----
-    For each row the latitude of its centre is found by inverting the
-    projection at the central meridian, and the points (lat, lon_0 ∓ 180°)
-    are projected forward (pyproj); one transformation per row.
-    """
-    from pyproj import Transformer
-
-    rows, cols = shape
-    if transform.b != 0 or transform.d != 0 or transform.e >= 0:
-        msg = "antimeridian wrap-around needs a north-up grid (no rotation)"
-        raise ParameterError(msg)
-    pcrs = to_pyproj(crs)
-    west = np.full(rows, -1, np.int64)
-    east = np.full(rows, -1, np.int64)
-    yc = transform.f + transform.e * (np.arange(rows) + 0.5)
-    if pcrs.is_geographic:
-        lat = yc
-        xw = np.full(rows, -180.0 + 1e-9)
-        xe = np.full(rows, 180.0 - 1e-9)  # a lon/lat grid: the columns of lon -180 and +180
-    else:
-        lon0, x0 = _central_meridian(pcrs)
-        geo = pcrs.geodetic_crs
-        inv = Transformer.from_crs(pcrs, geo, always_xy=True)
-        fwd = Transformer.from_crs(geo, pcrs, always_xy=True)
-        _, lat = inv.transform(np.full(rows, x0), yc)
-        lat = np.asarray(lat, dtype=np.float64)
-        eps = 1e-7
-        xw, _ = fwd.transform(np.full(rows, lon0 - 180.0 + eps), lat)
-        xe, _ = fwd.transform(np.full(rows, lon0 + 180.0 - eps), lat)
-        xw, xe = np.asarray(xw, np.float64), np.asarray(xe, np.float64)
-    ok = np.isfinite(xw) & np.isfinite(xe) & np.isfinite(np.asarray(lat, np.float64))
-    cw = np.floor((xw - transform.c) / transform.a)
-    ce = np.floor((xe - transform.c) / transform.a)
-    ok &= (cw >= 0) & (cw < cols) & (ce >= 0) & (ce < cols)
-    west[ok] = cw[ok].astype(np.int64)
-    east[ok] = ce[ok].astype(np.int64)
-    if not ok.any():
-        log.warning("no row of the grid reaches the antimeridian: wrap_x has no effect")
-    return west, east
-
-
-def _central_meridian(pcrs: Any) -> tuple[float, float]:
-    """(longitude of the central meridian in degrees, false easting) of a projected CRS."""
-    lon0, x0 = 0.0, 0.0
-    op = pcrs.coordinate_operation
-    for p in op.params if op is not None else ():
-        name = p.name.lower()
-        if "longitude" in name and ("origin" in name or "central" in name):
-            lon0 = float(p.value)
-        elif "false easting" in name:
-            x0 = float(p.value)
-    return lon0, x0
 
 
 def label_tiled(
@@ -194,7 +120,7 @@ def label_tiled(
     tile_shape : (rows, cols)
         Tile size.
     wrap : (west, east), optional
-        Per-row wrap-around columns (:func:`antimeridian_columns`).
+        Per-row wrap-around columns (:func:`fua.degurba.antimeridian.antimeridian_columns`).
 
     Returns
     -------
@@ -252,8 +178,6 @@ def label_tiled(
         a_parts += [left, left[:-1], left[1:]] if connectivity == 8 else [left]
         b_parts += [right, right[1:], right[:-1]] if connectivity == 8 else [right]
     if wrap is not None:
-        from fua.degurba.clusters import wrap_pairs
-
         wa, wb = wrap_pairs(labels, wrap, connectivity=connectivity)
         a_parts.append(wa)
         b_parts.append(wb)
@@ -286,12 +210,11 @@ def needs_tiling(path: str | os.PathLike[str], *, cell_size_m: float = 1000.0) -
     return bool(cells > TILED_CELLS)
 
 
-def _target_ready(src: _Raster, target_crs: CRS, cell_size_m: float) -> bool:
+def _target_ready(src: Raster, target_crs: CRS, cell_size_m: float) -> bool:
+    """Whether a population raster is already on the equal-area grid of the classification."""
     t = src.transform
-    from fua.grid import _same_crs
-
     return (
-        _same_crs(src.crs, target_crs)
+        same_crs(src.crs, target_crs)
         and t.b == 0
         and t.d == 0
         and t.e < 0
@@ -300,14 +223,23 @@ def _target_ready(src: _Raster, target_crs: CRS, cell_size_m: float) -> bool:
     )
 
 
+#: Reads the rows of a land or built-up layer as shares (0-1) of each cell.
+ShareReader = Callable[[slice], np.ndarray]
+
+
 def _share_reader(
-    layer: RasterInput | None, what: str, units: str, fill: float, pop: _Raster, stack: Any
-):
+    layer: RasterInput | None,
+    what: str,
+    units: str,
+    fill: float,
+    pop: Raster,
+    stack: ExitStack,
+) -> ShareReader | None:
     """A function rows -> share block (or None) for a land/built file on the population grid."""
     if layer is None:
         return None
     check_choice(units, ("auto", "m2", "percent", "share"), f"{what}_units")
-    src = stack.enter_context(_open_raster(layer, what=what))
+    src = stack.enter_context(open_raster(layer, what=what))
     if src.shape != pop.shape or not src.transform.almost_equals(pop.transform):
         msg = (
             f"the {what} layer {src.name} is not on the population grid ({src.shape} vs "
@@ -315,18 +247,17 @@ def _share_reader(
             f"fua.read_population(pop, {what}=...) or gdalwarp -tr/-te"
         )
         raise DataError(msg)
-    _, divisor = _share_units(src, units, what)
+    _, divisor = share_units(src, units, what)
 
     def read(sl: slice) -> np.ndarray:
         chunk = src.read(sl.start, sl.stop, 0, src.shape[1])
-        out = chunk.astype("float64") / divisor
-        out[_nodata_mask(chunk, src.nodata) | ~np.isfinite(out)] = fill
-        return np.clip(out, 0.0, 1.0)
+        return np.clip(share_values(chunk, src.nodata, divisor, fill), 0.0, 1.0)
 
     return read
 
 
-def _profile(src: _Raster, dtype: str, nodata: float | None) -> dict[str, Any]:
+def _profile(src: Raster, dtype: str, nodata: float | None) -> dict[str, Any]:
+    """GeoTIFF profile of an output grid: tiled, deflate, on the population grid."""
     return {
         "driver": "GTiff",
         "height": src.shape[0],
@@ -346,24 +277,11 @@ def _profile(src: _Raster, dtype: str, nodata: float | None) -> dict[str, Any]:
     }
 
 
-def _rings_to_polygons(items: list[tuple[dict[str, Any], float]]) -> tuple[np.ndarray, np.ndarray]:
-    """GeoJSON-like polygons from ``shapes`` to shapely polygons (vectorised) and their values."""
-    flat: list[Any] = []
-    ring_len: list[int] = []
-    ring_poly: list[int] = []
-    values = np.empty(len(items), np.int64)
-    for k, (geom, value) in enumerate(items):
-        for ring in geom["coordinates"]:
-            flat.extend(ring)
-            ring_len.append(len(ring))
-            ring_poly.append(k)
-        values[k] = int(value)
-    if not items:
-        return np.empty(0, object), values
-    coords = np.asarray(flat, dtype=np.float64)
-    rings = shapely.linearrings(coords, indices=np.repeat(np.arange(len(ring_len)), ring_len))
-    polys = shapely.polygons(rings, indices=np.asarray(ring_poly))
-    return np.asarray(polys, dtype=object), values
+def _cell_area_km2(src: Raster) -> float:
+    return abs(src.transform.a * src.transform.e) / 1e6
+
+
+# -- polygons, streamed ---------------------------------------------------------------
 
 
 def _polygon_batches(
@@ -386,7 +304,7 @@ def _polygon_batches(
     for r0 in range(0, rows, _STRIP_ROWS):
         r1 = min(rows, r0 + _STRIP_ROWS)
         strip = labels[r0:r1]
-        items = list(
+        polys, vals = shapes_to_polygons(
             shapes(
                 strip,
                 mask=strip > 0,
@@ -394,26 +312,13 @@ def _polygon_batches(
                 transform=transform @ Affine.translation(0, r0),
             )
         )
-        polys, vals = _rings_to_polygons(items)
-        del items
         done = last_row[vals] <= r1
         # labels finished in this strip and never seen before: collect parts
         fresh = done & ~np.isin(vals, np.fromiter(pending, np.int64, len(pending)))
         ids_out: list[np.ndarray] = []
         geoms_out: list[np.ndarray] = []
         if fresh.any():
-            v, p = vals[fresh], polys[fresh]
-            order = np.argsort(v, kind="stable")
-            v, p = v[order], p[order]
-            uniq, start, counts = np.unique(v, return_index=True, return_counts=True)
-            geoms = p[start].copy()
-            multi = counts > 1
-            if multi.any():
-                sel = np.repeat(multi, counts)
-                _, idx = np.unique(
-                    np.repeat(np.arange(uniq.size), counts)[sel], return_inverse=True
-                )
-                geoms[multi] = shapely.multipolygons(p[sel], indices=idx)
+            uniq, geoms = group_parts(polys[fresh], vals[fresh])
             ids_out.append(uniq)
             geoms_out.append(geoms)
         for v, p in zip(vals[~fresh], polys[~fresh], strict=True):
@@ -438,30 +343,17 @@ def _write_layer(
     layer: str,
     labels: np.ndarray,
     n: int,
-    stats: dict[str, np.ndarray],
+    columns: dict[str, np.ndarray],
     id_col: str,
     transform: Affine,
     crs: CRS,
-    cell_area_km2: float,
-    extra: dict[str, np.ndarray] | None = None,
 ) -> int:
-    """Stream one polygon layer to the GeoPackage in batches (pyogrio append)."""
-    import geopandas as gpd
-    import pyogrio
+    """Stream one polygon layer to the GeoPackage in batches (pyogrio append).
 
-    area = stats["n_cells"] * cell_area_km2
-    with np.errstate(invalid="ignore", divide="ignore"):
-        density = np.where(stats["land_km2"] > 0, stats["pop"] / stats["land_km2"], np.nan)
-    cols = {
-        "pop": stats["pop"],
-        "area_km2": area,
-        "land_km2": stats["land_km2"],
-        "density_per_km2": density,
-        "n_cells": stats["n_cells"],
-        "centroid_x": stats["x"],
-        "centroid_y": stats["y"],
-        **(extra or {}),
-    }
+    ``columns`` hold one value per label (index 0 = label 1).
+    """
+    import pyogrio  # only when vectors are written
+
     written = 0
     buf_ids: list[np.ndarray] = []
     buf_geoms: list[np.ndarray] = []
@@ -469,7 +361,7 @@ def _write_layer(
     def flush(first: bool) -> None:
         ids = np.concatenate(buf_ids) if buf_ids else np.zeros(0, np.int64)
         geoms = np.concatenate(buf_geoms) if buf_geoms else np.zeros(0, object)
-        data = {id_col: ids, **{k: v[ids - 1] for k, v in cols.items()}}
+        data = {id_col: ids, **{k: v[ids - 1] for k, v in columns.items()}}
         gdf = gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
         pyogrio.write_dataframe(
             gdf,
@@ -498,6 +390,244 @@ def _write_layer(
         flush(first)
         written += pending
     return written
+
+
+# -- file to file: the steps ------------------------------------------------------------
+
+
+@dataclass
+class _NoData:
+    """Which cells of the population grid have data, packed 8 cells a byte."""
+
+    bits: np.ndarray
+    cols: int
+    any_nodata: bool = False
+
+    def mask(self, sl: slice) -> np.ndarray | None:
+        """True where rows ``sl`` have no data (None when every cell of the grid has data)."""
+        if not self.any_nodata:
+            return None
+        return ~np.unpackbits(self.bits[sl], axis=1, count=self.cols).astype(bool)
+
+
+def _aggregate(
+    pop_path: Path, out: Path, *, cell_size_m: float, dst_crs: CRS, nodata: float | None,
+    client: Any,
+) -> Path:  # fmt: skip
+    """Put a population raster on the grid of the classification (``out/population_1km.tif``)."""
+    agg = out / "population_1km.tif"
+    log.info("%s is not a %g m %s grid: aggregating it first", pop_path, cell_size_m, dst_crs)
+    aggregate_tiles(
+        [pop_path], cell_size_m=cell_size_m, target_crs=dst_crs, out=agg,
+        client=client, nodata=nodata, overwrite=True,
+    )  # fmt: skip
+    return agg
+
+
+def _read_windows(
+    src: Raster,
+    params: DegurbaParams,
+    read_land: ShareReader | None,
+    read_built: ShareReader | None,
+) -> tuple[np.ndarray, np.ndarray, _NoData]:
+    """Read the population in row windows: (population as float32, cell flags, no-data bits)."""
+    shape = src.shape
+    area = _cell_area_km2(src)
+    pop32 = np.empty(shape, np.float32)
+    flags = np.empty(shape, np.uint8)
+    nodata = _NoData(np.empty((shape[0], (shape[1] + 7) // 8), np.uint8), shape[1])
+    check = PopulationCheck(src)
+    for sl in row_slices(shape):
+        chunk = check(src.read(sl.start, sl.stop, 0, shape[1]), sl.start, 0)
+        valid = ~np.isnan(chunk)
+        nodata.any_nodata |= not valid.all()
+        nodata.bits[sl] = np.packbits(valid, axis=1)
+        pop32[sl] = np.where(valid, chunk, 0.0)
+        del chunk
+        flags[sl] = cell_flags(
+            pop32[sl],
+            None if read_land is None else read_land(sl),
+            None if read_built is None else read_built(sl),
+            params,
+            area,
+        )
+    check.raise_if_bad()
+    return pop32, flags, nodata
+
+
+def _write_grids(
+    folder: Path,
+    names: dict[str, str],
+    src: Raster,
+    flags: np.ndarray,
+    nodata: _NoData,
+    core: Classified,
+) -> None:
+    """The class and label GeoTIFFs, written in row windows (level 2 made final on the way)."""
+    dtypes = {
+        "classes_L1": "uint8",
+        "classes_L2": "uint8",
+        "centre_labels": "int32",
+        "cluster_labels": "int32",
+    }
+    arrays = {
+        "classes_L2": core.level2,
+        "centre_labels": core.centres,
+        "cluster_labels": core.clusters,
+    }
+    with ExitStack() as stack:
+        dsts = {
+            k: stack.enter_context(rasterio.open(folder / names[k], "w", **_profile(src, dt, 0)))
+            for k, dt in dtypes.items()
+            if k in names
+        }
+        for sl in row_slices(src.shape):
+            l2 = None if core.level2 is None else core.level2[sl]
+            l1 = final_codes(flags[sl], nodata.mask(sl), l2)
+            window = ((sl.start, sl.stop), (0, src.shape[1]))
+            dsts["classes_L1"].write(l1, 1, window=window)
+            for k, arr in arrays.items():
+                if k in dsts and arr is not None:
+                    dsts[k].write(np.ascontiguousarray(arr[sl]), 1, window=window)
+        for k, lvl in (("classes_L1", 1), ("classes_L2", 2)):
+            if k in dsts:  # the same colour table as fua.outputs.degurba.write_class_raster
+                dsts[k].write_colormap(1, {st.code: st.colour for st in smod_legend(lvl)})
+
+
+def _layer_columns(
+    src: Raster,
+    pop32: np.ndarray,
+    core: Classified,
+    read_land: ShareReader | None,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The columns of the urban-centre and urban-cluster layers (land read again in windows)."""
+    area = _cell_area_km2(src)
+
+    def blocks() -> Iterator[tuple[slice, np.ndarray, np.ndarray | None]]:
+        for sl in row_slices(src.shape):
+            yield sl, pop32[sl], None if read_land is None else read_land(sl)
+
+    c_stats = label_stats(core.centres, core.n_centres, blocks(), src.transform, area)
+    k_stats = label_stats(core.clusters, core.n_clusters, blocks(), src.transform, area)
+    n_in = centres_per_cluster(core.clusters, core.centres, core.n_clusters, core.n_centres)
+    return label_table(c_stats, area), {**label_table(k_stats, area), "n_centres": n_in}
+
+
+def _write_vectors(
+    path: Path,
+    src: Raster,
+    core: Classified,
+    columns: tuple[dict[str, np.ndarray], dict[str, np.ndarray]],
+) -> None:
+    """The GeoPackage of urban centres and urban clusters."""
+    centres, clusters = columns
+    _write_layer(
+        path, "urban_centres", core.centres, core.n_centres, centres, "uc_id",
+        src.transform, src.crs,
+    )  # fmt: skip
+    _write_layer(
+        path, "urban_clusters", core.clusters, core.n_clusters, clusters, "cl_id",
+        src.transform, src.crs,
+    )  # fmt: skip
+
+
+@dataclass
+class _Found:
+    """What the classification of a population raster found, for the run's record."""
+
+    core: Classified
+    columns: tuple[dict[str, np.ndarray], dict[str, np.ndarray]]
+    total_pop: float
+    grid_name: str
+    shape: tuple[int, int]
+
+
+def _classify_to(
+    folder: Path,
+    names: dict[str, str],
+    src: Raster,
+    steps: Steps,
+    params: DegurbaParams,
+    shares: tuple[ShareReader | None, ShareReader | None],
+    *,
+    level: int,
+    wrap_x: bool,
+) -> _Found:
+    """Read, classify and write the grids and (when named) the GeoPackage into ``folder``."""
+    read_land, read_built = shares
+    with steps.step("reading"):
+        pop32, flags, nodata_bits = _read_windows(src, params, read_land, read_built)
+    with steps.step("classifying"):
+        wrap = antimeridian_columns(src.transform, src.crs, src.shape) if wrap_x else None
+        core = classify_flags(
+            pop32, flags, params, cell_size_m=abs(src.transform.a),
+            cell_area_km2=_cell_area_km2(src), level=level, has_land=read_land is not None,
+            wrap=wrap,
+        )  # fmt: skip
+    with steps.step("writing grids"):
+        _write_grids(folder, names, src, flags, nodata_bits, core)
+    del flags, nodata_bits
+    with steps.step("statistics"):
+        columns = _layer_columns(src, pop32, core, read_land)
+    with steps.step("polygonising"):
+        if "vectors" in names:
+            _write_vectors(folder / names["vectors"], src, core, columns)
+    total_pop = float(pop32.sum(dtype=np.float64))
+    return _Found(core, columns, total_pop, src.name, src.shape)
+
+
+def _run_info(
+    found: _Found,
+    paths: dict[str, Path],
+    params: DegurbaParams,
+    inputs: dict[str, str | os.PathLike[str] | None],
+    timing: dict[str, float],
+    *,
+    level: int,
+    wrap_x: bool,
+) -> dict[str, Any]:
+    """What :func:`degurba_to_files` returns and records in its sidecar."""
+    return {
+        "outputs": {k: str(v) for k, v in paths.items()},
+        "n_centres": found.core.n_centres,
+        "n_clusters": found.core.n_clusters,
+        "centre_pop": float(found.columns[0]["pop"].sum()),
+        "total_pop": found.total_pop,
+        "shape": list(found.shape),
+        "level": level,
+        "wrap_x": wrap_x,
+        "params": params.to_dict(),
+        "inputs": {
+            "pop": str(inputs["pop"]),
+            "pop_grid": found.grid_name,
+            "land": str(inputs["land"]) if inputs["land"] else None,
+            "built": str(inputs["built"]) if inputs["built"] else None,
+        },
+        "timing_s": timing,
+        "method": "fua.scale.tiles.degurba_to_files",
+    }
+
+
+def _write_record(
+    paths: dict[str, Path],
+    info: dict[str, Any],
+    inputs: dict[str, str | os.PathLike[str] | None],
+    started: float,
+) -> None:
+    """The QGIS styles of the class grids and the JSON sidecar, beside the moved outputs."""
+    for k, lvl in (("classes_L1", 1), ("classes_L2", 2)):
+        if k in paths:  # QGIS loads x.qml as the default style of x.tif
+            write_qml(paths[k].with_suffix(".qml"), smod_legend(lvl), overwrite=True)
+    files = {k: Path(v) for k, v in inputs.items() if v}
+    write_sidecar(
+        paths["sidecar"],
+        params=info["params"],
+        inputs={k: v for k, v in files.items() if v.exists()},
+        outputs=[p for k, p in paths.items() if k != "sidecar"],
+        started_at=started,
+        extra={k: v for k, v in info.items() if k != "params"},
+        overwrite=True,
+    )
 
 
 def degurba_to_files(
@@ -543,7 +673,7 @@ def degurba_to_files(
     target_crs, cell_size_m
         The equal-area grid of the classification.
     wrap_x : bool
-        Join clusters across the antimeridian (see the module notes).
+        Join clusters across the antimeridian (see :mod:`fua.degurba.antimeridian`).
     vectors : bool
         Write the GeoPackage of urban centres and clusters.
     overwrite : bool
@@ -551,7 +681,7 @@ def degurba_to_files(
     client : None, "local", a scheduler address or a dask Client
         Only used when the input must first be aggregated.
     progress : bool
-        Show a tqdm progress bar over the steps.
+        Show a progress bar over the steps (on a terminal).
 
     Returns
     -------
@@ -570,10 +700,6 @@ def degurba_to_files(
     :func:`fua.classify_grid` on the float32 grid. Every rule is that of
     :func:`fua.classify_grid`, computed by the same code.
     """
-    from contextlib import ExitStack
-
-    from tqdm.auto import tqdm
-
     params = params or DegurbaParams()
     if level not in (1, 2):
         msg = f"level must be 1 or 2, got {level!r}"
@@ -584,211 +710,46 @@ def degurba_to_files(
     if not vectors:
         names.pop("vectors")
     paths = {k: out / v for k, v in names.items()}
-    existing = [str(p) for p in paths.values() if p.exists()]
-    if existing and not overwrite:
-        msg = f"outputs exist: {', '.join(existing)}; pass overwrite=True (CLI: --overwrite) or another folder"
-        raise OutputExistsError(msg)
-    out.mkdir(parents=True, exist_ok=True)
-    timing: dict[str, float] = {}
-    bar = tqdm(total=5, disable=not progress, unit="step", leave=False)
-    t_all = time.perf_counter()
-    started = time.time()
-    dst_crs = CRS.from_user_input(target_crs) if not isinstance(target_crs, CRS) else target_crs
+    t_all, started = time.perf_counter(), time.time()
+    dst_crs = target_crs if isinstance(target_crs, CRS) else CRS.from_user_input(target_crs)
     pop_path = Path(pop)
+    inputs: dict[str, str | os.PathLike[str] | None] = {
+        "pop": pop_path,
+        "land": land,
+        "built": built,
+    }
 
     with ExitStack() as stack:
-        src = stack.enter_context(_open_raster(pop_path, what="population", nodata=nodata))
-        if not _target_ready(src, dst_crs, cell_size_m):
-            from fua.scale.distributed import aggregate_tiles
-
-            bar.set_description("aggregating")
-            t0 = time.perf_counter()
-            agg = out / "population_1km.tif"
-            log.info(
-                "%s is not a %g m %s grid: aggregating it first", pop_path, cell_size_m, dst_crs
-            )
-            aggregate_tiles(
-                [pop_path], cell_size_m=cell_size_m, target_crs=dst_crs, out=agg,
-                client=client, nodata=nodata, overwrite=True,
-            )  # fmt: skip
-            timing["aggregate"] = time.perf_counter() - t0
-            if land is not None or built is not None:
-                msg = "land/built layers need a population raster already on the target grid"
-                raise ParameterError(msg)
-            src = stack.enter_context(_open_raster(agg, what="population"))
-            paths["population_1km"] = agg
-        if src.crs.is_geographic:  # pragma: no cover - excluded by _target_ready
-            msg = "the population grid must be projected"
-            raise CRSError(msg)
-        area = abs(src.transform.a * src.transform.e) / 1e6
-        read_land = _share_reader(land, "land", land_units, 1.0, src, stack)
-        read_built = _share_reader(built, "built", built_units, 0.0, src, stack)
-
-        # 1. read in windows: population (float32), flags, no-data bits
-        bar.set_description("reading")
-        t0 = time.perf_counter()
-        shape = src.shape
-        pop32 = np.empty(shape, np.float32)
-        flags = np.empty(shape, np.uint8)
-        valid_bits = np.empty((shape[0], (shape[1] + 7) // 8), np.uint8)
-        check = _PopulationCheck(src)
-        any_nodata = False
-        for sl in row_slices(shape):
-            chunk = check(src.read(sl.start, sl.stop, 0, shape[1]), sl.start, 0)
-            valid = ~np.isnan(chunk)
-            any_nodata |= not valid.all()
-            valid_bits[sl] = np.packbits(valid, axis=1)
-            pop32[sl] = np.where(valid, chunk, 0.0)
-            del chunk
-            flags[sl] = cell_flags(
-                pop32[sl],
-                None if read_land is None else read_land(sl),
-                None if read_built is None else read_built(sl),
-                params,
-                area,
-            )
-        check.raise_if_bad()
-        timing["read"] = time.perf_counter() - t0
-        bar.update(1)
-
-        # 2. the clusters (whole grid)
-        bar.set_description("classifying")
-        t0 = time.perf_counter()
-        wrap = antimeridian_columns(src.transform, src.crs, shape) if wrap_x else None
-        core = classify_flags(
-            pop32, flags, params, cell_size_m=abs(src.transform.a), cell_area_km2=area,
-            level=level, has_land=read_land is not None, wrap=wrap,
-        )  # fmt: skip
-        timing["classify"] = time.perf_counter() - t0
-        bar.update(1)
-
-        # 3. class and label grids, in windows
-        bar.set_description("writing grids")
-        t0 = time.perf_counter()
-        tmp = {k: p.with_name(p.stem + ".partial" + p.suffix) for k, p in paths.items()}
-        grids = {
-            "classes_L1": ("uint8", 0, None),
-            "classes_L2": ("uint8", 0, core.level2),
-            "centre_labels": ("int32", 0, core.centres),
-            "cluster_labels": ("int32", 0, core.clusters),
-        }
-        dsts = {
-            k: stack.enter_context(rasterio.open(tmp[k], "w", **_profile(src, dt, nd)))
-            for k, (dt, nd, _) in grids.items()
-            if k in paths
-        }
-        for sl in row_slices(shape):
-            nod = (
-                ~np.unpackbits(valid_bits[sl], axis=1, count=shape[1]).astype(bool)
-                if any_nodata
-                else None
-            )
-            l2 = None if core.level2 is None else core.level2[sl]
-            l1 = final_codes(flags[sl], nod, l2)
-            window = ((sl.start, sl.stop), (0, shape[1]))
-            dsts["classes_L1"].write(l1, 1, window=window)
-            for k in ("classes_L2", "centre_labels", "cluster_labels"):
-                arr = grids[k][2]
-                if k in dsts and arr is not None:
-                    dsts[k].write(np.ascontiguousarray(arr[sl]), 1, window=window)
-        for k, lvl in (("classes_L1", 1), ("classes_L2", 2)):
-            if k in dsts:  # the same colour table as fua.outputs.degurba.write_class_raster
-                dsts[k].write_colormap(1, {st.code: st.colour for st in smod_legend(lvl)})
-        for k in list(dsts):
-            dsts.pop(k).close()
-        del flags, valid_bits
-        timing["write_grids"] = time.perf_counter() - t0
-        bar.update(1)
-
-        # 4. statistics (vectorised over labels, land read again in windows)
-        bar.set_description("statistics")
-        t0 = time.perf_counter()
-
-        def blocks() -> Iterator[tuple[slice, np.ndarray, np.ndarray | None]]:
-            for sl in row_slices(shape):
-                yield sl, pop32[sl], None if read_land is None else read_land(sl)
-
-        c_stats = label_stats(core.centres, core.n_centres, blocks(), src.transform, area)
-        k_stats = label_stats(core.clusters, core.n_clusters, blocks(), src.transform, area)
-        n_in = np.zeros(core.n_clusters, np.int64)
-        pairs = []
-        for sl in row_slices(shape):
-            cl, ce = core.clusters[sl], core.centres[sl]
-            both = (cl > 0) & (ce > 0)
-            if both.any():
-                pairs.append(np.unique(cl[both].astype(np.int64) * (core.n_centres + 1) + ce[both]))
-        if pairs:
-            uniq = np.unique(np.concatenate(pairs))
-            n_in = np.bincount(uniq // (core.n_centres + 1), minlength=core.n_clusters + 1)[1:]
-        timing["statistics"] = time.perf_counter() - t0
-        bar.update(1)
-
-        # 5. polygons, streamed in batches
-        bar.set_description("polygonising")
-        t0 = time.perf_counter()
-        if vectors:
-            gpkg = tmp["vectors"]
-            if gpkg.exists():
-                gpkg.unlink()
-            _write_layer(
-                gpkg, "urban_centres", core.centres, core.n_centres, c_stats, "uc_id",
-                src.transform, src.crs, area,
-            )  # fmt: skip
-            _write_layer(
-                gpkg, "urban_clusters", core.clusters, core.n_clusters, k_stats, "cl_id",
-                src.transform, src.crs, area, extra={"n_centres": n_in},
-            )  # fmt: skip
-        timing["polygons"] = time.perf_counter() - t0
-        bar.update(1)
-        bar.close()
-        total_pop = float(pop32.sum(dtype=np.float64))
-        src_name = src.name
-
-    timing = {k: round(v, 2) for k, v in timing.items()}
+        folder = stack.enter_context(safe_directory(out, list(names.values()), overwrite=overwrite))
+        src = stack.enter_context(open_raster(pop_path, what="population", nodata=nodata))
+        aggregate = not _target_ready(src, dst_crs, cell_size_m)
+        if aggregate and (land is not None or built is not None):
+            msg = "land/built layers need a population raster already on the target grid"
+            raise ParameterError(msg)
+        # a bar over the steps; log records go where the caller's logging sends them
+        steps = Steps(len(_STEPS) - (not aggregate), enabled=progress, loggers=())
+        stack.callback(steps.close)
+        if aggregate:
+            with steps.step("aggregating"):
+                paths["population_1km"] = _aggregate(
+                    pop_path, out, cell_size_m=cell_size_m, dst_crs=dst_crs, nodata=nodata,
+                    client=client,
+                )  # fmt: skip
+            src = stack.enter_context(open_raster(paths["population_1km"], what="population"))
+        shares = (
+            _share_reader(land, "land", land_units, 1.0, src, stack),
+            _share_reader(built, "built", built_units, 0.0, src, stack),
+        )
+        found = _classify_to(folder, names, src, steps, params, shares, level=level, wrap_x=wrap_x)
+    # the outputs are in out_dir now: safe_directory moved them there together
+    timing = {_STEPS[text]: round(t, 2) for text, t in steps.timings.items()}
     timing["total"] = round(time.perf_counter() - t_all, 2)
-    info: dict[str, Any] = {
-        "outputs": {k: str(v) for k, v in paths.items()},
-        "n_centres": core.n_centres,
-        "n_clusters": core.n_clusters,
-        "centre_pop": float(c_stats["pop"].sum()),
-        "total_pop": total_pop,
-        "shape": list(shape),
-        "level": level,
-        "wrap_x": wrap_x,
-        "params": params.to_dict(),
-        "inputs": {
-            "pop": str(pop_path),
-            "pop_grid": src_name,
-            "land": str(land) if land else None,
-            "built": str(built) if built else None,
-        },
-        "timing_s": timing,
-        "method": "fua.scale.tiles.degurba_to_files",
-    }
-    for k, p in tmp.items():
-        if k != "sidecar" and p.exists():
-            os.replace(p, paths[k])
-    for k, lvl in (("classes_L1", 1), ("classes_L2", 2)):
-        if k in paths:  # QGIS loads x.qml as the default style of x.tif
-            write_qml(paths[k].with_suffix(".qml"), smod_legend(lvl), overwrite=True)
-    inputs = {
-        "pop": pop_path,
-        **({"land": Path(land)} if land else {}),
-        **({"built": Path(built)} if built else {}),
-    }
-    write_sidecar(
-        paths["sidecar"],
-        params=params.to_dict(),
-        inputs={k: v for k, v in inputs.items() if isinstance(v, Path) and v.exists()},
-        outputs=[p for k, p in paths.items() if k != "sidecar"],
-        started_at=started,
-        extra={k: v for k, v in info.items() if k != "params"},
-        overwrite=True,
-    )
+    info = _run_info(found, paths, params, inputs, timing, level=level, wrap_x=wrap_x)
+    _write_record(paths, info, inputs, started)
     log.info(
         "degurba_to_files: %d urban centres, %d urban clusters in %.1f s",
-        core.n_centres,
-        core.n_clusters,
+        found.core.n_centres,
+        found.core.n_clusters,
         timing["total"],
     )
     return info

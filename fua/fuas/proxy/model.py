@@ -1,6 +1,11 @@
 """The commuting proxy: a scikit-learn classifier of commuting-zone membership.
 
-Re-exported as :class:`fua.CommutingModel` (see :mod:`fua.fuas.commuting`).
+:class:`CommutingModel` predicts whether a 1 km cell outside the urban
+centres belongs to a commuting zone from its travel time to the nearest
+eligible centre, that centre's size and its own density
+(:mod:`fua.fuas.proxy.features`); :meth:`CommutingModel.fit_from_flows`
+learns it from the EU-OECD flow rules (:func:`fua.fuas.rules.apply_rules`)
+where flows exist. Re-exported as :class:`fua.CommutingModel`.
 """
 
 from __future__ import annotations
@@ -13,11 +18,25 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from connectivity.errors import DataError, InputFileError, ParameterError
-from fua.fuas.proxy.features import BASE_FEATURES
+from fua._validate import check_columns
+from fua.degurba.classify import DegurbaResult, degurba_result
+from fua.degurba.units import check_units, classify_units, unit_cell_weights
+from fua.fuas.flows import FlowsLike
+from fua.fuas.params import FuaParams
+from fua.fuas.proxy.features import BASE_FEATURES, cell_features
+from fua.fuas.proxy.travel_time import (
+    STRAIGHT_LINE_SPEED_KMH,
+    TravelTimes,
+    TravelTimeSource,
+    travel_times,
+)
+from fua.fuas.rules import apply_rules, eligible_centres
+from fua.grid import PopulationGrid
 
 __all__ = ["CommutingModel"]
 
@@ -128,10 +147,7 @@ class CommutingModel:
         if not isinstance(x, pd.DataFrame):
             msg = f"features must be a DataFrame with columns {list(self.features)}"
             raise DataError(msg)
-        missing = [f for f in self.features if f not in x.columns]
-        if missing:
-            msg = f"feature columns {missing} are missing; the model uses {list(self.features)}"
-            raise DataError(msg)
+        check_columns(x, self.features, "features")
         m = x[list(self.features)].to_numpy(dtype="float64")
         if not np.isfinite(m).all():
             msg = "features contain NaN or inf (e.g. unreachable cells): drop those rows first"
@@ -236,14 +252,14 @@ class CommutingModel:
 
     def fit_from_flows(
         self,
-        grid_or_result: Any,
-        units: Any,
-        flows: Any,
+        grid_or_result: PopulationGrid | DegurbaResult,
+        units: gpd.GeoDataFrame,
+        flows: FlowsLike,
         *,
         id_col: str,
-        travel_time: Any = None,
+        travel_time: TravelTimeSource | None = None,
         speed_kmh: float | None = None,
-        params: Any = None,
+        params: FuaParams | None = None,
         threshold: str | float = "f1",
         cv: int = 5,
     ) -> CommutingModel:
@@ -264,46 +280,20 @@ class CommutingModel:
             ``self``, fitted; ``provenance`` records the inputs and rules and
             ``training_`` holds the labelled cell table.
         """
-        from fua.degurba.units import _as_result, _check_units, classify_units, unit_cell_weights
-        from fua.fuas.commuting import FuaParams, _delineate_from_flows
-        from fua.fuas.proxy.features import (
-            STRAIGHT_LINE_SPEED_KMH,
-            cell_features,
-            eligible_centres,
-            straight_line_time,
-            travel_time_pair,
-        )
-
         p = params or FuaParams()
-        result = _as_result(grid_or_result)
-        grid = result.grid
-        classified = classify_units(result, units, id_col=id_col, method=p.unit_pop_method)  # type: ignore[arg-type]
-        roles, _ = _delineate_from_flows(
-            _check_units(classified, grid, id_col), flows, id_col=id_col, params=p
+        result = degurba_result(grid_or_result)
+        classified = classify_units(result, units, id_col=id_col, method=p.unit_pop_method)
+        roles, _ = apply_rules(
+            check_units(classified, result.grid, id_col), flows, id_col=id_col, params=p
         )
         labels_uc, uc_pop = eligible_centres(result, p.min_centre_pop)
-        if travel_time is None:
-            speed = STRAIGHT_LINE_SPEED_KMH if speed_kmh is None else float(speed_kmh)
-            t, near = straight_line_time(labels_uc, grid.cell_size_m, speed_kmh=speed)
-            tt_note = (
-                f"straight-line distance from each cell centre to the nearest cell of an urban "
-                f"centre of >= {p.min_centre_pop:.0f} people, at {speed} km/h (no road network)"
-            )
-        else:
-            t, near = travel_time_pair(travel_time, grid.shape)
-            tt_note = "travel times given by the caller"
-        feats = cell_features(
-            result, time_min=t, nearest=near, uc_pop=uc_pop, centre_mask=labels_uc > 0
+        tt = travel_times(
+            "straight_line" if travel_time is None else travel_time,
+            labels_uc,
+            result.grid.cell_size_m,
+            speed_kmh=STRAIGHT_LINE_SPEED_KMH if speed_kmh is None else float(speed_kmh),
         )
-        w = unit_cell_weights(grid, _check_units(units, grid, id_col), method="centroid")
-        unit_of_cell = np.full(grid.pop.size, -1, dtype=np.int64)
-        coo = w.tocoo()
-        unit_of_cell[coo.col] = coo.row
-        k = unit_of_cell[feats["flat"].to_numpy()]
-        feats = feats.loc[k >= 0].copy()
-        k = k[k >= 0]
-        feats["label"] = (roles["fua_id"].to_numpy()[k] > 0).astype(int)
-        feats["unit_id"] = roles[id_col].to_numpy()[k]
+        feats = _labelled_cells(result, units, roles, id_col, tt, uc_pop, labels_uc > 0)
         self.fit(
             feats,
             feats["label"].to_numpy(),
@@ -320,7 +310,10 @@ class CommutingModel:
                 "zone) by the 15 % flow rule; cells in the urban centres are excluded"
             ),
             "fua_params": p.to_dict(),
-            "travel_time": tt_note,
+            "travel_time": (
+                f"{tt.note}, from each cell centre to the nearest cell of an urban centre "
+                f"of >= {p.min_centre_pop:.0f} people"
+            ),
             "n_fuas": int(roles["fua_id"].max()),
             "level": "1 km cell",
         }
@@ -430,10 +423,7 @@ class CommutingModel:
     @classmethod
     def from_json(cls, path: str | PathLike[str]) -> CommutingModel:
         """Read a model written by :meth:`to_json`."""
-        p = Path(path)
-        if not p.is_file():
-            msg = f"model file {p} does not exist"
-            raise InputFileError(msg)
+        p = _model_file(path)
         try:
             d = json.loads(p.read_text(encoding="utf-8"))
         except json.JSONDecodeError as e:
@@ -454,10 +444,7 @@ class CommutingModel:
         """Load a model written by :meth:`save` (joblib; only load files you trust)."""
         import joblib
 
-        p = Path(path)
-        if not p.is_file():
-            msg = f"model file {p} does not exist"
-            raise InputFileError(msg)
+        p = _model_file(path)
         m = joblib.load(p)
         if not isinstance(m, cls):
             msg = f"{p} does not hold a CommutingModel"
@@ -474,3 +461,42 @@ class CommutingModel:
             )
             raise InputFileError(msg)
         return cls.from_json(DEFAULT_JSON)
+
+
+def _model_file(path: str | PathLike[str]) -> Path:
+    """``path`` as a Path; :class:`~fua.InputFileError` unless it is a file."""
+    p = Path(path)
+    if p.is_file():
+        return p
+    msg = f"model file {p} does not exist"
+    raise InputFileError(msg)
+
+
+def _labelled_cells(
+    result: DegurbaResult,
+    units: gpd.GeoDataFrame,
+    roles: gpd.GeoDataFrame,
+    id_col: str,
+    tt: TravelTimes,
+    uc_pop: np.ndarray,
+    centre_mask: np.ndarray,
+) -> pd.DataFrame:
+    """The proxy features of the cells whose centre lies in a unit, labelled by that unit's role.
+
+    ``label`` is 1 when the unit is in a FUA (``roles["fua_id"] > 0``);
+    ``unit_id`` is the unit's id.
+    """
+    grid = result.grid
+    feats = cell_features(
+        result, time_min=tt.time_min, nearest=tt.nearest, uc_pop=uc_pop, centre_mask=centre_mask
+    )
+    w = unit_cell_weights(grid, check_units(units, grid, id_col), method="centroid")
+    unit_of_cell = np.full(grid.pop.size, -1, dtype=np.int64)
+    coo = w.tocoo()
+    unit_of_cell[coo.col] = coo.row
+    k = unit_of_cell[feats["flat"].to_numpy()]
+    feats = feats.loc[k >= 0].copy()
+    k = k[k >= 0]
+    feats["label"] = (roles["fua_id"].to_numpy()[k] > 0).astype(int)
+    feats["unit_id"] = roles[id_col].to_numpy()[k]
+    return feats
