@@ -3,6 +3,8 @@
 Travel times over OSM (or any) road networks from people to destinations:
 nearest-destination times, OD matrices, cumulative opportunities, gravity
 access, isochrones, and access to transport corridors and border crossings.
+Origins are snapped to the network once (:class:`OriginSet`) and reused by
+every measure (:mod:`connectivity.measures`).
 """
 
 from __future__ import annotations
@@ -21,20 +23,23 @@ from connectivity.errors import (
     ToolkitError,
 )
 from connectivity.io import read_network
-from connectivity.measures.accessibility import (
+from connectivity.measures import (
     TravelTimeGrid,
+    border_access,
+    corridor_access,
     cumulative_opportunities,
     gravity_access,
     internal_time_min,
+    isochrones,
     od_matrix,
     population_within,
     raster_time_to_nearest,
+    time_to_corridors,
     time_to_nearest,
     times_to_each,
 )
-from connectivity.measures.corridors import border_access, corridor_access, time_to_corridors
-from connectivity.measures.isochrones import isochrones
 from connectivity.network import RoadNetwork
+from connectivity.origins import OriginSet
 from connectivity.snapping import Snapped, snap_points
 from connectivity.speeds import KAZAKHSTAN_SPEEDS, SpeedTable
 
@@ -52,6 +57,7 @@ __all__ = [
     "DataError",
     "InputFileError",
     "NetworkError",
+    "OriginSet",
     "OutputExistsError",
     "ParameterError",
     "RoadNetwork",

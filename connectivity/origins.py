@@ -1,67 +1,400 @@
-"""Turning user inputs (layers, rasters, weights) into snapped point sets.
+"""Snap once, measure many: :class:`OriginSet`, places snapped to a road network.
 
-Private to :mod:`connectivity`: shared by the accessibility, corridor and
-CLI code so every public function validates its inputs the same way.
+Snapping is the costly step of an accessibility run on a population grid
+(millions of cell centres, each joined to its nearest road segment). An
+:class:`OriginSet` does it once and carries everything a measure needs
+afterwards: the :class:`~connectivity.Snapped` legs with their reasons, the
+labels of the results, a weight per place (population, jobs) and, for raster
+cells, their row and column to write results back onto the grid. Every
+measure of :mod:`connectivity.measures` takes an OriginSet wherever it takes
+origins (and wherever it takes destinations or opportunities); raw layers and
+rasters still work, they are turned into an OriginSet on the way in.
+
+Also here: the rules shared by the measures for turning their inputs into
+snapped sets (:class:`PlaceOptions`, :func:`origin_set`, :func:`place_sets`)
+and for the counts and reasons on their results (:func:`result_attrs`,
+:func:`unreachable_reasons`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
-from dataclasses import dataclass, field
-from typing import Any, TypeAlias
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeAlias, TypedDict
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from affine import Affine
+from numpy.typing import ArrayLike, DTypeLike
 from pyproj import CRS, Transformer
 
-from connectivity.errors import CRSError, DataError, InputFileError
+from connectivity.errors import CRSError, DataError, InputFileError, ParameterError
 from connectivity.network import RoadNetwork
-from connectivity.snapping import PolygonPoint, Snapped, points_to_network_crs, snap_xy
+from connectivity.snapping import (
+    DEFAULT_MAX_SNAP_M,
+    DEFAULT_OFFROAD_SPEED_KMH,
+    PolygonPoint,
+    Snapped,
+    points_to_network_crs,
+    snap_xy,
+)
 
 __all__ = [
     "Cells",
+    "GridLike",
+    "OriginSet",
     "Origins",
-    "PointSet",
+    "PlaceOptions",
+    "Places",
     "RasterLike",
-    "load_destinations",
-    "load_points",
-    "load_weights",
-    "origin_frame",
-    "origin_reasons",
-    "raster_points",
+    "SnapOptions",
+    "origin_set",
+    "place_sets",
     "result_attrs",
+    "unreachable_reasons",
 ]
 
-log = logging.getLogger("connectivity.measures.accessibility")
-
-#: A raster input: a path, ``(array, transform, crs)`` or a PopulationGrid-like object.
-RasterLike: TypeAlias = Any
-#: Origins: a point/polygon layer or a raster.
-Origins: TypeAlias = Any
+log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
+class GridLike(Protocol):
+    """A population grid: ``pop`` (2-D people per cell), ``transform`` and ``crs``.
+
+    :class:`fua.PopulationGrid` is one; an optional boolean ``valid``
+    attribute marks the cells with data.
+    """
+
+    @property
+    def pop(self) -> np.ndarray: ...
+
+    @property
+    def transform(self) -> Affine: ...
+
+    @property
+    def crs(self) -> Any: ...
+
+
+#: A raster input: a path, ``(array, transform, crs)`` or a population grid.
+RasterLike: TypeAlias = str | os.PathLike[str] | tuple[ArrayLike, Affine, Any] | GridLike
+
+
+@dataclass(frozen=True, eq=False)
 class Cells:
+    """Where the places of a raster :class:`OriginSet` sit on their grid.
+
+    Attributes
+    ----------
+    rows, cols : numpy.ndarray
+        Row and column of each cell.
+    x, y : numpy.ndarray
+        Cell centres in the raster's CRS.
+    pop_grid : numpy.ndarray
+        The whole population grid as read (float64, NaN = nodata).
+    transform : affine.Affine
+    crs : pyproj.CRS
+    """
+
     rows: np.ndarray
     cols: np.ndarray
-    pop: np.ndarray
-    grid_pop: np.ndarray
-    transform: Any
+    x: np.ndarray
+    y: np.ndarray
+    pop_grid: np.ndarray
+    transform: Affine
     crs: CRS
 
+    @property
+    def shape(self) -> tuple[int, int]:
+        """Shape of the grid."""
+        return (int(self.pop_grid.shape[0]), int(self.pop_grid.shape[1]))
 
-@dataclass(frozen=True)
-class PointSet:
+    def take(self, idx: np.ndarray) -> Cells:
+        """The cells at positions ``idx``."""
+        return dataclasses.replace(
+            self, rows=self.rows[idx], cols=self.cols[idx], x=self.x[idx], y=self.y[idx]
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class OriginSet:
+    """Points, polygons or raster cells snapped once to a road network.
+
+    Build one with :meth:`from_points`, :meth:`from_raster` or
+    :meth:`from_any` and pass it to any measure in place of raw origins (or
+    destinations, or opportunities): the snapping is not repeated.
+
+    Attributes
+    ----------
+    snapped : Snapped
+        The off-network legs, with ``snapped.reason()`` for unusable places.
+    ids : pandas.Index
+        Labels of the places in results (the layer's index or ``id_col``;
+        the flat cell number ``row * ncols + col`` for raster cells).
+    weights : numpy.ndarray
+        One weight per place: the ``weights`` given, the cell population for
+        raster cells, else 1.
+    geometry : geopandas.GeoSeries or None
+        The input geometry of a point/polygon layer (its own CRS); None for
+        raster cells (see :meth:`frame`).
+    cells : Cells or None
+        Rows, columns and grid of raster cells; None for a layer.
+    network_size : tuple of int
+        ``(n_nodes, n_edges)`` of the network snapped to, checked by every
+        measure so a set is never used on another network.
+
+    Examples
+    --------
+    >>> cells = OriginSet.from_raster(net, grid, max_snap_m=10_000, offroad_speed_kmh=15)  # doctest: +SKIP
+    >>> to_sez = raster_time_to_nearest(net, cells, sez)  # doctest: +SKIP
+    >>> to_border = raster_time_to_nearest(net, cells, borders)  # doctest: +SKIP
+    >>> people = cumulative_opportunities(net, sez, cells, thresholds_min=(60,))  # doctest: +SKIP
+    """
+
     snapped: Snapped
     ids: pd.Index
-    geometry: gpd.GeoSeries | None = None
-    cells: Cells | None = None
-    source_geometry: gpd.GeoSeries | None = field(default=None, repr=False)
+    weights: np.ndarray
+    geometry: gpd.GeoSeries | None
+    cells: Cells | None
+    network_size: tuple[int, int]
+
+    # ------------------------------------------------------------ constructors
+    @classmethod
+    def from_points(
+        cls,
+        net: RoadNetwork,
+        layer: gpd.GeoDataFrame | gpd.GeoSeries,
+        *,
+        id_col: str | None = None,
+        weights: str | ArrayLike | None = None,
+        polygon_point: PolygonPoint = "centroid",
+        max_snap_m: float = DEFAULT_MAX_SNAP_M,
+        offroad_speed_kmh: float = DEFAULT_OFFROAD_SPEED_KMH,
+        name: str = "origins",
+    ) -> OriginSet:
+        """Snap a point or polygon layer (any CRS) to ``net``.
+
+        Parameters
+        ----------
+        net : RoadNetwork
+        layer : GeoDataFrame or GeoSeries
+            Points, or polygons (their centroid, or with
+            ``polygon_point="representative"`` a point inside them).
+        id_col : str, optional
+            Column with unique ids labelling the results (default: the index).
+        weights : str or array_like, optional
+            A column of ``layer`` or one value per feature (default 1).
+        polygon_point : {"centroid", "representative"}
+        max_snap_m, offroad_speed_kmh : float
+            As in :func:`connectivity.snap_points`.
+        name : str
+            Used in messages ("origins", "destinations").
+        """
+        if len(layer) == 0:
+            msg = f"{name} layer is empty"
+            raise DataError(msg)
+        index, x, y = points_to_network_crs(layer, net.crs, polygon_point=polygon_point, name=name)
+        snapped = snap_xy(
+            net, x, y, index=index, max_snap_m=max_snap_m, offroad_speed_kmh=offroad_speed_kmh
+        )
+        geom = layer.geometry if isinstance(layer, gpd.GeoDataFrame) else layer
+        return cls(
+            snapped=snapped,
+            ids=_layer_ids(layer, id_col, name),
+            weights=_layer_weights(layer, weights, len(snapped), name),
+            geometry=geom,
+            cells=None,
+            network_size=(net.n_nodes, net.n_edges),
+        )
+
+    @classmethod
+    def from_raster(
+        cls,
+        net: RoadNetwork,
+        raster: RasterLike,
+        *,
+        min_pop: float = 0.0,
+        all_cells: bool = False,
+        max_snap_m: float = DEFAULT_MAX_SNAP_M,
+        offroad_speed_kmh: float = DEFAULT_OFFROAD_SPEED_KMH,
+    ) -> OriginSet:
+        """Snap the centres of the populated cells of a raster to ``net``.
+
+        Parameters
+        ----------
+        net : RoadNetwork
+        raster : path, (array, transform, crs) or population grid
+            A GeoTIFF path, an array with its affine transform and CRS, or an
+            object with ``.pop``, ``.transform`` and ``.crs`` such as
+            :class:`fua.PopulationGrid` (its ``valid`` mask is honoured).
+        min_pop : float
+            Cells with population > ``min_pop`` become places.
+        all_cells : bool
+            Take every cell with data instead (a continuous map).
+        max_snap_m, offroad_speed_kmh : float
+            As in :func:`connectivity.snap_points`.
+
+        Notes
+        -----
+        Cell centres are computed from the transform and reprojected to the
+        network CRS in bulk; no shapely object is made (see :meth:`frame`).
+        The weights are the cell populations (0 for NaN).
+        """
+        arr, transform, crs = _read_raster(raster)
+        finite = np.isfinite(arr)
+        if (arr[finite] < 0).any():
+            msg = "the population raster has negative values; set them to nodata first"
+            raise DataError(msg)
+        mask = finite if all_cells else finite & (arr > min_pop)
+        rows, cols = np.nonzero(mask)
+        if rows.size == 0:
+            which = "with data" if all_cells else f"with population > {min_pop}"
+            msg = f"the population raster has no cells {which}; check its nodata value and extent"
+            raise DataError(msg)
+        index = pd.Index(rows.astype("int64") * arr.shape[1] + cols, name="cell")
+        snapped, (cx, cy) = _snap_cell_centres(
+            net, rows, cols, transform, crs, index=index,
+            max_snap_m=max_snap_m, offroad_speed_kmh=offroad_speed_kmh,
+        )  # fmt: skip
+        return cls(
+            snapped=snapped,
+            ids=index,
+            weights=np.nan_to_num(arr[rows, cols]),
+            geometry=None,
+            cells=Cells(rows, cols, cx, cy, arr, transform, crs),
+            network_size=(net.n_nodes, net.n_edges),
+        )
+
+    @classmethod
+    def from_any(
+        cls,
+        net: RoadNetwork,
+        obj: Origins,
+        *,
+        name: str = "origins",
+        id_col: str | None = None,
+        weights: str | ArrayLike | None = None,
+        polygon_point: PolygonPoint = "centroid",
+        min_pop: float = 0.0,
+        all_cells: bool = False,
+        allow_raster: bool = True,
+        max_snap_m: float = DEFAULT_MAX_SNAP_M,
+        offroad_speed_kmh: float = DEFAULT_OFFROAD_SPEED_KMH,
+    ) -> OriginSet:
+        """An OriginSet from a layer (:meth:`from_points`) or a raster (:meth:`from_raster`).
+
+        An OriginSet is returned as it is, not snapped again, after checking
+        it belongs to ``net`` (``weights``, one value per place, replace its
+        own; its ids cannot change: ``id_col`` is refused).
+        """
+        snap = {"max_snap_m": max_snap_m, "offroad_speed_kmh": offroad_speed_kmh}
+        if isinstance(obj, OriginSet):
+            if id_col is not None:
+                msg = f"{name}: an OriginSet carries its ids; build it with id_col={id_col!r}"
+                raise ParameterError(msg)
+            obj.check_network(net, name)
+            return obj if weights is None else obj.with_weights(weights, name)
+        if isinstance(obj, (gpd.GeoDataFrame, gpd.GeoSeries)):
+            return cls.from_points(
+                net, obj, id_col=id_col, weights=weights, polygon_point=polygon_point,
+                name=name, **snap,
+            )  # fmt: skip
+        if allow_raster and _is_raster(obj):
+            oset = cls.from_raster(net, obj, min_pop=min_pop, all_cells=all_cells, **snap)
+            return oset if weights is None else oset.with_weights(weights, name)
+        kinds = "a GeoDataFrame/GeoSeries" + (
+            ", a raster path or (array, transform, crs)" if allow_raster else ""
+        )
+        msg = f"{name} must be {kinds} or an OriginSet; got {type(obj).__name__}"
+        raise DataError(msg)
+
+    # ------------------------------------------------------------ queries
+    def __len__(self) -> int:
+        return len(self.snapped)
+
+    def __repr__(self) -> str:
+        kind = "raster cells" if self.cells is not None else "places"
+        return (
+            f"OriginSet({len(self):,} {kind}, {self.snapped.n_beyond:,} beyond "
+            f"max_snap_m={self.snapped.max_snap_m:g}, offroad {self.snapped.offroad_speed_kmh:g} km/h)"
+        )
+
+    @property
+    def ok(self) -> np.ndarray:
+        """True where a place joins the network (within ``max_snap_m``)."""
+        return self.snapped.ok
+
+    def check_network(self, net: RoadNetwork, name: str = "origins") -> None:
+        """Raise :class:`~connectivity.ParameterError` unless this set was snapped to ``net``."""
+        if self.network_size != (net.n_nodes, net.n_edges):
+            n, m = self.network_size
+            msg = (
+                f"the {name} OriginSet was snapped to another network ({n:,} nodes, {m:,} edges; "
+                f"this one has {net.n_nodes:,} and {net.n_edges:,}); build it with this network"
+            )
+            raise ParameterError(msg)
+
+    def subset(self, positions: ArrayLike) -> OriginSet:
+        """The places at ``positions`` (integer positions or a boolean mask), not re-snapped."""
+        idx = np.asarray(positions)
+        if idx.dtype != bool:
+            idx = idx.astype("int64")
+        return dataclasses.replace(
+            self,
+            snapped=self.snapped.take(idx),
+            ids=self.ids[idx],
+            weights=self.weights[idx],
+            geometry=None if self.geometry is None else self.geometry.iloc[idx],
+            cells=None if self.cells is None else self.cells.take(idx),
+        )
+
+    def with_weights(self, weights: str | ArrayLike, name: str = "origins") -> OriginSet:
+        """The same places with other weights (one value each)."""
+        if isinstance(weights, str):
+            msg = (
+                f"weights={weights!r} names a column, but the {name} are an OriginSet: "
+                "give the column when building it (OriginSet.from_points(..., weights=...)) "
+                "or pass one value per place"
+            )
+            raise ParameterError(msg)
+        w = _checked_weights(np.asarray(weights, dtype="float64").ravel(), len(self), name)
+        return dataclasses.replace(self, weights=w)
+
+    def frame(self) -> gpd.GeoDataFrame:
+        """The places as a GeoDataFrame indexed like the results of the measures.
+
+        A layer keeps its own geometry and CRS; raster cells get their centre
+        points (raster CRS) and the columns ``row``, ``col`` and ``pop``.
+        """
+        if self.cells is not None:
+            c = self.cells
+            cols = {"row": c.rows, "col": c.cols, "pop": self.weights}
+            geom = gpd.GeoSeries(gpd.points_from_xy(c.x, c.y), index=self.snapped.index, crs=c.crs)
+            return gpd.GeoDataFrame(cols, geometry=geom, index=self.snapped.index)
+        assert self.geometry is not None  # a layer always carries its geometry
+        return gpd.GeoDataFrame(geometry=self.geometry.copy(), index=self.snapped.index)
+
+    def to_grid(
+        self, values: ArrayLike, *, fill: Any = np.nan, dtype: DTypeLike = "float32"
+    ) -> np.ndarray:
+        """Scatter one value per cell back onto the raster grid (``fill`` elsewhere)."""
+        if self.cells is None:
+            msg = "to_grid needs an OriginSet of raster cells (OriginSet.from_raster)"
+            raise ParameterError(msg)
+        out = np.full(self.cells.shape, fill, dtype=dtype)
+        out[self.cells.rows, self.cells.cols] = values
+        return out
 
 
-def is_raster(obj: Any) -> bool:
+#: Origins: a snapped :class:`OriginSet`, a point/polygon layer or a raster.
+Origins: TypeAlias = OriginSet | gpd.GeoDataFrame | gpd.GeoSeries | RasterLike
+#: Destinations or opportunities: a snapped :class:`OriginSet` or a point/polygon layer.
+Places: TypeAlias = OriginSet | gpd.GeoDataFrame | gpd.GeoSeries
+
+
+# ---------------------------------------------------------------- building blocks
+def _is_raster(obj: object) -> bool:
     if isinstance(obj, (str, os.PathLike)):
         return True
     if isinstance(obj, tuple) and len(obj) == 3 and np.ndim(obj[0]) == 2:
@@ -69,7 +402,8 @@ def is_raster(obj: Any) -> bool:
     return all(hasattr(obj, a) for a in ("pop", "transform", "crs"))
 
 
-def read_raster(obj: Any) -> tuple[np.ndarray, Any, CRS]:
+def _read_raster(obj: RasterLike) -> tuple[np.ndarray, Affine, CRS]:
+    """The population array (float64, NaN = nodata), its transform and CRS."""
     if isinstance(obj, (str, os.PathLike)):
         import rasterio
 
@@ -82,9 +416,9 @@ def read_raster(obj: Any) -> tuple[np.ndarray, Any, CRS]:
             msg = f"cannot read the population raster {os.fspath(obj)!r}: {exc}"
             raise InputFileError(msg) from exc
     elif isinstance(obj, tuple):
-        arr, transform, crs = obj
-        arr = np.asarray(arr, dtype="float64")
-    else:  # PopulationGrid-like
+        values, transform, crs = obj
+        arr = np.asarray(values, dtype="float64")
+    else:  # a population grid
         arr = np.asarray(obj.pop, dtype="float64")
         valid = getattr(obj, "valid", None)
         if valid is not None:
@@ -96,31 +430,25 @@ def read_raster(obj: Any) -> tuple[np.ndarray, Any, CRS]:
     return arr, transform, CRS.from_user_input(crs)
 
 
-def snap_cell_centres(
+def _snap_cell_centres(
     net: RoadNetwork,
     rows: np.ndarray,
     cols: np.ndarray,
-    transform: Any,
-    crs: Any,
+    transform: Affine,
+    crs: CRS,
     *,
     max_snap_m: float,
     offroad_speed_kmh: float,
-    index: pd.Index | None = None,
+    index: pd.Index,
 ) -> tuple[Snapped, tuple[np.ndarray, np.ndarray]]:
-    """Snap the centres of raster cells (``rows``, ``cols``) to the network.
-
-    Centres are computed from the affine ``transform`` and reprojected from
-    ``crs`` to the network CRS in bulk (no shapely objects). Returns the
-    snapping and the centres in the raster's own CRS.
-    """
+    """Snap the centres of cells (``rows``, ``cols``); also return the centres in ``crs``."""
     t = transform
     cx = t.c + (cols + 0.5) * t.a + (rows + 0.5) * t.b
     cy = t.f + (cols + 0.5) * t.d + (rows + 0.5) * t.e
     x, y = cx, cy
-    src = CRS.from_user_input(crs)
-    if not src.equals(net.crs):
-        log.info("reprojecting raster cell centres from %s to %s", src.to_string(), net.crs)
-        x, y = Transformer.from_crs(src, net.crs, always_xy=True).transform(cx, cy)
+    if not crs.equals(net.crs):
+        log.info("reprojecting raster cell centres from %s to %s", crs.to_string(), net.crs)
+        x, y = Transformer.from_crs(crs, net.crs, always_xy=True).transform(cx, cy)
     snapped = snap_xy(
         net,
         np.asarray(x),
@@ -132,146 +460,36 @@ def snap_cell_centres(
     return snapped, (cx, cy)
 
 
-def raster_points(
-    net: RoadNetwork,
-    raster: RasterLike,
-    *,
-    min_pop: float,
-    all_cells: bool,
-    max_snap_m: float,
-    offroad_speed_kmh: float,
-) -> PointSet:
-    arr, transform, crs = read_raster(raster)
-    finite = np.isfinite(arr)
-    if (arr[finite] < 0).any():
-        msg = "the population raster has negative values; set them to nodata first"
-        raise DataError(msg)
-    mask = finite if all_cells else finite & (arr > min_pop)
-    rows, cols = np.nonzero(mask)
-    if rows.size == 0:
-        msg = f"the population raster has no cells with population > {min_pop}"
-        raise DataError(msg)
-    index = pd.Index(rows.astype("int64") * arr.shape[1] + cols, name="cell")
-    snapped, (cx, cy) = snap_cell_centres(
-        net, rows, cols, transform, crs, index=index,
-        max_snap_m=max_snap_m, offroad_speed_kmh=offroad_speed_kmh,
-    )  # fmt: skip
-    cells = Cells(rows, cols, np.nan_to_num(arr[rows, cols]), arr, transform, crs)
-    geom = gpd.GeoSeries(gpd.points_from_xy(cx, cy), index=index, crs=crs)
-    return PointSet(snapped=snapped, ids=index, geometry=geom, cells=cells)
-
-
-def vector_points(
-    net: RoadNetwork,
-    layer: gpd.GeoDataFrame | gpd.GeoSeries,
-    *,
-    name: str,
-    id_col: str | None,
-    polygon_point: PolygonPoint,
-    max_snap_m: float,
-    offroad_speed_kmh: float,
-) -> PointSet:
-    if len(layer) == 0:
-        msg = f"{name} layer is empty"
-        raise DataError(msg)
-    index, x, y = points_to_network_crs(layer, net.crs, polygon_point=polygon_point, name=name)
-    snapped = snap_xy(
-        net, x, y, index=index, max_snap_m=max_snap_m, offroad_speed_kmh=offroad_speed_kmh
-    )
+def _layer_ids(layer: gpd.GeoDataFrame | gpd.GeoSeries, id_col: str | None, name: str) -> pd.Index:
     if id_col is None:
-        ids = pd.Index(layer.index)
-    else:
-        if not isinstance(layer, gpd.GeoDataFrame) or id_col not in layer.columns:
-            cols = list(layer.columns) if isinstance(layer, gpd.GeoDataFrame) else []
-            msg = f"{name} have no column {id_col!r}; columns are {cols}"
-            raise DataError(msg)
-        ids = pd.Index(layer[id_col])
-        if ids.has_duplicates:
-            msg = f"{name} column {id_col!r} has duplicate values; ids must be unique"
-            raise DataError(msg)
-    geom = layer.geometry if isinstance(layer, gpd.GeoDataFrame) else layer
-    return PointSet(snapped=snapped, ids=ids, geometry=geom, source_geometry=geom)
-
-
-def load_points(
-    net: RoadNetwork,
-    obj: Any,
-    *,
-    name: str,
-    id_col: str | None = None,
-    polygon_point: PolygonPoint = "centroid",
-    max_snap_m: float,
-    offroad_speed_kmh: float,
-    min_pop: float = 0.0,
-    all_cells: bool = False,
-    allow_raster: bool = True,
-) -> PointSet:
-    if isinstance(obj, (gpd.GeoDataFrame, gpd.GeoSeries)):
-        return vector_points(
-            net,
-            obj,
-            name=name,
-            id_col=id_col,
-            polygon_point=polygon_point,
-            max_snap_m=max_snap_m,
-            offroad_speed_kmh=offroad_speed_kmh,
-        )
-    if allow_raster and is_raster(obj):
-        return raster_points(
-            net,
-            obj,
-            min_pop=min_pop,
-            all_cells=all_cells,
-            max_snap_m=max_snap_m,
-            offroad_speed_kmh=offroad_speed_kmh,
-        )
-    kinds = "a GeoDataFrame/GeoSeries" + (
-        ", a raster path or (array, transform, crs)" if allow_raster else ""
-    )
-    msg = f"{name} must be {kinds}; got {type(obj).__name__}"
-    raise DataError(msg)
-
-
-def load_destinations(net: RoadNetwork, obj: Any, **kw: Any) -> PointSet:
-    ps = load_points(net, obj, name="destinations", allow_raster=False, **kw)
-    n_bad = int((~ps.snapped.ok).sum())
-    if n_bad == len(ps.snapped):
-        far = ps.snapped.dist_m[np.isfinite(ps.snapped.dist_m)]
-        nearest_m = f"; the closest is {far.min():.0f} m from a road" if far.size else ""
-        msg = (
-            f"none of the {n_bad} destinations is within max_snap_m={ps.snapped.max_snap_m:g} m "
-            f"of the network{nearest_m}; check the CRS of both layers or raise max_snap_m"
-        )
+        return pd.Index(layer.index)
+    if not isinstance(layer, gpd.GeoDataFrame) or id_col not in layer.columns:
+        cols = list(layer.columns) if isinstance(layer, gpd.GeoDataFrame) else []
+        msg = f"{name} have no column {id_col!r}; columns are {cols}"
         raise DataError(msg)
-    if n_bad:
-        log.warning(
-            "%d of %d destinations are unusable (beyond max_snap_m or without geometry)",
-            n_bad,
-            len(ps.snapped),
-        )
-    return ps
+    ids = pd.Index(layer[id_col])
+    if ids.has_duplicates:
+        msg = f"{name} column {id_col!r} has duplicate values; ids must be unique"
+        raise DataError(msg)
+    return ids
 
 
-def origin_frame(ps: PointSet) -> gpd.GeoDataFrame:
-    """Output frame for the origins: geometry (and cell row/col/pop for rasters)."""
-    if ps.cells is not None:
-        cols = {"row": ps.cells.rows, "col": ps.cells.cols, "pop": ps.cells.pop}
-        return gpd.GeoDataFrame(cols, geometry=ps.geometry, index=ps.snapped.index)
-    assert ps.geometry is not None  # vector origins always carry their geometry
-    return gpd.GeoDataFrame(geometry=ps.geometry.copy(), index=ps.snapped.index)
-
-
-def load_weights(ps: PointSet, layer: Any, weights: Any, name: str) -> np.ndarray:
-    n = len(ps.snapped)
+def _layer_weights(
+    layer: gpd.GeoDataFrame | gpd.GeoSeries, weights: str | ArrayLike | None, n: int, name: str
+) -> np.ndarray:
     if weights is None:
-        w = np.ones(n) if ps.cells is None else ps.cells.pop.astype("float64")
-    elif isinstance(weights, str):
+        return np.ones(n)
+    if isinstance(weights, str):
         if not isinstance(layer, gpd.GeoDataFrame) or weights not in layer.columns:
             msg = f"{name} have no weight column {weights!r}"
             raise DataError(msg)
         w = layer[weights].to_numpy(dtype="float64")
     else:
         w = np.asarray(weights, dtype="float64").ravel()
+    return _checked_weights(w, n, name)
+
+
+def _checked_weights(w: np.ndarray, n: int, name: str) -> np.ndarray:
     if w.size != n:
         msg = f"weights must have one value per {name[:-1]} ({n}), got {w.size}"
         raise DataError(msg)
@@ -281,7 +499,146 @@ def load_weights(ps: PointSet, layer: Any, weights: Any, name: str) -> np.ndarra
     return w
 
 
-def origin_reasons(snapped: Snapped, time_min: np.ndarray, max_time_min: float | None) -> Any:
+# ---------------------------------------------------------------- used by the measures
+class SnapOptions(TypedDict):
+    """How places join the network (keywords of :meth:`OriginSet.from_points` / ``from_raster``)."""
+
+    max_snap_m: float
+    offroad_speed_kmh: float
+
+
+class PlaceOptions(TypedDict, total=False):
+    """The keywords every measure takes for the raw origins and destinations it snaps.
+
+    Keys
+    ----
+    max_snap_m : float
+        Places farther than this from every road are unusable (origins get
+        NaN and a ``reason``). Default 2000 m, or the value an
+        :class:`OriginSet` passed in was snapped with.
+    offroad_speed_kmh : float
+        Speed of the straight leg between a place and its road. Default 5
+        km/h (walking), or the value of an OriginSet passed in.
+    polygon_point : {"centroid", "representative"}
+        The point used for polygons.
+    min_pop : float
+        Raster origins: cells with population > ``min_pop`` are origins.
+    """
+
+    max_snap_m: float | None
+    offroad_speed_kmh: float | None
+    polygon_point: PolygonPoint
+    min_pop: float
+
+
+def _snap_options(options: PlaceOptions, *inputs: object) -> SnapOptions:
+    """The snapping of one measure call.
+
+    A value given is used, else that of the first :class:`OriginSet` among
+    ``inputs``, else the default. A value given must match every OriginSet
+    among ``inputs`` (they are not snapped again).
+    """
+    unknown = sorted(set(options) - set(PlaceOptions.__annotations__))
+    if unknown:
+        msg = f"unexpected keyword argument(s) {', '.join(unknown)}"
+        raise TypeError(msg)
+    sets = [s for s in inputs if isinstance(s, OriginSet)]
+    out: dict[str, float] = {}
+    for key, given, default in (
+        ("max_snap_m", options.get("max_snap_m"), DEFAULT_MAX_SNAP_M),
+        ("offroad_speed_kmh", options.get("offroad_speed_kmh"), DEFAULT_OFFROAD_SPEED_KMH),
+    ):
+        used = [float(getattr(s.snapped, key)) for s in sets]
+        if given is None:
+            out[key] = used[0] if used else default
+            continue
+        other = [u for u in used if u != float(given)]
+        if other:
+            msg = (
+                f"{key}={given:g} but an OriginSet passed in was snapped with {key}={other[0]:g}; "
+                f"leave {key} out or build the OriginSet with the same value"
+            )
+            raise ParameterError(msg)
+        out[key] = float(given)
+    return SnapOptions(max_snap_m=out["max_snap_m"], offroad_speed_kmh=out["offroad_speed_kmh"])
+
+
+def origin_set(
+    net: RoadNetwork,
+    origins: Origins,
+    options: PlaceOptions,
+    *,
+    name: str = "origins",
+    id_col: str | None = None,
+    all_cells: bool = False,
+    others: tuple[object, ...] = (),
+) -> OriginSet:
+    """The origins of a measure call as an :class:`OriginSet` (snapped now unless they are one).
+
+    ``options`` are the call's :class:`PlaceOptions`; ``others`` the call's
+    other inputs, whose OriginSets lend their snapping to raw origins.
+    """
+    return OriginSet.from_any(
+        net, origins, name=name, id_col=id_col, polygon_point=options.get("polygon_point", "centroid"),
+        min_pop=options.get("min_pop", 0.0), all_cells=all_cells,
+        **_snap_options(options, origins, *others),
+    )  # fmt: skip
+
+
+def place_sets(
+    net: RoadNetwork,
+    origins: Origins,
+    destinations: Places,
+    options: PlaceOptions,
+    *,
+    origin_id_col: str | None = None,
+    dest_id_col: str | None = None,
+    weights: str | ArrayLike | None = None,
+    dest_name: str = "destinations",
+    all_cells: bool = False,
+) -> tuple[OriginSet, OriginSet]:
+    """Origins and destinations (or opportunities) of a measure call as OriginSets.
+
+    Both are snapped alike (see :class:`PlaceOptions`). Destinations must be
+    a layer or an OriginSet, and at least one must join the network (else
+    :class:`~connectivity.DataError`); a warning counts the unusable places
+    of a raw layer.
+    """
+    orig = origin_set(
+        net, origins, options, id_col=origin_id_col, all_cells=all_cells, others=(destinations,)
+    )
+    dest = OriginSet.from_any(
+        net, destinations, name=dest_name, id_col=dest_id_col, weights=weights,
+        polygon_point=options.get("polygon_point", "centroid"), allow_raster=False,
+        **_snap_options(options, origins, destinations),
+    )  # fmt: skip
+    _check_usable(dest.snapped, dest_name, warn=not isinstance(destinations, OriginSet))
+    return orig, dest
+
+
+def _check_usable(snapped: Snapped, name: str, *, warn: bool) -> None:
+    n_bad = int((~snapped.ok).sum())
+    if n_bad == len(snapped):
+        far = snapped.dist_m[np.isfinite(snapped.dist_m)]
+        nearest_m = f"; the closest is {far.min():.0f} m from a road" if far.size else ""
+        msg = (
+            f"none of the {n_bad} {name} is within max_snap_m={snapped.max_snap_m:g} m "
+            f"of the network{nearest_m}; check the CRS of both layers or raise max_snap_m"
+        )
+        raise DataError(msg)
+    if n_bad and warn:
+        log.warning(
+            "%d of %d %s are unusable (beyond max_snap_m or without geometry)",
+            n_bad,
+            len(snapped),
+            name,
+        )
+
+
+def unreachable_reasons(
+    snapped: Snapped, time_min: np.ndarray, max_time_min: float | None
+) -> np.ndarray:
+    """Why each origin has no time ("" where it has one), as an object array."""
     reason = snapped.reason()
     lost = snapped.ok & ~np.isfinite(time_min)
     reason[lost] = (
@@ -292,9 +649,19 @@ def origin_reasons(snapped: Snapped, time_min: np.ndarray, max_time_min: float |
     return reason
 
 
-def result_attrs(snapped: Snapped, time_min: np.ndarray, **extra: Any) -> dict[str, Any]:
+def result_attrs(
+    snapped: Snapped, time_min: np.ndarray, *, presnapped: bool = False, **extra: Any
+) -> dict[str, Any]:
+    """The counts and parameters stored in a result's ``.attrs``; origins without a time are logged.
+
+    With ``presnapped`` (the caller passed an :class:`OriginSet`, snapped
+    before and reused) the origins beyond ``max_snap_m`` are known already:
+    only those snapped yet unreachable are logged, so a set used by several
+    measures does not repeat the same warning.
+    """
     n_unreach = int((~np.isfinite(time_min)).sum())
-    if n_unreach:
+    n_logged = n_unreach - snapped.n_beyond if presnapped else n_unreach
+    if n_logged:
         log.warning(
             "%d of %d origins have no travel time (%d beyond max_snap_m)",
             n_unreach,

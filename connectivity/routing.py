@@ -9,8 +9,8 @@ source it is, so "time to the nearest destination" is one pass over the graph
 however many destinations there are. Times from many origins *to* their
 nearest destination are times on the transposed graph from the destinations.
 
-Unreachable is ``inf`` here; :mod:`connectivity.measures.accessibility` turns it into
-NaN with counts and reasons.
+Unreachable is ``inf`` here; the measures of :mod:`connectivity.measures` turn it
+into NaN with counts and reasons.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ __all__ = [
     "direct_pairs",
     "multi_source_node_times",
     "nearest",
+    "nearest_node",
     "node_times_from_points",
     "od_blocks",
 ]
@@ -92,6 +93,39 @@ def _graph_with_sources(
     all_dat = np.concatenate([data, cost[finite]])
     size = n + nodes.shape[0]
     return sp.csr_matrix((all_dat, all_idx, all_ptr), shape=(size, size))
+
+
+def _nearest_source(
+    graph: sp.csr_matrix, sources: np.ndarray, limit: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """One multi-source pass: time from the nearest of ``sources`` to every node, and which.
+
+    Returns ``(dist, src)`` over all nodes of ``graph``; ``src`` is the graph
+    node of the nearest source (-9999 where unreached).
+    """
+    dist, _pred, src = dijkstra(
+        graph,
+        directed=True,
+        indices=sources,
+        min_only=True,
+        return_predecessors=True,
+        limit=limit,
+    )
+    return dist, src
+
+
+def _best_entry(origins: Snapped, node_time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per origin, the cheaper of its two entry legs plus the time onward from that node.
+
+    Returns ``(time_min, node)``: the total (``inf`` when neither end leads
+    anywhere) and the entry node it uses.
+    """
+    o_nodes, o_cost = origins.entry_legs()
+    safe = np.where(o_nodes >= 0, o_nodes, 0)
+    tot = o_cost + node_time[safe]
+    j = np.argmin(tot, axis=1)
+    rows = np.arange(len(origins))
+    return tot[rows, j], safe[rows, j]
 
 
 def direct_pairs(
@@ -176,22 +210,9 @@ def nearest(
     usable = np.flatnonzero(np.isfinite(d_cost).any(axis=1))
     if usable.size and origins.ok.any():
         graph = _graph_with_sources(net, d_nodes, d_cost, reverse=True)
-        dist, _pred, src = dijkstra(
-            graph,
-            directed=True,
-            indices=n + usable,
-            min_only=True,
-            return_predecessors=True,
-            limit=limit,
-        )
-        o_nodes, o_cost = origins.entry_legs()
-        safe = np.where(o_nodes >= 0, o_nodes, 0)
-        tot = o_cost + dist[safe]
-        j = np.argmin(tot, axis=1)
-        rows = np.arange(len(origins))
-        out_t = tot[rows, j]
-        reached = np.isfinite(out_t)
-        out_d = np.where(reached, src[safe[rows, j]] - n, -1).astype("int64")
+        dist, src = _nearest_source(graph, n + usable, limit)
+        out_t, entry = _best_entry(origins, dist)
+        out_d = np.where(np.isfinite(out_t), src[entry] - n, -1).astype("int64")
     o, d, c = direct_pairs(origins, destinations)
     if o.size:
         better = c < out_t[o]
@@ -321,14 +342,7 @@ def node_times_from_points(
         if use.size == 0:
             return np.full(n, np.inf), np.full(n, -1, dtype="int64")
         graph = _graph_with_sources(net, nodes, cost, reverse=reverse)
-        dist, _p, src = dijkstra(
-            graph,
-            directed=True,
-            indices=n + use,
-            min_only=True,
-            return_predecessors=True,
-            limit=limit,
-        )
+        dist, src = _nearest_source(graph, n + use, limit)
         which = np.where(np.isfinite(dist[:n]), src[:n] - n, -1).astype("int64")
         return dist[:n], which
     out = np.full((len(points), n), np.inf)
@@ -374,17 +388,48 @@ def multi_source_node_times(
     indptr, indices, data = _base(net, reverse)
     graph = sp.csr_matrix((data, indices, indptr), shape=(n, n))
     uniq, first = np.unique(seeds, return_index=True)
-    dist, _p, src = dijkstra(
-        graph,
-        directed=True,
-        indices=uniq,
-        min_only=True,
-        return_predecessors=True,
-        limit=limit,
-    )
+    dist, src = _nearest_source(graph, uniq, limit)
     pos_of_node = np.full(n, -1, dtype="int64")
     pos_of_node[uniq] = first
     reached = np.isfinite(dist)
     seed = np.full(n, -1, dtype="int64")
     seed[reached] = pos_of_node[src[reached]]
     return dist, seed
+
+
+def nearest_node(
+    net: RoadNetwork,
+    origins: Snapped,
+    nodes: ArrayLike,
+    *,
+    max_time_min: float | None = None,
+) -> Nearest:
+    """Time from every origin to the nearest of some network nodes, in one pass.
+
+    Parameters
+    ----------
+    net : RoadNetwork
+    origins : Snapped
+    nodes : array_like of int
+        Destination nodes (e.g. the access points of a corridor); reached at
+        the node itself, without an off-road leg.
+    max_time_min : float, optional
+        Stop the search at this time; farther origins get ``inf``.
+
+    Returns
+    -------
+    Nearest
+        ``dest`` is the position in ``nodes`` of the nearest node.
+
+    Notes
+    -----
+    :func:`multi_source_node_times` on the transposed graph gives every
+    node's time to its nearest seed; an origin's time is
+    ``min(entry_a + T(a), entry_b + T(b))`` over the ends of its segment.
+    """
+    node_time, seed = multi_source_node_times(net, nodes, reverse=True, max_time_min=max_time_min)
+    time_min, entry = _best_entry(origins, node_time)
+    if max_time_min is not None:
+        time_min[time_min > max_time_min] = np.inf
+    dest = np.where(np.isfinite(time_min), seed[entry], -1).astype("int64")
+    return Nearest(time_min=time_min, dest=dest)

@@ -12,6 +12,7 @@ logged); inputs without a CRS raise :class:`~connectivity.CRSError`.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import weakref
 from dataclasses import dataclass
@@ -283,6 +284,16 @@ class Snapped:
     def n_beyond(self) -> int:
         """Points with a geometry that are farther than ``max_snap_m`` from any road."""
         return int((~self.ok & np.isfinite(self.dist_m)).sum())
+
+    def take(self, positions: ArrayLike) -> Snapped:
+        """The points at ``positions`` (integer positions or a boolean mask), labels kept."""
+        idx = np.asarray(positions)
+        arrays = {
+            f.name: getattr(self, f.name)[idx]
+            for f in dataclasses.fields(self)
+            if isinstance(getattr(self, f.name), np.ndarray)
+        }
+        return dataclasses.replace(self, index=self.index[idx], **arrays)
 
     def reason(self) -> np.ndarray:
         """Why each point cannot be used ("" where it can), as an object array."""

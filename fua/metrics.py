@@ -27,7 +27,8 @@ import shapely
 from pyproj import CRS as ProjCRS
 
 from connectivity.errors import CRSError, DataError, ParameterError
-from connectivity.measures.accessibility import decay_weights, internal_time_min
+from connectivity.measures import decay_weights, internal_time_min
+from connectivity.measures.gravity import check_decay
 from fua.grid import DEFAULT_CRS, PopulationGrid
 
 __all__ = [
@@ -444,7 +445,7 @@ def own_zone_time_min(area_km2: pd.Series | np.ndarray | float, *, speed_kmh: fl
     points is (2/3)·r, r = sqrt(area/π) (Head & Mayer 2000, "Non-Europe: the
     magnitude and causes of market fragmentation in the EU", Weltwirtschaftliches
     Archiv 136; Keeble, Owens & Thompson 1982). The formula itself is
-    :func:`connectivity.measures.accessibility.internal_time_min`, which takes m².
+    :func:`connectivity.internal_time_min`, which takes m².
     """
     if not speed_kmh > 0:
         msg = f"speed_kmh must be positive, got {speed_kmh!r}"
@@ -497,12 +498,7 @@ def market_potential(
     positive internal time with power decay; zero times between different
     zones raise with power decay (f(0) is infinite).
     """
-    if decay not in ("power", "exp"):
-        msg = f"decay must be 'power' or 'exp' (as in connectivity.gravity_access), got {decay!r}"
-        raise ParameterError(msg)
-    if not (math.isfinite(beta) and beta > 0):
-        msg = f"beta must be a positive number, got {beta!r}"
-        raise ParameterError(msg)
+    check_decay(decay, beta)
     missing = [c for c in times.columns if c not in population.index]
     if missing:
         msg = f"population has no value for destinations {missing[:5]}; index it by the matrix column labels"
@@ -540,14 +536,3 @@ def market_potential(
             "market potential: %d unreachable origin–destination pairs contribute 0", n_unreach
         )
     return pd.Series(f @ p, index=times.index, name="market_potential")
-
-
-# ---------------------------------------------------------------- moved
-def __getattr__(name: str) -> Any:
-    # TEMPORARY (until fua/kazakhstan/pipeline.py imports them from
-    # fua.kazakhstan.sez): the SEZ tables moved to fua.kazakhstan.sez.
-    if name in ("sez_access_table", "association_table"):
-        from fua.kazakhstan import sez
-
-        return getattr(sez, name)
-    raise AttributeError(f"module 'fua.metrics' has no attribute {name!r}")

@@ -8,9 +8,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import rasterio
 import shapely
-from pyproj import Transformer
 
 #: Southern Kazakhstan (Shymkent, Taraz, Turkistan): three SEZs inside.
 SOUTH_BBOX = (67.5, 41.2, 74.0, 44.2)
@@ -18,24 +16,9 @@ SOUTH_BBOX = (67.5, 41.2, 74.0, 44.2)
 
 def modelled_window(path: Path, bbox: tuple[float, float, float, float] = SOUTH_BBOX) -> Path:
     """Write the MODELLED surface inside a lon/lat box as a GeoTIFF tagged MODELLED=yes."""
-    from fua.kazakhstan.datasets import kazakhstan_population
+    from fua.kazakhstan.datasets import write_kazakhstan_population_window
 
-    grid = kazakhstan_population()
-    x, y = Transformer.from_crs("EPSG:4326", grid.crs, always_xy=True).transform(
-        [bbox[0], bbox[2], bbox[0], bbox[2]], [bbox[1], bbox[1], bbox[3], bbox[3]]
-    )
-    cols, rows = zip(*(~grid.transform @ (a, b) for a, b in zip(x, y, strict=True)), strict=True)
-    r0, r1 = max(int(min(rows)), 0), min(int(np.ceil(max(rows))), grid.shape[0])
-    c0, c1 = max(int(min(cols)), 0), min(int(np.ceil(max(cols))), grid.shape[1])
-    pop = np.where(np.asarray(grid.valid)[r0:r1, c0:c1], grid.pop[r0:r1, c0:c1], -200.0)
-    with rasterio.open(
-        path, "w", driver="GTiff", height=pop.shape[0], width=pop.shape[1], count=1,
-        dtype="float64", crs=grid.crs, transform=grid.transform @ grid.transform.translation(c0, r0),
-        nodata=-200.0,
-    ) as dst:  # fmt: skip
-        dst.write(pop, 1)
-        dst.update_tags(MODELLED="yes", SOURCE="MODELLED test window")
-    return path
+    return write_kazakhstan_population_window(path, bbox, dtype="float64")
 
 
 def report_inputs() -> dict[str, Any]:

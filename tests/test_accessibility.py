@@ -13,7 +13,7 @@ import shapely
 from affine import Affine
 
 from connectivity import CRSError, DataError, ParameterError, RoadNetwork
-from connectivity.measures.accessibility import (
+from connectivity.measures import (
     TravelTimeGrid,
     cumulative_opportunities,
     gravity_access,
@@ -75,7 +75,7 @@ def test_time_to_nearest_known_answers(net):
 
 def test_unreachable_is_logged(net, caplog):
     origins = _pts([(500, 5000)])
-    with caplog.at_level(logging.WARNING, logger="connectivity.measures.accessibility"):
+    with caplog.at_level(logging.WARNING, logger="connectivity"):
         time_to_nearest(net, origins, _pts([(2000, 0)]), **KW)
     assert "1 of 1 origins have no travel time" in caplog.text
 

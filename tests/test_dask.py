@@ -188,7 +188,8 @@ def test_batch_errors():
 def test_batch_origins_with_time_to_nearest_equals_single_run(client):
     gpd = pytest.importorskip("geopandas")
     shapely = pytest.importorskip("shapely")
-    accessibility = pytest.importorskip("connectivity.measures.accessibility")
+    from connectivity import OriginSet, time_to_nearest
+
     net = grid_network(8, crs="EPSG:32643")
     rng = np.random.default_rng(2)
     xy = rng.uniform(0, 7000, (60, 2))
@@ -202,10 +203,14 @@ def test_batch_origins_with_time_to_nearest_equals_single_run(client):
         {"name": ["a", "b"]}, geometry=shapely.points([(0, 0), (7000, 7000)]), crs="EPSG:32643"
     )
     kw = {"dest_id_col": "name", "max_snap_m": 1000.0}
-    single = accessibility.time_to_nearest(net, origins, dests, **kw)
+    single = time_to_nearest(net, origins, dests, **kw)
     chunked = batch_origins(net, origins, dests, chunk_size=25, client=client, **kw)
     assert list(chunked.index) == list(origins.index)
     pd.testing.assert_series_equal(chunked["time_min"], single["time_min"])
     assert (chunked["nearest_id"] == single["nearest_id"]).all()
+    # an OriginSet is cut into chunks without snapping again, on the workers too
+    snapped = OriginSet.from_points(net, origins, max_snap_m=1000.0)
+    from_set = batch_origins(net, snapped, dests, chunk_size=25, client=client, **kw)
+    pd.testing.assert_series_equal(from_set["time_min"], single["time_min"])
     by_country = batch_networks({"KZ": net}, {"KZ": origins}, dests, **kw)
     np.testing.assert_allclose(by_country.loc["KZ", "time_min"], single["time_min"])

@@ -125,7 +125,7 @@ def _route_raster(
     net: Any, dest: Any, kw: dict[str, Any], thresholds: tuple[float, ...]
 ) -> tuple[Any, Any, dict[str, Any]]:
     """Every populated cell of the origins raster to its nearest destination."""
-    from connectivity.measures.accessibility import population_within, raster_time_to_nearest
+    from connectivity.measures import population_within, raster_time_to_nearest
 
     grid = raster_time_to_nearest(
         net, kw["origins"], dest, dest_id_col=kw["dest_id"], **snap_params(kw)
@@ -137,7 +137,7 @@ def _route_vector(
     net: Any, origins: Any, dest: Any, kw: dict[str, Any], thresholds: tuple[float, ...]
 ) -> tuple[Any, Any, dict[str, Any]]:
     """Every origin feature to its nearest destination (in Dask chunks with ``--dask``)."""
-    from connectivity.measures.accessibility import population_within, time_to_nearest
+    from connectivity.measures import population_within, time_to_nearest
 
     pop_col = kw["pop_col"]
     if pop_col and pop_col not in origins.columns:

@@ -52,7 +52,7 @@ def od_cmd(ctx: click.Context, **kw: Any) -> None:
     Empty cells are unreachable pairs or points beyond --max-snap-m.
     """
     from connectivity.io import read_layer, safe_path
-    from connectivity.measures.accessibility import od_matrix
+    from connectivity.measures import od_matrix
 
     out: Path = kw["out"]
     sidecar = check_out(out, (".csv",), kw["overwrite"])

@@ -9,7 +9,9 @@ address or a Client), or in this process when ``client`` is None.
 
 The computation is any callable ``func(net, origins, destinations, **kw)``
 returning a (Geo)DataFrame indexed like the origins; by default
-``connectivity.measures.accessibility.time_to_nearest``.
+:func:`connectivity.time_to_nearest`. Origins may be an
+:class:`~connectivity.OriginSet`: its chunks are taken from the snapped set,
+so no worker snaps again.
 
 Dask is optional (``pip install "dask[array]" distributed``) and imported
 only when a client is asked for.
@@ -26,7 +28,9 @@ import numpy as np
 import pandas as pd
 
 from connectivity.errors import ParameterError
+from connectivity.measures.nearest import time_to_nearest
 from connectivity.network import RoadNetwork
+from connectivity.origins import OriginSet
 
 __all__ = ["batch_networks", "batch_origins", "close_client", "get_client"]
 
@@ -77,15 +81,6 @@ def close_client(client: Any, owned: bool) -> None:
         client.close()
         if cluster is not None:
             cluster.close()
-
-
-def _default_func() -> Accessibility:
-    try:
-        from connectivity.measures.accessibility import time_to_nearest
-    except ImportError as exc:  # pragma: no cover - until connectivity.measures.accessibility is merged
-        msg = "connectivity.measures.accessibility.time_to_nearest is not available: pass func=..."
-        raise ParameterError(msg) from exc
-    return time_to_nearest
 
 
 def _run(func: Accessibility, net: NetworkSource, origins: Any, destinations: Any, kw: dict) -> Any:
@@ -142,7 +137,7 @@ def batch_networks(
     destinations : mapping key -> destinations, or one object for all
     func : callable, optional
         ``func(net, origins, destinations, **kwargs)`` returning a DataFrame;
-        default ``connectivity.measures.accessibility.time_to_nearest``.
+        default :func:`connectivity.time_to_nearest`.
     client : None, "local", str or dask.distributed.Client
         Where the tasks run (None: here, one after the other).
     n_workers : int, optional
@@ -175,7 +170,7 @@ def batch_networks(
         if missing:
             msg = f"no destinations for networks {missing!r}"
             raise ParameterError(msg)
-    fn = func or _default_func()
+    fn = func or time_to_nearest
     dest = {k: destinations[k] if per_dest else destinations for k in keys}
     dask_client, owned = get_client(client, n_workers=n_workers)
     try:
@@ -195,6 +190,8 @@ def batch_networks(
 
 def _chunks(origins: Any, n: int, chunk_size: int) -> list[Any]:
     starts = range(0, n, chunk_size)
+    if isinstance(origins, OriginSet):
+        return [origins.subset(np.arange(s, min(s + chunk_size, n))) for s in starts]
     if hasattr(origins, "iloc"):
         return [origins.iloc[s : s + chunk_size] for s in starts]
     return [origins[s : s + chunk_size] for s in starts]
@@ -217,8 +214,9 @@ def batch_origins(
     ----------
     net : RoadNetwork
         Sent to the workers once (``client.scatter(..., broadcast=True)``).
-    origins : GeoDataFrame, DataFrame, GeoSeries or array
-        Split by position into chunks of ``chunk_size``.
+    origins : OriginSet, GeoDataFrame, DataFrame, GeoSeries or array
+        Split by position into chunks of ``chunk_size`` (an OriginSet without
+        snapping again).
     destinations
         The destinations of every chunk.
     chunk_size : int
@@ -246,15 +244,15 @@ def batch_origins(
     if n == 0:
         msg = "origins is empty"
         raise ParameterError(msg)
-    fn = func or _default_func()
+    fn = func or time_to_nearest
     parts: Sequence[Any] = _chunks(origins, n, int(chunk_size))
     dask_client, owned = get_client(client, n_workers=n_workers)
     try:
         if dask_client is None:
             frames = [fn(net, p, destinations, **kwargs) for p in parts]
         else:
-            [net_f] = dask_client.scatter([net], broadcast=True)
-            [dest_f] = dask_client.scatter([destinations], broadcast=True)
+            [net_f] = dask_client.scatter([net], broadcast=True, hash=False)
+            [dest_f] = dask_client.scatter([destinations], broadcast=True, hash=False)
             futures = [
                 dask_client.submit(_run, fn, net_f, p, dest_f, kwargs, pure=False) for p in parts
             ]

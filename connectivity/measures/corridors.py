@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -24,11 +24,14 @@ from numpy.typing import ArrayLike
 from pyproj import CRS
 
 from connectivity.errors import CRSError, DataError, ParameterError
-from connectivity.measures.accessibility import time_to_nearest
+from connectivity.measures.nearest import time_to_nearest
 from connectivity.network import RoadNetwork
-from connectivity.origins import Origins, load_points, origin_frame, result_attrs
-from connectivity.routing import multi_source_node_times
-from connectivity.snapping import DEFAULT_MAX_SNAP_M, DEFAULT_OFFROAD_SPEED_KMH, PolygonPoint
+from connectivity.origins import Origins, OriginSet, PlaceOptions, Places, origin_set, result_attrs
+from connectivity.progress import bar
+from connectivity.routing import nearest_node
+
+if TYPE_CHECKING:
+    from typing import Unpack
 
 __all__ = ["border_access", "corridor_access", "time_to_corridors"]
 
@@ -71,6 +74,44 @@ def _ref_index(net: RoadNetwork, edge_refs: Any) -> tuple[np.ndarray, dict[str, 
         for ref in _refs(value):
             inverted.setdefault(ref, []).append(code)
     return np.asarray(codes, dtype="int64"), inverted
+
+
+def _corridors_in_network_crs(
+    net: RoadNetwork, corridors: gpd.GeoDataFrame, columns: Sequence[str | None]
+) -> gpd.GeoDataFrame:
+    """The corridor lines, checked (non-empty, a CRS, the named ``columns``), in ``net.crs``."""
+    if not isinstance(corridors, gpd.GeoDataFrame) or len(corridors) == 0:
+        msg = "corridors must be a non-empty GeoDataFrame of lines"
+        raise DataError(msg)
+    if corridors.crs is None:
+        msg = "corridors have no CRS; set it with corridors.set_crs(...)"
+        raise CRSError(msg)
+    for col in columns:
+        if col is not None and col not in corridors.columns:
+            msg = f"corridors have no column {col!r}; columns are {list(corridors.columns)}"
+            raise DataError(msg)
+    if not CRS.from_user_input(corridors.crs).equals(net.crs):
+        log.info("reprojecting corridors from %s to the network CRS", corridors.crs.to_string())
+        corridors = corridors.to_crs(net.crs)
+    return corridors
+
+
+def _nodes_on(net: RoadNetwork, edges: np.ndarray) -> np.ndarray:
+    """Boolean per node: an end of one of the directed ``edges`` (a boolean mask)."""
+    out = np.zeros(net.n_nodes, dtype=bool)
+    out[net.edge_tails()[edges]] = True
+    out[net.indices[edges]] = True
+    return out
+
+
+def _class_nodes(net: RoadNetwork, road_classes: Sequence[str]) -> np.ndarray:
+    """Boolean per node: an end of an edge of one of ``road_classes``."""
+    unknown = set(road_classes) - set(net.class_names)
+    if unknown:
+        msg = f"road_classes {sorted(unknown)} not in the network's classes {net.class_names}"
+        raise ParameterError(msg)
+    codes = [net.class_names.index(c) for c in road_classes]
+    return _nodes_on(net, np.isin(net.road_class, codes))
 
 
 def corridor_access(
@@ -122,36 +163,12 @@ def corridor_access(
     edge with a matching ref or class. Every such node is a place where a
     vehicle can join the corridor.
     """
-    if not isinstance(corridors, gpd.GeoDataFrame) or len(corridors) == 0:
-        msg = "corridors must be a non-empty GeoDataFrame of lines"
-        raise DataError(msg)
     if not (tolerance_m > 0):
         msg = f"tolerance_m must be a positive distance in metres, got {tolerance_m!r}"
         raise ParameterError(msg)
-    if corridors.crs is None:
-        msg = "corridors have no CRS; set it with corridors.set_crs(...)"
-        raise CRSError(msg)
-    if not CRS.from_user_input(corridors.crs).equals(net.crs):
-        log.info("reprojecting corridors from %s to the network CRS", corridors.crs.to_string())
-        corridors = corridors.to_crs(net.crs)
-    for col in (corridor_id_col, road_ref_col):
-        if col is not None and col not in corridors.columns:
-            msg = f"corridors have no column {col!r}; columns are {list(corridors.columns)}"
-            raise DataError(msg)
+    corridors = _corridors_in_network_crs(net, corridors, (corridor_id_col, road_ref_col))
     ids = corridors.index if corridor_id_col is None else pd.Index(corridors[corridor_id_col])
-    tails = net.edge_tails()
-    heads = net.indices.astype("int64")
-    class_ok = None
-    if road_classes is not None:
-        unknown = set(road_classes) - set(net.class_names)
-        if unknown:
-            msg = f"road_classes {sorted(unknown)} not in the network's classes {net.class_names}"
-            raise ParameterError(msg)
-        codes = [net.class_names.index(c) for c in road_classes]
-        on_edge = np.isin(net.road_class, codes)
-        class_ok = np.zeros(net.n_nodes, dtype=bool)
-        class_ok[tails[on_edge]] = True
-        class_ok[heads[on_edge]] = True
+    class_ok = None if road_classes is None else _class_nodes(net, road_classes)
     ref_index = None
     if road_ref_col is not None and edge_refs is not None:
         ref_index = _ref_index(net, edge_refs)
@@ -171,10 +188,7 @@ def corridor_access(
             edge_codes, inverted = ref_index
             want = _refs(corridors[road_ref_col].iloc[c])
             wanted = [k for r in want for k in inverted.get(r, [])]
-            on = np.isin(edge_codes, wanted)
-            node_on = np.zeros(net.n_nodes, dtype=bool)
-            node_on[tails[on]] = True
-            node_on[heads[on]] = True
+            node_on = _nodes_on(net, np.isin(edge_codes, wanted))
             if class_ok is not None:
                 node_on &= class_ok
             if node_on[cand].any():
@@ -203,20 +217,25 @@ def time_to_corridors(
     origins: Origins,
     access_points: pd.DataFrame,
     *,
-    max_snap_m: float = DEFAULT_MAX_SNAP_M,
-    offroad_speed_kmh: float = DEFAULT_OFFROAD_SPEED_KMH,
     max_time_min: float | None = None,
-    polygon_point: PolygonPoint = "centroid",
-    min_pop: float = 0.0,
     progress: bool = False,
+    **options: Unpack[PlaceOptions],
 ) -> gpd.GeoDataFrame:
     """Travel time from every origin to each corridor (its nearest access point).
 
     Parameters
     ----------
+    origins : OriginSet, layer or raster
+        Points, zones or grid cells, as :func:`connectivity.time_to_nearest` takes them.
     access_points : DataFrame
         The output of :func:`corridor_access` (columns ``corridor_id`` and
         ``node``); any frame with those columns works.
+    max_time_min : float, optional
+        Search horizon; farther origins get NaN.
+    progress : bool
+        Show a progress bar over the corridors.
+    **options
+        How raw origins join the network, as in :func:`connectivity.time_to_nearest`.
 
     Returns
     -------
@@ -228,42 +247,24 @@ def time_to_corridors(
     Notes
     -----
     One multi-source Dijkstra per corridor on the transposed graph from its
-    access nodes (:func:`connectivity.routing.multi_source_node_times`); an
-    origin's time is ``min(entry_a + T(a), entry_b + T(b))`` over the two
-    ends of its snapped segment.
+    access nodes (:func:`connectivity.routing.nearest_node`); an origin's
+    time is ``min(entry_a + T(a), entry_b + T(b))`` over the two ends of its
+    snapped segment. The time to the nearest access point of *any* corridor
+    alone is one pass: ``time_to_nearest(net, origins, nodes=access_points["node"])``.
     """
     if not {"corridor_id", "node"} <= set(access_points.columns):
         msg = "access_points needs columns 'corridor_id' and 'node' (see corridor_access)"
         raise DataError(msg)
-    orig = load_points(
-        net,
-        origins,
-        name="origins",
-        polygon_point=polygon_point,
-        min_pop=min_pop,
-        max_snap_m=max_snap_m,
-        offroad_speed_kmh=offroad_speed_kmh,
-    )
-    nodes, cost = orig.snapped.entry_legs()
-    safe = np.where(nodes >= 0, nodes, 0)
+    orig = origin_set(net, origins, options)
     groups = list(access_points.groupby("corridor_id", sort=False)["node"])
-    if progress:
-        from tqdm.auto import tqdm
-
-        groups = list(tqdm(groups, desc="corridors", unit="corridor"))
-    out = origin_frame(orig)
+    out = orig.frame()
     cols = {}
-    for cid, node_ids in groups:
+    for cid, node_ids in bar(groups, enabled=progress, desc="corridors", unit="corridor"):
         if len(node_ids) == 0:
             cols[f"time_min_{cid}"] = np.full(len(out), np.nan)
             continue
-        t_node, _ = multi_source_node_times(
-            net, node_ids.to_numpy(), reverse=True, max_time_min=max_time_min
-        )
-        t = np.min(cost + t_node[safe], axis=1)
-        if max_time_min is not None:
-            t[t > max_time_min] = np.inf
-        cols[f"time_min_{cid}"] = np.where(np.isfinite(t), t, np.nan)
+        t = nearest_node(net, orig.snapped, node_ids.to_numpy(), max_time_min=max_time_min)
+        cols[f"time_min_{cid}"] = np.where(np.isfinite(t.time_min), t.time_min, np.nan)
     table = pd.DataFrame(cols, index=out.index)
     values = table.to_numpy(dtype="float64")
     has = ~np.isnan(values).all(axis=1) if values.size else np.zeros(len(out), bool)
@@ -277,40 +278,37 @@ def time_to_corridors(
     out = pd.concat([out, table], axis=1)
     out["time_min"] = best
     out["nearest_corridor"] = which
-    out = gpd.GeoDataFrame(out, geometry=origin_frame(orig).geometry.name)
-    out.attrs = result_attrs(orig.snapped, best, max_time_min=max_time_min, n_corridors=len(groups))
+    out = gpd.GeoDataFrame(out, geometry=orig.frame().geometry.name)
+    out.attrs = result_attrs(
+        orig.snapped,
+        best,
+        presnapped=isinstance(origins, OriginSet),
+        max_time_min=max_time_min,
+        n_corridors=len(groups),
+    )
     return out
 
 
 def border_access(
     net: RoadNetwork,
     origins: Origins,
-    crossings: gpd.GeoDataFrame | gpd.GeoSeries,
+    crossings: Places,
     *,
     crossing_id_col: str | None = None,
-    max_snap_m: float = DEFAULT_MAX_SNAP_M,
-    offroad_speed_kmh: float = DEFAULT_OFFROAD_SPEED_KMH,
     max_time_min: float | None = None,
-    polygon_point: PolygonPoint = "centroid",
-    min_pop: float = 0.0,
+    **options: Unpack[PlaceOptions],
 ) -> gpd.GeoDataFrame:
     """Time from every origin to the nearest border crossing.
 
     :func:`connectivity.time_to_nearest` with the crossing points as
-    destinations; the result's ``nearest_id`` is renamed ``nearest_crossing``.
-    Crossings sit at the end of roads near the border: check ``dest_snap_m``
-    (a crossing far from the network points to a missing road or a wrong CRS).
+    destinations (same ``max_time_min`` and ``options``); the result's
+    ``nearest_id`` is renamed ``nearest_crossing`` and ``dest_snap_m``
+    ``crossing_snap_m``. Crossings sit at the end of roads near the border:
+    check ``crossing_snap_m`` (a crossing far from the network points to a
+    missing road or a wrong CRS).
     """
     out = time_to_nearest(
-        net,
-        origins,
-        crossings,
-        dest_id_col=crossing_id_col,
-        max_snap_m=max_snap_m,
-        offroad_speed_kmh=offroad_speed_kmh,
-        max_time_min=max_time_min,
-        polygon_point=polygon_point,
-        min_pop=min_pop,
+        net, origins, crossings, dest_id_col=crossing_id_col, max_time_min=max_time_min, **options
     )
     attrs = out.attrs
     out = out.rename(columns={"nearest_id": "nearest_crossing", "dest_snap_m": "crossing_snap_m"})

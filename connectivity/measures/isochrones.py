@@ -24,14 +24,10 @@ import shapely
 
 from connectivity.errors import ParameterError
 from connectivity.network import RoadNetwork
+from connectivity.origins import OriginSet, PlaceOptions, Places, origin_set
+from connectivity.progress import bar
 from connectivity.routing import node_times_from_points
-from connectivity.snapping import (
-    DEFAULT_MAX_SNAP_M,
-    DEFAULT_OFFROAD_SPEED_KMH,
-    PolygonPoint,
-    Snapped,
-    snap_points,
-)
+from connectivity.snapping import PolygonPoint, Snapped
 
 __all__ = ["isochrones", "reached_lines"]
 
@@ -139,9 +135,19 @@ def _fill_holes(geom: Any, max_area_m2: float) -> Any:
     return shapely.union_all(out) if len(out) > 1 else out[0]
 
 
+def _source_ids(sources: Places, source_id_col: str) -> list[Any]:
+    if isinstance(sources, OriginSet):
+        msg = f"an OriginSet carries its ids; build it with id_col={source_id_col!r}"
+        raise ParameterError(msg)
+    if not isinstance(sources, gpd.GeoDataFrame) or source_id_col not in sources.columns:
+        msg = f"sources have no column {source_id_col!r}"
+        raise ParameterError(msg)
+    return list(sources[source_id_col])
+
+
 def isochrones(
     net: RoadNetwork,
-    sources: gpd.GeoDataFrame | gpd.GeoSeries,
+    sources: Places,
     thresholds_min: Sequence[float] = (15, 30, 60),
     *,
     source_id_col: str | None = None,
@@ -149,8 +155,8 @@ def isochrones(
     fill_holes_m2: float = 250_000.0,
     combine: bool = False,
     reverse: bool = False,
-    max_snap_m: float = DEFAULT_MAX_SNAP_M,
-    offroad_speed_kmh: float = DEFAULT_OFFROAD_SPEED_KMH,
+    max_snap_m: float | None = None,
+    offroad_speed_kmh: float | None = None,
     polygon_point: PolygonPoint = "centroid",
     progress: bool = False,
 ) -> gpd.GeoDataFrame:
@@ -159,8 +165,9 @@ def isochrones(
     Parameters
     ----------
     net : RoadNetwork
-    sources : GeoDataFrame or GeoSeries
-        Points (or polygons: centroid / representative point), any CRS.
+    sources : OriginSet, GeoDataFrame or GeoSeries
+        Points (or polygons: centroid / representative point), any CRS, or
+        an :class:`~connectivity.OriginSet` of them.
     thresholds_min : sequence of float
         Travel times in minutes; polygons are nested (T1 < T2 => P1 within P2).
     source_id_col : str, optional
@@ -190,26 +197,17 @@ def isochrones(
     if not (buffer_m > 0):
         msg = f"buffer_m must be a positive distance in metres, got {buffer_m!r}"
         raise ParameterError(msg)
-    snapped = snap_points(
-        net,
-        sources,
-        max_snap_m=max_snap_m,
-        offroad_speed_kmh=offroad_speed_kmh,
-        polygon_point=polygon_point,
-        name="sources",
+    options = PlaceOptions(
+        max_snap_m=max_snap_m, offroad_speed_kmh=offroad_speed_kmh, polygon_point=polygon_point
     )
-    if source_id_col is not None:
-        if not isinstance(sources, gpd.GeoDataFrame) or source_id_col not in sources.columns:
-            msg = f"sources have no column {source_id_col!r}"
-            raise ParameterError(msg)
-        ids = list(sources[source_id_col])
-    else:
-        ids = list(snapped.index)
+    oset = origin_set(net, sources, options, name="sources")
+    snapped = oset.snapped
+    ids = list(oset.ids) if source_id_col is None else _source_ids(sources, source_id_col)
     if not snapped.ok.all():
         log.warning(
             "%d sources are beyond max_snap_m=%g m and get empty isochrones",
             int((~snapped.ok).sum()),
-            max_snap_m,
+            snapped.max_snap_m,
         )
     rows: list[dict[str, Any]] = []
     limit = float(thr.max())
@@ -232,13 +230,8 @@ def isochrones(
             prev = poly
             rows.append({"source_id": None, "threshold_min": float(t), "geometry": poly})
     else:
-        order: Any = range(len(snapped))
-        if progress:
-            from tqdm.auto import tqdm
-
-            order = tqdm(order, desc="isochrones", unit="source")
-        for i in order:
-            one = _subset(snapped, i)
+        for i in bar(range(len(snapped)), enabled=progress, desc="isochrones", unit="source"):
+            one = snapped.take([i])
             times, _ = node_times_from_points(
                 net, one, reverse=reverse, max_time_min=limit, min_only=True
             )
@@ -261,25 +254,3 @@ def isochrones(
         "n_sources_beyond_snap": int((~snapped.ok).sum()),
     }
     return out
-
-
-def _subset(s: Snapped, i: int) -> Snapped:
-    sl = slice(i, i + 1)
-    return Snapped(
-        index=s.index[sl],
-        x=s.x[sl],
-        y=s.y[sl],
-        seg=s.seg[sl],
-        node_a=s.node_a[sl],
-        node_b=s.node_b[sl],
-        frac=s.frac[sl],
-        t_ab=s.t_ab[sl],
-        t_ba=s.t_ba[sl],
-        snap_x=s.snap_x[sl],
-        snap_y=s.snap_y[sl],
-        dist_m=s.dist_m[sl],
-        offroad_min=s.offroad_min[sl],
-        ok=s.ok[sl],
-        max_snap_m=s.max_snap_m,
-        offroad_speed_kmh=s.offroad_speed_kmh,
-    )

@@ -28,6 +28,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from connectivity import OriginSet, RoadNetwork, raster_time_to_nearest
 from connectivity.errors import CRSError, DataError, OutputExistsError, ParameterError
 from fua.degurba.classify import DegurbaResult, degurba_result
 from fua.degurba.params import DegurbaParams
@@ -387,42 +388,29 @@ def _from_flows(
 
 # -- the proxy route ------------------------------------------------------------
 def _network_times(
-    network: Any, labels: np.ndarray, grid: PopulationGrid
+    network: RoadNetwork, labels: np.ndarray, grid: PopulationGrid
 ) -> tuple[np.ndarray, np.ndarray]:
     """Minutes on the road network from every populated cell to the nearest centre cell.
 
     Destinations are the centres of all cells of the eligible urban centres
     (so the time is to the centre's edge, as with the straight-line proxy);
-    one multi-source pass of :func:`connectivity.measures.accessibility.time_to_nearest`.
+    the populated cells are one :class:`connectivity.OriginSet` and the times
+    one pass of :func:`connectivity.raster_time_to_nearest`.
     """
-    try:
-        from connectivity.measures.accessibility import time_to_nearest
-    except ImportError as e:  # pragma: no cover - depends on the connectivity version
-        msg = (
-            "network travel times need connectivity.measures.accessibility.time_to_nearest, which this "
-            "installation lacks; give travel_time=(time_min, uc_id) arrays or 'straight_line'"
-        )
-        raise ParameterError(msg) from e
     import shapely
     from rasterio.transform import xy
 
     rows, cols = np.nonzero(labels > 0)
     xs, ys = (np.asarray(v, dtype="float64") for v in xy(grid.transform, rows, cols))
-    dest = gpd.GeoDataFrame(
-        {"uc_id": labels[rows, cols]}, geometry=shapely.points(xs, ys), crs=grid.crs
-    )
-    res = time_to_nearest(network, grid, dest.reset_index(drop=True))  # nearest_id = row
-    t = np.full(grid.shape, np.inf)
-    u = np.zeros(grid.shape, np.int64)
-    flat = np.asarray(res.index, dtype=np.int64)
-    tm = pd.to_numeric(res["time_min"], errors="coerce").to_numpy(dtype="float64")
-    near = pd.to_numeric(res["nearest_id"], errors="coerce").to_numpy(dtype="float64")
-    ok = np.isfinite(tm) & np.isfinite(near)
-    t.ravel()[flat[ok]] = tm[ok]
-    u.ravel()[flat[ok]] = dest["uc_id"].to_numpy()[near[ok].astype(np.int64)]
+    centre_cells = gpd.GeoSeries(shapely.points(xs, ys), crs=grid.crs)
+    cells = OriginSet.from_raster(network, grid)
+    tt = raster_time_to_nearest(network, cells, centre_cells, dtype="float64")
+    reached = tt.nearest >= 0
+    t = np.where(reached, tt.time_min, np.inf)
+    u = np.where(reached, labels[rows, cols][np.maximum(tt.nearest, 0)], 0).astype(np.int64)
     t[labels > 0] = 0.0
     u[labels > 0] = labels[labels > 0]
-    n_bad = int((~ok).sum())
+    n_bad = int(tt.attrs["n_unreachable"])
     if n_bad:
         log.info("%d populated cells cannot reach an urban centre on the network", n_bad)
     return t, u

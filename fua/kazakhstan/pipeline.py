@@ -20,7 +20,6 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,17 +27,41 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import rasterio
 import shapely
 
-from connectivity.errors import DataError, InputFileError, OutputExistsError, ParameterError
+from connectivity import (
+    OriginSet,
+    RoadNetwork,
+    od_matrix,
+    raster_time_to_nearest,
+)
+from connectivity.errors import InputFileError, OutputExistsError, ParameterError
+from connectivity.io import NETWORK_OSM_SUFFIXES, read_layer, read_network, write_sidecar
+from connectivity.origins import SnapOptions
 from connectivity.progress import Steps
+from fua.degurba.classify import DegurbaResult, classify_grid, urban_centres, urban_clusters
+from fua.fuas.commuting import FuaParams
+from fua.fuas.delineate import FuaResult, delineate_fuas
+from fua.fuas.proxy.model import CommutingModel
+from fua.grid import PopulationGrid, read_population
+from fua.kazakhstan import datasets
+from fua.kazakhstan import outputs as out_mod
+from fua.kazakhstan.access import accessibility, sez_table, with_fallback
+from fua.kazakhstan.outputs import GPKG_NAME
+from fua.metrics import (
+    fua_metrics,
+    market_potential,
+    national_metrics,
+    own_zone_time_min,
+)
 
 __all__ = ["DemoParams", "DemoResult", "demo_outputs", "run_demo"]
 
 log = logging.getLogger(__name__)
 
+
 #: Names of the files and folders a demo run writes (all directly inside ``out_dir``).
-GPKG_NAME = "kazakhstan_demo.gpkg"  # same name as fua.kazakhstan.outputs.GPKG_NAME
 _TOP_LEVEL = (
     GPKG_NAME,
     "classes_L2.tif",
@@ -176,6 +199,11 @@ _STEP_NAMES = (
 
 
 def _check_out_dir(out: Path, overwrite: bool) -> None:
+    """Refuse, before any work, an ``out`` that is a file or already holds demo outputs.
+
+    (:func:`connectivity.outputs.safe_directory` stages flat files only; the
+    demo writes folders too, so its staging lives in :mod:`fua.kazakhstan.outputs`.)
+    """
     if out.exists() and not out.is_dir():
         msg = f"--out {out} is a file; give a directory"
         raise ParameterError(msg)
@@ -191,10 +219,9 @@ def _check_out_dir(out: Path, overwrite: bool) -> None:
 
 
 # ---------------------------------------------------------------- inputs
-def _load_population(population: str | os.PathLike[str] | None) -> tuple[Any, dict[str, Any]]:
-    from fua.grid import read_population
-    from fua.kazakhstan import datasets
-
+def _load_population(
+    population: str | os.PathLike[str] | None,
+) -> tuple[PopulationGrid, dict[str, Any]]:
     if population is None:
         grid = datasets.kazakhstan_population()
         label = "MODELLED population surface (not observed data)"
@@ -219,8 +246,6 @@ def _load_population(population: str | os.PathLike[str] | None) -> tuple[Any, di
 
 def _tagged_modelled(path: Path) -> bool:
     """True when a raster's tags say it is a modelled surface (``MODELLED=yes`` or in ``SOURCE``)."""
-    import rasterio
-
     try:
         with rasterio.open(path) as src:
             tags = src.tags()
@@ -229,15 +254,11 @@ def _tagged_modelled(path: Path) -> bool:
     return tags.get("MODELLED", "").lower() == "yes" or "MODELLED" in tags.get("SOURCE", "").upper()
 
 
-_OSM_SUFFIXES = (".pbf", ".osm", ".bz2", ".gz")
 
 
 def _load_roads(
     roads: str | os.PathLike[str] | None, *, progress: bool
-) -> tuple[Any, gpd.GeoDataFrame | None, dict[str, Any]]:
-    from connectivity import RoadNetwork
-    from fua.kazakhstan import datasets
-
+) -> tuple[RoadNetwork, gpd.GeoDataFrame | None, dict[str, Any]]:
     if roads is None:
         lines = datasets.kazakhstan_roads()
         net = RoadNetwork.from_lines(lines, class_col="road_class", speed_col="speed_kmh")
@@ -253,19 +274,17 @@ def _load_roads(
         "roads_proxy": False,
         "roads_path": str(path),
     }
-    if path.name.lower().endswith(_OSM_SUFFIXES):
-        net = RoadNetwork.from_osm(path, progress=progress)
-        return net, None, info
-    lines = gpd.read_file(path)
-    cls = next((c for c in ("highway", "road_class", "fclass") if c in lines.columns), None)
-    spd = next((c for c in ("speed_kmh", "maxspeed") if c in lines.columns), None)
-    net = RoadNetwork.from_lines(lines, class_col=cls, speed_col=spd)
+    net = read_network(
+        path,
+        class_col=("highway", "road_class", "fclass"),
+        speed_col=("speed_kmh", "maxspeed"),
+        progress=progress,
+    )
+    lines = None if path.name.lower().endswith(NETWORK_OSM_SUFFIXES) else read_layer(path)
     return net, lines, info
 
 
 def _fua_names() -> gpd.GeoDataFrame:
-    from fua.kazakhstan import datasets
-
     s = datasets.kazakhstan_settlements()
     return s[["name", "population_geonames", "geometry"]].rename(
         columns={"population_geonames": "population"}
@@ -283,9 +302,7 @@ class _TimeRule:
         return np.column_stack([1.0 - p, p])
 
 
-def _commuting_model(notes: list[str]) -> Any:
-    from fua.fuas.commuting import CommutingModel
-
+def _commuting_model(notes: list[str]) -> tuple[CommutingModel, str]:
     try:
         return CommutingModel.default(), "default logit (shipped coefficients)"
     except (InputFileError, OSError) as exc:
@@ -306,6 +323,29 @@ def _label(threshold: float) -> str:
     return f"{threshold / 1000:g}k"
 
 
+def _snap_options(p: DemoParams, proxy: bool) -> SnapOptions:
+    """Snapping of cells and points: generous on the proxy network, tighter on a real one."""
+    return SnapOptions(
+        max_snap_m=p.max_snap_m or (150_000.0 if proxy else 10_000.0),
+        offroad_speed_kmh=p.offroad_speed_kmh or (30.0 if proxy else 15.0),
+    )
+
+
+def _input_notes(inputs: dict[str, Any]) -> list[str]:
+    notes = []
+    if inputs["population_modelled"]:
+        notes.append(
+            "Population is a MODELLED surface (official 2023 regional totals spread from "
+            "GeoNames settlements), not observed data: FUAs inherit its assumptions."
+        )
+    if inputs["roads_proxy"]:
+        notes.append(
+            "Roads are a PROXY network (straight lines between the waypoints of the 23 roads "
+            "of republican significance plus access links): travel times are indicative."
+        )
+    return notes
+
+
 def _centre_points(fuas: gpd.GeoDataFrame, centres: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """One point per FUA: the population-weighted centroid of its first urban centre."""
     first = fuas["uc_ids"].astype(str).str.split(r"[;, ]+").str[0].astype(int)
@@ -322,29 +362,28 @@ def _centre_points(fuas: gpd.GeoDataFrame, centres: gpd.GeoDataFrame) -> gpd.Geo
 
 
 def _delineate(
-    result: Any,
+    result: DegurbaResult,
     centres: gpd.GeoDataFrame,
-    cells: Any,
-    net: Any,
+    cells: OriginSet,
+    net: RoadNetwork,
     threshold: float,
-    model: Any,
+    model: CommutingModel,
     names: gpd.GeoDataFrame,
-) -> Any:
-    from fua.fuas.commuting import FuaParams
-    from fua.fuas.delineate import delineate_fuas
-    from fua.kazakhstan import _access as acc
-
+) -> FuaResult:
+    """FUAs of the centres of at least ``threshold`` people, by network time to their cells."""
+    assert cells.cells is not None
     lab = np.asarray(result.centre_labels)
     keep = centres.loc[centres["pop"] >= threshold, "uc_id"].to_numpy()
     eligible = np.where(np.isin(lab, keep), lab, 0)
-    pos = cells.to_grid(np.arange(cells.n_cells), fill=-1, dtype="int64")
-    rr, cc = np.nonzero(eligible > 0)
-    p = pos[rr, cc]
-    rr, cc, p = rr[p >= 0], cc[p >= 0], p[p >= 0]
-    dest = acc.subset(cells.snapped, p)
-    t, which = acc.nearest_on_grid(net, cells, dest)
-    uc = np.where(which >= 0, eligible[rr, cc][np.maximum(which, 0)], 0)
-    t = np.where(np.isfinite(t), t, np.inf).astype("float64")
+    centre_cells = cells.subset(eligible[cells.cells.rows, cells.cells.cols] > 0)
+    t = np.full(lab.shape, np.inf)
+    uc = np.zeros(lab.shape, dtype=eligible.dtype)
+    if centre_cells.ok.any():
+        tt = raster_time_to_nearest(net, cells, centre_cells)
+        t = np.where(np.isfinite(tt.time_min), tt.time_min, np.inf).astype("float64")
+        assert centre_cells.cells is not None
+        uc_of = eligible[centre_cells.cells.rows, centre_cells.cells.cols]
+        uc = np.where(tt.nearest >= 0, uc_of[np.maximum(tt.nearest, 0)], 0)
     return delineate_fuas(
         result,
         commuting=model,
@@ -355,18 +394,16 @@ def _delineate(
 
 
 def _fua_metrics(
-    fres: Any,
-    result: Any,
+    fres: FuaResult,
+    result: DegurbaResult,
     centres: gpd.GeoDataFrame,
     clusters: gpd.GeoDataFrame,
-    net: Any,
+    net: RoadNetwork,
     params: DemoParams,
-    snap_kw: dict[str, Any],
+    snap: SnapOptions,
     notes: list[str],
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    from connectivity.measures.accessibility import od_matrix
-    from fua.metrics import fua_metrics, market_potential, own_zone_time_min
-
+    """Metrics of each FUA (market potential from FUA-to-FUA network times) and its point."""
     fuas = fres.fua
     grid = result.grid
     m = fua_metrics(
@@ -381,7 +418,8 @@ def _fua_metrics(
     pts = _centre_points(fuas, centres)
     if len(fuas) >= 2:
         nan = pd.DataFrame(np.nan, index=pts.index, columns=pts.index)
-        times = _try(lambda: od_matrix(net, pts, pts, **snap_kw), nan, notes, "FUA-FUA times")
+        at = OriginSet.from_points(net, pts, **snap)
+        times = with_fallback(lambda: od_matrix(net, at, at), nan, notes, "FUA-FUA times")
         pop = pd.Series(fuas["pop_total"].to_numpy(), index=pts.index)
         own = pd.Series(
             own_zone_time_min(fuas["area_km2"].to_numpy(), speed_kmh=params.own_zone_speed_kmh),
@@ -394,146 +432,166 @@ def _fua_metrics(
     return m, pts
 
 
-def _sez_table(
-    sez: gpd.GeoDataFrame,
-    fuas: gpd.GeoDataFrame,
-    pts: gpd.GeoDataFrame,
-    fuas_small: gpd.GeoDataFrame,
-    net: Any,
-    cells: Any,
-    corridor_pts: gpd.GeoDataFrame,
-    borders: gpd.GeoDataFrame,
-    params: DemoParams,
-    snap_kw: dict[str, Any],
+@dataclass(frozen=True, eq=False)
+class _Fuas:
+    """The FUAs of every centre threshold (keys ``"50k"``, ``"100k"``...)."""
+
+    fres: dict[str, FuaResult]
+    metrics: dict[str, gpd.GeoDataFrame]
+    points: dict[str, gpd.GeoDataFrame]
+    national: dict[str, dict[str, float]]
+    model_label: str
+
+
+def _all_fuas(
+    result: DegurbaResult,
+    centres: gpd.GeoDataFrame,
+    clusters: gpd.GeoDataFrame,
+    cells: OriginSet,
+    net: RoadNetwork,
+    p: DemoParams,
+    snap: SnapOptions,
     notes: list[str],
-) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    from connectivity.measures.accessibility import od_matrix
-    from connectivity.measures.corridors import border_access, time_to_corridors
-    from fua.kazakhstan import _access as acc
-    from fua.metrics import association_table, market_potential, sez_access_table
-
-    base = sez_access_table(sez, fuas, fua_name_col="name")
-    nan = pd.DataFrame(np.nan, index=sez.index, columns=pts.index)
-    times = _try(lambda: od_matrix(net, sez, pts, **snap_kw), nan, notes, "SEZ-FUA times")
-    host_t = pd.Series(
-        [times.loc[i, h] for i, h in zip(sez.index, base["host_fua_id"], strict=True)],
-        index=sez.index,
-    )
-    snapped = acc.snap(net, sez, **snap_kw)
-    reach = acc.reach_from_points(net, snapped, cells, params.reach_thresholds_min)
-    reach_df = pd.DataFrame(
-        reach,
-        index=sez.index,
-        columns=[f"pop_{t:g}min" for t in sorted(params.reach_thresholds_min)],
-    )
-    lab = times.rename(columns=lambda c: f"fua_{c}")
-    mp = market_potential(
-        lab,
-        pd.Series(fuas["pop_total"].to_numpy(), index=[f"fua_{i}" for i in fuas["fua_id"]]),
-        beta=params.market_beta,
-        include_own=False,
-    )
-    none = pd.DataFrame(
-        {"time_min": np.nan, "nearest_corridor": "", "nearest_crossing": ""}, index=sez.index
-    )
-    corr = (
-        _try(lambda: time_to_corridors(net, sez, corridor_pts, **snap_kw), none, notes, "corridors")
-        if len(corridor_pts)
-        else none
-    )
-    bord = _try(
-        lambda: border_access(net, sez, borders, crossing_id_col="name", **snap_kw),
-        none,
-        notes,
-        "border crossings",
-    )
-    small = sez_access_table(sez, fuas_small, fua_name_col="name")
-    table = sez_access_table(
-        sez,
-        fuas,
-        fua_name_col="name",
-        time_to_host_min=host_t,
-        reachable_pop=reach_df,
-        market_potential=mp,
-        time_to_corridor_min=corr["time_min"],
-        time_to_border_min=bord["time_min"],
-        extra={
-            "nearest_corridor": corr["nearest_corridor"].astype(str),
-            "nearest_border": bord["nearest_crossing"].astype(str),
-            "host_fua_50k": small["host_fua_name"],
-        },
-    )
-    access_cols = [
-        "time_to_host_min",
-        *reach_df.columns,
-        "market_potential",
-        "time_to_corridor_min",
-        "time_to_border_min",
-    ]
-    assoc = association_table(table, ["projects", "jobs", "invest_per_state_tenge"], access_cols)
-    return table, assoc
-
-
-def _try(fn: Any, fallback: Any, notes: list[str], what: str) -> Any:
-    """``fn()``, or ``fallback`` with a note when the network cannot reach the points at all."""
-    try:
-        return fn()
-    except DataError as exc:
-        note = f"{what}: no travel times ({exc})"
-        log.warning(note)
-        notes.append(note)
-        return fallback
-
-
-def _corridor_lines() -> gpd.GeoDataFrame:
-    """Corridor lines through their ordered places (EPSG:4326)."""
-    from fua.kazakhstan import datasets
-
-    c = datasets.load_corridors()
-    c = c[c.geometry.notna() & ~c.geometry.is_empty].sort_values(["corridor", "seq"])
-    rows = [
-        {"corridor": k, "road_refs": ";".join(dict.fromkeys(g["road_ref"].astype(str))),
-         "geometry": shapely.LineString(g.geometry.tolist())}
-        for k, g in c.groupby("corridor", sort=True)
-    ]  # fmt: skip
-    return gpd.GeoDataFrame(rows, geometry="geometry", crs=c.crs)
-
-
-#: OSM classes a corridor is joined from on a real network.
-_MAIN_ROADS = ("motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link")
-
-
-def _isochrone_bands(
-    minutes: np.ndarray, grid: Any, thresholds: Sequence[float]
-) -> gpd.GeoDataFrame:
-    from fua.degurba.vectorize import polygonize_labels
-
-    thr = sorted(float(t) for t in thresholds)
-    band = np.zeros(minutes.shape, dtype=np.int32)
-    finite = np.isfinite(minutes)
-    for k in range(len(thr) - 1, -1, -1):
-        band[finite & (minutes <= thr[k])] = k + 1
-    poly = polygonize_labels(band, grid.transform, grid.crs, connectivity=8)
-    lo = [0.0, *thr[:-1]]
-    poly["from_min"] = [lo[int(v) - 1] for v in poly["label"]]
-    poly["to_min"] = [thr[int(v) - 1] for v in poly["label"]]
-    return poly.rename(columns={"label": "band"})
-
-
-def _access_population(
-    grids: dict[str, np.ndarray], pop: np.ndarray, thresholds: Sequence[float]
-) -> pd.DataFrame:
-    from connectivity.measures.accessibility import population_within
-
-    frames = []
-    for name, t in grids.items():
-        df = population_within(t, pop, thresholds)
-        df.insert(0, "destination", name)
-        frames.append(df)
-    return pd.concat(frames, ignore_index=True)
+) -> _Fuas:
+    model, model_label = _commuting_model(notes)
+    names = _fua_names()
+    out = _Fuas({}, {}, {}, {}, model_label)
+    for thr in p.centre_pop_thresholds:
+        k = _label(thr)
+        out.fres[k] = _delineate(result, centres, cells, net, thr, model, names)
+        out.metrics[k], out.points[k] = _fua_metrics(
+            out.fres[k], result, centres, clusters, net, p, snap, notes
+        )
+        sizes = out.metrics[k]["pop_total"].to_numpy()
+        out.national[k] = (
+            national_metrics(sizes, national_population=result.grid.total_population, zipf_xmin=thr)
+            if len(sizes)
+            else {}
+        )
+    return out
 
 
 # ---------------------------------------------------------------- the run
+def _compute(
+    p: DemoParams,
+    population: str | os.PathLike[str] | None,
+    roads: str | os.PathLike[str] | None,
+    *,
+    progress: bool,
+    steps: Steps,
+    notes: list[str],
+) -> tuple[out_mod.Run, dict[str, Any]]:
+    """Every step up to the tables; returns what is written and the sidecar's extra facts."""
+    with steps.step("population"):
+        grid, info_pop = _load_population(population)
+    with steps.step("roads"):
+        net, road_lines, info_roads = _load_roads(roads, progress=progress)
+    inputs = {**info_pop, **info_roads}
+    proxy = bool(inputs["roads_proxy"])
+    snap = _snap_options(p, proxy)
+    notes.extend(_input_notes(inputs))
+    with steps.step("degree of urbanisation"):
+        result = classify_grid(grid)
+        centres = urban_centres(result)
+        clusters = urban_clusters(result)
+    with steps.step("snapping cells"):
+        # every cell with data, populated or not: the minutes rasters are continuous maps
+        cells = OriginSet.from_raster(net, grid, all_cells=True, **snap)
+    with steps.step("FUAs"):
+        fuas = _all_fuas(result, centres, clusters, cells, net, p, snap, notes)
+    main_k = _label(p.centre_pop_thresholds[-1])
+    small_k = _label(p.centre_pop_thresholds[0])
+    with steps.step("accessibility"):
+        acc = accessibility(
+            net, grid, cells, thresholds=p.reach_thresholds_min, snap=snap, proxy=proxy,
+            notes=notes,
+        )  # fmt: skip
+    with steps.step("SEZ table"):
+        table, assoc = sez_table(
+            net, cells, acc, fuas.metrics[main_k], fuas.points[main_k], fuas.metrics[small_k],
+            market_beta=p.market_beta, reach_thresholds=p.reach_thresholds_min, notes=notes,
+        )  # fmt: skip
+    national = pd.DataFrame(fuas.national)
+    national.index.name = "metric"
+    summary = out_mod.summary(
+        inputs, grid, result, fuas.metrics, fuas.national, table, acc.population,
+        p.reach_thresholds_min,
+    )  # fmt: skip
+    run = out_mod.Run(
+        params=p, inputs=inputs, notes=notes, grid=grid, result=result, centres=centres,
+        clusters=clusters, fres=fuas.fres, metrics=fuas.metrics, national=national, sez=acc.sez,
+        sez_table=table, association=assoc, access_population=acc.population,
+        minutes=acc.minutes, isochrones=acc.isochrones, corridor_lines=acc.corridor_lines,
+        corridor_points=acc.corridor_points, borders=acc.borders, road_lines=road_lines,
+        summary=summary, main_k=main_k, small_k=small_k,
+    )  # fmt: skip
+    record = {
+        "snap": snap,
+        "commuting_model": fuas.model_label,
+        "network": {"n_nodes": net.n_nodes, "n_edges": net.n_edges},
+    }
+    return run, record
+
+
+def _write_sidecar(
+    run: out_mod.Run,
+    staging: Path,
+    started_at: float,
+    record: dict[str, Any],
+    timings: dict[str, float],
+) -> None:
+    """``demo.json``: parameters, inputs, every staged output, notes, summary and timings."""
+    produced = sorted(q for q in staging.rglob("*") if q.is_file())
+    used = {"population": run.inputs["population_path"], "roads": run.inputs["roads_path"]}
+    write_sidecar(
+        staging / "demo.json",
+        params={
+            "demo": run.params.to_dict(),
+            "snap": record["snap"],
+            "degurba": run.result.params.to_dict(),
+        },
+        inputs={k: v for k, v in used.items() if v},
+        outputs=produced,
+        started_at=started_at,
+        extra={
+            "inputs": run.inputs,
+            "commuting_model": record["commuting_model"],
+            "notes": run.notes,
+            "summary": run.summary,
+            "timings_s": timings,
+            "network": record["network"],
+        },
+        overwrite=True,
+    )
+
+
+def _write(
+    run: out_mod.Run,
+    out: Path,
+    *,
+    overwrite: bool,
+    steps: Steps,
+    started_at: float,
+    record: dict[str, Any],
+) -> tuple[dict[str, Path], dict[str, float]]:
+    """Write everything into a staging folder, then move it into ``out`` in one go."""
+    staging = out_mod.staging_dir(out)
+    files: dict[str, Path] = {}
+    try:
+        with steps.step("writing layers"):
+            files.update(out_mod.write_layers_and_rasters(run, staging, out))
+            files.update(out_mod.write_tables(run, staging, out))
+        with steps.step("maps and report"):
+            files.update(out_mod.write_maps_and_report(run, staging, out))
+        timings = dict(steps.timings)
+        _write_sidecar(run, staging, started_at, record, timings)
+        files["sidecar"] = out / "demo.json"
+        out_mod.move_into_place(staging, out, overwrite=overwrite)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return files, timings
+
+
 def run_demo(
     out_dir: str | os.PathLike[str],
     *,
@@ -578,22 +636,17 @@ def run_demo(
     Notes
     -----
     Steps (METHOD.md §1–7): Degree of Urbanisation level 2 (:func:`fua.classify_grid`);
-    urban centres; FUAs by the commuting proxy (:func:`fua.delineate_fuas`
-    with network travel times from every cell to the nearest eligible
-    centre); travel times on the road network with off-network legs
-    (:mod:`connectivity.routing`); per-FUA and national metrics
-    (:mod:`fua.metrics`); the SEZ table and its rank correlations
-    (n = 13: descriptive only). Everything is written to a staging folder
-    inside ``out_dir`` and moved into place at the end, so a failed run
-    leaves earlier outputs untouched.
+    urban centres; the grid's cells snapped once to the roads
+    (:class:`connectivity.OriginSet`); FUAs by the commuting proxy
+    (:func:`fua.delineate_fuas` with network travel times from every cell to
+    the nearest eligible centre, :func:`connectivity.raster_time_to_nearest`);
+    minutes from every cell to SEZs, corridors and border crossings; per-FUA
+    and national metrics (:mod:`fua.metrics`); the SEZ table (people within
+    reach by :func:`connectivity.cumulative_opportunities`) and its rank
+    correlations (n = 13: descriptive only). Everything is written to a
+    staging folder inside ``out_dir`` and moved into place at the end, so a
+    failed run leaves earlier outputs untouched.
     """
-    from connectivity.io import write_sidecar
-    from connectivity.measures.corridors import corridor_access
-    from fua.degurba.classify import classify_grid, urban_centres, urban_clusters
-    from fua.kazakhstan import _access as acc
-    from fua.kazakhstan import datasets
-    from fua.kazakhstan import outputs as out_mod
-
     t_start = time.time()
     p = params or DemoParams()
     out = Path(out_dir)
@@ -601,151 +654,23 @@ def run_demo(
     notes: list[str] = []
     steps = Steps(len(_STEP_NAMES), enabled=progress, loggers=("fua", "connectivity"))
     try:
-        with steps.step("population"):
-            grid, info_pop = _load_population(population)
-        with steps.step("roads"):
-            net, road_lines, info_roads = _load_roads(roads, progress=progress)
-        inputs = {**info_pop, **info_roads}
-        proxy = bool(inputs["roads_proxy"])
-        snap_kw = {
-            "max_snap_m": p.max_snap_m or (150_000.0 if proxy else 10_000.0),
-            "offroad_speed_kmh": p.offroad_speed_kmh or (30.0 if proxy else 15.0),
-        }
-        if inputs["population_modelled"]:
-            notes.append(
-                "Population is a MODELLED surface (official 2023 regional totals spread from "
-                "GeoNames settlements), not observed data: FUAs inherit its assumptions."
-            )
-        if proxy:
-            notes.append(
-                "Roads are a PROXY network (straight lines between the waypoints of the 23 roads "
-                "of republican significance plus access links): travel times are indicative."
-            )
-        with steps.step("degree of urbanisation"):
-            result = classify_grid(grid)
-            centres = urban_centres(result)
-            clusters = urban_clusters(result)
-        with steps.step("snapping cells"):
-            cells = acc.snap_cells(net, grid, **snap_kw)
-        with steps.step("FUAs"):
-            model, model_label = _commuting_model(notes)
-            names = _fua_names()
-            fres: dict[str, Any] = {}
-            metrics: dict[str, gpd.GeoDataFrame] = {}
-            points: dict[str, gpd.GeoDataFrame] = {}
-            national: dict[str, dict[str, float]] = {}
-            from fua.metrics import national_metrics
-
-            for thr in p.centre_pop_thresholds:
-                k = _label(thr)
-                fres[k] = _delineate(result, centres, cells, net, thr, model, names)
-                metrics[k], points[k] = _fua_metrics(
-                    fres[k], result, centres, clusters, net, p, snap_kw, notes
-                )
-                sizes = metrics[k]["pop_total"].to_numpy()
-                national[k] = (
-                    national_metrics(
-                        sizes, national_population=grid.total_population, zipf_xmin=thr
-                    )
-                    if len(sizes)
-                    else {}
-                )
-            main_k = _label(p.centre_pop_thresholds[-1])
-            small_k = _label(p.centre_pop_thresholds[0])
-        with steps.step("accessibility"):
-            sez = datasets.load_sez()
-            sez.index = pd.Index(sez["id"].to_numpy(), name="sez_id")
-            corridor_lines = _corridor_lines()
-            corridor_pts = corridor_access(
-                net,
-                corridor_lines,
-                corridor_id_col="corridor",
-                tolerance_m=1_000.0 if proxy else 5_000.0,
-                road_classes=("trunk",)
-                if proxy
-                else tuple(c for c in _MAIN_ROADS if c in net.class_names) or None,
-            )
-            if len(corridor_pts) == 0:
-                notes.append("no road node lies near an international corridor in this network")
-            borders = datasets.load_border_crossings()
-            borders = borders[(borders["kind"] == "road") & borders.geometry.notna()]
-            minutes: dict[str, np.ndarray] = {
-                "sez": acc.nearest_on_grid(net, cells, acc.snap(net, sez, **snap_kw))[0],
-                "corridor": acc.nodes_on_grid(net, cells, corridor_pts["node"].unique())
-                if len(corridor_pts)
-                else np.full(grid.shape, np.nan, dtype="float32"),
-                "border": acc.nearest_on_grid(net, cells, acc.snap(net, borders, **snap_kw))[0],
-            }
-            access_pop = _access_population(
-                {"SEZ": minutes["sez"], "corridor access point": minutes["corridor"],
-                 "border crossing": minutes["border"]},
-                np.where(np.isfinite(grid.pop), grid.pop, 0.0),
-                p.reach_thresholds_min,
-            )  # fmt: skip
-            iso = _isochrone_bands(minutes["sez"], grid, p.reach_thresholds_min)
-        with steps.step("SEZ table"):
-            sez_table, assoc = _sez_table(
-                sez, metrics[main_k], points[main_k], metrics[small_k], net, cells,
-                corridor_pts, borders, p, snap_kw, notes,
-            )  # fmt: skip
-
-        national_df = pd.DataFrame(national)
-        national_df.index.name = "metric"
-        summary = out_mod.summary(
-            inputs, grid, result, metrics, national, sez_table, access_pop, p.reach_thresholds_min
+        run, record = _compute(p, population, roads, progress=progress, steps=steps, notes=notes)
+        files, timings = _write(
+            run, out, overwrite=overwrite, steps=steps, started_at=t_start, record=record
         )
-        run = out_mod.Run(
-            params=p, inputs=inputs, notes=notes, grid=grid, result=result, centres=centres,
-            clusters=clusters, fres=fres, metrics=metrics, national=national_df, sez=sez,
-            sez_table=sez_table, association=assoc, access_population=access_pop,
-            minutes=minutes, isochrones=iso, corridor_lines=corridor_lines,
-            corridor_points=corridor_pts, borders=borders, road_lines=road_lines,
-            summary=summary, main_k=main_k, small_k=small_k,
-        )  # fmt: skip
-        staging = out_mod.staging_dir(out)
-        files: dict[str, Path] = {}
-        try:
-            with steps.step("writing layers"):
-                files.update(out_mod.write_layers_and_rasters(run, staging, out))
-                files.update(out_mod.write_tables(run, staging, out))
-            with steps.step("maps and report"):
-                files.update(out_mod.write_maps_and_report(run, staging, out))
-            timings = dict(steps.timings)
-            produced = sorted(q for q in staging.rglob("*") if q.is_file())
-            used = {"population": inputs["population_path"], "roads": inputs["roads_path"]}
-            write_sidecar(
-                staging / "demo.json",
-                params={"demo": p.to_dict(), "snap": snap_kw, "degurba": result.params.to_dict()},
-                inputs={k: v for k, v in used.items() if v},
-                outputs=produced,
-                started_at=t_start,
-                extra={
-                    "inputs": inputs,
-                    "commuting_model": model_label,
-                    "notes": notes,
-                    "summary": summary,
-                    "timings_s": timings,
-                    "network": {"n_nodes": net.n_nodes, "n_edges": net.n_edges},
-                },
-                overwrite=True,
-            )
-            files["sidecar"] = out / "demo.json"
-            out_mod.move_into_place(staging, out, overwrite=overwrite)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
     finally:
         steps.close()
-    summary["wall_time_s"] = round(time.time() - t_start, 1)
+    run.summary["wall_time_s"] = round(time.time() - t_start, 1)
     return DemoResult(
         out_dir=out,
         files=files,
-        summary=summary,
-        fuas=metrics,
-        national=national_df,
-        sez=sez_table,
-        association=assoc,
-        access_population=access_pop,
-        inputs=inputs,
+        summary=run.summary,
+        fuas=run.metrics,
+        national=run.national,
+        sez=run.sez_table,
+        association=run.association,
+        access_population=run.access_population,
+        inputs=run.inputs,
         notes=notes,
         timings_s=timings,
     )

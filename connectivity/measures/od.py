@@ -1,0 +1,118 @@
+"""Many-to-many travel times: the OD matrix and one column per destination.
+
+Both fill a dense origins x destinations matrix from the memory-bounded
+blocks of :func:`connectivity.routing.od_blocks` (one Dijkstra per point of
+the smaller side). For large problems use a measure that reduces each block
+as it comes (:func:`~connectivity.cumulative_opportunities`,
+:func:`~connectivity.gravity_access`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from connectivity.network import RoadNetwork
+from connectivity.origins import Origins, OriginSet, PlaceOptions, Places, place_sets, result_attrs
+from connectivity.routing import od_blocks
+
+if TYPE_CHECKING:
+    from typing import Unpack
+
+__all__ = ["od_matrix", "times_to_each"]
+
+log = logging.getLogger(__name__)
+
+
+def _time_matrix(
+    net: RoadNetwork,
+    orig: OriginSet,
+    dest: OriginSet,
+    max_time_min: float | None,
+    progress: bool,
+) -> np.ndarray:
+    """Minutes from every origin to every destination (NaN: no time)."""
+    mat = np.full((len(orig), len(dest)), np.nan)
+    for r, c, block in od_blocks(
+        net, orig.snapped, dest.snapped, max_time_min=max_time_min, progress=progress
+    ):
+        mat[np.ix_(r, c)] = np.where(np.isfinite(block), block, np.nan)
+    return mat
+
+
+def od_matrix(
+    net: RoadNetwork,
+    a: Origins,
+    b: Places,
+    *,
+    a_id_col: str | None = None,
+    b_id_col: str | None = None,
+    max_time_min: float | None = None,
+    progress: bool = False,
+    **options: Unpack[PlaceOptions],
+) -> pd.DataFrame:
+    """Origin-destination travel-time matrix in minutes (rows ``a``, columns ``b``).
+
+    ``a`` and ``b`` are what :func:`~connectivity.time_to_nearest` takes as
+    origins and destinations (an :class:`~connectivity.OriginSet` is used as
+    it is), snapped as ``options`` say (:class:`~connectivity.origins.PlaceOptions`:
+    ``max_snap_m``, ``offroad_speed_kmh``, ``polygon_point``). Unreachable pairs (and rows/columns of points beyond
+    ``max_snap_m``) are NaN; ``.attrs`` counts them. Rows are labelled by
+    ``a``'s index (or ``a_id_col``), columns by ``b``'s index (or ``b_id_col``).
+
+    Notes
+    -----
+    One Dijkstra per point of the smaller side
+    (:func:`connectivity.routing.od_blocks`); the matrix holds
+    ``len(a) * len(b)`` floats, so use :func:`cumulative_opportunities` or
+    :func:`gravity_access` for large problems.
+    """
+    pa, pb = place_sets(net, a, b, options, origin_id_col=a_id_col, dest_id_col=b_id_col)
+    mat = _time_matrix(net, pa, pb, max_time_min, progress)
+    out = pd.DataFrame(mat, index=pa.ids.copy(), columns=pb.ids.copy())
+    out.index.name = out.index.name or "origin"
+    out.columns.name = out.columns.name or "destination"
+    n_nan = int(np.isnan(mat).sum())
+    if n_nan:
+        log.warning("%d of %d OD pairs have no travel time", n_nan, mat.size)
+    out.attrs = {
+        "n_pairs_unreachable": n_nan,
+        "n_origins_beyond_snap": pa.snapped.n_beyond,
+        "n_destinations_unusable": int((~pb.snapped.ok).sum()),
+        "max_snap_m": pa.snapped.max_snap_m,
+        "offroad_speed_kmh": pa.snapped.offroad_speed_kmh,
+        "max_time_min": max_time_min,
+    }
+    return out
+
+
+def times_to_each(
+    net: RoadNetwork,
+    origins: Origins,
+    destinations: Places,
+    *,
+    dest_id_col: str | None = None,
+    max_time_min: float | None = None,
+    progress: bool = False,
+    **options: Unpack[PlaceOptions],
+) -> gpd.GeoDataFrame:
+    """Travel time from every origin to every destination, one column each.
+
+    Parameters are those of :func:`~connectivity.time_to_nearest`. Returns
+    the origins (index and geometry kept) with one float column per
+    destination, named ``"time_min_<id>"``; NaN when unreachable.
+    """
+    orig, dest = place_sets(net, origins, destinations, options, dest_id_col=dest_id_col)
+    mat = _time_matrix(net, orig, dest, max_time_min, progress)
+    out = orig.frame()
+    cols = {f"time_min_{d}": mat[:, j] for j, d in enumerate(dest.ids)}
+    out = pd.concat([out, pd.DataFrame(cols, index=out.index)], axis=1)
+    best = np.min(np.where(np.isnan(mat), np.inf, mat), axis=1, initial=np.inf)
+    out.attrs = result_attrs(
+        orig.snapped, best, presnapped=isinstance(origins, OriginSet), max_time_min=max_time_min
+    )
+    return gpd.GeoDataFrame(out, geometry=out.geometry.name)
