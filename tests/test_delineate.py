@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 from pathlib import Path
 
 import geopandas as gpd
@@ -17,9 +16,10 @@ from fua import FuaResult, OutputExistsError, ParameterError
 from fua.fuas.commuting import CommutingModel, FuaParams
 from fua.fuas.delineate import delineate_fuas
 from tests._fua_fixtures import CRS, make_result, strips
+from tests.validation import default_data
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get("FUA_SHARED_DATA", ROOT / ".." / "shared" / "data"))
+DATA = default_data()
 
 # 3 rows x 6 cols; urban centre 1 = cols 0-1 (6 cells x 10 000 people), 100 people elsewhere
 POP = np.full((3, 6), 100.0)

@@ -26,6 +26,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
     return run_demo(d / "out", population=pop)
 
 
+@pytest.mark.slow
 def test_every_output_is_written(demo: DemoResult) -> None:
     for name in demo_outputs():
         assert (demo.out_dir / name).exists(), name
@@ -43,6 +44,7 @@ def test_every_output_is_written(demo: DemoResult) -> None:
         assert p.stat().st_size > 10_000
 
 
+@pytest.mark.slow
 def test_geopackage_layers_are_labelled(demo: DemoResult) -> None:
     gpkg = demo.out_dir / "kazakhstan_demo.gpkg"
     names = {row[0] for row in pyogrio.list_layers(gpkg)}
@@ -59,6 +61,7 @@ def test_geopackage_layers_are_labelled(demo: DemoResult) -> None:
     assert (shp / "sez_access.shp").exists() and (shp / "sez_access_fields.csv").exists()
 
 
+@pytest.mark.slow
 def test_population_is_conserved_in_fua_labels(demo: DemoResult) -> None:
     with rasterio.open(demo.out_dir / "fua_labels_100k.tif") as src:
         lab = src.read(1)
@@ -75,6 +78,7 @@ def test_population_is_conserved_in_fua_labels(demo: DemoResult) -> None:
     assert set(demo.national.columns) == {"50k", "100k"}
 
 
+@pytest.mark.slow
 def test_sez_table_is_consistent(demo: DemoResult) -> None:
     t = demo.sez
     assert len(t) == 13
@@ -92,6 +96,7 @@ def test_sez_table_is_consistent(demo: DemoResult) -> None:
     assert "n = 13" in demo.association.attrs["note"]
 
 
+@pytest.mark.slow
 def test_minutes_raster_is_small_at_an_sez_and_tagged(demo: DemoResult) -> None:
     from pyproj import Transformer
 
@@ -110,6 +115,7 @@ def test_minutes_raster_is_small_at_an_sez_and_tagged(demo: DemoResult) -> None:
     assert tags["modelled_population"] == "True"
 
 
+@pytest.mark.slow
 def test_access_population_shares_are_monotone(demo: DemoResult) -> None:
     a = demo.access_population
     for _, g in a.groupby("destination"):
@@ -117,6 +123,7 @@ def test_access_population_shares_are_monotone(demo: DemoResult) -> None:
         assert ((s >= 0) & (s <= 1)).all() and (np.diff(s) >= 0).all()
 
 
+@pytest.mark.slow
 def test_report_and_sidecar_say_modelled_and_proxy(demo: DemoResult) -> None:
     text = (demo.out_dir / "report.html").read_text(encoding="utf-8")
     assert "MODELLED population" in text and "PROXY roads" in text
@@ -132,6 +139,7 @@ def test_report_and_sidecar_say_modelled_and_proxy(demo: DemoResult) -> None:
     assert summary["fuas"]["100k"]["n_fuas"] == len(demo.fuas["100k"])
 
 
+@pytest.mark.slow
 def test_existing_outputs_are_refused_before_any_work(demo: DemoResult) -> None:
     t0 = time.perf_counter()
     with pytest.raises(OutputExistsError, match="overwrite"):
@@ -139,6 +147,7 @@ def test_existing_outputs_are_refused_before_any_work(demo: DemoResult) -> None:
     assert time.perf_counter() - t0 < 2.0
 
 
+@pytest.mark.slow
 def test_cli_reports_existing_outputs(demo: DemoResult) -> None:
     r = CliRunner().invoke(main, ["-q", "demo", "--out", str(demo.out_dir)])
     assert r.exit_code == 1
@@ -184,6 +193,7 @@ def test_params_round_trip_to_json() -> None:
     assert json.loads(json.dumps(d))["centre_pop_thresholds"] == [50_000.0, 100_000.0]
 
 
+@pytest.mark.slow
 @pytest.mark.realdata
 def test_demo_with_a_real_osm_extract(shared_data: Path, tmp_path: Path) -> None:
     pbf = shared_data / "kazakhstan" / "almaty_2013.osm.pbf"

@@ -39,8 +39,9 @@ from fua.degurba.classify import classify_grid  # noqa: E402
 from fua.fuas.commuting import CommutingModel, FuaParams  # noqa: E402  (after the sys.path line)
 from fua.fuas.delineate import delineate_fuas  # noqa: E402
 from fua.grid import PopulationGrid  # noqa: E402
+from tests.validation import default_data  # noqa: E402
 
-DEFAULT_DATA = ROOT / ".." / "shared" / "data"
+DEFAULT_DATA = default_data()  # $FUA_SHARED_DATA, else ../shared/data
 
 #: Published figures found for orientation (not the same definition or year):
 #: Eurostat Larger Urban Zones of 2004 (the FUA's predecessor; as tabulated in

@@ -30,7 +30,10 @@ import rasterio
 import fua
 from fua.degurba.classify import DegurbaParams, classify_grid
 
-DEFAULT_DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script
+from tests.validation import default_data
+
+DEFAULT_DATA = default_data()  # $FUA_SHARED_DATA, else ../shared/data
 TOUGGOURT = "touggourt"
 BELGIUM = "belgium"
 

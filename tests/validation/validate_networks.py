@@ -34,8 +34,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from connectivity import RoadNetwork  # noqa: E402
+from tests.validation import default_data  # noqa: E402
 
-DEFAULT_DATA = ROOT / ".." / "shared" / "data"
+DEFAULT_DATA = default_data()  # $FUA_SHARED_DATA, else ../shared/data
 CITIES = {  # lon, lat
     "Almaty": (76.9286, 43.2567),
     "Astana": (71.4491, 51.1694),
