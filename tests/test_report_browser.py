@@ -27,7 +27,9 @@ CHROMIUM = next(
     None,
 )  # fmt: skip
 pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="no chromium binary (apt-get install chromium)"
+    CHROMIUM is None,
+    reason="browser check of report.html skipped: no headless Chromium on PATH. Install one with "
+    "`sudo apt-get install chromium` (Debian/Ubuntu; .ci/run does this) or point CHROMIUM=/path/to/chrome",
 )
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
