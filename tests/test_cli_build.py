@@ -13,23 +13,17 @@ from click.testing import CliRunner
 
 from connectivity import RoadNetwork
 from connectivity.cli import main
-from tests._osm_servers import (
-    PLACE_NAME,
-    PLACE_POLYGON,
-    QUERY_BOX,
-    OsmServer,
-    osm_servers,
-    recorded_osm_xml,
-)
+from tests import _servers as srv
+from tests._servers import osm_servers, recorded_osm_file  # fixtures
 
-__all__ = ["osm_servers"]  # the fixture, imported for pytest
+__all__ = ["osm_servers", "recorded_osm_file"]
 
-BBOX = ",".join(f"{v:g}" for v in QUERY_BOX)
+BBOX = ",".join(f"{v:g}" for v in srv.QUERY_BOX)
 
 
 @pytest.fixture
-def osm_file(tmp_path: Path) -> Path:
-    return recorded_osm_xml(tmp_path / "almaty.osm")
+def osm_file(recorded_osm_file: Path) -> Path:
+    return recorded_osm_file
 
 
 def _run(*args: str) -> str:
@@ -47,7 +41,7 @@ def _same(a: RoadNetwork, b: RoadNetwork) -> None:
 
 
 def test_build_clips_an_osm_file_to_npz_and_gpkg(osm_file: Path, tmp_path: Path) -> None:
-    ref = RoadNetwork.from_osm(osm_file, bbox=QUERY_BOX)
+    ref = RoadNetwork.from_osm(osm_file, bbox=srv.QUERY_BOX)
     npz = tmp_path / "net.npz"
     out = _run(str(osm_file), "--bbox", BBOX, "--out", str(npz))
     assert f"{ref.n_nodes:,} nodes" in out
@@ -71,22 +65,22 @@ def test_build_clips_an_osm_file_to_npz_and_gpkg(osm_file: Path, tmp_path: Path)
 
 def test_build_clips_to_a_polygon_layer(osm_file: Path, tmp_path: Path) -> None:
     layer = tmp_path / "area.geojson"
-    gpd.GeoDataFrame(geometry=[PLACE_POLYGON], crs=4326).to_file(layer)
+    gpd.GeoDataFrame(geometry=[srv.PLACE_POLYGON], crs=4326).to_file(layer)
     npz = tmp_path / "net.npz"
     _run(str(osm_file), "--polygon", str(layer), "--network-type", "walk", "--out", str(npz))
     _same(
         RoadNetwork.load(npz),
-        RoadNetwork.from_osm(osm_file, polygon=PLACE_POLYGON, network_type="walk"),
+        RoadNetwork.from_osm(osm_file, polygon=srv.PLACE_POLYGON, network_type="walk"),
     )
 
 
-def test_build_downloads_through_osmnx(osm_servers: OsmServer, tmp_path: Path) -> None:
+def test_build_downloads_through_osmnx(osm_servers: srv.OsmServer, tmp_path: Path) -> None:
     npz = tmp_path / "bbox.npz"
     _run("--bbox", BBOX, "--crs", "EPSG:32643", "--out", str(npz))
-    _same(RoadNetwork.load(npz), RoadNetwork.from_bbox(QUERY_BOX))
+    _same(RoadNetwork.load(npz), RoadNetwork.from_bbox(srv.QUERY_BOX))
     gpkg = tmp_path / "place.gpkg"
-    _run("--place", PLACE_NAME, "--network-type", "walk", "--out", str(gpkg))
-    assert osm_servers.searches[-1]["q"] == [PLACE_NAME]
+    _run("--place", srv.PLACE_NAME, "--network-type", "walk", "--out", str(gpkg))
+    assert osm_servers.searches[-1]["q"] == [srv.PLACE_NAME]
     nodes = gpd.read_file(gpkg, layer="nodes")
     assert nodes["osmid"].is_unique and (nodes["osmid"] > 0).all()
 

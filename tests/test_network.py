@@ -335,8 +335,8 @@ def test_from_osmnx_matches_from_osm(tmp_path: Path, simplify: bool) -> None:
         assert ids == {1, 2, 3, 4, 5, 6}
 
 
-def _assert_same_network(back: RoadNetwork, net: RoadNetwork) -> None:
-    """Same nodes (coordinates, ids), edges, lengths, times and classes."""
+def _assert_same_network(back: RoadNetwork, net: RoadNetwork, *, node_ids: bool = True) -> None:
+    """Same nodes (coordinates, and OSM ids if ``node_ids``), edges, lengths, times, classes."""
     assert (back.n_nodes, back.n_edges) == (net.n_nodes, net.n_edges)
     assert back.crs == net.crs
     np.testing.assert_array_equal(back.x, net.x)
@@ -348,6 +348,8 @@ def _assert_same_network(back: RoadNetwork, net: RoadNetwork) -> None:
     back_cls = np.asarray(back.class_names)[back.road_class]
     np.testing.assert_array_equal(back_cls, np.asarray(net.class_names)[net.road_class])
     np.testing.assert_array_equal(_esrc(back), _esrc(net))
+    if node_ids:
+        np.testing.assert_array_equal(_nsrc(back), _nsrc(net))
 
 
 def test_to_osmnx_round_trip(osm_xml: Path) -> None:
@@ -365,9 +367,7 @@ def test_to_osmnx_round_trip(osm_xml: Path) -> None:
     assert d["highway"] == "residential"
     assert d["oneway"] is True and G.get_edge_data(1, 2)[0]["oneway"] is False
     assert G.get_edge_data(1, 2)[0]["speed_kph"] == pytest.approx(60.0)  # maxspeed=60
-    back = RoadNetwork.from_osmnx(G)
-    _assert_same_network(back, net)
-    np.testing.assert_array_equal(_nsrc(back), _nsrc(net))
+    _assert_same_network(RoadNetwork.from_osmnx(G), net)
 
 
 def test_osmnx_functions_accept_to_osmnx(osm_xml: Path) -> None:
@@ -397,9 +397,7 @@ def test_from_osmnx_of_an_interior_split_network_round_trips(tmp_path: Path) -> 
     assert (_nsrc(net) == -1).any()  # interior vertices of simplified edges
     G = net.to_osmnx()
     assert min(G.nodes) < 0  # synthetic node ids are negative
-    back = RoadNetwork.from_osmnx(G)
-    _assert_same_network(back, net)
-    np.testing.assert_array_equal(_nsrc(back), _nsrc(net))
+    _assert_same_network(RoadNetwork.from_osmnx(G), net)
 
 
 def test_dijkstra_agrees_with_networkx(osm_xml: Path) -> None:
@@ -580,7 +578,6 @@ def test_to_gdfs_round_trips_through_osmnx_and_a_geopackage(osm_xml: Path, tmp_p
         gpd.read_file(gpkg, layer="nodes"), gpd.read_file(gpkg, layer="edges")
     )
     _assert_same_network(back, net)
-    np.testing.assert_array_equal(_nsrc(back), _nsrc(net))
 
 
 def test_to_gdfs_of_a_line_network_has_synthetic_ids() -> None:
@@ -591,7 +588,7 @@ def test_to_gdfs_of_a_line_network_has_synthetic_ids() -> None:
     assert (nodes.index == -np.arange(1, net.n_nodes + 1)).all()  # not OSM nodes
     assert "osmid" not in edges.columns and "source_id" in edges.columns  # feature rows
     back = RoadNetwork.from_gdfs(nodes, edges)
-    _assert_same_network(back, net)
+    _assert_same_network(back, net, node_ids=False)
     assert (_nsrc(back) == -1).all()
     with pytest.raises(DataError, match="u, v"):
         RoadNetwork.from_gdfs(nodes.iloc[:2], edges)

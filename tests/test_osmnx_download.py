@@ -16,21 +16,21 @@ import numpy as np
 import pytest
 
 from connectivity import DataError, InputFileError, ParameterError, RoadNetwork
-from tests._osm_servers import (
+from tests._servers import (  # fixtures
     PLACE_NAME,
     PLACE_POLYGON,
     QUERY_BOX,
     OsmServer,
     osm_servers,
-    recorded_osm_xml,
+    recorded_osm_file,
 )
 
-__all__ = ["osm_servers"]  # the fixture, imported for pytest
+__all__ = ["osm_servers", "recorded_osm_file"]
 
 
 @pytest.fixture
-def osm_file(tmp_path: Path) -> Path:
-    return recorded_osm_xml(tmp_path / "almaty.osm")
+def osm_file(recorded_osm_file: Path) -> Path:
+    return recorded_osm_file
 
 
 def _assert_close(net: RoadNetwork, ref: RoadNetwork) -> None:

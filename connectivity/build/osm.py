@@ -361,6 +361,25 @@ def _clip_vertices(ways: OsmWays, area: shapely.Geometry) -> int:
     return int(outside.sum())
 
 
+def _segment_nodes(
+    ways: OsmWays, a: np.ndarray, b: np.ndarray, wi: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The network nodes of the segments ``a -> b`` (vertex positions) of ways ``wi``.
+
+    Returns ``(node_ids, lon, lat, u, v)``: the OSM ids of the nodes used (sorted),
+    their coordinates, and each segment's end nodes in travel direction
+    (reversed for ``oneway=-1`` ways).
+    """
+    used = np.unique(np.concatenate([a, b]))
+    node_ids, first, inv = np.unique(ways.node_ref[used], return_index=True, return_inverse=True)
+    pos2node = np.full(ways.node_ref.size, -1, dtype="int64")
+    pos2node[used] = inv.ravel()
+    u, v = pos2node[a], pos2node[b]
+    rev = ways.oneway[wi] == -1
+    u, v = np.where(rev, v, u), np.where(rev, u, v)
+    return node_ids, ways.lon[used][first], ways.lat[used][first], u, v
+
+
 def osm_edge_arrays(
     path: str | os.PathLike[str],
     *,
@@ -397,15 +416,7 @@ def osm_edge_arrays(
             "extent and that it contains nodes as well as ways"
         )
         raise DataError(msg)
-    used = np.unique(np.concatenate([a, b]))
-    node_ids, first, inv = np.unique(ways.node_ref[used], return_index=True, return_inverse=True)
-    pos2node = np.full(ways.node_ref.size, -1, dtype="int64")
-    pos2node[used] = inv.ravel()
-    lon = ways.lon[used][first]
-    lat = ways.lat[used][first]
-    u, v = pos2node[a], pos2node[b]
-    rev = ways.oneway[wi] == -1
-    u, v = np.where(rev, v, u), np.where(rev, u, v)
+    node_ids, lon, lat, u, v = _segment_nodes(ways, a, b, wi)
     if out_crs is None:
         out_crs = local_metric_crs(lon, lat)
     x, y = reproject(lon, lat, CRS.from_epsg(4326), out_crs)

@@ -1,5 +1,6 @@
-"""Local Overpass- and Nominatim-like HTTP servers for osmnx downloads in tests (127.0.0.1 only).
+"""Local HTTP servers for download tests (127.0.0.1 only): files, and Overpass/Nominatim for osmnx.
 
+:class:`LocalHTTPServer` serves any request handler on a free port.
 :class:`OsmServer` answers
 
 * ``GET  /api/status`` like the Overpass status endpoint (slots available);
@@ -10,7 +11,8 @@
 * ``GET  /nominatim/search`` with one place whose boundary is :data:`PLACE_POLYGON`.
 
 The fixture :func:`osm_servers` points ``osmnx.settings`` at it (and a
-temporary cache folder), and puts everything back afterwards.
+temporary cache folder), and puts everything back afterwards;
+:func:`recorded_osm_file` writes the recorded data as an OSM XML file.
 """
 
 from __future__ import annotations
@@ -92,8 +94,22 @@ def nominatim_place() -> list[dict[str, Any]]:
     }]  # fmt: skip
 
 
-class OsmServer:
-    """The local servers; ``queries`` and ``searches`` record what osmnx asked."""
+class LocalHTTPServer:
+    """A threaded HTTP server on 127.0.0.1 (a free port) in a daemon thread; ``url`` is its root."""
+
+    def __init__(self, handler: type[http.server.BaseHTTPRequestHandler]) -> None:
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class OsmServer(LocalHTTPServer):
+    """The Overpass and Nominatim servers; ``queries`` and ``searches`` record what osmnx asked."""
 
     def __init__(self) -> None:
         self.queries: list[str] = []
@@ -131,14 +147,7 @@ class OsmServer:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(Handler)
 
 
 @pytest.fixture
@@ -158,6 +167,12 @@ def osm_servers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Osm
         yield server
     finally:
         server.close()
+
+
+@pytest.fixture
+def recorded_osm_file(tmp_path: Path) -> Path:
+    """The recorded response as an OSM XML file, the reference for the downloads."""
+    return recorded_osm_xml(tmp_path / "almaty.osm")
 
 
 def recorded_osm_xml(path: Path) -> Path:
