@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import platformdirs
+
 from connectivity.errors import InputFileError
 
-__all__ = ["cache_root"]
+__all__ = ["APP_NAME", "cache_root"]
+
+#: The name of the toolkit's folders (platformdirs ``appname``).
+APP_NAME = "fua-toolkit"
 
 
 def cache_root(
@@ -20,25 +24,20 @@ def cache_root(
 ) -> Path:
     """The cache folder, created if needed.
 
-    Order: ``cache_dir`` if given; the first set variable of ``env``;
-    ``$XDG_CACHE_HOME/fua-toolkit``; on Windows ``%LOCALAPPDATA%/fua-toolkit/Cache``;
-    on macOS ``~/Library/Caches/fua-toolkit``; else ``~/.cache/fua-toolkit``
-    (the platformdirs conventions). ``hint`` ends the error message when the
-    folder cannot be created.
+    Order: ``cache_dir`` if given; the first set variable of ``env``; else the
+    platform's user cache folder from ``platformdirs.user_cache_dir("fua-toolkit")``
+    (``$XDG_CACHE_HOME/fua-toolkit`` or ``~/.cache/fua-toolkit`` on Linux,
+    ``~/Library/Caches/fua-toolkit`` on macOS,
+    ``%LOCALAPPDATA%\\fua-toolkit\\Cache`` on Windows). ``hint`` ends the
+    error message when the folder cannot be created.
     """
     named = next((os.environ[v] for v in env if os.environ.get(v)), None)
     if cache_dir is not None:
         path = Path(cache_dir)
     elif named:
         path = Path(named)
-    elif os.environ.get("XDG_CACHE_HOME"):
-        path = Path(os.environ["XDG_CACHE_HOME"]) / "fua-toolkit"
-    elif sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
-        path = Path(os.environ["LOCALAPPDATA"]) / "fua-toolkit" / "Cache"
-    elif sys.platform == "darwin":
-        path = Path.home() / "Library" / "Caches" / "fua-toolkit"
     else:
-        path = Path.home() / ".cache" / "fua-toolkit"
+        path = Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

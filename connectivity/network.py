@@ -5,15 +5,18 @@ polylines at every vertex and never simplify), so routing is exact, snapping
 a point to an edge is exact and a country network stays a few flat arrays.
 
 Builders: :meth:`RoadNetwork.from_edges` (arrays), :meth:`RoadNetwork.from_osm`
-(OSM PBF / XML via pyosmium), :meth:`RoadNetwork.from_osmnx` (osmnx graphs)
-and :meth:`RoadNetwork.from_lines` (any line layer). Exporters:
-:meth:`RoadNetwork.to_osmnx`, :meth:`RoadNetwork.to_gdfs`, and a fast ``.npz``
-cache (:meth:`RoadNetwork.save` / :meth:`RoadNetwork.load`).
+(OSM PBF / XML via pyosmium, optionally clipped), downloads through osmnx
+(:meth:`RoadNetwork.from_place`, :meth:`RoadNetwork.from_bbox`,
+:meth:`RoadNetwork.from_polygon`), :meth:`RoadNetwork.from_osmnx` (osmnx
+graphs), :meth:`RoadNetwork.from_gdfs` (node and edge GeoDataFrames) and
+:meth:`RoadNetwork.from_lines` (any line layer). Exporters in osmnx's
+conventions: :meth:`RoadNetwork.to_osmnx`, :meth:`RoadNetwork.to_gdfs`; and a
+fast ``.npz`` cache (:meth:`RoadNetwork.save` / :meth:`RoadNetwork.load`).
 """
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import logging
 import os
 import time
@@ -28,24 +31,30 @@ from numpy.typing import ArrayLike
 from pyproj import CRS
 from scipy.sparse.csgraph import connected_components
 
-from connectivity.build.lines import lines_edge_arrays, osmnx_edge_arrays
+from connectivity.build.edges import (
+    checked_lengths_and_speeds,
+    checked_nodes_and_edges,
+    fastest_directed_csr,
+)
+from connectivity.build.lines import lines_edge_arrays
+from connectivity.build.npz import read_network_npz, write_network_npz
 from connectivity.build.osm import osm_edge_arrays
+from connectivity.build.osmnx_graphs import download_graph, gdfs_edge_arrays, osmnx_edge_arrays
 from connectivity.crs import check_metric_crs
-from connectivity.errors import DataError, InputFileError, ParameterError
-from connectivity.outputs import jsonable, safe_path
-from connectivity.speeds import SpeedTable
+from connectivity.errors import DataError, ParameterError
+from connectivity.outputs import jsonable
+from connectivity.speeds import SpeedTable, as_speed_table, network_speeds
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     import geopandas as gpd
     import networkx as nx
+    import shapely
 
 __all__ = ["RoadNetwork"]
 
 log = logging.getLogger(__name__)
-
-_NPZ_FORMAT = "fua-toolkit/RoadNetwork/1"
 
 
 @dataclass(frozen=True, eq=False)
@@ -114,11 +123,11 @@ class RoadNetwork:
         Euclidean length of the segment. Parallel edges keep the fastest.
         """
         crs = check_metric_crs(crs)
-        x, y, u, v = _checked_nodes_and_edges(x, y, u, v)
+        x, y, u, v = checked_nodes_and_edges(x, y, u, v)
         m = u.size
         if length_m is None:
             length_m = np.hypot(x[v] - x[u], y[v] - y[u])
-        length, speed = _checked_lengths_and_speeds(length_m, speed_kmh, m)
+        length, speed = checked_lengths_and_speeds(length_m, speed_kmh, m)
         if road_class is None:
             road_class = np.zeros(m, dtype="int16")
             class_names = class_names or ("road",)
@@ -135,7 +144,7 @@ class RoadNetwork:
         if edge_source_ids is not None:
             columns["edge_source_ids"] = np.broadcast_to(np.asarray(edge_source_ids, "int64"), (m,))
         oneway = np.broadcast_to(np.asarray(oneway, dtype=bool), (m,))
-        indptr, heads, cols = _fastest_directed_csr(x.size, u, v, oneway, columns)
+        indptr, heads, cols = fastest_directed_csr(x.size, u, v, oneway, columns)
         return cls(
             x=x,
             y=y,
@@ -162,6 +171,8 @@ class RoadNetwork:
         network_type: str = "drive",
         crs: Any = None,
         speeds: SpeedTable | Mapping[str, float] | None = None,
+        bbox: Sequence[float] | None = None,
+        polygon: Any = None,
         largest_component: bool = True,
         progress: bool = False,
     ) -> RoadNetwork:
@@ -171,15 +182,23 @@ class RoadNetwork:
         ----------
         path : path-like
             OSM PBF or XML file; read with pyosmium (libosmium).
-        network_type : {"drive", "drive_service"}
-            Way filter, identical to osmnx's filter of the same name.
+        network_type : {"drive", "drive_service", "walk", "bike", "all", "all_public"}
+            Way filter: osmnx's filter of the same name, read from the
+            installed osmnx (``osmnx._overpass._get_network_filter``).
         crs : CRS-like, optional
             Projected metric CRS of the result. ``None`` picks the UTM zone of
             the data (extent up to 1000 km) or an azimuthal equidistant CRS
             centred on the data (a whole country).
         speeds : SpeedTable or dict, optional
-            Speed table (default :data:`~connectivity.KAZAKHSTAN_SPEEDS`); a dict
-            of class -> km/h overrides classes of the default table.
+            Speed table; default :func:`~connectivity.speeds.network_speeds`
+            of the network type (:data:`~connectivity.KAZAKHSTAN_SPEEDS` for
+            cars, :data:`~connectivity.speeds.WALK_SPEEDS`,
+            :data:`~connectivity.speeds.BIKE_SPEEDS`); a dict of class -> km/h
+            overrides classes of that table.
+        bbox : (west, south, east, north), optional
+            Keep only the part inside this box (degrees).
+        polygon : shapely Polygon / MultiPolygon (degrees) or GeoDataFrame, optional
+            Keep only the part inside this polygon (instead of ``bbox``).
         largest_component : bool
             Keep only the largest strongly connected component; the dropped
             ones are logged and recorded in ``meta["components"]``.
@@ -192,17 +211,10 @@ class RoadNetwork:
 
         Notes
         -----
-        Way filter (``network_type="drive"``, from osmnx 2.x
-        ``_overpass._get_network_filter``, applied as unanchored regular
-        expressions like Overpass): keep ways with ``highway=*`` unless
-        ``area`` matches ``yes``; ``access`` matches ``private``; ``highway``
-        matches ``abandoned|bridleway|bus_guideway|construction|corridor|
-        cycleway|elevator|escalator|footway|no|path|pedestrian|planned|platform|
-        proposed|raceway|razed|rest_area|service|services|steps|track``;
-        ``motor_vehicle`` or ``motorcar`` match ``no``; ``service`` matches
-        ``alley|driveway|emergency_access|parking|parking_aisle|private``.
-        ``"drive_service"`` allows ``highway=service`` except parking, parking
-        aisles, emergency access and private service roads.
+        Way filter: ways with ``highway=*`` whose tags pass osmnx's Overpass
+        filter of ``network_type`` (for ``"drive"``: not ``area=yes``, not
+        ``access=private``, no footways, paths, tracks, service roads...),
+        applied as unanchored regular expressions like Overpass.
 
         One-way rules: ``oneway=yes/true/1`` one-way in node order,
         ``oneway=-1/reverse`` against it; ``oneway=reversible/alternating``
@@ -210,6 +222,12 @@ class RoadNetwork:
         are never offered at once (osmnx keeps such ways two-way; OSRM drops
         them); ``junction=roundabout/circular`` one-way; ``highway=motorway``
         and ``motorway_link`` one-way unless ``oneway=no`` (implied by OSM).
+        In osmnx's bidirectional network types (``"walk"``) every way is two-way.
+
+        Clipping (``bbox``/``polygon``) works as osmnx's truncation with
+        ``truncate_by_edge=False``: ways with no vertex in the box are skipped
+        while the file is read, and a segment is kept only when both its nodes
+        are inside the area (or on its boundary).
 
         Every way is split at every vertex into straight segments (no
         simplification, degree-2 nodes kept). Vertices whose node is missing
@@ -219,8 +237,9 @@ class RoadNetwork:
         """
         t0 = time.perf_counter()
         kw = osm_edge_arrays(
-            path, network_type=network_type, crs=crs, speeds=speeds, progress=progress
-        )
+            path, network_type=network_type, crs=crs, speeds=speeds, bbox=bbox, polygon=polygon,
+            progress=progress,
+        )  # fmt: skip
         net = cls.from_edges(**kw)
         info = kw["meta"]
         log.info(
@@ -228,16 +247,114 @@ class RoadNetwork:
             Path(info["source"]).name, info["n_ways"], info["n_highway_ways"], network_type,
             net.n_nodes, net.n_edges,
         )  # fmt: skip
-        if largest_component:
-            net = net.largest_component()
+        return net._finished(largest_component, t0)
+
+    def _finished(self, largest_component: bool, t0: float) -> RoadNetwork:
+        """The largest component if asked, with the build time in ``meta``."""
+        net = self.largest_component() if largest_component else self
         net.meta["build_seconds"] = round(time.perf_counter() - t0, 3)
         return net
+
+    @classmethod
+    def from_place(
+        cls,
+        query: str | dict[str, str] | list[Any],
+        *,
+        network_type: str = "drive",
+        crs: Any = None,
+        speeds: SpeedTable | Mapping[str, float] | None = None,
+        largest_component: bool = True,
+    ) -> RoadNetwork:
+        """Download the network of a place through osmnx (Nominatim, then Overpass).
+
+        Parameters
+        ----------
+        query : str, dict or list
+            Place name(s) geocoded to a boundary polygon by Nominatim, as
+            ``osmnx.graph_from_place`` takes them (e.g. ``"Almaty, Kazakhstan"``).
+        network_type : {"drive", "drive_service", "walk", "bike", "all", "all_public"}
+            osmnx's way filter, sent to Overpass.
+        crs, speeds, largest_component
+            As in :meth:`from_osm` (default speeds by network type).
+
+        Returns
+        -------
+        RoadNetwork
+
+        Notes
+        -----
+        Downloads with ``osmnx.graph_from_place(..., simplify=False,
+        retain_all=True)`` and builds with :meth:`from_osmnx`; the servers are
+        ``osmnx.settings.nominatim_url`` and ``osmnx.settings.overpass_url``, and
+        osmnx caches the responses (in ``osmnx/`` of the toolkit's cache folder
+        unless ``osmnx.settings.cache_folder`` is set). Lengths are osmnx's
+        great-circle lengths, so they differ from :meth:`from_osm`'s geodesic
+        ones by less than 0.5 %; osmnx keeps ``oneway=reversible`` ways and
+        motorways without a ``oneway`` tag two-way.
+        """
+        return cls._downloaded(network_type, crs, speeds, largest_component, place=query)
+
+    @classmethod
+    def from_bbox(
+        cls,
+        bbox: Sequence[float],
+        *,
+        network_type: str = "drive",
+        crs: Any = None,
+        speeds: SpeedTable | Mapping[str, float] | None = None,
+        largest_component: bool = True,
+    ) -> RoadNetwork:
+        """Download the network inside ``bbox = (west, south, east, north)`` (degrees) through osmnx.
+
+        As :meth:`from_place`, with ``osmnx.graph_from_bbox``.
+        """
+        return cls._downloaded(network_type, crs, speeds, largest_component, bbox=bbox)
+
+    @classmethod
+    def from_polygon(
+        cls,
+        polygon: shapely.Polygon | shapely.MultiPolygon | gpd.GeoDataFrame,
+        *,
+        network_type: str = "drive",
+        crs: Any = None,
+        speeds: SpeedTable | Mapping[str, float] | None = None,
+        largest_component: bool = True,
+    ) -> RoadNetwork:
+        """Download the network inside a polygon through osmnx.
+
+        ``polygon`` is a shapely (Multi)Polygon in longitude/latitude, or a
+        GeoDataFrame/GeoSeries (reprojected and united). As :meth:`from_place`,
+        with ``osmnx.graph_from_polygon``.
+        """
+        return cls._downloaded(network_type, crs, speeds, largest_component, polygon=polygon)
+
+    @classmethod
+    def _downloaded(
+        cls,
+        network_type: str,
+        crs: Any,
+        speeds: SpeedTable | Mapping[str, float] | None,
+        largest_component: bool,
+        **where: Any,
+    ) -> RoadNetwork:
+        t0 = time.perf_counter()
+        G = download_graph(network_type, **where)
+        table = as_speed_table(speeds, network_speeds(network_type))
+        kw = osmnx_edge_arrays(G, table, crs)
+        kw["meta"].update(network_type=network_type, download=jsonable(where))
+        net = cls.from_edges(**kw)
+        log.info(
+            "downloaded the %s network through osmnx: %d nodes, %d directed edges",
+            network_type, net.n_nodes, net.n_edges,
+        )  # fmt: skip
+        return net._finished(largest_component, t0)
 
     @classmethod
     def from_osmnx(
         cls,
         G: nx.MultiDiGraph,
         *,
+        crs: Any = None,
         speeds: SpeedTable | Mapping[str, float] | None = None,
         largest_component: bool = False,
     ) -> RoadNetwork:
@@ -249,6 +366,8 @@ class RoadNetwork:
             osmnx graph with node ``x``/``y`` and ``graph["crs"]``. A geographic
             (or Web Mercator) graph is projected to the UTM zone of its data
             (or an azimuthal equidistant CRS for a country), and logged.
+        crs : CRS-like, optional
+            Projected metric CRS of the result instead.
         speeds : SpeedTable or dict, optional
             Used for edges without ``travel_time`` or ``speed_kph``.
         largest_component : bool
@@ -256,16 +375,41 @@ class RoadNetwork:
 
         Notes
         -----
-        Each directed edge of ``G`` is one directed edge here (osmnx already
-        holds both directions of two-way streets). An edge ``geometry`` is
-        split into straight segments with interior nodes (source id -1);
-        the edge ``length`` (metres) is spread over its segments in
-        proportion to their projected lengths. Speed priority: osmnx
-        ``travel_time`` (seconds) with ``length``, then ``speed_kph``, then
-        ``maxspeed``/``highway`` through the speed table. For list-valued
-        attributes of simplified edges the first ``highway``/``osmid`` is used.
+        Reads osmnx's attributes: node keys (OSM ids; negative keys are
+        synthetic ids and become -1), edge ``length`` (m), ``travel_time``
+        (s), ``speed_kph``, ``highway``, ``maxspeed``, ``osmid`` and
+        ``geometry``. Each directed edge of ``G`` is one directed edge here
+        (osmnx already holds both directions of two-way streets). An edge
+        ``geometry`` is split into straight segments with interior nodes
+        (source id -1); the edge ``length`` is spread over its segments in
+        proportion to their projected lengths. Speed priority: ``travel_time``
+        with ``length``, then ``speed_kph``, then ``maxspeed``/``highway``
+        through the speed table. For list-valued attributes of simplified
+        edges the first ``highway``/``osmid`` is used.
         """
-        kw = osmnx_edge_arrays(G, speeds)
+        kw = osmnx_edge_arrays(G, speeds, crs)
+        net = cls.from_edges(**kw)
+        return net.largest_component() if largest_component else net
+
+    @classmethod
+    def from_gdfs(
+        cls,
+        nodes: gpd.GeoDataFrame,
+        edges: gpd.GeoDataFrame,
+        *,
+        crs: Any = None,
+        speeds: SpeedTable | Mapping[str, float] | None = None,
+        largest_component: bool = False,
+    ) -> RoadNetwork:
+        """Build a network from ``(nodes, edges)`` GeoDataFrames, the inverse of :meth:`to_gdfs`.
+
+        Takes what :meth:`to_gdfs` and ``osmnx.graph_to_gdfs`` write, also as
+        read back from a GeoPackage (index levels as columns): nodes with
+        ``osmid`` (index or column) and point geometry; edges with ``u``,
+        ``v`` and the attributes :meth:`from_osmnx` reads. Vectorised (no
+        graph object), so it suits country networks.
+        """
+        kw = gdfs_edge_arrays(nodes, edges, speeds, crs)
         net = cls.from_edges(**kw)
         return net.largest_component() if largest_component else net
 
@@ -484,108 +628,114 @@ class RoadNetwork:
             meta=dict(self.meta),
         )
 
-    # -- export -----------------------------------------------------------------------
-    def to_gdfs(self) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-        """``(nodes, edges)`` GeoDataFrames in the network CRS.
+    # -- export (osmnx's conventions) -------------------------------------------------
+    def node_ids(self) -> np.ndarray:
+        """The osmnx id of every node: its OSM id, or ``-(node number + 1)`` where it has none.
 
-        ``nodes``: index ``node``, columns ``x, y, source_id, geometry``.
-        ``edges``: one row per directed edge, columns ``u, v, length_m,
-        time_min, speed_kmh, road_class, oneway, source_id, geometry``.
+        Negative ids are synthetic (OSM ids are positive); if source ids repeat,
+        every node gets its synthetic id.
+        """
+        ids = -np.arange(1, self.n_nodes + 1, dtype="int64")
+        src = self.node_source_ids
+        if src is not None:
+            with_src = np.where(src >= 0, src, ids)
+            if np.unique(with_src).size == with_src.size:
+                ids = with_src
+        return ids
+
+    def street_count(self) -> np.ndarray:
+        """Physical streets meeting at each node (osmnx's ``street_count``): distinct neighbours."""
+        once = self._segment_once()
+        ends = np.concatenate([self.edge_tails()[once], self.indices[once]])
+        return np.bincount(ends, minlength=self.n_nodes).astype("int64")
+
+    def edge_columns(self) -> dict[str, np.ndarray]:
+        """Per-edge values in osmnx's names and units, in CSR order.
+
+        ``u``, ``v`` (:meth:`node_ids`), ``key`` (0: parallel edges keep the
+        fastest), ``osmid`` (the OSM way id; ``source_id`` when the edges do
+        not come from OSM, e.g. :meth:`from_lines` feature rows), ``highway``
+        (road class), ``oneway`` (no reverse edge), ``length`` (m),
+        ``speed_kph`` and ``travel_time`` (s).
+        """
+        ids = self.node_ids()
+        names = np.asarray(self.class_names or ("road",), dtype=object)
+        esrc = self.edge_source_ids
+        builder = self.meta.get("builder")
+        id_name = self.meta.get(
+            "edge_id_column", "osmid" if builder in ("from_osm", "from_osmnx") else "source_id"
+        )
+        return {
+            "u": ids[self.edge_tails()], "v": ids[self.indices], "key": np.zeros(self.n_edges, "int64"),
+            id_name: np.full(self.n_edges, -1, "int64") if esrc is None else esrc,
+            "highway": names[self.road_class], "oneway": self.edge_oneway(),
+            "length": self.length_m,
+            "speed_kph": np.divide(self.length_m * 0.06, self.time_min, out=np.zeros(self.n_edges),
+                                   where=self.time_min > 0),
+            "travel_time": self.time_min * 60.0,
+        }  # fmt: skip
+
+    def to_gdfs(self) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+        """``(nodes, edges)`` GeoDataFrames in the network CRS, as ``osmnx.graph_to_gdfs``.
+
+        ``nodes``: indexed by ``osmid`` (:meth:`node_ids`), columns ``x``, ``y``,
+        ``street_count``, ``geometry``. ``edges``: one row per directed edge, indexed by ``(u, v,
+        key)``, with the columns of :meth:`edge_columns` and a straight line
+        ``geometry``. :meth:`from_gdfs` reads them back, and
+        ``osmnx.graph_from_gdfs`` makes an osmnx graph of them.
         """
         import geopandas as gpd
         import shapely
 
-        nsrc = (
-            self.node_source_ids if self.node_source_ids is not None else np.full(self.n_nodes, -1)
-        )
         nodes = gpd.GeoDataFrame(
-            {"x": self.x, "y": self.y, "source_id": nsrc},
+            {"x": self.x, "y": self.y, "street_count": self.street_count()},
+            index=pd.Index(self.node_ids(), name="osmid"),
             geometry=shapely.points(self.x, self.y),
             crs=self.crs,
         )
-        nodes.index.name = "node"
-        u = self.edge_tails()
-        v = self.indices.astype("int64")
-        coords = np.stack(
-            [np.column_stack([self.x[u], self.y[u]]), np.column_stack([self.x[v], self.y[v]])],
-            axis=1,
+        cols = self.edge_columns()
+        index = pd.MultiIndex.from_arrays(
+            [cols.pop("u"), cols.pop("v"), cols.pop("key")], names=["u", "v", "key"]
         )
-        names = np.asarray(self.class_names, dtype=object)
-        esrc = (
-            self.edge_source_ids if self.edge_source_ids is not None else np.full(self.n_edges, -1)
-        )
+        tails, heads = self.edge_tails(), self.indices
+        ends = np.stack([np.column_stack([self.x[tails], self.y[tails]]),
+                         np.column_stack([self.x[heads], self.y[heads]])], axis=1)  # fmt: skip
         edges = gpd.GeoDataFrame(
-            {
-                "u": u,
-                "v": v,
-                "length_m": self.length_m,
-                "time_min": self.time_min,
-                "speed_kmh": np.divide(
-                    self.length_m * 0.06,
-                    self.time_min,
-                    out=np.zeros(self.n_edges),
-                    where=self.time_min > 0,
-                ),
-                "road_class": names[self.road_class] if names.size else "road",
-                "oneway": self.edge_oneway(),
-                "source_id": esrc,
-            },
-            geometry=shapely.linestrings(coords),
-            crs=self.crs,
+            cols, index=index, geometry=shapely.linestrings(ends), crs=self.crs
         )
         return nodes, edges
 
     def to_osmnx(self) -> nx.MultiDiGraph:
         """A networkx ``MultiDiGraph`` in osmnx's conventions (projected).
 
-        Node keys are the OSM node ids when every node has a distinct
-        non-negative source id, else the node numbers; nodes carry ``x``, ``y``
-        (network CRS) and ``osmid``. Edges carry ``length`` (m), ``travel_time``
-        (seconds, as osmnx), ``speed_kph``, ``time_min``, ``highway``,
-        ``oneway`` and ``osmid``; ``graph["crs"]`` is the network CRS.
-        Meant for city-size networks (one Python object per edge).
+        Nodes are keyed by :meth:`node_ids` and carry ``x``, ``y`` (network
+        CRS) and ``street_count``; edges ``(u, v, 0)`` carry the values of :meth:`edge_columns`
+        (``length`` m, ``travel_time`` s, ``speed_kph``, ``highway``, ``oneway``,
+        ``osmid``); ``graph["crs"]`` is the network CRS. osmnx functions
+        (``shortest_path``, ``graph_to_gdfs``, ``nearest_nodes``, ``project_graph``)
+        accept it, and :meth:`from_osmnx` reads it back. Meant for city-size
+        networks (one Python object per edge).
         """
         import networkx as nx
 
-        src = self.node_source_ids
-        use_src = src is not None and (src >= 0).all() and np.unique(src).size == src.size
-        keys = src.tolist() if use_src and src is not None else list(range(self.n_nodes))
         G = nx.MultiDiGraph(crs=self.crs)
         G.add_nodes_from(
-            (k, {"x": float(xx), "y": float(yy), "osmid": int(s)})
-            for k, xx, yy, s in zip(
-                keys, self.x, self.y, src if src is not None else range(self.n_nodes), strict=True
+            (k, {"x": xx, "y": yy, "street_count": c})
+            for k, xx, yy, c in zip(
+                self.node_ids().tolist(),
+                self.x.tolist(),
+                self.y.tolist(),
+                self.street_count().tolist(),
+                strict=True,
             )
         )
-        u = self.edge_tails()
-        names = list(self.class_names) or ["road"]
-        ow = self.edge_oneway()
-        esrc = (
-            self.edge_source_ids if self.edge_source_ids is not None else np.full(self.n_edges, -1)
-        )
-        kmh = np.divide(
-            self.length_m * 0.06, self.time_min, out=np.zeros(self.n_edges), where=self.time_min > 0
-        )
+        cols = {k: a.tolist() for k, a in self.edge_columns().items()}
+        u, v, key = cols.pop("u"), cols.pop("v"), cols.pop("key")
+        names = list(cols)
         G.add_edges_from(
-            (
-                keys[a],
-                keys[b],
-                0,
-                {
-                    "length": float(ln),
-                    "travel_time": float(t) * 60.0,
-                    "time_min": float(t),
-                    "speed_kph": float(s),
-                    "highway": names[c],
-                    "oneway": bool(o),
-                    "osmid": int(e),
-                },
-            )
-            for a, b, ln, t, s, c, o, e in zip(
-                u.tolist(), self.indices.tolist(), self.length_m, self.time_min, kmh,
-                self.road_class.tolist(), ow, esrc, strict=True,
-            )
-        )  # fmt: skip
+            (a, b, k, dict(zip(names, row, strict=True)))
+            for a, b, k, row in zip(u, v, key, zip(*cols.values(), strict=True), strict=True)
+        )
         return G
 
     # -- cache --------------------------------------------------------------------------
@@ -600,126 +750,16 @@ class RoadNetwork:
         file is replaced only with ``overwrite=True``. ``compress=True`` trades
         write time for size.
         """
-        p = Path(path)
-        if p.suffix != ".npz":
-            msg = f"save path {str(p)!r} must end in .npz"
-            raise ParameterError(msg)
-        arrays: dict[str, Any] = {
-            "format": np.array(_NPZ_FORMAT),
-            "x": self.x, "y": self.y, "indptr": self.indptr, "indices": self.indices,
-            "time_min": self.time_min, "length_m": self.length_m, "road_class": self.road_class,
-            "class_names": np.array(self.class_names, dtype=str),
-            "crs_wkt": np.array(self.crs.to_wkt()),
-            "meta_json": np.array(json.dumps(jsonable(self.meta))),
-        }  # fmt: skip
-        if self.node_source_ids is not None:
-            arrays["node_source_ids"] = self.node_source_ids
-        if self.edge_source_ids is not None:
-            arrays["edge_source_ids"] = self.edge_source_ids
-        with safe_path(p, overwrite=overwrite) as tmp, tmp.open("wb") as fh:
-            (np.savez_compressed if compress else np.savez)(fh, **arrays)
-        return p
+        fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        return write_network_npz(path, fields, overwrite=overwrite, compress=compress)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> RoadNetwork:
         """Read a network written by :meth:`save`."""
-        p = Path(path)
-        if not p.is_file():
-            msg = f"network file {str(p)!r} does not exist"
-            raise InputFileError(msg)
-        try:
-            with np.load(p, allow_pickle=False) as z:
-                if "format" not in z.files or str(z["format"]) != _NPZ_FORMAT:
-                    msg = f"{str(p)!r} is not a RoadNetwork file written by RoadNetwork.save"
-                    raise InputFileError(msg)
-                d = {k: z[k] for k in z.files}
-        except InputFileError:
-            raise
-        except Exception as exc:
-            msg = f"cannot read network file {str(p)!r}: {exc}; re-create it with RoadNetwork.save"
-            raise InputFileError(msg) from exc
-        return cls(
-            x=d["x"], y=d["y"], indptr=d["indptr"], indices=d["indices"],
-            time_min=d["time_min"], length_m=d["length_m"], road_class=d["road_class"],
-            class_names=tuple(str(c) for c in d["class_names"]),
-            crs=CRS.from_wkt(str(d["crs_wkt"])),
-            node_source_ids=d.get("node_source_ids"),
-            edge_source_ids=d.get("edge_source_ids"),
-            meta=json.loads(str(d["meta_json"])),
-        )  # fmt: skip
+        return cls(**read_network_npz(path))
 
     def __repr__(self) -> str:
         return (
             f"RoadNetwork({self.n_nodes:,} nodes, {self.n_edges:,} directed edges, "
             f"crs={self.crs.to_string()})"
         )
-
-
-# -- from_edges steps ------------------------------------------------------------------
-def _checked_nodes_and_edges(
-    x: ArrayLike, y: ArrayLike, u: ArrayLike, v: ArrayLike
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Node coordinates (float64) and edge end points (int64), checked."""
-    xa = np.ascontiguousarray(x, dtype="float64")
-    ya = np.ascontiguousarray(y, dtype="float64")
-    ua = np.asarray(u, dtype="int64")
-    va = np.asarray(v, dtype="int64")
-    n, m = xa.size, ua.size
-    if ya.size != n or va.size != m:
-        msg = "x/y and u/v must have matching lengths"
-        raise DataError(msg)
-    if n == 0 or m == 0:
-        msg = "the network has no nodes or no edges; check the input layer and its filters"
-        raise DataError(msg)
-    if not (np.isfinite(xa).all() and np.isfinite(ya).all()):
-        msg = "node coordinates contain NaN or infinite values"
-        raise DataError(msg)
-    if ua.min() < 0 or va.min() < 0 or ua.max() >= n or va.max() >= n:
-        msg = "edge end points must index existing nodes (0 <= u, v < number of nodes)"
-        raise DataError(msg)
-    return xa, ya, ua, va
-
-
-def _checked_lengths_and_speeds(
-    length_m: ArrayLike, speed_kmh: ArrayLike, m: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per-edge lengths (finite, >= 0) and speeds (finite, > 0), broadcast to ``m`` edges."""
-    length = np.broadcast_to(np.asarray(length_m, dtype="float64"), (m,))
-    speed = np.broadcast_to(np.asarray(speed_kmh, dtype="float64"), (m,))
-    if not (np.isfinite(speed).all() and (speed > 0).all()):
-        msg = "speed_kmh must be finite and positive on every edge"
-        raise DataError(msg)
-    if (length < 0).any() or not np.isfinite(length).all():
-        msg = "length_m must be finite and non-negative"
-        raise DataError(msg)
-    return length, speed
-
-
-def _fastest_directed_csr(
-    n: int, u: np.ndarray, v: np.ndarray, oneway: np.ndarray, columns: dict[str, np.ndarray]
-) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-    """CSR of the directed edges: two-way segments in both directions, no self loops,
-    and of parallel edges only the fastest (``columns["time_min"]``).
-
-    ``columns`` are per-edge arrays (``time_min`` required). Returns
-    ``(indptr, heads, columns)`` with every column in CSR order.
-    """
-    back = ~oneway
-    uu = np.concatenate([u, v[back]])
-    vv = np.concatenate([v, u[back]])
-    cols = {k: np.concatenate([a, a[back]]) for k, a in columns.items()}
-
-    def take(index: np.ndarray) -> None:
-        nonlocal uu, vv
-        uu, vv = uu[index], vv[index]
-        for k, a in cols.items():
-            cols[k] = a[index]
-
-    take(uu != vv)
-    take(np.lexsort((cols["time_min"], vv, uu)))
-    first = np.ones(uu.size, bool)
-    first[1:] = (uu[1:] != uu[:-1]) | (vv[1:] != vv[:-1])
-    take(first)
-    indptr = np.zeros(n + 1, dtype="int64")
-    np.add.at(indptr, uu + 1, 1)
-    return np.cumsum(indptr), vv, cols

@@ -2,7 +2,9 @@
 
 A :class:`SpeedTable` turns a road class (an OSM ``highway`` value such as
 ``"primary"``) and an optional ``maxspeed`` tag into a speed in km/h.
-:data:`KAZAKHSTAN_SPEEDS` holds documented defaults for Kazakhstan.
+:data:`KAZAKHSTAN_SPEEDS` holds documented defaults for cars in Kazakhstan;
+:data:`WALK_SPEEDS` and :data:`BIKE_SPEEDS` those for walking and cycling.
+:func:`network_speeds` picks the default table of an osmnx ``network_type``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,14 @@ import pandas as pd
 
 from connectivity.errors import ParameterError
 
-__all__ = ["KAZAKHSTAN_SPEEDS", "SpeedTable", "as_speed_table"]
+__all__ = [
+    "BIKE_SPEEDS",
+    "KAZAKHSTAN_SPEEDS",
+    "WALK_SPEEDS",
+    "SpeedTable",
+    "as_speed_table",
+    "network_speeds",
+]
 
 _MPH = 1.609344
 _KNOT = 1.852
@@ -302,17 +311,91 @@ sets 50 km/h for trucks and buses). Class values are in ``_KZ_CLASS_KMH``.
 """
 
 
-def as_speed_table(speeds: SpeedTable | Mapping[str, float] | None) -> SpeedTable:
+#: Walking speed (km/h): 1.33 m/s.
+_WALK_KMH = 4.8
+
+WALK_SPEEDS = SpeedTable(
+    class_kmh={},
+    default_kmh=_WALK_KMH,
+    walk_kmh=_WALK_KMH,
+    link_factor=1.0,
+    use_maxspeed=False,
+    urban_classes=(),
+    name="walk-4.8kmh",
+)
+"""Walking: 4.8 km/h (1.33 m/s) on every way of the ``"walk"`` network.
+
+Notes
+-----
+4.8 km/h (3 mph, 1.33 m/s) is the customary average walking speed in
+accessibility work: OpenTripPlanner's default ``walkSpeed`` is 1.33 m/s
+("avg. human walk speed"), and field studies of pedestrians measured mean
+free walking speeds of about 1.25-1.5 m/s (Knoblauch, Pietrucha & Nitzburg
+1996, Transportation Research Record 1538). Posted ``maxspeed`` limits are
+for vehicles and are ignored (``use_maxspeed=False``); slopes, steps and
+crossings are not modelled.
+"""
+
+#: Cycling: default speed (km/h) and the slower classes of OSRM's bicycle profile.
+_BIKE_KMH = 15.0
+_BIKE_CLASS_KMH: dict[str, float] = {
+    "track": 12.0,  # unpaved farm and forest tracks
+    "path": 13.0,  # multi-use paths
+    "pedestrian": 4.0,  # pedestrian zones: the bicycle is pushed
+    "steps": 2.0,  # carried (the "bike" filter normally drops steps)
+}
+
+BIKE_SPEEDS = SpeedTable(
+    class_kmh=_BIKE_CLASS_KMH,
+    default_kmh=_BIKE_KMH,
+    walk_kmh=4.0,
+    link_factor=1.0,
+    use_maxspeed=False,
+    urban_classes=(),
+    name="bike-15kmh",
+)
+"""Cycling: 15 km/h on roads and cycleways, slower on tracks, paths and pedestrian zones.
+
+Notes
+-----
+Values of the bicycle profile of OSRM (``profiles/bicycle.lua``:
+``default_speed = 15`` km/h for every road class and cycleways, ``track``
+12, ``path`` 13, pushing the bicycle at ``walking_speed = 4`` km/h on
+pedestrian ways, ``steps`` 2). 15 km/h is a moderate urban cycling speed
+(OpenTripPlanner's default ``bikeSpeed`` of 5 m/s = 18 km/h is for
+fitter riders). Car ``maxspeed`` tags are ignored (``use_maxspeed=False``);
+surface and slope are not modelled.
+"""
+
+#: Default speed table of each osmnx ``network_type`` (cars for the rest).
+_NETWORK_SPEEDS = {"walk": WALK_SPEEDS, "bike": BIKE_SPEEDS}
+
+
+def network_speeds(network_type: str) -> SpeedTable:
+    """The default speed table of an osmnx ``network_type``.
+
+    ``"walk"`` gives :data:`WALK_SPEEDS`, ``"bike"`` :data:`BIKE_SPEEDS`; the
+    car network types (``"drive"``, ``"drive_service"``) and ``"all"`` /
+    ``"all_public"`` give :data:`KAZAKHSTAN_SPEEDS`.
+    """
+    return _NETWORK_SPEEDS.get(network_type, KAZAKHSTAN_SPEEDS)
+
+
+def as_speed_table(
+    speeds: SpeedTable | Mapping[str, float] | None, default: SpeedTable | None = None
+) -> SpeedTable:
     """Normalise a ``speeds=`` argument.
 
-    ``None`` gives :data:`KAZAKHSTAN_SPEEDS`; a :class:`SpeedTable` is returned
-    as is; a mapping of class to km/h is merged into :data:`KAZAKHSTAN_SPEEDS`.
+    ``None`` gives ``default`` (:data:`KAZAKHSTAN_SPEEDS` unless given, e.g.
+    ``network_speeds("walk")``); a :class:`SpeedTable` is returned as is; a
+    mapping of class to km/h is merged into ``default``.
     """
+    base = KAZAKHSTAN_SPEEDS if default is None else default
     if speeds is None:
-        return KAZAKHSTAN_SPEEDS
+        return base
     if isinstance(speeds, SpeedTable):
         return speeds
     if isinstance(speeds, Mapping):
-        return KAZAKHSTAN_SPEEDS.with_class_speeds(speeds)
+        return base.with_class_speeds(speeds)
     msg = f"speeds must be a SpeedTable, a dict of class -> km/h, or None; got {type(speeds).__name__}"
     raise ParameterError(msg)

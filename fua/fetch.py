@@ -34,7 +34,7 @@ import numpy as np
 
 from connectivity.cache import cache_root
 from connectivity.errors import DataError, InputFileError, OutputExistsError, ParameterError
-from connectivity.fetch import download_file
+from connectivity.fetch import cached_download
 from connectivity.outputs import file_sha256, safe_path
 
 __all__ = [
@@ -148,25 +148,8 @@ def _manifest(root: Path) -> dict[str, Any]:
     return d if isinstance(d, dict) else {}
 
 
-def _tile(
-    url: str, root: Path, manifest: dict[str, Any], *, refresh: bool, progress: bool
-) -> Path | None:
-    """The cached zip of a tile (downloaded if needed); None when the server has no such tile."""
-    name = url.rsplit("/", 1)[1]
-    path = root / name
-    rec = manifest.get(name)
-    if path.exists() and rec and not refresh:
-        if file_sha256(path) == rec.get("sha256"):
-            log.debug("cache hit %s", path)
-            return path
-        log.warning("cached %s does not match its recorded SHA-256; downloading it again", path)
-    try:
-        dl = download_file(url, path, overwrite=True, progress=progress)
-    except InputFileError as exc:
-        if "HTTP 404" in str(exc):
-            log.info("no GHSL tile at %s (ocean or outside the data); skipped", url)
-            return None
-        raise
+def _check_zip(path: Path, url: str) -> None:
+    """Every member of a downloaded zip passes its CRC check (else the file is deleted)."""
     try:
         with zipfile.ZipFile(path) as z:
             bad = z.testzip()
@@ -178,7 +161,35 @@ def _tile(
         path.unlink(missing_ok=True)
         msg = f"{url}: member {bad} fails its CRC check; try again"
         raise InputFileError(msg)
-    manifest[name] = {"url": url, "size": dl.size, "sha256": dl.sha256,
+
+
+def _tile(
+    url: str, root: Path, manifest: dict[str, Any], *, refresh: bool, progress: bool
+) -> Path | None:
+    """The cached zip of a tile (downloaded if needed); None when the server has no such tile.
+
+    The SHA-256 recorded in the manifest is the tile's known hash (pooch's
+    registry): a cached tile that no longer matches is downloaded again and
+    must match it. A tile without a record (or with ``refresh``) is
+    downloaded anew and recorded.
+    """
+    name = url.rsplit("/", 1)[1]
+    sha = (manifest.get(name) or {}).get("sha256")
+    known = None if refresh or not sha else f"sha256:{sha}"
+    try:
+        path, downloaded = cached_download(
+            url, root / name, known_hash=known, refresh=known is None, progress=progress
+        )
+    except InputFileError as exc:
+        if "HTTP 404" in str(exc):
+            log.info("no GHSL tile at %s (ocean or outside the data); skipped", url)
+            return None
+        raise
+    if not downloaded:
+        log.debug("cache hit %s", path)
+        return path
+    _check_zip(path, url)
+    manifest[name] = {"url": url, "size": path.stat().st_size, "sha256": file_sha256(path),
                       "downloaded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}  # fmt: skip
     (root / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     return path
@@ -227,10 +238,12 @@ def fetch_ghs_pop(
 
     Notes
     -----
-    Every downloaded zip is checked (zip CRC of each member) and its SHA-256
-    is recorded in ``manifest.json`` in the tile cache; a cached tile is
-    reused only while it still matches (GHSL publishes no per-tile
-    checksum). Tiles the server does not have (HTTP 404: open ocean) are
+    Downloads go through :func:`connectivity.fetch.cached_download` (pooch:
+    retries, staged files). Every downloaded zip is checked (zip CRC of each
+    member) and its SHA-256 is recorded in ``manifest.json`` in the tile
+    cache, which serves as pooch's hash registry: a cached tile is reused
+    only while it still matches, and a tile downloaded again must match it
+    (GHSL publishes no per-tile checksum). Tiles the server does not have (HTTP 404: open ocean) are
     skipped. The mosaic is written through :func:`connectivity.outputs.safe_path`
     (temporary file, then rename).
     """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import http.server
-import threading
+import logging
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,14 +20,18 @@ import connectivity
 import fua
 from connectivity import fetch as cfetch
 from fua import fetch as ffetch
+from tests._servers import LocalHTTPServer
 
 MOLL = "ESRI:54009"
 
 
-class _Server:
+class _Server(LocalHTTPServer):
+    """Serves the files under ``root``; ``hits`` records the paths asked for."""
+
     def __init__(self, root: Path) -> None:
         self.root = root
         self.hits: list[str] = []
+        self.failures: dict[str, int] = {}  # path -> answers 503 this many times first
         outer = self
 
         class Handler(http.server.SimpleHTTPRequestHandler):
@@ -36,19 +40,16 @@ class _Server:
 
             def do_GET(self) -> None:
                 outer.hits.append(self.path)
+                if outer.failures.get(self.path, 0) > 0:
+                    outer.failures[self.path] -= 1
+                    self.send_error(503, "Busy")
+                    return
                 super().do_GET()
 
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(Handler)
 
 
 @pytest.fixture
@@ -182,7 +183,10 @@ def test_fetch_ghs_pop_env_override_and_errors(
         ffetch.fetch_ghs_pop(country="FRA")
 
 
-def test_fetch_unreachable_server_says_how_to_fix(tmp_path: Path) -> None:
+def test_fetch_unreachable_server_says_how_to_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cfetch, "DOWNLOAD_RETRIES", 0)  # no waiting between tries
     with pytest.raises(fua.InputFileError, match="cannot reach"):
         ffetch.fetch_ghs_pop(
             bbox=(10.0, 40.0, 11.0, 41.0), out_dir=tmp_path, base_url="http://127.0.0.1:9"
@@ -234,11 +238,16 @@ def test_fetch_osm_checks_md5_and_caches(server: _Server, tmp_path: Path) -> Non
     assert out.read_bytes() == payload + b"new"
 
 
-def test_fetch_osm_rejects_a_corrupt_download(server: _Server, tmp_path: Path) -> None:
+def test_fetch_osm_rejects_a_corrupt_download(
+    server: _Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cfetch, "DOWNLOAD_RETRIES", 1)
     _publish(server.root, b"data", md5="0" * 32)
     with pytest.raises(connectivity.InputFileError, match="checksum mismatch"):
         cfetch.fetch_osm(out_dir=tmp_path, base_url=server.url)
-    assert not list(tmp_path.glob("*.pbf*"))
+    assert not [p for p in tmp_path.iterdir() if p.is_file()]  # nothing left behind
+    # the download was tried again once before giving up (pooch's retry_if_failed)
+    assert server.hits.count("/asia/kazakhstan-latest.osm.pbf") == 2
 
 
 def test_fetch_osm_offline_uses_a_verified_cache(server: _Server, tmp_path: Path) -> None:
@@ -269,6 +278,58 @@ def test_fetch_osm_env_override_regions_and_cli(
     r = CliRunner().invoke(main, ["-q", "fetch", "osm", "--country", "KAZ", "--out", str(tmp_path)])
     assert r.exit_code == 0, r.output
     assert (tmp_path / "kazakhstan-latest.osm.pbf").read_bytes() == b"xyz"
+
+
+def test_downloads_are_retried_after_server_errors(
+    server: _Server,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    (server.root / "f.bin").write_bytes(b"payload")
+    server.failures["/f.bin"] = 1
+    with caplog.at_level(logging.INFO, logger="connectivity.fetch"):
+        dl = cfetch.download_file(f"{server.url}/f.bin", tmp_path / "f.bin")
+    assert dl.path.read_bytes() == b"payload" and server.hits == ["/f.bin", "/f.bin"]
+    assert "Will attempt the download again" in caplog.text  # pooch's messages, in our log
+    assert "Downloading" not in capfd.readouterr().err  # not printed by pooch itself
+    # a 404 is final: not retried
+    with pytest.raises(connectivity.InputFileError, match="HTTP 404"):
+        cfetch.download_file(f"{server.url}/nothing.bin", tmp_path / "n.bin")
+    assert server.hits.count("/nothing.bin") == 1
+
+
+def test_cached_download_uses_the_known_hash(server: _Server, tmp_path: Path) -> None:
+    (server.root / "f.bin").write_bytes(b"v1")
+    url, dest = f"{server.url}/f.bin", tmp_path / "c" / "f.bin"
+    sha = "sha256:" + hashlib.sha256(b"v1").hexdigest()
+    assert cfetch.cached_download(url, dest, known_hash=sha) == (dest, True)
+    assert cfetch.cached_download(url, dest, known_hash=sha) == (dest, False)  # cache hit
+    assert len(server.hits) == 1
+    dest.write_bytes(b"broken")
+    assert cfetch.cached_download(url, dest, known_hash=sha) == (dest, True)  # fixed
+    assert dest.read_bytes() == b"v1"
+    # a refresh that fails keeps the cached file
+    (server.root / "f.bin").unlink()
+    with pytest.raises(connectivity.InputFileError, match="HTTP 404"):
+        cfetch.cached_download(url, dest, known_hash=None, refresh=True)
+    assert dest.read_bytes() == b"v1"
+
+
+def test_cache_root_is_the_platform_user_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import platformdirs
+
+    from connectivity.cache import cache_root
+
+    monkeypatch.delenv("FUA_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    expected = Path(platformdirs.user_cache_dir("fua-toolkit", appauthor=False))
+    assert cache_root() == expected and expected.is_dir()
+    monkeypatch.setenv("FUA_CACHE_DIR", str(tmp_path / "env"))
+    assert cache_root() == tmp_path / "env"
+    assert cache_root(tmp_path / "arg") == tmp_path / "arg"
 
 
 def test_download_file_refuses_to_overwrite(server: _Server, tmp_path: Path) -> None:

@@ -193,7 +193,59 @@ def test_network_types(osm_xml: Path) -> None:
     net = RoadNetwork.from_osm(osm_xml, network_type="drive_service", largest_component=False)
     assert 9 in _nsrc(net).tolist()  # the service road is kept
     with pytest.raises(ParameterError, match="network_type"):
-        RoadNetwork.from_osm(osm_xml, network_type="walk")
+        RoadNetwork.from_osm(osm_xml, network_type="boat")
+
+
+def test_from_osm_clips_to_a_box_or_polygon(osm_xml: Path) -> None:
+    box = (76.8995, 43.2495, 76.9025, 43.2505)  # holds nodes 1, 2 and 3 only
+    net = RoadNetwork.from_osm(osm_xml, bbox=box, largest_component=False)
+    assert sorted(_nsrc(net).tolist()) == [1, 2, 3]  # 3-4 and 3-6 leave the box: cut
+    assert net.n_edges == 4 and set(_esrc(net).tolist()) == {100}
+    assert net.meta["clip_wkt"].startswith("POLYGON") and net.meta["n_vertices_outside_clip"] > 0
+    poly = shapely.box(*box)
+    same = RoadNetwork.from_osm(osm_xml, polygon=poly, largest_component=False)
+    np.testing.assert_array_equal(same.x, net.x)
+    layer = gpd.GeoDataFrame(geometry=[poly], crs=4326).to_crs(32643)
+    assert RoadNetwork.from_osm(osm_xml, polygon=layer, largest_component=False).n_nodes == 3
+    with pytest.raises(ParameterError, match="not both"):
+        RoadNetwork.from_osm(osm_xml, bbox=box, polygon=poly)
+    with pytest.raises(ParameterError, match="degrees"):
+        RoadNetwork.from_osm(osm_xml, polygon=shapely.box(500_000, 4_000_000, 501_000, 4_001_000))
+    with pytest.raises(DataError, match="inside the clip area"):
+        RoadNetwork.from_osm(osm_xml, bbox=(10.0, 10.0, 10.1, 10.1))
+
+
+def test_walk_and_bike_networks_follow_osmnx_filters(osm_xml: Path) -> None:
+    walk = RoadNetwork.from_osm(osm_xml, network_type="walk", largest_component=False)
+    # the footway 6-8 and the service road 1-9 are walkable; the private way 5-7 is not
+    assert {8, 9} <= set(_nsrc(walk).tolist()) and 7 not in _nsrc(walk).tolist()
+    assert not walk.edge_oneway().any()  # osmnx's "walk" is bidirectional
+    kmh = walk.length_m / walk.time_min * 0.06
+    np.testing.assert_allclose(kmh, 4.8)  # WALK_SPEEDS, maxspeed ignored
+    assert walk.meta["speeds"]["name"] == "walk-4.8kmh"
+    bike = RoadNetwork.from_osm(osm_xml, network_type="bike", largest_component=False)
+    assert 8 not in _nsrc(bike).tolist()  # osmnx's bike filter drops footways
+    assert bike.edge_oneway().sum() == 5  # one-way rules apply to bicycles
+    np.testing.assert_allclose(bike.length_m / bike.time_min * 0.06, 15.0)
+    faster = RoadNetwork.from_osm(
+        osm_xml, network_type="bike", speeds={"primary": 20.0}, largest_component=False
+    )
+    assert faster.time_min.sum() < bike.time_min.sum()  # a dict overrides the bike table
+
+
+def test_network_filter_is_read_from_osmnx() -> None:
+    from osmnx._overpass import _get_network_filter
+
+    from connectivity.build.osm import NETWORK_TYPES, network_filter
+
+    for network_type in NETWORK_TYPES:
+        rules = network_filter(network_type)
+        text = _get_network_filter(network_type)
+        assert len(rules) == text.count("!~")
+        for key, rx in rules:
+            assert f'["{key}"!~"{rx.pattern}"]' in text
+    keys = dict(network_filter("drive"))
+    assert keys["highway"].search("footway") and not keys["highway"].search("primary")
 
 
 @pytest.mark.parametrize(
@@ -252,7 +304,7 @@ def test_from_osm_errors(tmp_path: Path) -> None:
         RoadNetwork.from_osm(bad_xml)
     no_roads = tmp_path / "no_roads.osm"
     no_roads.write_text(_xml((103, 104, 106)), encoding="utf-8")
-    with pytest.raises(DataError, match="no drivable way"):
+    with pytest.raises(DataError, match="no 'drive' way"):
         RoadNetwork.from_osm(no_roads)
     wrong = tmp_path / "roads.csv"
     wrong.write_text("a,b\n", encoding="utf-8")
@@ -283,29 +335,78 @@ def test_from_osmnx_matches_from_osm(tmp_path: Path, simplify: bool) -> None:
         assert ids == {1, 2, 3, 4, 5, 6}
 
 
+def _assert_same_network(back: RoadNetwork, net: RoadNetwork, *, node_ids: bool = True) -> None:
+    """Same nodes (coordinates, and OSM ids if ``node_ids``), edges, lengths, times, classes."""
+    assert (back.n_nodes, back.n_edges) == (net.n_nodes, net.n_edges)
+    assert back.crs == net.crs
+    np.testing.assert_array_equal(back.x, net.x)
+    np.testing.assert_array_equal(back.y, net.y)
+    np.testing.assert_array_equal(back.indptr, net.indptr)
+    np.testing.assert_array_equal(back.indices, net.indices)
+    np.testing.assert_array_equal(back.length_m, net.length_m)
+    np.testing.assert_allclose(back.time_min, net.time_min, rtol=1e-12)
+    back_cls = np.asarray(back.class_names)[back.road_class]
+    np.testing.assert_array_equal(back_cls, np.asarray(net.class_names)[net.road_class])
+    np.testing.assert_array_equal(_esrc(back), _esrc(net))
+    if node_ids:
+        np.testing.assert_array_equal(_nsrc(back), _nsrc(net))
+
+
 def test_to_osmnx_round_trip(osm_xml: Path) -> None:
     net = RoadNetwork.from_osm(osm_xml)
     G = net.to_osmnx()
     assert isinstance(G, nx.MultiDiGraph)
     assert G.number_of_nodes() == net.n_nodes and G.number_of_edges() == net.n_edges
     assert set(G.nodes) == {1, 2, 3, 4, 5, 6}  # OSM ids as keys, like osmnx
+    assert G.graph["crs"] == net.crs
+    assert set(G.nodes[1]) == {"x", "y", "street_count"}
     d = G.get_edge_data(3, 4)[0]
+    assert set(d) == {"osmid", "highway", "oneway", "length", "speed_kph", "travel_time"}
     assert d["travel_time"] == pytest.approx(net.time_min[_edge(net, 3, 4)] * 60)
+    assert d["length"] == net.length_m[_edge(net, 3, 4)] and d["osmid"] == 101
+    assert d["highway"] == "residential"
     assert d["oneway"] is True and G.get_edge_data(1, 2)[0]["oneway"] is False
-    back = RoadNetwork.from_osmnx(G)
-    assert (back.n_nodes, back.n_edges) == (net.n_nodes, net.n_edges)
-    assert back.time_min.sum() == pytest.approx(net.time_min.sum(), rel=1e-12)
-    assert back.length_m.sum() == pytest.approx(net.length_m.sum(), rel=1e-12)
-    np.testing.assert_allclose(back.x, net.x)
+    assert G.get_edge_data(1, 2)[0]["speed_kph"] == pytest.approx(60.0)  # maxspeed=60
+    _assert_same_network(RoadNetwork.from_osmnx(G), net)
+
+
+def test_osmnx_functions_accept_to_osmnx(osm_xml: Path) -> None:
+    import osmnx as ox
+
+    net = RoadNetwork.from_osm(osm_xml)
+    G = net.to_osmnx()
+    nodes, edges = ox.graph_to_gdfs(G)
+    assert nodes.index.name == "osmid" and edges.index.names == ["u", "v", "key"]
+    route = ox.shortest_path(G, 1, 6, weight="travel_time")
+    assert route is not None and route[0] == 1 and route[-1] == 6
+    x, y = net.x[_node(net, 4)] + 1.0, net.y[_node(net, 4)]
+    assert ox.distance.nearest_nodes(G, x, y) == 4
+    lonlat = ox.project_graph(G, to_latlong=True)
+    assert lonlat.nodes[1]["x"] == pytest.approx(NODES[1][0], abs=1e-7)
+    assert lonlat.nodes[1]["y"] == pytest.approx(NODES[1][1], abs=1e-7)
+    stats = ox.stats.basic_stats(G)
+    assert stats["n"] == net.n_nodes and stats["m"] == net.n_edges
+
+
+def test_from_osmnx_of_an_interior_split_network_round_trips(tmp_path: Path) -> None:
+    import osmnx as ox
+
+    p = tmp_path / "drive.osm"
+    p.write_text(_xml(DRIVE_WAYS), encoding="utf-8")
+    net = RoadNetwork.from_osmnx(ox.graph_from_xml(p, simplify=True))
+    assert (_nsrc(net) == -1).any()  # interior vertices of simplified edges
+    G = net.to_osmnx()
+    assert min(G.nodes) < 0  # synthetic node ids are negative
+    _assert_same_network(RoadNetwork.from_osmnx(G), net)
 
 
 def test_dijkstra_agrees_with_networkx(osm_xml: Path) -> None:
     net = RoadNetwork.from_osm(osm_xml)
     G = net.to_osmnx()
     ours = dijkstra(net.csr(), indices=_node(net, 1))
-    theirs = nx.single_source_dijkstra_path_length(G, 1, weight="time_min")
+    theirs = nx.single_source_dijkstra_path_length(G, 1, weight="travel_time")
     for osm_id, t in theirs.items():
-        assert ours[_node(net, osm_id)] == pytest.approx(t)
+        assert ours[_node(net, osm_id)] == pytest.approx(t / 60.0)
 
 
 def test_from_osmnx_needs_crs() -> None:
@@ -443,13 +544,54 @@ def test_to_gdfs(osm_xml: Path) -> None:
     net = RoadNetwork.from_osm(osm_xml)
     nodes, edges = net.to_gdfs()
     assert len(nodes) == net.n_nodes and len(edges) == net.n_edges
-    assert {"u", "v", "length_m", "time_min", "road_class", "geometry"} <= set(edges.columns)
-    assert nodes.crs == net.crs and edges.crs == net.crs
-    np.testing.assert_allclose(
-        edges.length, np.hypot(net.x[edges.u] - net.x[edges.v], net.y[edges.u] - net.y[edges.v])
+    assert nodes.index.name == "osmid" and set(nodes.index) == {1, 2, 3, 4, 5, 6}
+    assert list(nodes.columns) == ["x", "y", "street_count", "geometry"]
+    assert nodes.loc[3, "street_count"] == 3 and nodes.loc[1, "street_count"] == 1
+    assert (
+        edges.index.names == ["u", "v", "key"] and (edges.index.get_level_values("key") == 0).all()
     )
-    assert set(edges.road_class) == {"primary", "residential", "tertiary", "secondary"}
+    assert list(edges.columns) == [
+        "osmid", "highway", "oneway", "length", "speed_kph", "travel_time", "geometry",
+    ]  # fmt: skip
+    assert nodes.crs == net.crs and edges.crs == net.crs
+    length = edges["length"]  # (edges.length is the GeoSeries' planar length)
+    np.testing.assert_allclose(length, edges.geometry.length, rtol=1e-3)  # geodesic vs UTM
+    np.testing.assert_allclose(edges["travel_time"], length / edges["speed_kph"] * 3.6)
+    assert set(edges.highway) == {"primary", "residential", "tertiary", "secondary"}
     assert edges.oneway.sum() == 5  # 3->4, roundabout x3, 6->3
+    assert edges.loc[(3, 4, 0), "osmid"] == 101
+    assert nodes.loc[3, "x"] == net.x[_node(net, 3)]
+
+
+def test_to_gdfs_round_trips_through_osmnx_and_a_geopackage(osm_xml: Path, tmp_path: Path) -> None:
+    import osmnx as ox
+
+    net = RoadNetwork.from_osm(osm_xml)
+    nodes, edges = net.to_gdfs()
+    _assert_same_network(RoadNetwork.from_gdfs(nodes, edges), net)
+    G = ox.graph_from_gdfs(nodes, edges)  # osmnx takes them as they are
+    _assert_same_network(RoadNetwork.from_osmnx(G), net)
+    gpkg = tmp_path / "net.gpkg"
+    nodes.to_file(gpkg, layer="nodes")
+    edges.to_file(gpkg, layer="edges")
+    back = RoadNetwork.from_gdfs(
+        gpd.read_file(gpkg, layer="nodes"), gpd.read_file(gpkg, layer="edges")
+    )
+    _assert_same_network(back, net)
+
+
+def test_to_gdfs_of_a_line_network_has_synthetic_ids() -> None:
+    net = RoadNetwork.from_lines(
+        _lines(), class_col="cls", oneway_col="ow", largest_component=False
+    )
+    nodes, edges = net.to_gdfs()
+    assert (nodes.index == -np.arange(1, net.n_nodes + 1)).all()  # not OSM nodes
+    assert "osmid" not in edges.columns and "source_id" in edges.columns  # feature rows
+    back = RoadNetwork.from_gdfs(nodes, edges)
+    _assert_same_network(back, net, node_ids=False)
+    assert (_nsrc(back) == -1).all()
+    with pytest.raises(DataError, match="u, v"):
+        RoadNetwork.from_gdfs(nodes.iloc[:2], edges)
 
 
 def test_save_load_round_trip(osm_xml: Path, tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from connectivity import KAZAKHSTAN_SPEEDS, ParameterError, SpeedTable
-from connectivity.speeds import as_speed_table
+from connectivity.speeds import BIKE_SPEEDS, WALK_SPEEDS, as_speed_table, network_speeds
 
 T = KAZAKHSTAN_SPEEDS
 
@@ -124,3 +124,18 @@ def test_numeric_maxspeed_round_trip(v: float) -> None:
     assert T.parse_maxspeed(f"{v:.1f} mph") == pytest.approx(round(v, 1) * 1.609344) or (
         round(v, 1) * 1.609344 > 200
     )
+
+
+def test_walk_and_bike_tables() -> None:
+    classes = ["primary", "motorway_link", "residential", "footway", "unknown"]
+    np.testing.assert_allclose(WALK_SPEEDS.edge_speeds(classes, ["60"] * 5), 4.8)
+    bike = BIKE_SPEEDS.edge_speeds([*classes, "track", "path", "pedestrian"], None)
+    np.testing.assert_allclose(bike, [15, 15, 15, 15, 15, 12, 13, 4])
+    assert BIKE_SPEEDS.speed_kmh("primary", "10") == 15.0  # car limits are ignored
+    assert network_speeds("walk") is WALK_SPEEDS and network_speeds("bike") is BIKE_SPEEDS
+    for network_type in ("drive", "drive_service", "all", "all_public"):
+        assert network_speeds(network_type) is KAZAKHSTAN_SPEEDS
+    merged = as_speed_table({"track": 8.0}, BIKE_SPEEDS)
+    assert merged.speed_kmh("track") == 8.0 and merged.speed_kmh("primary") == 15.0
+    assert as_speed_table(None, WALK_SPEEDS) is WALK_SPEEDS
+    assert SpeedTable.from_dict(BIKE_SPEEDS.to_dict()) == BIKE_SPEEDS

@@ -1,4 +1,4 @@
-"""Network builders: OSM PBF/XML (``osm``), line layers and osmnx graphs (``lines``), shared steps (``edges``).
+"""Network builders: OSM PBF/XML (``osm``), osmnx graphs, GeoDataFrames and downloads (``osmnx_graphs``), line layers (``lines``), the ``.npz`` file (``npz``) and shared steps (``edges``).
 
 Each builder returns the keyword arguments of
 :meth:`connectivity.RoadNetwork.from_edges`; use the ``RoadNetwork.from_*``

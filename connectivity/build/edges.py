@@ -1,4 +1,4 @@
-"""What every network builder shares: the working CRS and the ``from_edges`` arguments."""
+"""What every network builder shares: the working CRS, the ``from_edges`` arguments and its steps."""
 
 from __future__ import annotations
 
@@ -6,11 +6,19 @@ import logging
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from pyproj import CRS
 
 from connectivity.crs import check_metric_crs, is_web_mercator, local_metric_crs, to_lonlat
+from connectivity.errors import DataError
 
-__all__ = ["edge_kwargs", "metric_crs_for"]
+__all__ = [
+    "checked_lengths_and_speeds",
+    "checked_nodes_and_edges",
+    "edge_kwargs",
+    "fastest_directed_csr",
+    "metric_crs_for",
+]
 
 log = logging.getLogger(__name__)
 
@@ -71,3 +79,73 @@ def edge_kwargs(
         "edge_source_ids": edge_source_ids,
         "meta": meta,
     }
+
+
+# -- the steps of RoadNetwork.from_edges ------------------------------------------------
+def checked_nodes_and_edges(
+    x: ArrayLike, y: ArrayLike, u: ArrayLike, v: ArrayLike
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Node coordinates (float64) and edge end points (int64), checked."""
+    xa = np.ascontiguousarray(x, dtype="float64")
+    ya = np.ascontiguousarray(y, dtype="float64")
+    ua = np.asarray(u, dtype="int64")
+    va = np.asarray(v, dtype="int64")
+    n, m = xa.size, ua.size
+    if ya.size != n or va.size != m:
+        msg = "x/y and u/v must have matching lengths"
+        raise DataError(msg)
+    if n == 0 or m == 0:
+        msg = "the network has no nodes or no edges; check the input layer and its filters"
+        raise DataError(msg)
+    if not (np.isfinite(xa).all() and np.isfinite(ya).all()):
+        msg = "node coordinates contain NaN or infinite values"
+        raise DataError(msg)
+    if ua.min() < 0 or va.min() < 0 or ua.max() >= n or va.max() >= n:
+        msg = "edge end points must index existing nodes (0 <= u, v < number of nodes)"
+        raise DataError(msg)
+    return xa, ya, ua, va
+
+
+def checked_lengths_and_speeds(
+    length_m: ArrayLike, speed_kmh: ArrayLike, m: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-edge lengths (finite, >= 0) and speeds (finite, > 0), broadcast to ``m`` edges."""
+    length = np.broadcast_to(np.asarray(length_m, dtype="float64"), (m,))
+    speed = np.broadcast_to(np.asarray(speed_kmh, dtype="float64"), (m,))
+    if not (np.isfinite(speed).all() and (speed > 0).all()):
+        msg = "speed_kmh must be finite and positive on every edge"
+        raise DataError(msg)
+    if (length < 0).any() or not np.isfinite(length).all():
+        msg = "length_m must be finite and non-negative"
+        raise DataError(msg)
+    return length, speed
+
+
+def fastest_directed_csr(
+    n: int, u: np.ndarray, v: np.ndarray, oneway: np.ndarray, columns: dict[str, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """CSR of the directed edges: two-way segments in both directions, no self loops,
+    and of parallel edges only the fastest (``columns["time_min"]``).
+
+    ``columns`` are per-edge arrays (``time_min`` required). Returns
+    ``(indptr, heads, columns)`` with every column in CSR order.
+    """
+    back = ~oneway
+    uu = np.concatenate([u, v[back]])
+    vv = np.concatenate([v, u[back]])
+    cols = {k: np.concatenate([a, a[back]]) for k, a in columns.items()}
+
+    def take(index: np.ndarray) -> None:
+        nonlocal uu, vv
+        uu, vv = uu[index], vv[index]
+        for k, a in cols.items():
+            cols[k] = a[index]
+
+    take(uu != vv)
+    take(np.lexsort((cols["time_min"], vv, uu)))
+    first = np.ones(uu.size, bool)
+    first[1:] = (uu[1:] != uu[:-1]) | (vv[1:] != vv[:-1])
+    take(first)
+    indptr = np.zeros(n + 1, dtype="int64")
+    np.add.at(indptr, uu + 1, 1)
+    return np.cumsum(indptr), vv, cols

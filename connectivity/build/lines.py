@@ -1,9 +1,9 @@
-"""Edge arrays for :class:`~connectivity.network.RoadNetwork` from line layers and osmnx graphs.
+"""Edge arrays for :class:`~connectivity.network.RoadNetwork` from line layers.
 
-Line-layer noding (snapping vertices into junctions) and the conversion of
-osmnx graphs to flat edge arrays; each builder returns the keyword arguments
-of :meth:`RoadNetwork.from_edges <connectivity.network.RoadNetwork.from_edges>`.
-CRS choice lives in :mod:`connectivity.crs`.
+Line-layer noding (snapping vertices into junctions); the builder returns the
+keyword arguments of :meth:`RoadNetwork.from_edges
+<connectivity.network.RoadNetwork.from_edges>`. CRS choice lives in
+:mod:`connectivity.crs`; osmnx graphs are read in :mod:`connectivity.build.osmnx`.
 """
 
 from __future__ import annotations
@@ -28,10 +28,7 @@ __all__ = [
     "lines_edge_arrays",
     "node_vertices",
     "oneway_codes",
-    "osmnx_edge_arrays",
-    "osmnx_edges",
     "snap_ends_to_segments",
-    "split_edge_geometries",
 ]
 
 log = logging.getLogger(__name__)
@@ -190,182 +187,6 @@ def oneway_codes(values: Any) -> np.ndarray:
             msg = f"oneway value {v!r} is not understood; use yes/no/-1 (or True/False)"
             raise ParameterError(msg)
     return out
-
-
-# -- osmnx graphs -----------------------------------------------------------------
-def _first(v: Any) -> Any:
-    if isinstance(v, (list, tuple)):
-        return v[0] if v else None
-    return v
-
-
-def osmnx_edges(G: Any) -> dict[str, Any]:
-    """Flatten an osmnx MultiDiGraph into node and per-edge arrays (graph CRS)."""
-    import shapely
-
-    keys = list(G.nodes)
-    if not keys:
-        msg = "the osmnx graph has no nodes"
-        raise DataError(msg)
-    try:
-        x = np.array([G.nodes[k]["x"] for k in keys], dtype="float64")
-        y = np.array([G.nodes[k]["y"] for k in keys], dtype="float64")
-    except KeyError as exc:
-        msg = "every node of the osmnx graph needs 'x' and 'y' attributes"
-        raise DataError(msg) from exc
-    index = {k: i for i, k in enumerate(keys)}
-    src_ids = None
-    if all(isinstance(k, (int, np.integer)) for k in keys):
-        src_ids = np.asarray(keys, dtype="int64")
-    u, v, length, tt, kph, hw, ms, osmid, geoms = [], [], [], [], [], [], [], [], []
-    nan = float("nan")
-    for a, b, d in G.edges(data=True):
-        u.append(index[a])
-        v.append(index[b])
-        length.append(float(d.get("length", nan)))
-        tt.append(float(d.get("travel_time", nan)))
-        kph.append(float(_first(d.get("speed_kph", nan)) or nan))
-        hw.append(str(_first(d.get("highway", "road")) or "road"))
-        mx = d.get("maxspeed")
-        ms.append(";".join(map(str, mx)) if isinstance(mx, (list, tuple)) else mx)
-        oid = _first(d.get("osmid", -1))
-        try:
-            osmid.append(int(oid))
-        except (TypeError, ValueError):
-            osmid.append(-1)
-        geoms.append(d.get("geometry"))
-    m = len(u)
-    if m == 0:
-        msg = "the osmnx graph has no edges"
-        raise DataError(msg)
-    has_geom = np.array([g is not None for g in geoms])
-    coords = np.zeros((0, 2))
-    cidx = np.zeros(0, dtype="int64")
-    if has_geom.any():
-        garr = np.array([g for g in geoms if g is not None], dtype=object)
-        coords, cidx = shapely.get_coordinates(garr, return_index=True)
-        cidx = np.flatnonzero(has_geom)[cidx]
-    return {
-        "x": x,
-        "y": y,
-        "node_src": src_ids,
-        "u": np.asarray(u, "int64"),
-        "v": np.asarray(v, "int64"),
-        "length": np.asarray(length, "float64"),
-        "travel_time_s": np.asarray(tt, "float64"),
-        "speed_kph": np.asarray(kph, "float64"),
-        "highway": np.asarray(hw, dtype=object),
-        "maxspeed": np.asarray(ms, dtype=object),
-        "osmid": np.asarray(osmid, "int64"),
-        "geom_xy": coords,
-        "geom_edge": np.asarray(cidx, "int64"),
-    }
-
-
-def split_edge_geometries(
-    n_nodes: int,
-    u: np.ndarray,
-    v: np.ndarray,
-    geom_xy: np.ndarray,
-    geom_edge: np.ndarray,
-    node_xy: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Split polyline edges into straight segments with interior nodes.
-
-    Returns ``(new_xy, su, sv, seg_edge, seg_len)``: coordinates of the interior
-    nodes (numbered from ``n_nodes``), segment end nodes, the edge of each
-    segment and its Euclidean length. Edges without geometry give one segment.
-    Interior vertices at identical coordinates (the two directions of a two-way
-    street) become one node.
-    """
-    m = u.size
-    has = np.zeros(m, bool)
-    has[geom_edge] = True
-    # straight edges
-    plain = np.flatnonzero(~has)
-    su = [u[plain]]
-    sv = [v[plain]]
-    se = [plain]
-    new_xy = np.zeros((0, 2))
-    if geom_edge.size:
-        starts = np.r_[0, np.flatnonzero(np.diff(geom_edge)) + 1]
-        ends = np.r_[starts[1:], geom_edge.size]
-        first = np.zeros(geom_edge.size, bool)
-        last = np.zeros(geom_edge.size, bool)
-        first[starts] = True
-        last[ends - 1] = True
-        interior = ~(first | last)
-        vid = np.full(geom_edge.size, -1, dtype="int64")
-        vid[first] = u[geom_edge[first]]
-        vid[last] = v[geom_edge[last]]
-        if interior.any():
-            q = geom_xy[interior]
-            uq, inv = np.unique(q, axis=0, return_inverse=True)
-            vid[interior] = n_nodes + inv.ravel()
-            new_xy = uq
-        pos = np.arange(geom_edge.size - 1)
-        same = geom_edge[:-1] == geom_edge[1:]
-        pos = pos[same]
-        su.append(vid[pos])
-        sv.append(vid[pos + 1])
-        se.append(geom_edge[pos])
-    su_a = np.concatenate(su)
-    sv_a = np.concatenate(sv)
-    se_a = np.concatenate(se)
-    all_xy = np.vstack([node_xy, new_xy])
-    seg_len = np.hypot(*(all_xy[sv_a] - all_xy[su_a]).T)
-    return new_xy, su_a, sv_a, se_a, seg_len
-
-
-def osmnx_edge_arrays(G: Any, speeds: Any) -> dict[str, Any]:
-    """Keyword arguments of ``RoadNetwork.from_edges`` for osmnx input."""
-    table = as_speed_table(speeds)
-    gcrs = G.graph.get("crs")
-    if gcrs is None:
-        msg = "the graph has no graph['crs']; set it (osmnx graphs are EPSG:4326 unless projected)"
-        raise CRSError(msg)
-    src = CRS.from_user_input(gcrs)
-    e = osmnx_edges(G)
-    x, y, gxy = e["x"], e["y"], e["geom_xy"]
-    dst, lonlat = metric_crs_for(x, y, src, "osmnx graph")
-    if lonlat is not None:
-        x, y = reproject(x, y, src, dst)
-        if gxy.size:
-            gxy = np.column_stack(reproject(gxy[:, 0], gxy[:, 1], src, dst))
-    n = x.size
-    new_xy, su, sv, seg_edge, seg_len = split_edge_geometries(
-        n, e["u"], e["v"], gxy, e["geom_edge"], np.column_stack([x, y])
-    )
-    m = e["u"].size
-    geom_len = np.bincount(seg_edge, weights=seg_len, minlength=m)
-    edge_len = np.where(np.isfinite(e["length"]), e["length"], geom_len)
-    scale = np.divide(edge_len, geom_len, out=np.ones(m), where=geom_len > 0)
-    kmh = np.full(m, np.nan)
-    tt = e["travel_time_s"]
-    ok = np.isfinite(tt) & (tt > 0) & (edge_len > 0)
-    kmh[ok] = edge_len[ok] / tt[ok] * 3.6
-    use_kph = ~np.isfinite(kmh) & np.isfinite(e["speed_kph"]) & (e["speed_kph"] > 0)
-    kmh[use_kph] = e["speed_kph"][use_kph]
-    rest = ~np.isfinite(kmh)
-    if rest.any():
-        kmh[rest] = table.edge_speeds(e["highway"][rest], e["maxspeed"][rest])
-    node_src = e["node_src"]
-    if node_src is not None and new_xy.shape[0]:
-        node_src = np.concatenate([node_src, np.full(new_xy.shape[0], -1, "int64")])
-    meta = {
-        "builder": "from_osmnx",
-        "source_crs": src.to_string(),
-        "n_graph_nodes": int(n),
-        "n_graph_edges": int(m),
-        "n_interior_nodes": int(new_xy.shape[0]),
-        "speeds": table.to_dict(),
-    }
-    return edge_kwargs(
-        np.concatenate([x, new_xy[:, 0]]), np.concatenate([y, new_xy[:, 1]]), su, sv,
-        crs=dst, classes=e["highway"], edge_row=seg_edge, speed_kmh=kmh[seg_edge],
-        length_m=seg_len * scale[seg_edge], oneway=True, node_source_ids=node_src,
-        edge_source_ids=e["osmid"][seg_edge], meta=meta,
-    )  # fmt: skip
 
 
 def _check_line_layer(gdf: Any, columns: tuple[str | None, ...], snap_tolerance_m: float) -> None:

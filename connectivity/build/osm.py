@@ -1,9 +1,10 @@
-"""OSM readers: drivable ways from PBF / XML files via pyosmium, as network edge arrays.
+"""OSM readers: the ways of an osmnx network type from PBF / XML files via pyosmium, as edge arrays.
 
-The way filter reproduces osmnx's ``"drive"`` and ``"drive_service"`` network
-filters (``osmnx._overpass._get_network_filter``, osmnx 2.x) with the same
+The way filter is osmnx's own (``osmnx._overpass._get_network_filter``,
+osmnx 2.x), parsed from its Overpass query and applied with the same
 unanchored regular expressions Overpass applies, so a file filtered here keeps
-the same ways an osmnx download of that network type would.
+the same ways an osmnx download of that network type would. Ways may be
+clipped to a bounding box or polygon while the file is read.
 """
 
 from __future__ import annotations
@@ -11,25 +12,30 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import shapely
 from pyproj import CRS, Geod
 
 from connectivity.build.edges import edge_kwargs
 from connectivity.crs import check_metric_crs, local_metric_crs, reproject
 from connectivity.errors import DataError, InputFileError, ParameterError
 from connectivity.progress import bar
-from connectivity.speeds import as_speed_table
+from connectivity.speeds import as_speed_table, network_speeds
 
 __all__ = [
-    "NETWORK_FILTERS",
+    "NETWORK_TYPES",
     "OSM_SUFFIXES",
     "OsmWays",
     "check_osm_path",
+    "clip_area",
+    "is_bidirectional",
     "keep_way",
+    "network_filter",
     "oneway_code",
     "osm_edge_arrays",
     "read_osm_ways",
@@ -38,30 +44,61 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# (tag, regex): a way is dropped when the tag is present and the regex matches
-# its value anywhere (Overpass `[tag!~"regex"]` semantics).
-_COMMON_EXCLUDE = "abandoned|bridleway|bus_guideway|construction|corridor|cycleway|elevator|escalator|footway|no|path|pedestrian|planned|platform|proposed|raceway|razed|rest_area|{service}services|steps|track"
+#: The ``network_type`` values of osmnx 2.x (``osmnx._overpass._get_network_filter``).
+NETWORK_TYPES = ("all", "all_public", "bike", "drive", "drive_service", "walk")
+
+# One clause of an Overpass way filter: ["key"] or ["key"!~"regex"].
+_CLAUSE = re.compile(r'\["([^"]+)"(?:(!~)"([^"]*)")?\]')
+
+Rules = list[tuple[str, re.Pattern[str]]]
 
 
-def _network_filter(highway_service: str, service: str) -> list[tuple[str, re.Pattern[str]]]:
-    """osmnx's drive filter; the two network types differ in service roads only."""
-    return [
-        ("area", re.compile("yes")),
-        ("access", re.compile("private")),
-        ("highway", re.compile(_COMMON_EXCLUDE.format(service=highway_service))),
-        ("motor_vehicle", re.compile("no")),
-        ("motorcar", re.compile("no")),
-        ("service", re.compile(service)),
-    ]
+def _check_network_type(network_type: str) -> None:
+    if network_type not in NETWORK_TYPES:
+        msg = f"network_type={network_type!r} is not supported; use one of {list(NETWORK_TYPES)}"
+        raise ParameterError(msg)
 
 
-#: Way filters by ``network_type`` (osmnx 2.x ``_overpass._get_network_filter``).
-NETWORK_FILTERS: dict[str, list[tuple[str, re.Pattern[str]]]] = {
-    "drive": _network_filter(
-        "service|", "alley|driveway|emergency_access|parking|parking_aisle|private"
-    ),
-    "drive_service": _network_filter("", "emergency_access|parking|parking_aisle|private"),
-}
+def network_filter(network_type: str) -> Rules:
+    """osmnx's way filter of ``network_type`` as ``(tag, regex)`` exclusion rules.
+
+    A way with a ``highway`` tag is dropped when one of the tags is present
+    and its regex matches the value anywhere (Overpass ``[tag!~"regex"]``).
+    The rules are parsed from the query osmnx itself sends to Overpass (so
+    they follow the installed osmnx, including ``osmnx.settings.default_access``);
+    a clause this parser does not know raises :class:`ParameterError` rather
+    than being skipped.
+    """
+    _check_network_type(network_type)
+    from osmnx._overpass import _get_network_filter
+
+    text = _get_network_filter(network_type)
+    rules: Rules = []
+    pos = 0
+    for m in _CLAUSE.finditer(text):
+        if m.start() != pos:
+            break
+        pos = m.end()
+        key, op, regex = m.groups()
+        if op:
+            rules.append((key, re.compile(regex)))
+        elif key != "highway":
+            break
+    if pos != len(text) or not text.startswith('["highway"]'):
+        msg = f"cannot read osmnx's {network_type!r} filter {text!r}; please report this"
+        raise ParameterError(msg)
+    return rules
+
+
+def is_bidirectional(network_type: str) -> bool:
+    """Whether osmnx makes every way two-way in ``network_type`` (``"walk"``).
+
+    Read from ``osmnx.settings.bidirectional_network_types``.
+    """
+    import osmnx
+
+    return network_type in osmnx.settings.bidirectional_network_types
+
 
 _FORWARD = {"yes", "true", "1", "reversible", "alternating"}
 _BACKWARD = {"-1", "reverse"}
@@ -138,30 +175,86 @@ def check_osm_path(path: str | Path) -> Path:
     return p
 
 
-def read_osm_ways(path: Path, *, network_type: str = "drive", progress: bool = False) -> OsmWays:
-    """Read the drivable ways of an OSM file with their node locations.
+class _WayLists:
+    """The kept ways and their vertices, collected while the file streams past."""
+
+    def __init__(self, bounds: Sequence[float] | None) -> None:
+        self.bounds = None if bounds is None else tuple(float(b) for b in bounds)
+        self.way_id: list[int] = []
+        self.highway: list[str] = []
+        self.maxspeed: list[str | None] = []
+        self.oneway: list[int] = []
+        self.counts: list[int] = []
+        self.refs: list[int] = []
+        self.lons: list[float] = []
+        self.lats: list[float] = []
+
+    def add(self, w: Any, tags: Any) -> None:
+        """Append way ``w`` unless none of its vertices lies inside ``bounds``."""
+        nan = float("nan")
+        refs, lons, lats = self.refs, self.lons, self.lats  # local names: the hot loop
+        start = len(refs)
+        for nd in w.nodes:
+            loc = nd.location
+            refs.append(nd.ref)
+            if loc.valid():
+                lons.append(loc.lon)
+                lats.append(loc.lat)
+            else:
+                lons.append(nan)
+                lats.append(nan)
+        if self.bounds is not None and not self._touches_bounds(start):
+            del refs[start:], lons[start:], lats[start:]
+            return
+        self.way_id.append(w.id)
+        self.highway.append(str(tags.get("highway")))
+        self.maxspeed.append(tags.get("maxspeed"))
+        self.oneway.append(oneway_code(tags))
+        self.counts.append(len(self.refs) - start)
+
+    def _touches_bounds(self, start: int) -> bool:
+        west, south, east, north = self.bounds or (0.0, 0.0, 0.0, 0.0)
+        return any(
+            west <= lon <= east and south <= lat <= north
+            for lon, lat in zip(self.lons[start:], self.lats[start:], strict=True)
+        )
+
+    def arrays(self, n_highway: int) -> OsmWays:
+        offsets = np.zeros(len(self.counts) + 1, dtype="int64")
+        np.cumsum(np.asarray(self.counts, dtype="int64"), out=offsets[1:])
+        return OsmWays(
+            way_id=np.asarray(self.way_id, dtype="int64"),
+            highway=np.asarray(self.highway, dtype="object"),
+            maxspeed=np.asarray(self.maxspeed, dtype="object"),
+            oneway=np.asarray(self.oneway, dtype="int8"),
+            offsets=offsets,
+            node_ref=np.asarray(self.refs, dtype="int64"),
+            lon=np.asarray(self.lons, dtype="float64"),
+            lat=np.asarray(self.lats, dtype="float64"),
+            n_highway_ways=n_highway,
+        )
+
+
+def read_osm_ways(
+    path: Path,
+    *,
+    network_type: str = "drive",
+    bounds: Sequence[float] | None = None,
+    progress: bool = False,
+) -> OsmWays:
+    """Read the ways of an osmnx network type from an OSM file, with their node locations.
 
     Node locations come from pyosmium's in-memory location index (``flex_mem``),
     filled while the nodes stream past; only ways with a ``highway`` tag reach
     Python. Vertices whose node is missing from the file (clipped extracts)
-    get NaN coordinates; the network builder cuts the way there.
+    get NaN coordinates; the network builder cuts the way there. With
+    ``bounds=(west, south, east, north)`` (degrees) a way none of whose
+    vertices lies in the box is dropped as it is read.
     """
     import osmium
 
-    if network_type not in NETWORK_FILTERS:
-        msg = (
-            f"network_type={network_type!r} is not supported; use one of {sorted(NETWORK_FILTERS)}"
-        )
-        raise ParameterError(msg)
-    rules = NETWORK_FILTERS[network_type]
-    way_id: list[int] = []
-    highway: list[str] = []
-    maxspeed: list[str | None] = []
-    oneway: list[int] = []
-    counts: list[int] = []
-    refs: list[int] = []
-    lons: list[float] = []
-    lats: list[float] = []
+    rules = network_filter(network_type)
+    kept = _WayLists(bounds)
     n_highway = 0
     ways_bar = bar(enabled=progress, desc="OSM ways", unit=" ways")
     try:
@@ -171,48 +264,19 @@ def read_osm_ways(path: Path, *, network_type: str = "drive", progress: bool = F
             .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
             .with_filter(osmium.filter.KeyFilter("highway"))
         )
-        nan = float("nan")
         for obj in fp:
             w: Any = obj  # only ways pass the EntityFilter
             n_highway += 1
             ways_bar.update()
             tags = w.tags
-            if not keep_way(tags, rules):
-                continue
-            k = 0
-            for nd in w.nodes:
-                loc = nd.location
-                refs.append(nd.ref)
-                if loc.valid():
-                    lons.append(loc.lon)
-                    lats.append(loc.lat)
-                else:
-                    lons.append(nan)
-                    lats.append(nan)
-                k += 1
-            way_id.append(w.id)
-            highway.append(str(tags.get("highway")))
-            maxspeed.append(tags.get("maxspeed"))
-            oneway.append(oneway_code(tags))
-            counts.append(k)
+            if keep_way(tags, rules):
+                kept.add(w, tags)
     except RuntimeError as exc:  # libosmium parse/format errors
         msg = f"cannot read OSM file {str(path)!r}: {exc}; check that it is a complete .osm.pbf or OSM XML file"
         raise InputFileError(msg) from exc
     finally:
         ways_bar.close()
-    offsets = np.zeros(len(counts) + 1, dtype="int64")
-    np.cumsum(np.asarray(counts, dtype="int64"), out=offsets[1:])
-    return OsmWays(
-        way_id=np.asarray(way_id, dtype="int64"),
-        highway=np.asarray(highway, dtype="object"),
-        maxspeed=np.asarray(maxspeed, dtype="object"),
-        oneway=np.asarray(oneway, dtype="int8"),
-        offsets=offsets,
-        node_ref=np.asarray(refs, dtype="int64"),
-        lon=np.asarray(lons, dtype="float64"),
-        lat=np.asarray(lats, dtype="float64"),
-        n_highway_ways=n_highway,
-    )
+    return kept.arrays(n_highway)
 
 
 def way_segments(ways: OsmWays) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -234,40 +298,125 @@ def way_segments(ways: OsmWays) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return a, a + 1, way_of_vertex[a]
 
 
+def clip_area(bbox: Sequence[float] | None = None, polygon: Any = None) -> shapely.Geometry | None:
+    """The area a network is clipped to, in longitude/latitude (EPSG:4326), or None.
+
+    Parameters
+    ----------
+    bbox : (west, south, east, north), optional
+        Degrees.
+    polygon : shapely Polygon or MultiPolygon, or GeoDataFrame / GeoSeries, optional
+        A shapely geometry is taken as longitude/latitude; a GeoDataFrame or
+        GeoSeries is reprojected to EPSG:4326 and its geometries united.
+    """
+    if bbox is not None and polygon is not None:
+        msg = "give bbox= or polygon=, not both"
+        raise ParameterError(msg)
+    if bbox is not None:
+        w, s, e, n = _checked_bbox(bbox)
+        return shapely.box(w, s, e, n)
+    if polygon is None:
+        return None
+    if hasattr(polygon, "to_crs"):
+        if polygon.crs is None:
+            msg = "the clip polygon layer has no CRS; set it first, e.g. gdf.set_crs('EPSG:4326')"
+            raise ParameterError(msg)
+        polygon = shapely.union_all(np.asarray(polygon.to_crs(4326).geometry.values))
+    if not isinstance(polygon, (shapely.Polygon, shapely.MultiPolygon)) or polygon.is_empty:
+        msg = f"polygon must be a non-empty Polygon or MultiPolygon, got {type(polygon).__name__}"
+        raise ParameterError(msg)
+    w, s, e, n = polygon.bounds
+    if not (-180 <= w and e <= 180 and -90 <= s and n <= 90):
+        msg = "the clip polygon must be in longitude/latitude degrees (EPSG:4326)"
+        raise ParameterError(msg)
+    return polygon
+
+
+def _checked_bbox(bbox: Sequence[float]) -> tuple[float, float, float, float]:
+    try:
+        w, s, e, n = (float(v) for v in bbox)
+    except (TypeError, ValueError):
+        msg = f"bbox {bbox!r} must be four numbers: west, south, east, north (degrees)"
+        raise ParameterError(msg) from None
+    if not (-180 <= w < e <= 180 and -90 <= s < n <= 90):
+        msg = (
+            f"bbox {tuple(bbox)!r} must be west, south, east, north in degrees "
+            "with west < east and south < north"
+        )
+        raise ParameterError(msg)
+    return w, s, e, n
+
+
+def _clip_vertices(ways: OsmWays, area: shapely.Geometry) -> int:
+    """Mark vertices outside ``area`` as missing (NaN), so segments leaving it are cut.
+
+    As osmnx's ``truncate_by_edge=False``: a segment is kept only when both its
+    nodes are inside (or on the boundary of) the area. Returns the number of
+    vertices cut.
+    """
+    shapely.prepare(area)
+    outside = np.isfinite(ways.lon) & ~shapely.intersects_xy(area, ways.lon, ways.lat)
+    ways.lon[outside] = np.nan
+    ways.lat[outside] = np.nan
+    return int(outside.sum())
+
+
+def _segment_nodes(
+    ways: OsmWays, a: np.ndarray, b: np.ndarray, wi: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The network nodes of the segments ``a -> b`` (vertex positions) of ways ``wi``.
+
+    Returns ``(node_ids, lon, lat, u, v)``: the OSM ids of the nodes used (sorted),
+    their coordinates, and each segment's end nodes in travel direction
+    (reversed for ``oneway=-1`` ways).
+    """
+    used = np.unique(np.concatenate([a, b]))
+    node_ids, first, inv = np.unique(ways.node_ref[used], return_index=True, return_inverse=True)
+    pos2node = np.full(ways.node_ref.size, -1, dtype="int64")
+    pos2node[used] = inv.ravel()
+    u, v = pos2node[a], pos2node[b]
+    rev = ways.oneway[wi] == -1
+    u, v = np.where(rev, v, u), np.where(rev, u, v)
+    return node_ids, ways.lon[used][first], ways.lat[used][first], u, v
+
+
 def osm_edge_arrays(
     path: str | os.PathLike[str],
     *,
     network_type: str = "drive",
     crs: Any = None,
     speeds: Any = None,
+    bbox: Sequence[float] | None = None,
+    polygon: Any = None,
     progress: bool = False,
 ) -> dict[str, Any]:
     """Keyword arguments of ``RoadNetwork.from_edges`` for an OSM file.
 
     See :meth:`RoadNetwork.from_osm <connectivity.RoadNetwork.from_osm>` for the
-    way filter, one-way rules and lengths.
+    way filter, one-way rules, clipping and lengths.
     """
     p = check_osm_path(Path(path))
-    table = as_speed_table(speeds)
+    table = as_speed_table(speeds, network_speeds(network_type))
     out_crs = None if crs is None else check_metric_crs(crs)
-    ways = read_osm_ways(p, network_type=network_type, progress=progress)
+    area = clip_area(bbox, polygon)
+    ways = read_osm_ways(
+        p, network_type=network_type, bounds=None if area is None else area.bounds,
+        progress=progress,
+    )  # fmt: skip
+    n_missing = int(np.isnan(ways.lon).sum())
+    n_cut = 0 if area is None else _clip_vertices(ways, area)
+    if is_bidirectional(network_type):
+        ways.oneway[:] = 0
     a, b, wi = way_segments(ways)
     if a.size == 0:
+        where = "" if area is None else " inside the clip area"
         msg = (
-            f"no drivable way with located nodes in {str(p)!r} ({ways.n_highway_ways} "
-            f"highway ways before the {network_type!r} filter); check the file's extent "
-            "and that it contains nodes as well as ways"
+            f"no {network_type!r} way with located nodes{where} in {str(p)!r} "
+            f"({ways.n_highway_ways} highway ways before the filter); check the file's "
+            "extent and that it contains nodes as well as ways"
         )
         raise DataError(msg)
-    used = np.unique(np.concatenate([a, b]))
-    node_ids, first, inv = np.unique(ways.node_ref[used], return_index=True, return_inverse=True)
-    pos2node = np.full(ways.node_ref.size, -1, dtype="int64")
-    pos2node[used] = inv.ravel()
-    lon = ways.lon[used][first]
-    lat = ways.lat[used][first]
-    u, v = pos2node[a], pos2node[b]
-    rev = ways.oneway[wi] == -1
-    u, v = np.where(rev, v, u), np.where(rev, u, v)
+    node_ids, lon, lat, u, v = _segment_nodes(ways, a, b, wi)
     if out_crs is None:
         out_crs = local_metric_crs(lon, lat)
     x, y = reproject(lon, lat, CRS.from_epsg(4326), out_crs)
@@ -283,7 +432,9 @@ def osm_edge_arrays(
         "n_highway_ways": ways.n_highway_ways,
         "n_ways": int(ways.way_id.size),
         "n_ways_with_valid_maxspeed": n_tagged,
-        "n_missing_node_locations": int(np.isnan(ways.lon).sum()),
+        "n_missing_node_locations": n_missing,
+        "clip_wkt": None if area is None else area.wkt,
+        "n_vertices_outside_clip": n_cut,
         "crs_auto": crs is None,
         "speeds": table.to_dict(),
     }

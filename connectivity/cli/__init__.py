@@ -16,6 +16,7 @@ checksums and timing next to the output. Shared options live in
 from __future__ import annotations
 
 from connectivity.cli.access import access_cmd
+from connectivity.cli.build import build_cmd
 from connectivity.cli.fetch import fetch_group
 from connectivity.cli.isochrones import isochrones_cmd
 from connectivity.cli.od import od_cmd
@@ -40,3 +41,4 @@ main.add_command(access_cmd)
 main.add_command(od_cmd)
 main.add_command(isochrones_cmd)
 main.add_command(fetch_group)
+main.add_command(build_cmd)
