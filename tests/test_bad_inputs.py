@@ -261,9 +261,11 @@ def test_a_log_file_gets_no_progress_bar_fragments(inputs: dict[str, str], tmp_p
 
 
 def test_a_multi_layer_geopackage_is_read_without_gdal_warning(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from connectivity.io import read_layer
+
+    monkeypatch.setattr(logging.getLogger("connectivity"), "propagate", True)  # the CLI unsets it
 
     path = tmp_path / "two.gpkg"
     pts = gpd.GeoDataFrame({"v": [1]}, geometry=[shapely.Point(0, 0)], crs=UTM)
