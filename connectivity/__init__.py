@@ -41,7 +41,13 @@ from connectivity.measures import (
 from connectivity.network import RoadNetwork
 from connectivity.origins import OriginSet
 from connectivity.snapping import Snapped, snap_points
-from connectivity.speeds import KAZAKHSTAN_SPEEDS, SpeedTable
+from connectivity.speeds import (
+    BIKE_SPEEDS,
+    KAZAKHSTAN_SPEEDS,
+    WALK_SPEEDS,
+    SpeedTable,
+    network_speeds,
+)
 
 try:
     __version__ = version("fua-toolkit")
@@ -51,7 +57,9 @@ except PackageNotFoundError:  # running from a source tree
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
+    "BIKE_SPEEDS",
     "KAZAKHSTAN_SPEEDS",
+    "WALK_SPEEDS",
     "CRSError",
     "ConnectivityError",
     "DataError",
@@ -72,6 +80,7 @@ __all__ = [
     "gravity_access",
     "internal_time_min",
     "isochrones",
+    "network_speeds",
     "od_matrix",
     "population_within",
     "raster_time_to_nearest",

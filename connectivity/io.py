@@ -113,6 +113,12 @@ def read_layer(
     ------
     InputFileError
         The path does not exist, GDAL cannot read it, or the layer has no features.
+
+    Notes
+    -----
+    Without ``layer``, a source with several layers is read from its first
+    layer and a one-line warning names it and the others (GDAL's own
+    "more than one layer" warning is not passed on).
     """
     import geopandas as gpd
 
@@ -121,7 +127,9 @@ def read_layer(
         msg = f"{what} file {str(p)!r} does not exist"
         raise InputFileError(msg)
     try:
-        gdf = gpd.read_file(p, layer=layer) if layer else gpd.read_file(p)
+        gdf = gpd.read_file(p, layer=layer or _first_layer(p, what))
+    except InputFileError:
+        raise
     except Exception as exc:  # pyogrio raises its own DataSourceError/DataLayerError
         msg = f"cannot read the {what} layer {str(p)!r}: {_one_line(exc)}"
         raise InputFileError(msg) from exc
@@ -129,6 +137,25 @@ def read_layer(
         msg = f"the {what} layer {str(p)!r} has no features"
         raise InputFileError(msg)
     return gdf
+
+
+def _first_layer(path: Path, what: str) -> str | None:
+    """The first layer of a multi-layer source, with a warning naming the others (else None)."""
+    import pyogrio
+
+    try:
+        names = [str(row[0]) for row in pyogrio.list_layers(path)]
+    except Exception as exc:  # not a vector source: read_file gives the one-line error
+        log.debug("cannot list the layers of %s: %s", path, exc)
+        return None
+    if len(names) <= 1:
+        return None
+    log.warning(
+        "the %s file %s has %d layers; reading the first, %r (others: %s); choose one with "
+        "layer= (on the command line: the --...-layer option)",
+        what, path.name, len(names), names[0], ", ".join(names[1:6]),
+    )  # fmt: skip
+    return names[0]
 
 
 def _pick_column(columns: Any, choice: ColumnChoice) -> str | None:
@@ -214,6 +241,13 @@ def read_network(
         return net
     if name.endswith(NETWORK_OSM_SUFFIXES):
         return RoadNetwork.from_osm(p, crs=out_crs, speeds=speeds, progress=progress)
+    if layer is None and _is_saved_graph(p):  # nodes + edges, as `connectivity build` writes
+        return RoadNetwork.from_gdfs(
+            read_layer(p, "nodes", what="network"),
+            read_layer(p, "edges", what="network"),
+            crs=out_crs,
+            speeds=speeds,
+        )
     lines = read_layer(p, layer, what="network")
     if out_crs is not None and lines.crs is not None:
         lines = lines.to_crs(out_crs)
@@ -224,6 +258,15 @@ def read_network(
         oneway_col=_pick_column(lines.columns, oneway_col),
         speeds=speeds,
     )
+
+
+def _is_saved_graph(path: Path) -> bool:
+    """True for a GeoPackage with ``nodes`` and ``edges`` layers (:meth:`RoadNetwork.to_gdfs`)."""
+    if path.suffix.lower() != ".gpkg":
+        return False
+    import pyogrio
+
+    return {"nodes", "edges"} <= {str(n) for n, _ in pyogrio.list_layers(path)}
 
 
 # --------------------------------------------------------------------------- rasters
@@ -547,8 +590,15 @@ def _resolve_vector_target(path: Path, driver: str | None) -> tuple[str, bool]:
         return found, False
     if driver == "ESRI Shapefile" and (suffix == "" or path.is_dir()):
         return driver, True
+    if suffix == "" or path.is_dir():
+        msg = (
+            f"{path} is a folder name, not a vector file: give a file ending in {allowed} "
+            f"(e.g. {path / ('layers' + next(iter(LAYER_DRIVERS)))}), or pass "
+            "driver='ESRI Shapefile' for one Shapefile per layer in that folder"
+        )
+        raise ParameterError(msg)
     msg = (
-        f"cannot tell the vector format of {path}: the suffix {suffix or '(none)'!r} is not one of "
+        f"cannot tell the vector format of {path}: the suffix {suffix!r} is not one of "
         f"{allowed}; use a .gpkg file, a .shp file, or a directory with driver='ESRI Shapefile'"
     )
     raise ParameterError(msg)

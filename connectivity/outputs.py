@@ -5,6 +5,11 @@
   when the write has succeeded, so a failed run leaves the old file byte for
   byte, or nothing. Both refuse to replace an existing output unless
   ``overwrite=True`` (the overwrite rule of every writer in the toolkit).
+* :func:`check_writable` — fail in one line, before any work, when an output
+  path cannot be created (a read-only folder, ``/proc/...``, a file in the way).
+* :class:`NewOutputs` — remember which output paths a run is about to create
+  and remove them again if the run fails or is interrupted, so a failed run
+  leaves nothing behind (used by both command lines).
 * :func:`remove_quietly` — delete temporary files, logging (not raising) when
   the file system refuses.
 * :func:`write_sidecar` / :func:`read_sidecar` — a JSON record of a run:
@@ -43,6 +48,8 @@ from connectivity.errors import InputFileError, OutputExistsError, ParameterErro
 
 __all__ = [
     "SIDECAR_SCHEMA",
+    "NewOutputs",
+    "check_writable",
     "file_sha256",
     "jsonable",
     "read_sidecar",
@@ -98,6 +105,149 @@ def remove_quietly(paths: Iterable[Path]) -> None:
             log.warning("could not remove temporary file %s: %s", p, exc)
 
 
+def _first_missing(path: Path) -> Path | None:
+    """The outermost folder of ``path``'s ancestors (or ``path``) that does not exist yet."""
+    missing = None
+    for p in (path, *path.parents):
+        if p.exists():
+            return missing
+        missing = p
+    return missing
+
+
+def _make_dirs(path: Path) -> Path | None:
+    """``mkdir -p path``; return the outermost folder this call created (None if none)."""
+    top = _first_missing(path)
+    path.mkdir(parents=True, exist_ok=True)
+    return top
+
+
+def _remove_empty_dirs(top: Path | None, inner: Path) -> None:
+    """Remove the empty folders from ``inner`` up to ``top`` (those a failed write created)."""
+    if top is None:
+        return
+    for p in (inner, *inner.parents):
+        try:
+            p.rmdir()
+        except OSError:
+            return
+        if p == top:
+            return
+
+
+def check_writable(path: str | os.PathLike[str], *, folder: bool, what: str = "output") -> Path:
+    """Check, before any work, that the output ``path`` can be created or replaced.
+
+    Parameters
+    ----------
+    path : path-like
+        The output file, or folder when ``folder`` is True. It need not exist;
+        missing parent folders would be created by the writers.
+    folder : bool
+        ``path`` is a folder of outputs (else a file).
+    what : str
+        How the path is named in the message (``"--out"``).
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    ParameterError
+        ``path`` is a file where a folder is wanted (or the reverse), one of
+        its parents is a file, or the nearest existing folder refuses a new
+        file (read-only, no permission, a pseudo file system such as /proc).
+
+    Notes
+    -----
+    Writability is probed by creating and deleting a hidden temporary file in
+    the nearest existing folder: permission bits alone do not tell (root
+    ignores them, read-only mounts and /proc refuse anyway).
+    """
+    p = Path(path)
+    if p.exists():
+        if folder and not p.is_dir():
+            msg = f"{what} {p} is a file; give a folder for the outputs"
+            raise ParameterError(msg)
+        if not folder and p.is_dir():
+            msg = f"{what} {p} is a folder; give a file path inside it"
+            raise ParameterError(msg)
+    base = p if folder and p.is_dir() else p.parent
+    existing = next((a for a in (base, *base.parents) if a.exists()), Path("."))
+    if not existing.is_dir():
+        msg = f"{what} {p} cannot be created: {existing} is a file, not a folder"
+        raise ParameterError(msg)
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".write-test.", dir=existing)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        msg = (
+            f"{what} {p} cannot be written: the folder {existing} does not accept new files "
+            f"({reason}); choose a writable location"
+        )
+        raise ParameterError(msg) from None
+    os.close(fd)
+    remove_quietly([Path(probe)])
+    return p
+
+
+def _of_stem(name: str, stem: str) -> bool:
+    """``<stem>``, ``<stem>.<ext>`` or ``<stem>_<more>``: a file output and its companions."""
+    return name == stem or name.startswith((f"{stem}.", f"{stem}_"))
+
+
+class NewOutputs:
+    """The output paths a run is about to create, removed again if the run fails.
+
+    :meth:`claim` checks an output path with :func:`check_writable` and notes
+    what does not exist yet: a missing folder (with any missing parents), or
+    for a file, the entries of its folder named ``<stem>.*`` or ``<stem>_*``
+    (so a Shapefile's companions, ``<stem>.json`` and ``<stem>_within.csv``
+    go too). :meth:`remove` deletes whatever of that the run created; call it
+    when the run fails or is interrupted. Paths that existed before the run
+    are never touched.
+
+    Examples
+    --------
+    >>> guard = NewOutputs()                               # doctest: +SKIP
+    >>> out = guard.claim("results/", folder=True)         # doctest: +SKIP
+    >>> try:                                               # doctest: +SKIP
+    ...     run(out)
+    ... except BaseException:
+    ...     guard.remove()
+    ...     raise
+    """
+
+    def __init__(self) -> None:
+        self._folders: list[Path] = []
+        self._files: list[tuple[Path, str, set[str]]] = []
+
+    def claim(self, path: str | os.PathLike[str], *, folder: bool, what: str = "output") -> Path:
+        """Check ``path`` (:func:`check_writable`) and remember what the run will create."""
+        p = check_writable(path, folder=folder, what=what)
+        top = _first_missing(p if folder else p.parent)
+        if top is not None:
+            self._folders.append(top)
+        elif not folder:
+            stem = p.stem or p.name
+            before = {e.name for e in p.parent.iterdir() if _of_stem(e.name, stem)}
+            self._files.append((p.parent, stem, before))
+        return p
+
+    def remove(self) -> None:
+        """Delete every claimed path that did not exist before the run."""
+        for parent, stem, before in self._files:
+            if parent.is_dir():
+                new = [
+                    e for e in parent.iterdir() if _of_stem(e.name, stem) and e.name not in before
+                ]
+                remove_quietly(new)
+        remove_quietly([f for f in self._folders if f.exists()])
+        if self._files or self._folders:
+            log.debug("removed the outputs of a failed run")
+
+
 @contextmanager
 def safe_path(path: str | os.PathLike[str], *, overwrite: bool = False) -> Iterator[Path]:
     """Write to a temporary file, then move it to ``path`` on success.
@@ -131,15 +281,18 @@ def safe_path(path: str | os.PathLike[str], *, overwrite: bool = False) -> Itera
     a GDAL ``.aux.xml``. When overwriting, old companions of ``path`` that the
     new write did not produce (for example a stale ``.cpg``) are removed. If
     the body raises, all temporary files are deleted and an existing ``path``
-    is left untouched, byte for byte.
+    is left untouched, byte for byte, and parent folders this call created
+    are removed again.
     """
     target = Path(path)
     _check_target(target, overwrite=overwrite)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    created = _make_dirs(target.parent)
     prefix = f".{target.stem}.{uuid.uuid4().hex[:12]}.tmp"
     tmp = target.parent / (prefix + target.suffix)
 
     def temporaries() -> list[Path]:
+        if not target.parent.is_dir():
+            return []
         return [p for p in target.parent.iterdir() if p.name.startswith(prefix)]
 
     try:
@@ -160,6 +313,10 @@ def safe_path(path: str | os.PathLike[str], *, overwrite: bool = False) -> Itera
         for src, dst in moves:
             os.replace(src, dst)
         remove_quietly(stale)
+    except BaseException:
+        remove_quietly(temporaries())
+        _remove_empty_dirs(created, target.parent)
+        raise
     finally:
         remove_quietly(temporaries())
 
@@ -200,7 +357,9 @@ def safe_directory(
     All targets are checked before the first move, so a refusal never leaves
     a mix of old and new files. The moves themselves are individual
     :func:`os.replace` calls: a crash *during* the final moves (after every
-    output was written successfully) can leave some files replaced.
+    output was written successfully) can leave some files replaced. When the
+    body fails, ``out_dir`` (and its parents) are removed again if this call
+    created them: a failed run leaves no empty output folder.
     """
     root = Path(out_dir)
     if root.exists() and not root.is_dir():
@@ -208,8 +367,12 @@ def safe_directory(
         raise ParameterError(msg)
     for name in names:
         _check_target(root / name, overwrite=overwrite)
-    root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".staging.", suffix=".tmp", dir=root))
+    created = _make_dirs(root)
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=".staging.", suffix=".tmp", dir=root))
+    except BaseException:
+        _remove_empty_dirs(created, root)
+        raise
     try:
         yield staging
         produced = sorted(p for p in staging.iterdir() if not p.name.endswith(_TRANSIENT))
@@ -223,6 +386,10 @@ def safe_directory(
         for p in produced:
             os.replace(p, root / p.name)
         remove_quietly(stale)
+    except BaseException:
+        remove_quietly([staging])
+        _remove_empty_dirs(created, root)
+        raise
     finally:
         remove_quietly([staging])
 
@@ -338,6 +505,16 @@ def _file_record(path: Path, base: Path) -> dict[str, Any]:
     return {"path": str(shown), "size_bytes": path.stat().st_size, "sha256": file_sha256(path)}
 
 
+def _input_record(value: Any, base: Path) -> dict[str, Any]:
+    """A file's record, or a ready record (a mapping with a ``sha256``) as given."""
+    if isinstance(value, Mapping):
+        if "sha256" not in value:
+            msg = f"an input record needs a 'sha256' entry, got keys {sorted(value)}"
+            raise ParameterError(msg)
+        return jsonable(dict(value))
+    return _file_record(Path(value), base)
+
+
 def _library_versions() -> dict[str, str]:
     out = {}
     for dist in (
@@ -349,6 +526,12 @@ def _library_versions() -> dict[str, str]:
         "geopandas",
         "pyogrio",
         "rasterio",
+        "scikit-learn",
+        "networkx",
+        "osmnx",
+        "osmium",
+        "pooch",
+        "fua-toolkit",
     ):
         try:
             out[dist] = version(dist)
@@ -367,7 +550,8 @@ def write_sidecar(
     path: str | os.PathLike[str],
     *,
     params: Mapping[str, Any],
-    inputs: Mapping[str, str | os.PathLike[str]] | Sequence[str | os.PathLike[str]] = (),
+    inputs: Mapping[str, str | os.PathLike[str] | Mapping[str, Any]]
+    | Sequence[str | os.PathLike[str]] = (),
     outputs: Sequence[str | os.PathLike[str]] = (),
     started_at: dt.datetime | float | None = None,
     extra: Mapping[str, Any] | None = None,
@@ -384,7 +568,9 @@ def write_sidecar(
         The run's parameters (e.g. ``DegurbaParams(...).to_dict()``).
     inputs : mapping of name to path, or sequence of paths
         Input files; each is recorded with its size and SHA-256. A directory
-        is recorded without a checksum.
+        is recorded without a checksum. A value may also be a ready record,
+        a mapping with at least ``sha256`` (e.g. data embedded in a package:
+        ``{"source": "fua/kazakhstan/data/sez.csv", "sha256": ...}``).
     outputs : sequence of paths
         Output files written by the run (checksummed likewise). Paths inside
         the sidecar's directory are stored relative to it.
@@ -416,7 +602,7 @@ def write_sidecar(
     started = _utc(started_at, finished)
     base = target.parent
     if isinstance(inputs, Mapping):
-        in_records = [{"name": str(k), **_file_record(Path(v), base)} for k, v in inputs.items()]
+        in_records = [{"name": str(k), **_input_record(v, base)} for k, v in inputs.items()]
     else:
         in_records = [_file_record(Path(v), base) for v in inputs]
     out_records = [_file_record(Path(v), base) for v in outputs]

@@ -32,6 +32,7 @@ from connectivity.measures.gravity import check_decay
 from fua.grid import DEFAULT_CRS, PopulationGrid
 
 __all__ = [
+    "NATIONAL_METRICS_DOC",
     "PowerLawFit",
     "fua_metrics",
     "gini",
@@ -261,19 +262,30 @@ def national_metrics(
     Returns
     -------
     dict
-        ``n_fuas``, ``pop_in_fuas``, ``share_in_fuas``; for each k
+        ``n_fuas`` (int), ``pop_in_fuas``, ``share_in_fuas``; for each k
         ``share_top{k}`` (of FUA population) and ``share_top{k}_national``;
         ``primacy_2`` = P1/P2, ``primacy_4`` = P1/(P2 + P3 + P4) (Ginsburg's
         four-city index), ``largest_share_top4`` = P1/(P1 + … + P4);
-        ``herfindahl``, ``gini``, ``theil``; ``zipf_ols``, ``zipf_ols_se``,
-        ``zipf_mle``, ``zipf_mle_se``, ``zipf_n``, ``zipf_xmin`` (NaN when fewer
-        than 3 FUAs).
+        ``herfindahl``, ``gini``, ``theil``; the rank-size slope ``zipf_ols``
+        (``zipf_ols_se``) over the ``zipf_n`` (int) sizes ≥ ``zipf_xmin``; the
+        Pareto-tail exponent ``zipf_mle`` (``zipf_mle_se``) over the
+        ``zipf_mle_n`` (int) sizes ≥ ``zipf_mle_xmin`` (NaN when fewer than 3
+        FUAs). Shares are fractions 0–1. :data:`NATIONAL_METRICS_DOC` says
+        what each key means.
 
     Notes
     -----
     Formulas in :func:`gini`, :func:`theil`, :func:`herfindahl`,
     :func:`zipf_ols` and :func:`zipf_mle`; primacy after Jefferson (1939)
-    and Ginsburg (1961).
+    and Ginsburg (1961). The two Zipf estimates answer different questions
+    and differ in small samples: ``zipf_ols`` is the slope b of the
+    rank-size line ln(rank − ½) = a − b ln(size) (Gabaix & Ibragimov 2011),
+    ``zipf_mle`` the maximum-likelihood exponent ζ of a Pareto tail above
+    ``zipf_mle_xmin``. The Pareto likelihood assumes sizes down to its
+    xmin, so the MLE never uses an xmin below the smallest FUA it fits:
+    ``zipf_mle_xmin`` is the smallest FUA size ≥ ``zipf_xmin`` (a national
+    threshold below every FUA, e.g. 50 000 when the smallest FUA has
+    157 671 people, would bias ζ downwards).
     """
     x = np.sort(_sizes(sizes))[::-1]
     total = float(x.sum())
@@ -284,7 +296,7 @@ def national_metrics(
         msg = f"national_population ({national_population!r}) must be positive and at least the FUA total ({total:g})"
         raise ParameterError(msg)
     out: dict[str, float] = {
-        "n_fuas": float(x.size),
+        "n_fuas": int(x.size),
         "pop_in_fuas": total,
         "share_in_fuas": total / nat,
     }
@@ -304,22 +316,63 @@ def national_metrics(
     out["herfindahl"] = herfindahl(x) if total > 0 else nan
     out["gini"] = gini(x) if total > 0 else nan
     out["theil"] = theil(x) if total > 0 else nan
-    pos = x[x > 0]
+    out.update(_zipf_fits(x[x > 0], zipf_xmin))
+    return out
+
+
+def _zipf_fits(pos: np.ndarray, zipf_xmin: float | None) -> dict[str, float]:
+    """The OLS rank-size slope and the MLE tail exponent of :func:`national_metrics`."""
+    nan = float("nan")
     lo = float(pos.min()) if zipf_xmin is None and pos.size else zipf_xmin
     ols: PowerLawFit | None
     mle: PowerLawFit | None
     try:
         ols = zipf_ols(pos, xmin=lo)
-        mle = zipf_mle(pos, xmin=float(lo)) if lo is not None else None
+        tail = pos[pos >= ols.xmin]
+        mle = zipf_mle(tail, xmin=float(tail.min()))
     except DataError:
         ols = mle = None
-    out["zipf_ols"] = ols.exponent if ols else nan
-    out["zipf_ols_se"] = ols.se if ols else nan
-    out["zipf_mle"] = mle.exponent if mle else nan
-    out["zipf_mle_se"] = mle.se if mle else nan
-    out["zipf_n"] = float(ols.n) if ols else nan
-    out["zipf_xmin"] = float(ols.xmin) if ols else nan
-    return out
+    return {
+        "zipf_ols": ols.exponent if ols else nan,
+        "zipf_ols_se": ols.se if ols else nan,
+        "zipf_n": int(ols.n) if ols else nan,
+        "zipf_xmin": float(ols.xmin) if ols else nan,
+        "zipf_mle": mle.exponent if mle else nan,
+        "zipf_mle_se": mle.se if mle else nan,
+        "zipf_mle_n": int(mle.n) if mle else nan,
+        "zipf_mle_xmin": float(mle.xmin) if mle else nan,
+    }
+
+
+#: What each key of :func:`national_metrics` means (units; shares are fractions 0–1).
+NATIONAL_METRICS_DOC: dict[str, str] = {
+    "n_fuas": "number of FUAs",
+    "pop_in_fuas": "people living in FUAs",
+    "share_in_fuas": "share (0-1) of the national population living in FUAs",
+    "share_top1": "share (0-1) of the FUA population in the largest FUA",
+    "share_top3": "share (0-1) of the FUA population in the 3 largest FUAs",
+    "share_top5": "share (0-1) of the FUA population in the 5 largest FUAs",
+    "share_top1_national": "share (0-1) of the national population in the largest FUA",
+    "share_top3_national": "share (0-1) of the national population in the 3 largest FUAs",
+    "share_top5_national": "share (0-1) of the national population in the 5 largest FUAs",
+    "primacy_2": "primacy: largest FUA / second largest (Jefferson 1939)",
+    "primacy_4": "four-city primacy: P1 / (P2 + P3 + P4) (Ginsburg 1961)",
+    "largest_share_top4": "P1 / (P1 + P2 + P3 + P4)",
+    "herfindahl": "Herfindahl index of FUA sizes (1/n equal ... 1 one FUA)",
+    "gini": "Gini coefficient of FUA sizes (0 equal ... (n-1)/n one FUA)",
+    "theil": "Theil T index of FUA sizes (0 equal ... ln n one FUA)",
+    "zipf_ols": "rank-size SLOPE b by OLS of ln(rank - 1/2) on ln(size), FUAs >= zipf_xmin "
+    "(Gabaix & Ibragimov 2011); 1 = Zipf's law",
+    "zipf_ols_se": "standard error of zipf_ols, b*sqrt(2/n)",
+    "zipf_n": "FUAs in the OLS rank-size fit",
+    "zipf_xmin": "smallest size admitted to the OLS fit (people; the threshold given)",
+    "zipf_mle": "Pareto tail EXPONENT zeta by maximum likelihood (Hill, unbiased), FUAs >= "
+    "zipf_mle_xmin (Clauset et al. 2009); 1 = Zipf's law",
+    "zipf_mle_se": "standard error of zipf_mle, zeta/sqrt(n-2)",
+    "zipf_mle_n": "FUAs in the MLE fit",
+    "zipf_mle_xmin": "xmin of the MLE (people): the smallest FUA fitted, never below the "
+    "smallest FUA, since the Pareto likelihood assumes sizes down to xmin",
+}
 
 
 # ---------------------------------------------------------------- per FUA

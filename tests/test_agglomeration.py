@@ -90,6 +90,23 @@ def test_national_metrics_primacy_and_shares():
     assert m["zipf_n"] == 5 and m["zipf_xmin"] == 10
 
 
+def test_national_metrics_counts_are_ints_and_mle_xmin_is_never_below_the_smallest():
+    from fua.metrics import NATIONAL_METRICS_DOC
+
+    sizes = [2_416_906, 1_357_601, 1_316_920, 627_637, 506_293, 157_671]
+    m = national_metrics(sizes, zipf_xmin=50_000)
+    assert isinstance(m["n_fuas"], int) and isinstance(m["zipf_n"], int)
+    assert m["zipf_xmin"] == 50_000 and m["zipf_n"] == 6  # the OLS fits every FUA >= 50 000
+    assert m["zipf_mle_xmin"] == 157_671 and m["zipf_mle_n"] == 6
+    assert m["zipf_mle"] == pytest.approx(zipf_mle(sizes, xmin=157_671).exponent)
+    assert m["zipf_mle"] > zipf_mle(sizes, xmin=50_000).exponent  # the old, biased value
+    assert set(m) <= set(NATIONAL_METRICS_DOC)
+    assert "SLOPE" in NATIONAL_METRICS_DOC["zipf_ols"]
+    assert "EXPONENT" in NATIONAL_METRICS_DOC["zipf_mle"]
+    above = national_metrics(sizes, zipf_xmin=600_000)
+    assert above["zipf_mle_xmin"] == 627_637 and above["zipf_mle_n"] == 4
+
+
 def test_national_metrics_small_and_invalid():
     m = national_metrics([5, 3])
     assert (

@@ -11,7 +11,7 @@ import pyogrio
 import pytest
 from click.testing import CliRunner
 
-from connectivity import RoadNetwork
+from connectivity import RoadNetwork, read_network
 from connectivity.cli import main
 from tests import _servers as srv
 from tests._servers import osm_servers, recorded_osm_file  # fixtures
@@ -59,6 +59,7 @@ def test_build_clips_an_osm_file_to_npz_and_gpkg(osm_file: Path, tmp_path: Path)
     )
     back = RoadNetwork.from_gdfs(gpd.read_file(gpkg, layer="nodes"), edges)
     _same(back, ref)
+    _same(read_network(gpkg), ref)  # every command that takes a network reads it back as built
     r = CliRunner().invoke(main, ["-q", "build", str(osm_file), "--out", str(gpkg)])
     assert r.exit_code == 1 and "--overwrite" in r.output
 

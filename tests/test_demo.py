@@ -116,6 +116,42 @@ def test_minutes_raster_is_small_at_an_sez_and_tagged(demo: DemoResult) -> None:
 
 
 @pytest.mark.slow
+def test_minutes_rasters_declare_nan_nodata_and_say_why(demo: DemoResult) -> None:
+    for key in ("sez", "corridor", "border"):
+        with rasterio.open(demo.out_dir / f"minutes_to_{key}.tif") as src:
+            assert np.isnan(src.nodata)
+            tags = src.tags()
+            arr = src.read(1)
+        assert "max_snap_m" in tags["nodata_meaning"]
+        assert int(tags["cells_without_time"]) == int(np.isnan(arr).sum())
+        assert 0 <= int(tags["populated_cells_without_time"]) <= int(tags["cells_without_time"])
+
+
+@pytest.mark.slow
+def test_tables_write_people_and_counts_as_integers(demo: DemoResult) -> None:
+    import pandas as pd
+
+    tables = demo.out_dir / "tables"
+    nat = pd.read_csv(tables / "national_metrics.csv", index_col="metric", dtype=str)
+    assert nat.loc["n_fuas", "100k"] == str(len(demo.fuas["100k"]))
+    assert "." not in nat.loc["pop_in_fuas", "100k"]
+    xmin = nat.loc["zipf_mle_xmin", "100k"]  # empty with fewer than 3 FUAs
+    assert pd.isna(xmin) or float(xmin) >= demo.fuas["100k"]["pop_total"].min() - 1
+    assert "SLOPE" in nat.loc["zipf_ols", "description"]
+    fm = pd.read_csv(tables / "fua_metrics_100k.csv")
+    assert fm["pop_total"].dtype.kind == "i" and fm["n_clusters"].dtype.kind == "i"
+    assert (fm["share_national"].round(4) == fm["share_national"]).all()
+    cols = pd.read_csv(tables / "columns.csv")
+    mp = cols[(cols["table"] == "sez_access.csv") & (cols["column"] == "market_potential")]
+    assert "people per minute" in mp["unit"].iloc[0]
+    assert not cols[cols["table"] != "national_metrics.csv"]["meaning"].isna().any()
+    summary = json.loads((tables / "summary.json").read_text(encoding="utf-8"))
+    assert isinstance(summary["population_total"], int)
+    assert all(isinstance(f["pop_in_fuas"], int) for f in summary["fuas"].values())
+    assert "share* (the report" in (demo.out_dir / "README.txt").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
 def test_access_population_shares_are_monotone(demo: DemoResult) -> None:
     a = demo.access_population
     for _, g in a.groupby("destination"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -726,13 +727,19 @@ def test_read_network_line_layers(tmp_path: Path, suffix: str) -> None:
     assert read_network(path, crs="EPSG:32642").crs.to_epsg() == 32642
 
 
-def test_read_network_layer_of_a_geopackage(tmp_path: Path) -> None:
+def test_read_network_layer_of_a_geopackage(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(logging.getLogger("connectivity"), "propagate", True)  # CLI tests unset
     path = tmp_path / "two.gpkg"
     _lines().iloc[:1].to_file(path, layer="first")
     _lines().to_file(path, layer="roads")
     assert read_network(path, layer="roads").meta["n_features"] == 4
-    with pytest.warns(UserWarning, match="More than one layer"):
+    # without layer=: the first layer, named in one log line (not GDAL's UserWarning)
+    with warnings.catch_warnings(), caplog.at_level(logging.WARNING, logger="connectivity"):
+        warnings.simplefilter("error", UserWarning)
         assert read_network(path).meta["n_features"] == 1
+    assert "reading the first, 'first' (others: roads)" in caplog.text
 
 
 def test_read_network_errors_are_one_line(tmp_path: Path) -> None:

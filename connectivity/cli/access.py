@@ -61,7 +61,9 @@ __all__ = ["access_cmd"]
     help="Origins per Dask task (with --dask).",
 )
 @output_options(
-    "Output: .gpkg or .shp for vector origins; .tif (minutes) for a raster.", with_time=True
+    "Output FILE: .gpkg or .shp for vector origins; .tif (minutes) for a raster "
+    "(<stem>_within.csv and <stem>.json go beside it).",
+    with_time=True,
 )
 def access_cmd(ctx: click.Context, **kw: Any) -> None:
     """Travel time from every origin to its nearest destination.

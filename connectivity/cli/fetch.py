@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from connectivity.cli.options import friendly_errors, progress_enabled
+from connectivity.cli.options import claim_output, friendly_errors, progress_enabled
 from connectivity.fetch import GEOFABRIK_REGIONS
 
 __all__ = ["fetch_group"]
@@ -22,7 +22,7 @@ def fetch_group() -> None:
               help=f"ISO alpha-3 code: {', '.join(sorted(GEOFABRIK_REGIONS))}.")  # fmt: skip
 @click.option("--region", help="A Geofabrik path instead, e.g. asia/kyrgyzstan.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for the extract (default: the cache).")  # fmt: skip
+              help="Output FOLDER for the extract (default: the cache).")  # fmt: skip
 @click.option("--base-url", help="Server root (default Geofabrik; env CONNECTIVITY_GEOFABRIK_URL).")
 @click.option("--refresh", is_flag=True, help="Download again even if the cached file matches.")
 @click.pass_context
@@ -44,6 +44,8 @@ def fetch_osm_cmd(
     """
     from connectivity.fetch import fetch_osm
 
+    if out_dir is not None:
+        claim_output(ctx, out_dir, folder=True)
     path = fetch_osm(country=country, region=region, out_dir=out_dir, base_url=base_url,
                      refresh=refresh, progress=progress_enabled(ctx))  # fmt: skip
     click.echo(str(path))

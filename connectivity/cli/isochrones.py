@@ -9,6 +9,8 @@ from typing import Any
 import click
 
 from connectivity.cli.options import (
+    NON_NEGATIVE,
+    POSITIVE,
     VECTOR_OUT,
     check_out,
     layer_input,
@@ -35,14 +37,14 @@ __all__ = ["isochrones_cmd"]
 @thresholds_option("15,30,60", "Minutes, comma separated; one nested polygon per threshold.")
 @click.option(
     "--buffer-m",
-    type=float,
+    type=POSITIVE,
     default=100.0,
     show_default=True,
     help="Half-width (metres) of the band drawn around reached roads.",
 )
 @click.option(
     "--fill-holes-m2",
-    type=float,
+    type=NON_NEGATIVE,
     default=250_000.0,
     show_default=True,
     help="Fill enclosed holes smaller than this (m²), e.g. street blocks; 0 keeps all.",
@@ -54,7 +56,7 @@ __all__ = ["isochrones_cmd"]
     help="Area from which the source is reached (travel TO it; matters on one-ways).",
 )
 @output_options(
-    "Output .gpkg or .shp (polygons in the network CRS).",
+    "Output FILE, .gpkg or .shp (polygons in the network CRS); <stem>.json beside it.",
     with_time=False,
 )
 def isochrones_cmd(ctx: click.Context, **kw: Any) -> None:

@@ -37,7 +37,7 @@ __all__ = ["od_cmd"]
 @click.option("--long", "long_format", is_flag=True,
               help="Write one row per pair (origin, destination, time_min) instead of a matrix.")  # fmt: skip
 @output_options(
-    "Output .csv: rows = origins, columns = destinations, minutes.",
+    "Output FILE, .csv: rows = origins, columns = destinations, minutes (<stem>.json beside it).",
     with_time=True,
 )
 def od_cmd(ctx: click.Context, **kw: Any) -> None:

@@ -3,7 +3,13 @@
 * :func:`verbosity_options` and :func:`start_cli` — ``-v``/``-q`` and
   ``--progress/--no-progress`` on a command group, and the logging set-up
   they drive (one rule for both tools: ``-vv`` shows tracebacks).
-* :func:`friendly_errors` — library errors as one line and exit code 1.
+* :class:`ToolGroup` — the command group of both tools: usage errors (a bad
+  option value, a missing argument) are one line with exit code 2.
+* :func:`friendly_errors` — library errors as one line and exit code 1; the
+  outputs a failed (or interrupted) command was creating are removed
+  (:func:`claim_output`, :class:`connectivity.outputs.NewOutputs`).
+* :data:`POSITIVE` and :data:`NON_NEGATIVE` — option types for finite numbers
+  in range (NaN and infinity are refused too).
 * :func:`run_steps` — the progress bar over the named steps of a command.
 * Options and parsers of the ``connectivity`` commands: :func:`network_options`,
   :func:`snap_options`, :func:`parse_thresholds`, :func:`check_out`, and
@@ -17,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +31,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from connectivity import progress as progress_bars
 from connectivity.errors import OutputExistsError, ParameterError, ToolkitError
+from connectivity.outputs import NewOutputs
 from connectivity.progress import Steps, setup_logging
 
 if TYPE_CHECKING:
@@ -33,16 +42,22 @@ if TYPE_CHECKING:
 __all__ = [
     "CLI_ERRORS",
     "CONTEXT_SETTINGS",
+    "NON_NEGATIVE",
+    "POSITIVE",
     "RASTER_OUT",
     "TRACEBACK_VERBOSITY",
     "VECTOR_OUT",
+    "FiniteRange",
+    "ToolGroup",
     "check_out",
+    "claim_output",
     "file_option",
     "friendly_errors",
     "is_raster_path",
     "layer_input",
     "network_options",
     "network_steps",
+    "one_line",
     "output_options",
     "overwrite_option",
     "parse_thresholds",
@@ -71,9 +86,67 @@ _RASTER_IN = (".tif", ".tiff", ".vrt", ".img")
 
 #: Errors shown as one line: the toolkit's own, and the standard ones they derive from.
 CLI_ERRORS: tuple[type[BaseException], ...] = (ToolkitError, OSError, ValueError)
+#: click's own exits and messages, passed through untouched.
+_CLICK_EXITS = (click.ClickException, click.exceptions.Exit, click.Abort)
+#: Key of the :class:`NewOutputs` of a running command in ``ctx.meta``.
+_NEW_OUTPUTS = "toolkit.new_outputs"
+
+
+def one_line(text: object) -> str:
+    """``text`` on one line (newlines and runs of spaces become one space)."""
+    return " ".join(str(text).split())
+
+
+# --------------------------------------------------------------------------- option types
+class FiniteRange(click.FloatRange):
+    """A float option in a range that also refuses NaN and infinity (click's range lets NaN by)."""
+
+    name = "finite float range"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        rv = super().convert(value, param, ctx)
+        if not math.isfinite(rv):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return rv
+
+
+#: A finite number > 0 (speeds, distances, minutes, cell sizes).
+POSITIVE = FiniteRange(min=0.0, min_open=True)
+#: A finite number >= 0 (areas that may be switched off with 0).
+NON_NEGATIVE = FiniteRange(min=0.0)
 
 
 # --------------------------------------------------------------------------- groups
+class _OneLineUsageError(click.UsageError):
+    """A usage error shown as one line: ``Error: <message> (see 'fua degurba -h')``."""
+
+    def show(self, file: Any = None) -> None:
+        hint = f" (see '{self.ctx.command_path} -h')" if self.ctx is not None else ""
+        click.echo(f"Error: {one_line(self.message)}{hint}", file=file, err=True)
+
+
+def _one_line_usage(exc: click.UsageError) -> click.UsageError:
+    if isinstance(exc, (_OneLineUsageError, click.exceptions.NoArgsIsHelpError)):
+        return exc
+    return _OneLineUsageError(exc.format_message(), exc.ctx)  # exit code 2, as every usage error
+
+
+class ToolGroup(click.Group):
+    """The command group of both tools: every usage error is one line (exit code 2)."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.UsageError as exc:
+            raise _one_line_usage(exc) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            raise _one_line_usage(exc) from None
+
+
 def verbosity_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """``-v/--verbose``, ``-q/--quiet`` and ``--progress/--no-progress`` for a command group."""
     f = click.option(
@@ -114,7 +187,9 @@ def tool_group(
     """
 
     def decorate(f: Callable[[], None]) -> click.Group:
-        @click.group(name=prog_name, help=f.__doc__, context_settings=CONTEXT_SETTINGS)
+        @click.group(
+            name=prog_name, cls=ToolGroup, help=f.__doc__, context_settings=CONTEXT_SETTINGS
+        )
         @click.version_option(package_name="fua-toolkit", prog_name=prog_name)
         @verbosity_options
         @click.pass_context
@@ -127,8 +202,13 @@ def tool_group(
 
 
 def progress_enabled(ctx: click.Context) -> bool:
-    """Whether the group asked for progress bars (``--no-progress`` and ``-q`` say no)."""
-    return bool((ctx.obj or {}).get("progress", True))
+    """Whether to draw progress bars: asked for (not ``--no-progress``/``-q``) and stderr is a terminal.
+
+    Redirected logs (``2> run.log``) therefore never get bar fragments or
+    escape codes, also from library functions that draw their own bars.
+    """
+    asked = bool((ctx.obj or {}).get("progress", True))
+    return asked and progress_bars.stderr_is_terminal()
 
 
 def run_steps(ctx: click.Context, total: int) -> Steps:
@@ -148,18 +228,58 @@ def network_steps(
         yield steps, net
 
 
+def claim_output(ctx: click.Context, path: Path, *, folder: bool) -> Path:
+    """Check that ``--out`` can be written, before any work; remove it again if the command fails.
+
+    Parameters
+    ----------
+    ctx : click.Context
+        The running command (wrapped in :func:`friendly_errors`).
+    path : pathlib.Path
+        The output folder (``folder=True``) or file.
+    folder : bool
+        Whether ``path`` is a folder of outputs.
+
+    Notes
+    -----
+    What the command creates under a path it claimed — a new folder, or new
+    files beside a file output that start with its stem (its sidecar, a
+    Shapefile's companions) — is deleted when the command fails or is
+    interrupted (Ctrl-C), so a failed run leaves nothing behind.
+    """
+    guard = ctx.meta.get(_NEW_OUTPUTS)
+    if guard is None:
+        guard = ctx.meta[_NEW_OUTPUTS] = NewOutputs()
+    return guard.claim(path, folder=folder, what="--out")
+
+
 def friendly_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Show :data:`CLI_ERRORS` as one line with exit code 1; ``-vv`` re-raises (traceback)."""
+    """Show errors as one line with exit code 1 (``-vv`` re-raises: traceback); clean up outputs.
+
+    :data:`CLI_ERRORS` are shown as ``Error: <ErrorClass>: <message>``; any
+    other exception (a bug) as ``Error: unexpected <ErrorClass>: ...`` with
+    the hint to rerun with ``-vv``. Before either, what the command had
+    started to create under the paths given to :func:`claim_output` is
+    removed (also on Ctrl-C).
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         ctx = click.get_current_context()
+        ctx.meta[_NEW_OUTPUTS] = NewOutputs()
         try:
             return func(*args, **kwargs)
-        except CLI_ERRORS as exc:
+        except BaseException as exc:
+            ctx.meta[_NEW_OUTPUTS].remove()
+            if isinstance(exc, _CLICK_EXITS) or not isinstance(exc, Exception):
+                raise  # click's own messages and exits, Ctrl-C (click says "Aborted!")
             if ctx.obj and ctx.obj.get("verbose", 0) >= TRACEBACK_VERBOSITY:
                 raise
-            raise click.ClickException(f"{type(exc).__name__}: {exc}") from exc
+            name = type(exc).__name__
+            if isinstance(exc, CLI_ERRORS):
+                raise click.ClickException(f"{name}: {one_line(exc)}") from exc
+            msg = f"unexpected {name}: {one_line(exc)} (a bug: -vv shows the traceback; please report it)"
+            raise click.ClickException(msg) from exc
 
     return wrapper
 
@@ -227,7 +347,7 @@ def snap_options(*, with_time: bool) -> Callable[[Callable[..., Any]], Callable[
     options = [
         click.option(
             "--max-snap-m",
-            type=float,
+            type=POSITIVE,
             default=2000.0,
             show_default=True,
             help="Points farther than this (metres) from every road are left out "
@@ -235,7 +355,7 @@ def snap_options(*, with_time: bool) -> Callable[[Callable[..., Any]], Callable[
         ),
         click.option(
             "--offroad-speed-kmh",
-            type=float,
+            type=POSITIVE,
             default=5.0,
             show_default=True,
             help="Speed (km/h) of the straight leg from a point to its road: 5 = "
@@ -246,7 +366,7 @@ def snap_options(*, with_time: bool) -> Callable[[Callable[..., Any]], Callable[
         options.append(
             click.option(
                 "--max-time-min",
-                type=float,
+                type=POSITIVE,
                 default=None,
                 help="Stop searching at this many minutes (faster; farther is NaN).",
             )
@@ -303,7 +423,7 @@ def parse_thresholds(text: str) -> tuple[float, ...]:
     except ValueError:
         msg = f"--thresholds must be minutes separated by commas, e.g. 30,60,120; got {text!r}"
         raise ParameterError(msg) from None
-    if not values or min(values) <= 0:
+    if not values or not all(math.isfinite(v) and v > 0 for v in values):
         msg = f"--thresholds must be positive minutes, e.g. 30,60,120; got {text!r}"
         raise ParameterError(msg)
     return values
@@ -316,7 +436,18 @@ def is_raster_path(path: Path) -> bool:
 
 # --------------------------------------------------------------------------- outputs
 def check_out(out: Path, allowed: tuple[str, ...], overwrite: bool) -> Path:
-    """Check ``--out`` (suffix, existing file) before any work; return its sidecar path."""
+    """Check the file ``--out`` before any work; return its sidecar path.
+
+    ``--out`` of these commands is one *file* (its sidecar ``<stem>.json``
+    and any companion files go beside it). A folder, a wrong suffix, an
+    existing output without ``overwrite`` or a location that cannot be
+    written fail here in one line; the command's new files are removed if it
+    fails later (:func:`claim_output`).
+    """
+    example = f"{out / 'result'}{allowed[0]}"
+    if out.is_dir() or not out.suffix:
+        msg = f"--out is a file ending in {', '.join(allowed)}; {str(out)!r} is a folder name: give e.g. {example!r}"
+        raise ParameterError(msg)
     if out.suffix.lower() not in allowed:
         msg = f"--out must end with one of {', '.join(allowed)}; got {out.name!r}"
         raise ParameterError(msg)
@@ -325,6 +456,7 @@ def check_out(out: Path, allowed: tuple[str, ...], overwrite: bool) -> Path:
         if p.exists() and not overwrite:
             msg = f"{str(p)!r} exists; use --overwrite to replace it"
             raise OutputExistsError(msg)
+    claim_output(click.get_current_context(), out, folder=False)
     return sidecar
 
 

@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from connectivity.cli.options import overwrite_option, progress_enabled, run_steps
+from connectivity.cli.options import (
+    POSITIVE,
+    claim_output,
+    overwrite_option,
+    progress_enabled,
+    run_steps,
+)
 from connectivity.errors import ParameterError
 from fua.cli.options import (
     choice_option,
@@ -53,7 +59,7 @@ __all__ = ["degurba_cmd"]
 @choice_option("--format", ["gpkg", "shp"], "gpkg", "Vector format for centres and clusters.")
 @click.option(
     "--cell-size-m",
-    type=float,
+    type=POSITIVE,
     default=1000.0,
     show_default=True,
     help="Output cell size (the method uses 1 km).",
@@ -102,15 +108,17 @@ def degurba_cmd(
       fua degurba GHS_POP_E2020_GLOBE_R2023A_54009_1000.tif --out out/ \\
           --land GHS_LAND.tif --built GHS_BUILT_S.tif
 
-    Writes to OUT: classes_L2.tif (+ .qml style), centre_labels.tif,
+    Writes to the FOLDER --out: classes_L2.tif (+ .qml style), centre_labels.tif,
     cluster_labels.tif, degurba.gpkg (layers urban_centres, urban_clusters)
-    and degurba.json (parameters, input checksums, version, timing).
+    and degurba.json (parameters, input checksums, version, timing). A run that
+    fails leaves no new files (and no new folder) behind.
     """
     from fua.degurba.classify import DegurbaParams, classify_grid, urban_centres, urban_clusters
     from fua.grid import read_population
     from fua.outputs.degurba import write_degurba_outputs
 
     p = parse_params(params, DegurbaParams.preset(preset))
+    claim_output(ctx, out_dir, folder=True)
     if tiled or dask_address or (pop.is_file() and _needs_tiling(pop, cell_size_m)):
         _degurba_tiled(
             ctx,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from connectivity.cli.options import overwrite_option, progress_enabled
+from connectivity.cli.options import claim_output, overwrite_option, progress_enabled
 from fua.cli.options import file_path_option, out_dir_option, run_cli
 
 __all__ = ["demo_cmd"]
@@ -46,11 +46,14 @@ def demo_cmd(
       fua demo --out kz_demo/
       fua demo --out kz_real/ --population GHS_POP_KAZ.tif --roads kazakhstan-latest.osm.pbf
 
-    Writes report.html (open it in a browser), kazakhstan_demo.gpkg, GeoTIFFs with
-    QGIS styles, shapefiles/, tables/, maps/ and demo.json.
+    Writes to the FOLDER --out: report.html (open it in a browser),
+    kazakhstan_demo.gpkg, GeoTIFFs with QGIS styles, shapefiles/, tables/, maps/
+    and demo.json. The outputs appear together at the end; a run that fails or is
+    interrupted (Ctrl-C) leaves nothing behind.
     """
     from fua.kazakhstan.pipeline import run_demo
 
+    claim_output(ctx, out_dir, folder=True)
     t0 = time.perf_counter()
     res = run_demo(
         out_dir,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import click
 
-from connectivity.cli.options import progress_enabled
+from connectivity.cli.options import claim_output, progress_enabled
 from fua.cli.options import run_cli
+from fua.fetch import GHSL_EPOCHS
 
 __all__ = ["fetch_group"]
 
@@ -17,6 +19,30 @@ def fetch_group() -> None:
     """Download real data (GHSL population tiles) into the cache."""
 
 
+def _bbox(
+    ctx: click.Context, param: click.Parameter, value: tuple[float, ...] | None
+) -> tuple[float, ...] | None:
+    """``--bbox WEST SOUTH EAST NORTH`` in degrees, west < east and south < north."""
+    if not value:
+        return None
+    w, s, e, n = value
+    ok = all(math.isfinite(v) for v in value) and -180 <= w < e <= 180 and -90 <= s < n <= 90
+    if not ok:
+        msg = (
+            f"{' '.join(f'{v:g}' for v in value)} is not a box in degrees: give WEST SOUTH EAST "
+            "NORTH with -180 <= west < east <= 180 and -90 <= south < north <= 90"
+        )
+        raise click.BadParameter(msg, ctx, param)
+    return value
+
+
+def _epoch(ctx: click.Context, param: click.Parameter, value: int) -> int:
+    if value not in GHSL_EPOCHS:
+        msg = f"{value} is not a GHS-POP R2023A epoch; choose one of {', '.join(map(str, GHSL_EPOCHS))}"
+        raise click.BadParameter(msg, ctx, param)
+    return value
+
+
 @fetch_group.command("ghs-pop")
 @click.option("--country", help="ISO alpha-3 code (KAZ is built in).")
 @click.option(
@@ -24,14 +50,17 @@ def fetch_group() -> None:
     nargs=4,
     type=float,
     metavar="WEST SOUTH EAST NORTH",
+    callback=_bbox,
     help="Bounding box in degrees instead of --country.",
 )
-@click.option("--epoch", type=int, default=2020, show_default=True, help="GHS-POP epoch.")
+@click.option(
+    "--epoch", type=int, default=2020, show_default=True, callback=_epoch, help="GHS-POP epoch."
+)
 @click.option(
     "--out",
     "out",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Mosaic GeoTIFF (default: in the cache).",
+    help="Output FILE: the mosaic GeoTIFF (default: in the cache).",
 )
 @click.option("--base-url", help="Server root (default JRC GHSL; env FUA_GHSL_BASE_URL).")
 @click.option("--refresh", is_flag=True, help="Download tiles again even when cached.")
@@ -57,6 +86,8 @@ def fetch_ghs_pop_cmd(
     """
     from fua.fetch import fetch_ghs_pop
 
+    if out is not None:
+        claim_output(ctx, out, folder=False)
     path = fetch_ghs_pop(
         country=country, bbox=bbox or None, epoch=epoch, out=out, base_url=base_url,
         refresh=refresh, overwrite=overwrite, progress=progress_enabled(ctx),

@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from connectivity.cli.options import overwrite_option, progress_enabled, run_steps
+from connectivity.cli.options import (
+    VECTOR_OUT,
+    FiniteRange,
+    check_out,
+    claim_output,
+    file_option,
+    overwrite_option,
+    progress_enabled,
+    run_steps,
+)
 from connectivity.errors import ParameterError
 from fua.cli.options import (
     grid_options,
@@ -30,9 +39,7 @@ __all__ = ["commuting_model_group", "delineate_cmd"]
 
 @click.command("delineate")
 @pop_argument
-@click.option(
-    "--out", "out", required=True, type=click.Path(path_type=Path), help="Output .gpkg (or .shp)."
-)
+@file_option("--out", "Output FILE, .gpkg (or .shp); <stem>.json goes beside it.")
 @opt_path("--units", "Local-unit polygons (GeoPackage, Shapefile, ...).")
 @click.option("--id-col", default=None, help="Unit id column of --units matching the flow ids.")
 @opt_path("--flows", "Commuting flows CSV: long (origin,destination,commuters) or a square matrix.")
@@ -79,7 +86,9 @@ def delineate_cmd(
       fua delineate POP.tif --roads kazakhstan.osm.pbf --out fua.gpkg --param min_centre_pop=100000
       fua delineate POP.tif --straight-line --out fua.gpkg
 
-    Writes layers fua, fua_city, fua_commuting_zone (and units) and a JSON sidecar.
+    --out is one FILE: a GeoPackage with layers fua, fua_city, fua_commuting_zone
+    (and units), or Shapefiles <stem>_<layer>.shp beside a .shp name; the JSON
+    sidecar <stem>.json goes beside it. A folder name fails before any work.
     """
     from connectivity.io import read_layer
     from fua.fuas.commuting import FuaParams
@@ -87,6 +96,7 @@ def delineate_cmd(
 
     p = parse_params(params, FuaParams())
     proxy = _check_method(units, flows, roads, straight_line)
+    check_out(out, VECTOR_OUT, overwrite)
     progress = progress_enabled(ctx)
     t0 = time.perf_counter()
     with run_steps(ctx, 4) as steps:
@@ -156,6 +166,20 @@ def commuting_model_group() -> None:
     """Fit or score the commuting proxy (a logit of commuting-zone membership)."""
 
 
+_PROBABILITY = FiniteRange(min=0.0, max=1.0, min_open=True, max_open=True)
+
+
+def _threshold(ctx: click.Context, param: click.Parameter, value: str) -> str | float:
+    """``--threshold``: ``f1``, ``pop_share`` or a probability in (0, 1)."""
+    if value in ("f1", "pop_share"):
+        return value
+    try:
+        return float(_PROBABILITY.convert(value, param, ctx))
+    except click.BadParameter as exc:
+        msg = f"{value!r} is neither f1, pop_share nor a probability between 0 and 1"
+        raise click.BadParameter(msg, ctx, param) from exc
+
+
 @commuting_model_group.command("fit")
 @pop_argument
 @click.option(
@@ -165,15 +189,21 @@ def commuting_model_group() -> None:
 @click.option(
     "--flows", required=True, type=click.Path(exists=True, path_type=Path), help="Flows CSV."
 )
-@click.option(
-    "--out", "out", required=True, type=click.Path(path_type=Path), help="Output model .json."
-)
+@file_option("--out", "Output FILE: the model .json.")
 @grid_options
 @click.option(
-    "--threshold", default="f1", show_default=True, help="f1, pop_share or a probability."
+    "--threshold",
+    default="f1",
+    show_default=True,
+    callback=_threshold,
+    help="f1, pop_share or a probability between 0 and 1.",
 )
 @click.option(
-    "--cv", default=5, show_default=True, help="Cross-validation folds (grouped by centre)."
+    "--cv",
+    type=click.IntRange(min=2),
+    default=5,
+    show_default=True,
+    help="Cross-validation folds (grouped by centre), at least 2.",
 )
 @param_option("min_centre_pop=100000")
 @overwrite_option("Replace an existing model file.")
@@ -189,7 +219,7 @@ def fit_cmd(
     land: Path | None,
     built: Path | None,
     target_crs: str,
-    threshold: str,
+    threshold: str | float,
     cv: int,
     params: tuple[str, ...],
     overwrite: bool,
@@ -201,8 +231,12 @@ def fit_cmd(
     if out.exists() and not overwrite:
         msg = f"{out} exists already; pass --overwrite or choose another path"
         raise OutputExistsError(msg)
+    if out.suffix.lower() != ".json":
+        msg = f"--out is the model FILE and ends in .json; got {out.name!r}"
+        raise ParameterError(msg)
     p = parse_params(params, FuaParams())
-    thr: str | float = threshold if threshold in ("f1", "pop_share") else float(threshold)
+    claim_output(ctx, out, folder=False)
+    thr = threshold
     grid = read_grid(pop, land, built, target_crs, progress_enabled(ctx))
     u = read_units(units, id_col)
     m = CommutingModel().fit_from_flows(

@@ -7,6 +7,7 @@ command lines behave alike.
 
 from __future__ import annotations
 
+import math
 import typing
 from collections.abc import Sequence
 from dataclasses import fields
@@ -45,13 +46,13 @@ LOGGERS = ("fua", "connectivity")
 #: Library errors become one clear line and exit code 1 (traceback with -vv).
 run_cli = friendly_errors
 
-#: ``--out DIR`` of the commands that write a folder of outputs
+#: ``--out DIR`` of the commands that write a folder of outputs (``degurba``, ``demo``).
 out_dir_option = click.option(
     "--out",
     "out_dir",
     required=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Output folder (created if missing).",
+    help="Output FOLDER (created when the outputs are written; nothing is left in it if the run fails).",
 )
 
 #: The population raster argument ``POP`` of the FUA commands.
@@ -112,18 +113,34 @@ def _coerce(value: str, annotation: Any) -> Any:
     if text.lower() in ("none", "null", ""):
         return None
     hint = str(annotation)
+    if "bool" in hint:
+        flags = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+        if text.lower() not in flags:
+            msg = "must be true or false"
+            raise ValueError(msg)
+        return flags[text.lower()]
     if "int" in hint and "float" not in hint:
-        return int(text)
-    if "float" in hint:
-        return float(text)
-    return text
+        number: float = int(text)
+    elif "float" in hint:
+        number = float(text)
+    else:
+        return text
+    if not (math.isfinite(number) and number >= 0):
+        msg = "must be a finite number >= 0"
+        raise ValueError(msg)
+    return number
 
 
 P = TypeVar("P")
 
 
 def parse_params(pairs: tuple[str, ...], base: P) -> P:
-    """Apply ``key=value`` pairs to a frozen params dataclass, with type coercion."""
+    """Apply ``key=value`` pairs to a frozen params dataclass, with type coercion.
+
+    Numbers must be finite and non-negative (every count, density, share,
+    distance and area of the Degree of Urbanisation and FUA parameters is);
+    the dataclass checks its own finer ranges.
+    """
     if not pairs:
         return base
     hints = typing.get_type_hints(type(base))
@@ -140,8 +157,13 @@ def parse_params(pairs: tuple[str, ...], base: P) -> P:
             raise ParameterError(msg)
         try:
             changes[key] = _coerce(value, hints[key])
-        except ValueError:
-            msg = f"--param {key}: cannot read {value!r} as {hints[key]}"
+        except ValueError as exc:
+            why = (
+                str(exc)
+                if str(exc).startswith("must")
+                else f"cannot read {value!r} as {hints[key]}"
+            )
+            msg = f"--param {key}={value}: {why}"
             raise ParameterError(msg) from None
     return base.replace(**changes)  # type: ignore[attr-defined]
 

@@ -1,19 +1,29 @@
 """File outputs of the demo pipeline (private; see :func:`fua.kazakhstan.pipeline.run_demo`).
 
-Everything is written into a staging folder inside the output directory and
-moved into place only when every file has been written, so a failed run
-leaves earlier outputs untouched.
+Everything is written into a staging folder and moved into place only when
+every file has been written: a new output folder appears whole at the end
+(the staging folder, beside it, is renamed), an existing one has its demo
+outputs replaced together. A failed or interrupted run leaves earlier
+outputs untouched and no new folder behind.
+
+Tables follow one rule (:func:`tidy_table`, said in ``README.txt`` and
+``tables/columns.csv``): people and counts are integers, shares are
+fractions 0–1 in columns named ``share*`` (the report shows them as
+percent), minutes have 2 decimals, other numbers at most 4.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import math
 import os
 import shutil
-import tempfile
-from collections.abc import Sequence
+import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +35,7 @@ from connectivity.errors import OutputExistsError
 from connectivity.io import write_layers, write_raster
 from fua.kazakhstan import datasets
 from fua.kazakhstan.report import DISPLAY_CRS, write_kazakhstan_report
+from fua.metrics import NATIONAL_METRICS_DOC
 from fua.outputs.degurba import write_class_raster, write_label_raster
 from fua.outputs.report import plot_fua_map, plot_minutes_map, plot_rank_size
 from fua.outputs.styles import write_minutes_qml
@@ -156,8 +167,9 @@ def write_layers_and_rasters(run: Run, staging: Path, out: Path) -> dict[str, Pa
             arr.astype("float32"),
             transform=grid.transform,
             crs=grid.crs,
+            nodata=float("nan"),
             description=f"minutes to the nearest {key} ({run.tail})",
-            tags=tags,
+            tags={**tags, **_no_time_tags(arr, grid.pop)},
         )
         write_minutes_qml(staging / f"minutes_to_{key}.qml")
         files[f"minutes_to_{key}"] = out / name
@@ -174,18 +186,198 @@ def write_layers_and_rasters(run: Run, staging: Path, out: Path) -> dict[str, Pa
     return files
 
 
+#: What the raster nodata (NaN) of ``minutes_to_*.tif`` means.
+NO_TIME = (
+    "NaN = no travel time: outside the population grid's valid area, farther than max_snap_m "
+    "from every road, or on a part of the network that does not reach the destination"
+)
+
+
+def _no_time_tags(minutes: np.ndarray, pop: np.ndarray) -> dict[str, str]:
+    """Tags of a minutes raster saying what its NaN cells are and how many hold people."""
+    none = ~np.isfinite(minutes)
+    populated = np.isfinite(pop) & (pop > 0)
+    return {
+        "nodata_meaning": NO_TIME,
+        "cells_without_time": str(int(none.sum())),
+        "populated_cells_without_time": str(int((none & populated).sum())),
+        "people_without_time": str(round(float(np.where(none & populated, pop, 0.0).sum()))),
+    }
+
+
+# ---------------------------------------------------------------- tables
+#: Decimals of a table column by its name (None: an integer). First match wins.
+_DECIMALS: tuple[tuple[str, str, int | None], ...] = (
+    ("prefix", "share", 4),
+    ("suffix", "_share", 4),
+    ("exact", "n", None),
+    ("prefix", "n_", None),
+    ("suffix", "_n", None),
+    ("exact", "projects", None),
+    ("exact", "jobs", None),
+    ("prefix", "pop", None),
+    ("suffix", "_pop", None),
+    ("prefix", "cells_", None),
+    ("suffix", "xmin", None),
+    ("suffix", "_m", None),
+    ("suffix", "_min", 2),
+    ("suffix", "_km2", 1),
+    ("exact", "market_potential", 1),
+)
+
+
+def decimals_for(name: str) -> int | None:
+    """Decimals a number named ``name`` is written with (None: an integer; default 4)."""
+    n = str(name)
+    for kind, text, places in _DECIMALS:
+        if (
+            (kind == "exact" and n == text)
+            or (kind == "prefix" and n.startswith(text))
+            or (kind == "suffix" and n.endswith(text))
+        ):
+            return places
+    if "density" in n:
+        return 1
+    return 4
+
+
+def tidy_number(value: Any, name: str) -> Any:
+    """``value`` rounded by :func:`decimals_for` (ints stay ints; NaN/inf become None)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+        return value
+    v = float(value)
+    if not math.isfinite(v):
+        return None
+    places = decimals_for(name)
+    return round(v) if places is None or isinstance(value, (int, np.integer)) else round(v, places)
+
+
+def tidy_table(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy with float columns rounded by :func:`decimals_for` (integer columns as ``Int64``)."""
+    out = pd.DataFrame(df).copy()
+    for c in out.columns:
+        if not pd.api.types.is_float_dtype(out[c]):
+            continue
+        places = decimals_for(str(c))
+        out[c] = out[c].round().astype("Int64") if places is None else out[c].round(places)
+    return out
+
+
+def _tidy_json(obj: Any, key: str = "") -> Any:
+    if isinstance(obj, Mapping):
+        return {k: _tidy_json(v, str(k)) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_tidy_json(v, key) for v in obj]
+    return tidy_number(obj, key)
+
+
+def _national_table(national: pd.DataFrame) -> pd.DataFrame:
+    """National metrics with each value written by its metric's rule and a description column."""
+
+    def cell(v: Any, metric: Any) -> str:  # ints and floats in one column: "17", not "17.0"
+        t = tidy_number(v, str(metric))
+        return "" if t is None else str(t)
+
+    out = pd.DataFrame(
+        {c: [cell(v, m) for m, v in national[c].items()] for c in national.columns},
+        index=national.index,
+        dtype=object,
+    )
+    out["description"] = [NATIONAL_METRICS_DOC.get(str(m), "") for m in national.index]
+    return out
+
+
+#: Units and meanings of the table columns (``tables/columns.csv``).
+COLUMN_DOCS: dict[str, tuple[str, str]] = {
+    "fua_id": ("", "FUA number (1 = largest)"),
+    "name": ("", "name (largest GeoNames place inside)"),
+    "pop_city": ("people", "population of the FUA's city (urban centre part)"),
+    "pop_commuting": ("people", "population of the FUA's commuting zone"),
+    "pop_total": ("people", "population (FUA total, or of the whole grid)"),
+    "area_km2": ("km2", "area"),
+    "area_city_km2": ("km2", "area of the city"),
+    "area_commuting_km2": ("km2", "area of the commuting zone"),
+    "n_urban_centres": ("count", "urban centres in the FUA"),
+    "uc_ids": ("", "ids of those urban centres"),
+    "density_per_km2": ("people/km2", "population density"),
+    "pw_density_per_km2": (
+        "people/km2",
+        "population-weighted density (density experienced by the average resident)",
+    ),
+    "n_centres": ("count", "urban centres inside"),
+    "n_clusters": ("count", "urban clusters inside"),
+    "share_national": ("share 0-1", "share of the national population"),
+    "market_potential": (
+        "people per minute^beta",
+        "market potential sum_j P_j * t_ij^-beta over FUAs j (Harris 1954; beta = market_beta, "
+        "1 by default, i.e. people per minute); FUA table: with the own-zone term; SEZ table: "
+        "from the zone to every FUA",
+    ),
+    "sez_id": ("", "SEZ number"),
+    "host_fua_id": ("", "FUA containing the SEZ (else the nearest)"),
+    "host_fua_name": ("", "its name"),
+    "host_within": ("true/false", "the SEZ lies inside its host FUA"),
+    "host_distance_m": ("m", "geodesic distance to the host FUA (0 inside)"),
+    "time_to_host_min": ("minutes", "travel time to the centre of the host FUA"),
+    "time_to_corridor_min": (
+        "minutes",
+        "travel time to the nearest international-corridor access point",
+    ),
+    "time_to_border_min": ("minutes", "travel time to the nearest road border crossing"),
+    "nearest_corridor": ("", "that corridor"),
+    "nearest_border": ("", "that border crossing"),
+    "host_fua_50k": ("", "host FUA at the 50 000 urban-centre threshold"),
+    "projects": ("count", "projects (Qazindustry, 2002 - mid-2022)"),
+    "jobs": ("count", "jobs (Qazindustry, 2002 - mid-2022)"),
+    "invest_per_state_tenge": (
+        "tenge per tenge",
+        "investment per tenge of state spending (Qazindustry)",
+    ),
+    "performance": ("", "performance column"),
+    "access": ("", "access column"),
+    "spearman_rho": ("-1..1", "Spearman rank correlation (descriptive, n = 13; not causal)"),
+    "p_value": ("", "two-sided p-value (t approximation; not adjusted for multiple tests)"),
+    "n": ("count", "zones with both values"),
+    "note": ("", "caveat"),
+    "destination": ("", "SEZ, corridor access point or border crossing"),
+    "threshold_min": ("minutes", "travel-time threshold"),
+    "pop_within": ("people", "people within the threshold of the nearest destination"),
+    "share_within": ("share 0-1", "pop_within / pop_total"),
+    "metric": ("", "national metric (see description)"),
+    "description": ("", "what the metric is"),
+}
+
+
+def _column_docs(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per (table, column): unit and meaning (``pop_<T>min``: people within T minutes)."""
+    rows = []
+    for table, df in tables.items():
+        for c in [df.index.name, *df.columns] if df.index.name else df.columns:
+            unit, meaning = COLUMN_DOCS.get(str(c), ("", ""))
+            if not meaning and str(c).startswith("pop_") and str(c).endswith("min"):
+                unit, meaning = "people", f"people reachable within {str(c)[4:-3]} minutes"
+            if not meaning and table == "national_metrics.csv":
+                unit, meaning = "", f"value for FUAs of urban centres >= {c}"
+            rows.append({"table": table, "column": c, "unit": unit, "meaning": meaning})
+    return pd.DataFrame(rows)
+
+
 def write_tables(run: Run, staging: Path, out: Path) -> dict[str, Path]:
-    """CSV tables and ``summary.json`` in ``tables/``."""
+    """CSV tables, ``columns.csv`` (units) and ``summary.json`` in ``tables/``."""
     tables = staging / "tables"
     tables.mkdir()
-    for k, m in run.metrics.items():
-        pd.DataFrame(m.drop(columns="geometry")).to_csv(
-            tables / f"fua_metrics_{k}.csv", index=False
-        )
-    run.national.to_csv(tables / "national_metrics.csv")
-    pd.DataFrame(run.sez_table.drop(columns="geometry")).to_csv(tables / "sez_access.csv")
-    run.association.to_csv(tables / "sez_association.csv", index=False)
-    run.access_population.to_csv(tables / "access_population.csv", index=False)
+    frames: dict[str, pd.DataFrame] = {
+        f"fua_metrics_{k}.csv": tidy_table(pd.DataFrame(m.drop(columns="geometry")))
+        for k, m in run.metrics.items()
+    }
+    frames["national_metrics.csv"] = _national_table(run.national)
+    frames["sez_access.csv"] = tidy_table(pd.DataFrame(run.sez_table.drop(columns="geometry")))
+    frames["sez_association.csv"] = tidy_table(run.association)
+    frames["access_population.csv"] = tidy_table(run.access_population)
+    with_index = ("national_metrics.csv", "sez_access.csv")
+    for name, df in frames.items():
+        df.to_csv(tables / name, index=name in with_index)
+    _column_docs(frames).to_csv(tables / "columns.csv", index=False)
     (tables / "summary.json").write_text(
         json.dumps(run.summary, indent=2, ensure_ascii=False, default=_jsonable), encoding="utf-8"
     )
@@ -261,12 +453,19 @@ def readme(run: Run) -> str:
         "                       sez_access, sez_isochrones, corridors, corridor_access_points,",
         "                       border_crossings (and the road lines); every layer has a data_note",
         "classes_L2.tif (+.qml) Degree of Urbanisation level-2 classes (GHSL SMOD codes)",
-        "minutes_to_*.tif       minutes to the nearest SEZ / corridor access point / border crossing",
+        "minutes_to_*.tif       minutes to the nearest SEZ / corridor access point / border crossing;",
+        f"                       nodata {NO_TIME}",
         f"fua_labels_100k.tif    FUA id per cell ({m} threshold)",
         "shapefiles/            the main layers as Shapefiles (+ *_fields.csv full field names)",
-        "tables/                CSV/JSON metrics (FUA, national, SEZ access, associations)",
+        "tables/                CSV/JSON metrics (FUA, national, SEZ access, associations);",
+        "                       tables/columns.csv gives the unit and meaning of every column",
         "maps/                  PNG maps",
         "demo.json              parameters, input/output checksums, timings",
+        "",
+        "Numbers in the tables: people and counts are integers; shares are fractions 0-1 in",
+        "columns named share* (the report and the command line show them as percent); minutes",
+        "have 2 decimals, other numbers at most 4; an empty cell has no value. market_potential",
+        "is in people per minute (sum of FUA populations divided by the travel time to them).",
         "",
         "Caveats:",
         *[f"- {n}" for n in run.notes],
@@ -318,17 +517,35 @@ def summary(run_inputs: dict[str, Any], grid: PopulationGrid, result: DegurbaRes
         v = pd.to_numeric(sez[col], errors="coerce").dropna()
         s[f"sez_median_{col}"] = float(v.median()) if len(v) else None
     s["sez_inside_a_fua"] = int(sez["host_within"].sum())
-    return s
+    return _tidy_json(s)  # people and counts as integers, shares 0-1 to 4 decimals
 
 
 def staging_dir(out: Path) -> Path:
-    """A fresh hidden staging folder inside ``out``."""
-    out.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=".demo-staging.", dir=out))
+    """A fresh hidden staging folder: inside ``out`` if it exists, else beside it.
+
+    A new ``out`` is thus never created before the outputs are complete:
+    :func:`move_into_place` renames the staging folder to ``out`` in one step.
+    """
+    if out.is_dir():
+        parent, name = out, f".demo-staging.{uuid.uuid4().hex[:12]}"
+    else:
+        parent, name = out.parent, f".{out.name}.demo-staging.{uuid.uuid4().hex[:12]}"
+        parent.mkdir(parents=True, exist_ok=True)
+    staging = parent / name
+    staging.mkdir()  # the usual permissions (umask), unlike tempfile.mkdtemp's 0700
+    return staging
 
 
 def move_into_place(staging: Path, out: Path, *, overwrite: bool) -> None:
-    """Move every staged entry into ``out`` (replacing earlier ones when ``overwrite``)."""
+    """Move every staged entry into ``out`` (replacing earlier ones when ``overwrite``).
+
+    A staging folder beside a missing ``out`` becomes ``out`` with one
+    rename, so the output folder appears complete or not at all.
+    """
+    if not out.exists() and staging.parent != out:
+        os.replace(staging, out)
+        log.info("wrote the demo outputs to %s", out)
+        return
     entries = sorted(staging.iterdir())
     clash = [e.name for e in entries if (out / e.name).exists()]
     if clash and not overwrite:
@@ -341,4 +558,60 @@ def move_into_place(staging: Path, out: Path, *, overwrite: bool) -> None:
         elif target.exists():
             target.unlink()
         os.replace(e, target)
+    staging.rmdir()
     log.info("wrote %d demo outputs to %s", len(entries), out)
+
+
+# ---------------------------------------------------------------- demo.json inputs
+def _embedded_records() -> dict[str, dict[str, Any]]:
+    """Name, size and SHA-256 of each data file embedded in :mod:`fua.kazakhstan`."""
+    folder = resources.files("fua.kazakhstan").joinpath("data")
+    out = {}
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.is_file() or entry.name.startswith((".", "_")):
+            continue
+        data = entry.read_bytes()
+        out[f"embedded {entry.name}"] = {
+            "source": f"fua/kazakhstan/data/{entry.name} (embedded in fua-toolkit)",
+            "size_bytes": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(),
+        }
+    return out
+
+
+def sidecar_inputs(inputs: Mapping[str, Any], grid: PopulationGrid) -> dict[str, Any]:
+    """The inputs of a demo run for ``demo.json``, each with a SHA-256.
+
+    Parameters
+    ----------
+    inputs : mapping
+        The run's input labels (``population_path``, ``roads_path``: None for
+        the embedded MODELLED surface and PROXY roads).
+    grid : PopulationGrid
+        The population grid of the run.
+
+    Returns
+    -------
+    dict
+        For :func:`connectivity.outputs.write_sidecar`: given files by path;
+        the MODELLED surface by its cached GeoTIFF (or, when that is gone, the
+        SHA-256 of the population array); every embedded data file (SEZs,
+        corridors, border crossings, regional totals, outline, road
+        waypoints) as a record with its SHA-256.
+    """
+    out: dict[str, Any] = {}
+    if inputs.get("population_path"):
+        out["population"] = inputs["population_path"]
+    else:
+        cached = (getattr(grid, "meta", None) or {}).get("cache_path")
+        if cached and Path(cached).is_file():
+            out["population (MODELLED surface)"] = cached
+        else:
+            pop = np.ascontiguousarray(grid.pop)
+            out["population (MODELLED surface)"] = {
+                "source": f"population array {pop.shape[0]}x{pop.shape[1]} {pop.dtype}",
+                "sha256": hashlib.sha256(pop.tobytes()).hexdigest(),
+            }
+    if inputs.get("roads_path"):
+        out["roads"] = inputs["roads_path"]
+    return {**out, **_embedded_records()}

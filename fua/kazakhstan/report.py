@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from affine import Affine
 
+from fua.metrics import NATIONAL_METRICS_DOC
 from fua.outputs.report import (
     MapLayer,
     MinutesLayer,
@@ -115,8 +116,8 @@ def _sez_tables(
     n_sez = len(sez)
     sez_caption = (
         f"Times in minutes on the road network ({roads_label}); pop_T = people reachable "
-        "within T minutes; market potential Σ P/t over FUAs. Performance: Qazindustry, "
-        "2002 – mid-2022."
+        "within T minutes; market_potential = Σ P/t over FUAs, in people per minute. "
+        "Performance: Qazindustry, 2002 – mid-2022."
     )
     assoc_caption = association.attrs.get("note", "") or (
         f"Spearman rank correlations, n = {n_sez}: descriptive only, not causal."
@@ -126,6 +127,14 @@ def _sez_tables(
         ReportTable(f"Association of SEZ performance with access (n = {n_sez})", association,
                     assoc_caption),
     ]  # fmt: skip
+
+
+def _national(national: pd.DataFrame) -> pd.DataFrame:
+    """The national metrics with a column saying what each one is."""
+    out = national.reset_index()
+    key = out.columns[0]
+    out["description"] = [NATIONAL_METRICS_DOC.get(str(m), "") for m in out[key]]
+    return out
 
 
 def write_kazakhstan_report(
@@ -181,7 +190,13 @@ def write_kazakhstan_report(
     tables = [
         *_sez_tables(sez_table, association, str(inputs.get("roads"))),
         ReportTable(f"Functional urban areas (urban centres ≥ {fuas_label})", fua_table(fuas)),
-        ReportTable("National metrics", national.reset_index()),
+        ReportTable(
+            "National metrics",
+            _national(national),
+            "Shares are fractions 0–1. zipf_ols is the rank-size slope (OLS), zipf_mle "
+            "the Pareto-tail exponent (maximum likelihood) above zipf_mle_xmin: two "
+            "different estimators, not two runs of one.",
+        ),
         ReportTable("Population within reach", access_population.copy()),
     ]
     return write_report(path, title=title, inputs=inputs, notes=notes,

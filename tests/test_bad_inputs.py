@@ -1,0 +1,337 @@
+"""Bad inputs fail in one clear line and leave nothing behind (issue 11).
+
+The table :data:`CASES` holds one row per bad input: the tool (``fua`` or
+``connectivity``), its arguments, the expected exit code (2: click refused an
+option or argument; 1: the toolkit refused the input) and a phrase of the
+message. Every row is run with click's ``CliRunner`` and must give
+
+* that exit code and phrase,
+* exactly one line of output (stdout and stderr together), no traceback,
+* nothing left behind: every output goes under ``{out}``, a folder that does
+  not exist before the run and must not exist after it.
+
+To add a row, append a ``Case``. Arguments are one string, split on spaces,
+with placeholders for the inputs of :data:`INPUTS` (``{pop}``, ``{roads}``
+...) and ``{out}``. To add a kind of input, write a small builder below
+(``def _my_input(d: Path) -> Path``) and name it in :data:`INPUTS`.
+
+At the end: a log written to a file gets no progress-bar fragments, a
+multi-layer GeoPackage is read without GDAL's warning, and (slow) ``fua
+demo`` interrupted with Ctrl-C at several moments leaves its output folder
+complete or absent, and a rerun succeeds.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import rasterio
+import shapely
+from affine import Affine
+from click.testing import CliRunner
+
+from connectivity.cli import main as connectivity_main
+from fua.cli import main as fua_main
+
+ROOT = Path(__file__).resolve().parents[1]
+UTM = "EPSG:32643"
+
+
+# --------------------------------------------------------------------------- input builders
+def _raster(path: Path, crs: str | None) -> Path:
+    """A 20 x 20 km population grid (1 km cells) with one dense town of 80 000 people."""
+    pop = np.full((20, 20), 30.0, dtype="float32")
+    pop[8:12, 8:12] = 5000.0
+    profile = {"driver": "GTiff", "height": 20, "width": 20, "count": 1, "dtype": "float32",
+               "transform": Affine(1000, 0, 0, 0, -1000, 20_000)}  # fmt: skip
+    if crs is not None:
+        profile["crs"] = crs
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(pop, 1)
+    return path
+
+
+def _pop(d: Path) -> Path:
+    return _raster(d / "pop.tif", "ESRI:54009")
+
+
+def _pop_without_crs(d: Path) -> Path:
+    return _raster(d / "nocrs.tif", None)
+
+
+def _not_a_raster(d: Path) -> Path:
+    path = d / "notatiff.tif"
+    path.write_text("this is not a GeoTIFF\n")
+    return path
+
+
+def _text(d: Path) -> Path:
+    path = d / "notes.txt"
+    path.write_text("an ordinary file\n")
+    return path
+
+
+def _roads(d: Path) -> Path:
+    """A 3 km road with a branch, in UTM (60 km/h)."""
+    gpd.GeoDataFrame(
+        {"highway": ["primary", "residential"], "maxspeed_kmh": [60.0, 60.0]},
+        geometry=[shapely.LineString([(0, 0), (1000, 0), (3000, 0)]),
+                  shapely.LineString([(1000, 0), (1000, 2000)])],
+        crs=UTM,
+    ).to_file(d / "roads.gpkg")  # fmt: skip
+    return d / "roads.gpkg"
+
+
+def _points(d: Path) -> Path:
+    gpd.GeoDataFrame(
+        {"name": ["a", "b"]}, geometry=[shapely.Point(0, 10), shapely.Point(3000, 5)], crs=UTM
+    ).to_file(d / "points.gpkg")
+    return d / "points.gpkg"
+
+
+#: Placeholder name -> builder of that input.
+INPUTS: dict[str, Callable[[Path], Path]] = {
+    "pop": _pop,
+    "nocrs": _pop_without_crs,
+    "notatiff": _not_a_raster,
+    "txt": _text,
+    "roads": _roads,
+    "points": _points,
+}
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    d = tmp_path_factory.mktemp("bad_inputs")
+    return {name: str(build(d)) for name, build in INPUTS.items()} | {
+        "missing": str(d / "nope.tif")
+    }
+
+
+# --------------------------------------------------------------------------- the table
+@dataclass(frozen=True)
+class Case:
+    """One bad input: ``tool`` run with ``args``; expected exit ``code`` and message ``phrase``."""
+
+    id: str
+    tool: str  # "fua" or "connectivity"
+    args: str
+    code: int
+    phrase: str
+
+
+def _on_network(command: str, points: str, default_out: str) -> Callable[..., str]:
+    """Arguments of a ``connectivity`` command on the test roads: ``build(extra, out=...)``."""
+
+    def build(extra: str = "", out: str = default_out) -> str:
+        return f"{command} --network {{roads}} {points} --out {out} {extra}".strip()
+
+    return build
+
+
+_access = _on_network("access", "--origins {points} --destinations {points}", "{out}/t.gpkg")
+_od = _on_network("od", "--origins {points} --destinations {points}", "{out}/od.csv")
+_iso = _on_network("isochrones", "--sources {points}", "{out}/iso.gpkg")
+
+
+def _fit(extra: str) -> str:
+    return f"commuting-model fit {{pop}} --units {{points}} --id-col name --flows {{txt}} --out {{out}}/m.json {extra}"
+
+
+CASES = [
+    # fua degurba: parameters
+    Case("degurba-cell-size-0", "fua", "degurba {pop} --out {out}/d --cell-size-m 0", 2, "x>0"),
+    Case("degurba-cell-size-negative", "fua", "degurba {pop} --out {out}/d --cell-size-m -5", 2, "x>0"),
+    Case("degurba-cell-size-nan", "fua", "degurba {pop} --out {out}/d --cell-size-m nan", 2, "not a finite number"),
+    Case("degurba-cell-size-inf", "fua", "degurba {pop} --out {out}/d --cell-size-m inf", 2, "not a finite number"),
+    Case("degurba-level-3", "fua", "degurba {pop} --out {out}/d --level 3", 2, "'3' is not one of"),
+    Case("degurba-format", "fua", "degurba {pop} --out {out}/d --format csv", 2, "--format"),
+    Case("degurba-param-negative", "fua", "degurba {pop} --out {out}/d --param centre_pop_min=-1", 1, "finite number >= 0"),
+    Case("degurba-param-nan", "fua", "degurba {pop} --out {out}/d --param centre_pop_min=nan", 1, "finite number >= 0"),
+    Case("degurba-param-unknown", "fua", "degurba {pop} --out {out}/d --param centre_pop=5", 1, "unknown parameter"),
+    Case("degurba-missing-argument", "fua", "degurba --out {out}/d", 2, "Missing argument 'POP'"),
+    # fua degurba: inputs
+    Case("degurba-raster-without-crs", "fua", "degurba {nocrs} --out {out}/d", 1, "has no CRS"),
+    Case("degurba-not-a-raster", "fua", "degurba {notatiff} --out {out}/d", 1, "notatiff.tif"),
+    Case("degurba-missing-raster", "fua", "degurba {missing} --out {out}/d", 1, "nope.tif"),
+    # fua degurba: output folder
+    Case("degurba-out-in-proc", "fua", "degurba {pop} --out /proc/fua-test/d", 1, "cannot be written"),
+    Case("degurba-out-under-a-file", "fua", "degurba {pop} --out {txt}/d", 1, "is a file"),
+    Case("degurba-out-is-a-file", "fua", "degurba {pop} --out {txt}", 2, "is a file"),
+    # fua delineate
+    Case("delineate-out-folder", "fua", "delineate {pop} --straight-line --out {out}/fuas", 1, "is a folder name"),
+    Case("delineate-out-suffix", "fua", "delineate {pop} --straight-line --out {out}/fuas.csv", 1, "must end with"),
+    Case("delineate-no-method", "fua", "delineate {pop} --out {out}/fuas.gpkg", 1, "give --flows"),
+    Case("delineate-param-negative", "fua", "delineate {pop} --straight-line --out {out}/f.gpkg --param min_centre_pop=-5", 1, "finite number >= 0"),
+    Case("delineate-param-bool", "fua", "delineate {pop} --straight-line --out {out}/f.gpkg --param add_enclaves=maybe", 1, "true or false"),
+    Case("delineate-out-in-proc", "fua", "delineate {pop} --straight-line --out /proc/fua-test.gpkg", 1, "cannot be written"),
+    # fua commuting-model fit, fetch, demo
+    Case("fit-cv-1", "fua", _fit("--cv 1"), 2, "x>=2"),
+    Case("fit-threshold-1.5", "fua", _fit("--threshold 1.5"), 2, "probability between 0 and 1"),
+    Case("fit-out-not-json", "fua", _fit("").replace("m.json", "m.txt"), 1, "ends in .json"),
+    Case("fetch-bbox-reversed", "fua", "fetch ghs-pop --bbox 10 50 5 40 --out {out}/p.tif", 2, "not a box in degrees"),
+    Case("fetch-bbox-nan", "fua", "fetch ghs-pop --bbox 0 0 nan 1 --out {out}/p.tif", 2, "not a box in degrees"),
+    Case("fetch-epoch", "fua", "fetch ghs-pop --country KAZ --epoch 2021 --out {out}/p.tif", 2, "not a GHS-POP R2023A epoch"),
+    Case("demo-out-in-proc", "fua", "demo --out /proc/fua-test", 1, "cannot be written"),
+    Case("demo-out-is-a-file", "fua", "demo --out {txt}", 2, "is a file"),
+    Case("fua-unknown-command", "fua", "degurbo {pop}", 2, "No such command"),
+    # connectivity access
+    Case("access-max-snap-0", "connectivity", _access("--max-snap-m 0"), 2, "x>0"),
+    Case("access-offroad-negative", "connectivity", _access("--offroad-speed-kmh -1"), 2, "x>0"),
+    Case("access-max-time-nan", "connectivity", _access("--max-time-min nan"), 2, "not a finite number"),
+    Case("access-chunk-size-0", "connectivity", _access("--chunk-size 0"), 2, "x>=1"),
+    Case("access-thresholds-text", "connectivity", _access("--thresholds 30,abc"), 1, "minutes separated by commas"),
+    Case("access-thresholds-zero", "connectivity", _access("--thresholds 0,30"), 1, "positive minutes"),
+    Case("access-thresholds-nan", "connectivity", _access("--thresholds nan"), 1, "positive minutes"),
+    Case("access-out-folder", "connectivity", _access("", out="{out}/result"), 1, "is a folder name"),
+    Case("access-out-suffix", "connectivity", _access("", out="{out}/t.csv"), 1, "must end with"),
+    Case("access-out-in-proc", "connectivity", _access("", out="/proc/fua-test.gpkg"), 1, "cannot be written"),
+    Case("access-missing-network", "connectivity", _access("").replace("{roads}", "{missing}"), 1, "does not exist"),
+    # connectivity od, isochrones, fetch
+    Case("od-out-suffix", "connectivity", _od("", out="{out}/od.gpkg"), 1, "must end with one of .csv"),
+    Case("od-max-snap-negative", "connectivity", _od("--max-snap-m -1"), 2, "x>0"),
+    Case("isochrones-buffer-0", "connectivity", _iso("--buffer-m 0"), 2, "x>0"),
+    Case("isochrones-holes-negative", "connectivity", _iso("--fill-holes-m2 -1"), 2, "x>=0"),
+    Case("isochrones-thresholds-negative", "connectivity", _iso("--thresholds -5"), 1, "positive minutes"),
+    Case("fetch-osm-out-under-a-file", "connectivity", "fetch osm --country KAZ --out {txt}/osm", 1, "is a file"),
+    Case("fetch-osm-unreachable", "connectivity", "fetch osm --country KAZ --out {out}/osm --base-url http://127.0.0.1:9", 1, "cannot reach"),
+    Case("connectivity-unknown-option", "connectivity", _access("--max-snap 5"), 2, "No such option"),
+]  # fmt: skip
+
+
+def _run(case: Case, inputs: dict[str, str], out: Path) -> tuple[int, str]:
+    main = fua_main if case.tool == "fua" else connectivity_main
+    args = [a.format(**inputs, out=out) for a in case.args.split()]
+    result = CliRunner().invoke(main, args)
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_input_fails_in_one_line_and_leaves_nothing(
+    case: Case, inputs: dict[str, str], tmp_path: Path
+) -> None:
+    out = tmp_path / "out"  # every output goes under this folder, which does not exist yet
+    code, output = _run(case, inputs, out)
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert code == case.code, output
+    assert case.phrase in output, output
+    assert "Traceback" not in output
+    assert len(lines) == 1, f"expected one line, got:\n{output}"
+    assert lines[0].startswith("Error: "), output
+    assert not out.exists(), f"left behind: {sorted(p.name for p in out.rglob('*'))}"
+
+
+def test_the_table_is_large_enough() -> None:
+    assert len(CASES) >= 25
+    assert len({c.id for c in CASES}) == len(CASES), "case ids must be unique"
+
+
+# --------------------------------------------------------------------------- logs
+def test_a_log_file_gets_no_progress_bar_fragments(inputs: dict[str, str], tmp_path: Path) -> None:
+    # the CRS-less raster takes the tiled path, whose step bar used to land in the log
+    # ("  0%|          | 0/5 [00:00<?, ?step/s]Error: CRSError ...")
+    log = tmp_path / "run.log"
+    with open(log, "w", encoding="utf-8") as fh:
+        proc = subprocess.run(
+            [sys.executable, "-m", "fua", "degurba", inputs["nocrs"], "--out", str(tmp_path / "o")],
+            stdout=fh, stderr=fh, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+            check=False,
+        )  # fmt: skip
+    text = log.read_text(encoding="utf-8")
+    assert proc.returncode == 1
+    assert "\x1b[" not in text and "\r" not in text
+    assert "%|" not in text and "step/s" not in text
+    assert [line for line in text.splitlines() if line.strip()] == [
+        next(line for line in text.splitlines() if line.startswith("Error: CRSError"))
+    ]
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_multi_layer_geopackage_is_read_without_gdal_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from connectivity.io import read_layer
+
+    monkeypatch.setattr(logging.getLogger("connectivity"), "propagate", True)  # the CLI unsets it
+
+    path = tmp_path / "two.gpkg"
+    pts = gpd.GeoDataFrame({"v": [1]}, geometry=[shapely.Point(0, 0)], crs=UTM)
+    pts.to_file(path, layer="first")
+    pts.assign(v=2).to_file(path, layer="second")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any warning (pyogrio's UserWarning) fails the test
+        with caplog.at_level(logging.WARNING, logger="connectivity"):
+            gdf = read_layer(path, what="origins")
+        assert read_layer(path, "second")["v"].tolist() == [2]
+    assert gdf["v"].tolist() == [1]
+    assert "'first'" in caplog.text and "second" in caplog.text and "layer=" in caplog.text
+
+
+# --------------------------------------------------------------------------- interrupts
+def _complete_or_absent(out: Path) -> str:
+    """The state of the demo folder, ``absent`` or ``complete``; fails when it is partial."""
+    if not out.exists():
+        return "absent"
+    side = out / "demo.json"
+    assert side.is_file(), (
+        f"{out} exists without demo.json: {sorted(p.name for p in out.iterdir())}"
+    )
+    listed = [o["path"] for o in json.loads(side.read_text(encoding="utf-8"))["outputs"]]
+    missing = [p for p in listed if not (out / p).is_file()]
+    assert listed and not missing, f"demo.json lists missing outputs {missing[:5]}"
+    return "complete"
+
+
+def _staging_started(parent: Path) -> bool:
+    return any(".demo-staging." in p.name for p in parent.iterdir())
+
+
+def _demo(out: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "fua", "-q", "demo", "--out", str(out)],
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("when", ["1s", "5s", "15s", "writing"])
+def test_ctrl_c_leaves_the_demo_folder_complete_or_absent(when: str, tmp_path: Path) -> None:
+    out = tmp_path / "kz"
+    proc = _demo(out)
+    t0 = time.monotonic()
+    if when == "writing":  # soon after the staging folder appears
+        while (
+            proc.poll() is None and not _staging_started(tmp_path) and time.monotonic() - t0 < 300
+        ):
+            time.sleep(0.05)
+        time.sleep(0.5)
+    else:
+        time.sleep(float(when[:-1]))
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=300)
+    state = _complete_or_absent(out)
+    assert proc.returncode == 0 or state == "absent", err.decode()
+    assert not _staging_started(tmp_path), "staging folder left behind"
+    if when == "writing":  # and a rerun succeeds
+        again = subprocess.run(
+            [sys.executable, "-m", "fua", "-q", "demo", "--out", str(out), "--overwrite"],
+            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
+            check=False,
+        )  # fmt: skip
+        assert again.returncode == 0, again.stderr.decode()
+        assert _complete_or_absent(out) == "complete"
