@@ -31,9 +31,10 @@ def report_inputs() -> dict[str, Any]:
         crs=crs,
     ).to_crs("ESRI:54009")  # fmt: skip
     sez = gpd.GeoDataFrame(
-        {"name": ["Z1", "Z2", "Z3"], "host_fua_name": ["Alpha", "Alpha", "Беta <b>"],
-         "time_to_host_min": [5.0, 40.0, np.nan], "projects": [10, 3, 1], "jobs": [900, 50, 20],
-         "invest_per_state_tenge": [2.0, 0.5, 1.2], "host_within": [True, False, True]},
+        {"name": ["Z1", "Z2", "Z3"], "host_fua_100k": ["Alpha", "Alpha", "Беta <b>"],
+         "host_rule_100k": ["contains", "nearest", "contains"],
+         "host_minutes_100k": [5.0, 40.0, np.nan], "own_city_is_centre_100k": [True, False, True],
+         "projects": [10, 3, 1], "jobs": [900, 50, 20], "invest_per_state_tenge": [2.0, 0.5, 1.2]},
         geometry=shapely.points([70.5, 71.5, 72.3], [45.5, 45.2, 47.2]),
         crs=crs,
         index=pd.Index([1, 2, 3], name="sez_id"),
@@ -48,7 +49,7 @@ def report_inputs() -> dict[str, Any]:
     )
     outline = gpd.GeoSeries([shapely.box(68, 43, 75, 49)], crs=crs)
     assoc = pd.DataFrame(
-        {"performance": ["jobs"], "access": ["time_to_host_min"], "spearman_rho": [-1.0],
+        {"performance": ["jobs"], "access": ["host_minutes_100k"], "spearman_rho": [-1.0],
          "p_value": [np.nan], "n": [2], "note": ["descriptive rank association, n = 2; not causal"]}
     )  # fmt: skip
     national = pd.DataFrame({"100k": [2.0, 0.7]}, index=pd.Index(["n_fuas", "gini"], name="metric"))

@@ -1,4 +1,8 @@
-"""The demo pipeline (fua.kazakhstan.pipeline.run_demo) on a window of the modelled surface, and its CLI."""
+"""The demo pipeline (fua.kazakhstan.pipeline.run_demo) on a window of the modelled surface, and its CLI.
+
+Also the SEZ host rule on the embedded inputs of the whole country (Seaport
+Aktau and Qyzyljar, the two zones the issue found hosted by another city).
+"""
 
 from __future__ import annotations
 
@@ -13,10 +17,16 @@ import pytest
 import rasterio
 from click.testing import CliRunner
 
+import fua
+from connectivity import OriginSet
 from fua import InputFileError, OutputExistsError, ParameterError
 from fua.cli import main
+from fua.kazakhstan import datasets, delineation, roads
+from fua.kazakhstan.access import sez_host_columns
 from fua.kazakhstan.pipeline import DemoParams, DemoResult, demo_outputs, run_demo
 from tests._demo_fixtures import modelled_window
+
+HOST_COLUMNS = ("host_fua_id", "host_fua", "host_rule", "host_minutes", "own_city_is_centre")
 
 
 @pytest.fixture(scope="module")
@@ -88,8 +98,17 @@ def test_sez_table_is_consistent(demo: DemoResult) -> None:
     assert (np.diff(reach[ok], axis=1) >= 0).all()
     assert (t["time_to_corridor_min"].dropna() >= 0).all()
     assert (t["time_to_border_min"].dropna() > 0).all()
-    inside = t[t["host_within"]]
-    assert (inside["host_distance_m"] == 0).all()
+    # one host rule, one set of columns per threshold; no second host column
+    for k in ("50k", "100k"):
+        for c in HOST_COLUMNS:
+            assert f"{c}_{k}" in t.columns
+        assert set(t[f"host_rule_{k}"]) <= {"contains", "nearest", "unreachable"}
+        hosted = t[t[f"host_rule_{k}"] != "unreachable"]
+        assert (hosted[f"host_minutes_{k}"] >= 0).all() and (hosted[f"host_fua_{k}"] != "").all()
+    for gone in ("host_within", "host_fua_name", "host_fua_id", "host_distance_m", "time_to_host_min"):
+        assert gone not in t.columns
+    assert t.loc[4, "host_rule_100k"] == "contains"  # Ontustik, in Shymkent
+    assert t.loc[4, "host_fua_100k"] == "Shymkent" and t.loc[4, "own_city_is_centre_100k"]
     for col in ("projects", "jobs", "invest_per_state_tenge"):
         assert col in t.columns
     assert set(demo.association["n"]) <= {13}
@@ -108,7 +127,7 @@ def test_minutes_raster_is_small_at_an_sez_and_tagged(demo: DemoResult) -> None:
             row.geometry.x, row.geometry.y
         )
         r, c = src.index(x, y)
-    assert arr[r, c] < 45  # off-network legs at 30 km/h on both ends
+    assert arr[r, c] < 45  # short off-network legs at both ends
     assert arr[r, c] <= np.nanpercentile(arr, 2)
     assert np.nanmax(arr) > 60
     assert tags["proxy_roads"] == "True" and "PROXY" in tags["roads"]
@@ -169,10 +188,35 @@ def test_report_and_sidecar_say_modelled_and_proxy(demo: DemoResult) -> None:
     assert side["extra"]["inputs"]["roads_proxy"] is True
     assert side["extra"]["inputs"]["population_modelled"] is True
     assert "report.html" in blob and "south_pop.tif" in blob
+    names = [i["name"] if isinstance(i, dict) and "name" in i else i for i in side["inputs"]]
+    assert any(str(n).startswith("embedded ") for n in names), side["inputs"]
+    assert all(isinstance(i, dict) and i.get("sha256") for i in side["inputs"]), side["inputs"]
     readme = (demo.out_dir / "README.txt").read_text(encoding="utf-8")
     assert "PROXY" in readme and "MODELLED" in readme
     summary = json.loads((demo.out_dir / "tables" / "summary.json").read_text(encoding="utf-8"))
     assert summary["fuas"]["100k"]["n_fuas"] == len(demo.fuas["100k"])
+    assert "real OSM trunk roads" in summary["roads_input"] and "PROXY" in summary["roads_input"]
+    assert any("trunk roads are real" in n and "PROXY" in n for n in demo.notes)
+    assert any("WorldPop 2020" in n and "MODELLED" in n for n in demo.notes)
+
+
+@pytest.mark.slow
+def test_benchmarks_in_summary_and_report(demo: DemoResult) -> None:
+    summary = json.loads((demo.out_dir / "tables" / "summary.json").read_text(encoding="utf-8"))
+    national = {b["benchmark"]: b for b in summary["benchmarks"]["national"]}
+    oecd = national["OECD functional urban areas"]
+    assert oecd["n_theirs"] == 26 and oecd["share_theirs"] == 0.55 and "OECD" in oecd["source"]
+    assert oecd["n_ours"] == len(demo.fuas["50k"])
+    forecast = national["Forecast Scheme agglomerations"]
+    assert forecast["n_theirs"] == 18 and forecast["pop_theirs"] == 11_200_000
+    assert forecast["n_ours"] == len(demo.fuas["100k"])
+    cities = {c["city"]: c for c in summary["benchmarks"]["cities"]}
+    assert set(cities) == {"Almaty", "Astana", "Shymkent", "Aktobe", "Karaganda"}
+    assert cities["Almaty"]["centre_pop"] is None  # outside the window
+    shymkent = cities["Shymkent"]
+    assert shymkent["official"] == 1_191_877 and 0.75 <= shymkent["ratio"] <= 1.25
+    text = (demo.out_dir / "report.html").read_text(encoding="utf-8")
+    assert "Benchmarks" in text and "Box 3.1" in text and "Forecast Scheme" in text
 
 
 @pytest.mark.slow
@@ -238,10 +282,45 @@ def test_demo_with_a_real_osm_extract(shared_data: Path, tmp_path: Path) -> None
     pop = modelled_window(tmp_path / "almaty.tif", (76.3, 42.9, 77.5, 43.6))
     res = run_demo(tmp_path / "out", population=pop, roads=pbf)
     assert res.inputs["roads_proxy"] is False and "almaty_2013.osm.pbf" in res.inputs["roads"]
-    assert res.fuas["100k"]["name"].tolist() == ["Almaty"]
+    assert res.fuas["100k"]["name"].tolist()[0] == "Almaty"  # the largest (Esik's centre too)
     # Park of Innovative Technologies (Almaty) is on the extract; the other zones are not
-    t = res.sez["time_to_host_min"]
+    t = res.sez["host_minutes_100k"]
     assert np.isfinite(t.loc[3]) and t.drop(index=3).isna().all()
+    assert res.sez.loc[3, "host_rule_100k"] == "contains"
     assert any("border crossings" in n for n in res.notes)
     layers = {row[0] for row in pyogrio.list_layers(res.out_dir / "kazakhstan_demo.gpkg")}
     assert "roads_proxy" not in layers
+
+
+@pytest.mark.slow
+def test_sez_hosts_on_the_embedded_inputs() -> None:
+    """Seaport Aktau is hosted by Aktau's FUA and Qyzyljar by Petropavl's, as the demo computes them."""
+    grid = datasets.kazakhstan_population()
+    result = fua.classify_grid(grid)
+    centres = fua.urban_centres(result)
+    net = roads.network_from_lines(datasets.kazakhstan_roads())
+    snap = delineation.snap_options(embedded=True)
+    cells = delineation.snap_cells(net, grid, snap)
+    model, _ = delineation.commuting_model()
+    fuas, points = {}, {}
+    for thr, k in ((50_000.0, "50k"), (100_000.0, "100k")):
+        fuas[k] = delineation.delineate_at(result, centres, cells, net, thr, model=model).fua
+        points[k] = delineation.centre_points(fuas[k], centres)
+    sez = datasets.load_sez().set_index("id", drop=False)
+    notes: list[str] = []
+    hosts, times = sez_host_columns(
+        net, sez, OriginSet.from_points(net, sez, **snap), fuas, points, centres, notes
+    )
+    assert not notes and set(times) == {"50k", "100k"}
+    aktau, qyzyljar = hosts.loc[2], hosts.loc[13]  # Seaport Aktau, Qyzyljar (Petropavl)
+    if aktau["own_city_is_centre_50k"]:
+        assert aktau["host_fua_50k"] == "Aktau" and aktau["host_rule_50k"] == "contains"
+    else:  # Aktau is no urban centre of 50 000 in the surface: the flag says so
+        assert aktau["host_rule_50k"] == "nearest"
+    assert qyzyljar["host_fua_50k"] == "Petropavl" and qyzyljar["own_city_is_centre_50k"]
+    assert qyzyljar["host_fua_100k"] == "Petropavl"
+    assert hosts.loc[1, "host_fua_100k"] == "Astana"  # Astana - New City
+    for k in ("50k", "100k"):  # the host is the nearest FUA by time whenever none contains the zone
+        near = hosts[hosts[f"host_rule_{k}"] == "nearest"]
+        for zone, row in near.iterrows():
+            assert row[f"host_minutes_{k}"] == pytest.approx(times[k].loc[zone].min())

@@ -25,6 +25,8 @@ def test_kazakhstan_targets_hard_checks_pass(capsys):
     assert code == 0, out
     assert "PASS regional totals exact" in out
     assert "log correlation with WorldPop" in out and "class-30 IoU" in out
+    assert "network (the demo's)" in out and "off-road 46.2 km/h" in out  # the demo's settings
+    assert "Karaganda: urban centre" in out  # the cities of benchmarks.csv
 
 
 def test_script_skips_cleanly_without_data(tmp_path: Path, capsys):

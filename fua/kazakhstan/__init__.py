@@ -5,10 +5,18 @@ access of its 13 special economic zones (SEZs) to their reported
 performance, using only public names of :mod:`fua` and :mod:`connectivity`:
 
 * :mod:`~fua.kazakhstan.datasets` — embedded tables (regions, SEZs, trunk
-  roads, corridors, border crossings, outline) and the offline inputs: the
-  MODELLED 1 km population surface and the PROXY trunk road network;
-* :mod:`~fua.kazakhstan.popmodel` — the population model behind that surface;
-* :mod:`~fua.kazakhstan.sez` — the SEZ access table and its rank correlations;
+  roads, corridors, border crossings, benchmarks, outline) and the offline
+  inputs: the MODELLED 1 km population surface and the road network;
+* :mod:`~fua.kazakhstan.surface` — the dasymetric model behind that surface
+  (WorldPop 2020, the JRC 2025 class grid, OSM places; shipped pre-built);
+* :mod:`~fua.kazakhstan.roads` — the trunk network from the real OSM geometry
+  of the 23 republican roads, with PROXY access links;
+* :mod:`~fua.kazakhstan.delineation` — how the demo snaps cells and
+  delineates FUAs (shared with the validation script);
+* :mod:`~fua.kazakhstan.hosts` and :mod:`~fua.kazakhstan.sez` — each SEZ's
+  host FUA (one rule), the SEZ access table and its rank correlations;
+* :mod:`~fua.kazakhstan.benchmarks` — the results beside the OECD's and the
+  Forecast Scheme's counts and the official city populations;
 * :mod:`~fua.kazakhstan.pipeline` — :func:`run_demo`, the whole run
   (``fua demo``);
 * :mod:`~fua.kazakhstan.outputs` and :mod:`~fua.kazakhstan.report` — the
@@ -29,6 +37,7 @@ from fua.kazakhstan.datasets import (  # noqa: F401 (re-exported: __all__ below)
     kazakhstan_region_labels,
     kazakhstan_roads,
     kazakhstan_settlements,
+    load_benchmarks,
     load_border_crossings,
     load_corridors,
     load_regions,

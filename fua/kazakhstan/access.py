@@ -6,13 +6,14 @@ cells snapped once, an :class:`connectivity.OriginSet`), the population
 within reach of each, and the SEZ table: time to the host FUA, people within
 reach (:func:`connectivity.cumulative_opportunities` from each SEZ over the
 cells weighted by their population), market potential, corridor and border
-access. Used by :func:`fua.kazakhstan.pipeline.run_demo`.
+access; every zone's host FUA at every threshold by one rule
+(:func:`fua.kazakhstan.hosts.sez_hosts`). Used by :func:`fua.kazakhstan.pipeline.run_demo`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -37,10 +38,11 @@ from connectivity.origins import SnapOptions
 from fua.degurba.vectorize import polygonize_labels
 from fua.grid import PopulationGrid
 from fua.kazakhstan import datasets
+from fua.kazakhstan.hosts import sez_hosts
 from fua.kazakhstan.sez import association_table, sez_access_table
 from fua.metrics import market_potential
 
-__all__ = ["Access", "accessibility", "sez_table", "with_fallback"]
+__all__ = ["Access", "accessibility", "sez_host_columns", "sez_table", "with_fallback"]
 
 log = logging.getLogger(__name__)
 
@@ -187,29 +189,69 @@ def accessibility(
 
 
 # ---------------------------------------------------------------- the SEZ table
-def _sez_fua_times(
+def _own_cities(sez: gpd.GeoDataFrame) -> gpd.GeoSeries:
+    """The point of each zone's own city (``city_geonameid``); the zone's point where unknown."""
+    pts = sez.geometry.to_crs("EPSG:4326")
+    if "city_geonameid" not in sez.columns:
+        return pts
+    places = datasets.kazakhstan_settlements().set_index("geonameid").geometry
+    city = pd.to_numeric(sez["city_geonameid"], errors="coerce").map(places)
+    return gpd.GeoSeries(city.where(city.notna(), pts), index=sez.index, crs="EPSG:4326")
+
+
+def sez_host_columns(
     net: RoadNetwork,
-    acc: Access,
-    fuas: gpd.GeoDataFrame,
-    pts: gpd.GeoDataFrame,
-    beta: float,
+    sez: gpd.GeoDataFrame,
+    sez_points: OriginSet,
+    fuas: Mapping[str, gpd.GeoDataFrame],
+    points: Mapping[str, gpd.GeoDataFrame],
+    centres: gpd.GeoDataFrame,
     notes: list[str],
-) -> tuple[pd.Series, pd.Series]:
-    """Minutes from each SEZ to its host FUA, and its market potential over all FUAs."""
-    base = sez_access_table(acc.sez, fuas, fua_name_col="name")
-    nan = pd.DataFrame(np.nan, index=acc.sez.index, columns=pts.index)
-    times = with_fallback(lambda: od_matrix(net, acc.sez_points, pts), nan, notes, "SEZ-FUA times")
-    host_t = pd.Series(
-        [times.loc[i, h] for i, h in zip(acc.sez.index, base["host_fua_id"], strict=True)],
-        index=acc.sez.index,
-    )
-    mp = market_potential(
+) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """Every zone's host FUA at every threshold, and the minutes behind it.
+
+    Parameters
+    ----------
+    net : RoadNetwork
+    sez : geopandas.GeoDataFrame
+        The zones (:func:`fua.kazakhstan.datasets.load_sez` indexed by id);
+        ``city_geonameid`` names each zone's own city.
+    sez_points : OriginSet
+        The zones snapped to ``net``.
+    fuas, points : mapping of str to GeoDataFrame
+        FUAs and one point per FUA (:func:`fua.kazakhstan.delineation.centre_points`)
+        per threshold label.
+    centres : geopandas.GeoDataFrame
+        The urban centres (for the ``own_city_is_centre_*`` flags).
+    notes : list of str
+        Receives a note when no time can be computed.
+
+    Returns
+    -------
+    (DataFrame, dict of str to DataFrame)
+        :func:`fua.kazakhstan.hosts.sez_hosts` (the FUA containing the zone,
+        else the nearest by network minutes to its centre point), and per
+        label the minutes from each zone (rows) to each FUA (columns).
+    """
+
+    def times_to(pts: gpd.GeoDataFrame, label: str) -> pd.DataFrame:
+        nan = pd.DataFrame(np.nan, index=sez.index, columns=pts.index)
+        return with_fallback(
+            lambda: od_matrix(net, sez_points, pts), nan, notes, f"SEZ-FUA times ({label})"
+        )
+
+    times = {k: times_to(pts, k) for k, pts in points.items()}
+    return sez_hosts(sez, fuas, times, centres=centres, own_city=_own_cities(sez)), times
+
+
+def _market_potential(times: pd.DataFrame, fuas: gpd.GeoDataFrame, beta: float) -> pd.Series:
+    """Market potential of each SEZ over the FUAs (Σ P / t^β, no own-zone term)."""
+    return market_potential(
         times.rename(columns=lambda c: f"fua_{c}"),
         pd.Series(fuas["pop_total"].to_numpy(), index=[f"fua_{i}" for i in fuas["fua_id"]]),
         beta=beta,
         include_own=False,
     )
-    return host_t, mp
 
 
 def _sez_reach(
@@ -245,44 +287,72 @@ def _sez_links(net: RoadNetwork, acc: Access, notes: list[str]) -> tuple[pd.Data
     return corr, bord
 
 
+#: Columns of :func:`fua.kazakhstan.sez.sez_access_table` that place a zone geometrically;
+#: the demo's host columns come from :func:`fua.kazakhstan.hosts.sez_hosts` alone.
+_GEOMETRIC_HOST_COLUMNS = ("host_fua_id", "host_fua_name", "host_within", "host_distance_m")
+
+
 def sez_table(
     net: RoadNetwork,
     cells: OriginSet,
     acc: Access,
-    main: gpd.GeoDataFrame,
-    main_points: gpd.GeoDataFrame,
-    small: gpd.GeoDataFrame,
+    fuas: Mapping[str, gpd.GeoDataFrame],
+    points: Mapping[str, gpd.GeoDataFrame],
+    centres: gpd.GeoDataFrame,
     *,
+    main: str,
     market_beta: float,
     reach_thresholds: Sequence[float],
     notes: list[str],
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """The SEZ table (access beside performance) and its rank correlations.
 
-    ``main`` and ``small`` are the FUAs (with metrics) of the largest and the
-    smallest centre threshold, ``main_points`` one point per main FUA.
+    Parameters
+    ----------
+    net, cells, acc
+        The network, the grid's cells snapped once and :func:`accessibility`.
+    fuas, points : mapping of str to GeoDataFrame
+        FUAs (with metrics) and one point per FUA, per threshold label (``"50k"``...).
+    centres : geopandas.GeoDataFrame
+        The urban centres (for the ``own_city_is_centre_*`` flags).
+    main : str
+        The label whose FUAs give the market potential.
+    market_beta : float
+    reach_thresholds : sequence of float
+    notes : list of str
+
+    Returns
+    -------
+    (GeoDataFrame, DataFrame)
+        One row per zone: ``name``; per label ``k`` the host columns of
+        :func:`fua.kazakhstan.hosts.sez_hosts` (``host_fua_id_k``,
+        ``host_fua_k``, ``host_rule_k``, ``host_minutes_k``,
+        ``own_city_is_centre_k``: one rule, the FUA containing the zone, else
+        the nearest by travel time); ``pop_<T>min``, ``market_potential``,
+        corridor and border minutes and names; the performance columns. And
+        the rank correlations of performance with access.
     """
-    host_t, mp = _sez_fua_times(net, acc, main, main_points, market_beta, notes)
+    hosts, times = sez_host_columns(net, acc.sez, acc.sez_points, fuas, points, centres, notes)
     reach = _sez_reach(net, acc, cells, reach_thresholds)
     corr, bord = _sez_links(net, acc, notes)
-    host_small = sez_access_table(acc.sez, small, fua_name_col="name")
     table = sez_access_table(
         acc.sez,
-        main,
+        fuas[main],
         fua_name_col="name",
-        time_to_host_min=host_t,
         reachable_pop=reach,
-        market_potential=mp,
+        market_potential=_market_potential(times[main], fuas[main], market_beta),
         time_to_corridor_min=corr["time_min"],
         time_to_border_min=bord["time_min"],
         extra={
             "nearest_corridor": corr["nearest_corridor"].astype(str),
             "nearest_border": bord["nearest_crossing"].astype(str),
-            "host_fua_50k": host_small["host_fua_name"],
         },
-    )
+    ).drop(columns=list(_GEOMETRIC_HOST_COLUMNS))
+    at = table.columns.get_loc("name") + 1 if "name" in table.columns else 0
+    for j, c in enumerate(hosts.columns):
+        table.insert(at + j, c, hosts[c].to_numpy())
     access_cols = [
-        "time_to_host_min",
+        f"host_minutes_{main}",
         *reach.columns,
         "market_potential",
         "time_to_corridor_min",

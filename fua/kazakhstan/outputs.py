@@ -95,7 +95,7 @@ class Run:
     @property
     def tail(self) -> str:
         mod = "MODELLED" if self.modelled else "observed"
-        return f"population: {mod}; roads: {'PROXY' if self.proxy else 'OSM/line layer'}"
+        return f"population: {mod}; roads: {'OSM trunk + PROXY access' if self.proxy else 'OSM/line layer'}"
 
 
 def for_file(gdf: gpd.GeoDataFrame, note: str) -> gpd.GeoDataFrame:
@@ -516,7 +516,7 @@ def summary(run_inputs: dict[str, Any], grid: PopulationGrid, result: DegurbaRes
     for col in ("time_to_corridor_min", "time_to_border_min"):
         v = pd.to_numeric(sez[col], errors="coerce").dropna()
         s[f"sez_median_{col}"] = float(v.median()) if len(v) else None
-    s["sez_inside_a_fua"] = int(sez["host_within"].sum())
+    s["sez_inside_a_fua"] = int((sez[f"host_rule_{list(metrics)[-1]}"] == "contains").sum())
     return _tidy_json(s)  # people and counts as integers, shares 0-1 to 4 decimals
 
 

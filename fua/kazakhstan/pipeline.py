@@ -8,10 +8,14 @@ planner puts in a report: one GeoPackage with named layers, the class grid
 and travel-time grids as GeoTIFFs (QGIS styles beside them), Shapefiles,
 CSV/JSON tables, PNG maps and a self-contained HTML report.
 
-By default it runs on the **MODELLED** Kazakhstan population surface and the
-**PROXY** trunk road network of :mod:`fua.kazakhstan.datasets`; ``population=`` (a
-GHS-POP/WorldPop raster) and ``roads=`` (an OSM extract or a line layer)
-replace them. Every output says which inputs it rests on.
+By default it runs on the embedded inputs of :mod:`fua.kazakhstan.datasets`:
+the **MODELLED** dasymetric population surface (WorldPop 2020, the official
+JRC 2025 class grid and OSM places, scaled to the official 2023 regional
+totals) and the road network of the **real** OpenStreetMap geometry of the 23
+republican roads with **PROXY** access links (there are no regional roads).
+``population=`` (a GHS-POP/WorldPop raster) and ``roads=`` (an OSM extract or
+a line layer) replace them. Every output says which inputs it rests on, and
+sets its results beside independent figures (:mod:`fua.kazakhstan.benchmarks`).
 """
 
 from __future__ import annotations
@@ -28,27 +32,23 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import rasterio
-import shapely
 
-from connectivity import (
-    OriginSet,
-    RoadNetwork,
-    od_matrix,
-    raster_time_to_nearest,
-)
+from connectivity import OriginSet, RoadNetwork, od_matrix
 from connectivity.errors import InputFileError, OutputExistsError, ParameterError
 from connectivity.io import NETWORK_OSM_SUFFIXES, read_layer, read_network, write_sidecar
 from connectivity.origins import SnapOptions
+from connectivity.outputs import check_writable
 from connectivity.progress import Steps
 from fua.degurba.classify import DegurbaResult, classify_grid, urban_centres, urban_clusters
-from fua.fuas.commuting import FuaParams
-from fua.fuas.delineate import FuaResult, delineate_fuas
-from fua.fuas.proxy.model import CommutingModel
+from fua.fuas.delineate import FuaResult
 from fua.grid import PopulationGrid, read_population
-from fua.kazakhstan import datasets
+from fua.kazakhstan import datasets, delineation
 from fua.kazakhstan import outputs as out_mod
+from fua.kazakhstan import roads as kz_roads
 from fua.kazakhstan.access import accessibility, sez_table, with_fallback
+from fua.kazakhstan.benchmarks import benchmark_summary
 from fua.kazakhstan.outputs import GPKG_NAME
+from fua.kazakhstan.surface import MODEL_LABEL
 from fua.metrics import (
     fua_metrics,
     market_potential,
@@ -100,12 +100,14 @@ class DemoParams:
         Travel-time thresholds for the population reachable from each SEZ.
     offroad_speed_kmh : float, optional
         Speed of the straight leg between a cell or point and the nearest
-        road. Default 30 km/h with the proxy network (the leg stands in for
-        the local roads the proxy lacks) and 15 km/h with a real network.
+        road. Default on the embedded network 60 / 1.3 = 46.2 km/h, the speed
+        of its access links (the leg stands for the same unmapped regional
+        roads), and 15 km/h on a real network (see
+        :mod:`fua.kazakhstan.delineation`).
     max_snap_m : float, optional
         Points farther than this from every road get no travel time. Default
-        150 km with the proxy network (access links reach only GeoNames
-        settlements) and 10 km with a real network.
+        350 km on the embedded network (every cell of the country gets a
+        time) and 10 km on a real network.
     market_beta : float
         Exponent of the power decay f(t) = t^−β of market potential (Harris 1954).
     own_zone_speed_kmh : float
@@ -207,6 +209,7 @@ def _check_out_dir(out: Path, overwrite: bool) -> None:
     if out.exists() and not out.is_dir():
         msg = f"--out {out} is a file; give a directory"
         raise ParameterError(msg)
+    check_writable(out, folder=True, what="out_dir")
     if overwrite or not out.exists():
         return
     clash = [n for n in _TOP_LEVEL if (out / n).exists()]
@@ -219,41 +222,54 @@ def _check_out_dir(out: Path, overwrite: bool) -> None:
 
 
 # ---------------------------------------------------------------- inputs
+#: Labels of the embedded inputs (written to every output).
+_EMBEDDED_POPULATION = (
+    "MODELLED population, not observed data (dasymetric: WorldPop 2020, JRC 2025 classes, "
+    "OSM places; official 2023 regional totals)"
+)
+_EMBEDDED_ROADS = (
+    "real OSM trunk roads (the 23 republican roads) + PROXY access links, no regional roads"
+)
+
+
 def _load_population(
     population: str | os.PathLike[str] | None,
 ) -> tuple[PopulationGrid, dict[str, Any]]:
     if population is None:
         grid = datasets.kazakhstan_population()
-        label = "MODELLED population surface (not observed data)"
-        return grid, {"population": label, "population_modelled": True, "population_path": None}
+        return grid, {"population": _EMBEDDED_POPULATION, "population_modelled": True,
+                      "population_embedded": True, "population_path": None}  # fmt: skip
     path = Path(population)
     if not path.is_file():
         msg = f"population file {path} does not exist; give a GHS-POP/WorldPop GeoTIFF (see `fua fetch ghs-pop`)"
         raise InputFileError(msg)
     grid = read_population(path)
-    modelled = _tagged_modelled(path)
-    label = (
-        f"MODELLED population surface from {path.name} (not observed data)"
-        if modelled
-        else f"population from {path.name}"
-    )
+    source = _modelled_source(path)
+    modelled = source is not None
+    label = f"population from {path.name}"
+    if source == MODEL_LABEL:
+        label = f"MODELLED population surface from {path.name} (a window of the embedded surface; not observed data)"
+    elif modelled:
+        label = f"MODELLED population surface from {path.name} (not observed data)"
     return grid, {
         "population": label,
         "population_modelled": modelled,
+        "population_embedded": source == MODEL_LABEL,
         "population_path": str(path),
     }
 
 
-def _tagged_modelled(path: Path) -> bool:
-    """True when a raster's tags say it is a modelled surface (``MODELLED=yes`` or in ``SOURCE``)."""
+def _modelled_source(path: Path) -> str | None:
+    """The ``SOURCE`` tag of a raster tagged as modelled (``MODELLED=yes`` or in ``SOURCE``), else None."""
     try:
         with rasterio.open(path) as src:
             tags = src.tags()
     except rasterio.errors.RasterioError:
-        return False
-    return tags.get("MODELLED", "").lower() == "yes" or "MODELLED" in tags.get("SOURCE", "").upper()
-
-
+        return None
+    source = tags.get("SOURCE", "")
+    if tags.get("MODELLED", "").lower() == "yes" or "MODELLED" in source.upper():
+        return source
+    return None
 
 
 def _load_roads(
@@ -261,10 +277,8 @@ def _load_roads(
 ) -> tuple[RoadNetwork, gpd.GeoDataFrame | None, dict[str, Any]]:
     if roads is None:
         lines = datasets.kazakhstan_roads()
-        net = RoadNetwork.from_lines(lines, class_col="road_class", speed_col="speed_kmh")
-        label = "PROXY road network (straight trunk lines between waypoints; not a road map)"
-        lines = lines.assign(data_note="PROXY road network: straight lines, not a road map")
-        return net, lines, {"roads": label, "roads_proxy": True, "roads_path": None}
+        net = kz_roads.network_from_lines(lines)
+        return net, lines, {"roads": _EMBEDDED_ROADS, "roads_proxy": True, "roads_path": None}
     path = Path(roads)
     if not path.exists():
         msg = f"roads file {path} does not exist; give an OSM extract (.osm.pbf, see `connectivity fetch osm`) or a line layer"
@@ -284,113 +298,38 @@ def _load_roads(
     return net, lines, info
 
 
-def _fua_names() -> gpd.GeoDataFrame:
-    s = datasets.kazakhstan_settlements()
-    return s[["name", "population_geonames", "geometry"]].rename(
-        columns={"population_geonames": "population"}
-    )
-
-
-class _TimeRule:
-    """Stand-in classifier while the default commuting coefficients are missing.
-
-    P = 1 when the first feature (minutes to the nearest centre) is ≤ 60, else 0.
-    """
-
-    def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        p = (np.asarray(x)[:, 0] <= 60.0).astype("float64")
-        return np.column_stack([1.0 - p, p])
-
-
-def _commuting_model(notes: list[str]) -> tuple[CommutingModel, str]:
-    try:
-        return CommutingModel.default(), "default logit (shipped coefficients)"
-    except (InputFileError, OSError) as exc:
-        note = (
-            "the shipped commuting-model coefficients are not available in this build; "
-            "commuting zones use a stand-in rule: cells within 60 min of their nearest urban "
-            "centre (still contiguous with it)"
-        )
-        log.warning("%s (%s)", note, exc)
-        notes.append(note)
-        m = CommutingModel(_TimeRule(), threshold=0.5, threshold_criterion="stand-in: t ≤ 60 min")
-        m.fitted = True
-        return m, "stand-in rule: ≤ 60 min to the nearest centre"
-
-
 # ---------------------------------------------------------------- pipeline pieces
 def _label(threshold: float) -> str:
     return f"{threshold / 1000:g}k"
 
 
-def _snap_options(p: DemoParams, proxy: bool) -> SnapOptions:
-    """Snapping of cells and points: generous on the proxy network, tighter on a real one."""
-    return SnapOptions(
-        max_snap_m=p.max_snap_m or (150_000.0 if proxy else 10_000.0),
-        offroad_speed_kmh=p.offroad_speed_kmh or (30.0 if proxy else 15.0),
-    )
-
-
-def _input_notes(inputs: dict[str, Any]) -> list[str]:
+def _input_notes(inputs: dict[str, Any], snap: SnapOptions) -> list[str]:
+    """What the inputs are: what is real, what is modelled, what is a proxy."""
     notes = []
     if inputs["population_modelled"]:
         notes.append(
-            "Population is a MODELLED surface (official 2023 regional totals spread from "
-            "GeoNames settlements), not observed data: FUAs inherit its assumptions."
+            "Population is a MODELLED surface, not observed data: WorldPop 2020 counts at 5' "
+            "(CC BY 4.0) and the populations of OpenStreetMap places (ODbL) placed on the 1 km "
+            "cells with the official JRC GHS-WUP-DEGURBA 2025 classes (CC BY 4.0) and scaled to "
+            "the official regional totals of 1 January 2023 (exact). Urban centres and FUAs "
+            "inherit its assumptions."
+            if inputs["population_embedded"]
+            else "Population is a MODELLED surface (tagged so in its file), not observed data: "
+            "urban centres and FUAs inherit its assumptions."
         )
     if inputs["roads_proxy"]:
         notes.append(
-            "Roads are a PROXY network (straight lines between the waypoints of the 23 roads "
-            "of republican significance plus access links): travel times are indicative."
+            "Roads: the trunk roads are real - the OpenStreetMap geometry (ODbL) of the 23 roads "
+            "of republican significance, with speeds by the 2014 rules of the road (110 km/h on "
+            "motorway sections, 90 outside settlements, 60 through them; KAZ03 and KAZ05 are "
+            "schematic and timed at their official length). PROXY: there are no regional or "
+            "local roads; settlements reach the trunk roads by straight access links at "
+            f"{kz_roads.ACCESS_SPEED_KMH:g} km/h over {kz_roads.DETOUR_FACTOR:g} x their length "
+            f"({kz_roads.ACCESS_SPEED_KMH / kz_roads.DETOUR_FACTOR:.0f} km/h), grid cells by a "
+            f"straight leg at {snap['offroad_speed_kmh']:.0f} km/h. Times off the trunk roads "
+            "are indicative."
         )
     return notes
-
-
-def _centre_points(fuas: gpd.GeoDataFrame, centres: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """One point per FUA: the population-weighted centroid of its first urban centre."""
-    first = fuas["uc_ids"].astype(str).str.split(r"[;, ]+").str[0].astype(int)
-    c = centres.set_index("uc_id")
-    pts = shapely.points(
-        c.loc[first, "centroid_x"].to_numpy(), c.loc[first, "centroid_y"].to_numpy()
-    )
-    return gpd.GeoDataFrame(
-        {"fua_id": fuas["fua_id"].to_numpy(), "name": fuas["name"].to_numpy()},
-        geometry=pts,
-        crs=fuas.crs,
-        index=pd.Index(fuas["fua_id"].to_numpy(), name="fua_id"),
-    )
-
-
-def _delineate(
-    result: DegurbaResult,
-    centres: gpd.GeoDataFrame,
-    cells: OriginSet,
-    net: RoadNetwork,
-    threshold: float,
-    model: CommutingModel,
-    names: gpd.GeoDataFrame,
-) -> FuaResult:
-    """FUAs of the centres of at least ``threshold`` people, by network time to their cells."""
-    assert cells.cells is not None
-    lab = np.asarray(result.centre_labels)
-    keep = centres.loc[centres["pop"] >= threshold, "uc_id"].to_numpy()
-    eligible = np.where(np.isin(lab, keep), lab, 0)
-    centre_cells = cells.subset(eligible[cells.cells.rows, cells.cells.cols] > 0)
-    t = np.full(lab.shape, np.inf)
-    uc = np.zeros(lab.shape, dtype=eligible.dtype)
-    if centre_cells.ok.any():
-        tt = raster_time_to_nearest(net, cells, centre_cells)
-        t = np.where(np.isfinite(tt.time_min), tt.time_min, np.inf).astype("float64")
-        assert centre_cells.cells is not None
-        uc_of = eligible[centre_cells.cells.rows, centre_cells.cells.cols]
-        uc = np.where(tt.nearest >= 0, uc_of[np.maximum(tt.nearest, 0)], 0)
-    return delineate_fuas(
-        result,
-        commuting=model,
-        travel_time=(t, uc),
-        params=FuaParams(min_centre_pop=threshold),
-        names=names,
-    )
 
 
 def _fua_metrics(
@@ -415,7 +354,7 @@ def _fua_metrics(
         clusters=clusters,
         national_population=grid.total_population,
     )
-    pts = _centre_points(fuas, centres)
+    pts = delineation.centre_points(fuas, centres)
     if len(fuas) >= 2:
         nan = pd.DataFrame(np.nan, index=pts.index, columns=pts.index)
         at = OriginSet.from_points(net, pts, **snap)
@@ -453,12 +392,14 @@ def _all_fuas(
     snap: SnapOptions,
     notes: list[str],
 ) -> _Fuas:
-    model, model_label = _commuting_model(notes)
-    names = _fua_names()
+    model, model_label = delineation.commuting_model(notes)
+    names = delineation.fua_names()
     out = _Fuas({}, {}, {}, {}, model_label)
     for thr in p.centre_pop_thresholds:
         k = _label(thr)
-        out.fres[k] = _delineate(result, centres, cells, net, thr, model, names)
+        out.fres[k] = delineation.delineate_at(
+            result, centres, cells, net, thr, model=model, names=names
+        )
         out.metrics[k], out.points[k] = _fua_metrics(
             out.fres[k], result, centres, clusters, net, p, snap, notes
         )
@@ -488,15 +429,16 @@ def _compute(
         net, road_lines, info_roads = _load_roads(roads, progress=progress)
     inputs = {**info_pop, **info_roads}
     proxy = bool(inputs["roads_proxy"])
-    snap = _snap_options(p, proxy)
-    notes.extend(_input_notes(inputs))
+    snap = delineation.snap_options(
+        embedded=proxy, max_snap_m=p.max_snap_m, offroad_speed_kmh=p.offroad_speed_kmh
+    )
+    notes.extend(_input_notes(inputs, snap))
     with steps.step("degree of urbanisation"):
         result = classify_grid(grid)
         centres = urban_centres(result)
         clusters = urban_clusters(result)
     with steps.step("snapping cells"):
-        # every cell with data, populated or not: the minutes rasters are continuous maps
-        cells = OriginSet.from_raster(net, grid, all_cells=True, **snap)
+        cells = delineation.snap_cells(net, grid, snap)
     with steps.step("FUAs"):
         fuas = _all_fuas(result, centres, clusters, cells, net, p, snap, notes)
     main_k = _label(p.centre_pop_thresholds[-1])
@@ -508,7 +450,7 @@ def _compute(
         )  # fmt: skip
     with steps.step("SEZ table"):
         table, assoc = sez_table(
-            net, cells, acc, fuas.metrics[main_k], fuas.points[main_k], fuas.metrics[small_k],
+            net, cells, acc, fuas.metrics, fuas.points, centres, main=main_k,
             market_beta=p.market_beta, reach_thresholds=p.reach_thresholds_min, notes=notes,
         )  # fmt: skip
     national = pd.DataFrame(fuas.national)
@@ -517,6 +459,7 @@ def _compute(
         inputs, grid, result, fuas.metrics, fuas.national, table, acc.population,
         p.reach_thresholds_min,
     )  # fmt: skip
+    summary["benchmarks"] = benchmark_summary(fuas.metrics, result, centres)
     run = out_mod.Run(
         params=p, inputs=inputs, notes=notes, grid=grid, result=result, centres=centres,
         clusters=clusters, fres=fuas.fres, metrics=fuas.metrics, national=national, sez=acc.sez,
@@ -542,7 +485,6 @@ def _write_sidecar(
 ) -> None:
     """``demo.json``: parameters, inputs, every staged output, notes, summary and timings."""
     produced = sorted(q for q in staging.rglob("*") if q.is_file())
-    used = {"population": run.inputs["population_path"], "roads": run.inputs["roads_path"]}
     write_sidecar(
         staging / "demo.json",
         params={
@@ -550,7 +492,7 @@ def _write_sidecar(
             "snap": record["snap"],
             "degurba": run.result.params.to_dict(),
         },
-        inputs={k: v for k, v in used.items() if v},
+        inputs=out_mod.sidecar_inputs(run.inputs, run.grid),
         outputs=produced,
         started_at=started_at,
         extra={
@@ -614,8 +556,9 @@ def run_demo(
     roads : path-like, optional
         An OSM extract (``.osm.pbf``/``.osm``) or a line layer (GeoPackage,
         Shapefile, GeoJSON with ``highway``/``road_class`` and optional
-        ``speed_kmh``/``maxspeed``). Default: the PROXY trunk network of
-        :func:`fua.kazakhstan.datasets.kazakhstan_roads`.
+        ``speed_kmh``/``maxspeed``). Default: the embedded network of
+        :func:`fua.kazakhstan.datasets.kazakhstan_roads` (real OSM trunk
+        roads, PROXY access links).
     overwrite : bool
         Replace earlier demo outputs in ``out_dir``.
     progress : bool
@@ -637,13 +580,17 @@ def run_demo(
     -----
     Steps (METHOD.md §1–7): Degree of Urbanisation level 2 (:func:`fua.classify_grid`);
     urban centres; the grid's cells snapped once to the roads
-    (:class:`connectivity.OriginSet`); FUAs by the commuting proxy
-    (:func:`fua.delineate_fuas` with network travel times from every cell to
-    the nearest eligible centre, :func:`connectivity.raster_time_to_nearest`);
-    minutes from every cell to SEZs, corridors and border crossings; per-FUA
-    and national metrics (:mod:`fua.metrics`); the SEZ table (people within
-    reach by :func:`connectivity.cumulative_opportunities`) and its rank
-    correlations (n = 13: descriptive only). Everything is written to a
+    (:class:`connectivity.OriginSet`, settings of
+    :func:`fua.kazakhstan.delineation.snap_options`); FUAs by the commuting
+    proxy (:func:`fua.kazakhstan.delineation.delineate_at`: network travel
+    times from every cell to the nearest eligible centre); minutes from every
+    cell to SEZs, corridors and border crossings; per-FUA and national
+    metrics (:mod:`fua.metrics`); the SEZ table (host FUA at every threshold
+    by :func:`fua.kazakhstan.hosts.sez_hosts`, people within reach by
+    :func:`connectivity.cumulative_opportunities`) and its rank correlations
+    (n = 13: descriptive only); the benchmarks (:mod:`fua.kazakhstan.benchmarks`:
+    OECD and Forecast Scheme counts, official city populations) in
+    ``tables/summary.json`` and the report. Everything is written to a
     staging folder inside ``out_dir`` and moved into place at the end, so a
     failed run leaves earlier outputs untouched.
     """

@@ -32,18 +32,26 @@ from fua.outputs.report import (
     write_report,
 )
 
-__all__ = ["DISPLAY_CRS", "SEZ_MAP_PROPS", "SEZ_TABLE_COLUMNS", "write_kazakhstan_report"]
+__all__ = [
+    "DISPLAY_CRS",
+    "SEZ_MAP_PROPS",
+    "SEZ_TABLE_COLUMNS",
+    "benchmark_tables",
+    "write_kazakhstan_report",
+]
 
 #: Display projection of the maps: Lambert azimuthal equal-area centred on Kazakhstan.
 DISPLAY_CRS = "+proj=laea +lat_0=48 +lon_0=67 +datum=WGS84 +units=m +no_defs"
 
 #: SEZ attributes shown on hover in the report map (those present).
-SEZ_MAP_PROPS = ("name", "host_fua_name", "time_to_host_min", "pop_60min", "pop_120min",
-                 "pop_240min", "time_to_corridor_min", "time_to_border_min", "projects", "jobs",
-                 "invest_per_state_tenge")  # fmt: skip
+SEZ_MAP_PROPS = ("name", "host_fua_100k", "host_minutes_100k", "host_fua_50k", "pop_60min",
+                 "pop_120min", "pop_240min", "time_to_corridor_min", "time_to_border_min",
+                 "projects", "jobs", "invest_per_state_tenge")  # fmt: skip
 #: Columns of the SEZ table in the report (those present): access, then performance.
-SEZ_TABLE_COLUMNS = ("id", "name", "host_fua_name", "host_within", "host_fua_50k",
-                     "time_to_host_min", "pop_60min", "pop_120min", "pop_240min",
+SEZ_TABLE_COLUMNS = ("id", "name", "host_fua_50k", "host_rule_50k", "host_minutes_50k",
+                     "own_city_is_centre_50k", "host_fua_100k", "host_rule_100k",
+                     "host_minutes_100k", "own_city_is_centre_100k", "pop_60min", "pop_120min",
+                     "pop_240min",
                      "market_potential", "time_to_corridor_min", "nearest_corridor",
                      "time_to_border_min", "nearest_border", "projects", "jobs",
                      "invest_per_state_tenge")  # fmt: skip
@@ -137,6 +145,30 @@ def _national(national: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def benchmark_tables(summary: Mapping[str, Any]) -> list[ReportTable]:
+    """Our results beside independent figures (the ``benchmarks`` block of a demo summary).
+
+    Two tables when present: FUA counts and people beside the OECD's and the
+    Forecast Scheme's figures, and each major city's urban-centre population
+    beside its official population (see :mod:`fua.kazakhstan.benchmarks`).
+    """
+    bench = summary.get("benchmarks") or {}
+    out = []
+    if bench.get("national"):
+        out.append(ReportTable(
+            "Benchmarks: our FUAs beside published counts", pd.DataFrame(bench["national"]),
+            "n, pop and share: ours at the FUA threshold in compare_with, theirs as published "
+            "(source column). Definitions, data and years differ: read the gap as a check on "
+            "the inputs and the method."))  # fmt: skip
+    if bench.get("cities"):
+        out.append(ReportTable(
+            "Benchmarks: urban-centre population beside the official city population",
+            pd.DataFrame(bench["cities"]),
+            "centre_pop: people of the urban centre holding the city's point in the population "
+            "grid (uc_id 0: in none); official: the city's population (source column)."))  # fmt: skip
+    return out
+
+
 def write_kazakhstan_report(
     path: str | os.PathLike[str],
     *,
@@ -188,6 +220,7 @@ def write_kazakhstan_report(
     layers = _layers(fua_layer(fuas, f"FUAs ({fuas_label})"), sez_table, corridors, borders,
                      isochrones, outline, minutes)  # fmt: skip
     tables = [
+        *benchmark_tables(summary),
         *_sez_tables(sez_table, association, str(inputs.get("roads"))),
         ReportTable(f"Functional urban areas (urban centres ≥ {fuas_label})", fua_table(fuas)),
         ReportTable(

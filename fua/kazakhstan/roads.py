@@ -88,6 +88,7 @@ __all__ = [
     "kazakhstan_road_lines",
     "kazakhstan_road_network",
     "load_road_pieces",
+    "network_from_lines",
 ]
 
 log = logging.getLogger(__name__)
@@ -512,20 +513,29 @@ def kazakhstan_road_lines(
     return gdf
 
 
-def kazakhstan_road_network(
-    settlements: gpd.GeoDataFrame | None = None, **kwargs: Any
-) -> RoadNetwork:
-    """:func:`kazakhstan_road_lines` as a :class:`connectivity.RoadNetwork` (largest strong component).
+def network_from_lines(lines: gpd.GeoDataFrame) -> RoadNetwork:
+    """A :class:`connectivity.RoadNetwork` of the lines of :func:`kazakhstan_road_lines`.
 
-    Keyword arguments go to :func:`kazakhstan_road_lines`. Lines are joined
-    at shared vertices (``snap_tolerance_m`` = 1 m).
+    Built in :data:`KZ_METRIC` with the ``road_class`` ("trunk", "access") and
+    ``speed_kmh`` columns; lines are joined at shared vertices
+    (``snap_tolerance_m`` = 1 m) and the largest strong component is kept.
+    ``meta["note"]`` repeats the lines' note.
     """
-    lines = kazakhstan_road_lines(settlements, **kwargs)
     net = RoadNetwork.from_lines(
         lines.to_crs(KZ_METRIC), class_col="road_class", speed_col="speed_kmh"
     )
-    net.meta["note"] = lines.attrs["note"]
+    net.meta["note"] = lines.attrs.get("note", "")
     return net
+
+
+def kazakhstan_road_network(
+    settlements: gpd.GeoDataFrame | None = None, **kwargs: Any
+) -> RoadNetwork:
+    """:func:`kazakhstan_road_lines` as a network (:func:`network_from_lines`); the demo's network.
+
+    Keyword arguments go to :func:`kazakhstan_road_lines`.
+    """
+    return network_from_lines(kazakhstan_road_lines(settlements, **kwargs))
 
 
 # ---------------------------------------------------------------- command line
