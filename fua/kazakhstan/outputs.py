@@ -314,11 +314,6 @@ COLUMN_DOCS: dict[str, tuple[str, str]] = {
         "from the zone to every FUA",
     ),
     "sez_id": ("", "SEZ number"),
-    "host_fua_id": ("", "FUA containing the SEZ (else the nearest)"),
-    "host_fua_name": ("", "its name"),
-    "host_within": ("true/false", "the SEZ lies inside its host FUA"),
-    "host_distance_m": ("m", "geodesic distance to the host FUA (0 inside)"),
-    "time_to_host_min": ("minutes", "travel time to the centre of the host FUA"),
     "time_to_corridor_min": (
         "minutes",
         "travel time to the nearest international-corridor access point",
@@ -326,7 +321,6 @@ COLUMN_DOCS: dict[str, tuple[str, str]] = {
     "time_to_border_min": ("minutes", "travel time to the nearest road border crossing"),
     "nearest_corridor": ("", "that corridor"),
     "nearest_border": ("", "that border crossing"),
-    "host_fua_50k": ("", "host FUA at the 50 000 urban-centre threshold"),
     "projects": ("count", "projects (Qazindustry, 2002 - mid-2022)"),
     "jobs": ("count", "jobs (Qazindustry, 2002 - mid-2022)"),
     "invest_per_state_tenge": (
@@ -348,12 +342,34 @@ COLUMN_DOCS: dict[str, tuple[str, str]] = {
 }
 
 
+#: Per-threshold SEZ host columns (``<stem>_50k``, ``<stem>_100k``: see fua.kazakhstan.hosts).
+HOST_COLUMN_DOCS: dict[str, tuple[str, str]] = {
+    "host_fua_id": ("", "host FUA of the SEZ at this urban-centre threshold: the FUA that "
+                        "contains it, else the nearest by travel time"),
+    "host_fua": ("", "name of that host FUA"),
+    "host_rule": ("", "how the host was chosen: contains | nearest | unreachable"),
+    "host_minutes": ("minutes", "travel time from the SEZ to its host FUA (0 inside)"),
+    "own_city_is_centre": ("true/false", "the zone's own city is an urban centre of this size"),
+}  # fmt: skip
+
+
+def _doc(column: str) -> tuple[str, str]:
+    """Unit and meaning of a column, per-threshold host columns included."""
+    if column in COLUMN_DOCS:
+        return COLUMN_DOCS[column]
+    stem, _, suffix = column.rpartition("_")
+    if stem in HOST_COLUMN_DOCS and suffix.endswith("k"):
+        unit, meaning = HOST_COLUMN_DOCS[stem]
+        return unit, f"{meaning} ({suffix[:-1]} 000)"
+    return "", ""
+
+
 def _column_docs(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """One row per (table, column): unit and meaning (``pop_<T>min``: people within T minutes)."""
     rows = []
     for table, df in tables.items():
         for c in [df.index.name, *df.columns] if df.index.name else df.columns:
-            unit, meaning = COLUMN_DOCS.get(str(c), ("", ""))
+            unit, meaning = _doc(str(c))
             if not meaning and str(c).startswith("pop_") and str(c).endswith("min"):
                 unit, meaning = "people", f"people reachable within {str(c)[4:-3]} minutes"
             if not meaning and table == "national_metrics.csv":
