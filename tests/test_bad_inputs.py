@@ -187,6 +187,7 @@ CASES = [
     Case("fetch-epoch", "fua", "fetch ghs-pop --country KAZ --epoch 2021 --out {out}/p.tif", 2, "not a GHS-POP R2023A epoch"),
     Case("demo-out-in-proc", "fua", "demo --out /proc/fua-test", 1, "cannot be written"),
     Case("demo-out-is-a-file", "fua", "demo --out {txt}", 2, "is a file"),
+    Case("demo-population-elsewhere", "fua", "demo --population {pop} --out {out}/demo", 1, "is not in Kazakhstan"),
     Case("fua-unknown-command", "fua", "degurbo {pop}", 2, "No such command"),
     # connectivity access
     Case("access-max-snap-0", "connectivity", _access("--max-snap-m 0"), 2, "x>0"),

@@ -34,7 +34,7 @@ import pandas as pd
 import rasterio
 
 from connectivity import OriginSet, RoadNetwork, od_matrix
-from connectivity.errors import InputFileError, OutputExistsError, ParameterError
+from connectivity.errors import DataError, InputFileError, OutputExistsError, ParameterError
 from connectivity.io import NETWORK_OSM_SUFFIXES, read_layer, read_network, write_sidecar
 from connectivity.origins import SnapOptions
 from connectivity.outputs import check_writable
@@ -244,6 +244,7 @@ def _load_population(
         msg = f"population file {path} does not exist; give a GHS-POP/WorldPop GeoTIFF (see `fua fetch ghs-pop`)"
         raise InputFileError(msg)
     grid = read_population(path)
+    _check_in_kazakhstan(grid, path)
     source = _modelled_source(path)
     modelled = source is not None
     label = f"population from {path.name}"
@@ -257,6 +258,33 @@ def _load_population(
         "population_embedded": source == MODEL_LABEL,
         "population_path": str(path),
     }
+
+
+#: Share of a given grid's people that must lie in Kazakhstan (outline buffered by 25 km).
+MIN_SHARE_IN_KAZAKHSTAN = 0.5
+
+
+def _check_in_kazakhstan(grid: PopulationGrid, path: Path) -> None:
+    """Refuse a population grid of another place: the demo is the Kazakhstan case."""
+    import geopandas as gpd
+    from rasterio.features import geometry_mask
+
+    outline = gpd.GeoSeries([datasets.kazakhstan_outline()], crs="EPSG:4326")
+    inside_kz = outline.to_crs(grid.crs).buffer(25_000.0)
+    inside = geometry_mask(
+        list(inside_kz), out_shape=grid.shape, transform=grid.transform, invert=True
+    )
+    pop = np.where(np.isfinite(grid.pop), grid.pop, 0.0)
+    total = float(pop.sum())
+    share = float(pop[inside].sum()) / total if total > 0 else 0.0
+    if share < MIN_SHARE_IN_KAZAKHSTAN:
+        area = float(inside.mean())
+        msg = (
+            f"the population grid {path.name} is not in Kazakhstan: {share:.1%} of its "
+            f"{total:,.0f} people ({area:.1%} of its cells) lie inside Kazakhstan's outline; "
+            "`fua demo` runs the Kazakhstan case: use `fua degurba` / `fua delineate` for other places"
+        )
+        raise DataError(msg)
 
 
 def _modelled_source(path: Path) -> str | None:
