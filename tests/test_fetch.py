@@ -342,3 +342,25 @@ def test_download_file_refuses_to_overwrite(server: _Server, tmp_path: Path) -> 
         cfetch.download_file(f"{server.url}/missing", tmp_path / "m.bin")
     with pytest.raises(connectivity.ParameterError):
         cfetch.download_file("file:///etc/passwd", tmp_path / "p")
+
+
+def test_readme_real_data_path_writes_what_the_next_line_reads(
+    server: _Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's `connectivity fetch osm` line leaves the file its `fua demo` line names."""
+    import shlex
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    fetch_line = next(ln for ln in readme.splitlines() if ln.startswith("connectivity fetch osm"))
+    demo_line = next(ln for ln in readme.splitlines() if ln.startswith("fua demo --out kz-real"))
+    roads = shlex.split(demo_line)[shlex.split(demo_line).index("--roads") + 1]
+    monkeypatch.setenv("CONNECTIVITY_GEOFABRIK_URL", server.url)
+    monkeypatch.chdir(tmp_path)
+    _publish(server.root, b"xyz")
+    from connectivity.cli import main
+
+    args = shlex.split(fetch_line.split("#")[0])[1:]
+    r = CliRunner().invoke(main, ["-q", *args])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / roads).read_bytes() == b"xyz"
+    assert str(tmp_path / roads) in r.output  # it says where the file went

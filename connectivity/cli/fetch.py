@@ -48,4 +48,4 @@ def fetch_osm_cmd(
         claim_output(ctx, out_dir, folder=True)
     path = fetch_osm(country=country, region=region, out_dir=out_dir, base_url=base_url,
                      refresh=refresh, progress=progress_enabled(ctx))  # fmt: skip
-    click.echo(str(path))
+    click.echo(str(Path(path).resolve()))  # where the file went, absolute
