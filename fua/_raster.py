@@ -433,7 +433,7 @@ def bad_cells_error(
         parts.append(f"{count} cells are {kind}, e.g. {value} at {where}")
     finite = {v: n for v, n in (modes or {}).items() if math.isfinite(float(v))}
     fill, n = max(finite.items(), key=lambda item: item[1], default=("", 0))
-    if n >= 2 and n >= 0.5 * sum(finite.values()):  # one value fills most bad cells
+    if n > 0.5 * sum(finite.values()):  # one value fills most bad cells
         fix = (
             f"{fill} ({n} cells) looks like a no-data value the file does not declare: pass "
             f"nodata={fill} (--nodata {fill}) or set it with gdal_edit.py -a_nodata {fill} FILE"

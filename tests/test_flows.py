@@ -7,6 +7,7 @@ as a silently different table; ``BAD_INPUTS`` is the command-line table of them.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
@@ -320,51 +321,177 @@ def test_cli_reads_every_shape(
     assert fua["pop_commuting"].tolist() == commuting_pop
 
 
-#: Bad flows files on the command line: (case, file text, extra options, phrase of the
-#: one-line error). Every case must exit 1 with that one line on stderr (no traceback)
-#: and leave no output behind.
-BAD_INPUTS: list[tuple[str, str, tuple[str, ...], str]] = [
-    ("empty flows file", "", (), "is empty"),
-    ("header only", "home,work,n\n", (), "header but no flows"),
-    ("columns cannot be told", "p,q,r,s\n1,2,3,4\n", (), "cannot read flow table"),
-    ("ids match no unit", "home,work,n\nX1,X2,3\nX2,X1,4\n", (), "no residence id"),
+def _csv(text: str) -> Callable[[Path], None]:
+    """A maker of the flows file ``{dir}/flows.csv``."""
+    return lambda d: _write(d, text)
+
+
+def _raster(
+    name: str, values: np.ndarray, *, x0: float = X0, y0: float = Y0, crs: str = CRS
+) -> Callable[[Path], None]:
+    """A maker of a 1 km GeoTIFF ``{dir}/<name>`` (no nodata declared)."""
+
+    def make(d: Path) -> None:
+        profile = {"driver": "GTiff", "count": 1, "dtype": values.dtype, "crs": crs}
+        h, w = values.shape
+        t = Affine(1000, 0, x0, 0, -1000, y0)
+        with rasterio.open(d / name, "w", height=h, width=w, transform=t, **profile) as dst:
+            dst.write(values, 1)
+
+    return make
+
+
+def _with_fill(dtype: str, fill: float) -> np.ndarray:
+    """A 10 x 12 population (a town of 2 000 per km²) whose edge holds an undeclared fill value."""
+    a = np.full((10, 12), fill, dtype=dtype)
+    a[2:8, 2:10] = 2_000
+    return a
+
+
+DELINEATE = ("delineate", "{dir}/pop.tif", "--units", "{dir}/units.gpkg", "--id-col", "uid")
+DELINEATE_OUT = (*DELINEATE, "--flows", "{dir}/flows.csv", "--out", "{dir}/out/fua.gpkg")
+DEGURBA_FILL = ("degurba", "{dir}/fill.tif", "--out", "{dir}/out")
+DEGURBA_LAND = ("degurba", "{dir}/pop.tif", "--out", "{dir}/out", "--land", "{dir}/land.tif")
+F32_MAX = float(np.finfo(np.float32).max)
+
+#: Bad inputs on the command line: (case, maker of the input files in ``{dir}``,
+#: arguments (``{dir}`` also holds the ``world`` fixture's pop.tif and units.gpkg),
+#: a phrase of the one-line error). Every case must exit 1 with that one line on
+#: stderr, no traceback, and leave nothing at ``{dir}/out``.
+BAD_INPUTS: list[tuple[str, Callable[[Path], None], tuple[str, ...], str]] = [
+    ("empty flows file", _csv(""), DELINEATE_OUT, "is empty"),
+    ("flows header only", _csv("home,work,n\n"), DELINEATE_OUT, "header but no flows"),
     (
-        "matrix with text cells",
-        _matrix_text(_matrix()).replace("\n11002,30,70", '\n11002,abc,"1,234"', 1),
-        (),
+        "flow columns cannot be told",
+        _csv("p,q,r,s\n1,2,3,4\n"),
+        DELINEATE_OUT,
+        "cannot read flow table",
+    ),
+    (
+        "flow ids match no unit",
+        _csv("home,work,n\nX1,X2,3\nX2,X1,4\n"),
+        DELINEATE_OUT,
+        "no residence id",
+    ),
+    (
+        "flow matrix with text cells",
+        _csv(_matrix_text(_matrix()).replace("\n11002,30,70", '\n11002,abc,"1,234"', 1)),
+        DELINEATE_OUT,
         "residence 11002, work 11001: 'abc'",
     ),
     (
-        "non-square matrix",
-        _matrix_text(_matrix().drop(columns=["11003", "11004"])),
-        (),
+        "non-square flow matrix",
+        _csv(_matrix_text(_matrix().drop(columns=["11003", "11004"]))),
+        DELINEATE_OUT,
         "have no work column (11003, 11004)",
     ),
     (
-        "ragged lines",
-        "home,work,n\n11001,11002,3\n11001,11002,1,234\n",
-        (),
+        "ragged flows lines",
+        _csv("home,work,n\n11001,11002,3\n11001,11002,1,234\n"),
+        DELINEATE_OUT,
         "same number of fields",
     ),
-    ("mixed decimal marks", "home;work;n\n11001;11002;1,5\n11002;11001;2.5\n", (), "mixes decimal"),
-    ("negative count", "home,work,n\n11001,11002,-4\n11002,11001,4\n", (), "negative"),
-    ("wrong --flow-cols", _long_text("home,work,n"), ("--flow-cols", "a,b,c"), "no column(s)"),
-    ("--flow-cols not three", _long_text("home,work,n"), ("--flow-cols", "a,b"), "three column"),
+    (
+        "mixed decimal marks in flows",
+        _csv("home;work;n\n11001;11002;1,5\n11002;11001;2.5\n"),
+        DELINEATE_OUT,
+        "mixes decimal",
+    ),
+    (
+        "negative flow",
+        _csv("home,work,n\n11001,11002,-4\n11002,11001,4\n"),
+        DELINEATE_OUT,
+        "negative",
+    ),
+    (
+        "--flow-cols naming no column",
+        _csv(_long_text("home,work,n")),
+        (*DELINEATE_OUT, "--flow-cols", "a,b,c"),
+        "no column(s)",
+    ),
+    (
+        "--flow-cols not three names",
+        _csv(_long_text("home,work,n")),
+        (*DELINEATE_OUT, "--flow-cols", "a,b"),
+        "three column",
+    ),
+    (
+        "population with undeclared float32 fill",
+        _raster("fill.tif", _with_fill("float32", F32_MAX)),
+        DEGURBA_FILL,
+        "--nodata 3.4028235e+38",
+    ),
+    (
+        "population with undeclared negative fill",
+        _raster("fill.tif", _with_fill("float32", -F32_MAX)),
+        DEGURBA_FILL,
+        "--nodata -3.4028235e+38",
+    ),
+    (
+        "population with undeclared uint16 fill",
+        _raster("fill.tif", _with_fill("uint16", 65535)),
+        DEGURBA_FILL,
+        "--nodata 65535",
+    ),
+    (
+        "population with undeclared -9999",
+        _raster("fill.tif", _with_fill("int16", -9999)),
+        DEGURBA_FILL,
+        "--nodata -9999",
+    ),
+    (
+        "population with undeclared NaN",
+        _raster("fill.tif", _with_fill("float32", np.nan)),
+        DEGURBA_FILL,
+        "--nodata nan",
+    ),
+    (
+        "land raster of another place",
+        _raster("land.tif", np.ones((3, 12), np.float32), x0=X0 + 900_000),
+        DEGURBA_LAND,
+        "covers 0.0 % of the 36 populated cells",
+    ),
+    (
+        "land raster overlapping a third",
+        _raster("land.tif", np.ones((3, 12), np.float32), x0=X0 + 8_000),
+        DEGURBA_LAND,
+        "covers 33.3 %",
+    ),
+    (
+        "built raster of another place (lon/lat)",
+        _raster("built.tif", np.full((3, 12), 0.2, np.float32), x0=100.0, y0=10.0, crs="EPSG:4326"),
+        ("degurba", "{dir}/pop.tif", "--out", "{dir}/out", "--built", "{dir}/built.tif"),
+        "built layer",
+    ),
 ]
 
 
 @pytest.mark.parametrize(
-    ("text", "extra", "phrase"), [c[1:] for c in BAD_INPUTS], ids=[c[0] for c in BAD_INPUTS]
+    ("make", "argv", "phrase"), [c[1:] for c in BAD_INPUTS], ids=[c[0] for c in BAD_INPUTS]
 )
-def test_bad_flows_on_the_command_line(
-    world: dict[str, Path], text: str, extra: tuple[str, ...], phrase: str
+def test_bad_inputs_on_the_command_line(
+    world: dict[str, Path],
+    make: Callable[[Path], None],
+    argv: tuple[str, ...],
+    phrase: str,
 ) -> None:
-    code, _, stderr, out = _delineate(world, _write(world["dir"], text), *extra)
-    assert code == 1
-    lines = [ln for ln in stderr.splitlines() if ln.strip()]
-    assert len(lines) == 1 and lines[0].startswith("Error:"), stderr
-    assert phrase in lines[0] and "Traceback" not in stderr
-    assert not out.exists() and not out.with_suffix(".json").exists()
+    d = world["dir"]
+    make(d)
+    r = CliRunner().invoke(main, ["-q", *(a.format(dir=d) for a in argv)])
+    assert r.exit_code == 1, r.output
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error:"), r.stderr
+    assert phrase in lines[0] and "Traceback" not in r.stderr
+    assert not (d / "out").exists()
+
+
+def test_degurba_nodata_option_is_the_fix(world: dict[str, Path]) -> None:
+    d = world["dir"]
+    _raster("fill.tif", _with_fill("float32", F32_MAX))(d)
+    args = ["-q", "degurba", str(d / "fill.tif"), "--out", str(d / "out"), "--nodata"]
+    r = CliRunner().invoke(main, [*args, "3.4028235e+38"])
+    assert r.exit_code == 0, r.output
+    assert "(96,000 people)" in r.stdout
 
 
 def test_commuting_zones_with_a_home_work_n_file(tmp_path: Path) -> None:

@@ -190,6 +190,7 @@ def _read_cells(text: str, sep: str, path: Path) -> pd.DataFrame:
             dtype=object,
             na_filter=False,  # every cell as text, "" when empty or missing
             skip_blank_lines=True,
+            skipinitialspace=True,  # "a, b" and 'a, "b"' as "a", "b"
         )
     except (pd.errors.ParserError, ValueError) as exc:
         msg = (
@@ -242,17 +243,20 @@ def _header_row(
     """Whether the first row of a CSV is a header.
 
     It is when it holds the explicit ``columns``; it is not when its first
-    two cells are unit ids (a flow, however odd its count). Otherwise it is
+    two cells are unit ids (a flow, however odd its count); it is when it is
+    the only row. Otherwise it is
     when it is text above a column of numbers (``home,work,n`` above
     ``11001,11002,5``; ``NIS`` or an empty corner above matrix row ids), when
     it repeats the first column's ids (a matrix header), or when no column
     holds numbers at all.
     """
     row0 = pd.Series(_stripped(frame.iloc[0].to_numpy()), index=frame.columns)
-    if len(frame) < 2 or set(columns) <= set(row0):
+    if set(columns) <= set(row0):
         return True
     if ids is not None and len(row0) >= 3 and set(_norm_ids(row0.iloc[:2])) <= ids:
         return False
+    if len(frame) < 2:
+        return True
     body = frame.iloc[1:51]
     any_numeric = False
     for c in frame.columns[:20]:
