@@ -95,11 +95,12 @@ def test_long_table_headers_by_name(tmp_path: Path, header: str) -> None:
     pd.testing.assert_frame_equal(_sorted(got), _sorted(REF))
 
 
-@pytest.mark.parametrize("sep", [",", ";", "\t", "|"])
-@pytest.mark.parametrize("decimal", [".", ","])
+@pytest.mark.parametrize(
+    ("sep", "decimal"),
+    # a comma-delimited file cannot hold unquoted decimal commas
+    [(sep, dec) for sep in (",", ";", "\t", "|") for dec in (".", ",") if (sep, dec) != (",", ",")],
+)
 def test_delimiters_and_decimal_comma(tmp_path: Path, sep: str, decimal: str) -> None:
-    if sep == "," and decimal == ",":
-        pytest.skip("a comma-delimited file cannot hold unquoted decimal commas")
     text = _long_text("home" + sep + "work" + sep + "n", sep, decimal)
     got = read_flow_table(_write(tmp_path, text))
     pd.testing.assert_frame_equal(_sorted(got), _sorted(REF))
