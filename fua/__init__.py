@@ -32,6 +32,7 @@ from fua.degurba.classify import (
 from fua.degurba.units import classify_units, unit_population
 from fua.fuas.commuting import CommutingModel, FuaParams, commuting_zones
 from fua.fuas.delineate import FuaResult, delineate_fuas
+from fua.fuas.flows import read_flow_table
 from fua.grid import DEFAULT_CRS, PopulationGrid, read_population
 from fua.kazakhstan import datasets
 from fua.kazakhstan.pipeline import DemoParams, DemoResult, run_demo
@@ -89,6 +90,7 @@ __all__ = [
     "market_potential",
     "metrics",
     "national_metrics",
+    "read_flow_table",
     "read_population",
     "run_demo",
     "unit_population",

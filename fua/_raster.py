@@ -8,13 +8,16 @@ A private module of :mod:`fua` whose names are public within the package:
   :class:`Raster` read in windows, with clear errors for missing files, CRSs
   and bands;
 * :class:`PopulationCheck` turns population blocks into float (NaN = no
-  data) and tallies negative or non-finite cells; :func:`nodata_mask` and
-  :func:`nan_nodata` handle no-data values;
+  data) and tallies negative, non-finite and implausible cells (denser than
+  :data:`MAX_DENSITY_PER_KM2`, or the largest value of an integer type: an
+  undeclared no-data value), naming the likely no-data value;
+  :func:`nodata_mask` and :func:`nan_nodata` handle no-data values;
 * :func:`target_grid` and :func:`snapped_grid` choose the grid (a
   :class:`GridSpec`) a source is put on; :func:`resample` puts it there,
   by exact block aggregation when the cells nest (:func:`block_factors`), by
   GDAL reprojection otherwise, in row strips of about :data:`STRIP_CELLS`
-  source cells;
+  source cells; :func:`warp_sum` reprojects people block by block of the
+  source, each block's people conserved where they are;
 * :func:`share_units` and :func:`share_values` read land and built-up
   layers as shares of a cell.
 """
@@ -43,6 +46,8 @@ from connectivity.progress import bar
 from fua._validate import to_pyproj
 
 __all__ = [
+    "MAX_DENSITY_PER_KM2",
+    "MAX_TOTAL_POPULATION",
     "STRIP_CELLS",
     "GridSpec",
     "PopulationCheck",
@@ -62,6 +67,7 @@ __all__ = [
     "snapped_grid",
     "target_grid",
     "to_rasterio_crs",
+    "warp_sum",
 ]
 
 log = logging.getLogger(__name__)
@@ -76,6 +82,18 @@ Prep = Callable[[np.ndarray, int, int], np.ndarray]
 #: Largest number of source cells read at once (one row strip of the target grid).
 STRIP_CELLS = 1 << 23
 _TOL = 1e-9
+#: People per km² above which a cell cannot be a population count: the densest
+#: square kilometres on Earth hold about 1e5 people (parts of Manila, Dhaka,
+#: Mumbai). Cells under 1 km² may hold up to this many people (one cell over
+#: a few tower blocks can be far denser than any square kilometre).
+MAX_DENSITY_PER_KM2 = 1e6
+#: More people than this in one raster is not a population count (world: ~8.2e9 in 2024).
+MAX_TOTAL_POPULATION = 1e10
+_EARTH_RADIUS_KM = 6371.0088
+_DENSER = (
+    f"denser than anywhere on Earth (more than {MAX_DENSITY_PER_KM2:g} people per km², "
+    "or in one cell under 1 km²)"
+)
 
 
 @dataclass(frozen=True)
@@ -199,6 +217,7 @@ def open_raster(
     crs: Any = None,
     nodata: float | None = None,
     band: int = 1,
+    override_crs: bool = False,
 ) -> Iterator[Raster]:
     """Open a path (any GDAL raster) or wrap an array, with clear errors.
 
@@ -210,12 +229,20 @@ def open_raster(
     what : str
         What the raster is ("population", "land"), for messages.
     transform, crs : optional
-        Georeferencing of an array; ``crs`` also overrides a file's CRS.
+        Georeferencing of an array, or the CRS of a file that has none.
     nodata : float, optional
         No-data value; a file's own by default.
     band : int
         The band to read (from 1).
+    override_crs : bool
+        Let ``crs`` replace a file's own, different CRS (refused otherwise).
     """
+    if not isinstance(source, str | os.PathLike | np.ndarray):
+        msg = (
+            f"the {what} source must be a raster file path or a 2-D numpy array, "
+            f"got {type(source).__name__} {source!r:.60}"
+        )
+        raise ParameterError(msg)
     if isinstance(source, np.ndarray):
         yield _array_raster(source, what, transform, crs, nodata, band)
         return
@@ -229,9 +256,17 @@ def open_raster(
             raise ParameterError(msg)
         file_crs = ds.crs
         if crs is not None:
-            if file_crs is not None and not same_crs(file_crs, to_rasterio_crs(crs)):
+            given = to_rasterio_crs(crs)
+            if file_crs is not None and not same_crs(file_crs, given):
+                if not override_crs:
+                    msg = (
+                        f"{path} is in {file_crs.to_string()} but crs={crs!r} was given: drop "
+                        "crs= to use the file's CRS, or pass override_crs=True if the file's "
+                        "CRS is wrong"
+                    )
+                    raise CRSError(msg)
                 log.warning("%s: overriding the file CRS %s with crs=%s", path, file_crs, crs)
-            file_crs = to_rasterio_crs(crs)
+            file_crs = given
         if file_crs is None:
             raise _no_crs_error(str(path))
         nd = ds.nodatavals[band - 1] if nodata is None else nodata
@@ -239,11 +274,22 @@ def open_raster(
 
 
 def nodata_mask(chunk: np.ndarray, nodata: float | None) -> np.ndarray:
-    """True where chunk equals nodata (compared in the chunk's own dtype, NaN-aware)."""
+    """True where chunk equals nodata, compared in the chunk's own dtype (NaN-aware).
+
+    A float chunk compares with the nodata value rounded to its type, as GDAL
+    does (3.4028235e38 matches the largest float32); an integer chunk only
+    with a value it can hold exactly.
+    """
     if nodata is None:
         return np.zeros(chunk.shape, bool)
     if np.isnan(nodata):
         return np.isnan(chunk) if chunk.dtype.kind == "f" else np.zeros(chunk.shape, bool)
+    if chunk.dtype.kind == "f":
+        with np.errstate(over="ignore"):
+            typed = np.array(nodata).astype(chunk.dtype)
+        if np.isinf(typed) and not np.isinf(nodata):  # beyond the type: no cell can match
+            return np.zeros(chunk.shape, bool)
+        return chunk == typed
     try:
         typed = np.array(nodata).astype(chunk.dtype)
     except (OverflowError, ValueError):
@@ -253,44 +299,130 @@ def nodata_mask(chunk: np.ndarray, nodata: float | None) -> np.ndarray:
     return chunk == typed
 
 
+def _row_areas_km2(src: Raster) -> Callable[[int, int], np.ndarray]:
+    """A function (i0, n_rows) -> area in km² of the cells of those rows, as a column vector.
+
+    Constant on projected grids; by latitude on lon/lat grids.
+    """
+    t = src.transform
+    det = abs(t.a * t.e - t.b * t.d)
+    pcrs = to_pyproj(src.crs)
+    if not pcrs.is_geographic:
+        unit = pcrs.axis_info[0].unit_conversion_factor if pcrs.axis_info else 1.0
+        area = det * unit**2 / 1e6
+        return lambda i0, n: np.full((n, 1), area)
+    scale = det * (math.pi / 180.0 * _EARTH_RADIUS_KM) ** 2
+
+    def by_latitude(i0: int, n: int) -> np.ndarray:
+        lat = np.radians(t.f + t.e * (np.arange(i0, i0 + n) + 0.5) + t.d * 0.5)
+        return (scale * np.maximum(np.cos(lat), 0.01))[:, np.newaxis]
+
+    return by_latitude
+
+
 class PopulationCheck:
-    """Converts population blocks to float (NaN = no data) and tallies bad cells."""
+    """Converts population blocks to float (NaN = no data) and tallies bad cells.
+
+    Bad cells are NaN or infinite, negative, or implausible: denser than
+    :data:`MAX_DENSITY_PER_KM2`, or the largest value of an integer type (a
+    saturated or fill value). The values of bad cells are counted too
+    (``modes``), so the error can name the most frequent one as the likely
+    undeclared no-data value. ``total`` is the sum of the good cells, and
+    :meth:`raise_if_bad` also refuses a total above :data:`MAX_TOTAL_POPULATION`.
+    """
 
     def __init__(self, src: Raster) -> None:
         self.src = src
         self.total = 0.0
         self.bad: dict[str, list[Any]] = {}
+        self.modes: dict[str, int] = {}  # bad values (as no-data text) -> cells
+        self.largest = ("", -math.inf, 0)  # (value as text, value, cells holding it)
+        self._areas = _row_areas_km2(src)
+
+    def _implausible(self, chunk: np.ndarray, out: np.ndarray, i0: int) -> dict[str, np.ndarray]:
+        area = self._areas(i0, chunk.shape[0])
+        limit = MAX_DENSITY_PER_KM2 * np.maximum(area, 1.0)
+        kinds = {_DENSER: np.isfinite(out) & (out > limit)}
+        if chunk.dtype.kind in "iu":
+            top = np.iinfo(chunk.dtype).max
+            kinds[f"the largest {chunk.dtype} value ({top})"] = (chunk == top) & ~np.isnan(out)
+        return kinds
 
     def __call__(self, chunk: np.ndarray, i0: int, j0: int) -> np.ndarray:
         out = chunk.astype("float64")
         nodata = nodata_mask(chunk, self.src.nodata)
         out[nodata] = np.nan
-        nonfinite = ~np.isfinite(out) & ~nodata
-        for kind, mask in (("NaN or infinite", nonfinite), ("negative", out < 0)):
+        kinds = {"NaN or infinite": ~np.isfinite(out) & ~nodata, "negative": out < 0}
+        kinds |= self._implausible(chunk, out, i0)
+        for kind, mask in kinds.items():
             if mask.any():
                 entry = self.bad.setdefault(kind, [0, None])
                 entry[0] += int(mask.sum())
                 if entry[1] is None:
                     r, c = (int(v[0]) for v in np.nonzero(mask))
                     entry[1] = (i0 + r, j0 + c, float(chunk[r, c]))
+                self._count_values(chunk[mask])
                 out[mask] = np.nan
         self.total += float(np.nansum(out))
+        self._track_largest(chunk, out)
         return out
 
+    def _count_values(self, values: np.ndarray) -> None:
+        vals, counts = np.unique(values, return_counts=True)
+        for v, n in zip(vals.tolist(), counts.tolist(), strict=True):
+            key = _nodata_text(v, values.dtype)
+            if len(self.modes) < 10_000 or key in self.modes:
+                self.modes[key] = self.modes.get(key, 0) + n
+
+    def _track_largest(self, chunk: np.ndarray, out: np.ndarray) -> None:
+        if np.isnan(out).all():
+            return
+        top = float(np.nanmax(out))
+        n = int((out == top).sum())
+        if top > self.largest[1]:
+            self.largest = (_nodata_text(top, chunk.dtype), top, n)
+        elif top == self.largest[1]:
+            self.largest = (self.largest[0], top, self.largest[2] + n)
+
     def raise_if_bad(self) -> None:
-        """Raise :class:`~fua.DataError` if any block had bad cells."""
+        """Raise :class:`~fua.DataError` if any block had bad cells, or the total is beyond the world's."""
         if self.bad:
             note = f" (the file says nodata={self.src.nodata})"
-            raise bad_cells_error(self.src.name, self.bad, self.src.transform, note)
+            raise bad_cells_error(self.src.name, self.bad, self.src.transform, note, self.modes)
+        if self.total > MAX_TOTAL_POPULATION:
+            fill, _, n = self.largest
+            msg = (
+                f"{self.src.name}: {self.total:.3g} people in all, more than the world's population "
+                f"(~8.2e9); its largest value {fill} fills {n} cells and is probably a no-data value "
+                f"the file does not declare (it says nodata={self.src.nodata}): pass nodata={fill} "
+                f"(--nodata {fill}) or set it with gdal_edit.py -a_nodata {fill} FILE"
+            )
+            raise DataError(msg)
+
+
+def _nodata_text(value: float, dtype: np.dtype[Any] | None = None) -> str:
+    """A cell value as the shortest text that reads back to it in a raster of ``dtype``."""
+    if not math.isfinite(value):
+        return str(value)  # "nan", "inf", "-inf"
+    if value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    if dtype is not None and dtype == np.float32:
+        return str(np.float32(value))  # "3.4028235e+38", matched in float32 rasters
+    return repr(float(value))
 
 
 def bad_cells_error(
-    name: str, bad: dict[str, list[Any]], transform: Affine | None = None, note: str = ""
+    name: str,
+    bad: dict[str, list[Any]],
+    transform: Affine | None = None,
+    note: str = "",
+    modes: dict[str, int] | None = None,
 ) -> DataError:
     """The error for the bad cells tallied by :class:`PopulationCheck` (kind -> [count, first]).
 
     With ``transform`` the first bad cell of each kind is also given in map
-    coordinates; ``note`` ends the message.
+    coordinates; with ``modes`` (value as text -> cells) the value filling
+    most bad cells is named as the likely no-data value; ``note`` ends the message.
     """
     parts = []
     for kind, (count, (r, c, value)) in bad.items():
@@ -299,9 +431,22 @@ def bad_cells_error(
             x, y = transform @ (c + 0.5, r + 0.5)
             where += f" (x={x:.6g}, y={y:.6g})"
         parts.append(f"{count} cells are {kind}, e.g. {value} at {where}")
+    finite = {v: n for v, n in (modes or {}).items() if math.isfinite(float(v))}
+    fill, n = max(finite.items(), key=lambda item: item[1], default=("", 0))
+    if n > 0.5 * sum(finite.values()):  # one value fills most bad cells
+        fix = (
+            f"{fill} ({n} cells) looks like a no-data value the file does not declare: pass "
+            f"nodata={fill} (--nodata {fill}) or set it with gdal_edit.py -a_nodata {fill} FILE"
+        )
+    elif set(bad) == {"NaN or infinite"}:
+        fix = "if NaN marks no data, pass nodata=nan (--nodata nan)"
+    else:
+        fix = "if these cells are a no-data flag pass nodata=<value> (--nodata <value>)"
     msg = (
-        f"{name}: " + "; ".join(parts) + ": population counts must be finite and >= 0; "
-        "if these cells are a no-data flag pass nodata=<value>" + note
+        f"{name}: "
+        + "; ".join(parts)
+        + f": population counts must be finite and >= 0; {fix}"
+        + note
     )
     return DataError(msg)
 
@@ -449,6 +594,93 @@ def resample(
         method = "as-is" if factors[:2] == (1, 1) else "block-" + how
         return _block_aggregate(src, grid, factors, how, prep, progress), method
     return _warp(src, grid, how, prep, progress), "warp-" + how
+
+
+def _blocks(shape: tuple[int, int]) -> list[tuple[int, int, int, int]]:
+    """(i0, i1, j0, j1) blocks of about :data:`STRIP_CELLS` cells that partition a source."""
+    rows, cols = shape
+    col_step = min(cols, STRIP_CELLS)
+    row_step = max(1, STRIP_CELLS // col_step)
+    return [
+        (i0, min(i0 + row_step, rows), j0, min(j0 + col_step, cols))
+        for i0 in range(0, rows, row_step)
+        for j0 in range(0, cols, col_step)
+    ]
+
+
+def _target_window(
+    src: Raster, grid: GridSpec, block: tuple[int, int, int, int]
+) -> tuple[int, int, int, int] | None:
+    """Target rows/cols (r0, r1, c0, c1) a source block can reach, padded by 2 cells."""
+    i0, i1, j0, j1 = block
+    sub = Raster(
+        src.name, (i1 - i0, j1 - j0), src.transform @ Affine.translation(j0, i0), src.crs, None
+    )
+    nr, nc = grid.shape
+    b = transform_bounds(src.crs, grid.crs, *_footprint(sub), densify_pts=51)
+    if not all(map(math.isfinite, b)):
+        return 0, nr, 0, nc
+    gt = grid.transform
+    c0, c1 = math.floor((b[0] - gt.c) / gt.a) - 2, math.ceil((b[2] - gt.c) / gt.a) + 2
+    r0, r1 = math.floor((b[3] - gt.f) / gt.e) - 2, math.ceil((b[1] - gt.f) / gt.e) + 2
+    r0, r1, c0, c1 = max(r0, 0), min(r1, nr), max(c0, 0), min(c1, nc)
+    return (r0, r1, c0, c1) if r1 > r0 and c1 > c0 else None
+
+
+def warp_sum(
+    src: Raster, grid: GridSpec, prep: Prep, progress: bool
+) -> tuple[np.ndarray, list[tuple[float, float]]]:
+    """Reproject people onto ``grid`` block by block of the source, each block conserved.
+
+    The source is cut into blocks of about :data:`STRIP_CELLS` cells; each
+    is reprojected with GDAL ``sum`` resampling onto the part of the grid it
+    covers and scaled so that its people add up to the block's own total.
+    So people stay in the region they live in, however large the source
+    (a whole-globe lon/lat raster is never warped in one piece), and the
+    source is read once, ``prep`` (a :class:`PopulationCheck`) seeing every
+    cell exactly once.
+
+    Returns
+    -------
+    values : numpy.ndarray
+        People per grid cell, NaN where no source cell with data reaches.
+    parts : list of (float, float)
+        Each block's people before and after reprojection (before scaling).
+    """
+    out = np.zeros(grid.shape)
+    have = np.zeros(grid.shape, bool)
+    parts = []
+    for block in bar(_blocks(src.shape), enabled=progress, desc="reprojecting", unit="block"):
+        i0, i1, j0, j1 = block
+        vals = prep(src.read(i0, i1, j0, j1), i0, j0)
+        if np.isnan(vals).all():
+            continue
+        total_in = float(np.nansum(vals))
+        win = _target_window(src, grid, block)
+        if win is None:
+            parts.append((total_in, 0.0))
+            continue
+        r0, r1, c0, c1 = win
+        dest = np.full((r1 - r0, c1 - c0), np.nan)
+        reproject(
+            vals,
+            dest,
+            src_transform=src.transform @ Affine.translation(j0, i0),
+            src_crs=src.crs,
+            src_nodata=np.nan,
+            dst_transform=grid.transform @ Affine.translation(c0, r0),
+            dst_crs=grid.crs,
+            dst_nodata=np.nan,
+            resampling=Resampling.sum,
+        )
+        total_out = float(np.nansum(dest))
+        parts.append((total_in, total_out))
+        ok = ~np.isnan(dest)
+        factor = total_in / total_out if total_out > 0 else 1.0
+        out[r0:r1, c0:c1] += np.where(ok, dest * factor, 0.0)
+        have[r0:r1, c0:c1] |= ok
+    out[~have] = np.nan
+    return out, parts
 
 
 _SHARE_DIVISOR = {"share": 1.0, "percent": 100.0}

@@ -26,13 +26,13 @@ from fua._raster import (
     RasterInput,
     Units,
     block_factors,
-    nan_nodata,
     open_raster,
     resample,
     share_units,
     share_values,
     target_grid,
     to_rasterio_crs,
+    warp_sum,
 )
 from fua._validate import check_choice, check_positive, check_projected_equal_area
 
@@ -168,6 +168,12 @@ class PopulationGrid:
 _WARN_CORRECTION = 0.01
 
 
+#: A land or built-up layer covering less of the populated cells than this is refused.
+MIN_LAYER_OVERLAP = 0.5
+#: ... and one covering less than this is warned about.
+_WARN_LAYER_OVERLAP = 0.99
+
+
 def _read_share(
     layer: RasterInput,
     what: str,
@@ -175,6 +181,7 @@ def _read_share(
     fill: float,
     pop: Raster,
     grid: GridSpec,
+    populated: np.ndarray,
     progress: bool,
 ) -> tuple[np.ndarray, str]:
     """A land or built layer as a share of each target cell; no data counts as ``fill``."""
@@ -198,7 +205,35 @@ def _read_share(
             return share_values(chunk, src.nodata, divisor, fill)
 
         share, _ = resample(src, grid, "mean", prep, progress)
+        _check_overlap(share, populated, what, src.name, fill)
     return np.clip(np.where(np.isnan(share), fill, share), 0.0, 1.0), units
+
+
+def _check_overlap(
+    share: np.ndarray, populated: np.ndarray, what: str, name: str, fill: float
+) -> None:
+    """Refuse a layer that covers less than :data:`MIN_LAYER_OVERLAP` of the populated cells.
+
+    A layer of another place (or in a wrong CRS) would otherwise be silently
+    replaced by its no-data value everywhere; one covering most but not all
+    of them is warned about.
+    """
+    n = int(populated.sum())
+    if n == 0:
+        return
+    covered = int((populated & ~np.isnan(share)).sum()) / n
+    if covered < MIN_LAYER_OVERLAP:
+        msg = (
+            f"the {what} layer {name} covers {100 * covered:.1f} % of the {n} populated cells of the "
+            f"population grid (at least {100 * MIN_LAYER_OVERLAP:.0f} % needed): it is of another "
+            f"place or in another CRS; give a {what} raster of the same area"
+        )
+        raise DataError(msg)
+    if covered < _WARN_LAYER_OVERLAP:
+        log.warning(
+            "the %s layer %s covers %.1f %% of the populated cells; the others count as %s",
+            what, name, 100 * covered, "all land" if fill == 1.0 else "not built up",
+        )  # fmt: skip
 
 
 def read_population(
@@ -215,6 +250,7 @@ def read_population(
     built_units: Units = "auto",
     band: int = 1,
     progress: bool = False,
+    override_crs: bool = False,
 ) -> PopulationGrid:
     """Read a population raster onto an equal-area grid, conserving the number of people.
 
@@ -226,7 +262,8 @@ def read_population(
     transform : affine.Affine, optional
         Georeferencing of an array ``source``.
     crs : optional
-        CRS of an array source, or of a file that lacks one (it overrides the file's).
+        CRS of an array source, or of a file that lacks one. A file's own CRS
+        that differs from it is an error unless ``override_crs`` is True.
     nodata : float, optional
         No-data value; defaults to the file's. Such cells (and NaN when it is NaN)
         get population 0 and ``valid`` False.
@@ -247,6 +284,8 @@ def read_population(
         Band of a multi-band source (from 1).
     progress : bool
         Show progress bars (on a terminal).
+    override_crs : bool
+        Use ``crs`` instead of the file's own CRS (when the file's is wrong).
 
     Returns
     -------
@@ -258,10 +297,19 @@ def read_population(
     ------
     InputFileError
         The file is missing, empty or not a readable raster.
+    ParameterError
+        ``source`` is neither a path nor an array.
     CRSError
-        The source has no CRS, or ``target_crs`` is not projected equal-area.
+        The source has no CRS, ``crs`` contradicts the file's CRS (without
+        ``override_crs``), or ``target_crs`` is not projected equal-area.
     DataError
-        Population cells (other than no data) are negative, NaN or infinite.
+        Population cells (other than no data) are negative, NaN or infinite,
+        or implausible: denser than 1e6 people per km² (no place on Earth is),
+        the largest value of an integer type, or a total beyond the world's
+        population. These are most often a no-data value the file does not
+        declare: the message names the most frequent one and the fix
+        (``nodata=``). A land or built-up layer covers less than half of the
+        populated cells (a layer of another place).
 
     Notes
     -----
@@ -273,14 +321,17 @@ def read_population(
     block-summed, which conserves people exactly. Any other source (WorldPop in
     EPSG:4326, an unaligned grid) is reprojected with GDAL's ``sum`` resampling
     (GDAL >= 3.1), which spreads each source cell over the target cells it
-    overlaps, and is then multiplied by one factor so that its total equals the
-    input total (``meta["correction_factor"]``, logged; a warning is logged when
-    it differs from 1 by more than 1 %). That path reads the source twice: once
-    to check it and total it, once to reproject it.
+    overlaps, block by block of about 8 M source cells; each block is then
+    multiplied by one factor so that its total equals its input total, which
+    keeps people in the region they live in (a whole-globe raster is never
+    warped in one piece). ``meta["correction_factor"]`` is the overall factor
+    (logged; a warning is logged when a block's differs from 1 by more than 1 %).
 
     Land and built layers are averaged as shares (block mean, or GDAL
     ``average``, which leaves target cells that the layer's edge only grazes
-    without a value: they get the no-data share).
+    without a value: they get the no-data share). A layer must cover at least
+    half of the populated cells (:data:`MIN_LAYER_OVERLAP`), else it is
+    refused as a layer of another place; below 99 % a warning is logged.
 
     Sources are read in row strips of the target grid (about 8 M source cells
     at a time), so a fine raster larger than memory can be aggregated; the
@@ -296,8 +347,9 @@ def read_population(
     dst_crs = to_rasterio_crs(target_crs)
     name = "array" if isinstance(source, np.ndarray) else str(source)
     with open_raster(
-        source, what="population", transform=transform, crs=crs, nodata=nodata, band=band
-    ) as src:
+        source, what="population", transform=transform, crs=crs, nodata=nodata, band=band,
+        override_crs=override_crs,
+    ) as src:  # fmt: skip
         grid = target_grid(src, dst_crs, cs)
         check = PopulationCheck(src)
         meta: dict[str, Any] = {
@@ -311,11 +363,9 @@ def read_population(
             check.raise_if_bad()
             factor = 1.0
         else:
-            for i0, chunk in src.strips(progress=progress, desc="checking"):
-                check(chunk, i0, 0)
+            values, parts = warp_sum(src, grid, check, progress)
             check.raise_if_bad()
-            values, method = resample(src, grid, "sum", nan_nodata(src), progress)
-            factor = _rescale(values, check.total)
+            method, factor = "warp-sum", _correction(parts)
     valid = ~np.isnan(values)
     pop = np.where(valid, values, 0.0)
     meta |= {"method": method, "input_total": check.total, "correction_factor": factor}
@@ -326,9 +376,11 @@ def read_population(
         ("built", built, built_units, 0.0),
     ):
         if layer is not None:
+            populated = valid & (pop > 0)
             shares[what], meta[f"{what}_units"] = _read_share(
-                layer, what, units, fill, src, grid, progress
-            )
+                layer, what, units, fill, src, grid, populated if populated.any() else valid,
+                progress,
+            )  # fmt: skip
     return PopulationGrid(
         pop,
         grid.transform,
@@ -341,21 +393,25 @@ def read_population(
     )
 
 
-def _rescale(values: np.ndarray, total_in: float) -> float:
-    """Scale reprojected values in place so their sum is total_in; return the factor."""
-    total_out = float(np.nansum(values))
-    if total_out <= 0:
-        if total_in > 0:
-            msg = "the reprojected grid has no population although the source has some; check the CRSs"
-            raise DataError(msg)
-        return 1.0
-    factor = total_in / total_out
-    values *= factor
+def _correction(parts: list[tuple[float, float]]) -> float:
+    """The overall correction factor of a block-wise reprojection; warn on large ones.
+
+    ``parts`` holds each source block's people before and after reprojection
+    (each block has already been scaled back to its own total).
+    """
+    lost = [p for p in parts if p[0] > 0 and p[1] <= 0]
+    if lost:
+        msg = "the reprojected grid has no population although the source has some; check the CRSs"
+        raise DataError(msg)
+    total_in = sum(p[0] for p in parts)
+    total_out = sum(p[1] for p in parts)
+    factor = total_in / total_out if total_out > 0 else 1.0
     log.info("population correction factor after reprojection: %.12f", factor)
-    if abs(factor - 1) > _WARN_CORRECTION:
+    worst = max((p[0] / p[1] - 1 for p in parts if p[1] > 0), key=abs, default=0.0)
+    if abs(worst) > _WARN_CORRECTION:
         log.warning(
             "reprojection changed the population total by %.2f %% before correction; "
             "the source and target grids may not overlap well (check the CRSs)",
-            100 * (factor - 1),
+            100 * worst,
         )
     return factor

@@ -181,6 +181,40 @@ def test_params_are_validated():
         DegurbaParams(centre_pop_min=-1)
 
 
+def test_params_as_a_dict():
+    pop = block((12, 12), 2, 10, 2, 10, 2_000.0)
+    via_dict = classify_grid(grid(pop), params={"centre_pop_min": 200_000})
+    via_obj = classify_grid(grid(pop), DegurbaParams().replace(centre_pop_min=200_000))
+    assert via_dict.params == via_obj.params and via_dict.params.preset_name == "R2023A+custom"
+    np.testing.assert_array_equal(via_dict.level2, via_obj.level2)
+    assert via_dict.n_centres == 0 and classify_grid(grid(pop)).n_centres == 1
+    assert len(fua.urban_centres(grid(pop), {"centre_pop_min": 200_000})) == 0
+    with pytest.raises(
+        ParameterError, match=r"unknown DegurbaParams field\(s\) \['centre_pop', 'x'\]"
+    ):
+        classify_grid(grid(pop), params={"centre_pop": 1, "x": 2})
+    with pytest.raises(ParameterError, match="centre_connectivity must be 4 or 8"):
+        classify_grid(grid(pop), params={"centre_connectivity": 6})
+    with pytest.raises(ParameterError, match="a DegurbaParams or a dict of its fields, got str"):
+        classify_grid(grid(pop), params="R2022A")  # type: ignore[arg-type]
+
+
+def test_params_from_json_missing_or_bad(tmp_path):
+    with pytest.raises(fua.InputFileError, match=r"no such file: missing.json") as info:
+        DegurbaParams.from_json("missing.json")
+    assert "\n" not in str(info.value)
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    with pytest.raises(fua.InputFileError, match=r"bad.json is not valid JSON \(.* at line 1"):
+        DegurbaParams.from_json(bad)
+    with pytest.raises(ParameterError, match="the JSON text is not valid JSON"):
+        DegurbaParams.from_json('{"centre_pop_min": }')
+    listed = tmp_path / "list.json"
+    listed.write_text("[1, 2]")
+    with pytest.raises(ParameterError, match="holds a JSON list"):
+        DegurbaParams.from_json(listed)
+
+
 def test_bad_grids():
     with pytest.raises(CRSError, match="geographic"):
         PopulationGrid(np.zeros((2, 2)), T, "EPSG:4326")

@@ -16,7 +16,6 @@ from scipy import ndimage
 
 import fua
 from fua import _raster as raster_mod
-from fua import grid as grid_mod
 from fua import read_population
 
 MOLL = "ESRI:54009"
@@ -126,13 +125,13 @@ def test_other_equal_area_target(write_tif):
 
 def test_large_correction_factor_is_warned(caplog, monkeypatch):
     a = np.ones((8, 8))
-    real = grid_mod.resample
+    real = raster_mod.reproject
 
-    def lossy(*args, **kw):
-        values, method = real(*args, **kw)
-        return values * 0.5, method
+    def lossy(source, destination, **kw):
+        real(source, destination, **kw)
+        destination *= 0.5
 
-    monkeypatch.setattr(grid_mod, "resample", lossy)
+    monkeypatch.setattr(raster_mod, "reproject", lossy)
     with caplog.at_level(logging.INFO, logger="fua.grid"):
         g = read_population(a, transform=tr(300, 0, 2400), crs=MOLL)
     assert g.meta["correction_factor"] == pytest.approx(2.0)
@@ -160,7 +159,8 @@ def test_strips_agree_with_one_pass(monkeypatch, transform, crs):
     strips = read_population(
         a, transform=transform, crs=crs, land=land, land_units="share", progress=True
     )
-    np.testing.assert_allclose(strips.pop, whole.pop, rtol=1e-12, atol=1e-12)
+    # reprojected sources are scaled block by block: equal up to rounding of each block's factor
+    np.testing.assert_allclose(strips.pop, whole.pop, rtol=1e-9, atol=1e-12)
     np.testing.assert_array_equal(strips.valid, whole.valid)
     np.testing.assert_allclose(strips.land_share, whole.land_share, rtol=1e-12, atol=1e-12)
 
@@ -372,6 +372,142 @@ def test_layer_errors():
         read_population(a, land=np.ones((3, 3)), **kw)
     with pytest.raises(fua.ParameterError, match="land_units"):
         read_population(a, land=np.ones((2, 2)), land_units="km2", **kw)  # type: ignore[arg-type]
+
+
+# -- never silently wrong (issue 11) ----------------------------------------------------
+
+
+F32_MAX = float(np.finfo(np.float32).max)
+
+
+@pytest.mark.parametrize(
+    ("dtype", "fill", "named"),
+    [
+        ("float32", F32_MAX, "3.4028235e+38"),
+        ("float32", -F32_MAX, "-3.4028235e+38"),
+        ("float64", F32_MAX, repr(F32_MAX)),
+        ("uint16", 65535, "65535"),
+        ("int16", -9999, "-9999"),
+        ("float32", 1e20, "1e+20"),
+    ],
+)
+def test_undeclared_fill_value_is_named_with_the_fix(write_tif, dtype, fill, named):
+    a = np.full((6, 8), fill, dtype=dtype)
+    a[1:5, 2:6] = 120
+    path = write_tif(a, tr(1000, 0, 6000))
+    with pytest.raises(fua.DataError) as info:
+        read_population(path)
+    msg = str(info.value)
+    assert f"nodata={named} (--nodata {named})" in msg and "\n" not in msg
+    assert "32 cells" in msg
+    g = read_population(path, nodata=float(named))  # the fix the message gives
+    assert g.total_population == 16 * 120 and g.valid.sum() == 16
+
+
+def test_total_beyond_world_population_names_the_largest_value():
+    a = np.full((400, 400), 70_000, np.float32)  # a possible density, but 1.1e10 people
+    with pytest.raises(
+        fua.DataError, match=r"1.12e\+10 people .* largest value 70000 fills 160000"
+    ):
+        read_population(a, transform=tr(1000), crs=MOLL)
+
+
+def test_density_bound_follows_latitude_and_cell_size():
+    # 9e5 people on a 1 km² cell is dense but possible; 2e6 is not
+    ok = np.full((2, 2), 9e5)
+    assert read_population(ok, transform=tr(1000), crs=MOLL).total_population == 3.6e6
+    with pytest.raises(fua.DataError, match="denser than anywhere"):
+        read_population(np.full((2, 2), 2e6), transform=tr(1000), crs=MOLL)
+    # a 0.01 degree cell at 80 N is ~0.2 km²: a cell under 1 km² may hold up to 1e6 people
+    north = Affine(0.01, 0, 10, 0, -0.01, 80.02)
+    assert (
+        read_population(np.full((2, 2), 9e5), transform=north, crs="EPSG:4326").total_population > 0
+    )
+
+
+def test_float_nodata_matches_as_gdal_rounds_it(write_tif):
+    a = np.array([[F32_MAX, 5.0], [0.1, 2.0]], np.float32)
+    g = read_population(write_tif(a, tr(1000, 0, 2000)), nodata=3.4028235e38)
+    assert g.total_population == pytest.approx(7.1) and g.valid.sum() == 3
+    a[0, 0] = 1.0
+    g = read_population(write_tif(a, tr(1000, 0, 2000), name="b.tif"), nodata=0.1)
+    assert not g.valid[1, 0]  # 0.1 as float32
+
+
+def test_crs_contradicting_the_file_needs_override(write_tif, caplog):
+    rng = np.random.default_rng(3)
+    path = write_tif(rng.random((20, 20)) * 100, tr(1000, 4_000_000, 3_000_000))
+    with pytest.raises(
+        fua.CRSError, match=r"is in ESRI:54009 but crs='EPSG:3035'.*override_crs=True"
+    ):
+        read_population(path, crs="EPSG:3035")
+    assert read_population(path, crs=MOLL).meta["source_crs"] == "ESRI:54009"  # same CRS: fine
+    with caplog.at_level(logging.WARNING, logger="fua"):
+        g = read_population(path, crs="EPSG:3035", override_crs=True)
+    assert "overriding the file CRS" in caplog.text and g.meta["source_crs"] == "EPSG:3035"
+
+
+@pytest.mark.parametrize("source", [123, None, ["pop.tif"]])
+def test_source_of_another_type(source):
+    with pytest.raises(fua.ParameterError, match="raster file path or a 2-D numpy array") as info:
+        read_population(source)  # type: ignore[arg-type]
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(("shift_km", "covered"), [(500, None), (14, 30.0), (4, 80.0)])
+def test_land_layer_of_another_place(write_tif, caplog, shift_km, covered):
+    pop = np.full((10, 20), 50.0)
+    t = tr(1000, 4_000_000, 3_000_000)
+    path = write_tif(pop, t)
+    land = write_tif(
+        np.full((10, 20), 1.0), tr(1000, 4_000_000 + shift_km * 1000, 3_000_000), name="land.tif"
+    )
+    if covered is None or covered < 50:
+        share = "0.0" if covered is None else f"{covered:.1f}"
+        with pytest.raises(
+            fua.DataError, match=rf"land layer .*land.tif covers {share} % of the 200 populated"
+        ):
+            read_population(path, land=land)
+    else:
+        with caplog.at_level(logging.WARNING, logger="fua"):
+            g = read_population(path, land=land)
+        assert f"covers {covered:.1f} %" in caplog.text and "all land" in caplog.text
+        assert g.land_share.min() == 1.0
+
+
+def test_built_layer_of_another_place_in_lonlat(write_tif):
+    pop = np.full((10, 10), 50.0)
+    built = write_tif(
+        np.full((10, 10), 0.3),
+        Affine(0.01, 0, 100.0, 0, -0.01, 10.0),
+        crs="EPSG:4326",
+        name="b.tif",
+    )
+    with pytest.raises(fua.DataError, match=r"built layer .* covers 0.0 %"):
+        read_population(pop, transform=tr(1000, 0, 10_000), crs=MOLL, built=built)
+
+
+def test_whole_globe_lonlat_keeps_people_where_they_live(monkeypatch):
+    """A global EPSG:4326 raster is reprojected block by block: each spot stays, each block conserved."""
+    res = 1.0
+    t = Affine(res, 0, -180, 0, -res, 90)
+    a = np.zeros((180, 360), np.float64)
+    spots = {(50.5, 4.5): 1e6, (-33.5, 151.5): 5e5, (35.5, 139.5): 2e6, (64.5, -21.5): 1e5,
+             (-54.5, -68.5): 3e4, (0.5, 179.5): 7e3}  # fmt: skip
+    for (lat, lon), people in spots.items():
+        col, row = ~t * (lon, lat)
+        a[int(row), int(col)] = people
+    monkeypatch.setattr(raster_mod, "STRIP_CELLS", 360 * 12)  # 15 blocks of 12 rows
+    g = read_population(a, transform=t, crs="EPSG:4326", cell_size_m=100_000)
+    assert g.meta["method"] == "warp-sum"
+    assert g.total_population == pytest.approx(a.sum(), rel=1e-12)
+    to_grid = Transformer.from_crs("EPSG:4326", g.crs, always_xy=True)
+    for (lat, lon), people in spots.items():
+        x, y = to_grid.transform(lon, lat)
+        col, row = (int(v) for v in ~g.transform * (x, y))
+        near = g.pop[max(row - 2, 0) : row + 3, max(col - 2, 0) : col + 3].sum()
+        assert near == pytest.approx(people, rel=1e-9), (lat, lon)
+    assert (g.pop > 0).sum() <= 6 * 4  # no smearing: each spot spread over at most 2 x 2 cells
 
 
 # -- property: population is conserved -----------------------------------------------

@@ -65,6 +65,12 @@ __all__ = ["degurba_cmd"]
     help="Output cell size (the method uses 1 km).",
 )
 @click.option(
+    "--nodata",
+    type=float,
+    default=None,
+    help="No-data value of POP when the file does not declare it (e.g. -200, 3.4028235e+38, nan).",
+)
+@click.option(
     "--crs",
     "target_crs",
     default="ESRI:54009",
@@ -96,6 +102,7 @@ def degurba_cmd(
     params: tuple[str, ...],
     fmt: str,
     cell_size_m: float,
+    nodata: float | None,
     target_crs: str,
     overwrite: bool,
     tiled: bool,
@@ -133,6 +140,7 @@ def degurba_cmd(
             target_crs,
             overwrite,
             dask_address,
+            nodata,
         )
         return
     t0 = time.perf_counter()
@@ -140,8 +148,9 @@ def degurba_cmd(
     with run_steps(ctx, 4) as steps:
         with steps.step("reading population"):
             grid = read_population(
-                pop, land=land, built=built, target_crs=target_crs, cell_size_m=cell_size_m
-            )
+                pop, land=land, built=built, target_crs=target_crs, cell_size_m=cell_size_m,
+                nodata=nodata,
+            )  # fmt: skip
         with steps.step("classifying cells"):
             result = classify_grid(grid, p, level=int(level))
         with steps.step("polygonising"):
@@ -191,6 +200,7 @@ def _degurba_tiled(
     target_crs: str,
     overwrite: bool,
     dask_address: str | None,
+    nodata: float | None = None,
 ) -> None:
     """``fua degurba`` through :func:`fua.scale.tiles.degurba_to_files` (large grids)."""
     from fua.scale.tiles import degurba_to_files
@@ -201,6 +211,7 @@ def _degurba_tiled(
     info = degurba_to_files(
         pop, out_dir, params=p, level=int(level), land=land, built=built, target_crs=target_crs,
         cell_size_m=cell_size_m, overwrite=overwrite, client=dask_address, progress=progress_enabled(ctx),
+        nodata=nodata,
     )  # fmt: skip
     rows, cols = info["shape"]
     click.echo(

@@ -31,10 +31,50 @@ from fua.cli.options import (
 )
 
 if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
+
     from fua.fuas.commuting import CommutingModel
     from fua.fuas.delineate import FuaResult
 
-__all__ = ["commuting_model_group", "delineate_cmd"]
+__all__ = ["commuting_model_group", "delineate_cmd", "flow_options"]
+
+
+def flow_options(f: Any) -> Any:
+    """``--flow-cols O,D,N`` and ``--allow-missing``: how a flows CSV is read."""
+    f = click.option(
+        "--allow-missing",
+        is_flag=True,
+        help="Accept a flow matrix lacking work columns for some residence ids (nobody works there).",
+    )(f)
+    return click.option(
+        "--flow-cols",
+        default=None,
+        metavar="ORIGIN,DESTINATION,COUNT",
+        help="Columns of a long flows CSV, e.g. home,work,n (default: told by name or content).",
+    )(f)
+
+
+def _read_flows(
+    flows: Path, units: gpd.GeoDataFrame, id_col: str, flow_cols: str | None, allow_missing: bool
+) -> pd.DataFrame:
+    """The flows CSV as a long table, its columns told with the help of the unit ids."""
+    from fua.fuas.flows import LONG_COLUMNS, read_flow_table
+
+    columns: tuple[str, ...] = LONG_COLUMNS
+    if flow_cols is not None:
+        columns = tuple(c.strip() for c in flow_cols.split(","))
+        if len(columns) != 3 or not all(columns):
+            msg = (
+                f"--flow-cols needs three column names ORIGIN,DESTINATION,COUNT, got {flow_cols!r}"
+            )
+            raise ParameterError(msg)
+    if id_col not in units.columns:
+        msg = (
+            f"--id-col {id_col!r} is not a column of --units; its columns are {list(units.columns)}"
+        )
+        raise ParameterError(msg)
+    return read_flow_table(flows, columns=columns, ids=units[id_col], allow_missing=allow_missing)
 
 
 @click.command("delineate")
@@ -42,7 +82,11 @@ __all__ = ["commuting_model_group", "delineate_cmd"]
 @file_option("--out", "Output FILE, .gpkg (or .shp); <stem>.json goes beside it.")
 @opt_path("--units", "Local-unit polygons (GeoPackage, Shapefile, ...).")
 @click.option("--id-col", default=None, help="Unit id column of --units matching the flow ids.")
-@opt_path("--flows", "Commuting flows CSV: long (origin,destination,commuters) or a square matrix.")
+@opt_path(
+    "--flows",
+    "Commuting flows CSV: long (origin,destination,commuters; home,work,n; ...) or a square matrix.",
+)
+@flow_options
 @opt_path("--roads", "Road network for the proxy: OSM .pbf/.osm or a line layer.")
 @click.option(
     "--straight-line", is_flag=True, help="Proxy with straight-line travel times (no roads)."
@@ -66,6 +110,8 @@ def delineate_cmd(
     units: Path | None,
     id_col: str | None,
     flows: Path | None,
+    flow_cols: str | None,
+    allow_missing: bool,
     roads: Path | None,
     straight_line: bool,
     model: Path | None,
@@ -104,7 +150,9 @@ def delineate_cmd(
             grid = read_grid(pop, land, built, target_crs, progress)
             u = read_units(units, id_col) if units is not None else None
             nm = read_layer(names, what="names") if names is not None else None
-        method: dict[str, Any] = {"flows": flows}
+            method: dict[str, Any] = {"flows": None}
+            if flows is not None and u is not None and id_col is not None:
+                method["flows"] = _read_flows(flows, u, id_col, flow_cols, allow_missing)
         if proxy:
             with steps.step("building the road network" if roads else "straight-line times"):
                 method = _proxy_inputs(roads, model, progress=progress)
@@ -189,6 +237,7 @@ def _threshold(ctx: click.Context, param: click.Parameter, value: str) -> str | 
 @click.option(
     "--flows", required=True, type=click.Path(exists=True, path_type=Path), help="Flows CSV."
 )
+@flow_options
 @file_option("--out", "Output FILE: the model .json.")
 @grid_options
 @click.option(
@@ -215,6 +264,8 @@ def fit_cmd(
     units: Path,
     id_col: str,
     flows: Path,
+    flow_cols: str | None,
+    allow_missing: bool,
     out: Path,
     land: Path | None,
     built: Path | None,
@@ -239,8 +290,9 @@ def fit_cmd(
     thr = threshold
     grid = read_grid(pop, land, built, target_crs, progress_enabled(ctx))
     u = read_units(units, id_col)
+    long = _read_flows(flows, u, id_col, flow_cols, allow_missing)
     m = CommutingModel().fit_from_flows(
-        grid, u, flows, id_col=id_col, params=p, threshold=thr, cv=cv
+        grid, u, long, id_col=id_col, params=p, threshold=thr, cv=cv
     )
     m.provenance["data"] = {"pop": str(pop), "units": str(units), "flows": str(flows)}
     m.to_json(out)
@@ -266,6 +318,7 @@ def _echo_scores(m: CommutingModel) -> None:
 @opt_path("--units", "Local units of the new data.")
 @click.option("--id-col", default=None, help="Unit id column.")
 @opt_path("--flows", "Flows CSV of the new data.")
+@flow_options
 @grid_options
 @click.pass_context
 @run_cli
@@ -276,6 +329,8 @@ def score_cmd(
     units: Path | None,
     id_col: str | None,
     flows: Path | None,
+    flow_cols: str | None,
+    allow_missing: bool,
     land: Path | None,
     built: Path | None,
     target_crs: str,
@@ -300,8 +355,9 @@ def score_cmd(
 
         grid = read_grid(pop, land, built, target_crs, progress_enabled(ctx))  # type: ignore[arg-type]
         u = read_units(units, id_col)  # type: ignore[arg-type]
+        long = _read_flows(flows, u, id_col, flow_cols, allow_missing)  # type: ignore[arg-type]
         probe = CommutingModel(features=m.features)
-        probe.fit_from_flows(grid, u, flows, id_col=id_col, threshold=0.5, cv=2)  # type: ignore[arg-type]
+        probe.fit_from_flows(grid, u, long, id_col=id_col, threshold=0.5, cv=2)  # type: ignore[arg-type]
         t = probe.training_
         prob = m.predict_proba(t)
         y = t["label"].to_numpy()

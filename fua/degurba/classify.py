@@ -12,8 +12,9 @@ taking "a grid or its classification" get a classification.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -135,7 +136,7 @@ def _check_grid(grid: PopulationGrid) -> None:
 
 def classify_grid(
     grid: PopulationGrid,
-    params: DegurbaParams | None = None,
+    params: DegurbaParams | Mapping[str, Any] | None = None,
     *,
     level: int = 2,
     wrap_x: bool | WrapColumns = False,
@@ -147,9 +148,10 @@ def classify_grid(
     grid : PopulationGrid
         People per cell on an equal-area 1 km grid, optionally with land and
         built-up shares.
-    params : DegurbaParams, optional
+    params : DegurbaParams or dict, optional
         Thresholds; ``DegurbaParams()`` (R2023A with the 2024 semi-dense rule)
-        by default.
+        by default; a dict changes those defaults (``{"centre_pop_min": 1e5}``;
+        unknown keys raise :class:`~fua.ParameterError`).
     level : {1, 2}
         2 (default) computes both levels; 1 skips the level-2 classes
         (``level2`` is then None), which saves time and memory on global grids.
@@ -181,7 +183,7 @@ def classify_grid(
     without population data and without land become water; others without
     data are 0.
     """
-    params = params or DegurbaParams()
+    params = DegurbaParams.coerce(params)
     if level not in (1, 2):
         msg = f"level must be 1 or 2, got {level!r}"
         raise ParameterError(msg)
@@ -246,7 +248,8 @@ def _wrap_columns(grid: PopulationGrid, wrap_x: bool | WrapColumns) -> WrapColum
 
 
 def degurba_result(
-    grid_or_result: PopulationGrid | DegurbaResult, params: DegurbaParams | None = None
+    grid_or_result: PopulationGrid | DegurbaResult,
+    params: DegurbaParams | Mapping[str, Any] | None = None,
 ) -> DegurbaResult:
     """The classification of a grid: classified here, or the given classification.
 
@@ -257,8 +260,9 @@ def degurba_result(
         classification, returned as it is. Any object with the ``grid``,
         ``level1`` and ``centre_labels`` of a :class:`DegurbaResult` is taken
         as a classification.
-    params : DegurbaParams, optional
-        Thresholds for a grid; with a classification they must be its own.
+    params : DegurbaParams or dict, optional
+        Thresholds for a grid (a dict as in :func:`classify_grid`); with a
+        classification they must be its own.
 
     Raises
     ------
@@ -275,6 +279,8 @@ def degurba_result(
             f"centre_labels), got {type(grid_or_result).__name__}"
         )
         raise DataError(msg)
+    if params is not None and isinstance(grid_or_result, DegurbaResult):
+        params = DegurbaParams.coerce(params)
     if isinstance(grid_or_result, DegurbaResult) and params not in (None, grid_or_result.params):
         msg = "params differ from those of the given DegurbaResult; pass the grid instead to reclassify"
         raise ParameterError(msg)
@@ -309,7 +315,8 @@ def _label_frame(result: DegurbaResult, labels: np.ndarray, id_col: str) -> gpd.
 
 
 def urban_centres(
-    grid_or_result: PopulationGrid | DegurbaResult, params: DegurbaParams | None = None
+    grid_or_result: PopulationGrid | DegurbaResult,
+    params: DegurbaParams | Mapping[str, Any] | None = None,
 ) -> gpd.GeoDataFrame:
     """One row per urban centre.
 
@@ -326,7 +333,8 @@ def urban_centres(
 
 
 def urban_clusters(
-    grid_or_result: PopulationGrid | DegurbaResult, params: DegurbaParams | None = None
+    grid_or_result: PopulationGrid | DegurbaResult,
+    params: DegurbaParams | Mapping[str, Any] | None = None,
 ) -> gpd.GeoDataFrame:
     """One row per urban cluster (centre cells included), with ``cl_id`` and the
     columns of :func:`urban_centres`, plus ``n_centres`` inside."""
