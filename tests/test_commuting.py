@@ -271,6 +271,51 @@ def test_params_round_trip_and_errors() -> None:
         commuting_zones(u, flows(("r0c0", "r0c1", -1.0)), id_col="uid")
 
 
+@pytest.mark.parametrize(
+    ("changes", "phrases"),
+    [
+        ({"min_centre_pop": float("nan")}, ["min_centre_pop must be a number of people > 0"]),
+        ({"min_centre_pop": 0}, ["min_centre_pop must be a number of people > 0, got 0"]),
+        ({"min_centre_pop": "50000"}, ["min_centre_pop"]),
+        ({"city_share": 0.0}, ["city_share must be a share in (0, 1]"]),
+        ({"polycentric_threshold": float("inf")}, ["polycentric_threshold"]),
+        ({"greater_city_share": -0.1}, ["greater_city_share must be a share in [0, 1]"]),
+        ({"enclave_max_open_share": 1.0}, ["enclave_max_open_share must be a share in [0, 1)"]),
+        ({"adjacency_tolerance_m": -1.0}, ["adjacency_tolerance_m must be a distance"]),
+        ({"max_iterations": 0}, ["max_iterations must be a whole number >= 1"]),
+        ({"max_iterations": 2.5}, ["max_iterations"]),
+        ({"orphan_centres": "drop"}, ["orphan_centres must be 'largest_unit' or 'flag'"]),
+        ({"unit_pop_method": "mean"}, ["unit_pop_method must be 'area' or 'centroid'"]),
+        ({"add_enclaves": "false"}, ["add_enclaves must be True or False"]),
+        # every bad field in one message
+        (
+            {"min_centre_pop": -5, "commuting_threshold": 1.5, "drop_exclaves": None},
+            ["min_centre_pop", "commuting_threshold", "drop_exclaves"],
+        ),
+    ],
+)
+def test_fua_params_refuse_values_outside_their_range(
+    changes: dict[str, object], phrases: list[str]
+) -> None:
+    for make in (lambda: FuaParams(**changes), lambda: FuaParams().replace(**changes)):  # type: ignore[arg-type]
+        with pytest.raises(ParameterError) as info:
+            make()
+        text = str(info.value)
+        assert text.startswith("invalid FuaParams: ") and "\n" not in text
+        assert all(p in text for p in phrases), text
+    with pytest.raises(ParameterError, match="invalid FuaParams"):
+        FuaParams.from_dict({**FuaParams().to_dict(), **changes})
+
+
+def test_fua_params_accept_the_edges_and_numpy_numbers() -> None:
+    p = FuaParams(
+        min_centre_pop=np.float64(1.0), city_share=1.0, greater_city_share=0.0,
+        enclave_max_open_share=0.0, adjacency_tolerance_m=0, max_iterations=np.int64(1),
+        add_enclaves=np.bool_(False),
+    )  # fmt: skip
+    assert FuaParams.from_json(p.to_json()) == p
+
+
 # -- CommutingModel -----------------------------------------------------------------
 
 
