@@ -267,7 +267,8 @@ def _compute(
     """Run the pieces (futures with a client, else dicts) and the totals of reprojected tiles."""
     warp_tiles = [k for k, e in enumerate(exact) if not e]
     if client is None:
-        results = [_run_piece(p) for p in bar(pieces, enabled=progress, unit="piece")]
+        with bar(pieces, enabled=progress, unit="piece") as shown:  # closed on errors too
+            results = [_run_piece(p) for p in shown]
         totals = {k: _tile_total(str(files[k]), nodata, band) for k in warp_tiles}
         return results, totals
     futures = client.map(_run_piece, pieces, pure=False)
