@@ -271,6 +271,19 @@ def test_params_round_trip_and_errors() -> None:
         commuting_zones(u, flows(("r0c0", "r0c1", -1.0)), id_col="uid")
 
 
+def test_units_without_flows_are_named_in_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    # a flow table that covers only r0c0 (e.g. its ids are other codes for the rest)
+    u = squares(1, 3)
+    set_city(u, "r0c0", 1, 0.9, 80_000)
+    f = flows(("r0c0", "r0c0", 50))
+    with caplog.at_level("WARNING", logger="fua.fuas.rules"):
+        res = commuting_zones(u, f, id_col="uid")
+    assert "2 of 3 units with people have no row in the flow table (e.g. 'r0c1', 'r0c2')" in (
+        caplog.text
+    )
+    assert row_of(res, "r0c1")["reason"] == "none: no employed residents in the flow table"
+
+
 @pytest.mark.parametrize(
     ("changes", "phrases"),
     [
@@ -305,6 +318,14 @@ def test_fua_params_refuse_values_outside_their_range(
         assert all(p in text for p in phrases), text
     with pytest.raises(ParameterError, match="invalid FuaParams"):
         FuaParams.from_dict({**FuaParams().to_dict(), **changes})
+
+
+def test_fua_params_check_every_field() -> None:
+    from dataclasses import fields
+
+    from fua.fuas.params import _RULES
+
+    assert list(_RULES) == [f.name for f in fields(FuaParams)]
 
 
 def test_fua_params_accept_the_edges_and_numpy_numbers() -> None:

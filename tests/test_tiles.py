@@ -409,7 +409,7 @@ def test_degurba_to_files_checks_its_outputs_before_any_work(files, tmp_path, mo
         degurba_to_files(files["pop"], "/proc/fua-test/o")
     (tmp_path / "o").mkdir()
     (tmp_path / "o" / "classes_L2.qml").write_text("an old style")  # an output in the way
-    with pytest.raises(OutputExistsError, match="classes_L2.qml"):
+    with pytest.raises(OutputExistsError, match=r"classes_L2\.qml"):
         degurba_to_files(files["pop"], tmp_path / "o")
 
 

@@ -30,6 +30,7 @@ from scipy.sparse.csgraph import connected_components
 
 from connectivity import OriginSet, RoadNetwork, raster_time_to_nearest
 from connectivity.errors import CRSError, DataError, OutputExistsError, ParameterError
+from fua._validate import check_positive
 from fua.degurba.classify import DegurbaResult, degurba_result
 from fua.degurba.params import DegurbaParams
 from fua.degurba.units import check_units, classify_units, unit_cell_weights
@@ -628,6 +629,47 @@ def _units_on_cells(
     return out
 
 
+def _check_route(
+    *,
+    flows: FlowsLike | None,
+    units: gpd.GeoDataFrame | None,
+    id_col: str | None,
+    commuting: CommutingModel | None,
+    proxy_only: Mapping[str, Any],
+    flows_only: Mapping[str, Any],
+) -> None:
+    """One route, with what it needs and nothing of the other one (never silently ignored)."""
+    if flows is not None and commuting is not None:
+        msg = (
+            "give flows= (EU-OECD route) or commuting= (proxy route), not both: with observed "
+            "flows the commuting model is not used"
+        )
+        raise ParameterError(msg)
+    if flows is None and commuting is None:
+        msg = (
+            "give units= and flows= (EU-OECD definition) or commuting=CommutingModel.default() "
+            "with network= or travel_time= (proxy)"
+        )
+        raise ParameterError(msg)
+    if flows is not None and (units is None or id_col is None):
+        msg = "the flows route needs units= and id_col= (the unit id matching the flow ids)"
+        raise ParameterError(msg)
+    if units is not None and id_col is None:
+        msg = "units= needs id_col= (the column with one id per unit)"
+        raise ParameterError(msg)
+    route, other, unused = (
+        ("flows", "proxy", proxy_only) if flows is not None else ("proxy", "flows", flows_only)
+    )
+    given = [k for k, v in unused.items() if v is not None]
+    if given:
+        verb = "belongs" if len(given) == 1 else "belong"
+        msg = (
+            f"{' and '.join(given)} {verb} to the {other} route and would be ignored on the "
+            f"{route} route: leave {'it' if len(given) == 1 else 'them'} out"
+        )
+        raise ParameterError(msg)
+
+
 def delineate_fuas(
     grid: PopulationGrid | DegurbaResult,
     *,
@@ -697,18 +739,12 @@ def delineate_fuas(
     """
     p = params or FuaParams()
     say = log.info if progress else log.debug
-    if units is not None and flows is not None and commuting is not None:
-        msg = "give flows (EU-OECD route) or commuting= (proxy route), not both"
-        raise ParameterError(msg)
-    if flows is not None and (units is None or id_col is None):
-        msg = "the flows route needs units= and id_col= (the unit id matching the flow ids)"
-        raise ParameterError(msg)
-    if flows is None and commuting is None:
-        msg = (
-            "give units= and flows= (EU-OECD definition) or commuting=CommutingModel.default() "
-            "with network= or travel_time= (proxy)"
-        )
-        raise ParameterError(msg)
+    speed_kmh = check_positive(speed_kmh, "speed_kmh")
+    _check_route(
+        flows=flows, units=units, id_col=id_col, commuting=commuting,
+        proxy_only={"network": network, "travel_time": travel_time},
+        flows_only={"employed_col": employed_col, "name_col": name_col},
+    )  # fmt: skip
     say("classifying the grid (Degree of Urbanisation)")
     result = degurba_result(grid, degurba_params)
     if flows is not None and units is not None and id_col is not None:

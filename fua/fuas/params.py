@@ -117,7 +117,7 @@ _RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "enclave_max_open_share": (lambda v: _number(v) and 0 <= v < 1, "a share in [0, 1)"),
     "unit_pop_method": (lambda v: v in ("area", "centroid"), "'area' or 'centroid'"),
     "max_iterations": (
-        lambda v: isinstance(v, Integral) and not isinstance(v, bool) and v >= 1,
+        lambda v: isinstance(v, Integral) and not isinstance(v, bool) and int(v) >= 1,
         "a whole number >= 1",
     ),
 }

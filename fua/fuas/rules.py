@@ -607,6 +607,18 @@ def _contiguity(
                 reason[k] = f"enclave in FUA {f} (own max share {_pct(max_share[k])})"
 
 
+def _warn_without_flows(ids: np.ndarray, has_flows: np.ndarray, pop: np.ndarray) -> None:
+    """Say which people-holding units have no row in the flow table (they cannot commute)."""
+    lost = (pop > 0) & ~has_flows
+    if lost.any():
+        log.warning(
+            "%d of %d units with people have no row in the flow table (e.g. %s): they cannot "
+            "join a commuting zone; if they should have flows, check that the flow table uses "
+            "the same id codes (leading zeros: '01001' vs '1001')",
+            int(lost.sum()), int((pop > 0).sum()), ", ".join(repr(v) for v in ids[lost][:3]),
+        )  # fmt: skip
+
+
 def apply_rules(
     units: gpd.GeoDataFrame,
     flows: FlowsLike,
@@ -637,6 +649,7 @@ def apply_rules(
     fm, employed, has_flows = unit_flows(
         units, flows, id_col=id_col, employed_col=employed_col, columns=flow_columns
     )
+    _warn_without_flows(units[id_col].to_numpy(), has_flows, pop)
     found = city_units(uc, share, ucp, pop, params)
     city_fua = merge_polycentric(
         found.city_uc, fm, employed, pop,
