@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -269,6 +270,40 @@ def test_params_round_trip_and_errors() -> None:
         commuting_zones(u, flows(("x", "y", 1.0)), id_col="uid")
     with pytest.raises(DataError, match="negative"):
         commuting_zones(u, flows(("r0c0", "r0c1", -1.0)), id_col="uid")
+
+
+@pytest.mark.parametrize(
+    ("change", "phrase"),
+    [
+        ({"pop": "many"}, "units['pop'] must hold numbers >= 0: 1 unit(s) do not, e.g. uid 'r0c1'"),
+        ({"pop": -5.0}, "units['pop'] must hold numbers >= 0"),
+        ({"uc_share": 1.5}, "units['uc_share'] must hold shares between 0 and 1"),
+        ({"uc_id": 1.5}, "units['uc_id'] must hold whole numbers >= 0"),
+        ({"uc_pop": float("inf")}, "units['uc_pop'] must hold numbers >= 0"),
+    ],
+)
+def test_unit_columns_that_are_not_numbers_fail(change: dict[str, object], phrase: str) -> None:
+    u = squares(1, 3)
+    set_city(u, "r0c0", 1, 0.9, 80_000)
+    col, value = next(iter(change.items()))
+    u[col] = u[col].astype(object)
+    u.loc[u["uid"] == "r0c1", col] = value  # once "many" people became 0 silently
+    with pytest.raises(DataError, match=re.escape(phrase)):
+        commuting_zones(u, flows(("r0c1", "r0c0", 40), employed=EMP), id_col="uid")
+
+
+def test_cities_and_centre_pop_that_match_nothing_fail() -> None:
+    u = squares(1, 3)
+    f = flows(("r0c1", "r0c0", 30), employed=EMP)
+    # ids matched as text: 'r0c0' names the unit whatever its type in the mapping
+    res = commuting_zones(u, f, id_col="uid", cities={" r0c0": 7}, centre_pop={"7": 60_000})
+    assert row_of(res, "r0c0")["role"] == "city"
+    with pytest.raises(DataError, match="no unit id of cities= matches a unit"):
+        commuting_zones(u, f, id_col="uid", cities={"R0C0": 7}, centre_pop={7: 60_000})
+    with pytest.raises(
+        DataError, match=re.escape("centre_pop has no population for urban centre(s) [7]")
+    ):
+        commuting_zones(u, f, id_col="uid", cities={"r0c0": 7}, centre_pop={8: 60_000})
 
 
 def test_units_without_flows_are_named_in_a_warning(caplog: pytest.LogCaptureFixture) -> None:

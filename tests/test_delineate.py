@@ -186,6 +186,8 @@ def test_route_errors() -> None:
     # an argument of the other route is refused, not silently ignored
     with pytest.raises(ParameterError, match="travel_time belongs to the proxy route"):
         delineate_fuas(r, units=_units(), id_col="uid", flows=_flows(), travel_time="straight_line")
+    with pytest.raises(ParameterError, match="commuting must be a CommutingModel"):
+        delineate_fuas(r, commuting="default", travel_time="straight_line")  # type: ignore[arg-type]
     with pytest.raises(ParameterError, match="units= needs id_col="):
         delineate_fuas(r, commuting=_hand_model(), travel_time="straight_line", units=_units())
     with pytest.raises(ParameterError, match="speed_kmh"):

@@ -123,6 +123,10 @@ def test_errors() -> None:
         unit_population(grid, pts, id_col="uid")
     with pytest.raises(DataError, match="PopulationGrid or a DegurbaResult"):
         classify_units(object(), u, id_col="uid")
+    res = make_result(POP, LABELS)
+    for share in (0, 1.5, "0.5", float("nan")):
+        with pytest.raises(ParameterError, match=r"city_share=.* must be a share in"):
+            classify_units(res, u, id_col="uid", city_share=share)  # type: ignore[arg-type]
 
 
 def test_units_off_the_grid_fail_with_the_overlap_share(caplog: pytest.LogCaptureFixture) -> None:

@@ -17,6 +17,7 @@ rule of :mod:`fua.fuas.rules` (≥ 50 % of the population in *one* centre).
 from __future__ import annotations
 
 import logging
+from numbers import Real
 from typing import Any, Literal
 
 import geopandas as gpd
@@ -369,8 +370,8 @@ def classify_units(
     sparse cell × centre matrix ``P``.
     """
     for name, v in (("city_share", city_share), ("town_share", town_share)):
-        if not 0.0 < v <= 1.0:
-            msg = f"{name}={v} must be in (0, 1]"
+        if not (isinstance(v, Real) and 0.0 < float(v) <= 1.0):
+            msg = f"{name}={v!r} must be a share in (0, 1]"
             raise ParameterError(msg)
     _check_method(method)
     result = degurba_result(grid_or_result, degurba_params)

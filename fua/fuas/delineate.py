@@ -651,6 +651,12 @@ def _check_route(
             "with network= or travel_time= (proxy)"
         )
         raise ParameterError(msg)
+    if commuting is not None and not isinstance(commuting, CommutingModel):
+        msg = (
+            f"commuting must be a CommutingModel, got {type(commuting).__name__}: use "
+            "CommutingModel.default() or CommutingModel.load(path)"
+        )
+        raise ParameterError(msg)
     if flows is not None and (units is None or id_col is None):
         msg = "the flows route needs units= and id_col= (the unit id matching the flow ids)"
         raise ParameterError(msg)
@@ -759,9 +765,7 @@ def delineate_fuas(
             names=names,
             employed_col=employed_col,
         )
-    if not isinstance(commuting, CommutingModel):
-        msg = f"commuting must be a CommutingModel, got {type(commuting).__name__}"
-        raise ParameterError(msg)
+    assert commuting is not None  # _check_route: one route, a CommutingModel on the proxy one
     say("predicting commuting-zone cells with %r", commuting)
     return _from_model(
         result,
