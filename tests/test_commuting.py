@@ -298,6 +298,10 @@ def test_cities_and_centre_pop_that_match_nothing_fail() -> None:
     # ids matched as text: 'r0c0' names the unit whatever its type in the mapping
     res = commuting_zones(u, f, id_col="uid", cities={" r0c0": 7}, centre_pop={"7": 60_000})
     assert row_of(res, "r0c0")["role"] == "city"
+    numbered = u.assign(uid=np.arange(1.0, 4.0))  # ids 1.0, 2.0, 3.0 and mapping keys 1, "2"
+    fn = flows((2, 1, 30), employed={1: 100.0, 2: 100.0, 3: 100.0})
+    res = commuting_zones(numbered, fn, id_col="uid", cities={1: 7, "2": 7}, centre_pop={7: 6e4})
+    assert res["role"].tolist() == ["city", "city", "none"]
     with pytest.raises(DataError, match="no unit id of cities= matches a unit"):
         commuting_zones(u, f, id_col="uid", cities={"R0C0": 7}, centre_pop={7: 60_000})
     with pytest.raises(

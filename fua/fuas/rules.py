@@ -547,8 +547,8 @@ def _numbers(units: pd.DataFrame, col: str, id_col: str, *, kind: str = "numbers
 
 def _cities_from_mapping(ids: pd.Series, cities: Mapping[Any, int] | pd.Series) -> np.ndarray:
     """The urban centre of each unit from a mapping unit id -> centre (ids matched as text)."""
-    by_text = {str(k).strip(): v for k, v in dict(cities).items()}
-    text = ids.astype(str).str.strip()
+    by_text = {_id_text(k): v for k, v in dict(cities).items()}
+    text = ids.map(_id_text)
     unknown = sorted(set(by_text) - set(text))
     if len(unknown) == len(by_text):
         msg = (
@@ -566,6 +566,13 @@ def _cities_from_mapping(ids: pd.Series, cities: Mapping[Any, int] | pd.Series) 
         msg = "cities= must map unit ids to urban-centre ids (whole numbers >= 1)"
         raise DataError(msg)
     return uc.fillna(0).to_numpy(dtype=np.int64)
+
+
+def _id_text(v: Any) -> str:
+    """An id as text, as the flow table's ids are matched: 11001, 11001.0 and "11001" agree."""
+    if isinstance(v, float | np.floating) and float(v).is_integer():
+        return str(int(v))
+    return str(v).strip()
 
 
 def _centre_pop(uc: np.ndarray, centre_pop: Mapping[int, float] | pd.Series) -> np.ndarray:
