@@ -169,6 +169,25 @@ def test_write_shapefiles_with_qml_styles(tmp_path: Path) -> None:
         assert (tmp_path / "shp" / q.replace(".qml", ".shp")).exists()
 
 
+@pytest.mark.parametrize("name", ["fua.gpkg", "deeper/fua.gpkg", "fua.shp", "shp"])
+def test_a_failed_write_leaves_nothing(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import connectivity.io
+
+    res = delineate_fuas(make_result(POP, LABELS), units=_units(), flows=_flows(), id_col="uid")
+    (tmp_path / "notes.txt").write_text("not ours")
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt  # Ctrl-C after the layers, before the sidecar
+
+    monkeypatch.setattr(connectivity.io, "write_sidecar", interrupted)
+    driver = "ESRI Shapefile" if name == "shp" else None
+    with pytest.raises(KeyboardInterrupt):
+        res.write(tmp_path / name, driver=driver)
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
 def test_route_errors() -> None:
     r = make_result(POP, LABELS)
     with pytest.raises(ParameterError, match="flows"):

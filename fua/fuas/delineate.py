@@ -30,6 +30,7 @@ from scipy.sparse.csgraph import connected_components
 
 from connectivity import OriginSet, RoadNetwork, raster_time_to_nearest
 from connectivity.errors import CRSError, DataError, OutputExistsError, ParameterError
+from connectivity.outputs import NewOutputs
 from fua._validate import check_positive
 from fua.degurba.classify import DegurbaResult, degurba_result
 from fua.degurba.params import DegurbaParams
@@ -145,7 +146,7 @@ class FuaResult:
         list of pathlib.Path
             Written files, the sidecar last (``<path stem>.json``).
         """
-        from connectivity.io import write_layers, write_sidecar
+        from connectivity.io import write_layers
 
         t0 = time.time()
         target = Path(path)
@@ -153,9 +154,31 @@ class FuaResult:
         if side.exists() and not overwrite:
             msg = f"output {side} exists already; pass overwrite=True or choose another path"
             raise OutputExistsError(msg)
-        layers = {k: _for_file(v) for k, v in self.layers().items()}
-        written = write_layers(target, layers, driver=driver, overwrite=overwrite)
-        written += _write_styles(target, written, layers)
+        # what this call creates is removed again if it fails: nothing half-written is left
+        guard = NewOutputs()
+        guard.claim(target, folder=not target.suffix)
+        guard.claim(side, folder=False)
+        try:
+            layers = {k: _for_file(v) for k, v in self.layers().items()}
+            written = write_layers(target, layers, driver=driver, overwrite=overwrite)
+            written += _write_styles(target, written, layers)
+            return [*written, self._write_sidecar(side, t0, written, inputs, overwrite=overwrite)]
+        except BaseException:
+            guard.remove()
+            raise
+
+    def _write_sidecar(
+        self,
+        side: Path,
+        started: float,
+        written: list[Path],
+        inputs: Mapping[str, str | PathLike[str]] | None,
+        *,
+        overwrite: bool,
+    ) -> Path:
+        """The JSON record of :meth:`write`: parameters, inputs, outputs, counts."""
+        from connectivity.io import write_sidecar
+
         extra = {
             "method": self.method,
             "n_fuas": self.n_fuas,
@@ -166,16 +189,15 @@ class FuaResult:
         dp = getattr(self.degurba, "params", None)  # a hand-made classification may have none
         if dp is not None and hasattr(dp, "to_dict"):
             params["degurba"] = dp.to_dict()
-        s = write_sidecar(
+        return write_sidecar(
             side,
             params=params,
             inputs=inputs or {},
             outputs=written,
-            started_at=t0,
+            started_at=started,
             extra=extra,
             overwrite=overwrite,
         )
-        return [*written, s]
 
 
 def _write_styles(target: Path, written: list[Path], layers: Mapping[str, Any]) -> list[Path]:
