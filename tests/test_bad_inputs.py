@@ -102,6 +102,45 @@ def _points(d: Path) -> Path:
     return d / "points.gpkg"
 
 
+def _units_layer(
+    path: Path, *, shift_m: float = 0.0, ids: tuple[str, ...] = ("a", "b", "c", "d"), crs: str = ""
+) -> Path:
+    """Four 5 x 20 km strips over the population grid (moved ``shift_m`` east), ids ``uid``.
+
+    In the grid's CRS (World Mollweide) unless ``crs`` says otherwise.
+    """
+    crs = crs or "ESRI:54009"
+    boxes = [
+        shapely.box(x + shift_m, 0, x + 5000 + shift_m, 20_000) for x in range(0, 20_000, 5000)
+    ]
+    names = ["A", "B", "C", "D"]
+    gdf = gpd.GeoDataFrame({"uid": list(ids), "name": names}, geometry=boxes, crs=crs)
+    gdf.to_file(path)
+    return path
+
+
+def _units(d: Path) -> Path:
+    return _units_layer(d / "units.gpkg")
+
+
+def _units_elsewhere(d: Path) -> Path:
+    return _units_layer(d / "units_elsewhere.gpkg", shift_m=2e6)  # 2 000 km east of the grid
+
+
+def _units_duplicate_ids(d: Path) -> Path:
+    return _units_layer(d / "units_dup.gpkg", ids=("a", "a", "b", "b"))
+
+
+def _units_metres_as_degrees(d: Path) -> Path:
+    return _units_layer(d / "units_deg.gpkg", crs="EPSG:4326")
+
+
+def _flows(d: Path) -> Path:
+    path = d / "flows.csv"
+    path.write_text("origin,destination,commuters\na,a,100\nb,b,50\nb,c,50\nc,c,100\nd,d,100\n")
+    return path
+
+
 #: Placeholder name -> builder of that input.
 INPUTS: dict[str, Callable[[Path], Path]] = {
     "pop": _pop,
@@ -110,6 +149,11 @@ INPUTS: dict[str, Callable[[Path], Path]] = {
     "txt": _text,
     "roads": _roads,
     "points": _points,
+    "units": _units,
+    "units_elsewhere": _units_elsewhere,
+    "units_dup": _units_duplicate_ids,
+    "units_deg": _units_metres_as_degrees,
+    "flows": _flows,
 }
 
 
@@ -147,6 +191,10 @@ _od = _on_network("od", "--origins {points} --destinations {points}", "{out}/od.
 _iso = _on_network("isochrones", "--sources {points}", "{out}/iso.gpkg")
 
 
+def _delineate(extra: str) -> str:
+    return f"delineate {{pop}} --out {{out}}/f.gpkg {extra}"
+
+
 def _fit(extra: str) -> str:
     return f"commuting-model fit {{pop}} --units {{points}} --id-col name --flows {{txt}} --out {{out}}/m.json {extra}"
 
@@ -165,6 +213,7 @@ CASES = [
     Case("degurba-missing-argument", "fua", "degurba --out {out}/d", 2, "Missing argument 'POP'"),
     # fua degurba: inputs
     Case("degurba-raster-without-crs", "fua", "degurba {nocrs} --out {out}/d", 1, "has no CRS"),
+    Case("degurba-tiled-raster-without-crs", "fua", "degurba {nocrs} --tiled --out {out}/d", 1, "has no CRS"),
     Case("degurba-not-a-raster", "fua", "degurba {notatiff} --out {out}/d", 1, "notatiff.tif"),
     Case("degurba-missing-raster", "fua", "degurba {missing} --out {out}/d", 1, "nope.tif"),
     # fua degurba: output folder
@@ -178,6 +227,16 @@ CASES = [
     Case("delineate-param-negative", "fua", "delineate {pop} --straight-line --out {out}/f.gpkg --param min_centre_pop=-5", 1, "finite number >= 0"),
     Case("delineate-param-bool", "fua", "delineate {pop} --straight-line --out {out}/f.gpkg --param add_enclaves=maybe", 1, "true or false"),
     Case("delineate-out-in-proc", "fua", "delineate {pop} --straight-line --out /proc/fua-test.gpkg", 1, "cannot be written"),
+    Case("delineate-param-centre-pop-0", "fua", _delineate("--straight-line --param min_centre_pop=0"), 1, "min_centre_pop must be a number of people > 0"),
+    Case("delineate-param-share-above-1", "fua", _delineate("--straight-line --param city_share=1.5"), 1, "city_share must be a share in (0, 1]"),
+    Case("delineate-param-iterations-0", "fua", _delineate("--straight-line --param max_iterations=0"), 1, "max_iterations must be a whole number >= 1"),
+    Case("delineate-param-choice", "fua", _delineate("--straight-line --param orphan_centres=drop"), 1, "must be 'largest_unit' or 'flag'"),
+    Case("delineate-units-elsewhere", "fua", _delineate("--units {units_elsewhere} --id-col uid --flows {flows}"), 1, "none of the 4 units overlaps the population grid (0 %"),
+    Case("delineate-units-elsewhere-proxy", "fua", _delineate("--units {units_elsewhere} --id-col uid --straight-line"), 1, "overlaps the population grid (0 %"),
+    Case("delineate-units-duplicate-ids", "fua", _delineate("--units {units_dup} --id-col uid --flows {flows}"), 1, "2 id(s) are used by several units (e.g. 'a', 'b')"),
+    Case("delineate-units-metres-as-degrees", "fua", _delineate("--units {units_deg} --id-col uid --flows {flows}"), 1, "are not degrees"),
+    Case("delineate-units-id-col-missing", "fua", _delineate("--units {units} --id-col nope --flows {flows}"), 1, "id_col='nope' is not a column of units"),
+    Case("delineate-name-col-on-proxy", "fua", _delineate("--units {units} --id-col uid --name-col name --straight-line"), 1, "name_col belongs to the flows route"),
     # fua commuting-model fit, fetch, demo
     Case("fit-cv-1", "fua", _fit("--cv 1"), 2, "x>=2"),
     Case("fit-threshold-1.5", "fua", _fit("--threshold 1.5"), 2, "probability between 0 and 1"),

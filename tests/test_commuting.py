@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -269,6 +270,110 @@ def test_params_round_trip_and_errors() -> None:
         commuting_zones(u, flows(("x", "y", 1.0)), id_col="uid")
     with pytest.raises(DataError, match="negative"):
         commuting_zones(u, flows(("r0c0", "r0c1", -1.0)), id_col="uid")
+
+
+@pytest.mark.parametrize(
+    ("change", "phrase"),
+    [
+        ({"pop": "many"}, "units['pop'] must hold numbers >= 0: 1 unit(s) do not, e.g. uid 'r0c1'"),
+        ({"pop": -5.0}, "units['pop'] must hold numbers >= 0"),
+        ({"uc_share": 1.5}, "units['uc_share'] must hold shares between 0 and 1"),
+        ({"uc_id": 1.5}, "units['uc_id'] must hold whole numbers >= 0"),
+        ({"uc_pop": float("inf")}, "units['uc_pop'] must hold numbers >= 0"),
+    ],
+)
+def test_unit_columns_that_are_not_numbers_fail(change: dict[str, object], phrase: str) -> None:
+    u = squares(1, 3)
+    set_city(u, "r0c0", 1, 0.9, 80_000)
+    col, value = next(iter(change.items()))
+    u[col] = u[col].astype(object)
+    u.loc[u["uid"] == "r0c1", col] = value  # once "many" people became 0 silently
+    with pytest.raises(DataError, match=re.escape(phrase)):
+        commuting_zones(u, flows(("r0c1", "r0c0", 40), employed=EMP), id_col="uid")
+
+
+def test_cities_and_centre_pop_that_match_nothing_fail() -> None:
+    u = squares(1, 3)
+    f = flows(("r0c1", "r0c0", 30), employed=EMP)
+    # ids matched as text: 'r0c0' names the unit whatever its type in the mapping
+    res = commuting_zones(u, f, id_col="uid", cities={" r0c0": 7}, centre_pop={"7": 60_000})
+    assert row_of(res, "r0c0")["role"] == "city"
+    numbered = u.assign(uid=np.arange(1.0, 4.0))  # ids 1.0, 2.0, 3.0 and mapping keys 1, "2"
+    fn = flows((2, 1, 30), employed={1: 100.0, 2: 100.0, 3: 100.0})
+    res = commuting_zones(numbered, fn, id_col="uid", cities={1: 7, "2": 7}, centre_pop={7: 6e4})
+    assert res["role"].tolist() == ["city", "city", "none"]
+    with pytest.raises(DataError, match="no unit id of cities= matches a unit"):
+        commuting_zones(u, f, id_col="uid", cities={"R0C0": 7}, centre_pop={7: 60_000})
+    with pytest.raises(
+        DataError, match=re.escape("centre_pop has no population for urban centre(s) [7]")
+    ):
+        commuting_zones(u, f, id_col="uid", cities={"r0c0": 7}, centre_pop={8: 60_000})
+
+
+def test_units_without_flows_are_named_in_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    # a flow table that covers only r0c0 (e.g. its ids are other codes for the rest)
+    u = squares(1, 3)
+    set_city(u, "r0c0", 1, 0.9, 80_000)
+    f = flows(("r0c0", "r0c0", 50))
+    with caplog.at_level("WARNING", logger="fua.fuas.rules"):
+        res = commuting_zones(u, f, id_col="uid")
+    assert "2 of 3 units with people have no row in the flow table (e.g. 'r0c1', 'r0c2')" in (
+        caplog.text
+    )
+    assert row_of(res, "r0c1")["reason"] == "none: no employed residents in the flow table"
+
+
+@pytest.mark.parametrize(
+    ("changes", "phrases"),
+    [
+        ({"min_centre_pop": float("nan")}, ["min_centre_pop must be a number of people > 0"]),
+        ({"min_centre_pop": 0}, ["min_centre_pop must be a number of people > 0, got 0"]),
+        ({"min_centre_pop": "50000"}, ["min_centre_pop"]),
+        ({"city_share": 0.0}, ["city_share must be a share in (0, 1]"]),
+        ({"polycentric_threshold": float("inf")}, ["polycentric_threshold"]),
+        ({"greater_city_share": -0.1}, ["greater_city_share must be a share in [0, 1]"]),
+        ({"enclave_max_open_share": 1.0}, ["enclave_max_open_share must be a share in [0, 1)"]),
+        ({"adjacency_tolerance_m": -1.0}, ["adjacency_tolerance_m must be a distance"]),
+        ({"max_iterations": 0}, ["max_iterations must be a whole number >= 1"]),
+        ({"max_iterations": 2.5}, ["max_iterations"]),
+        ({"orphan_centres": "drop"}, ["orphan_centres must be 'largest_unit' or 'flag'"]),
+        ({"unit_pop_method": "mean"}, ["unit_pop_method must be 'area' or 'centroid'"]),
+        ({"add_enclaves": "false"}, ["add_enclaves must be True or False"]),
+        # every bad field in one message
+        (
+            {"min_centre_pop": -5, "commuting_threshold": 1.5, "drop_exclaves": None},
+            ["min_centre_pop", "commuting_threshold", "drop_exclaves"],
+        ),
+    ],
+)
+def test_fua_params_refuse_values_outside_their_range(
+    changes: dict[str, object], phrases: list[str]
+) -> None:
+    for make in (lambda: FuaParams(**changes), lambda: FuaParams().replace(**changes)):  # type: ignore[arg-type]
+        with pytest.raises(ParameterError) as info:
+            make()
+        text = str(info.value)
+        assert text.startswith("invalid FuaParams: ") and "\n" not in text
+        assert all(p in text for p in phrases), text
+    with pytest.raises(ParameterError, match="invalid FuaParams"):
+        FuaParams.from_dict({**FuaParams().to_dict(), **changes})
+
+
+def test_fua_params_check_every_field() -> None:
+    from dataclasses import fields
+
+    from fua.fuas.params import _RULES
+
+    assert list(_RULES) == [f.name for f in fields(FuaParams)]
+
+
+def test_fua_params_accept_the_edges_and_numpy_numbers() -> None:
+    p = FuaParams(
+        min_centre_pop=np.float64(1.0), city_share=1.0, greater_city_share=0.0,
+        enclave_max_open_share=0.0, adjacency_tolerance_m=0, max_iterations=np.int64(1),
+        add_enclaves=np.bool_(False),
+    )  # fmt: skip
+    assert FuaParams.from_json(p.to_json()) == p
 
 
 # -- CommutingModel -----------------------------------------------------------------

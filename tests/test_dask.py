@@ -113,6 +113,23 @@ def test_aggregate_tiles_errors(fine, tmp_path):
         aggregate_tiles(fine["tiles"][:1], client=3)
 
 
+def test_aggregate_tiles_refuses_to_count_people_twice(fine, tmp_path):
+    # the same tile twice (by another spelling of its path), or tiles that overlap
+    t0 = fine["tiles"][0]
+    with pytest.raises(ParameterError, match="more than once"):
+        aggregate_tiles([t0, t0.parent / "." / t0.name])
+    pop = fine["pop"]
+    t = Affine(100.0, 0, 500_000.0, 0, -100.0, 6_003_000.0)
+    left = write_tif(tmp_path / "left.tif", pop[:, :200].copy(), t, nodata=-99.0)
+    right = write_tif(
+        tmp_path / "right.tif", pop[:, 150:].copy(), t @ Affine.translation(150, 0), nodata=-99.0
+    )
+    with pytest.raises(DataError, match=r"1 pair\(s\) of tiles overlap.*\(115 km²\)"):
+        aggregate_tiles([left, right])
+    # tiles that share an edge are fine (the fixture's six tiles)
+    assert aggregate_tiles(fine["tiles"]).total_population == pytest.approx(pop[pop >= 0].sum())
+
+
 # -- batch accessibility -----------------------------------------------------------------------
 
 

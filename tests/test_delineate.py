@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -12,7 +13,7 @@ import pyogrio
 import pytest
 import shapely
 
-from fua import FuaResult, OutputExistsError, ParameterError
+from fua import CRSError, DataError, FuaResult, OutputExistsError, ParameterError
 from fua.fuas.commuting import CommutingModel, FuaParams
 from fua.fuas.delineate import delineate_fuas
 from tests._fua_fixtures import CRS, make_result, strips
@@ -168,6 +169,25 @@ def test_write_shapefiles_with_qml_styles(tmp_path: Path) -> None:
         assert (tmp_path / "shp" / q.replace(".qml", ".shp")).exists()
 
 
+@pytest.mark.parametrize("name", ["fua.gpkg", "deeper/fua.gpkg", "fua.shp", "shp"])
+def test_a_failed_write_leaves_nothing(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import connectivity.io
+
+    res = delineate_fuas(make_result(POP, LABELS), units=_units(), flows=_flows(), id_col="uid")
+    (tmp_path / "notes.txt").write_text("not ours")
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt  # Ctrl-C after the layers, before the sidecar
+
+    monkeypatch.setattr(connectivity.io, "write_sidecar", interrupted)
+    driver = "ESRI Shapefile" if name == "shp" else None
+    with pytest.raises(KeyboardInterrupt):
+        res.write(tmp_path / name, driver=driver)
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
 def test_route_errors() -> None:
     r = make_result(POP, LABELS)
     with pytest.raises(ParameterError, match="flows"):
@@ -178,6 +198,42 @@ def test_route_errors() -> None:
         delineate_fuas(r, commuting=_hand_model())
     with pytest.raises(ParameterError, match="straight_line"):
         delineate_fuas(r, commuting=_hand_model(), travel_time="fast")
+    # both routes at once, with or without units: the model would be ignored
+    for units in (None, _units()):
+        with pytest.raises(ParameterError, match="not both"):
+            delineate_fuas(r, units=units, id_col="uid", flows=_flows(), commuting=_hand_model())
+    # an argument of the other route is refused, not silently ignored
+    with pytest.raises(ParameterError, match="travel_time belongs to the proxy route"):
+        delineate_fuas(r, units=_units(), id_col="uid", flows=_flows(), travel_time="straight_line")
+    with pytest.raises(ParameterError, match="commuting must be a CommutingModel"):
+        delineate_fuas(r, commuting="default", travel_time="straight_line")  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="units= needs id_col="):
+        delineate_fuas(r, commuting=_hand_model(), travel_time="straight_line", units=_units())
+    with pytest.raises(ParameterError, match="speed_kmh"):
+        delineate_fuas(r, commuting=_hand_model(), travel_time="straight_line", speed_kmh=0)
+    with pytest.raises(ParameterError, match="name_col belongs to the flows route"):
+        delineate_fuas(r, commuting=_hand_model(), travel_time="straight_line", name_col="name")
+
+
+def test_units_of_another_place_or_with_bad_ids_fail_in_one_line() -> None:
+    r = make_result(POP, LABELS)
+    far = _units().set_geometry(_units().geometry.translate(1e6, 1e6))
+    bad = {
+        "overlaps the population grid (0 %": far,
+        "2 id(s) are used by several units (e.g. 'A', 'B')": pd.concat(
+            [_units(), _units().iloc[:2]], ignore_index=True
+        ),
+        "not degrees": _units().set_crs("EPSG:4326", allow_override=True),
+        "units is empty": _units().iloc[:0],
+    }
+    for phrase, units in bad.items():
+        for route in (
+            {"flows": _flows()},
+            {"commuting": _hand_model(), "travel_time": "straight_line"},
+        ):
+            with pytest.raises((DataError, CRSError), match=re.escape(phrase)) as info:
+                delineate_fuas(r, units=units, id_col="uid", **route)  # type: ignore[arg-type]
+            assert "\n" not in str(info.value)
 
 
 @pytest.mark.realdata

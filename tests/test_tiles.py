@@ -15,7 +15,7 @@ from hypothesis.extra.numpy import arrays
 from rasterio.features import rasterize
 
 import fua.scale.tiles as tiles
-from fua import DataError, OutputExistsError, ParameterError, PopulationGrid
+from fua import CRSError, DataError, OutputExistsError, ParameterError, PopulationGrid
 from fua.degurba.classify import DegurbaParams, classify_grid
 from fua.degurba.clusters import label_clusters, merge_labels, wrap_pairs
 from fua.scale.distributed import aggregate_tiles
@@ -358,6 +358,59 @@ def test_needs_tiling(tmp_path, monkeypatch):
     monkeypatch.setattr(tiles, "TILED_CELLS", 500)
     assert needs_tiling(path)
     assert not needs_tiling(path, cell_size_m=2000)
+    degrees = write_tif(
+        tmp_path / "deg.tif", np.zeros((2, 3), np.float32), Affine(0.1, 0, 60, 0, -0.1, 50),
+        crs="EPSG:4326",
+    )  # fmt: skip
+    assert needs_tiling(degrees)  # 6 cells of ~11 km: 726 cells of 1 km > 500
+
+
+def test_needs_tiling_refuses_a_raster_without_crs_and_a_bad_cell_size(tmp_path):
+    with rasterio.open(
+        tmp_path / "nocrs.tif", "w", driver="GTiff", height=2, width=2, count=1,
+        dtype="float32", transform=T,
+    ) as dst:  # fmt: skip
+        dst.write(np.ones((2, 2), np.float32), 1)
+    with pytest.raises(CRSError, match="has no CRS"):  # it used to be taken as degrees
+        needs_tiling(tmp_path / "nocrs.tif")
+    path = write_tif(tmp_path / "p.tif", np.zeros((2, 2), np.float32), T)
+    for bad in (0, -5, float("nan"), "x"):
+        with pytest.raises(ParameterError, match="cell_size_m"):
+            needs_tiling(path, cell_size_m=bad)
+        with pytest.raises(ParameterError, match="cell_size_m"):
+            degurba_to_files(path, tmp_path / "o", cell_size_m=bad)
+    assert not (tmp_path / "o").exists()
+
+
+def test_degurba_to_files_leaves_nothing_when_it_fails(files, tmp_path, monkeypatch):
+    # a failure after the aggregation: population_1km.tif used to stay in out_dir
+    fine = np.zeros((40, 50), np.float32)
+    fine[10:18, 10:20] = 30.0
+    path = write_tif(tmp_path / "fine.tif", fine, Affine(100.0, 0, 0, 0, -100.0, 4_000.0))
+
+    def broken(*args, **kwargs):
+        raise KeyboardInterrupt  # Ctrl-C while classifying
+
+    monkeypatch.setattr(tiles, "_classify_to", broken)
+    for out in (tmp_path / "new", tmp_path / "new" / "deeper"):
+        with pytest.raises(KeyboardInterrupt):
+            degurba_to_files(path, out, level=1)
+        assert not (tmp_path / "new").exists()
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "notes.txt").write_text("keep me")
+    with pytest.raises(KeyboardInterrupt):
+        degurba_to_files(files["pop"], tmp_path / "old")
+    assert [p.name for p in (tmp_path / "old").iterdir()] == ["notes.txt"]
+
+
+def test_degurba_to_files_checks_its_outputs_before_any_work(files, tmp_path, monkeypatch):
+    monkeypatch.setattr(tiles, "_classify_to", lambda *a, **k: pytest.fail("work started"))
+    with pytest.raises(ParameterError, match="cannot be written"):
+        degurba_to_files(files["pop"], "/proc/fua-test/o")
+    (tmp_path / "o").mkdir()
+    (tmp_path / "o" / "classes_L2.qml").write_text("an old style")  # an output in the way
+    with pytest.raises(OutputExistsError, match=r"classes_L2\.qml"):
+        degurba_to_files(files["pop"], tmp_path / "o")
 
 
 def test_cli_tiled(files, tmp_path):

@@ -123,6 +123,48 @@ def test_errors() -> None:
         unit_population(grid, pts, id_col="uid")
     with pytest.raises(DataError, match="PopulationGrid or a DegurbaResult"):
         classify_units(object(), u, id_col="uid")
+    res = make_result(POP, LABELS)
+    for share in (0, 1.5, "0.5", float("nan")):
+        with pytest.raises(ParameterError, match=r"city_share=.* must be a share in"):
+            classify_units(res, u, id_col="uid", city_share=share)  # type: ignore[arg-type]
+
+
+def test_units_off_the_grid_fail_with_the_overlap_share(caplog: pytest.LogCaptureFixture) -> None:
+    grid = make_grid(POP)  # x 0..6000, y 0..4000
+    elsewhere = strips([0, 2000, 6000], 4000).set_geometry(
+        strips([0, 2000, 6000], 4000).geometry.translate(500_000, 0)
+    )
+    for call in (unit_population, classify_units):
+        with pytest.raises(DataError, match=r"none of the 2 units overlaps .* \(0 % of their area"):
+            call(
+                grid if call is unit_population else make_result(POP, LABELS),
+                elsewhere,
+                id_col="uid",
+            )
+    # a third of the area on the grid: counted, with a warning naming the share
+    half_off = strips([4000, 8000, 12000], 4000)
+    with caplog.at_level("WARNING", logger="fua.degurba.units"):
+        out = unit_population(grid, half_off, id_col="uid")
+    assert "only 25.0 % of the area of the units lies on the population grid" in caplog.text
+    assert "1 of 2 units are wholly off the grid" in caplog.text
+    np.testing.assert_allclose(out["pop"], [800.0, 0.0])
+
+
+def test_units_with_metres_in_a_geographic_crs_fail() -> None:
+    wrong = _units().set_crs("EPSG:4326", allow_override=True)  # metres said to be degrees
+    with pytest.raises(CRSError, match="are not degrees: set the CRS they are really in"):
+        unit_population(make_grid(POP), wrong, id_col="uid")
+
+
+def test_unit_ids_missing_and_duplicated_are_named() -> None:
+    u = strips([0, 1000, 2000, 3000, 4000], 4000, ["A", "A", None, "B"])
+    with pytest.raises(DataError) as info:
+        unit_population(make_grid(POP), u, id_col="uid")
+    text = str(info.value)
+    assert (
+        "1 unit(s) have no 'uid'" in text and "1 id(s) are used by several units (e.g. 'A')" in text
+    )
+    assert "dissolve" in text
 
 
 @settings(max_examples=25, deadline=None)

@@ -76,6 +76,8 @@ def test_diagonal_only_contact() -> None:
     eight = polygonize_labels(lab, T, CRS, connectivity=8)
     assert eight.geometry.iloc[0].area == 2 * CELL_AREA
     assert eight.geometry.iloc[0].is_valid
+    # the same geometry whatever the connectivity: 4-connected tracing, valid by construction
+    assert eight.geometry.normalize().geom_equals_exact(four.geometry.normalize(), 0).all()
     # label 9 touches label 5 only at a corner: separate rows either way
     assert list(four["label"]) == list(eight["label"]) == [5, 9]
 
@@ -90,6 +92,36 @@ def test_vertices_exactly_on_cell_corners_with_awkward_transform() -> None:
     corners = {t @ (c, r) for r in range(7) for c in range(8)}
     xy = shapely.get_coordinates(gdf.geometry.to_numpy())
     assert {tuple(p) for p in xy} <= corners
+
+
+@pytest.mark.parametrize("connectivity", [4, 8])
+def test_corner_contacts_give_valid_polygons_without_repair(
+    connectivity: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    # bands of a travel-time grid: many cells of one value meeting only at corners (a ring
+    # around a hole that touches the outside at a corner, a checkerboard); GDAL's 8-connected
+    # tracing returned self-touching rings here, repaired with a warning on every demo run
+    lab = np.array(
+        [
+            [1, 1, 1, 0, 2, 0],
+            [1, 0, 1, 2, 0, 2],
+            [1, 1, 0, 0, 2, 0],
+            [0, 0, 1, 1, 1, 1],
+            [2, 0, 1, 0, 0, 1],
+            [0, 2, 1, 1, 1, 0],
+        ],
+        np.int32,
+    )
+    rng = np.random.default_rng(7)
+    noisy = (rng.random((30, 30)) < 0.5) * rng.integers(1, 4, (30, 30))
+    for arr in (lab, noisy.astype(np.int32)):
+        with caplog.at_level("WARNING", logger="fua.degurba.vectorize"):
+            gdf = polygonize_labels(arr, T, CRS, connectivity=connectivity)
+            classes = polygonize_classes(arr, T, CRS, connectivity=connectivity)
+        assert "repairing" not in caplog.text
+        assert gdf.is_valid.all() and classes.is_valid.all()
+        counts = np.bincount(arr.ravel())
+        np.testing.assert_array_equal(gdf.area.to_numpy(), counts[gdf["label"]] * CELL_AREA)
 
 
 def _random_labels(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:

@@ -17,7 +17,8 @@ rule of :mod:`fua.fuas.rules` (≥ 50 % of the population in *one* centre).
 from __future__ import annotations
 
 import logging
-from typing import Literal
+from numbers import Real
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -50,9 +51,11 @@ def check_units(units: gpd.GeoDataFrame, grid: PopulationGrid, id_col: str) -> g
     """Validate a layer of local units and return it in the grid CRS (reprojected if needed).
 
     Raises :class:`~fua.DataError` unless ``units`` is a non-empty
-    GeoDataFrame of polygons with a unique, non-null ``id_col``;
-    :class:`~fua.ParameterError` when ``id_col`` is not a column;
-    :class:`~fua.CRSError` when it has no CRS.
+    GeoDataFrame of polygons with a unique, non-null ``id_col`` that
+    overlaps the grid; :class:`~fua.ParameterError` when ``id_col`` is not a
+    column; :class:`~fua.CRSError` when it has no CRS, or a geographic CRS
+    whose coordinates are not degrees. Units of which less than half the
+    area lies on the grid are accepted with a warning.
     """
     if not isinstance(units, gpd.GeoDataFrame):
         msg = f"units must be a GeoDataFrame of polygons, got {type(units).__name__}"
@@ -60,12 +63,7 @@ def check_units(units: gpd.GeoDataFrame, grid: PopulationGrid, id_col: str) -> g
     if len(units) == 0:
         msg = "units is empty: give at least one local-unit polygon"
         raise DataError(msg)
-    if id_col not in units.columns:
-        msg = f"id_col={id_col!r} is not a column of units; columns are {list(units.columns)}"
-        raise ParameterError(msg)
-    if units[id_col].isna().any() or units[id_col].duplicated().any():
-        msg = f"units[{id_col!r}] must be unique and non-null: it identifies each local unit"
-        raise DataError(msg)
+    _check_ids(units, id_col)
     if units.crs is None:
         msg = (
             "units have no CRS; set it first, e.g. units = units.set_crs('EPSG:3035') "
@@ -79,6 +77,7 @@ def check_units(units: gpd.GeoDataFrame, grid: PopulationGrid, id_col: str) -> g
     if not geom_types <= {"Polygon", "MultiPolygon"}:
         msg = f"units must be polygons, got geometry types {sorted(geom_types)}"
         raise DataError(msg)
+    _check_degrees(units)
     if units.crs != grid.crs:
         log.info(
             "reprojecting %d units from %s to the grid CRS %s",
@@ -87,7 +86,83 @@ def check_units(units: gpd.GeoDataFrame, grid: PopulationGrid, id_col: str) -> g
             grid.crs.to_string(),
         )
         units = units.to_crs(grid.crs)
+    _check_overlap(units, grid)
     return units
+
+
+def _examples(values: Any, k: int = 3) -> str:
+    return ", ".join(repr(v) for v in list(values)[:k])
+
+
+def _check_ids(units: gpd.GeoDataFrame, id_col: str) -> None:
+    """``id_col`` is a column with one value per unit, none missing."""
+    if id_col not in units.columns:
+        msg = f"id_col={id_col!r} is not a column of units; columns are {list(units.columns)}"
+        raise ParameterError(msg)
+    ids = units[id_col]
+    missing = int(ids.isna().sum())
+    dup = pd.unique(ids[ids.duplicated() & ids.notna()])
+    problems = []
+    if missing:
+        problems.append(f"{missing} unit(s) have no {id_col!r}")
+    if len(dup):
+        problems.append(f"{len(dup)} id(s) are used by several units (e.g. {_examples(dup)})")
+    if problems:
+        fix = (
+            f"drop or dissolve the duplicates (in Python units.dissolve(by={id_col!r})) or choose "
+            "another id column"
+        )
+        msg = f"units[{id_col!r}] must be unique and non-null, one id per local unit: " + "; ".join(
+            [*problems, fix]
+        )
+        raise DataError(msg)
+
+
+def _check_degrees(units: gpd.GeoDataFrame) -> None:
+    """A geographic CRS must hold degrees (metres labelled EPSG:4326 are a common slip)."""
+    if not units.crs.is_geographic:
+        return
+    x0, y0, x1, y1 = units.total_bounds
+    if not (-180.0 <= x0 and x1 <= 360.0 and -90.0 <= y0 and y1 <= 90.0):
+        msg = (
+            f"units are in the geographic CRS {units.crs.to_string()} but their coordinates "
+            f"(x {x0:.6g}..{x1:.6g}, y {y0:.6g}..{y1:.6g}) are not degrees: set the CRS they are "
+            "really in (ogr2ogr -a_srs EPSG:..., or in Python units.set_crs(..., "
+            "allow_override=True))"
+        )
+        raise CRSError(msg)
+
+
+def _check_overlap(units: gpd.GeoDataFrame, grid: PopulationGrid) -> None:
+    """Fail when the units (in the grid CRS) miss the grid; warn when most of them lie off it."""
+    geoms = np.asarray(units.geometry.values)
+    frame = shapely.box(*grid.bounds)
+    shapely.prepare(frame)
+    area = shapely.area(geoms)
+    on = np.where(shapely.within(geoms, frame), area, 0.0)
+    edge = ~shapely.within(geoms, frame) & shapely.intersects(geoms, frame)
+    if edge.any():
+        on[edge] = shapely.area(shapely.intersection(geoms[edge], frame))
+    total = float(area.sum())
+    share = float(on.sum()) / total if total > 0 else 0.0
+    if share > 0.5:
+        return
+    if share > 0:
+        log.warning(
+            "only %.1f %% of the area of the units lies on the population grid: the people of "
+            "the rest are not counted (%d of %d units are wholly off the grid)",
+            100 * share, int((on == 0).sum()), len(units),
+        )  # fmt: skip
+        return
+    x0, y0, x1, y1 = units.total_bounds
+    gx0, gy0, gx1, gy1 = grid.bounds
+    msg = (
+        f"none of the {len(units)} units overlaps the population grid (0 % of their area lies "
+        f"on it): the units span x {x0:.6g}..{x1:.6g}, y {y0:.6g}..{y1:.6g} and the grid x "
+        f"{gx0:.6g}..{gx1:.6g}, y {gy0:.6g}..{gy1:.6g} in {grid.crs.to_string()}; give units "
+        "and a grid of the same place, and check the CRS of both"
+    )
+    raise DataError(msg)
 
 
 def _check_method(method: str) -> None:
@@ -295,8 +370,8 @@ def classify_units(
     sparse cell × centre matrix ``P``.
     """
     for name, v in (("city_share", city_share), ("town_share", town_share)):
-        if not 0.0 < v <= 1.0:
-            msg = f"{name}={v} must be in (0, 1]"
+        if not (isinstance(v, Real) and 0.0 < float(v) <= 1.0):
+            msg = f"{name}={v!r} must be a share in (0, 1]"
             raise ParameterError(msg)
     _check_method(method)
     result = degurba_result(grid_or_result, degurba_params)

@@ -5,6 +5,12 @@ or urban-centre ids) into one (Multi)Polygon per label; :func:`polygonize_classe
 dissolves a class grid (e.g. SMOD codes) into one geometry per class value.
 Both trace cell edges with GDAL's polygoniser (:func:`rasterio.features.shapes`),
 so every vertex lies exactly on a cell corner ``transform * (col, row)``.
+
+The cells are always traced with 4-connectivity: each traced part is then a
+valid polygon, and cells of one value that meet only at a corner become parts
+of one MultiPolygon touching at that point (valid). GDAL's 8-connected
+tracing would instead return rings that touch themselves at such corners,
+which GEOS rejects as invalid ("Ring Self-intersection").
 """
 
 from __future__ import annotations
@@ -93,11 +99,12 @@ def shapes_to_polygons(
     return polys, np.asarray(values, np.int64)
 
 
-def _pixel_shapes(
-    arr: np.ndarray, mask: np.ndarray, connectivity: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Polygons in pixel coordinates (integer cell corners) and their values."""
-    return shapes_to_polygons(shapes(arr, mask=mask, connectivity=connectivity))
+def _pixel_shapes(arr: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Polygons in pixel coordinates (integer cell corners) and their values.
+
+    Traced with 4-connectivity, which gives valid rings (see the module docstring).
+    """
+    return shapes_to_polygons(shapes(arr, mask=mask, connectivity=4))
 
 
 def _to_map(geoms: np.ndarray, transform: Affine) -> np.ndarray:
@@ -140,7 +147,7 @@ def group_parts(
     return uniq, out
 
 
-def _by_windows(lab: np.ndarray, connectivity: int) -> tuple[list[Any], list[int]]:
+def _by_windows(lab: np.ndarray) -> tuple[list[Any], list[int]]:
     geoms: list[Any] = []
     values: list[int] = []
     for i, sl in enumerate(ndimage.find_objects(lab)):
@@ -149,7 +156,7 @@ def _by_windows(lab: np.ndarray, connectivity: int) -> tuple[list[Any], list[int
         value = i + 1
         sub = lab[sl] == value
         r0, c0 = sl[0].start, sl[1].start
-        g, _ = _pixel_shapes(sub.view(np.uint8), sub, connectivity)
+        g, _ = _pixel_shapes(sub.view(np.uint8), sub)
         geoms.extend(shapely.transform(g, lambda xy, off=(c0, r0): xy + off))
         values.extend([value] * len(g))
     return geoms, values
@@ -160,7 +167,7 @@ def _frame(
 ) -> gpd.GeoDataFrame:
     geoms = _to_map(geoms, transform) if geoms.size else geoms
     bad = ~shapely.is_valid(geoms) if geoms.size else np.zeros(0, bool)
-    if bad.any():  # not seen in practice; keep the output usable in any case
+    if bad.any():  # 4-connected tracing gives valid polygons: a fallback, never seen
         log.warning("repairing %d invalid polygon(s) from the polygoniser", int(bad.sum()))
         geoms[bad] = shapely.make_valid(geoms[bad])
     return gpd.GeoDataFrame(
@@ -188,9 +195,10 @@ def polygonize_labels(
     crs : CRS or str
         The grid's CRS, set on the result.
     connectivity : {4, 8}, default 4
-        How cells join into one ring. With 4, cells of one label that meet
-        only at a corner become separate parts of a MultiPolygon (valid:
-        parts may touch at points); with 8 they are traced as one ring.
+        Accepted for compatibility; it does not change the result. Cells
+        are traced with 4-connectivity, so cells of one label that meet
+        only at a corner are separate parts of a MultiPolygon touching at
+        that corner (valid), whichever connectivity labelled them.
     method : {"whole", "windows"}, default "whole"
         ``"whole"`` traces the whole raster once and groups the parts by
         value; ``"windows"`` polygonises each label inside its bounding box
@@ -239,9 +247,9 @@ def polygonize_labels(
     geoms: list[Any] | np.ndarray
     values: list[int] | np.ndarray
     if method == "windows":
-        geoms, values = _by_windows(lab, connectivity)
+        geoms, values = _by_windows(lab)
     else:
-        geoms, values = _pixel_shapes(lab, lab != 0, connectivity)
+        geoms, values = _pixel_shapes(lab, lab != 0)
     uniq, grouped = group_parts(geoms, values)
     log.debug("polygonised %d labels (%s)", uniq.size, method)
     return _frame(uniq, grouped, tr, crs, "label")
@@ -291,6 +299,6 @@ def polygonize_classes(
     else:
         lo, shifted, keep = 0, arr, np.ones(np.shape(arr), bool)
     lab, tr = _check(shifted, transform, crs, connectivity, "classes")
-    geoms, values = _pixel_shapes(lab, keep, connectivity)
+    geoms, values = _pixel_shapes(lab, keep)
     uniq, grouped = group_parts(geoms, values)
     return _frame(uniq + min(lo, 0), grouped, tr, crs, "code")

@@ -8,8 +8,9 @@
 * :mod:`~fua.fuas.commuting`: :func:`commuting_zones`, the rules on units with flows;
 * :mod:`~fua.fuas.proxy`: the commuting proxy for countries without flows
   (:class:`CommutingModel`, its features and its travel-time sources);
-* :mod:`~fua.fuas.delineate`: :func:`delineate_fuas` and :class:`FuaResult`,
-  both routes (flows or proxy) from a population grid to written layers.
+* :mod:`~fua.fuas.delineate`: :func:`delineate_fuas`, both routes (flows or
+  proxy) from a population grid to layers;
+* :mod:`~fua.fuas.result`: :class:`FuaResult`, those layers and their writing.
 
 Everything here builds on :mod:`fua.degurba`; nothing in :mod:`fua.degurba` imports it.
 """

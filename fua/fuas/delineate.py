@@ -1,4 +1,6 @@
-"""Functional urban areas in one call: :func:`delineate_fuas` and :class:`FuaResult`.
+"""Functional urban areas in one call: :func:`delineate_fuas`.
+
+It returns a :class:`~fua.fuas.result.FuaResult` (re-exported here).
 
 Two routes (METHOD.md §4–5):
 
@@ -15,11 +17,7 @@ Two routes (METHOD.md §4–5):
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from os import PathLike
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -29,7 +27,8 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from connectivity import OriginSet, RoadNetwork, raster_time_to_nearest
-from connectivity.errors import CRSError, DataError, OutputExistsError, ParameterError
+from connectivity.errors import CRSError, DataError, ParameterError
+from fua._validate import check_positive
 from fua.degurba.classify import DegurbaResult, degurba_result
 from fua.degurba.params import DegurbaParams
 from fua.degurba.units import check_units, classify_units, unit_cell_weights
@@ -39,6 +38,7 @@ from fua.fuas.params import FuaParams
 from fua.fuas.proxy.features import cell_features
 from fua.fuas.proxy.model import CommutingModel
 from fua.fuas.proxy.travel_time import STRAIGHT_LINE_SPEED_KMH, TravelTimeSource, travel_times
+from fua.fuas.result import FuaResult
 from fua.fuas.rules import apply_rules, eligible_centres
 from fua.grid import PopulationGrid
 
@@ -61,153 +61,6 @@ FUA_COLUMNS = [
     "n_urban_centres",
     "uc_ids",
 ]
-
-
-@dataclass(frozen=True, eq=False)
-class FuaResult:
-    """Functional urban areas and the per-unit decisions behind them.
-
-    Attributes
-    ----------
-    fua, fua_city, fua_commuting_zone : geopandas.GeoDataFrame
-        One row per FUA (``fua_id``, ``name``, ``pop_city``,
-        ``pop_commuting``, ``pop_total``, ``area_km2``, ``area_city_km2``,
-        ``area_commuting_km2``, ``n_urban_centres``, ``uc_ids``, geometry),
-        its city and its commuting zone (same columns; FUAs without a
-        commuting zone have no row there).
-    units : geopandas.GeoDataFrame
-        Unit id -> ``fua_id``, ``role`` ("city", "commuting", "none"),
-        shares and ``reason`` (empty when no units were given).
-    centres : pandas.DataFrame
-        One row per urban centre: population, FUA, flags.
-    method : str
-        ``"flows"`` or ``"proxy"``.
-    params : FuaParams
-    degurba : DegurbaResult
-    fua_labels : numpy.ndarray or None
-        Proxy route: FUA id per grid cell (0 = none).
-    probability : numpy.ndarray or None
-        Proxy route: predicted probability per cell (0 in centres and empty cells).
-    meta : dict
-        Anything else worth recording (threshold, travel-time source).
-    """
-
-    fua: gpd.GeoDataFrame
-    fua_city: gpd.GeoDataFrame
-    fua_commuting_zone: gpd.GeoDataFrame
-    units: gpd.GeoDataFrame
-    centres: pd.DataFrame
-    method: str
-    params: FuaParams
-    degurba: DegurbaResult
-    fua_labels: np.ndarray | None = None
-    probability: np.ndarray | None = None
-    meta: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def n_fuas(self) -> int:
-        return len(self.fua)
-
-    def layers(self) -> dict[str, gpd.GeoDataFrame]:
-        """The layers written by :meth:`write`, by name."""
-        out = {
-            "fua": self.fua,
-            "fua_city": self.fua_city,
-            "fua_commuting_zone": self.fua_commuting_zone,
-        }
-        if len(self.units):
-            out["units"] = self.units
-        return out
-
-    def write(
-        self,
-        path: str | PathLike[str],
-        *,
-        overwrite: bool = False,
-        driver: str | None = None,
-        inputs: Mapping[str, str | PathLike[str]] | None = None,
-    ) -> list[Path]:
-        """Write the layers (GeoPackage, or Shapefiles) and a JSON sidecar beside them.
-
-        Parameters
-        ----------
-        path : path-like
-            ``*.gpkg`` (layers ``fua``, ``fua_city``, ``fua_commuting_zone``,
-            ``units``), ``*.shp`` or a directory with ``driver="ESRI Shapefile"``.
-        overwrite : bool
-            Replace existing outputs.
-        inputs : dict, optional
-            Input files to checksum in the sidecar.
-
-        Returns
-        -------
-        list of pathlib.Path
-            Written files, the sidecar last (``<path stem>.json``).
-        """
-        from connectivity.io import write_layers, write_sidecar
-
-        t0 = time.time()
-        target = Path(path)
-        side = (target.parent if target.suffix else target) / f"{target.stem or 'fua'}.json"
-        if side.exists() and not overwrite:
-            msg = f"output {side} exists already; pass overwrite=True or choose another path"
-            raise OutputExistsError(msg)
-        layers = {k: _for_file(v) for k, v in self.layers().items()}
-        written = write_layers(target, layers, driver=driver, overwrite=overwrite)
-        written += _write_styles(target, written, layers)
-        extra = {
-            "method": self.method,
-            "n_fuas": self.n_fuas,
-            "pop_in_fuas": float(self.fua["pop_total"].sum()) if len(self.fua) else 0.0,
-            **self.meta,
-        }
-        params = {"fua": self.params.to_dict()}
-        dp = getattr(self.degurba, "params", None)  # a hand-made classification may have none
-        if dp is not None and hasattr(dp, "to_dict"):
-            params["degurba"] = dp.to_dict()
-        s = write_sidecar(
-            side,
-            params=params,
-            inputs=inputs or {},
-            outputs=written,
-            started_at=t0,
-            extra=extra,
-            overwrite=overwrite,
-        )
-        return [*written, s]
-
-
-def _write_styles(target: Path, written: list[Path], layers: Mapping[str, Any]) -> list[Path]:
-    """QGIS default styles for the FUA layers: in the GeoPackage, or ``.qml`` beside Shapefiles."""
-    from fua.outputs.styles import (
-        FUA_LAYER_STYLES,
-        fill_style_qml,
-        write_gpkg_styles,
-        write_shapefile_styles,
-    )
-
-    styles = {k: fill_style_qml(*FUA_LAYER_STYLES[k]) for k in layers if k in FUA_LAYER_STYLES}
-    gpkgs = [p for p in written if p.suffix.lower() == ".gpkg"]
-    if gpkgs:
-        write_gpkg_styles(gpkgs[0], styles)
-        return []
-    # write_layers names Shapefiles <layer>.shp or <stem>_<layer>.shp; match the longest name first
-    shps: dict[str, Path] = {}
-    for p in (p for p in written if p.suffix.lower() == ".shp"):
-        for layer in sorted(styles, key=len, reverse=True):
-            if p.stem == layer or p.stem.endswith("_" + layer):
-                shps[layer] = p
-                break
-    return write_shapefile_styles(shps, styles)
-
-
-def _for_file(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Columns a GeoPackage/Shapefile can hold (lists and objects as text)."""
-    out = gdf.copy()
-    for c in out.columns:
-        if c != out.geometry.name and out[c].dtype == object:
-            out[c] = out[c].map(lambda v: v if v is None or isinstance(v, str) else str(v))
-    return out
 
 
 def _area_km2(g: gpd.GeoSeries) -> np.ndarray:
@@ -628,6 +481,53 @@ def _units_on_cells(
     return out
 
 
+def _check_route(
+    *,
+    flows: FlowsLike | None,
+    units: gpd.GeoDataFrame | None,
+    id_col: str | None,
+    commuting: CommutingModel | None,
+    proxy_only: Mapping[str, Any],
+    flows_only: Mapping[str, Any],
+) -> None:
+    """One route, with what it needs and nothing of the other one (never silently ignored)."""
+    if flows is not None and commuting is not None:
+        msg = (
+            "give flows= (EU-OECD route) or commuting= (proxy route), not both: with observed "
+            "flows the commuting model is not used"
+        )
+        raise ParameterError(msg)
+    if flows is None and commuting is None:
+        msg = (
+            "give units= and flows= (EU-OECD definition) or commuting=CommutingModel.default() "
+            "with network= or travel_time= (proxy)"
+        )
+        raise ParameterError(msg)
+    if commuting is not None and not isinstance(commuting, CommutingModel):
+        msg = (
+            f"commuting must be a CommutingModel, got {type(commuting).__name__}: use "
+            "CommutingModel.default() or CommutingModel.load(path)"
+        )
+        raise ParameterError(msg)
+    if flows is not None and (units is None or id_col is None):
+        msg = "the flows route needs units= and id_col= (the unit id matching the flow ids)"
+        raise ParameterError(msg)
+    if units is not None and id_col is None:
+        msg = "units= needs id_col= (the column with one id per unit)"
+        raise ParameterError(msg)
+    route, other, unused = (
+        ("flows", "proxy", proxy_only) if flows is not None else ("proxy", "flows", flows_only)
+    )
+    given = [k for k, v in unused.items() if v is not None]
+    if given:
+        verb = "belongs" if len(given) == 1 else "belong"
+        msg = (
+            f"{' and '.join(given)} {verb} to the {other} route and would be ignored on the "
+            f"{route} route: leave {'it' if len(given) == 1 else 'them'} out"
+        )
+        raise ParameterError(msg)
+
+
 def delineate_fuas(
     grid: PopulationGrid | DegurbaResult,
     *,
@@ -697,18 +597,12 @@ def delineate_fuas(
     """
     p = params or FuaParams()
     say = log.info if progress else log.debug
-    if units is not None and flows is not None and commuting is not None:
-        msg = "give flows (EU-OECD route) or commuting= (proxy route), not both"
-        raise ParameterError(msg)
-    if flows is not None and (units is None or id_col is None):
-        msg = "the flows route needs units= and id_col= (the unit id matching the flow ids)"
-        raise ParameterError(msg)
-    if flows is None and commuting is None:
-        msg = (
-            "give units= and flows= (EU-OECD definition) or commuting=CommutingModel.default() "
-            "with network= or travel_time= (proxy)"
-        )
-        raise ParameterError(msg)
+    speed_kmh = check_positive(speed_kmh, "speed_kmh")
+    _check_route(
+        flows=flows, units=units, id_col=id_col, commuting=commuting,
+        proxy_only={"network": network, "travel_time": travel_time},
+        flows_only={"employed_col": employed_col, "name_col": name_col},
+    )  # fmt: skip
     say("classifying the grid (Degree of Urbanisation)")
     result = degurba_result(grid, degurba_params)
     if flows is not None and units is not None and id_col is not None:
@@ -723,9 +617,7 @@ def delineate_fuas(
             names=names,
             employed_col=employed_col,
         )
-    if not isinstance(commuting, CommutingModel):
-        msg = f"commuting must be a CommutingModel, got {type(commuting).__name__}"
-        raise ParameterError(msg)
+    assert commuting is not None  # _check_route: one route, a CommutingModel on the proxy one
     say("predicting commuting-zone cells with %r", commuting)
     return _from_model(
         result,

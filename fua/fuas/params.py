@@ -7,8 +7,13 @@ Papers 2019/11); the rules they feed are in :mod:`fua.fuas.rules`.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from numbers import Integral, Real
+from typing import Any, Literal
+
+import numpy as np
 
 from connectivity.errors import ParameterError
 from fua._params import ParamsMixin
@@ -36,7 +41,8 @@ class FuaParams(ParamsMixin):
         merges the two into one polycentric FUA.
     greater_city_share : float
         An urban centre whose cities hold less than this share of its
-        population is flagged (the manual's "greater city" check, 75 %).
+        population is flagged (the manual's "greater city" check, 75 %;
+        0 flags none).
     orphan_centres : {"largest_unit", "flag"}
         An urban centre large enough for a FUA but with no unit reaching
         ``city_share``: ``"largest_unit"`` makes the unit holding most of
@@ -54,6 +60,13 @@ class FuaParams(ParamsMixin):
         How grid population is split among units (:func:`fua.unit_population`).
     max_iterations : int
         Bound on the polycentric merging loop.
+
+    Raises
+    ------
+    ParameterError
+        On construction (and :meth:`replace`, :meth:`from_dict`), naming
+        every field outside its range: populations are finite numbers > 0,
+        shares lie between 0 and 1, choices are one of those listed above.
     """
 
     min_centre_pop: float = 50_000
@@ -70,30 +83,41 @@ class FuaParams(ParamsMixin):
     max_iterations: int = 100
 
     def __post_init__(self) -> None:
-        for name in (
-            "city_share",
-            "commuting_threshold",
-            "polycentric_threshold",
-            "greater_city_share",
-        ):
+        problems = [
+            f"{name} must be {rule}, got {getattr(self, name)!r}"
+            for name, (ok, rule) in _RULES.items()
+            if not ok(getattr(self, name))
+        ]
+        if problems:
+            msg = "invalid FuaParams: " + "; ".join(problems)
+            raise ParameterError(msg)
+        for name in _RULES:  # numpy numbers as plain Python ones: to_json() must work
             v = getattr(self, name)
-            if not 0.0 < float(v) <= 1.0:
-                msg = f"FuaParams.{name}={v} must be a share in (0, 1]"
-                raise ParameterError(msg)
-        if self.min_centre_pop < 0:
-            msg = f"FuaParams.min_centre_pop={self.min_centre_pop} must be ≥ 0"
-            raise ParameterError(msg)
-        if self.orphan_centres not in ("largest_unit", "flag"):
-            msg = (
-                f"FuaParams.orphan_centres={self.orphan_centres!r} must be 'largest_unit' or 'flag'"
-            )
-            raise ParameterError(msg)
-        if self.unit_pop_method not in ("area", "centroid"):
-            msg = f"FuaParams.unit_pop_method={self.unit_pop_method!r} must be 'area' or 'centroid'"
-            raise ParameterError(msg)
-        if self.adjacency_tolerance_m < 0 or not 0 <= self.enclave_max_open_share < 1:
-            msg = "FuaParams.adjacency_tolerance_m must be ≥ 0 and enclave_max_open_share in [0, 1)"
-            raise ParameterError(msg)
-        if self.max_iterations < 1:
-            msg = f"FuaParams.max_iterations={self.max_iterations} must be ≥ 1"
-            raise ParameterError(msg)
+            if isinstance(v, np.generic):
+                object.__setattr__(self, name, v.item())
+
+
+def _number(v: object) -> bool:
+    """A real, finite number (not a bool, not text)."""
+    return isinstance(v, Real) and not isinstance(v, bool) and math.isfinite(float(v))
+
+
+#: The allowed values of every field: field -> (test, the rule in words).
+_RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "min_centre_pop": (lambda v: _number(v) and v > 0, "a number of people > 0"),
+    **{
+        name: ((lambda v: _number(v) and 0 < v <= 1), "a share in (0, 1]")
+        for name in ("city_share", "commuting_threshold", "polycentric_threshold")
+    },
+    "greater_city_share": (lambda v: _number(v) and 0 <= v <= 1, "a share in [0, 1]"),
+    "orphan_centres": (lambda v: v in ("largest_unit", "flag"), "'largest_unit' or 'flag'"),
+    "add_enclaves": (lambda v: isinstance(v, bool | np.bool_), "True or False"),
+    "drop_exclaves": (lambda v: isinstance(v, bool | np.bool_), "True or False"),
+    "adjacency_tolerance_m": (lambda v: _number(v) and v >= 0, "a distance in metres >= 0"),
+    "enclave_max_open_share": (lambda v: _number(v) and 0 <= v < 1, "a share in [0, 1)"),
+    "unit_pop_method": (lambda v: v in ("area", "centroid"), "'area' or 'centroid'"),
+    "max_iterations": (
+        lambda v: isinstance(v, Integral) and not isinstance(v, bool) and int(v) >= 1,
+        "a whole number >= 1",
+    ),
+}

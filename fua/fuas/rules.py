@@ -480,7 +480,7 @@ def _city_columns(
     if "pop" not in units.columns:
         msg = "units need a 'pop' column: run fua.classify_units(grid, units, id_col=...) first"
         raise DataError(msg)
-    pop = pd.to_numeric(units["pop"], errors="coerce").fillna(0.0).to_numpy(dtype="float64")
+    pop = _numbers(units, "pop", id_col)
     if cities is None:
         missing = [c for c in ("uc_id", "uc_share", "uc_pop") if c not in units.columns]
         if missing:
@@ -489,32 +489,105 @@ def _city_columns(
                 "cities= (a column name or a mapping unit id -> urban-centre id)"
             )
             raise DataError(msg)
-        uc = units["uc_id"].fillna(0).to_numpy(dtype=np.int64)
-        share = units["uc_share"].fillna(0.0).to_numpy(dtype="float64")
-        ucp = units["uc_pop"].fillna(0.0).to_numpy(dtype="float64")
+        uc = _numbers(units, "uc_id", id_col, kind="ids").astype(np.int64)
+        share = _numbers(units, "uc_share", id_col, kind="shares")
+        ucp = _numbers(units, "uc_pop", id_col)
         if centre_pop is not None:
-            ucp = pd.Series(uc).map(pd.Series(centre_pop)).fillna(0.0).to_numpy(dtype="float64")
+            ucp = _centre_pop(uc, centre_pop)
         return uc, share, ucp, pop
     if isinstance(cities, str):
         if cities not in units.columns:
             msg = f"cities={cities!r} is not a column of units"
             raise ParameterError(msg)
-        uc = units[cities].fillna(0).to_numpy(dtype=np.int64)
+        uc = _numbers(units, cities, id_col, kind="ids").astype(np.int64)
     else:
-        uc = units[id_col].map(pd.Series(cities)).fillna(0).to_numpy(dtype=np.int64)
+        uc = _cities_from_mapping(units[id_col], cities)
     # an explicit city list: every listed unit is a city of its centre
     share = np.where(uc > 0, 1.0, 0.0)
     if "uc_share" in units.columns and isinstance(cities, str) and cities == "uc_id":
-        share = units["uc_share"].fillna(0.0).to_numpy(dtype="float64")
+        share = _numbers(units, "uc_share", id_col, kind="shares")
     if centre_pop is not None:
-        ucp = pd.Series(uc).map(pd.Series(centre_pop)).fillna(0.0).to_numpy(dtype="float64")
+        ucp = _centre_pop(uc, centre_pop)
     elif "uc_pop" in units.columns:
-        ucp = units["uc_pop"].fillna(0.0).to_numpy(dtype="float64")
+        ucp = _numbers(units, "uc_pop", id_col)
     else:
         # the centre population is unknown: the city units' population stands in for it
         ucp = pd.Series(pop).groupby(uc).transform("sum").to_numpy(dtype="float64")
         log.info("no centre populations given: the population of each city's units is used")
     return uc, share, ucp, pop
+
+
+def _numbers(units: pd.DataFrame, col: str, id_col: str, *, kind: str = "numbers") -> np.ndarray:
+    """A column as float64: ``numbers`` >= 0, ``shares`` in 0-1 or whole ``ids`` >= 0.
+
+    Missing values are 0 (a unit without people has NaN shares); text,
+    infinite and out-of-range values fail, naming a unit that has one.
+    """
+    raw = units[col]
+    num = pd.to_numeric(raw, errors="coerce").to_numpy(dtype="float64")
+    given = raw.notna().to_numpy()
+    with np.errstate(invalid="ignore"):
+        bad = given & ~(np.isfinite(num) & (num >= 0))
+        if kind == "shares":
+            bad |= given & (num > 1)
+        elif kind == "ids":
+            bad |= given & (np.mod(num, 1) != 0)
+    if bad.any():
+        k = int(np.argmax(bad))
+        rule = {"numbers": "numbers >= 0", "shares": "shares between 0 and 1"}.get(
+            kind, "whole numbers >= 0 (0 = none)"
+        )
+        msg = (
+            f"units[{col!r}] must hold {rule}: {int(bad.sum())} unit(s) do not, e.g. "
+            f"{id_col} {units[id_col].iloc[k]!r} has {raw.iloc[k]!r}"
+        )
+        raise DataError(msg)
+    return np.where(given, num, 0.0)
+
+
+def _cities_from_mapping(ids: pd.Series, cities: Mapping[Any, int] | pd.Series) -> np.ndarray:
+    """The urban centre of each unit from a mapping unit id -> centre (ids matched as text)."""
+    by_text = {_id_text(k): v for k, v in dict(cities).items()}
+    text = ids.map(_id_text)
+    unknown = sorted(set(by_text) - set(text))
+    if len(unknown) == len(by_text):
+        msg = (
+            f"no unit id of cities= matches a unit (e.g. {unknown[:3]}, units have "
+            f"{text.iloc[:3].tolist()}): give the ids of the units' id column"
+        )
+        raise DataError(msg)
+    if unknown:
+        log.warning(
+            "%d ids of cities= are not units and are ignored: %s", len(unknown), unknown[:5]
+        )
+    mapped = text.map(by_text)
+    uc = pd.to_numeric(mapped, errors="coerce")
+    if (uc.isna() & mapped.notna()).any() or (uc.fillna(0) < 0).any() or (uc % 1 > 0).any():
+        msg = "cities= must map unit ids to urban-centre ids (whole numbers >= 1)"
+        raise DataError(msg)
+    return uc.fillna(0).to_numpy(dtype=np.int64)
+
+
+def _id_text(v: Any) -> str:
+    """An id as text, as the flow table's ids are matched: 11001, 11001.0 and "11001" agree."""
+    if isinstance(v, float | np.floating) and float(v).is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+def _centre_pop(uc: np.ndarray, centre_pop: Mapping[int, float] | pd.Series) -> np.ndarray:
+    """The population of each unit's centre from ``centre_pop``; every centre must be in it."""
+    table = pd.Series(centre_pop, dtype="float64")
+    table.index = pd.to_numeric(table.index, errors="coerce")
+    centres = np.unique(uc[uc > 0])
+    missing = [int(c) for c in centres if c not in table.index]
+    if missing:
+        msg = (
+            f"centre_pop has no population for urban centre(s) {missing[:5]} "
+            f"({len(missing)} of {centres.size}): give every centre's people (uc_id -> people)"
+        )
+        raise DataError(msg)
+    return pd.Series(uc).map(table).fillna(0.0).to_numpy(dtype="float64")
 
 
 def _centres_of_fuas(fua: np.ndarray, city_uc: np.ndarray) -> dict[int, list[int]]:
@@ -607,6 +680,18 @@ def _contiguity(
                 reason[k] = f"enclave in FUA {f} (own max share {_pct(max_share[k])})"
 
 
+def _warn_without_flows(ids: np.ndarray, has_flows: np.ndarray, pop: np.ndarray) -> None:
+    """Say which people-holding units have no row in the flow table (they cannot commute)."""
+    lost = (pop > 0) & ~has_flows
+    if lost.any():
+        log.warning(
+            "%d of %d units with people have no row in the flow table (e.g. %s): they cannot "
+            "join a commuting zone; if they should have flows, check that the flow table uses "
+            "the same id codes (leading zeros: '01001' vs '1001')",
+            int(lost.sum()), int((pop > 0).sum()), ", ".join(repr(v) for v in ids[lost][:3]),
+        )  # fmt: skip
+
+
 def apply_rules(
     units: gpd.GeoDataFrame,
     flows: FlowsLike,
@@ -637,6 +722,7 @@ def apply_rules(
     fm, employed, has_flows = unit_flows(
         units, flows, id_col=id_col, employed_col=employed_col, columns=flow_columns
     )
+    _warn_without_flows(units[id_col].to_numpy(), has_flows, pop)
     found = city_units(uc, share, ucp, pop, params)
     city_fua = merge_polycentric(
         found.city_uc, fm, employed, pop,

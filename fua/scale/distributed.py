@@ -111,6 +111,7 @@ def _plan(
 ) -> tuple[GridSpec, list[_Piece], list[bool]]:
     """The common target grid and the pieces of every tile."""
     tiles = []
+    nested: dict[str, tuple[float, float, float, float, float]] = {}
     for p in paths:
         with open_raster(p, what="population", nodata=nodata, band=band) as src:
             g = target_grid(src, dst_crs, cs)
@@ -119,7 +120,11 @@ def _plan(
                 exact = False  # a grid at cs but off the multiples of cs: reproject it
                 g = snapped_grid(_bounds(g), cs, dst_crs)
             src_cells = src.shape[0] * src.shape[1]
+            if exact:  # already on the target grid: its own box, to look for overlaps
+                own = GridSpec(src.transform, src.shape, dst_crs)
+                nested[str(p)] = (*_bounds(own), src.transform.a)
         tiles.append((str(p), g, exact, src_cells))
+    _check_no_overlap(nested)
     left = min(_bounds(g)[0] for _, g, _, _ in tiles)
     bottom = min(_bounds(g)[1] for _, g, _, _ in tiles)
     right = max(_bounds(g)[2] for _, g, _, _ in tiles)
@@ -150,6 +155,32 @@ def _plan(
                 )
             )
     return grid, pieces, [t[2] for t in tiles]
+
+
+def _check_no_overlap(nested: dict[str, tuple[float, float, float, float, float]]) -> None:
+    """Tiles on the target grid must not overlap: their people would be counted twice.
+
+    ``nested`` holds, per tile already in the target CRS, its (left, bottom,
+    right, top, cell size). Tiles that only share an edge are fine; tiles in
+    another CRS are not compared (a country file's box may cover its
+    neighbour's no-data).
+    """
+    if len(nested) < 2:
+        return
+    names = list(nested)
+    b = np.asarray(list(nested.values()))
+    tol = 0.5 * float(b[:, 4].min())
+    w = np.minimum(b[:, None, 2], b[None, :, 2]) - np.maximum(b[:, None, 0], b[None, :, 0])
+    h = np.minimum(b[:, None, 3], b[None, :, 3]) - np.maximum(b[:, None, 1], b[None, :, 1])
+    both = np.triu((w > tol) & (h > tol), k=1)
+    if both.any():
+        i, j = (int(v[0]) for v in np.nonzero(both))
+        msg = (
+            f"{int(both.sum())} pair(s) of tiles overlap, e.g. {names[i]} and {names[j]} "
+            f"({w[i, j] * h[i, j] / 1e6:.6g} km²): their people would be counted twice; give "
+            "tiles that do not overlap"
+        )
+        raise DataError(msg)
 
 
 def _bounds(g: GridSpec) -> tuple[float, float, float, float]:
@@ -237,6 +268,11 @@ def aggregate_tiles(
     if not files:
         msg = "no population tiles given: pass a list of raster paths"
         raise ParameterError(msg)
+    seen = [p.resolve() for p in files]
+    twice = sorted({str(p) for p in seen if seen.count(p) > 1})
+    if twice:
+        msg = f"tiles given more than once would count their people twice: {twice[:3]}"
+        raise ParameterError(msg)
     out_path = Path(out) if out is not None else None
     if out_path is not None and out_path.exists() and not overwrite:
         msg = f"{out_path} exists; pass overwrite=True or another path"
@@ -267,7 +303,8 @@ def _compute(
     """Run the pieces (futures with a client, else dicts) and the totals of reprojected tiles."""
     warp_tiles = [k for k, e in enumerate(exact) if not e]
     if client is None:
-        results = [_run_piece(p) for p in bar(pieces, enabled=progress, unit="piece")]
+        with bar(pieces, enabled=progress, unit="piece") as shown:  # closed on errors too
+            results = [_run_piece(p) for p in shown]
         totals = {k: _tile_total(str(files[k]), nodata, band) for k in warp_tiles}
         return results, totals
     futures = client.map(_run_piece, pieces, pure=False)

@@ -8,7 +8,8 @@ grids and the level-2 grid), writes the class and label GeoTIFFs in windows,
 and streams the urban-centre and urban-cluster polygons to a GeoPackage in
 batches, polygonising row strips with :func:`rasterio.features.shapes`. The
 outputs are staged in a hidden folder and moved into place together
-(:func:`connectivity.io.safe_directory`).
+(:func:`connectivity.outputs.safe_directory`), so a failed or interrupted
+run leaves nothing behind.
 
 :func:`label_tiled` labels a mask tile by tile and joins the labels that
 touch across tile borders with a union-find, giving exactly the labels of a
@@ -39,7 +40,7 @@ from rasterio.features import shapes
 from scipy import ndimage
 
 from connectivity.errors import DataError, ParameterError
-from connectivity.io import safe_directory, write_sidecar
+from connectivity.outputs import check_writable, safe_directory, write_sidecar
 from connectivity.progress import Steps
 from fua._raster import (
     PopulationCheck,
@@ -51,7 +52,7 @@ from fua._raster import (
     share_units,
     share_values,
 )
-from fua._validate import check_choice, check_projected_equal_area, to_pyproj
+from fua._validate import check_choice, check_positive, check_projected_equal_area, to_pyproj
 from fua.degurba._core import Classified, cell_flags, classify_flags, final_codes, row_slices
 from fua.degurba.antimeridian import antimeridian_columns
 from fua.degurba.clusters import WrapColumns, label_clusters, merge_labels, wrap_pairs
@@ -78,6 +79,8 @@ TILED_CELLS = 150_000_000
 _STRIP_ROWS = 1024
 #: Labels per GeoPackage batch.
 _BATCH = 20_000
+#: The population put on the grid of the classification, when the input is not on it.
+_AGGREGATED = "population_1km.tif"
 _OUTPUTS = {
     "classes_L1": "classes_L1.tif",
     "classes_L2": "classes_L2.tif",
@@ -86,6 +89,8 @@ _OUTPUTS = {
     "vectors": "degurba.gpkg",
     "sidecar": "degurba.json",
 }
+#: The class grids written with a QGIS style (``.qml``) beside them (levels 1 and 2).
+_STYLED = ("classes_L1", "classes_L2")
 #: The steps of :func:`degurba_to_files`: bar text -> key of its timing.
 _STEPS = {
     "aggregating": "aggregate",
@@ -199,14 +204,22 @@ def label_tiled(
 
 
 def needs_tiling(path: str | os.PathLike[str], *, cell_size_m: float = 1000.0) -> bool:
-    """Whether a population raster's grid at ``cell_size_m`` has more than :data:`TILED_CELLS` cells."""
-    with rasterio.open(path) as ds:
-        if ds.crs is None or not to_pyproj(ds.crs).is_projected:
-            # degrees: ~111 km per degree at the equator
-            size_m = abs(ds.transform.a) * 111_320.0
-        else:
-            size_m = abs(ds.transform.a)
-        cells = ds.width * ds.height * (size_m / cell_size_m) ** 2
+    """Whether a population raster's grid at ``cell_size_m`` has more than :data:`TILED_CELLS` cells.
+
+    Raises
+    ------
+    ParameterError
+        ``cell_size_m`` is not a finite number > 0.
+    InputFileError, CRSError
+        The file cannot be opened as a raster, or it has no CRS (the size of
+        its cells is then unknown: fua never guesses a CRS).
+    """
+    cs = check_positive(cell_size_m, "cell_size_m")
+    with open_raster(path, what="population") as src:
+        size = abs(src.transform.a)
+        # a cell in degrees: ~111 km per degree at the equator
+        size_m = size if to_pyproj(src.crs).is_projected else size * 111_320.0
+        cells = src.shape[0] * src.shape[1] * (size_m / cs) ** 2
     return bool(cells > TILED_CELLS)
 
 
@@ -411,11 +424,11 @@ class _NoData:
 
 
 def _aggregate(
-    pop_path: Path, out: Path, *, cell_size_m: float, dst_crs: CRS, nodata: float | None,
+    pop_path: Path, folder: Path, *, cell_size_m: float, dst_crs: CRS, nodata: float | None,
     client: Any,
 ) -> Path:  # fmt: skip
-    """Put a population raster on the grid of the classification (``out/population_1km.tif``)."""
-    agg = out / "population_1km.tif"
+    """Put a population raster on the grid of the classification (``folder/population_1km.tif``)."""
+    agg = folder / _AGGREGATED
     log.info("%s is not a %g m %s grid: aggregating it first", pop_path, cell_size_m, dst_crs)
     aggregate_tiles(
         [pop_path], cell_size_m=cell_size_m, target_crs=dst_crs, out=agg,
@@ -609,25 +622,40 @@ def _run_info(
 
 
 def _write_record(
-    paths: dict[str, Path],
+    folder: Path,
+    names: dict[str, str],
     info: dict[str, Any],
     inputs: dict[str, str | os.PathLike[str] | None],
     started: float,
 ) -> None:
-    """The QGIS styles of the class grids and the JSON sidecar, beside the moved outputs."""
-    for k, lvl in (("classes_L1", 1), ("classes_L2", 2)):
-        if k in paths:  # QGIS loads x.qml as the default style of x.tif
-            write_qml(paths[k].with_suffix(".qml"), smod_legend(lvl), overwrite=True)
+    """The QGIS styles of the class grids and the JSON sidecar, staged beside the outputs."""
+    for k, lvl in zip(_STYLED, (1, 2), strict=True):
+        if k in names:  # QGIS loads x.qml as the default style of x.tif
+            write_qml(folder / _qml(names[k]), smod_legend(lvl), overwrite=True)
     files = {k: Path(v) for k, v in inputs.items() if v}
     write_sidecar(
-        paths["sidecar"],
+        folder / names["sidecar"],
         params=info["params"],
         inputs={k: v for k, v in files.items() if v.exists()},
-        outputs=[p for k, p in paths.items() if k != "sidecar"],
+        outputs=[folder / name for k, name in names.items() if k != "sidecar"],
         started_at=started,
         extra={k: v for k, v in info.items() if k != "params"},
         overwrite=True,
     )
+
+
+def _qml(tif_name: str) -> str:
+    return str(Path(tif_name).with_suffix(".qml"))
+
+
+def _output_names(level: int, vectors: bool, aggregate: bool) -> dict[str, str]:
+    """Output key -> file name, in the order they are reported."""
+    names = {k: v for k, v in _OUTPUTS.items() if (level == 2 or k != "classes_L2")}
+    if not vectors:
+        names.pop("vectors")
+    if aggregate:
+        names["population_1km"] = _AGGREGATED
+    return names
 
 
 def degurba_to_files(
@@ -660,7 +688,10 @@ def degurba_to_files(
         aggregated to that grid with :func:`fua.aggregate_tiles` (written
         to ``out_dir/population_1km.tif``).
     out_dir : path
-        Output folder (created).
+        Output folder (created). Every output, the aggregated population
+        included, is written in a hidden staging folder inside it and moved
+        into place at the end: a failed or interrupted run leaves no new
+        file, and no new folder.
     params : DegurbaParams, optional
         Thresholds (default R2023A).
     level : {1, 2}
@@ -689,6 +720,18 @@ def degurba_to_files(
         Output paths, counts and the time of each step (also written to
         ``degurba.json``).
 
+    Raises
+    ------
+    ParameterError
+        ``level``, ``cell_size_m`` out of range, ``out_dir`` not writable
+        (checked before any work), land/built layers with a population
+        raster that must first be aggregated.
+    OutputExistsError
+        An output exists in ``out_dir`` and ``overwrite`` is False
+        (checked before any work).
+    InputFileError, CRSError, DataError
+        An input cannot be read, has no CRS, or holds bad values.
+
     Notes
     -----
     Memory for ``N`` grid cells: the population as float32, flags, two int32
@@ -704,12 +747,9 @@ def degurba_to_files(
     if level not in (1, 2):
         msg = f"level must be 1 or 2, got {level!r}"
         raise ParameterError(msg)
+    cell_size_m = check_positive(cell_size_m, "cell_size_m")
     check_projected_equal_area(target_crs, "target_crs")
-    out = Path(out_dir)
-    names = {k: v for k, v in _OUTPUTS.items() if (level == 2 or k != "classes_L2")}
-    if not vectors:
-        names.pop("vectors")
-    paths = {k: out / v for k, v in names.items()}
+    out = check_writable(out_dir, folder=True, what="out_dir")
     t_all, started = time.perf_counter(), time.time()
     dst_crs = target_crs if isinstance(target_crs, CRS) else CRS.from_user_input(target_crs)
     pop_path = Path(pop)
@@ -720,32 +760,36 @@ def degurba_to_files(
     }
 
     with ExitStack() as stack:
-        folder = stack.enter_context(safe_directory(out, list(names.values()), overwrite=overwrite))
         src = stack.enter_context(open_raster(pop_path, what="population", nodata=nodata))
         aggregate = not _target_ready(src, dst_crs, cell_size_m)
         if aggregate and (land is not None or built is not None):
             msg = "land/built layers need a population raster already on the target grid"
             raise ParameterError(msg)
+        names = _output_names(level, vectors, aggregate)
+        checked = [*names.values(), *(_qml(names[k]) for k in _STYLED if k in names)]
+        # every output is written in a staging folder and moved into out_dir at the end
+        folder = stack.enter_context(safe_directory(out, checked, overwrite=overwrite))
         # a bar over the steps; log records go where the caller's logging sends them
-        steps = Steps(len(_STEPS) - (not aggregate), enabled=progress, loggers=())
-        stack.callback(steps.close)
+        steps = stack.enter_context(
+            Steps(len(_STEPS) - (not aggregate), enabled=progress, loggers=())
+        )
         if aggregate:
             with steps.step("aggregating"):
-                paths["population_1km"] = _aggregate(
-                    pop_path, out, cell_size_m=cell_size_m, dst_crs=dst_crs, nodata=nodata,
+                agg = _aggregate(
+                    pop_path, folder, cell_size_m=cell_size_m, dst_crs=dst_crs, nodata=nodata,
                     client=client,
                 )  # fmt: skip
-            src = stack.enter_context(open_raster(paths["population_1km"], what="population"))
+            src = stack.enter_context(open_raster(agg, what="population"))
         shares = (
             _share_reader(land, "land", land_units, 1.0, src, stack),
             _share_reader(built, "built", built_units, 0.0, src, stack),
         )
         found = _classify_to(folder, names, src, steps, params, shares, level=level, wrap_x=wrap_x)
-    # the outputs are in out_dir now: safe_directory moved them there together
-    timing = {_STEPS[text]: round(t, 2) for text, t in steps.timings.items()}
-    timing["total"] = round(time.perf_counter() - t_all, 2)
-    info = _run_info(found, paths, params, inputs, timing, level=level, wrap_x=wrap_x)
-    _write_record(paths, info, inputs, started)
+        timing = {_STEPS[text]: round(t, 2) for text, t in steps.timings.items()}
+        timing["total"] = round(time.perf_counter() - t_all, 2)
+        paths = {k: out / v for k, v in names.items()}
+        info = _run_info(found, paths, params, inputs, timing, level=level, wrap_x=wrap_x)
+        _write_record(folder, names, info, inputs, started)
     log.info(
         "degurba_to_files: %d urban centres, %d urban clusters in %.1f s",
         found.core.n_centres,
