@@ -30,6 +30,7 @@ from scipy.sparse.csgraph import connected_components
 
 from connectivity import OriginSet, RoadNetwork, raster_time_to_nearest
 from connectivity.errors import CRSError, DataError, OutputExistsError, ParameterError
+from connectivity.io import write_sidecar
 from fua.degurba.classify import DegurbaResult, degurba_result
 from fua.degurba.params import DegurbaParams
 from fua.degurba.units import check_units, classify_units, unit_cell_weights
@@ -41,6 +42,8 @@ from fua.fuas.proxy.model import CommutingModel
 from fua.fuas.proxy.travel_time import STRAIGHT_LINE_SPEED_KMH, TravelTimeSource, travel_times
 from fua.fuas.rules import apply_rules, eligible_centres
 from fua.grid import PopulationGrid
+from fua.outputs.notebook import explore_fuas, fua_result_html
+from fua.outputs.styles import write_styled_layers
 
 if TYPE_CHECKING:
     from connectivity import RoadNetwork
@@ -144,8 +147,6 @@ class FuaResult:
         list of pathlib.Path
             Written files, the sidecar last (``<path stem>.json``).
         """
-        from connectivity.io import write_layers, write_sidecar
-
         t0 = time.time()
         target = Path(path)
         side = (target.parent if target.suffix else target) / f"{target.stem or 'fua'}.json"
@@ -153,8 +154,7 @@ class FuaResult:
             msg = f"output {side} exists already; pass overwrite=True or choose another path"
             raise OutputExistsError(msg)
         layers = {k: _for_file(v) for k, v in self.layers().items()}
-        written = write_layers(target, layers, driver=driver, overwrite=overwrite)
-        written += _write_styles(target, written, layers)
+        written = write_styled_layers(target, layers, driver=driver, overwrite=overwrite)
         extra = {
             "method": self.method,
             "n_fuas": self.n_fuas,
@@ -176,29 +176,13 @@ class FuaResult:
         )
         return [*written, s]
 
+    # -- notebooks -----------------------------------------------------------------
+    def _repr_html_(self) -> str:
+        return fua_result_html(self)
 
-def _write_styles(target: Path, written: list[Path], layers: Mapping[str, Any]) -> list[Path]:
-    """QGIS default styles for the FUA layers: in the GeoPackage, or ``.qml`` beside Shapefiles."""
-    from fua.outputs.styles import (
-        FUA_LAYER_STYLES,
-        fill_style_qml,
-        write_gpkg_styles,
-        write_shapefile_styles,
-    )
-
-    styles = {k: fill_style_qml(*FUA_LAYER_STYLES[k]) for k in layers if k in FUA_LAYER_STYLES}
-    gpkgs = [p for p in written if p.suffix.lower() == ".gpkg"]
-    if gpkgs:
-        write_gpkg_styles(gpkgs[0], styles)
-        return []
-    # write_layers names Shapefiles <layer>.shp or <stem>_<layer>.shp; match the longest name first
-    shps: dict[str, Path] = {}
-    for p in (p for p in written if p.suffix.lower() == ".shp"):
-        for layer in sorted(styles, key=len, reverse=True):
-            if p.stem == layer or p.stem.endswith("_" + layer):
-                shps[layer] = p
-                break
-    return write_shapefile_styles(shps, styles)
+    def explore(self, m: Any = None) -> Any:
+        """Commuting zones, cities and FUAs on an interactive folium map (extra ``[explore]``)."""
+        return explore_fuas(self, m=m)
 
 
 def _for_file(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
