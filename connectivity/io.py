@@ -27,6 +27,7 @@ Degree of Urbanisation outputs on top of it.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import logging
 import os
@@ -52,6 +53,14 @@ from connectivity.outputs import (
     safe_directory,
     safe_path,
     write_sidecar,
+)
+from connectivity.qgis import (
+    STYLE_TABLE,
+    LayerStyle,
+    in_one_crs,
+    layer_style,
+    style_qml,
+    write_gpkg_styles,
 )
 from connectivity.speeds import SpeedTable
 
@@ -148,8 +157,9 @@ def _first_layer(path: Path, what: str) -> str | None:
     except Exception as exc:  # not a vector source: read_file gives the one-line error
         log.debug("cannot list the layers of %s: %s", path, exc)
         return None
+    names = [n for n in names if n != STYLE_TABLE]  # QGIS's styles, not data
     if len(names) <= 1:
-        return None
+        return names[0] if names else None
     log.warning(
         "the %s file %s has %d layers; reading the first, %r (others: %s); choose one with "
         "layer= (on the command line: the --...-layer option)",
@@ -360,7 +370,8 @@ def write_raster(
     crs : rasterio.crs.CRS or str
         The grid's CRS; required, never assumed.
     nodata : float, optional
-        Value marking cells without data; must fit the dtype.
+        Value marking cells without data; must fit the dtype. Float rasters
+        default to NaN (declared, so QGIS and GDAL leave those cells blank).
     colormap : mapping of int to (r, g, b[, a]), optional
         Colour table for a single-band uint8/uint16 class grid; QGIS shows
         it as a paletted layer.
@@ -411,6 +422,8 @@ def write_raster(
         raise ParameterError(msg)
     rcrs = _as_crs(crs)
     nd = _check_nodata(nodata, arr.dtype)
+    if nd is None and np.issubdtype(arr.dtype, np.floating):
+        nd = float("nan")  # a float raster always declares its nodata
     cmap = None if colormap is None else _check_colormap(colormap, arr.dtype, arr.shape[0])
     integer = np.issubdtype(arr.dtype, np.integer)
     method = (resampling or ("nearest" if integer else "average")).lower()
@@ -640,8 +653,10 @@ def write_layers(
     *,
     driver: str | None = None,
     overwrite: bool = False,
+    crs: Any = None,
+    styles: Mapping[str, LayerStyle] | None = None,
 ) -> list[Path]:
-    """Write named GeoDataFrames as a GeoPackage or as Shapefiles.
+    """Write named GeoDataFrames as a GeoPackage or as Shapefiles that open styled in QGIS.
 
     Parameters
     ----------
@@ -656,11 +671,18 @@ def write_layers(
         Normally taken from the suffix; needed for a directory.
     overwrite : bool, default False
         Replace existing outputs. All targets are checked before writing.
+    crs : CRS-like, optional
+        The one CRS of every layer written (layers in another CRS are
+        reprojected). Default: the first layer's CRS.
+    styles : dict of str to LayerStyle, optional
+        QGIS styles by layer name; other layers get
+        :func:`connectivity.qgis.default_layer_style`.
 
     Returns
     -------
     list of pathlib.Path
-        The GeoPackage, or the ``.shp`` files followed by their alias CSVs.
+        The GeoPackage, or the ``.shp`` files followed by their alias CSVs
+        and their ``.qml`` styles.
 
     Raises
     ------
@@ -677,16 +699,23 @@ def write_layers(
     unnamed index is not written. An empty GeoDataFrame is written as an
     empty layer with its columns (geometry type "Unknown" in a GeoPackage)
     and a warning is logged. A GeoPackage is written whole into a
-    temporary file and renamed once.
+    temporary file and renamed once. Every layer is written in one CRS,
+    named as :func:`connectivity.qgis.named_crs` says (``ESRI:54009``, not
+    an anonymous "unknown"), and carries a QGIS default style: in the
+    GeoPackage's ``layer_styles`` table, or as a ``<layer>.qml`` beside the
+    Shapefile.
 
     Shapefiles are written in UTF-8 with a ``.cpg`` file; field names go
-    through :func:`shapefile_field_names` (ASCII, ≤ 10 bytes, unique) and a
+    through :func:`shapefile_field_names` (ASCII, ≤ 10 bytes, unique). The
+    ``.qml`` gives each field its full name as alias (QGIS shows it), and a
     ``<layer>_fields.csv`` (UTF-8 with BOM, so Excel shows Cyrillic; columns
-    ``shapefile_name, full_name``) beside each ``.shp`` maps them back.
+    ``shapefile_name, full_name``) maps them back for other GIS.
     """
     target = Path(path)
     drv, is_dir = _resolve_vector_target(target, driver)
     _check_layers(layers)
+    layers = in_one_crs(layers, crs)
+    chosen = {name: layer_style(name, gdf, styles) for name, gdf in layers.items()}
     for name, gdf in layers.items():
         if len(gdf) == 0:
             log.warning("layer %r is empty; writing it with its columns only", name)
@@ -694,6 +723,7 @@ def write_layers(
         with safe_path(target, overwrite=overwrite) as tmp:
             for name, gdf in layers.items():
                 _write_frame(_frame_for_writing(gdf), tmp, layer=name, driver="GPKG")
+            write_gpkg_styles(tmp, {name: style_qml(st) for name, st in chosen.items()})
         log.info("wrote %d layer(s) to %s", len(layers), target)
         return [target]
     if is_dir:
@@ -710,13 +740,14 @@ def write_layers(
     if len({s.lower() for s in stems.values()}) != len(stems):
         msg = f"layer names {list(layers)} give clashing Shapefile names {list(stems.values())}; rename the layers"
         raise ParameterError(msg)
-    names = [n for s in stems.values() for n in (f"{s}.shp", f"{s}_fields.csv")]
+    names = [n for s in stems.values() for n in (f"{s}.shp", f"{s}_fields.csv", f"{s}.qml")]
     with safe_directory(out_dir, names, overwrite=overwrite) as staging:
         for name, gdf in layers.items():
-            _write_shapefile(_frame_for_writing(gdf), staging, stems[name])
+            _write_shapefile(_frame_for_writing(gdf), staging, stems[name], chosen[name])
     log.info("wrote %d Shapefile layer(s) to %s", len(layers), out_dir)
-    shp = [out_dir / f"{s}.shp" for s in stems.values()]
-    return shp + [out_dir / f"{s}_fields.csv" for s in stems.values()]
+    return [
+        out_dir / f"{s}{end}" for end in (".shp", "_fields.csv", ".qml") for s in stems.values()
+    ]
 
 
 def _write_frame(gdf: Any, path: Path, *, layer: str, driver: str, **kwargs: Any) -> None:
@@ -725,13 +756,15 @@ def _write_frame(gdf: Any, path: Path, *, layer: str, driver: str, **kwargs: Any
     pyogrio.write_dataframe(gdf, path, layer=layer, driver=driver, **kwargs)
 
 
-def _write_shapefile(gdf: Any, directory: Path, stem: str) -> None:
+def _write_shapefile(gdf: Any, directory: Path, stem: str, style: LayerStyle) -> None:
     geom = gdf.geometry.name
     columns = [c for c in gdf.columns if c != geom]
     if any(not isinstance(c, str) for c in columns):
         gdf = gdf.rename(columns={c: str(c) for c in columns})
         columns = [str(c) for c in columns]
     mapping = shapefile_field_names(columns)
+    if style.attribute in mapping:  # a graduated style reads the short field name
+        style = dataclasses.replace(style, attribute=mapping[style.attribute])
     renamed = gdf.rename(columns=mapping)
     _write_frame(
         renamed, directory / f"{stem}.shp", layer=stem, driver="ESRI Shapefile", encoding="UTF-8"
@@ -740,3 +773,5 @@ def _write_shapefile(gdf: Any, directory: Path, stem: str) -> None:
         writer = csv.writer(fh)
         writer.writerow(["shapefile_name", "full_name"])
         writer.writerows((short, full) for full, short in mapping.items())
+    aliases = {short: full for full, short in mapping.items()}
+    (directory / f"{stem}.qml").write_text(style_qml(style, aliases), encoding="utf-8")

@@ -42,6 +42,7 @@ from connectivity.build.osm import osm_edge_arrays
 from connectivity.build.osmnx_graphs import download_graph, gdfs_edge_arrays, osmnx_edge_arrays
 from connectivity.crs import check_metric_crs
 from connectivity.errors import DataError, ParameterError
+from connectivity.notebook import crs_label, summary_html
 from connectivity.outputs import jsonable
 from connectivity.speeds import SpeedTable, as_speed_table, network_speeds
 
@@ -763,3 +764,14 @@ class RoadNetwork:
             f"RoadNetwork({self.n_nodes:,} nodes, {self.n_edges:,} directed edges, "
             f"crs={self.crs.to_string()})"
         )
+
+    def _repr_html_(self) -> str:
+        names = self.class_names
+        return summary_html("RoadNetwork", [
+            ("nodes", self.n_nodes),
+            ("directed edges", self.n_edges),
+            ("road classes", ", ".join(names[:6]) + (f" … ({len(names)})" if len(names) > 6 else "")),
+            ("CRS", crs_label(self.crs)),
+            ("built by", self.meta.get("builder")),
+            ("memory (MB)", self.memory_bytes() / 1e6),
+        ])  # fmt: skip

@@ -19,6 +19,7 @@ from affine import Affine
 from rasterio.crs import CRS
 
 from connectivity.errors import CRSError, DataError
+from connectivity.notebook import crs_label, grid_to_xarray, summary_html
 from fua._raster import (
     GridSpec,
     PopulationCheck,
@@ -160,6 +161,27 @@ class PopulationGrid:
     def with_(self, **changes: Any) -> PopulationGrid:
         """A copy with some fields replaced (the grid itself is immutable)."""
         return replace(self, **changes)
+
+    # -- notebooks ----------------------------------------------------------------
+    def _repr_html_(self) -> str:
+        valid = np.asarray(self.valid)
+        return summary_html("PopulationGrid", [
+            ("grid", f"{self.shape[0]:,} × {self.shape[1]:,} cells of {self.cell_size_m:g} m"),
+            ("CRS", crs_label(self.crs)),
+            ("people", self.total_population),
+            ("populated cells", int(np.count_nonzero(self.pop > 0))),
+            ("cells with data", f"{valid.mean():.1%}" if valid.size else "–"),
+            ("land share", "yes" if self.land_share is not None else "no"),
+            ("built-up share", "yes" if self.built_share is not None else "no"),
+            ("source", self.source),
+        ])  # fmt: skip
+
+    def to_xarray(self) -> Any:
+        """People per cell as a georeferenced ``xarray.DataArray`` (NaN where the input had
+        no data; extra ``[xarray]``)."""
+        pop = np.where(np.asarray(self.valid), self.pop, np.nan)
+        return grid_to_xarray(pop, self.transform, self.crs, name="population", nodata=np.nan,
+                              attrs={"units": "people per cell", "source": self.source or ""})  # fmt: skip
 
 
 # -- reading -------------------------------------------------------------------

@@ -292,8 +292,8 @@ def test_write_layers_gpkg_round_trip(tmp_path: Path) -> None:
     out = cio.write_layers(tmp_path / "d.gpkg", {"urban_centres": a, "urban_clusters": b})
     assert out == [tmp_path / "d.gpkg"]
     assert _files(tmp_path) == ["d.gpkg"]
-    layers = pyogrio.list_layers(out[0])
-    assert [str(n) for n in layers[:, 0]] == ["urban_centres", "urban_clusters"]
+    layers = pyogrio.list_layers(out[0])  # + QGIS's layer_styles table
+    assert [str(n) for n in layers[:, 0]] == ["urban_centres", "urban_clusters", "layer_styles"]
     back = gpd.read_file(out[0], layer="urban_centres", engine="pyogrio")
     assert back.crs == a.crs
     assert list(back["name"]) == ["Астана", "Алматы", "Шымкент"]
@@ -306,7 +306,7 @@ def test_write_layers_gpkg_round_trip(tmp_path: Path) -> None:
 def test_write_layers_named_index_is_kept(tmp_path: Path) -> None:
     a = _gdf(2).set_index("uc_id")
     out = cio.write_layers(tmp_path / "d.gpkg", {"a": a})
-    back = gpd.read_file(out[0], engine="pyogrio")
+    back = gpd.read_file(out[0], layer="a", engine="pyogrio")
     assert list(back["uc_id"]) == [1, 2]
 
 
@@ -392,8 +392,10 @@ def test_write_layers_shapefile_cyrillic_and_long_names(tmp_path: Path) -> None:
         **{"население_2020": [10, 20], "density_per_km2": [1.5, 2.5], "назва": ["Ақтөбе", "Орал"]},
     )
     out = cio.write_layers(tmp_path / "uc.shp", {"urban_centres": a})
-    assert out == [tmp_path / "uc.shp", tmp_path / "uc_fields.csv"]
-    assert _files(tmp_path) == ["uc.cpg", "uc.dbf", "uc.prj", "uc.shp", "uc.shx", "uc_fields.csv"]
+    assert out == [tmp_path / "uc.shp", tmp_path / "uc_fields.csv", tmp_path / "uc.qml"]
+    assert _files(tmp_path) == [
+        "uc.cpg", "uc.dbf", "uc.prj", "uc.qml", "uc.shp", "uc.shx", "uc_fields.csv"
+    ]  # fmt: skip
     assert (tmp_path / "uc.cpg").read_text().strip().upper() in ("UTF-8", "UTF8")
     info = pyogrio.read_info(out[0])
     fields = [str(f) for f in info["fields"]]
@@ -417,6 +419,8 @@ def test_write_layers_shapefile_directory_and_multi_layer_stem(tmp_path: Path) -
         "urban_clusters.shp",
         "urban_centres_fields.csv",
         "urban_clusters_fields.csv",
+        "urban_centres.qml",
+        "urban_clusters.qml",
     ]
     assert len(gpd.read_file(out[1], engine="pyogrio")) == 3
     assert not any(n.startswith(".") for n in names)
@@ -694,7 +698,7 @@ def test_write_degurba_outputs_gpkg(tmp_path: Path) -> None:
     with rasterio.open(paths["cluster_labels"]) as ds:
         np.testing.assert_array_equal(ds.read(1), result.cluster_labels)
     layers = [str(n) for n in pyogrio.list_layers(paths["vectors"])[:, 0]]
-    assert layers == ["urban_centres", "urban_clusters"]
+    assert layers == ["urban_centres", "urban_clusters", "layer_styles"]
     back = gpd.read_file(paths["vectors"], layer="urban_clusters", engine="pyogrio")
     assert back["население"].tolist() == [12_000.0]
     doc = cio.read_sidecar(paths["sidecar"])

@@ -22,6 +22,7 @@ from pyproj import CRS
 
 from connectivity.errors import DataError, ParameterError
 from connectivity.network import RoadNetwork
+from connectivity.notebook import crs_label, grid_to_xarray, plot_minutes, summary_html
 from connectivity.origins import (
     Origins,
     OriginSet,
@@ -192,6 +193,32 @@ class TravelTimeGrid:
     transform: Affine
     crs: CRS
     attrs: dict[str, Any] = field(default_factory=dict)
+
+    # -- notebooks ----------------------------------------------------------------
+    def _repr_html_(self) -> str:
+        t = np.asarray(self.time_min)
+        timed = np.isfinite(t)
+        span = f"{np.nanmin(t):.1f} – {np.nanmax(t):.1f}" if timed.any() else "–"
+        return summary_html("TravelTimeGrid", [
+            ("grid", f"{t.shape[0]:,} × {t.shape[1]:,} cells of {abs(self.transform.a):g} m"),
+            ("CRS", crs_label(self.crs)),
+            ("destinations", len(self.nearest_ids)),
+            ("cells with a time", int(timed.sum())),
+            ("minutes (min – max)", span),
+            *self._scalar_attrs().items(),
+        ])  # fmt: skip
+
+    def _scalar_attrs(self) -> dict[str, Any]:
+        return {k: v for k, v in self.attrs.items() if isinstance(v, (int, float, str, np.number))}
+
+    def plot(self, *, ax: Any = None, title: str | None = None) -> Any:
+        """The minutes in the classes of the maps and QGIS styles (matplotlib Axes)."""
+        return plot_minutes(self.time_min, self.transform, ax=ax, title=title)
+
+    def to_xarray(self) -> Any:
+        """The minutes as a georeferenced ``xarray.DataArray`` (NaN = no time; extra ``[xarray]``)."""
+        return grid_to_xarray(self.time_min, self.transform, self.crs, name="time_min",
+                              nodata=np.nan, attrs={"units": "minutes", **self._scalar_attrs()})  # fmt: skip
 
 
 def raster_time_to_nearest(

@@ -9,6 +9,7 @@
 * :mod:`~fua.degurba.stats`: population, land and centroid of each centre or cluster;
 * :mod:`~fua.degurba.vectorize`: label and class rasters to polygons;
 * :mod:`~fua.degurba.antimeridian`: which cells of a world grid touch across ±180°;
+* :mod:`~fua.degurba.legend`: the class colours (GHSL SMOD) of every map, style and plot;
 * ``_core``: the memory-lean flag core shared with :func:`fua.degurba_to_files`.
 
 Nothing here imports :mod:`fua.scale` or :mod:`fua.fuas`: they build on it.

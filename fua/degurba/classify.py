@@ -20,9 +20,18 @@ import geopandas as gpd
 import numpy as np
 
 from connectivity.errors import DataError, ParameterError
+from connectivity.notebook import (
+    ExploreLayer,
+    crs_label,
+    explore_layers,
+    grid_to_xarray,
+    plot_classes,
+    summary_html,
+)
 from fua.degurba._core import cell_flags, classify_flags, final_codes, row_slices
 from fua.degurba.antimeridian import antimeridian_columns
 from fua.degurba.clusters import WrapColumns, cluster_sums
+from fua.degurba.legend import URBAN_CENTRE_STYLE, URBAN_CLUSTER_STYLE, smod_colours
 from fua.degurba.params import DegurbaParams
 from fua.degurba.stats import centres_per_cluster, label_stats, label_table
 from fua.degurba.vectorize import polygonize_labels
@@ -102,6 +111,64 @@ class DegurbaResult:
             raise ParameterError(msg)
         sums = cluster_sums(arr, self.grid.pop, 31)
         return {int(c): float(sums[c]) for c in np.unique(arr)}
+
+    # -- notebooks -----------------------------------------------------------------
+    @staticmethod
+    def legend(level: int = 2) -> list[tuple[int, tuple[int, int, int, int], str]]:
+        """(code, RGBA colour, name) of each class of ``level`` (the GHSL SMOD legend)."""
+        if level not in (1, 2):
+            msg = f"level must be 1 or 2 (Degree of Urbanisation level), got {level!r}"
+            raise ParameterError(msg)
+        codes, colours = (L2_CODES if level == 2 else L1_CODES), smod_colours(level)
+        return [(code, colours[code], name) for code, name in codes.items()]
+
+    def _classes(self, level: int) -> np.ndarray:
+        arr = self.level2 if level == 2 else self.level1
+        if arr is None or level not in (1, 2):
+            msg = f"no level-{level} classes: classify with classify_grid(grid, level=2) for both"
+            raise ParameterError(msg)
+        return arr
+
+    def _repr_html_(self) -> str:
+        g = self.grid
+        return summary_html("DegurbaResult", [
+            ("grid", f"{g.shape[0]:,} × {g.shape[1]:,} cells of {g.cell_size_m:g} m"),
+            ("CRS", crs_label(g.crs)),
+            ("levels", "1 and 2" if self.level2 is not None else "1"),
+            ("urban centres", self.n_centres),
+            ("urban clusters", self.n_clusters),
+            ("people", g.total_population),
+            ("people in urban centres", float(g.pop[self.centre_labels > 0].sum(dtype="float64"))),
+        ])  # fmt: skip
+
+    def plot(self, level: int = 2, *, ax: Any = None, title: str | None = None) -> Any:
+        """The class grid in the GHSL SMOD colours, with a legend (matplotlib Axes)."""
+        return plot_classes(self._classes(level), self.grid.transform, self.legend(level), ax=ax,
+                            title=title or f"Degree of Urbanisation, level {level}")  # fmt: skip
+
+    def to_xarray(self, level: int = 2) -> Any:
+        """The class grid as a georeferenced ``xarray.DataArray`` (0 = no data; extra ``[xarray]``).
+
+        The legend is in the CF attributes ``flag_values`` and ``flag_meanings``.
+        """
+        legend = self.legend(level)
+        attrs = {
+            "flag_values": [e[0] for e in legend],
+            "flag_meanings": " ".join(e[2].lower().replace(" ", "_") for e in legend),
+        }
+        grid = self.grid
+        return grid_to_xarray(self._classes(level), grid.transform, grid.crs,
+                              name=f"degurba_level{level}", nodata=0, attrs=attrs)  # fmt: skip
+
+    def explore(self, m: Any = None, *, clusters: bool = True) -> Any:
+        """Urban centres (and clusters) on an interactive folium map (extra ``[explore]``)."""
+        cols = ("pop", "area_km2", "density_per_km2")
+        layers = [ExploreLayer("urban clusters", urban_clusters(self), URBAN_CLUSTER_STYLE,
+                               ("cl_id", *cols, "n_centres"))] if clusters else []  # fmt: skip
+        layers.append(
+            ExploreLayer("urban centres", urban_centres(self), URBAN_CENTRE_STYLE, ("uc_id", *cols))
+        )
+        return explore_layers(layers, m=m)
 
 
 # -- the classification ------------------------------------------------------------

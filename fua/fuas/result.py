@@ -22,6 +22,8 @@ from connectivity.errors import OutputExistsError
 from connectivity.outputs import NewOutputs
 from fua.degurba.classify import DegurbaResult
 from fua.fuas.params import FuaParams
+from fua.outputs.notebook import explore_fuas, fua_result_html
+from fua.outputs.styles import write_styled_layers
 
 __all__ = ["FuaResult"]
 
@@ -107,8 +109,6 @@ class FuaResult:
         list of pathlib.Path
             Written files, the sidecar last (``<path stem>.json``).
         """
-        from connectivity.io import write_layers
-
         t0 = time.time()
         target = Path(path)
         side = (target.parent if target.suffix else target) / f"{target.stem or 'fua'}.json"
@@ -121,8 +121,7 @@ class FuaResult:
         guard.claim(side, folder=False)
         try:
             layers = {k: _for_file(v) for k, v in self.layers().items()}
-            written = write_layers(target, layers, driver=driver, overwrite=overwrite)
-            written += _write_styles(target, written, layers)
+            written = write_styled_layers(target, layers, driver=driver, overwrite=overwrite)
             return [*written, self._write_sidecar(side, t0, written, inputs, overwrite=overwrite)]
         except BaseException:
             guard.remove()
@@ -160,29 +159,13 @@ class FuaResult:
             overwrite=overwrite,
         )
 
+    # -- notebooks -----------------------------------------------------------------
+    def _repr_html_(self) -> str:
+        return fua_result_html(self)
 
-def _write_styles(target: Path, written: list[Path], layers: Mapping[str, Any]) -> list[Path]:
-    """QGIS default styles for the FUA layers: in the GeoPackage, or ``.qml`` beside Shapefiles."""
-    from fua.outputs.styles import (
-        FUA_LAYER_STYLES,
-        fill_style_qml,
-        write_gpkg_styles,
-        write_shapefile_styles,
-    )
-
-    styles = {k: fill_style_qml(*FUA_LAYER_STYLES[k]) for k in layers if k in FUA_LAYER_STYLES}
-    gpkgs = [p for p in written if p.suffix.lower() == ".gpkg"]
-    if gpkgs:
-        write_gpkg_styles(gpkgs[0], styles)
-        return []
-    # write_layers names Shapefiles <layer>.shp or <stem>_<layer>.shp; match the longest name first
-    shps: dict[str, Path] = {}
-    for p in (p for p in written if p.suffix.lower() == ".shp"):
-        for layer in sorted(styles, key=len, reverse=True):
-            if p.stem == layer or p.stem.endswith("_" + layer):
-                shps[layer] = p
-                break
-    return write_shapefile_styles(shps, styles)
+    def explore(self, m: Any = None) -> Any:
+        """Commuting zones, cities and FUAs on an interactive folium map (extra ``[explore]``)."""
+        return explore_fuas(self, m=m)
 
 
 def _for_file(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -32,13 +32,18 @@ import numpy as np
 import pandas as pd
 
 from connectivity.errors import OutputExistsError
-from connectivity.io import write_layers, write_raster
+from connectivity.io import write_raster
 from fua.kazakhstan import datasets
 from fua.kazakhstan.report import DISPLAY_CRS, write_kazakhstan_report
 from fua.metrics import NATIONAL_METRICS_DOC
 from fua.outputs.degurba import write_class_raster, write_label_raster
 from fua.outputs.report import plot_fua_map, plot_minutes_map, plot_rank_size
-from fua.outputs.styles import write_minutes_qml
+from fua.outputs.styles import (
+    fua_labels_legend,
+    write_minutes_qml,
+    write_qml,
+    write_styled_layers,
+)
 
 if TYPE_CHECKING:
     from fua.degurba.classify import DegurbaResult
@@ -118,8 +123,15 @@ def _jsonable(v: Any) -> Any:
     return str(v)
 
 
-def write_layers_and_rasters(run: Run, staging: Path, out: Path) -> dict[str, Path]:
-    """GeoPackage, Shapefiles, class / minutes / FUA-label GeoTIFFs with QGIS styles."""
+def write_layers_and_rasters(
+    run: Run, staging: Path, out: Path, *, crs: Any = None
+) -> dict[str, Path]:
+    """GeoPackage, Shapefiles, class / minutes / FUA-label GeoTIFFs with QGIS styles.
+
+    Every vector layer is written in one named CRS: ``crs``, or the
+    population grid's (the analysis CRS). The rasters stay on the analysis
+    grid (reprojecting them would resample its cells).
+    """
     files: dict[str, Path] = {}
     grid = run.grid
     layers: dict[str, gpd.GeoDataFrame] = {
@@ -138,12 +150,14 @@ def write_layers_and_rasters(run: Run, staging: Path, out: Path) -> dict[str, Pa
     if run.road_lines is not None:
         layers["roads_proxy" if run.proxy else "roads"] = run.road_lines
     layers = {k: for_file(v, run.data_note) for k, v in layers.items()}
-    write_layers(staging / GPKG_NAME, layers)
+    crs = grid.crs if crs is None else crs
+    write_styled_layers(staging / GPKG_NAME, layers, crs=crs)
     files["gpkg"] = out / GPKG_NAME
     keep = ("urban_centres", f"fua_{run.small_k}", f"fua_{run.main_k}", "sez_access",
             "corridors", "border_crossings")  # fmt: skip
     (staging / "shapefiles").mkdir()
-    write_layers(staging / "shapefiles", {k: layers[k] for k in keep}, driver="ESRI Shapefile")
+    write_styled_layers(staging / "shapefiles", {k: layers[k] for k in keep}, crs=crs,
+                        driver="ESRI Shapefile")  # fmt: skip
     files["shapefiles"] = out / "shapefiles"
     write_class_raster(
         staging / "classes_L2.tif",
@@ -171,7 +185,7 @@ def write_layers_and_rasters(run: Run, staging: Path, out: Path) -> dict[str, Pa
             description=f"minutes to the nearest {key} ({run.tail})",
             tags={**tags, **_no_time_tags(arr, grid.pop)},
         )
-        write_minutes_qml(staging / f"minutes_to_{key}.qml")
+        write_minutes_qml(staging / f"minutes_to_{key}.qml", data=arr)
         files[f"minutes_to_{key}"] = out / name
     lab = run.fres[run.main_k].fua_labels
     if lab is not None:
@@ -182,6 +196,7 @@ def write_layers_and_rasters(run: Run, staging: Path, out: Path) -> dict[str, Pa
             crs=grid.crs,
             description=f"fua_id ({run.main_k} threshold; {run.tail})",
         )
+        write_qml(staging / "fua_labels_100k.qml", fua_labels_legend(run.fres[run.main_k].fua))
         files["fua_labels"] = out / "fua_labels_100k.tif"
     return files
 
@@ -467,12 +482,14 @@ def readme(run: Run) -> str:
         "report.html            open in a browser (works offline): interactive map and tables",
         f"{GPKG_NAME:<22} GeoPackage: urban_centres, urban_clusters, fua_{s}*, fua_{m}*,",
         "                       sez_access, sez_isochrones, corridors, corridor_access_points,",
-        "                       border_crossings (and the road lines); every layer has a data_note",
+        "                       border_crossings (and the road lines); every layer has a data_note,",
+        "                       all are in one named CRS and open styled in QGIS (layer_styles)",
         "classes_L2.tif (+.qml) Degree of Urbanisation level-2 classes (GHSL SMOD codes)",
         "minutes_to_*.tif       minutes to the nearest SEZ / corridor access point / border crossing;",
         f"                       nodata {NO_TIME}",
-        f"fua_labels_100k.tif    FUA id per cell ({m} threshold)",
-        "shapefiles/            the main layers as Shapefiles (+ *_fields.csv full field names)",
+        f"fua_labels_100k.tif    FUA id per cell ({m} threshold; +.qml: one colour and name per FUA)",
+        "shapefiles/            the main layers as Shapefiles (+ .qml styles with the full field",
+        "                       names as aliases, and *_fields.csv with them for other GIS)",
         "tables/                CSV/JSON metrics (FUA, national, SEZ access, associations);",
         "                       tables/columns.csv gives the unit and meaning of every column",
         "maps/                  PNG maps",

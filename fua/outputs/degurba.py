@@ -29,7 +29,14 @@ from pyproj import CRS
 
 from connectivity.errors import CRSError, DataError, ParameterError
 from connectivity.io import safe_directory, write_layers, write_raster, write_sidecar
-from fua.outputs.styles import SMOD_LEVEL1, SMOD_LEVEL2, ClassStyle, smod_legend, write_qml
+from fua.outputs.styles import (
+    SMOD_LEVEL1,
+    SMOD_LEVEL2,
+    ClassStyle,
+    layer_styles,
+    smod_legend,
+    write_qml,
+)
 
 if TYPE_CHECKING:
     from fua.degurba.classify import DegurbaResult
@@ -253,6 +260,7 @@ def _output_names(levels: Sequence[int], fmt: str) -> dict[str, str]:
         for layer in _VECTOR_LAYERS:
             names[layer] = f"{layer}.shp"
             names[f"{layer}_fields"] = f"{layer}_fields.csv"
+            names[f"{layer}_style"] = f"{layer}.qml"
     names["sidecar"] = "degurba.json"
     return names
 
@@ -306,7 +314,8 @@ def write_degurba_outputs(
     fmt : {"gpkg", "shp"}, default "gpkg"
         ``gpkg``: one ``degurba.gpkg`` with layers ``urban_centres`` and
         ``urban_clusters``. ``shp``: ``urban_centres.shp`` and
-        ``urban_clusters.shp`` with ``*_fields.csv`` alias tables.
+        ``urban_clusters.shp`` with ``.qml`` styles (full field names as
+        aliases) and ``*_fields.csv`` alias tables.
     levels : sequence of {1, 2}, optional
         Class grids to write (``classes_L1.tif``, ``classes_L2.tif``, each
         with its ``.qml``). Default: every level the result holds (``level2``
@@ -324,7 +333,7 @@ def write_degurba_outputs(
     dict of str to pathlib.Path
         Keys ``classes_L1``/``classes_L2`` (and ``*_style``),
         ``centre_labels``, ``cluster_labels``, ``vectors`` (gpkg) or
-        ``urban_centres``/``urban_clusters`` (+ ``*_fields``) for shp, and
+        ``urban_centres``/``urban_clusters`` (+ ``*_fields``, ``*_style``) for shp, and
         ``sidecar`` (``degurba.json``).
 
     Raises
@@ -357,10 +366,11 @@ def write_degurba_outputs(
     root = Path(out_dir)
     with safe_directory(root, list(names.values()), overwrite=overwrite) as st:
         counts = _write_grids(st, names, result, levels)
+        styles = layer_styles(vectors)
         if fmt == "gpkg":
-            write_layers(st / names["vectors"], vectors)
+            write_layers(st / names["vectors"], vectors, styles=styles)
         else:
-            write_layers(st, vectors, driver="ESRI Shapefile")
+            write_layers(st, vectors, driver="ESRI Shapefile", styles=styles)
         produced = sorted(p for p in st.iterdir() if p.name != names["sidecar"])
         write_sidecar(
             st / names["sidecar"],

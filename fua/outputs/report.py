@@ -42,10 +42,11 @@ from affine import Affine
 from pyproj import Transformer
 
 from connectivity.errors import DataError
+from connectivity.notebook import minutes_colormap
 from fua.metrics import zipf_ols
 from fua.outputs._paths import with_suffix
 from fua.outputs._report_html import CSS, JS
-from fua.outputs.styles import MINUTE_STOPS, write_minutes_qml
+from fua.outputs.styles import FUA_COLOURS, write_minutes_qml
 
 __all__ = [
     "FUA_MAP_PROPS",
@@ -66,8 +67,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_FUA_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-                "#7f7f7f", "#bcbd22", "#17becf")  # fmt: skip
 #: Attributes of a FUA shown on hover in the report map (those present).
 FUA_MAP_PROPS = ("fua_id", "name", "pop_total", "pop_city", "area_km2", "density_per_km2",
                  "pw_density_per_km2", "share_national", "market_potential")  # fmt: skip
@@ -164,16 +163,6 @@ def _plt() -> Any:
     return plt
 
 
-def _minutes_cmap() -> tuple[Any, Any]:
-    from matplotlib.colors import BoundaryNorm, ListedColormap
-
-    bounds = [s[0] for s in MINUTE_STOPS]
-    cmap = ListedColormap([s[1] for s in MINUTE_STOPS[1:]]).with_extremes(
-        over=MINUTE_STOPS[-1][1], bad=(0, 0, 0, 0)
-    )
-    return cmap, BoundaryNorm(bounds, cmap.N)
-
-
 def _save(fig: Any, path: Path) -> Path:
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -236,7 +225,7 @@ def plot_fua_map(
         o.plot(ax=ax, facecolor="#f4f1ea", edgecolor="#888", linewidth=0.8)
     f = _to_display(fuas, crs)
     if f is not None:
-        colours = [_FUA_COLOURS[i % len(_FUA_COLOURS)] for i in range(len(f))]
+        colours = [FUA_COLOURS[i % len(FUA_COLOURS)] for i in range(len(f))]
         f.plot(ax=ax, color=colours, alpha=0.55, edgecolor="#333", linewidth=0.3)
         if label_col in f.columns:
             for (_, r), pt in zip(f.iterrows(), f.geometry.representative_point(), strict=True):
@@ -293,7 +282,7 @@ def plot_minutes_map(
     dst = display_crs or display_projection(_raster_box(arr, transform, crs))
     plt = _plt()
     disp, ext = _display_raster(arr, transform, crs, dst)
-    cmap, norm = _minutes_cmap()
+    cmap, norm = minutes_colormap()
     fig, ax = plt.subplots(figsize=(10, 6.2))
     im = ax.imshow(np.ma.masked_invalid(disp), extent=ext, cmap=cmap, norm=norm,
                    interpolation="nearest")  # fmt: skip
@@ -330,7 +319,7 @@ def plot_rank_size(
         if x.size == 0:
             continue
         r = np.arange(1, x.size + 1)
-        col = _FUA_COLOURS[k % len(_FUA_COLOURS)]
+        col = FUA_COLOURS[k % len(FUA_COLOURS)]
         txt = label
         if x.size >= 3:
             fit = zipf_ols(x)
@@ -389,7 +378,7 @@ class MapLayer:
 
 @dataclass(frozen=True, eq=False)
 class MinutesLayer:
-    """A minutes raster shown as a toggleable image layer (classes of :data:`MINUTE_STOPS`).
+    """A minutes raster shown as a toggleable image layer (classes of :data:`connectivity.qgis.MINUTE_STOPS`).
 
     Attributes
     ----------
@@ -500,7 +489,7 @@ def _vector_json(layer: MapLayer, d: gpd.GeoDataFrame) -> dict[str, Any]:
         pr = {c: format_value(d.at[idx, c]) for c in layer.props if c in d.columns}
         f: dict[str, Any] = {"geometry": _round_coords(g.__geo_interface__, 2), "properties": pr}
         if layer.colour_by_row:
-            f["style"] = {**style, "fill": _FUA_COLOURS[i % len(_FUA_COLOURS)]}
+            f["style"] = {**style, "fill": FUA_COLOURS[i % len(FUA_COLOURS)]}
         feats.append(f)
     out: dict[str, Any] = {"name": layer.name, "title": layer.title, "style": style,
                            "features": feats}  # fmt: skip
@@ -514,7 +503,7 @@ def _vector_json(layer: MapLayer, d: gpd.GeoDataFrame) -> dict[str, Any]:
 def _image_json(layer: MinutesLayer, crs: str) -> dict[str, Any]:
     plt = _plt()
     disp, ext = _display_raster(layer.minutes, layer.transform, layer.crs, crs, cell_m=4000.0)
-    cmap, norm = _minutes_cmap()
+    cmap, norm = minutes_colormap()
     rgba = cmap(norm(np.ma.masked_invalid(disp)))
     rgba[..., 3] = np.where(np.isfinite(disp), 1.0, 0.0)
     buf = io.BytesIO()

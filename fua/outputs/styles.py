@@ -1,15 +1,20 @@
-"""QGIS styles of every output: the one home of the ``.qml`` builders.
+"""QGIS styles of the toolkit's outputs: the legends and the styles of fua's layers.
 
 * Raster, paletted ("unique values"): :class:`ClassStyle`, the Degree of
   Urbanisation legends :data:`SMOD_LEVEL2` / :data:`SMOD_LEVEL1`
-  (:func:`smod_legend`) and :func:`write_qml`.
-* Raster, pseudocolour in minutes: :data:`MINUTE_STOPS` (shared with the PNG
-  maps of :mod:`fua.outputs.report`) and :func:`write_minutes_qml`.
-* Vector, a simple fill per layer: :data:`FUA_LAYER_STYLES`,
-  :func:`fill_style_qml`, stored where QGIS finds it — in a GeoPackage's
-  ``layer_styles`` table (QGIS's own schema, ``useAsDefault = 1``, so the
-  layer opens styled: :func:`write_gpkg_styles`) or as a ``<name>.qml``
-  beside a Shapefile (:func:`write_shapefile_styles`).
+  (:func:`smod_legend`), the FUA-id legend (:func:`fua_labels_legend`) and
+  :func:`write_qml`.
+* Raster, minutes: :data:`MINUTE_STOPS` and :func:`write_minutes_qml` (from
+  :mod:`connectivity.qgis`, re-exported; shared with the PNG maps of
+  :mod:`fua.outputs.report`).
+* Vector: the style of each layer the toolkit writes (:data:`LAYER_STYLES`:
+  FUAs, their cities and commuting zones, urban centres and clusters, SEZ
+  access, isochrones, corridors, border crossings, roads; chosen by
+  :func:`layer_styles`), and :func:`write_styled_layers`, the one writer of
+  fua's vector deliverables: one named CRS, styles in a GeoPackage's
+  ``layer_styles`` table or in a ``.qml`` beside each Shapefile (with the
+  full field names as aliases). The symbol and QML machinery
+  (:class:`~connectivity.qgis.LayerStyle`) is :mod:`connectivity.qgis`.
 
 A ``.qml`` named like its raster (``x.tif`` → ``x.qml``) is loaded by QGIS
 as the layer's default style.
@@ -18,37 +23,45 @@ as the layer's default style.
 from __future__ import annotations
 
 import os
-import sqlite3
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, NamedTuple
-from xml.sax.saxutils import escape
 
 from connectivity.errors import ParameterError
-from connectivity.io import safe_path
-from fua.degurba.classify import L1_CODES, L2_CODES
+from connectivity.io import safe_path, write_layers
+from connectivity.qgis import (
+    MINUTE_STOPS,
+    QGIS_VERSION,
+    LayerStyle,
+    hex_rgba,
+    minutes_style,
+    qml_document,
+    write_gpkg_styles,
+    write_minutes_qml,
+)
+from fua.degurba.classify import DegurbaResult
+from fua.degurba.legend import URBAN_CENTRE_STYLE, URBAN_CLUSTER_STYLE
 from fua.outputs._paths import with_suffix
 
 __all__ = [
+    "FUA_COLOURS",
     "FUA_LAYER_STYLES",
+    "LAYER_STYLES",
     "MINUTE_STOPS",
     "SMOD_LEVEL1",
     "SMOD_LEVEL2",
     "ClassStyle",
-    "fill_style_qml",
+    "fua_labels_legend",
+    "layer_styles",
     "smod_legend",
     "write_gpkg_styles",
     "write_minutes_qml",
     "write_qml",
-    "write_shapefile_styles",
+    "write_styled_layers",
 ]
 
 RGBA = tuple[int, int, int, int]
-
-_QGIS_VERSION = "3.28.0-Firenze"
-_DOCTYPE = "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>"
 
 
 # ---------------------------------------------------------------- raster: paletted classes
@@ -60,31 +73,13 @@ class ClassStyle(NamedTuple):
     label: str
 
 
-#: GHSL SMOD level-2 legend (R2023A), codes as in ``DegurbaResult.level2``.
-#: Colours from the GHS-SMOD class table (``#ff0000`` urban centre …
-#: ``#7ab6f5`` water) as published for JRC/GHSL/P2023A/GHS_SMOD.
-_L2_COLOURS: dict[int, RGBA] = {
-    30: (255, 0, 0, 255),
-    23: (115, 38, 0, 255),
-    22: (168, 112, 0, 255),
-    21: (255, 255, 0, 255),
-    13: (55, 86, 35, 255),
-    12: (171, 205, 102, 255),
-    11: (205, 245, 122, 255),
-    10: (122, 182, 245, 255),
-}
-SMOD_LEVEL2: tuple[ClassStyle, ...] = tuple(
-    ClassStyle(code, _L2_COLOURS[code], name) for code, name in L2_CODES.items()
-)
+#: GHSL SMOD level-2 legend (R2023A), codes as in ``DegurbaResult.level2``
+#: (colours: :data:`fua.degurba.legend.SMOD_L2_COLOURS`).
+SMOD_LEVEL2: tuple[ClassStyle, ...] = tuple(ClassStyle(*e) for e in DegurbaResult.legend(2))
 
-#: Level-1 legend, codes as in ``DegurbaResult.level1``. GHSL publishes no
-#: separate level-1 palette in the sources checked: 3 takes the level-2 urban
-#: centre red, 2 an orange between the level-2 cluster colours, 1 the level-2
-#: low-density-rural green.
-_L1_COLOURS: dict[int, RGBA] = {3: (255, 0, 0, 255), 2: (255, 170, 0, 255), 1: (171, 205, 102, 255)}
-SMOD_LEVEL1: tuple[ClassStyle, ...] = tuple(
-    ClassStyle(code, _L1_COLOURS[code], name) for code, name in L1_CODES.items()
-)
+#: Level-1 legend, codes as in ``DegurbaResult.level1`` (colours:
+#: :data:`fua.degurba.legend.SMOD_L1_COLOURS`).
+SMOD_LEVEL1: tuple[ClassStyle, ...] = tuple(ClassStyle(*e) for e in DegurbaResult.legend(1))
 
 
 def smod_legend(level: int) -> tuple[ClassStyle, ...]:
@@ -119,7 +114,7 @@ def _styles(entries: Iterable[ClassStyle | Sequence[Any]]) -> list[ClassStyle]:
 
 
 def _qml_text(styles: Sequence[ClassStyle], band: int) -> bytes:
-    root = ET.Element("qgis", version=_QGIS_VERSION, styleCategories="AllStyleCategories")
+    root = ET.Element("qgis", version=QGIS_VERSION, styleCategories="AllStyleCategories")
     pipe = ET.SubElement(root, "pipe")
     ET.SubElement(
         ET.SubElement(pipe, "provider"),
@@ -175,9 +170,7 @@ def _qml_text(styles: Sequence[ClassStyle], band: int) -> bytes:
     ET.SubElement(pipe, "rasterresampler", maxOversampling="2")
     ET.SubElement(pipe, "resamplingStage").text = "resamplingFilter"
     ET.SubElement(root, "blendMode").text = "0"
-    ET.indent(root)
-    body = ET.tostring(root, encoding="unicode")
-    return (_DOCTYPE + "\n" + body + "\n").encode("utf-8")
+    return qml_document(root).encode("utf-8")
 
 
 def write_qml(
@@ -223,44 +216,36 @@ def write_qml(
     return target
 
 
-# ---------------------------------------------------------------- raster: minutes
-#: Class breaks (minutes) and colours of travel-time rasters, green to dark red;
-#: the PNG maps and the report use the same stops.
-MINUTE_STOPS: tuple[tuple[int, str], ...] = (
-    (0, "#1a9850"), (30, "#66bd63"), (60, "#d9ef8b"), (120, "#fee08b"),
-    (240, "#fc8d59"), (480, "#d73027"), (960, "#7f0000"),
-)  # fmt: skip
+#: Colours of FUAs by rank (matplotlib's "tab10"), on the PNG maps and in the FUA-id legend.
+FUA_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+               "#7f7f7f", "#bcbd22", "#17becf")  # fmt: skip
 
 
-def write_minutes_qml(path: str | os.PathLike[str], *, max_min: float = 960.0) -> Path:
-    """QGIS pseudocolour style (``.qml``) for a minutes raster (same stops as the PNG maps)."""
-    p = with_suffix(path, "style file", ".qml")
-    items = "\n".join(
-        f'          <item value="{v}" color="{c}" alpha="255" label="{v} min"/>'
-        for v, c in MINUTE_STOPS
-        if v <= max_min
-    )
-    text = f"""{_DOCTYPE}
-<qgis version="3.28.0" styleCategories="AllStyleCategories">
-  <pipe>
-    <rasterrenderer type="singlebandpseudocolor" band="1" opacity="1" alphaBand="-1"
-        classificationMin="0" classificationMax="{max_min:g}" nodataColor="">
-      <rastershader>
-        <colorrampshader colorRampType="DISCRETE" classificationMode="1" clip="0"
-            minimumValue="0" maximumValue="{max_min:g}">
-{items}
-        </colorrampshader>
-      </rastershader>
-    </rasterrenderer>
-  </pipe>
-  <blendMode>0</blendMode>
-</qgis>
-"""
-    p.write_text(text, encoding="utf-8")
-    return p
+def fua_labels_legend(fuas: Any, *, name_col: str = "name") -> list[ClassStyle]:
+    """Legend of a FUA-id raster (``FuaResult.fua_labels``): one colour and name per FUA.
+
+    Parameters
+    ----------
+    fuas : pandas.DataFrame
+        One row per FUA with ``fua_id`` (and ``name_col``), e.g. ``FuaResult.fua``.
+    name_col : str
+        Column of the names shown in the legend ("3 Shymkent").
+
+    Returns
+    -------
+    list of ClassStyle
+        For :func:`write_qml`; colours of :data:`FUA_COLOURS` by FUA id.
+    """
+    out = []
+    for i, row in enumerate(fuas.sort_values("fua_id").itertuples(index=False)):
+        fid = int(row.fua_id)
+        name = getattr(row, name_col, None)
+        label = f"{fid} {name}" if name not in (None, "") else f"FUA {fid}"
+        out.append(ClassStyle(fid, hex_rgba(FUA_COLOURS[i % len(FUA_COLOURS)]), label))
+    return out
 
 
-# ---------------------------------------------------------------- vector: fills
+# ---------------------------------------------------------------- vector layers
 #: fill and outline colours of the FUA layers (QGIS RGBA)
 FUA_LAYER_STYLES: dict[str, tuple[RGBA, RGBA]] = {
     "fua": ((255, 140, 0, 90), (200, 80, 0, 255)),
@@ -269,68 +254,88 @@ FUA_LAYER_STYLES: dict[str, tuple[RGBA, RGBA]] = {
     "units": ((0, 0, 0, 0), (110, 110, 110, 255)),
 }
 
+_CORRIDOR_RED: RGBA = (178, 24, 43, 255)
+_WHITE: RGBA = (255, 255, 255, 255)
 
-def fill_style_qml(fill: RGBA, outline: RGBA, *, outline_width_mm: float = 0.4) -> str:
-    """A single-symbol polygon style (QGIS 3 ``.qml``)."""
+#: The style of each layer the toolkit writes, by layer name (the PNG maps'
+#: colours). :func:`layer_styles` also matches the demo's ``fua_<threshold>``,
+#: ``fua_<threshold>_city``, ``fua_<threshold>_commuting_zone`` and ``roads*``.
+LAYER_STYLES: dict[str, LayerStyle] = {
+    **{k: LayerStyle("fill", f, o, width_mm=0.4) for k, (f, o) in FUA_LAYER_STYLES.items()},
+    "urban_centres": URBAN_CENTRE_STYLE,
+    "urban_clusters": URBAN_CLUSTER_STYLE,
+    "sez_access": LayerStyle("marker", (255, 212, 0, 255), (0, 0, 0, 255), size_mm=5.0,
+                             shape="star", width_mm=0.3),
+    "sez_isochrones": LayerStyle("fill", (0, 0, 0, 130), (0, 0, 0, 0), width_mm=0.0),
+    "corridors": LayerStyle("line", _CORRIDOR_RED, width_mm=0.8, dashed=True),
+    "corridor_access_points": LayerStyle("marker", _CORRIDOR_RED, _WHITE, size_mm=1.6, width_mm=0.2),
+    "border_crossings": LayerStyle("marker", (68, 68, 68, 255), _WHITE, size_mm=3.2,
+                                   shape="triangle", width_mm=0.3),
+    "roads": LayerStyle("line", (90, 90, 90, 255), width_mm=0.35),
+}  # fmt: skip
 
-    def c(rgba: RGBA) -> str:
-        return ",".join(str(int(v)) for v in rgba)
-
-    return f"""{_DOCTYPE}
-<qgis version="{_QGIS_VERSION}" styleCategories="Symbology">
-  <renderer-v2 type="singleSymbol" symbollevels="0" enableorderby="0" forceraster="0">
-    <symbols>
-      <symbol type="fill" name="0" alpha="1" clip_to_extent="1" force_rhr="0">
-        <layer class="SimpleFill" enabled="1" locked="0" pass="0">
-          <Option type="Map">
-            <Option type="QString" name="color" value="{escape(c(fill))}"/>
-            <Option type="QString" name="outline_color" value="{escape(c(outline))}"/>
-            <Option type="QString" name="outline_style" value="solid"/>
-            <Option type="QString" name="outline_width" value="{outline_width_mm}"/>
-            <Option type="QString" name="outline_width_unit" value="MM"/>
-            <Option type="QString" name="style" value="solid"/>
-          </Option>
-        </layer>
-      </symbol>
-    </symbols>
-  </renderer-v2>
-</qgis>
-"""
+#: Layers graduated on a minutes column (classes up to the data's maximum).
+_GRADUATED = {"sez_isochrones": "to_min"}
 
 
-def write_gpkg_styles(
-    gpkg: str | Path, styles: Mapping[str, str], *, geometry_column: str = "geom"
-) -> None:
-    """Store QGIS styles (layer name → QML) as the layers' default styles in ``gpkg``."""
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    con = sqlite3.connect(str(gpkg))
-    try:
-        con.execute(
-            """CREATE TABLE IF NOT EXISTS layer_styles (
-                id INTEGER PRIMARY KEY AUTOINCREMENT, f_table_catalog TEXT(256),
-                f_table_schema TEXT(256), f_table_name TEXT(256), f_geometry_column TEXT(256),
-                styleName TEXT(30), styleQML TEXT, styleSLD TEXT, useAsDefault BOOLEAN,
-                description TEXT, owner TEXT(30), ui TEXT(30), update_time DATETIME)"""
-        )
-        for layer, qml in styles.items():
-            con.execute("DELETE FROM layer_styles WHERE f_table_name = ?", (layer,))
-            con.execute(
-                "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
-                "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, "
-                "owner, ui, update_time) VALUES ('', '', ?, ?, ?, ?, '', 1, ?, '', NULL, ?)",
-                (layer, geometry_column, layer, qml, "fua-toolkit default style", now),
-            )
-        con.commit()
-    finally:
-        con.close()
+def _style_key(name: str) -> str | None:
+    if name in LAYER_STYLES:
+        return name
+    if name.startswith("fua_"):
+        suffix = next((s for s in ("_commuting_zone", "_city") if name.endswith(s)), "")
+        return "fua" + suffix
+    return "roads" if name.startswith("roads") else None
 
 
-def write_shapefile_styles(paths: Mapping[str, Path], styles: Mapping[str, str]) -> list[Path]:
-    """Write ``<name>.qml`` beside each Shapefile (QGIS loads it as the default style)."""
-    out = []
-    for layer, shp in paths.items():
-        if layer in styles:
-            qml = Path(shp).with_suffix(".qml")
-            qml.write_text(styles[layer], encoding="utf-8")
-            out.append(qml)
+def layer_styles(layers: Mapping[str, Any]) -> dict[str, LayerStyle]:
+    """The styles of the layers :data:`LAYER_STYLES` knows (others get the default of their geometry).
+
+    Parameters
+    ----------
+    layers : dict of str to geopandas.GeoDataFrame
+        The layers to write, by name.
+
+    Returns
+    -------
+    dict of str to LayerStyle
+        For :func:`connectivity.io.write_layers` (``styles=``).
+    """
+    out = {}
+    for name, gdf in layers.items():
+        key = _style_key(name)
+        if key is None:
+            continue
+        style = LAYER_STYLES[key]
+        column = _GRADUATED.get(key)
+        if column and column in gdf.columns:
+            style = minutes_style(style, column, gdf[column])
+        out[name] = style
     return out
+
+
+def write_styled_layers(
+    path: str | os.PathLike[str],
+    layers: Mapping[str, Any],
+    *,
+    crs: Any = None,
+    driver: str | None = None,
+    overwrite: bool = False,
+) -> list[Path]:
+    """Write vector layers as a deliverable: one named CRS, and the styles of :func:`layer_styles`.
+
+    Parameters
+    ----------
+    path, layers, driver, overwrite
+        As in :func:`connectivity.io.write_layers`.
+    crs : CRS-like, optional
+        The CRS of every layer (default: the first layer's; e.g. the
+        analysis grid's).
+
+    Returns
+    -------
+    list of pathlib.Path
+        As :func:`connectivity.io.write_layers`.
+    """
+    return write_layers(
+        path, layers, driver=driver, overwrite=overwrite, crs=crs, styles=layer_styles(layers)
+    )
