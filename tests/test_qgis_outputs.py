@@ -300,3 +300,20 @@ def test_demo_shapefiles_carry_qml_aliases(demo: DemoResult) -> None:
         assert crs.equals(CRS("ESRI:54009")), shp.name
     sez = _qml((shp_dir / "sez_access.qml").read_text(encoding="utf-8"))
     assert {a.get("name") for a in sez.iter("alias")} >= {"time_to_corridor_min", "host_fua_50k"}
+
+
+@pytest.mark.slow
+def test_demo_crs_option_puts_every_vector_layer_in_the_named_crs(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from fua.cli import main
+
+    pop = modelled_window(tmp_path / "south_pop.tif")
+    out = tmp_path / "out"
+    r = CliRunner().invoke(
+        main, ["-q", "demo", "--out", str(out), "--population", str(pop), "--crs", "EPSG:4326"]
+    )
+    assert r.exit_code == 0, r.output
+    gpkg = out / "kazakhstan_demo.gpkg"
+    crss = {name: pyogrio.read_info(gpkg, layer=name)["crs"] for name in _data_layers(gpkg)}
+    assert crss and set(crss.values()) == {"EPSG:4326"}, crss

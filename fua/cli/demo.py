@@ -22,7 +22,12 @@ __all__ = ["demo_cmd"]
 @click.option(
     "--roads",
     type=click.Path(path_type=Path),
-    help="An OSM extract (.osm.pbf) or line layer instead of the PROXY network (see `connectivity fetch osm`).",
+    help="An OSM extract (.osm.pbf) or line layer instead of the embedded network (see `connectivity fetch osm`).",
+)
+@click.option(
+    "--crs",
+    default=None,
+    help="CRS of every vector layer, e.g. EPSG:4326 (default: the analysis grid's CRS).",
 )
 @overwrite_option("Replace earlier demo outputs in --out.")
 @click.pass_context
@@ -32,14 +37,15 @@ def demo_cmd(
     out_dir: Path,
     population: Path | None,
     roads: Path | None,
+    crs: str | None,
     overwrite: bool,
 ) -> None:
     """Run the whole Kazakhstan pipeline offline and write a report-ready set of outputs.
 
     Grid classes -> urban centres -> FUAs (urban centres of 50 000+ and 100 000+) ->
     travel times to SEZs, corridors and border crossings -> metrics. By default on
-    the embedded MODELLED population surface and PROXY trunk roads (labelled as such
-    in every output).
+    the embedded MODELLED population surface and the real trunk roads with PROXY access
+    links (labelled as such in every output).
 
     \b
     Example:
@@ -61,6 +67,7 @@ def demo_cmd(
         roads=roads,
         overwrite=overwrite,
         progress=progress_enabled(ctx),
+        crs=crs,
     )
     s = res.summary
     click.echo(f"Population: {s['population_input']}")

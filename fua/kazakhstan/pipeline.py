@@ -543,13 +543,14 @@ def _write(
     steps: Steps,
     started_at: float,
     record: dict[str, Any],
+    crs: str | None = None,
 ) -> tuple[dict[str, Path], dict[str, float]]:
     """Write everything into a staging folder, then move it into ``out`` in one go."""
     staging = out_mod.staging_dir(out)
     files: dict[str, Path] = {}
     try:
         with steps.step("writing layers"):
-            files.update(out_mod.write_layers_and_rasters(run, staging, out))
+            files.update(out_mod.write_layers_and_rasters(run, staging, out, crs=crs))
             files.update(out_mod.write_tables(run, staging, out))
         with steps.step("maps and report"):
             files.update(out_mod.write_maps_and_report(run, staging, out))
@@ -570,6 +571,7 @@ def run_demo(
     overwrite: bool = False,
     progress: bool = False,
     params: DemoParams | None = None,
+    crs: str | None = None,
 ) -> DemoResult:
     """Run the whole Kazakhstan pipeline and write a planner's set of outputs to ``out_dir``.
 
@@ -593,6 +595,9 @@ def run_demo(
         Show a progress bar over the steps.
     params : DemoParams, optional
         Thresholds and speeds (defaults documented on :class:`DemoParams`).
+    crs : str, optional
+        CRS of every vector layer of the deliverables (e.g. ``"EPSG:4326"``);
+        default: the analysis grid's CRS. Rasters stay on the analysis grid.
 
     Returns
     -------
@@ -631,8 +636,9 @@ def run_demo(
     try:
         run, record = _compute(p, population, roads, progress=progress, steps=steps, notes=notes)
         files, timings = _write(
-            run, out, overwrite=overwrite, steps=steps, started_at=t_start, record=record
-        )
+            run, out, overwrite=overwrite, steps=steps, started_at=t_start, record=record,
+            crs=crs,
+        )  # fmt: skip
     finally:
         steps.close()
     run.summary["wall_time_s"] = round(time.time() - t_start, 1)

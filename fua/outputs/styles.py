@@ -37,6 +37,7 @@ from connectivity.qgis import (
     hex_rgba,
     minutes_style,
     qml_document,
+    style_qml,
     write_gpkg_styles,
     write_minutes_qml,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "layer_styles",
     "smod_legend",
     "write_gpkg_styles",
+    "write_known_styles",
     "write_minutes_qml",
     "write_qml",
     "write_styled_layers",
@@ -311,6 +313,11 @@ def layer_styles(layers: Mapping[str, Any]) -> dict[str, LayerStyle]:
             style = minutes_style(style, column, gdf[column])
         out[name] = style
     return out
+
+
+def write_known_styles(path: str | os.PathLike[str], names: Sequence[str]) -> None:
+    """Store the :data:`LAYER_STYLES` of layers ``names`` as the default styles of a GeoPackage."""
+    write_gpkg_styles(path, {name: style_qml(LAYER_STYLES[name]) for name in names})
 
 
 def write_styled_layers(

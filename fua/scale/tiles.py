@@ -60,7 +60,7 @@ from fua.degurba.params import DegurbaParams
 from fua.degurba.stats import centres_per_cluster, label_stats, label_table
 from fua.degurba.vectorize import group_parts, shapes_to_polygons
 from fua.grid import DEFAULT_CRS
-from fua.outputs.degurba import smod_legend, write_qml
+from fua.outputs.styles import smod_legend, write_known_styles, write_qml
 from fua.scale.distributed import aggregate_tiles
 
 __all__ = [
@@ -542,6 +542,7 @@ def _write_vectors(
         path, "urban_clusters", core.clusters, core.n_clusters, clusters, "cl_id",
         src.transform, src.crs,
     )  # fmt: skip
+    write_known_styles(path, ("urban_centres", "urban_clusters"))  # QGIS default styles
 
 
 @dataclass
