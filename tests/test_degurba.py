@@ -362,10 +362,25 @@ def test_tiled_core_refuses_smoothing_it_cannot_do():
     pop = np.full((4, 4), 2_000.0)
     p = DegurbaParams(centre_smooth_window=3)
     flags = cell_flags(pop, None, None, p, 1.0)
-    with pytest.raises(ParameterError, match="centre_smooth_window"):
+    with pytest.raises(ParameterError, match="centre_smooth_window=3 is not supported"):
         classify_flags(
             pop, flags, p, cell_size_m=1000.0, cell_area_km2=1.0, level=1, has_land=False
         )
+
+
+def test_degurba_to_files_refuses_options_it_cannot_honour(tmp_path):
+    import rasterio
+
+    path = tmp_path / "pop.tif"
+    prof = {"driver": "GTiff", "width": 6, "height": 6, "count": 1, "dtype": "float32",
+            "crs": MOLL, "transform": T}  # fmt: skip
+    with rasterio.open(path, "w", **prof) as dst:
+        dst.write(np.full((1, 6, 6), 2_000.0, "float32"))
+    for bad in ({"centre_smooth_window": 3}, {"nodata_class": "rural"}):
+        p = DegurbaParams().replace(**bad)
+        with pytest.raises(ParameterError, match="not supported by the tiled classification"):
+            fua.degurba_to_files(path, tmp_path / "out", params=p, vectors=False)
+    fua.degurba_to_files(path, tmp_path / "ok", vectors=False)  # the defaults work
 
 
 @pytest.mark.parametrize(("built", "land", "decimals", "centre"), [

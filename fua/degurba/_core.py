@@ -275,6 +275,21 @@ def _select(
     )
 
 
+def _refuse_unhandled(p: DegurbaParams, *, smoothed: bool, nodata: bool) -> None:
+    """ParameterError for the flexurba options a caller of :func:`classify_flags` cannot honour."""
+    missing = []
+    if p.centre_smooth_window and not smoothed:
+        missing.append(f"centre_smooth_window={p.centre_smooth_window}")
+    if p.nodata_class != "nodata" and not nodata:
+        missing.append(f"nodata_class={p.nodata_class!r}")
+    if missing:
+        msg = (
+            f"{' and '.join(missing)} is not supported by the tiled classification "
+            "(fua.degurba_to_files); classify the grid in memory with fua.classify_grid"
+        )
+        raise ParameterError(msg)
+
+
 @dataclass
 class Classified:
     """Output of :func:`classify_flags`; ``flags`` then has CENTRE = centre cell, CLUSTER = ucl."""
@@ -297,6 +312,7 @@ def classify_flags(
     has_land: bool,
     wrap: WrapColumns | None = None,
     centre_pop: np.ndarray | None = None,
+    nodata_class_applied: bool = False,
 ) -> Classified:
     """Urban centres, urban clusters and (level 2) the SMOD classes before no-data.
 
@@ -307,14 +323,12 @@ def classify_flags(
     an edge). ``centre_pop``: the smoothed population of
     :func:`smooth_centre_flags`, required when ``params.centre_smooth_window``
     is set (the CENTRE bit must then come from that function too).
+    ``nodata_class_applied``: the caller applies ``params.nodata_class``
+    (:func:`final_codes` itself always writes 0 where there is no data).
+    Options a caller cannot honour raise :class:`~fua.ParameterError`.
     """
     p = params
-    if p.centre_smooth_window and centre_pop is None:
-        msg = (
-            "centre_smooth_window needs the whole grid at once: classify with "
-            "fua.classify_grid (the tiled classification does not smooth population)"
-        )
-        raise ParameterError(msg)
+    _refuse_unhandled(p, smoothed=centre_pop is not None, nodata=nodata_class_applied)
     # -- urban centres ----------------------------------------------------------
     centres, n_centres = _select(
         flags, CENTRE, pop if centre_pop is None else centre_pop,

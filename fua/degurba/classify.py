@@ -227,6 +227,7 @@ def classify_grid(
         has_land=grid.land_share is not None,
         wrap=wrap,
         centre_pop=centre_pop,
+        nodata_class_applied=True,
     )
     del centre_pop
     any_nodata = params.nodata_class == "nodata" and not valid.all()

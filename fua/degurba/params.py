@@ -56,7 +56,11 @@ class DegurbaParams(ParamsMixin):
         ``centre_pop_min`` and which cells count as populated in the R2023A
         majority rule. The built-up rule, every other class and every
         statistic use the unsmoothed grid. flexurba's window when switched on
-        is 5.
+        is 5. Density is taken as everywhere in these rules: a cell with
+        people but no recorded land uses its whole area (flexurba's
+        population per land is infinite there), and cells with neither land
+        nor people are left out of the density mean (undefined, as in
+        flexurba). Needs the whole grid: :func:`fua.degurba_to_files` refuses it.
     ``built_share_decimals``
         None (default) or a number of decimals: the built-up share of land is
         rounded to it before it is compared with ``centre_built_share_min``
@@ -68,7 +72,8 @@ class DegurbaParams(ParamsMixin):
         levels (unless they are water). ``"rural"``: they are classified as
         cells with no people, as flexurba does (rural 1 / SMOD 11 or water 10,
         or inside a centre or cluster when hole filling or edge smoothing
-        adds them).
+        adds them). :func:`fua.degurba_to_files` supports only ``"nodata"``
+        so far, and refuses ``"rural"``.
     """
 
     preset_name: str = "R2023A"
