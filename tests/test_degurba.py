@@ -300,3 +300,148 @@ def test_level1_only_skips_level2():
         r.class_population(level=2)
     with pytest.raises(ParameterError, match="level must be 1 or 2"):
         classify_grid(grid(pop), level=3)
+
+
+# -- flexurba parity options ----------------------------------------------------------
+
+
+def test_moving_mean_by_hand():
+    from fua.degurba._core import moving_mean
+
+    v = np.zeros((3, 3))
+    v[0, 1] = 9.0
+    use = np.ones((3, 3), bool)
+    m = moving_mean(v, use, 3)
+    # corner: 4 cells inside the grid; edge: 6; middle: 9
+    assert m[0, 0] == 9.0 / 4 and m[0, 1] == 9.0 / 6 and m[1, 1] == 1.0 and m[2, 2] == 0.0
+    use[0, 1] = False  # left out: neither the value nor the cell counts
+    use[1, 1] = False
+    m = moving_mean(v, use, 3)
+    assert (m == 0).all()
+    assert moving_mean(v, np.zeros((3, 3), bool), 3).tolist() == np.zeros((3, 3)).tolist()
+
+
+def test_centre_smooth_window_by_hand():
+    # 1 400 /km2 everywhere (below 1 500), one cell with 8 100 more people
+    pop = np.full((9, 9), 1_400.0)
+    pop[4, 4] += 9 * 900.0
+    base = NO_SMOOTH.replace(centre_pop_min=20_000)
+    assert classify_grid(grid(pop), base).n_centres == 0  # one dense cell of 9 500 people
+    # 3x3 mean: the 9 cells around the spike get 1 400 + 900 = 2 300 (20 700 people)
+    r3 = classify_grid(grid(pop), base.replace(centre_smooth_window=3))
+    assert r3.n_centres == 1
+    assert (r3.level2 == 30).sum() == 9 and (r3.level2[3:6, 3:6] == 30).all()
+    assert fua.urban_centres(r3)["pop"].iloc[0] == pytest.approx(20_700.0)  # raw people
+    # 5x5 mean: 1 400 + 8 100 / 25 = 1 724 in the 25 cells around it
+    r5 = classify_grid(grid(pop), base.replace(centre_smooth_window=5))
+    assert (r5.level2 == 30).sum() == 25 and (r5.level2[2:7, 2:7] == 30).all()
+    # the size rule reads the smoothed population: 9 x 2 300 = 20 700 < 21 000
+    too_big = base.replace(centre_smooth_window=3, centre_pop_min=21_000)
+    assert classify_grid(grid(pop), too_big).n_centres == 0
+    # other classes are untouched by the smoothing
+    np.testing.assert_array_equal(
+        classify_grid(grid(pop), base.replace(centre_pop_min=1e9)).level2,
+        classify_grid(grid(pop), base.replace(centre_pop_min=1e9, centre_smooth_window=3)).level2,
+    )
+
+
+def test_centre_smooth_window_leaves_out_cells_without_data():
+    pop = np.full((9, 9), 1_400.0)
+    pop[4, 4] += 9 * 900.0
+    valid = np.ones((9, 9), bool)
+    valid[3, 3] = False  # no data (pop 0): left out, so the 3x3 means stay above 1 500
+    pop[3, 3] = 0.0
+    p = NO_SMOOTH.replace(centre_pop_min=15_000, centre_smooth_window=3)
+    r = classify_grid(grid(pop, valid=valid), p)
+    assert r.n_centres == 1 and r.level2[4, 4] == 30
+
+
+def test_tiled_core_refuses_smoothing_it_cannot_do():
+    from fua.degurba._core import cell_flags, classify_flags
+
+    pop = np.full((4, 4), 2_000.0)
+    p = DegurbaParams(centre_smooth_window=3)
+    flags = cell_flags(pop, None, None, p, 1.0)
+    with pytest.raises(ParameterError, match="centre_smooth_window=3 is not supported"):
+        classify_flags(
+            pop, flags, p, cell_size_m=1000.0, cell_area_km2=1.0, level=1, has_land=False
+        )
+
+
+def test_degurba_to_files_refuses_options_it_cannot_honour(tmp_path):
+    import rasterio
+
+    path = tmp_path / "pop.tif"
+    prof = {"driver": "GTiff", "width": 6, "height": 6, "count": 1, "dtype": "float32",
+            "crs": MOLL, "transform": T}  # fmt: skip
+    with rasterio.open(path, "w", **prof) as dst:
+        dst.write(np.full((1, 6, 6), 2_000.0, "float32"))
+    for bad in ({"centre_smooth_window": 3}, {"nodata_class": "rural"}):
+        p = DegurbaParams().replace(**bad)
+        with pytest.raises(ParameterError, match="not supported by the tiled classification"):
+            fua.degurba_to_files(path, tmp_path / "out", params=p, vectors=False)
+    fua.degurba_to_files(path, tmp_path / "ok", vectors=False)  # the defaults work
+
+
+@pytest.mark.parametrize(("built", "land", "decimals", "centre"), [
+    (0.1996, None, None, False),
+    (0.1996, None, 3, True),  # rounds to 0.200
+    (0.1994, None, 3, False),  # rounds to 0.199
+    (0.0998, 0.5, 3, True),  # 0.1996 of the land
+    (0.0998, 0.5, None, False),
+    (0.1996, None, 2, True),  # 0.20
+])  # fmt: skip
+def test_built_share_decimals(built, land, decimals, centre):
+    pop = block((8, 8), 2, 5, 2, 5, 700.0)  # 9 cells, 6 300 people, < 1 500 per km2 of land
+    b = block((8, 8), 2, 5, 2, 5, built)
+    kw = {"built_share": b}
+    if land is not None:
+        kw["land_share"] = np.full((8, 8), land)
+    p = NO_SMOOTH.replace(centre_pop_min=5_000, built_share_decimals=decimals)
+    r = classify_grid(grid(pop, **kw), p)
+    assert (r.n_centres == 1) is centre
+    assert bool((r.level2[2:5, 2:5] == 30).all()) is centre
+
+
+def test_nodata_class_rural():
+    pop = np.zeros((5, 5))
+    land = np.ones((5, 5))
+    valid = np.ones((5, 5), bool)
+    valid[4, 4] = False  # no data on land
+    valid[3, 3] = False
+    land[3, 3] = 0.0  # no data at sea: water either way
+    g = grid(pop, land_share=land, valid=valid)
+    ours = classify_grid(g)
+    flex = classify_grid(g, {"nodata_class": "rural"})
+    assert ours.level2[4, 4] == 0 and ours.level1[4, 4] == 0
+    assert flex.level2[4, 4] == 11 and flex.level1[4, 4] == 1
+    assert ours.level2[3, 3] == flex.level2[3, 3] == 10
+    mask = np.ones((5, 5), bool)
+    mask[4, 4] = False
+    np.testing.assert_array_equal(ours.level2[mask], flex.level2[mask])
+
+
+def test_flexurba_options_validated_and_round_trip():
+    p = DegurbaParams(centre_smooth_window=5, built_share_decimals=3, nodata_class="rural")
+    assert DegurbaParams.from_json(p.to_json()) == p
+    assert DegurbaParams.from_dict(p.to_dict()) == p
+    for bad in ({"centre_smooth_window": 4}, {"centre_smooth_window": 1},
+                {"centre_smooth_window": -3}, {"centre_smooth_window": 3.0},
+                {"centre_smooth_window": True}):  # fmt: skip
+        with pytest.raises(ParameterError, match="centre_smooth_window"):
+            DegurbaParams(**bad)
+    for bad_d in (-1, 2.5, "3", 99):
+        with pytest.raises(ParameterError, match="built_share_decimals"):
+            DegurbaParams(built_share_decimals=bad_d)
+    with pytest.raises(ParameterError, match="nodata_class"):
+        DegurbaParams(nodata_class="zero")
+    # defaults are off, and an old sidecar without the new fields still reads
+    d = DegurbaParams().to_dict()
+    assert (d["centre_smooth_window"], d["built_share_decimals"], d["nodata_class"]) == (
+        0,
+        None,
+        "nodata",
+    )
+    for k in ("centre_smooth_window", "built_share_decimals", "nodata_class"):
+        del d[k]
+    assert DegurbaParams.from_dict(d) == DegurbaParams()

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
+from connectivity.errors import ParameterError
 from fua.degurba.clusters import (
     BLOCK_CELLS,
     WrapColumns,
@@ -46,7 +47,9 @@ __all__ = [
     "cell_flags",
     "classify_flags",
     "final_codes",
+    "moving_mean",
     "row_slices",
+    "smooth_centre_flags",
 ]
 
 log = logging.getLogger(__name__)
@@ -69,6 +72,26 @@ def row_slices(shape: tuple[int, ...], block_cells: int = BLOCK_CELLS) -> Iterat
         yield slice(r, min(r + step, shape[0]))
 
 
+def _built_share_test(
+    built: np.ndarray, land: np.ndarray | None, built_min: float, decimals: int | None
+) -> np.ndarray:
+    """Built-up share of land >= built_min (of the cell where there is no land).
+
+    ``decimals``: round the share first (flexurba rounds to 3); None compares
+    without dividing, as the GHSL rule is stated.
+    """
+    if decimals is None:
+        if land is None:
+            return built >= built_min
+        return np.where(land > 0, built >= built_min * land, built >= built_min)
+    if land is None:
+        share = built
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(land > 0, built / np.where(land > 0, land, 1.0), built)
+    return np.round(share, decimals) >= built_min
+
+
 def _density_test(
     pop: np.ndarray,
     density_min: float,
@@ -76,10 +99,12 @@ def _density_test(
     *,
     shares: tuple[np.ndarray | None, np.ndarray | None],
     area: float,
+    decimals: int | None = None,
 ) -> np.ndarray:
     """density >= density_min per km² of land (or built-up share of land >= built_min).
 
-    ``shares``: the land and built-up shares of the cells (either may be None).
+    ``shares``: the land and built-up shares of the cells (either may be None);
+    ``decimals``: round the built-up share of land first (None: do not).
     """
     land, built = shares
     if land is None:
@@ -89,10 +114,7 @@ def _density_test(
         lnd = np.where(lnd > 0, lnd, 1.0)  # no recorded land: use the whole cell
         m = pop >= density_min * area * lnd
     if built_min is not None and built is not None:
-        if land is None:
-            m |= built >= built_min
-        else:
-            m |= np.where(land > 0, built >= built_min * land, built >= built_min)
+        m |= _built_share_test(built, land, built_min, decimals)
     return m
 
 
@@ -116,7 +138,10 @@ def cell_flags(
         (LOW, p.low_density_min_per_km2, None),
     )
     for bit, dens, built_min in tests:
-        flags[_density_test(pop, dens, built_min, shares=(land, built), area=a)] |= bit
+        passed = _density_test(
+            pop, dens, built_min, shares=(land, built), area=a, decimals=p.built_share_decimals
+        )
+        flags[passed] |= bit
     if land is not None:
         ignore = (land < p.water_land_share_max) & (pop <= 0)
         flags[ignore] |= IGNORE
@@ -124,6 +149,57 @@ def cell_flags(
             ignore &= built <= 0
         flags[ignore] |= WATER
     return flags
+
+
+def moving_mean(values: np.ndarray, use: np.ndarray, window: int) -> np.ndarray:
+    """``window`` × ``window`` mean of ``values`` over the cells of the window where ``use``.
+
+    Cells outside the grid and cells where ``use`` is False are left out of
+    the mean (as ``terra::focal(fun = "mean", na.rm = TRUE)`` leaves out NA);
+    a cell whose window has no usable cell gets 0.
+    """
+    kernel = np.ones((window, window))
+    weight = use.astype(np.float64)
+    total = ndimage.correlate(np.where(use, values, 0.0), kernel, mode="constant", cval=0.0)
+    count = ndimage.correlate(weight, kernel, mode="constant", cval=0.0)
+    return np.divide(total, count, out=np.zeros_like(total), where=count > 0)
+
+
+def smooth_centre_flags(
+    flags: np.ndarray,
+    pop: np.ndarray,
+    shares: tuple[np.ndarray | None, np.ndarray | None],
+    valid: np.ndarray,
+    params: DegurbaParams,
+    cell_area_km2: float,
+) -> np.ndarray:
+    """Set the CENTRE bit from moving-window means (``params.centre_smooth_window``).
+
+    The density rule is applied to the window mean of the density, taken over
+    cells with population data and with land or people (density is undefined
+    elsewhere); the built-up rule to the unsmoothed share. Returns the window
+    mean of the population (over cells with population data), which decides
+    the urban-centre size rule and which cells count as populated in the
+    R2023A majority rule. Whole-grid float64 temporaries: an opt-in cost.
+    """
+    land, built = shares
+    window = params.centre_smooth_window
+    pop64 = pop.astype(np.float64)
+    if land is None:
+        density = pop64 / cell_area_km2
+        defined = valid
+    else:
+        lnd = np.clip(land, 0.0, 1.0)
+        density = pop64 / (cell_area_km2 * np.where(lnd > 0, lnd, 1.0))
+        defined = valid & ((lnd > 0) | (pop64 > 0))
+    centre = moving_mean(density, defined, window) >= params.centre_density_min_per_km2
+    del density
+    if params.centre_built_share_min is not None and built is not None:
+        centre |= _built_share_test(
+            built, land, params.centre_built_share_min, params.built_share_decimals
+        )
+    _set_bit(flags, CENTRE, centre)
+    return moving_mean(pop64, valid, window)
 
 
 def _mask(flags: np.ndarray, bit: np.uint8) -> np.ndarray:
@@ -199,6 +275,21 @@ def _select(
     )
 
 
+def _refuse_unhandled(p: DegurbaParams, *, smoothed: bool, nodata: bool) -> None:
+    """ParameterError for the flexurba options a caller of :func:`classify_flags` cannot honour."""
+    missing = []
+    if p.centre_smooth_window and not smoothed:
+        missing.append(f"centre_smooth_window={p.centre_smooth_window}")
+    if p.nodata_class != "nodata" and not nodata:
+        missing.append(f"nodata_class={p.nodata_class!r}")
+    if missing:
+        msg = (
+            f"{' and '.join(missing)} is not supported by the tiled classification "
+            "(fua.degurba_to_files); classify the grid in memory with fua.classify_grid"
+        )
+        raise ParameterError(msg)
+
+
 @dataclass
 class Classified:
     """Output of :func:`classify_flags`; ``flags`` then has CENTRE = centre cell, CLUSTER = ucl."""
@@ -220,6 +311,8 @@ def classify_flags(
     level: int,
     has_land: bool,
     wrap: WrapColumns | None = None,
+    centre_pop: np.ndarray | None = None,
+    nodata_class_applied: bool = False,
 ) -> Classified:
     """Urban centres, urban clusters and (level 2) the SMOD classes before no-data.
 
@@ -227,13 +320,19 @@ def classify_flags(
     its CLUSTER bit "is in an urban cluster (density rule)". ``wrap`` joins
     clusters across the x wrap-around (labelling and population sums only;
     smoothing, hole filling and the semi-dense buffer treat the grid edge as
-    an edge).
+    an edge). ``centre_pop``: the smoothed population of
+    :func:`smooth_centre_flags`, required when ``params.centre_smooth_window``
+    is set (the CENTRE bit must then come from that function too).
+    ``nodata_class_applied``: the caller applies ``params.nodata_class``
+    (:func:`final_codes` itself always writes 0 where there is no data).
+    Options a caller cannot honour raise :class:`~fua.ParameterError`.
     """
     p = params
+    _refuse_unhandled(p, smoothed=centre_pop is not None, nodata=nodata_class_applied)
     # -- urban centres ----------------------------------------------------------
     centres, n_centres = _select(
-        flags, CENTRE, pop, min_size=p.centre_pop_min, connectivity=p.centre_connectivity,
-        out=None, wrap=wrap,
+        flags, CENTRE, pop if centre_pop is None else centre_pop,
+        min_size=p.centre_pop_min, connectivity=p.centre_connectivity, out=None, wrap=wrap,
     )  # fmt: skip
     log.info(
         "urban centres: %d dense clusters of at least %s people",
@@ -242,6 +341,8 @@ def classify_flags(
     )
     if n_centres and p.centre_smoothing != "none":
         ignore = _mask(flags, IGNORE) if has_land else None
+        if ignore is not None and centre_pop is not None:
+            ignore &= centre_pop <= 0  # populated after smoothing: counted
         water = _mask(flags, WATER) if has_land else None
         majority_smooth(
             centres, variant=p.centre_smoothing, ignore=ignore, never_add=water, inplace=True

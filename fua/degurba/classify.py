@@ -28,7 +28,13 @@ from connectivity.notebook import (
     plot_classes,
     summary_html,
 )
-from fua.degurba._core import cell_flags, classify_flags, final_codes, row_slices
+from fua.degurba._core import (
+    cell_flags,
+    classify_flags,
+    final_codes,
+    row_slices,
+    smooth_centre_flags,
+)
 from fua.degurba.antimeridian import antimeridian_columns
 from fua.degurba.clusters import WrapColumns, cluster_sums
 from fua.degurba.legend import URBAN_CENTRE_STYLE, URBAN_CLUSTER_STYLE, smod_colours
@@ -248,7 +254,11 @@ def classify_grid(
     (density ≥ 300, queen, ≥ 500 people); 12 density ≥ 50; 11 the rest; 10
     water (land share < 0.5, no people, no built-up; only among 11). Cells
     without population data and without land become water; others without
-    data are 0.
+    data are 0 (or, with ``nodata_class="rural"``, classified as cells with
+    no people, as flexurba does). The flexurba options
+    ``centre_smooth_window`` and ``built_share_decimals`` of
+    :class:`DegurbaParams` change the urban-centre (and, for the rounding,
+    dense-cluster) rules as documented there.
     """
     params = DegurbaParams.coerce(params)
     if level not in (1, 2):
@@ -268,6 +278,12 @@ def classify_grid(
             params,
             grid.cell_area_km2,
         )
+    valid = np.asarray(grid.valid, dtype=bool)
+    centre_pop = None
+    if params.centre_smooth_window:
+        centre_pop = smooth_centre_flags(
+            flags, grid.pop, (grid.land_share, grid.built_share), valid, params, grid.cell_area_km2
+        )
     core = classify_flags(
         grid.pop,
         flags,
@@ -277,9 +293,11 @@ def classify_grid(
         level=level,
         has_land=grid.land_share is not None,
         wrap=wrap,
+        centre_pop=centre_pop,
+        nodata_class_applied=True,
     )
-    valid = np.asarray(grid.valid, dtype=bool)
-    any_nodata = not valid.all()
+    del centre_pop
+    any_nodata = params.nodata_class == "nodata" and not valid.all()
     level1 = np.empty(grid.shape, np.uint8)
     for sl in row_slices(grid.shape):
         nodata = ~valid[sl] if any_nodata else None

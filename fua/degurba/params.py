@@ -16,10 +16,12 @@ import numpy as np
 from connectivity.errors import ParameterError
 from fua._params import ParamsMixin
 
-__all__ = ["DegurbaParams", "Smoothing"]
+__all__ = ["DegurbaParams", "NodataClass", "Smoothing"]
 
 #: Majority-rule smoothing of urban-centre edges (GHSL release), or none.
 Smoothing = Literal["R2023A", "R2022A", "none"]
+#: What cells without population data become: 0 (no data) or classified as unpopulated cells.
+NodataClass = Literal["nodata", "rural"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,38 @@ class DegurbaParams(ParamsMixin):
     the majority rule counted over land or populated cells only, permanent
     water never added, the "reduce fragmentation" built-up share of 0.2);
     flexurba documentation for the July 2024 semi-dense urban cluster rule.
+
+    Three options reproduce choices of the R package flexurba (all off by
+    default, so results are GHSL's as documented above):
+
+    ``centre_smooth_window``
+        0 (default) or an odd window size ``w`` ≥ 3: before the urban-centre
+        rules, population and density are replaced by their ``w`` × ``w``
+        moving-window means (cells outside the grid or without population
+        data left out of the mean), as flexurba's ``UC_smooth_pop`` /
+        ``UC_smooth_pop_window`` do. The smoothed density decides which cells
+        pass the density rule, the smoothed population which groups reach
+        ``centre_pop_min`` and which cells count as populated in the R2023A
+        majority rule. The built-up rule, every other class and every
+        statistic use the unsmoothed grid. flexurba's window when switched on
+        is 5. Density is taken as everywhere in these rules: a cell with
+        people but no recorded land uses its whole area (flexurba's
+        population per land is infinite there), and cells with neither land
+        nor people are left out of the density mean (undefined, as in
+        flexurba). Needs the whole grid: :func:`fua.degurba_to_files` refuses it.
+    ``built_share_decimals``
+        None (default) or a number of decimals: the built-up share of land is
+        rounded to it before it is compared with ``centre_built_share_min``
+        and ``dense_built_share_min``. flexurba rounds it to 3 decimals
+        (``round(built / land, 3)`` in ``DoU_preprocess_grid``), which moves
+        cells whose share lies within 0.0005 of the threshold.
+    ``nodata_class``
+        ``"nodata"`` (default): cells without population data are 0 in both
+        levels (unless they are water). ``"rural"``: they are classified as
+        cells with no people, as flexurba does (rural 1 / SMOD 11 or water 10,
+        or inside a centre or cluster when hole filling or edge smoothing
+        adds them). :func:`fua.degurba_to_files` supports only ``"nodata"``
+        so far, and refuses ``"rural"``.
     """
 
     preset_name: str = "R2023A"
@@ -72,6 +106,10 @@ class DegurbaParams(ParamsMixin):
     low_density_min_per_km2: float = 50.0
     # water cells (SMOD 10): land share below, no people, no built-up
     water_land_share_max: float = 0.5
+    # flexurba parity options (off by default; see Notes)
+    centre_smooth_window: int = 0
+    built_share_decimals: int | None = None
+    nodata_class: NodataClass = "nodata"
 
     def __post_init__(self) -> None:
         problems = []
@@ -94,9 +132,25 @@ class DegurbaParams(ParamsMixin):
             problems.append(
                 f"semi_dense_rule must be '2024' or '2021', got {self.semi_dense_rule!r}"
             )
+        problems += self._flexurba_option_problems()
         if problems:
             msg = "invalid DegurbaParams: " + "; ".join(problems)
             raise ParameterError(msg)
+
+    def _flexurba_option_problems(self) -> list[str]:
+        """What is wrong with the three flexurba-parity options (empty when nothing)."""
+        problems = []
+        w = self.centre_smooth_window
+        if isinstance(w, bool) or not isinstance(w, int) or not (w == 0 or (w >= 3 and w % 2)):
+            problems.append(
+                f"centre_smooth_window must be 0 (off) or an odd integer >= 3, got {w!r}"
+            )
+        d = self.built_share_decimals
+        if d is not None and (isinstance(d, bool) or not isinstance(d, int) or not 0 <= d <= 15):
+            problems.append(f"built_share_decimals must be None or an integer 0-15, got {d!r}")
+        if self.nodata_class not in ("nodata", "rural"):
+            problems.append(f"nodata_class must be 'nodata' or 'rural', got {self.nodata_class!r}")
+        return problems
 
     # -- presets ----------------------------------------------------------------
     @classmethod

@@ -7,7 +7,11 @@ Reads the real data in ``../shared/data`` (or ``--data DIR``) and prints:
 * Belgium (GHSL R2023A with BUILT_S and LAND): the number of urban centres
   with the default (R2023A) rules, and the level-2 class at the 50 sample cells
   that the R package flexurba expects with its defaults, with each
-  disagreement explained by the cell's values.
+  disagreement explained by the cell's values;
+* flexurba's published parameter configurations (Belgium and the Pearl River
+  Delta) written as :class:`~fua.degurba.params.DegurbaParams`: a table of
+  flexurba parameter → our field and value for each, and the number of urban
+  centres each gives on the Belgian data.
 
 Exit status 1 if a check fails, 0 otherwise ("SKIP" lines when data are absent).
 
@@ -23,6 +27,7 @@ import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import rasterio
@@ -126,6 +131,206 @@ def validate_belgium(data: Path, rep: Report) -> dict[str, float]:
     return out
 
 
+# -- flexurba's published configurations as DegurbaParams ------------------------------
+
+#: flexurba 0.2.2 ``DoU_get_grid_parameters()``: level 1 and level 2 defaults together.
+FLEXURBA_DEFAULTS: dict[str, Any] = {
+    "UC_density_threshold": 1500, "UC_size_threshold": 50000, "UC_contiguity_rule": 4,
+    "UC_built_criterium": True, "UC_built_threshold": 0.2, "built_optimal_data": None,
+    "UC_smooth_pop": False, "UC_smooth_pop_window": 5, "UC_gap_fill": True, "UC_max_gap": 15,
+    "UC_smooth_edge": True, "UC_smooth_edge_fun": "majority_rule_R2023A",
+    "UCL_density_threshold": 300, "UCL_size_threshold": 5000, "UCL_contiguity_rule": 8,
+    "UCL_smooth_pop": False,
+    "DUC_density_threshold": 1500, "DUC_size_threshold": 5000, "DUC_built_criterium": True,
+    "DUC_built_threshold": 0.2, "DUC_contiguity_rule": 4,
+    "SDUC_density_threshold": 900, "SDUC_size_threshold": 2500, "SDUC_contiguity_rule": 4,
+    "SDUC_buffer_size": 2,
+    "SUrb_density_threshold": 300, "SUrb_size_threshold": 5000, "SUrb_contiguity_rule": 8,
+    "RC_density_threshold": 300, "RC_size_threshold": 500, "RC_contiguity_rule": 8,
+    "LDR_density_threshold": 50,
+    "water_land_threshold": 0.5, "water_pop_threshold": 0, "water_built_threshold": 0,
+}  # fmt: skip
+
+#: flexurba parameter -> our field, where the value carries over as it is. The
+#: level-1 urban-cluster (UCL) and level-2 suburban (SUrb) thresholds both map
+#: to our cluster fields: flexurba classifies one level per run, and so do they.
+_SAME_VALUE = {
+    "UC_density_threshold": "centre_density_min_per_km2",
+    "UC_size_threshold": "centre_pop_min",
+    "UC_contiguity_rule": "centre_connectivity",
+    "UCL_density_threshold": "cluster_density_min_per_km2",
+    "UCL_size_threshold": "cluster_pop_min",
+    "UCL_contiguity_rule": "cluster_connectivity",
+    "SUrb_density_threshold": "cluster_density_min_per_km2",
+    "SUrb_size_threshold": "cluster_pop_min",
+    "SUrb_contiguity_rule": "cluster_connectivity",
+    "DUC_density_threshold": "dense_density_min_per_km2",
+    "DUC_size_threshold": "dense_pop_min",
+    "DUC_contiguity_rule": "dense_connectivity",
+    "SDUC_density_threshold": "semi_dense_density_min_per_km2",
+    "SDUC_size_threshold": "semi_dense_pop_min",
+    "SDUC_contiguity_rule": "semi_dense_connectivity",
+    "SDUC_buffer_size": "semi_dense_buffer_km",
+    "RC_density_threshold": "rural_cluster_density_min_per_km2",
+    "RC_size_threshold": "rural_cluster_pop_min",
+    "RC_contiguity_rule": "rural_cluster_connectivity",
+    "LDR_density_threshold": "low_density_min_per_km2",
+    "water_land_threshold": "water_land_share_max",
+}
+#: flexurba parameters that only have their default value in our rules.
+_DEFAULT_ONLY = (
+    "built_optimal_data",
+    "UCL_smooth_pop",
+    "water_pop_threshold",
+    "water_built_threshold",
+)
+_SMOOTH_EDGE = {"majority_rule_R2022A": "R2022A", "majority_rule_R2023A": "R2023A"}
+
+
+@dataclass(frozen=True)
+class FlexurbaConfig:
+    """One configuration flexurba publishes: its name, region, level and changed parameters."""
+
+    name: str
+    region: str
+    level: int
+    changes: dict[str, Any]
+
+
+#: Sources (flexurba 0.2.2, commit a99be64): the grids shipped in its
+#: inst/extdata (classification1-8) with the parameters its tests pair them
+#: with (Belgium 1, 2, 6, 7; Pearl River Delta 3, 4, 5, 8; 7 and 8 as the
+#: current tests write them, with the semi-dense thresholds of the 2021 rule
+#: spelled out since the defaults moved to the 2024 rule); the README example;
+#: vignette 2 (urban-centre density x size x gap filling and edge smoothing).
+FLEXURBA_CONFIGS: list[FlexurbaConfig] = [
+    FlexurbaConfig("classification6 (defaults)", "Belgium", 2, {}),
+    FlexurbaConfig("classification7", "Belgium", 2, {
+        "LDR_density_threshold": 70, "UC_smooth_edge": False, "DUC_size_threshold": 6000,
+        "SDUC_density_threshold": 300, "SDUC_size_threshold": 5000, "SDUC_contiguity_rule": 8,
+        "SDUC_buffer_size": 3}),
+    FlexurbaConfig("classification1 (R2022A)", "Belgium", 1, {
+        "UC_built_threshold": 0.5, "UC_smooth_edge_fun": "majority_rule_R2022A"}),
+    FlexurbaConfig("classification2", "Belgium", 1, {
+        "UC_density_threshold": 1000, "UC_size_threshold": 40000, "UC_built_criterium": False,
+        "UC_gap_fill": False, "UC_built_threshold": 0.5, "UC_smooth_edge": False,
+        "UC_smooth_pop": True, "UC_smooth_pop_window": 3}),
+    FlexurbaConfig("README example", "Belgium", 1, {
+        "UC_density_threshold": 1250, "UC_size_threshold": 60000}),
+    *(
+        FlexurbaConfig(f"vignette 2: {d}/{n}/{'gap+smooth' if g else 'neither'}", "Belgium", 1, {
+            "UC_density_threshold": d, "UC_size_threshold": n, "UC_gap_fill": g,
+            "UC_smooth_edge": g})
+        for d in (1500, 2000) for n in (50000, 75000) for g in (True, False)
+    ),
+    FlexurbaConfig("classification3", "Pearl River Delta", 1, {
+        "UCL_density_threshold": 400, "UCL_size_threshold": 7000, "UC_built_threshold": 0.5,
+        "UC_contiguity_rule": 8, "UC_smooth_edge_fun": "majority_rule_R2022A"}),
+    FlexurbaConfig("classification4", "Pearl River Delta", 1, {
+        "UC_density_threshold": 2000, "UCL_size_threshold": 80000, "UC_contiguity_rule": 8,
+        "UC_gap_fill": False, "UC_smooth_edge": False, "UC_built_threshold": 0.5}),
+    FlexurbaConfig("classification5 (written as codes 30/20/10)", "Pearl River Delta", 1, {
+        "UC_density_threshold": 1250, "UCL_size_threshold": 60000, "UC_gap_fill": False,
+        "UC_smooth_edge_fun": "majority_rule_R2023A", "UC_built_threshold": 0.5}),
+    FlexurbaConfig("classification8", "Pearl River Delta", 2, {
+        "UC_size_threshold": 60000, "UC_max_gap": 3, "DUC_density_threshold": 1000,
+        "SDUC_density_threshold": 300, "SDUC_size_threshold": 5000, "SDUC_contiguity_rule": 4,
+        "SUrb_contiguity_rule": 4}),
+]  # fmt: skip
+
+
+def _coupled_fields(f: dict[str, Any]) -> dict[str, Any]:
+    """Our fields for flexurba's switch + value pairs (off is None, 0 or "none")."""
+    fun = f["UC_smooth_edge_fun"]
+    if f["UC_smooth_edge"] and fun not in _SMOOTH_EDGE:
+        msg = f"UC_smooth_edge_fun={fun!r}: only the R2022A and R2023A majority rules exist here"
+        raise fua.ParameterError(msg)
+    return {
+        "centre_built_share_min": float(f["UC_built_threshold"])
+        if f["UC_built_criterium"]
+        else None,
+        "dense_built_share_min": float(f["DUC_built_threshold"])
+        if f["DUC_built_criterium"]
+        else None,
+        "centre_smooth_window": int(f["UC_smooth_pop_window"]) if f["UC_smooth_pop"] else 0,
+        "centre_hole_max_km2": float(f["UC_max_gap"]) if f["UC_gap_fill"] else 0.0,
+        "centre_smoothing": _SMOOTH_EDGE[fun] if f["UC_smooth_edge"] else "none",
+    }
+
+
+def flexurba_params(changes: dict[str, Any]) -> DegurbaParams:
+    """flexurba's defaults changed by ``changes``, as DegurbaParams.
+
+    flexurba always rounds the built-up share of land to 3 decimals and
+    classifies cells without population data as rural: the translation sets
+    ``built_share_decimals=3`` and ``nodata_class="rural"``. Raises
+    :class:`~fua.ParameterError` for a value our rules cannot express.
+    """
+    unknown = (
+        set(changes) - set(FLEXURBA_DEFAULTS) - {"UC_smooth_pop_window", "UCL_smooth_pop_window"}
+    )
+    if unknown:
+        raise fua.ParameterError(f"unknown flexurba parameter(s) {sorted(unknown)}")
+    f = {**FLEXURBA_DEFAULTS, **changes}
+    fixed = [k for k in _DEFAULT_ONLY if f[k] != FLEXURBA_DEFAULTS[k]]
+    if fixed:
+        raise fua.ParameterError(f"flexurba {fixed} have no DegurbaParams equivalent")
+    ours: dict[str, Any] = {ours: f[theirs] for theirs, ours in _SAME_VALUE.items()}
+    for key in ("cluster_density_min_per_km2", "cluster_pop_min", "cluster_connectivity"):
+        ucl = next(t for t, o in _SAME_VALUE.items() if o == key and t.startswith("UCL"))
+        surb = next(t for t, o in _SAME_VALUE.items() if o == key and t.startswith("SUrb"))
+        # one of the two is changed at most (a level-1 or a level-2 configuration)
+        ours[key] = f[surb] if surb in changes else f[ucl]
+    ours = {k: float(v) if isinstance(v, int) and not k.endswith("_connectivity") else v
+            for k, v in ours.items()}  # fmt: skip
+    ours.update(_coupled_fields(f))
+    return DegurbaParams(
+        preset_name="flexurba", built_share_decimals=3, nodata_class="rural", **ours
+    )
+
+
+def _changed_fields(params: DegurbaParams) -> dict[str, Any]:
+    base = DegurbaParams().to_dict()
+    return {k: v for k, v in params.to_dict().items() if k != "preset_name" and v != base[k]}
+
+
+def validate_flexurba_configs(data: Path, rep: Report) -> dict[str, float]:
+    """The table flexurba parameter -> DegurbaParams field, and centre counts on Belgium."""
+    defaults = flexurba_params({})
+    extra = _changed_fields(defaults)
+    rep.check(
+        extra == {"built_share_decimals": 3, "nodata_class": "rural"},
+        "flexurba defaults = DegurbaParams() (R2023A) + built_share_decimals=3, "
+        f"nodata_class='rural' (differences: {extra})",
+    )
+    d = data / BELGIUM
+    grid = None
+    if (d / "POP.tif").exists():
+        grid = fua.read_population(d / "POP.tif", land=d / "LAND.tif", built=d / "BUILT_S.tif")
+    else:
+        rep.say(f"SKIP flexurba configurations on Belgium: data not found at {d}")
+    out: dict[str, float] = {}
+    rep.say("flexurba configuration -> DegurbaParams (fields changed from the flexurba defaults)")
+    for cfg in FLEXURBA_CONFIGS:
+        params = flexurba_params(cfg.changes)
+        rep.say(f"  {cfg.region}, {cfg.name} (level {cfg.level}):")
+        mine = {k: v for k, v in _changed_fields(params).items() if k not in extra}
+        for theirs, value in cfg.changes.items():
+            rep.say(f"      {theirs} = {value!r}")
+        rep.say(f"    -> {', '.join(f'{k}={v!r}' for k, v in mine.items()) or '(the defaults)'}")
+        if grid is not None:
+            n = classify_grid(grid, params, level=cfg.level).n_centres
+            out[f"flexurba_{cfg.region}_{cfg.name}_centres"] = n
+            rep.say(f"    on Belgium: {n} urban centres")
+    rep.say(
+        "  not expressible (none of these configurations changes them): "
+        + ", ".join(_DEFAULT_ONLY)
+        + " (only their defaults: a fixed built-up threshold, no cluster smoothing, water with "
+        "no people and no built-up)"
+    )
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(
@@ -135,6 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     rep = Report()
     validate_touggourt(args.data, rep)
     validate_belgium(args.data, rep)
+    validate_flexurba_configs(args.data, rep)
     if rep.failures:
         print(f"{len(rep.failures)} check(s) failed")
         return 1
