@@ -41,7 +41,7 @@ from connectivity.build.npz import read_network_npz, write_network_npz
 from connectivity.build.osm import osm_edge_arrays
 from connectivity.build.osmnx_graphs import download_graph, gdfs_edge_arrays, osmnx_edge_arrays
 from connectivity.crs import check_metric_crs
-from connectivity.errors import DataError, ParameterError
+from connectivity.errors import DataError, NetworkError, ParameterError
 from connectivity.outputs import jsonable
 from connectivity.speeds import SpeedTable, as_speed_table, network_speeds
 
@@ -145,6 +145,12 @@ class RoadNetwork:
             columns["edge_source_ids"] = np.broadcast_to(np.asarray(edge_source_ids, "int64"), (m,))
         oneway = np.broadcast_to(np.asarray(oneway, dtype=bool), (m,))
         indptr, heads, cols = fastest_directed_csr(x.size, u, v, oneway, columns)
+        if heads.size == 0:
+            msg = (
+                "the network has no edges: every segment joins a node to itself (zero length); "
+                "check the input's geometry and CRS"
+            )
+            raise NetworkError(msg)
         return cls(
             x=x,
             y=y,
@@ -173,7 +179,7 @@ class RoadNetwork:
         speeds: SpeedTable | Mapping[str, float] | None = None,
         bbox: Sequence[float] | None = None,
         polygon: Any = None,
-        largest_component: bool = True,
+        largest_component: bool = False,
         progress: bool = False,
     ) -> RoadNetwork:
         """Build a network from an OSM file (``.osm.pbf``, ``.osm``, ``.osm.bz2``, ``.osm.gz``).
@@ -199,9 +205,12 @@ class RoadNetwork:
             Keep only the part inside this box (degrees).
         polygon : shapely Polygon / MultiPolygon (degrees) or GeoDataFrame, optional
             Keep only the part inside this polygon (instead of ``bbox``).
-        largest_component : bool
-            Keep only the largest strongly connected component; the dropped
-            ones are logged and recorded in ``meta["components"]``.
+        largest_component : bool, default False
+            Keep only the largest strongly connected component (the dropped
+            ones are logged and recorded in ``meta["components"]``). By
+            default every part is kept: routing stays within each part, a
+            trip between parts has no time ("different network component"),
+            and the parts are logged and recorded in ``meta["components"]``.
         progress : bool
             Show a progress bar while reading ways (on a terminal only).
 
@@ -249,11 +258,28 @@ class RoadNetwork:
         )  # fmt: skip
         return net._finished(largest_component, t0)
 
-    def _finished(self, largest_component: bool, t0: float) -> RoadNetwork:
-        """The largest component if asked, with the build time in ``meta``."""
-        net = self.largest_component() if largest_component else self
-        net.meta["build_seconds"] = round(time.perf_counter() - t0, 3)
+    def _finished(self, largest_component: bool, t0: float | None = None) -> RoadNetwork:
+        """The largest component if asked (else every part, noted), with the build time in ``meta``."""
+        net = self.largest_component() if largest_component else self._parts_noted()
+        if t0 is not None:
+            net.meta["build_seconds"] = round(time.perf_counter() - t0, 3)
         return net
+
+    def _parts_noted(self) -> RoadNetwork:
+        """This network, its separate (weakly connected) parts logged and in ``meta["components"]``."""
+        sizes = np.bincount(self.component_labels(connection="weak"))
+        sizes = np.sort(sizes)[::-1]
+        self.meta["components"] = {
+            "connection": "weak", "n_components": int(sizes.size), "kept": "all",
+            "largest_sizes": [int(s) for s in sizes[:20]],
+        }  # fmt: skip
+        if sizes.size > 1:
+            log.info(
+                "the network has %d separate parts (the largest has %d of %d nodes); all kept: "
+                "trips between parts get no time (largest_component=True keeps the largest only)",
+                sizes.size, sizes[0], self.n_nodes,
+            )  # fmt: skip
+        return self
 
     @classmethod
     def from_place(
@@ -263,7 +289,7 @@ class RoadNetwork:
         network_type: str = "drive",
         crs: Any = None,
         speeds: SpeedTable | Mapping[str, float] | None = None,
-        largest_component: bool = True,
+        largest_component: bool = False,
     ) -> RoadNetwork:
         """Download the network of a place through osmnx (Nominatim, then Overpass).
 
@@ -302,7 +328,7 @@ class RoadNetwork:
         network_type: str = "drive",
         crs: Any = None,
         speeds: SpeedTable | Mapping[str, float] | None = None,
-        largest_component: bool = True,
+        largest_component: bool = False,
     ) -> RoadNetwork:
         """Download the network inside ``bbox = (west, south, east, north)`` (degrees) through osmnx.
 
@@ -318,7 +344,7 @@ class RoadNetwork:
         network_type: str = "drive",
         crs: Any = None,
         speeds: SpeedTable | Mapping[str, float] | None = None,
-        largest_component: bool = True,
+        largest_component: bool = False,
     ) -> RoadNetwork:
         """Download the network inside a polygon through osmnx.
 
@@ -370,8 +396,8 @@ class RoadNetwork:
             Projected metric CRS of the result instead.
         speeds : SpeedTable or dict, optional
             Used for edges without ``travel_time`` or ``speed_kph``.
-        largest_component : bool
-            Keep only the largest strongly connected component.
+        largest_component : bool, default False
+            Keep only the largest strongly connected component; as in :meth:`from_osm`.
 
         Notes
         -----
@@ -388,8 +414,7 @@ class RoadNetwork:
         edges the first ``highway``/``osmid`` is used.
         """
         kw = osmnx_edge_arrays(G, speeds, crs)
-        net = cls.from_edges(**kw)
-        return net.largest_component() if largest_component else net
+        return cls.from_edges(**kw)._finished(largest_component)
 
     @classmethod
     def from_gdfs(
@@ -410,8 +435,7 @@ class RoadNetwork:
         graph object), so it suits country networks.
         """
         kw = gdfs_edge_arrays(nodes, edges, speeds, crs)
-        net = cls.from_edges(**kw)
-        return net.largest_component() if largest_component else net
+        return cls.from_edges(**kw)._finished(largest_component)
 
     @classmethod
     def from_lines(
@@ -423,7 +447,7 @@ class RoadNetwork:
         oneway_col: str | None = None,
         snap_tolerance_m: float = 1.0,
         speeds: SpeedTable | Mapping[str, float] | None = None,
-        largest_component: bool = True,
+        largest_component: bool = False,
     ) -> RoadNetwork:
         """Build a network from a line layer (LineString / MultiLineString).
 
@@ -445,8 +469,9 @@ class RoadNetwork:
             Vertices of different lines closer than this become one junction.
         speeds : SpeedTable or dict, optional
             Speed table for lines without ``speed_col`` values.
-        largest_component : bool
-            Keep only the largest strongly connected component (logged).
+        largest_component : bool, default False
+            Keep only the largest strongly connected component; as in
+            :meth:`from_osm` (by default every part is kept and logged).
 
         Notes
         -----
@@ -467,8 +492,7 @@ class RoadNetwork:
             snap_tolerance_m=snap_tolerance_m,
             speeds=speeds,
         )
-        net = cls.from_edges(**kw)
-        return net.largest_component() if largest_component else net
+        return cls.from_edges(**kw)._finished(largest_component)
 
     # -- views ------------------------------------------------------------------
     @property
