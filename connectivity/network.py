@@ -41,8 +41,8 @@ from connectivity.build.npz import read_network_npz, write_network_npz
 from connectivity.build.osm import osm_edge_arrays
 from connectivity.build.osmnx_graphs import download_graph, gdfs_edge_arrays, osmnx_edge_arrays
 from connectivity.crs import check_metric_crs
-from connectivity.errors import DataError, ParameterError
-from connectivity.notebook import crs_label, summary_html
+from connectivity.errors import DataError, NetworkError, ParameterError
+from connectivity.notebook import network_html
 from connectivity.outputs import jsonable
 from connectivity.speeds import SpeedTable, as_speed_table, network_speeds
 
@@ -146,6 +146,12 @@ class RoadNetwork:
             columns["edge_source_ids"] = np.broadcast_to(np.asarray(edge_source_ids, "int64"), (m,))
         oneway = np.broadcast_to(np.asarray(oneway, dtype=bool), (m,))
         indptr, heads, cols = fastest_directed_csr(x.size, u, v, oneway, columns)
+        if heads.size == 0:
+            msg = (
+                "the network has no edges: every segment joins a node to itself (zero length); "
+                "check the input's geometry and CRS"
+            )
+            raise NetworkError(msg)
         return cls(
             x=x,
             y=y,
@@ -174,7 +180,7 @@ class RoadNetwork:
         speeds: SpeedTable | Mapping[str, float] | None = None,
         bbox: Sequence[float] | None = None,
         polygon: Any = None,
-        largest_component: bool = True,
+        largest_component: bool = False,
         progress: bool = False,
     ) -> RoadNetwork:
         """Build a network from an OSM file (``.osm.pbf``, ``.osm``, ``.osm.bz2``, ``.osm.gz``).
@@ -200,9 +206,12 @@ class RoadNetwork:
             Keep only the part inside this box (degrees).
         polygon : shapely Polygon / MultiPolygon (degrees) or GeoDataFrame, optional
             Keep only the part inside this polygon (instead of ``bbox``).
-        largest_component : bool
-            Keep only the largest strongly connected component; the dropped
-            ones are logged and recorded in ``meta["components"]``.
+        largest_component : bool, default False
+            Keep only the largest strongly connected component (the dropped
+            ones are logged and recorded in ``meta["components"]``). By
+            default every part is kept: routing stays within each part, a
+            trip between parts has no time ("different network component"),
+            and the parts are logged and recorded in ``meta["components"]``.
         progress : bool
             Show a progress bar while reading ways (on a terminal only).
 
@@ -250,11 +259,28 @@ class RoadNetwork:
         )  # fmt: skip
         return net._finished(largest_component, t0)
 
-    def _finished(self, largest_component: bool, t0: float) -> RoadNetwork:
-        """The largest component if asked, with the build time in ``meta``."""
-        net = self.largest_component() if largest_component else self
-        net.meta["build_seconds"] = round(time.perf_counter() - t0, 3)
+    def _finished(self, largest_component: bool, t0: float | None = None) -> RoadNetwork:
+        """The largest component if asked (else every part, noted), with the build time in ``meta``."""
+        net = self.largest_component() if largest_component else self._parts_noted()
+        if t0 is not None:
+            net.meta["build_seconds"] = round(time.perf_counter() - t0, 3)
         return net
+
+    def _parts_noted(self) -> RoadNetwork:
+        """This network, its separate (weakly connected) parts logged and in ``meta["components"]``."""
+        sizes = np.bincount(self.component_labels(connection="weak"))
+        sizes = np.sort(sizes)[::-1]
+        self.meta["components"] = {
+            "connection": "weak", "n_components": int(sizes.size), "kept": "all",
+            "largest_sizes": [int(s) for s in sizes[:20]],
+        }  # fmt: skip
+        if sizes.size > 1:
+            log.info(
+                "the network has %d separate parts (the largest has %d of %d nodes); all kept: "
+                "trips between parts get no time (largest_component=True keeps the largest only)",
+                sizes.size, sizes[0], self.n_nodes,
+            )  # fmt: skip
+        return self
 
     @classmethod
     def from_place(
@@ -264,7 +290,7 @@ class RoadNetwork:
         network_type: str = "drive",
         crs: Any = None,
         speeds: SpeedTable | Mapping[str, float] | None = None,
-        largest_component: bool = True,
+        largest_component: bool = False,
     ) -> RoadNetwork:
         """Download the network of a place through osmnx (Nominatim, then Overpass).
 
@@ -303,7 +329,7 @@ class RoadNetwork:
         network_type: str = "drive",
         crs: Any = None,
         speeds: SpeedTable | Mapping[str, float] | None = None,
-        largest_component: bool = True,
+        largest_component: bool = False,
     ) -> RoadNetwork:
         """Download the network inside ``bbox = (west, south, east, north)`` (degrees) through osmnx.
 
@@ -319,7 +345,7 @@ class RoadNetwork:
         network_type: str = "drive",
         crs: Any = None,
         speeds: SpeedTable | Mapping[str, float] | None = None,
-        largest_component: bool = True,
+        largest_component: bool = False,
     ) -> RoadNetwork:
         """Download the network inside a polygon through osmnx.
 
@@ -371,8 +397,8 @@ class RoadNetwork:
             Projected metric CRS of the result instead.
         speeds : SpeedTable or dict, optional
             Used for edges without ``travel_time`` or ``speed_kph``.
-        largest_component : bool
-            Keep only the largest strongly connected component.
+        largest_component : bool, default False
+            Keep only the largest strongly connected component; as in :meth:`from_osm`.
 
         Notes
         -----
@@ -389,8 +415,7 @@ class RoadNetwork:
         edges the first ``highway``/``osmid`` is used.
         """
         kw = osmnx_edge_arrays(G, speeds, crs)
-        net = cls.from_edges(**kw)
-        return net.largest_component() if largest_component else net
+        return cls.from_edges(**kw)._finished(largest_component)
 
     @classmethod
     def from_gdfs(
@@ -411,8 +436,7 @@ class RoadNetwork:
         graph object), so it suits country networks.
         """
         kw = gdfs_edge_arrays(nodes, edges, speeds, crs)
-        net = cls.from_edges(**kw)
-        return net.largest_component() if largest_component else net
+        return cls.from_edges(**kw)._finished(largest_component)
 
     @classmethod
     def from_lines(
@@ -424,7 +448,7 @@ class RoadNetwork:
         oneway_col: str | None = None,
         snap_tolerance_m: float = 1.0,
         speeds: SpeedTable | Mapping[str, float] | None = None,
-        largest_component: bool = True,
+        largest_component: bool = False,
     ) -> RoadNetwork:
         """Build a network from a line layer (LineString / MultiLineString).
 
@@ -446,8 +470,9 @@ class RoadNetwork:
             Vertices of different lines closer than this become one junction.
         speeds : SpeedTable or dict, optional
             Speed table for lines without ``speed_col`` values.
-        largest_component : bool
-            Keep only the largest strongly connected component (logged).
+        largest_component : bool, default False
+            Keep only the largest strongly connected component; as in
+            :meth:`from_osm` (by default every part is kept and logged).
 
         Notes
         -----
@@ -468,8 +493,7 @@ class RoadNetwork:
             snap_tolerance_m=snap_tolerance_m,
             speeds=speeds,
         )
-        net = cls.from_edges(**kw)
-        return net.largest_component() if largest_component else net
+        return cls.from_edges(**kw)._finished(largest_component)
 
     # -- views ------------------------------------------------------------------
     @property
@@ -766,12 +790,4 @@ class RoadNetwork:
         )
 
     def _repr_html_(self) -> str:
-        names = self.class_names
-        return summary_html("RoadNetwork", [
-            ("nodes", self.n_nodes),
-            ("directed edges", self.n_edges),
-            ("road classes", ", ".join(names[:6]) + (f" … ({len(names)})" if len(names) > 6 else "")),
-            ("CRS", crs_label(self.crs)),
-            ("built by", self.meta.get("builder")),
-            ("memory (MB)", self.memory_bytes() / 1e6),
-        ])  # fmt: skip
+        return network_html(self)

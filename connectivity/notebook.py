@@ -42,6 +42,7 @@ __all__ = [
     "folium_style",
     "grid_to_xarray",
     "minutes_colormap",
+    "network_html",
     "optional_module",
     "plot_classes",
     "plot_minutes",
@@ -341,3 +342,16 @@ def explore_layers(
         raise ParameterError(msg)
     folium.LayerControl(collapsed=True).add_to(m)
     return m
+
+
+def network_html(net: Any) -> str:
+    """The notebook summary of a :class:`~connectivity.RoadNetwork`."""
+    names = net.class_names
+    return summary_html("RoadNetwork", [
+        ("nodes", net.n_nodes),
+        ("directed edges", net.n_edges),
+        ("road classes", ", ".join(names[:6]) + (f" … ({len(names)})" if len(names) > 6 else "")),
+        ("CRS", crs_label(net.crs)),
+        ("built by", net.meta.get("builder")),
+        ("memory (MB)", net.memory_bytes() / 1e6),
+    ])  # fmt: skip

@@ -11,9 +11,11 @@ origins (and wherever it takes destinations or opportunities); raw layers and
 rasters still work, they are turned into an OriginSet on the way in.
 
 Also here: the rules shared by the measures for turning their inputs into
-snapped sets (:class:`PlaceOptions`, :func:`origin_set`, :func:`place_sets`)
-and for the counts and reasons on their results (:func:`result_attrs`,
-:func:`unreachable_reasons`).
+snapped sets (:class:`PlaceOptions`, :func:`origin_set`, :func:`place_sets`),
+refusing places none of which joins the network (:func:`check_usable`, but
+see :func:`origins_in_chunks`) and repeated destination ids
+(:func:`check_unique_ids`), and for the counts and reasons on their results
+(:func:`result_attrs`, :func:`unreachable_reasons`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeAlias, TypedDict
 
@@ -33,6 +38,7 @@ from pyproj import CRS, Transformer
 
 from connectivity.errors import CRSError, DataError, InputFileError, ParameterError
 from connectivity.network import RoadNetwork
+from connectivity.parts import DIFFERENT_PART
 from connectivity.snapping import (
     DEFAULT_MAX_SNAP_M,
     DEFAULT_OFFROAD_SPEED_KMH,
@@ -40,7 +46,9 @@ from connectivity.snapping import (
     Snapped,
     points_to_network_crs,
     snap_xy,
+    some_labels,
 )
+from connectivity.weights import NanWeights, checked_weights
 
 __all__ = [
     "Cells",
@@ -51,7 +59,10 @@ __all__ = [
     "Places",
     "RasterLike",
     "SnapOptions",
+    "check_unique_ids",
+    "check_usable",
     "origin_set",
+    "origins_in_chunks",
     "place_sets",
     "result_attrs",
     "unreachable_reasons",
@@ -172,6 +183,7 @@ class OriginSet:
         max_snap_m: float = DEFAULT_MAX_SNAP_M,
         offroad_speed_kmh: float = DEFAULT_OFFROAD_SPEED_KMH,
         name: str = "origins",
+        nan_weights: NanWeights = "raise",
     ) -> OriginSet:
         """Snap a point or polygon layer (any CRS) to ``net``.
 
@@ -180,29 +192,37 @@ class OriginSet:
         net : RoadNetwork
         layer : GeoDataFrame or GeoSeries
             Points, or polygons (their centroid, or with
-            ``polygon_point="representative"`` a point inside them).
+            ``polygon_point="representative"`` a point inside them). Lines
+            and NaN or infinite coordinates are refused; an empty geometry
+            is an unusable place (NaN in results, with a reason).
         id_col : str, optional
             Column with unique ids labelling the results (default: the index).
         weights : str or array_like, optional
-            A column of ``layer`` or one value per feature (default 1).
+            A column of ``layer`` or one value per feature (default 1);
+            numbers (see :func:`checked_weights`).
         polygon_point : {"centroid", "representative"}
         max_snap_m, offroad_speed_kmh : float
             As in :func:`connectivity.snap_points`.
         name : str
             Used in messages ("origins", "destinations").
+        nan_weights : {"raise", "zero"}
+            NaN weights are refused, naming how many and a few ids; ``"zero"``
+            counts them as 0 (logged).
         """
         if len(layer) == 0:
-            msg = f"{name} layer is empty"
+            msg = f"the {name} layer is empty (no features); check the file and its layer"
             raise DataError(msg)
         index, x, y = points_to_network_crs(layer, net.crs, polygon_point=polygon_point, name=name)
+        ids = _layer_ids(layer, id_col, name)
+        w = None if weights is None else _layer_weights(layer, weights, ids, name, nan_weights)
         snapped = snap_xy(
             net, x, y, index=index, max_snap_m=max_snap_m, offroad_speed_kmh=offroad_speed_kmh
         )
         geom = layer.geometry if isinstance(layer, gpd.GeoDataFrame) else layer
         return cls(
             snapped=snapped,
-            ids=_layer_ids(layer, id_col, name),
-            weights=_layer_weights(layer, weights, len(snapped), name),
+            ids=ids,
+            weights=np.ones(len(snapped)) if w is None else w,
             geometry=geom,
             cells=None,
             network_size=(net.n_nodes, net.n_edges),
@@ -281,6 +301,7 @@ class OriginSet:
         allow_raster: bool = True,
         max_snap_m: float = DEFAULT_MAX_SNAP_M,
         offroad_speed_kmh: float = DEFAULT_OFFROAD_SPEED_KMH,
+        nan_weights: NanWeights = "raise",
     ) -> OriginSet:
         """An OriginSet from a layer (:meth:`from_points`) or a raster (:meth:`from_raster`).
 
@@ -294,15 +315,15 @@ class OriginSet:
                 msg = f"{name}: an OriginSet carries its ids; build it with id_col={id_col!r}"
                 raise ParameterError(msg)
             obj.check_network(net, name)
-            return obj if weights is None else obj.with_weights(weights, name)
+            return obj if weights is None else obj.with_weights(weights, name, nan_weights)
         if isinstance(obj, (gpd.GeoDataFrame, gpd.GeoSeries)):
             return cls.from_points(
                 net, obj, id_col=id_col, weights=weights, polygon_point=polygon_point,
-                name=name, **snap,
+                name=name, nan_weights=nan_weights, **snap,
             )  # fmt: skip
         if allow_raster and _is_raster(obj):
             oset = cls.from_raster(net, obj, min_pop=min_pop, all_cells=all_cells, **snap)
-            return oset if weights is None else oset.with_weights(weights, name)
+            return oset if weights is None else oset.with_weights(weights, name, nan_weights)
         kinds = "a GeoDataFrame/GeoSeries" + (
             ", a raster path or (array, transform, crs)" if allow_raster else ""
         )
@@ -349,8 +370,10 @@ class OriginSet:
             cells=None if self.cells is None else self.cells.take(idx),
         )
 
-    def with_weights(self, weights: str | ArrayLike, name: str = "origins") -> OriginSet:
-        """The same places with other weights (one value each)."""
+    def with_weights(
+        self, weights: str | ArrayLike, name: str = "origins", nan_weights: NanWeights = "raise"
+    ) -> OriginSet:
+        """The same places with other weights (one number each; see :func:`checked_weights`)."""
         if isinstance(weights, str):
             msg = (
                 f"weights={weights!r} names a column, but the {name} are an OriginSet: "
@@ -358,8 +381,16 @@ class OriginSet:
                 "or pass one value per place"
             )
             raise ParameterError(msg)
-        w = _checked_weights(np.asarray(weights, dtype="float64").ravel(), len(self), name)
+        w = checked_weights(weights, self.ids, name, nan_weights=nan_weights)
         return dataclasses.replace(self, weights=w)
+
+    @property
+    def crs(self) -> CRS | None:
+        """The CRS of the places as given (the layer's or the raster's)."""
+        if self.cells is not None:
+            return self.cells.crs
+        crs = None if self.geometry is None else self.geometry.crs
+        return None if crs is None else CRS.from_user_input(crs)
 
     def frame(self) -> gpd.GeoDataFrame:
         """The places as a GeoDataFrame indexed like the results of the measures.
@@ -425,7 +456,11 @@ def _read_raster(obj: RasterLike) -> tuple[np.ndarray, Affine, CRS]:
             arr = np.where(np.asarray(valid, bool), arr, np.nan)
         transform, crs = obj.transform, obj.crs
     if crs is None:
-        msg = "the population raster has no CRS; pass (array, transform, crs) with a CRS"
+        where = f" {os.fspath(obj)!r}" if isinstance(obj, (str, os.PathLike)) else ""
+        msg = (
+            f"the population raster{where} has no CRS; assign the one it was made in "
+            "(e.g. gdal_edit.py -a_srs EPSG:4326 FILE), or pass (array, transform, crs)"
+        )
         raise CRSError(msg)
     return arr, transform, CRS.from_user_input(crs)
 
@@ -469,34 +504,29 @@ def _layer_ids(layer: gpd.GeoDataFrame | gpd.GeoSeries, id_col: str | None, name
         raise DataError(msg)
     ids = pd.Index(layer[id_col])
     if ids.has_duplicates:
-        msg = f"{name} column {id_col!r} has duplicate values; ids must be unique"
+        dup = ids.duplicated(keep=False)
+        msg = (
+            f"{name} column {id_col!r} has duplicate values ({some_labels(ids, dup)}); "
+            "ids must be unique"
+        )
         raise DataError(msg)
     return ids
 
 
 def _layer_weights(
-    layer: gpd.GeoDataFrame | gpd.GeoSeries, weights: str | ArrayLike | None, n: int, name: str
+    layer: gpd.GeoDataFrame | gpd.GeoSeries,
+    weights: str | ArrayLike,
+    ids: pd.Index,
+    name: str,
+    nan_weights: NanWeights,
 ) -> np.ndarray:
-    if weights is None:
-        return np.ones(n)
-    if isinstance(weights, str):
-        if not isinstance(layer, gpd.GeoDataFrame) or weights not in layer.columns:
-            msg = f"{name} have no weight column {weights!r}"
-            raise DataError(msg)
-        w = layer[weights].to_numpy(dtype="float64")
-    else:
-        w = np.asarray(weights, dtype="float64").ravel()
-    return _checked_weights(w, n, name)
-
-
-def _checked_weights(w: np.ndarray, n: int, name: str) -> np.ndarray:
-    if w.size != n:
-        msg = f"weights must have one value per {name[:-1]} ({n}), got {w.size}"
+    if not isinstance(weights, str):
+        return checked_weights(weights, ids, name, nan_weights=nan_weights)
+    if not isinstance(layer, gpd.GeoDataFrame) or weights not in layer.columns:
+        cols = list(layer.columns) if isinstance(layer, gpd.GeoDataFrame) else []
+        msg = f"{name} have no weight column {weights!r}; columns are {cols}"
         raise DataError(msg)
-    if not np.isfinite(w).all():
-        msg = f"{name} weights contain NaN or infinite values; fill or drop them first"
-        raise DataError(msg)
-    return w
+    return checked_weights(layer[weights], ids, name, column=weights, nan_weights=nan_weights)
 
 
 # ---------------------------------------------------------------- used by the measures
@@ -523,12 +553,16 @@ class PlaceOptions(TypedDict, total=False):
         The point used for polygons.
     min_pop : float
         Raster origins: cells with population > ``min_pop`` are origins.
+    nan_weights : {"raise", "zero"}
+        NaN weights of destinations or opportunities are refused (default),
+        or counted as 0 with ``"zero"`` (see :func:`checked_weights`).
     """
 
     max_snap_m: float | None
     offroad_speed_kmh: float | None
     polygon_point: PolygonPoint
     min_pop: float
+    nan_weights: NanWeights
 
 
 def _snap_options(options: PlaceOptions, *inputs: object) -> SnapOptions:
@@ -563,6 +597,25 @@ def _snap_options(options: PlaceOptions, *inputs: object) -> SnapOptions:
     return SnapOptions(max_snap_m=out["max_snap_m"], offroad_speed_kmh=out["offroad_speed_kmh"])
 
 
+#: True while a measure runs on one chunk of a larger set of origins (:func:`origins_in_chunks`).
+_IN_CHUNKS: ContextVar[bool] = ContextVar("connectivity_origins_in_chunks", default=False)
+
+
+@contextmanager
+def origins_in_chunks() -> Iterator[None]:
+    """Inside, origins none of which joins the network give no-time results, not an error.
+
+    For one chunk of a larger set of origins whose other chunks may join
+    (:func:`connectivity.measures.batch.batch_origins`, which checks the
+    whole set itself). Outside, :func:`origin_set` refuses such origins.
+    """
+    token = _IN_CHUNKS.set(True)
+    try:
+        yield
+    finally:
+        _IN_CHUNKS.reset(token)
+
+
 def origin_set(
     net: RoadNetwork,
     origins: Origins,
@@ -576,13 +629,18 @@ def origin_set(
     """The origins of a measure call as an :class:`OriginSet` (snapped now unless they are one).
 
     ``options`` are the call's :class:`PlaceOptions`; ``others`` the call's
-    other inputs, whose OriginSets lend their snapping to raw origins.
+    other inputs, whose OriginSets lend their snapping to raw origins. When
+    none of the origins joins the network, :class:`~connectivity.DataError`
+    (:func:`check_usable`), except inside :func:`origins_in_chunks`.
     """
-    return OriginSet.from_any(
+    oset = OriginSet.from_any(
         net, origins, name=name, id_col=id_col, polygon_point=options.get("polygon_point", "centroid"),
         min_pop=options.get("min_pop", 0.0), all_cells=all_cells,
         **_snap_options(options, origins, *others),
     )  # fmt: skip
+    if not _IN_CHUNKS.get():
+        check_usable(oset, net, name, warn=False)
+    return oset
 
 
 def place_sets(
@@ -600,9 +658,10 @@ def place_sets(
     """Origins and destinations (or opportunities) of a measure call as OriginSets.
 
     Both are snapped alike (see :class:`PlaceOptions`). Destinations must be
-    a layer or an OriginSet, and at least one must join the network (else
-    :class:`~connectivity.DataError`); a warning counts the unusable places
-    of a raw layer.
+    a layer or an OriginSet. At least one origin and one destination must
+    join the network (else :class:`~connectivity.DataError`, see
+    :func:`check_usable`); a warning counts the unusable places of a raw
+    destination layer.
     """
     orig = origin_set(
         net, origins, options, id_col=origin_id_col, all_cells=all_cells, others=(destinations,)
@@ -610,20 +669,30 @@ def place_sets(
     dest = OriginSet.from_any(
         net, destinations, name=dest_name, id_col=dest_id_col, weights=weights,
         polygon_point=options.get("polygon_point", "centroid"), allow_raster=False,
+        nan_weights=options.get("nan_weights", "raise"),
         **_snap_options(options, origins, destinations),
     )  # fmt: skip
-    _check_usable(dest.snapped, dest_name, warn=not isinstance(destinations, OriginSet))
+    check_usable(dest, net, dest_name, warn=not isinstance(destinations, OriginSet))
     return orig, dest
 
 
-def _check_usable(snapped: Snapped, name: str, *, warn: bool) -> None:
+def check_usable(oset: OriginSet, net: RoadNetwork, name: str, *, warn: bool) -> None:
+    """Refuse places none of which joins the network; with ``warn``, log how many do not.
+
+    The error names the closest place's distance to a road and both CRSs,
+    the usual cause being places in another CRS than they say (or another
+    country).
+    """
+    snapped = oset.snapped
     n_bad = int((~snapped.ok).sum())
     if n_bad == len(snapped):
         far = snapped.dist_m[np.isfinite(snapped.dist_m)]
-        nearest_m = f"; the closest is {far.min():.0f} m from a road" if far.size else ""
+        nearest_m = f"; the closest is {far.min():,.0f} m from a road" if far.size else ""
+        own = "unknown CRS" if oset.crs is None else oset.crs.to_string()
         msg = (
-            f"none of the {n_bad} {name} is within max_snap_m={snapped.max_snap_m:g} m "
-            f"of the network{nearest_m}; check the CRS of both layers or raise max_snap_m"
+            f"none of the {n_bad:,} {name} is within max_snap_m={snapped.max_snap_m:g} m of the "
+            f"network{nearest_m}; check the CRS ({name} in {own}, network in "
+            f"{net.crs.to_string()}) and that both cover the same area, or raise max_snap_m"
         )
         raise DataError(msg)
     if n_bad and warn:
@@ -635,17 +704,40 @@ def _check_usable(snapped: Snapped, name: str, *, warn: bool) -> None:
         )
 
 
+def check_unique_ids(oset: OriginSet, name: str) -> None:
+    """Refuse repeated ids of places whose ids label the results (columns, ``nearest_id``)."""
+    dup = oset.ids.duplicated(keep=False)
+    if dup.any():
+        msg = (
+            f"the {name} ids repeat ({some_labels(oset.ids, dup)}), so results could not say "
+            f"which one is meant; give a column of unique ids (dest_id_col=, --dest-id) or "
+            f"reset the index"
+        )
+        raise DataError(msg)
+
+
 def unreachable_reasons(
-    snapped: Snapped, time_min: np.ndarray, max_time_min: float | None
+    snapped: Snapped,
+    time_min: np.ndarray,
+    max_time_min: float | None,
+    apart: np.ndarray,
 ) -> np.ndarray:
-    """Why each origin has no time ("" where it has one), as an object array."""
+    """Why each origin has no time ("" where it has one), as an object array.
+
+    ``apart`` marks the origins with no destination on their part of the
+    network (:attr:`connectivity.parts.Parts.apart`): their reason is
+    :data:`~connectivity.parts.DIFFERENT_PART`. Others on the network without
+    a time found none within ``max_time_min``, or none along the one-way
+    roads leaving their place.
+    """
     reason = snapped.reason()
     lost = snapped.ok & ~np.isfinite(time_min)
     reason[lost] = (
         f"no destination within max_time_min={max_time_min:g}"
         if max_time_min is not None
-        else "no destination reachable (disconnected part of the network or one-way trap)"
+        else "no destination reachable along one-way roads (a one-way dead end or trap)"
     )
+    reason[lost & apart] = DIFFERENT_PART
     return reason
 
 
@@ -670,6 +762,7 @@ def result_attrs(
         )
     return {
         "n_origins": len(snapped),
+        "n_on_network": int(snapped.ok.sum()),
         "n_unreachable": n_unreach,
         "n_beyond_snap": snapped.n_beyond,
         "max_snap_m": snapped.max_snap_m,

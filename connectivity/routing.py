@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,10 +28,12 @@ from scipy.sparse.csgraph import dijkstra
 
 from connectivity.errors import DataError, ParameterError
 from connectivity.network import RoadNetwork
+from connectivity.progress import bar
 from connectivity.snapping import Snapped
 
 __all__ = [
     "Nearest",
+    "checked_thresholds",
     "direct_pairs",
     "multi_source_node_times",
     "nearest",
@@ -56,6 +58,26 @@ def _check_limit(max_time_min: float | None) -> float:
         msg = f"max_time_min must be a positive number of minutes or None, got {max_time_min!r}"
         raise ParameterError(msg)
     return float(max_time_min)
+
+
+def checked_thresholds(thresholds_min: Sequence[float], name: str = "thresholds_min") -> np.ndarray:
+    """Travel-time thresholds as sorted float minutes: finite, positive, each given once.
+
+    Raises :class:`~connectivity.ParameterError` otherwise (a repeated
+    threshold would give two columns or polygons of the same name).
+    """
+    try:
+        thr = np.asarray(sorted(float(t) for t in thresholds_min))
+    except (TypeError, ValueError):
+        thr = np.array([np.nan])
+    if thr.size == 0 or not (np.isfinite(thr).all() and (thr > 0).all()):
+        msg = f"{name} must be positive minutes, e.g. (15, 30, 60); got {thresholds_min!r}"
+        raise ParameterError(msg)
+    if np.unique(thr).size < thr.size:
+        twice = sorted({f"{t:g}" for t in thr[1:][thr[1:] == thr[:-1]]})
+        msg = f"{name} has {', '.join(twice)} more than once; give each threshold once"
+        raise ParameterError(msg)
+    return thr
 
 
 def _base(net: RoadNetwork, reverse: bool) -> _CSR:
@@ -286,11 +308,7 @@ def od_blocks(
     snk_pos[snk_use] = np.arange(snk_use.size)
     step = _chunk_size(graph.shape[0], snk_use.size, memory_mb)
     starts = range(0, src_use.size, step)
-    if progress:
-        from tqdm.auto import tqdm
-
-        starts = tqdm(starts, desc="shortest paths", unit="batch")
-    for start in starts:
+    for start in bar(starts, enabled=progress, desc="shortest paths", unit="batch"):
         chunk = src_use[start : start + step]
         dist = dijkstra(graph, directed=True, indices=n + chunk, limit=limit)
         dist = np.atleast_2d(dist)

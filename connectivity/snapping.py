@@ -38,6 +38,7 @@ __all__ = [
     "segment_index",
     "snap_points",
     "snap_xy",
+    "some_labels",
 ]
 
 log = logging.getLogger(__name__)
@@ -464,9 +465,11 @@ def points_to_network_crs(
 ) -> tuple[pd.Index, np.ndarray, np.ndarray]:
     """Coordinates of a point or polygon layer in the network CRS.
 
-    Non-point geometries are replaced by their centroid or, with
+    Polygons are replaced by their centroid or, with
     ``polygon_point="representative"``, a point guaranteed inside them (use it
-    for crescent-shaped zones whose centroid falls outside). Layers in another
+    for crescent-shaped zones whose centroid falls outside); a MultiPoint of
+    one point is that point. Lines, collections and MultiPoints of several
+    points are refused (which point would stand for them?). Layers in another
     CRS (geographic included) are reprojected and the reprojection is logged.
 
     Returns
@@ -477,7 +480,9 @@ def points_to_network_crs(
     Raises
     ------
     CRSError
-        If the layer has no CRS.
+        If the layer has no CRS, or coordinates that cannot be reprojected.
+    DataError
+        If a geometry is not a point or polygon, or has a NaN or infinite coordinate.
     """
     if isinstance(points, gpd.GeoDataFrame):
         geom = points.geometry
@@ -498,6 +503,8 @@ def points_to_network_crs(
             "gdf = gdf.set_crs('EPSG:4326') for longitude/latitude"
         )
         raise CRSError(msg)
+    _check_point_or_polygon(geom, name)
+    _check_finite(geom, name, "NaN or infinite coordinates; fix or drop those features")
     target = CRS.from_user_input(crs)
     if not CRS.from_user_input(geom.crs).equals(target):
         log.info(
@@ -506,7 +513,13 @@ def points_to_network_crs(
             geom.crs.to_string(),
             target.to_string(),
         )
+        source = geom.crs.to_string()
         geom = geom.to_crs(target)
+        _check_finite(
+            geom, name, f"coordinates that cannot be put in the network CRS {target.to_string()}; "
+            f"are they really in {source}? Set their true CRS (gdf.set_crs(..., allow_override=True))",
+            CRSError,
+        )  # fmt: skip
     arr = geom.values
     is_point = np.asarray(shapely.get_type_id(arr) == 0)
     if not is_point.all():
@@ -524,6 +537,50 @@ def points_to_network_crs(
     x[empty] = np.nan
     y[empty] = np.nan
     return geom.index, x, y
+
+
+def some_labels(index: pd.Index, mask: np.ndarray, k: int = 3) -> str:
+    """The first ``k`` labels of ``index`` where ``mask`` is True, for messages ("'a', 'b' and 4 more")."""
+    labels = [repr(v) for v in index[np.asarray(mask, dtype=bool)][:k].tolist()]
+    more = int(np.count_nonzero(mask)) - len(labels)
+    return ", ".join(labels) + (f" and {more:,} more" if more > 0 else "")
+
+
+#: shapely type ids of the geometries a place may have: missing (-1), Point,
+#: MultiPoint (of one point), Polygon, MultiPolygon.
+_PLACE_TYPES = (-1, 0, 3, 4, 6)
+
+
+def _check_point_or_polygon(geom: gpd.GeoSeries, name: str) -> None:
+    """Refuse lines, collections and MultiPoints of several points (which point would it be?)."""
+    arr = np.asarray(geom.values, dtype=object)
+    types = np.asarray(shapely.get_type_id(arr))
+    bad = ~np.isin(types, _PLACE_TYPES) | ((types == 4) & (shapely.get_num_geometries(arr) > 1))
+    if bad.any():
+        kinds = sorted({g.geom_type for g in arr[bad]})
+        msg = (
+            f"{name} must be points or polygons; {int(bad.sum()):,} are {'/'.join(kinds)} "
+            f"(index {some_labels(geom.index, bad)}): give points, e.g. a line's midpoint with "
+            "gdf.geometry = gdf.geometry.interpolate(0.5, normalized=True), or explode MultiPoints"
+        )
+        raise DataError(msg)
+
+
+def _check_finite(
+    geom: gpd.GeoSeries, name: str, problem: str, error: type[Exception] = DataError
+) -> None:
+    """Refuse non-empty geometries with a NaN or infinite coordinate (``problem`` says why)."""
+    arr = np.asarray(geom.values, dtype=object)
+    xy, which = shapely.get_coordinates(arr, return_index=True)
+    bad_rows = np.unique(which[~np.isfinite(xy).all(axis=1)])
+    if bad_rows.size:
+        mask = np.zeros(arr.size, dtype=bool)
+        mask[bad_rows] = True
+        msg = (
+            f"{bad_rows.size:,} of the {arr.size:,} {name} (index {some_labels(geom.index, mask)}) "
+            f"have {problem}"
+        )
+        raise error(msg)
 
 
 def snap_points(

@@ -63,7 +63,7 @@ def test_time_to_nearest_known_answers(net):
     assert r.loc["on_node", "dest_snap_m"] == pytest.approx(200.0)
     # unreachable: NaN, no id, with reasons and counts
     assert np.isnan(r.loc["island", "time_min"]) and pd.isna(r.loc["island", "nearest_id"])
-    assert "no destination reachable" in r.loc["island", "reason"]
+    assert r.loc["island", "reason"] == "different network component"
     assert np.isnan(r.loc["far", "time_min"])
     assert r.loc["far", "reason"] == "beyond max_snap_m (4000 m from nearest road)"
     assert r.attrs["n_unreachable"] == 2
@@ -100,6 +100,118 @@ def test_oneway_street(net):
 def test_destinations_all_beyond_snap_raise(net):
     with pytest.raises(DataError, match="none of the 1 destinations"):
         time_to_nearest(net, _pts([(0, 0)]), _pts([(0, -3000)]), **KW)
+
+
+def test_origins_all_beyond_snap_raise_naming_both_crs(net):
+    far = _pts([(0, -30_000), (100, -30_000)])
+    with pytest.raises(DataError, match=r"none of the 2 origins is within max_snap_m=1000 m") as e:
+        time_to_nearest(net, far.to_crs("EPSG:4326"), _pts([(0, 0)]), **KW)
+    assert "origins in EPSG:4326, network in EPSG:32643" in str(e.value)
+    for measure in (od_matrix, times_to_each, cumulative_opportunities):
+        with pytest.raises(DataError, match="none of the 2 origins"):
+            measure(net, far, _pts([(0, 0)]), **KW)
+
+
+# ------------------------------------------------------------------ separate parts (issue 11)
+def test_different_component_reason_summary_and_log(net, caplog):
+    # the island 3 --- 4 is kept: the origin on it is snapped there (not reported 4 km away)
+    origins = _pts([(250, 0), (500, 5100), (500, 4900)], index=["main", "island", "island2"])
+    with caplog.at_level(logging.INFO, logger="connectivity"):
+        r = time_to_nearest(net, origins, _pts([(2000, 0)]), **KW)
+    assert r.loc["island", "origin_snap_m"] == pytest.approx(100.0)
+    assert np.isnan(r.loc["island", "time_min"])
+    assert r.loc["island", "reason"] == "different network component"
+    assert r.loc["main", "reason"] == ""
+    comp = r.attrs["components"]
+    assert comp["n_parts"] == 2 and comp["n_parts_used"] == 2 and comp["n_origins_apart"] == 2
+    assert comp["parts"] == [
+        {"part": 0, "n_nodes": 3, "n_origins": 1, "n_destinations": 1},
+        {"part": 1, "n_nodes": 2, "n_origins": 2, "n_destinations": 0},
+    ]
+    assert "fall on 2 of the network's 2 separate parts" in caplog.text
+    # with a time limit the reason stays true: no road joins the parts
+    r = time_to_nearest(net, origins, _pts([(2000, 0)]), max_time_min=60, **KW)
+    assert r.loc["island", "reason"] == "different network component"
+    # a destination on the island too: it is reached, nothing is apart
+    both = time_to_nearest(net, origins, _pts([(2000, 0), (1000, 5000)]), **KW)
+    assert both["time_min"].notna().all() and both.attrs["components"]["n_origins_apart"] == 0
+
+
+def test_od_pairs_between_parts_are_nan_and_counted(net):
+    o = _pts([(250, 0), (500, 5100)], index=["main", "island"])
+    d = _pts([(2000, 0), (1000, 5000)], code=["E", "I"])
+    m = od_matrix(net, o, d, b_id_col="code", **KW)
+    assert np.isnan(m.loc["main", "I"]) and np.isnan(m.loc["island", "E"])
+    assert m.loc["main", "E"] == pytest.approx(1.75) and np.isfinite(m.loc["island", "I"])
+    assert m.attrs["components"]["n_pairs_apart"] == 2
+    assert m.attrs["components"]["n_parts_used"] == 2
+    acc = cumulative_opportunities(net, o, d, thresholds_min=(60,), **KW)
+    assert list(acc["opp_60min"]) == [1.0, 1.0]  # each reaches the one on its own part
+    assert acc.attrs["components"]["n_origins_apart"] == 0
+
+
+def test_a_one_way_dead_end_is_not_called_another_component():
+    # 0 <-> 1 <-> 2 two-way, and a one-way spur 1 -> 3: from node 3 no road leads back
+    x = np.array([0.0, 1000.0, 2000.0, 1000.0])
+    y = np.array([0.0, 0.0, 0.0, 1000.0])
+    net = RoadNetwork.from_edges(
+        x, y, [0, 1, 1], [1, 2, 3], crs=UTM, speed_kmh=60.0, oneway=[False, False, True]
+    )
+    assert len(set(net.component_labels().tolist())) == 2  # two strong components
+    r = time_to_nearest(net, _pts([(1000, 1000), (0, 0)]), _pts([(2000, 0)]), **KW)
+    assert np.isnan(r["time_min"].iloc[0])
+    assert r["reason"].iloc[0].startswith("no destination reachable along one-way roads")
+    assert r.attrs["components"]["n_parts"] == 1 and r.attrs["components"]["n_origins_apart"] == 0
+    # the other way round the dead end is reached: "different component" would be false
+    back = time_to_nearest(net, _pts([(0, 0)]), _pts([(1000, 1000)]), **KW)
+    assert back["time_min"].iloc[0] == pytest.approx(2.0)
+
+
+def test_connected_results_do_not_change_with_every_part_kept():
+    # a connected network: keeping every part, or the largest only, gives the same numbers
+    lines = gpd.GeoDataFrame(
+        geometry=[shapely.LineString([(0, 0), (1000, 0), (2000, 0)]),
+                  shapely.LineString([(1000, 0), (1000, 1500)])],
+        crs=UTM,
+    )  # fmt: skip
+    every = RoadNetwork.from_lines(lines)
+    largest = RoadNetwork.from_lines(lines, largest_component=True)
+    o, d = _pts([(100, 50), (1000, 1400), (1900, -30)]), _pts([(2000, 0), (0, 10)])
+    a = time_to_nearest(every, o, d, **KW)
+    b = time_to_nearest(largest, o, d, **KW)
+    pd.testing.assert_series_equal(a["time_min"], b["time_min"])
+    assert (a["reason"] == "").all()
+
+
+def test_duplicate_destination_ids_are_refused(net):
+    dests = _pts([(2000, 0), (0, 0)], index=[7, 7])
+    with pytest.raises(DataError, match=r"destinations ids repeat \(7, 7\)"):
+        time_to_nearest(net, _pts([(250, 0)]), dests, **KW)
+    with pytest.raises(DataError, match="ids repeat"):
+        times_to_each(net, _pts([(250, 0)]), dests, **KW)
+    with pytest.raises(DataError, match="ids repeat"):
+        od_matrix(net, _pts([(250, 0)]), dests, **KW)
+    ok = time_to_nearest(net, _pts([(250, 0)]), dests.reset_index(drop=True), **KW)
+    assert ok["nearest_id"].iloc[0] == 1  # the labels say which one
+
+
+@pytest.mark.parametrize("thresholds", [(30, 30), (0, 30), (float("nan"),), ()])
+def test_bad_thresholds_are_refused(net, thresholds):
+    with pytest.raises(ParameterError, match="thresholds_min"):
+        cumulative_opportunities(net, _pts([(0, 0)]), _pts([(0, 0)]), thresholds_min=thresholds)
+    with pytest.raises(ParameterError, match="thresholds_min"):
+        population_within(np.array([1.0]), np.array([1.0]), thresholds)
+
+
+def test_unsorted_thresholds_are_sorted(net):
+    a = cumulative_opportunities(net, _pts([(0, 0)]), _pts([(0, 0)]), thresholds_min=(60, 30), **KW)
+    assert [c for c in a.columns if c.startswith("opp_")] == ["opp_30min", "opp_60min"]
+
+
+def test_max_time_min_must_be_positive(net):
+    for bad in (0, -5, float("nan")):
+        with pytest.raises(ParameterError, match="max_time_min"):
+            time_to_nearest(net, _pts([(0, 0)]), _pts([(2000, 0)]), max_time_min=bad, **KW)
 
 
 def test_inputs_in_other_crs_are_reprojected(net):

@@ -141,7 +141,106 @@ def _flows(d: Path) -> Path:
     return path
 
 
-#: Placeholder name -> builder of that input.
+
+def _layer(path: Path, geometry: list, crs: str | None = UTM, **cols: list) -> Path:
+    gpd.GeoDataFrame(cols or None, geometry=geometry, crs=crs).to_file(path)
+    return path
+
+
+def _far_points(d: Path) -> Path:
+    """Two points 100 km from the test roads (as if in another country)."""
+    return _layer(d / "far.gpkg", [shapely.Point(0, 100_000), shapely.Point(3000, 100_000)])
+
+
+def _line_origins(d: Path) -> Path:
+    return _layer(d / "lines.gpkg", [shapely.LineString([(0, 10), (500, 10)])] * 2)
+
+
+def _multipoint_origins(d: Path) -> Path:
+    return _layer(d / "multi.gpkg", [shapely.MultiPoint([(0, 10), (3000, 5)])])
+
+
+def _inf_points(d: Path) -> Path:
+    """A point with an infinite coordinate (a GeoPackage keeps it; GDAL warns while writing)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _layer(d / "infxy.gpkg", [shapely.Point(0, 10), shapely.Point(np.inf, 3)])
+
+
+def _points_without_crs(d: Path) -> Path:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # pyogrio: 'crs' was not provided
+        return _layer(d / "nocrs_pts.gpkg", [shapely.Point(0, 10)], crs=None)
+
+
+def _points_metres_as_degrees(d: Path) -> Path:
+    """UTM metres labelled EPSG:4326: they cannot be reprojected."""
+    return _layer(d / "metres4326.gpkg", [shapely.Point(500_000, 4_800_000)], crs="EPSG:4326")
+
+
+def _points_pop(d: Path, name: str, pop: list) -> Path:
+    return _layer(d / name, [shapely.Point(0, 10), shapely.Point(3000, 5)], pop=pop)
+
+
+def _empty_points(d: Path) -> Path:
+    return _layer(d / "empty.gpkg", [], name=[])
+
+
+def _dup_names(d: Path) -> Path:
+    return _layer(d / "dup.gpkg", [shapely.Point(0, 10), shapely.Point(3000, 5)], name=["a", "a"])
+
+
+def _roads_in_degrees(d: Path) -> Path:
+    """Longitude/latitude lines labelled with the UTM CRS (metres)."""
+    line = shapely.LineString([(76.90, 43.25), (76.92, 43.25), (76.92, 43.27)])
+    return _layer(d / "roads_deg.gpkg", [line])
+
+
+def _roads_metres_as_degrees(d: Path) -> Path:
+    return _layer(
+        d / "roads_m4326.gpkg", [shapely.LineString([(0, 0), (3000, 0)])], crs="EPSG:4326"
+    )
+
+
+def _roads_zero_length(d: Path) -> Path:
+    return _layer(d / "roads_zero.gpkg", [shapely.LineString([(500, 500), (500, 500)])])
+
+
+def _osm_footways(d: Path) -> Path:
+    path = d / "footways.osm"
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6">\n'
+        ' <node id="1" lat="43.25" lon="76.90"/>\n <node id="2" lat="43.25" lon="76.91"/>\n'
+        ' <way id="100"><nd ref="1"/><nd ref="2"/><tag k="highway" v="footway"/></way>\n</osm>\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def _npz_garbage(d: Path) -> Path:
+    path = d / "garbage.npz"
+    path.write_bytes(b"PK\x03\x04 not really a zip file")
+    return path
+
+
+def _npz_other(d: Path) -> Path:
+    path = d / "other.npz"
+    np.savez(path, a=np.arange(3))
+    return path
+
+
+def _npz_of(d: Path, name: str, change: Callable[[dict], None]) -> Path:
+    """A saved network of the test roads with its arrays changed by ``change``."""
+    from connectivity import read_network
+
+    saved = read_network(_roads(d)).save(d / "ok.npz", overwrite=True)
+    with np.load(saved) as z:
+        arrays = {k: z[k] for k in z.files}
+    change(arrays)
+    np.savez(d / name, **arrays)
+    return d / name
+
+
 INPUTS: dict[str, Callable[[Path], Path]] = {
     "pop": _pop,
     "nocrs": _pop_without_crs,
@@ -154,7 +253,27 @@ INPUTS: dict[str, Callable[[Path], Path]] = {
     "units_dup": _units_duplicate_ids,
     "units_deg": _units_metres_as_degrees,
     "flows": _flows,
-}
+    "far": _far_points,
+    "lines": _line_origins,
+    "multipoints": _multipoint_origins,
+    "infxy": _inf_points,
+    "nocrs_pts": _points_without_crs,
+    "metres4326": _points_metres_as_degrees,
+    "pop_nan": lambda d: _points_pop(d, "pop_nan.gpkg", [10.0, np.nan]),
+    "pop_text": lambda d: _points_pop(d, "pop_text.csv.gpkg", ["1,234", "5"]),
+    "empty": _empty_points,
+    "dup": _dup_names,
+    "roads_deg": _roads_in_degrees,
+    "roads_m4326": _roads_metres_as_degrees,
+    "roads_zero": _roads_zero_length,
+    "footways": _osm_footways,
+    "npz_garbage": _npz_garbage,
+    "npz_other": _npz_other,
+    "npz_v2": lambda d: _npz_of(d, "v2.npz", lambda a: a.update(format=np.array("fua-toolkit/RoadNetwork/2"))),
+    "npz_no_x": lambda d: _npz_of(d, "no_x.npz", lambda a: a.pop("x")),
+    "npz_cut": lambda d: _npz_of(d, "cut.npz", lambda a: a.update(indices=a["indices"][:-1])),
+}  # fmt: skip
+"""Placeholder name -> builder of that input."""
 
 
 @pytest.fixture(scope="module")
@@ -269,6 +388,44 @@ CASES = [
     Case("fetch-osm-out-under-a-file", "connectivity", "fetch osm --country KAZ --out {txt}/osm", 1, "is a file"),
     Case("fetch-osm-unreachable", "connectivity", "fetch osm --country KAZ --out {out}/osm --base-url http://127.0.0.1:9", 1, "cannot reach"),
     Case("connectivity-unknown-option", "connectivity", _access("--max-snap 5"), 2, "No such option"),
+    # connectivity: origins off the network, in the wrong CRS, of the wrong kind (issue 11)
+    Case("access-origins-all-far", "connectivity", _access().replace("--origins {points}", "--origins {far}"), 1, "none of the 2 origins is within max_snap_m=2000 m"),
+    Case("access-origins-far-names-crs", "connectivity", _access().replace("--origins {points}", "--origins {far}"), 1, "check the CRS (origins in EPSG:32643, network in EPSG:32643)"),
+    Case("access-raster-origins-elsewhere", "connectivity", _access("", out="{out}/t.tif").replace("--origins {points}", "--origins {pop}"), 1, "none of the 400 origins"),
+    Case("access-origins-metres-labelled-degrees", "connectivity", _access().replace("--origins {points}", "--origins {metres4326}"), 1, "are they really in EPSG:4326"),
+    Case("access-origins-without-crs", "connectivity", _access().replace("--origins {points}", "--origins {nocrs_pts}"), 1, "have no CRS"),
+    Case("access-origins-infinite-coordinates", "connectivity", _access().replace("--origins {points}", "--origins {infxy}"), 1, "1 of the 2 origins (index 1) have NaN or infinite coordinates"),
+    Case("access-origins-lines", "connectivity", _access().replace("--origins {points}", "--origins {lines}"), 1, "must be points or polygons; 2 are LineString"),
+    Case("access-origins-multipoints", "connectivity", _access().replace("--origins {points}", "--origins {multipoints}"), 1, "MultiPoint"),
+    Case("access-origins-empty-layer", "connectivity", _access().replace("--origins {points}", "--origins {empty}"), 1, "empty"),
+    Case("access-destinations-all-far", "connectivity", _access().replace("--destinations {points}", "--destinations {far}"), 1, "none of the 2 destinations"),
+    Case("access-pop-col-nan", "connectivity", _access("--pop-col pop").replace("{points} --dest", "{pop_nan} --dest"), 1, "1 of 2 values are NaN (ids 1)"),
+    Case("access-pop-col-text", "connectivity", _access("--pop-col pop").replace("{points} --dest", "{pop_text} --dest"), 1, "'1,234'"),
+    Case("access-pop-col-missing", "connectivity", _access("--pop-col people"), 1, "is not a column of the origins"),
+    Case("access-nan-weights-choice", "connectivity", _access("--nan-weights maybe"), 2, "'maybe' is not one of"),
+    Case("access-dest-id-duplicated", "connectivity", _access("--dest-id name").replace("--destinations {points}", "--destinations {dup}"), 1, "duplicate values"),
+    Case("access-dest-id-missing", "connectivity", _access("--dest-id label"), 1, "no column 'label'"),
+    Case("access-thresholds-duplicated", "connectivity", _access("--thresholds 30,60,30"), 1, "has 30 more than once"),
+    Case("access-max-time-0", "connectivity", _access("--max-time-min 0"), 2, "x>0"),
+    Case("access-network-crs-degrees", "connectivity", _access("--network-crs EPSG:4326"), 1, "is geographic (degrees)"),
+    Case("access-raster-origins-without-crs", "connectivity", _access("", out="{out}/t.tif").replace("--origins {points}", "--origins {nocrs}"), 1, "nocrs.tif' has no CRS; assign"),
+    Case("od-origin-id-missing", "connectivity", _od("--origin-id label"), 1, "origins have no column 'label'"),
+    Case("isochrones-source-id-missing", "connectivity", _iso("--source-id label"), 1, "sources have no column 'label'"),
+    Case("od-origins-all-far", "connectivity", _od().replace("--origins {points}", "--origins {far}"), 1, "none of the 2 origins"),
+    Case("od-dest-id-duplicated", "connectivity", _od("--dest-id name").replace("--destinations {points}", "--destinations {dup}"), 1, "duplicate values"),
+    Case("isochrones-sources-all-far", "connectivity", _iso().replace("{points}", "{far}"), 1, "none of the 2 sources"),
+    Case("isochrones-thresholds-duplicated", "connectivity", _iso("--thresholds 15,15"), 1, "has 15 more than once"),
+    # connectivity: networks that cannot be right
+    Case("network-osm-no-drivable-way", "connectivity", _access().replace("{roads}", "{footways}"), 1, "no 'drive' way"),
+    Case("network-lines-in-degrees-labelled-metres", "connectivity", _access().replace("{roads}", "{roads_deg}"), 1, "look like longitude/latitude"),
+    Case("network-metres-labelled-degrees", "connectivity", _access().replace("{roads}", "{roads_m4326}"), 1, "outside -180..180"),
+    Case("network-points-not-lines", "connectivity", _access().replace("{roads}", "{points}"), 1, "LineString or MultiLineString"),
+    Case("network-zero-length", "connectivity", _access().replace("{roads}", "{roads_zero}"), 1, "has no edges"),
+    Case("network-npz-garbage", "connectivity", _access().replace("{roads}", "{npz_garbage}"), 1, "cannot read network file"),
+    Case("network-npz-not-a-network", "connectivity", _access().replace("{roads}", "{npz_other}"), 1, "is not a RoadNetwork file"),
+    Case("network-npz-other-version", "connectivity", _access().replace("{roads}", "{npz_v2}"), 1, "another version of the toolkit"),
+    Case("network-npz-missing-array", "connectivity", _access().replace("{roads}", "{npz_no_x}"), 1, "lacks the array 'x'"),
+    Case("network-npz-damaged", "connectivity", _access().replace("{roads}", "{npz_cut}"), 1, "is damaged"),
 ]  # fmt: skip
 
 

@@ -358,3 +358,68 @@ def test_import_connectivity_loads_neither_click_nor_the_cli():
         cwd=Path(__file__).parents[1],
     ).stdout  # fmt: skip
     assert out.strip() == "[]"
+
+
+# --------------------------------------------------------------------------- issue 11
+def _island_files(files):
+    """The test roads plus a separate road 10 km north, and a village beside it."""
+    roads = gpd.read_file(files / "roads.gpkg")
+    island = gpd.GeoDataFrame(
+        {"highway": ["primary"], "maxspeed_kmh": [60.0]},
+        geometry=[shapely.LineString([(0, 10_000), (1000, 10_000)])], crs=UTM,
+    )  # fmt: skip
+    pd.concat([roads, island], ignore_index=True).to_file(files / "roads2.gpkg")
+    gpd.GeoDataFrame(
+        {"village": ["a", "island"], "pop": [100.0, np.nan]},
+        geometry=[shapely.Point(0, 0), shapely.Point(500, 10_050)], crs=UTM,
+    ).to_file(files / "villages.gpkg")  # fmt: skip
+    return [
+        "access", "--network", str(files / "roads2.gpkg"), "--class-col", "highway",
+        "--origins", str(files / "villages.gpkg"), "--destinations", str(files / "sez.gpkg"),
+    ]  # fmt: skip
+
+
+def test_access_on_separate_parts_says_so_in_one_line(files):
+    base = _island_files(files)
+    r = CliRunner().invoke(main, [*base, "--out", str(files / "a.gpkg")])
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.strip().splitlines()
+    assert len(lines) == 2 and lines[1].startswith("2 origins, 1 without a travel time")
+    assert lines[0].startswith(
+        "origins and destinations fall on 2 of the network's 2 separate parts"
+    )
+    res = gpd.read_file(files / "a.gpkg", layer="access")
+    assert res["reason"].tolist() == ["", "different network component"]
+    assert res["origin_snap_m"].iloc[1] == pytest.approx(50.0)
+    side = json.loads((files / "a.json").read_text())
+    assert side["extra"]["counts"]["components"]["n_origins_apart"] == 1
+    assert side["parameters"]["largest_component"] is False
+    # the largest part only: the island village is then 8 km from a road
+    r = CliRunner().invoke(main, [*base, "--largest-component", "--out", str(files / "b.gpkg")])
+    assert r.exit_code == 0, r.output
+    assert "separate parts" not in r.output
+    res = gpd.read_file(files / "b.gpkg", layer="access")
+    assert res["reason"].iloc[1] == "beyond max_snap_m (8066 m from nearest road)"
+
+
+def test_access_nan_population_fails_or_counts_as_zero(files):
+    base = [*_island_files(files), "--pop-col", "pop"]
+    r = CliRunner().invoke(main, [*base, "--out", str(files / "a.gpkg")])
+    assert r.exit_code == 1 and "1 of 2 values are NaN (ids 1)" in r.output
+    assert "--nan-weights zero" in r.output
+    r = CliRunner().invoke(main, [*base, "--nan-weights", "zero", "--out", str(files / "a.gpkg")])
+    assert r.exit_code == 0, r.output
+    within = pd.read_csv(files / "a_within.csv")
+    assert (within["pop_total"] == 100.0).all()
+
+
+def test_od_on_separate_parts_says_so(files):
+    _island_files(files)
+    r = CliRunner().invoke(main, [
+        "od", "--network", str(files / "roads2.gpkg"), "--origins", str(files / "villages.gpkg"),
+        "--destinations", str(files / "sez.gpkg"), "--out", str(files / "od.csv"),
+    ])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert (
+        "1 origin-destination pairs have no travel time ('different network component')" in r.output
+    )

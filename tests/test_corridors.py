@@ -131,3 +131,24 @@ def test_border_access(net):
     assert r["time_min"].iloc[0] == pytest.approx(1.0 + 1.0)  # 1 km + 100 m off-road
     assert r["crossing_snap_m"].iloc[0] == pytest.approx(100.0)
     assert "n_unreachable" in r.attrs
+
+
+def test_time_to_corridors_from_a_separate_part(net, corridors):
+    # the network plus a road 10 km north that joins nothing: its village has no time
+    island = RoadNetwork.from_edges(
+        np.r_[net.x, 0.0, 1000.0], np.r_[net.y, 10_000.0, 10_000.0],
+        np.r_[net.edge_tails(), 10], np.r_[net.indices, 11], crs=UTM, speed_kmh=60.0,
+        oneway=True,
+    )  # fmt: skip
+    acc = corridor_access(island, corridors, tolerance_m=100, corridor_id_col="name")
+    origins = gpd.GeoDataFrame(
+        geometry=[shapely.Point(2000, 50), shapely.Point(500, 10_100)], crs=UTM, index=["v", "i"]
+    )
+    t = time_to_corridors(island, origins, acc, **KW)
+    assert np.isfinite(t.loc["v", "time_min"]) and np.isnan(t.loc["i", "time_min"])
+    comp = t.attrs["components"]
+    assert comp["n_parts"] == 2 and comp["n_origins_apart"] == 1
+    r = border_access(
+        island, origins, gpd.GeoDataFrame(geometry=[shapely.Point(4000, 0)], crs=UTM), **KW
+    )
+    assert r.loc["i", "reason"] == "different network component"

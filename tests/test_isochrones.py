@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import shapely
 
-from connectivity import ParameterError, RoadNetwork
+from connectivity import DataError, ParameterError, RoadNetwork
 from connectivity.measures.isochrones import isochrones
 
 UTM = "EPSG:32643"
@@ -102,3 +102,10 @@ def test_bad_parameters(grid):
         isochrones(grid, _src((0, 0)), ())
     with pytest.raises(ParameterError):
         isochrones(grid, _src((0, 0)), (5,), buffer_m=0)
+
+
+def test_repeated_thresholds_and_sources_off_the_network_are_refused(grid):
+    with pytest.raises(ParameterError, match="has 5 more than once"):
+        isochrones(grid, _src((5000, 5000)), (5, 10, 5))
+    with pytest.raises(DataError, match="none of the 1 sources is within max_snap_m"):
+        isochrones(grid, _src((5000, 50_000)), (5,))

@@ -24,6 +24,7 @@ from connectivity import (
     RoadNetwork,
 )
 from connectivity.build.osm import oneway_code
+from connectivity.errors import NetworkError
 from connectivity.io import read_network
 
 GEOD = Geod(ellps="WGS84")
@@ -179,7 +180,7 @@ def test_largest_component_keeps_main_part_and_reports(
     assert list(rep.n_edges) == [9, 2]
     assert rep.length_km.iloc[1] == pytest.approx(_seg_len(10, 11) / 1000)
     with caplog.at_level(logging.INFO, logger="connectivity"):
-        net = RoadNetwork.from_osm(osm_xml)
+        net = RoadNetwork.from_osm(osm_xml, largest_component=True)
     assert net.n_nodes == 6 and net.n_edges == 9
     assert set(_nsrc(net).tolist()) == {1, 2, 3, 4, 5, 6}
     info = net.meta["components"]
@@ -188,6 +189,19 @@ def test_largest_component_keeps_main_part_and_reports(
     assert "dropped 1 components with 2 nodes" in caplog.text
     # the kept part is strongly connected
     assert np.isfinite(dijkstra(net.csr(), indices=0)).all()
+
+
+def test_every_part_is_kept_by_default_and_reported(
+    osm_xml: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="connectivity"):
+        net = RoadNetwork.from_osm(osm_xml)
+    assert net.n_nodes == 8  # the two-node island 10-11 is kept
+    info = net.meta["components"]
+    assert info["kept"] == "all" and info["n_components"] == 2 and info["largest_sizes"] == [6, 2]
+    assert "the network has 2 separate parts" in caplog.text and "all kept" in caplog.text
+    same = RoadNetwork.from_osm(osm_xml, largest_component=False)
+    np.testing.assert_array_equal(same.x, net.x)
 
 
 def test_network_types(osm_xml: Path) -> None:
@@ -322,7 +336,7 @@ def test_from_osmnx_matches_from_osm(tmp_path: Path, simplify: bool) -> None:
     p.write_text(_xml(DRIVE_WAYS), encoding="utf-8")
     G = ox.graph_from_xml(p, simplify=simplify)  # keeps the largest weak component
     net = RoadNetwork.from_osmnx(G)
-    ref = RoadNetwork.from_osm(p)
+    ref = RoadNetwork.from_osm(p, largest_component=True)
     assert net.n_nodes == ref.n_nodes == 6
     assert net.n_edges == ref.n_edges == 9
     assert net.crs.to_epsg() == 32643
@@ -354,7 +368,7 @@ def _assert_same_network(back: RoadNetwork, net: RoadNetwork, *, node_ids: bool 
 
 
 def test_to_osmnx_round_trip(osm_xml: Path) -> None:
-    net = RoadNetwork.from_osm(osm_xml)
+    net = RoadNetwork.from_osm(osm_xml, largest_component=True)
     G = net.to_osmnx()
     assert isinstance(G, nx.MultiDiGraph)
     assert G.number_of_nodes() == net.n_nodes and G.number_of_edges() == net.n_edges
@@ -484,10 +498,12 @@ def test_from_lines_oneway_and_speed_col() -> None:
         RoadNetwork.from_lines(_lines().assign(ow=["sideways"] * 4), oneway_col="ow")
 
 
-def test_from_lines_largest_component_default() -> None:
+def test_from_lines_keeps_every_part_unless_asked() -> None:
     net = RoadNetwork.from_lines(_lines(), snap_tolerance_m=1.0)
-    assert net.n_nodes == 5
-    assert net.meta["components"]["dropped_nodes"] == 2
+    assert net.n_nodes == 7 and net.meta["components"]["n_components"] == 2
+    largest = RoadNetwork.from_lines(_lines(), snap_tolerance_m=1.0, largest_component=True)
+    assert largest.n_nodes == 5
+    assert largest.meta["components"]["dropped_nodes"] == 2
 
 
 def test_from_lines_geographic_reprojected(caplog: pytest.LogCaptureFixture) -> None:
@@ -542,7 +558,7 @@ def test_from_edges_rejects_bad_crs() -> None:
 
 
 def test_to_gdfs(osm_xml: Path) -> None:
-    net = RoadNetwork.from_osm(osm_xml)
+    net = RoadNetwork.from_osm(osm_xml, largest_component=True)
     nodes, edges = net.to_gdfs()
     assert len(nodes) == net.n_nodes and len(edges) == net.n_edges
     assert nodes.index.name == "osmid" and set(nodes.index) == {1, 2, 3, 4, 5, 6}
@@ -626,6 +642,61 @@ def test_save_load_round_trip(osm_xml: Path, tmp_path: Path) -> None:
     np.savez(tmp_path / "other.npz", a=np.arange(3))
     with pytest.raises(InputFileError, match="not a RoadNetwork"):
         RoadNetwork.load(tmp_path / "other.npz")
+
+
+def _resaved(src: Path, dst: Path, change) -> Path:
+    with np.load(src) as z:
+        arrays = {k: z[k] for k in z.files}
+    change(arrays)
+    np.savez(dst, **arrays)
+    return dst
+
+
+def test_load_names_another_version_missing_and_damaged_arrays(
+    osm_xml: Path, tmp_path: Path
+) -> None:
+    p = RoadNetwork.from_osm(osm_xml).save(tmp_path / "net.npz")
+    v2 = _resaved(
+        p, tmp_path / "v2.npz", lambda a: a.update(format=np.array("fua-toolkit/RoadNetwork/2"))
+    )
+    with pytest.raises(InputFileError, match=r"another version of the toolkit.*connectivity build"):
+        RoadNetwork.load(v2)
+    no_meta = _resaved(p, tmp_path / "m.npz", lambda a: a.pop("meta_json"))
+    with pytest.raises(InputFileError, match="lacks the array 'meta_json'"):
+        RoadNetwork.load(no_meta)
+    for change in (
+        lambda a: a.update(y=a["y"][:-1]),
+        lambda a: a.update(indices=a["indices"] + 100),
+        lambda a: a.update(time_min=a["time_min"][:-1]),
+    ):
+        with pytest.raises(InputFileError, match="is damaged"):
+            RoadNetwork.load(_resaved(p, tmp_path / "bad.npz", change))
+
+
+def test_line_coordinates_that_cannot_be_in_their_crs_are_refused() -> None:
+    degrees = gpd.GeoDataFrame(
+        geometry=[shapely.LineString([(76.90, 43.25), (76.91, 43.25), (76.91, 43.26)])],
+        crs="EPSG:32643",
+    )
+    with pytest.raises(CRSError, match=r"look like longitude/latitude.*EPSG:4326"):
+        RoadNetwork.from_lines(degrees)
+    assert RoadNetwork.from_lines(degrees.set_crs(4326, allow_override=True)).n_nodes == 3
+    metres = degrees.set_geometry(
+        [shapely.LineString([(500_000, 4_800_000), (501_000, 4_800_000)])]
+    )
+    with pytest.raises(CRSError, match=r"outside -180\.\.180"):
+        RoadNetwork.from_lines(metres.set_crs(4326, allow_override=True))
+    nodes, edges = RoadNetwork.from_lines(_lines()).to_gdfs()
+    with pytest.raises(CRSError, match=r"outside -180\.\.180"):
+        RoadNetwork.from_gdfs(
+            nodes.set_crs(4326, allow_override=True), edges.set_crs(4326, allow_override=True)
+        )
+
+
+def test_a_network_of_zero_length_lines_is_refused() -> None:
+    zero = gpd.GeoDataFrame(geometry=[shapely.LineString([(5, 5), (5, 5)])], crs="EPSG:32643")
+    with pytest.raises(NetworkError, match="has no edges"):
+        RoadNetwork.from_lines(zero)
 
 
 def test_memory_bytes_counts_every_array(osm_xml: Path) -> None:
@@ -764,3 +835,12 @@ def test_read_network_errors_are_one_line(tmp_path: Path) -> None:
     cases.append(info)
     for c in cases:
         assert "\n" not in str(c.value)
+
+
+def test_nodes_no_road_touches_are_dropped_from_graphs(osm_xml: Path) -> None:
+    # osmnx keeps a node whose roads were all cut off by a clip; it is no part of a network
+    G = RoadNetwork.from_osm(osm_xml, largest_component=True).to_osmnx()
+    G.add_node(99, x=float(G.nodes[1]["x"]) + 5.0, y=float(G.nodes[1]["y"]), street_count=0)
+    net = RoadNetwork.from_osmnx(G)
+    assert net.n_nodes == 6 and 99 not in _nsrc(net).tolist()
+    assert net.meta["components"]["n_components"] == 1

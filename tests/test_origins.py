@@ -269,3 +269,71 @@ def test_nearest_over_a_set_equals_networkx(net) -> None:
     expect = np.array([ref[int(n)] for n in o_nodes])
     np.testing.assert_allclose(got, expect, rtol=1e-12)
     np.testing.assert_allclose(via_nodes, expect, rtol=1e-12)
+
+
+# ---------------------------------------------------------------- bad weights, far origins (issue 11)
+def test_nan_weights_are_named_or_counted_as_zero_when_asked(net, origins, caplog) -> None:
+    layer = origins.assign(pop=[1.0, np.nan, 3.0, np.nan, 5.0, 6.0])
+    with pytest.raises(
+        DataError, match=r"'pop' of the origins: 2 of 6 values are NaN \(ids 'b', 'd'\)"
+    ):
+        OriginSet.from_points(net, layer, weights="pop", **SNAP)
+    with caplog.at_level("INFO", logger="connectivity"):
+        s = OriginSet.from_points(net, layer, weights="pop", nan_weights="zero", **SNAP)
+    assert s.weights.tolist() == [1.0, 0.0, 3.0, 0.0, 5.0, 6.0]
+    assert "2 NaN values counted as 0" in caplog.text
+    with pytest.raises(DataError, match="NaN"):
+        s.with_weights([1.0, np.nan, 1, 1, 1, 1])
+    with pytest.raises(ParameterError, match="nan_weights"):
+        s.with_weights([1.0] * 6, nan_weights="drop")  # type: ignore[arg-type]
+
+
+def test_opportunity_weights_nan_zero_through_the_measures(net, dests) -> None:
+    d = dests.assign(mass=[5.0, np.nan, 2.0])
+    with pytest.raises(DataError, match="mass"):
+        cumulative_opportunities(net, _pts([(0, 0)]), d, "mass", (60,), **SNAP)
+    r = cumulative_opportunities(net, _pts([(0, 0)]), d, "mass", (60,), nan_weights="zero", **SNAP)
+    assert r["opp_60min"].iloc[0] == pytest.approx(7.0)
+
+
+def test_text_and_infinite_weights_name_the_column_and_a_value(net, origins) -> None:
+    with pytest.raises(
+        DataError, match=r"'pop' of the origins: 1 values are not numbers, e.g. '1,234'"
+    ):
+        OriginSet.from_points(
+            net, origins.assign(pop=["1", "1,234", "3", "4", "5", "6"]), weights="pop"
+        )
+    numeric_text = OriginSet.from_points(
+        net, origins.assign(pop=["1", "2", "3", "4", "5", "6"]), weights="pop"
+    )
+    assert numeric_text.weights.tolist() == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+    with pytest.raises(DataError, match=r"infinite values \(ids 'c'\)"):
+        OriginSet.from_points(net, origins.assign(pop=[1, 2, np.inf, 4, 5, 6]), weights="pop")
+    with pytest.raises(DataError, match="no weight column 'people'"):
+        OriginSet.from_points(net, origins, weights="people")
+
+
+def test_an_empty_layer_is_refused(net, origins) -> None:
+    with pytest.raises(DataError, match="origins layer is empty"):
+        OriginSet.from_points(net, origins.iloc[:0])
+
+
+def test_origins_none_of_which_join_fail_but_a_far_chunk_does_not(net, dests) -> None:
+    far = _pts([(0, -50_000), (100, -50_000)])
+    with pytest.raises(DataError, match=r"none of the 2 origins.*origins in EPSG:32643"):
+        time_to_nearest(net, far, dests, **SNAP)
+    with pytest.raises(DataError, match="none of the 2 sources"):
+        isochrones(net, far, (5,), **SNAP)
+    with pytest.raises(DataError, match="none of the 2 origins"):
+        time_to_corridors(net, far, pd.DataFrame({"corridor_id": [1], "node": [0]}), **SNAP)
+    with origins_mod.origins_in_chunks():  # one chunk of a larger set: rows without a time
+        r = time_to_nearest(net, far, dests, **SNAP)
+    assert r["time_min"].isna().all() and r.attrs["n_on_network"] == 0
+    # a batch whose first chunk is all far still runs; one with only far origins fails
+    mixed = pd.concat([far, _pts([(250, 0), (1500, 100)])], ignore_index=True)
+    chunked = batch_origins(net, mixed, dests, chunk_size=2, **SNAP)
+    single = time_to_nearest(net, mixed.iloc[2:], dests, **SNAP)
+    pd.testing.assert_series_equal(chunked["time_min"].iloc[2:], single["time_min"])
+    assert chunked["time_min"].iloc[:2].isna().all()
+    with pytest.raises(DataError, match="none of the 2 origins"):
+        batch_origins(net, far, dests, chunk_size=1, **SNAP)

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from connectivity import DataError, ParameterError, RoadNetwork
 from connectivity.routing import (
+    checked_thresholds,
     multi_source_node_times,
     nearest,
     node_times_from_points,
@@ -222,3 +223,27 @@ def test_od_blocks_agree_with_networkx(seed, n_orig, n_dest):
         for i in np.flatnonzero(orig.ok):
             expected[i, j] = dist.get(("o", int(i)), np.inf)
     np.testing.assert_allclose(mat, expected, rtol=1e-9, atol=1e-9)
+
+
+def test_checked_thresholds_sorts_and_refuses_repeats_and_non_positive():
+    np.testing.assert_array_equal(checked_thresholds((60, 15, 30)), [15.0, 30.0, 60.0])
+    with pytest.raises(ParameterError, match="has 30 more than once"):
+        checked_thresholds((30, 60, 30))
+    for bad in [(), (0,), (-5, 10), (float("inf"),), ("abc",)]:
+        with pytest.raises(ParameterError, match="positive minutes"):
+            checked_thresholds(bad)
+
+
+def test_od_blocks_progress_goes_through_the_one_bar(monkeypatch):
+    import connectivity.routing as routing
+
+    seen = {}
+
+    def fake_bar(iterable, *, enabled, **kw):
+        seen.update(enabled=enabled, **kw)
+        return iterable
+
+    monkeypatch.setattr(routing, "bar", fake_bar)
+    net = _line_net()
+    blocks = list(od_blocks(net, _snap(net, [(0, 0)]), _snap(net, [(2000, 0)]), progress=True))
+    assert len(blocks) == 1 and seen["enabled"] is True and seen["desc"] == "shortest paths"

@@ -118,6 +118,42 @@ def test_bad_parameters_and_inputs():
         snap_points(net, [(0, 0)])
 
 
+def test_lines_and_collections_are_refused_one_point_multipoints_taken():
+    net = _net([0, 1000], [0, 0], [0], [1])
+    lines = gpd.GeoDataFrame(
+        geometry=[shapely.Point(5, 5), shapely.LineString([(0, 10), (500, 10)])],
+        crs=UTM, index=["p", "road"],
+    )  # fmt: skip
+    with pytest.raises(DataError, match=r"points or polygons; 1 are LineString \(index 'road'\)"):
+        snap_points(net, lines, name="origins")
+    two = gpd.GeoDataFrame(geometry=[shapely.MultiPoint([(0, 5), (900, 5)])], crs=UTM)
+    with pytest.raises(DataError, match="MultiPoint"):
+        snap_points(net, two)
+    one = gpd.GeoDataFrame(geometry=[shapely.MultiPoint([(300, 5)])], crs=UTM)
+    assert snap_points(net, one).x[0] == 300.0
+    empty = gpd.GeoDataFrame(geometry=[shapely.LineString(), None], crs=UTM)  # no point: NaN
+    with pytest.raises(DataError, match="LineString"):
+        snap_points(net, empty)
+    assert list(snap_points(net, empty.iloc[1:]).reason()) == ["missing or empty geometry"]
+
+
+def test_nan_or_infinite_coordinates_are_refused_naming_them():
+    net = _net([0, 1000], [0, 0], [0], [1])
+    pts = gpd.GeoDataFrame(
+        geometry=[shapely.Point(5, 5), shapely.Point(np.nan, 3), shapely.Point(np.inf, 0)],
+        crs=UTM, index=["ok", "nan", "inf"],
+    )  # fmt: skip
+    with pytest.raises(DataError, match=r"2 of the 3 origins \(index 'nan', 'inf'\) have NaN"):
+        snap_points(net, pts, name="origins")
+
+
+def test_coordinates_that_cannot_be_in_their_crs_are_refused():
+    net = _net([500_000, 501_000], [4_800_000, 4_800_000], [0], [1])
+    metres = gpd.GeoDataFrame(geometry=[shapely.Point(500_400, 4_800_030)], crs="EPSG:4326")
+    with pytest.raises(CRSError, match="are they really in EPSG:4326"):
+        snap_points(net, metres, name="origins")
+
+
 def _brute_force(net, px, py):
     si = segment_index(net)
     ax, ay, bx, by = si.ax, si.ay, si.ax + si.dx, si.ay + si.dy

@@ -10,7 +10,7 @@ from numpy.typing import ArrayLike
 from pyproj import CRS
 
 from connectivity.crs import check_metric_crs, is_web_mercator, local_metric_crs, to_lonlat
-from connectivity.errors import DataError
+from connectivity.errors import CRSError, DataError
 
 __all__ = [
     "checked_lengths_and_speeds",
@@ -18,6 +18,7 @@ __all__ = [
     "edge_kwargs",
     "fastest_directed_csr",
     "metric_crs_for",
+    "without_lone_nodes",
 ]
 
 log = logging.getLogger(__name__)
@@ -33,12 +34,50 @@ def metric_crs_for(
     ``src`` gets :func:`~connectivity.crs.local_metric_crs` of the data
     (logged) and the data's ``(lon, lat)``, for geodesic lengths.
     """
+    _check_coordinates_fit(x, y, src, what)
     if not (src.is_geographic or is_web_mercator(src)):
         return check_metric_crs(src), None
     lon, lat = (x, y) if src.is_geographic else to_lonlat(x, y, src)
     dst = local_metric_crs(lon, lat)
     log.info("reprojecting %s from %s to %s", what, src.to_string(), dst.to_string())
     return dst, (lon, lat)
+
+
+#: A projected layer whose coordinates all lie in the longitude/latitude box and
+#: span less than this (in its units) holds degrees under a wrong CRS.
+_DEGREES_SPAN = 5.0
+
+
+def _check_coordinates_fit(x: np.ndarray, y: np.ndarray, src: CRS, what: str) -> None:
+    """Refuse coordinates that cannot be in ``src``: metres labelled degrees, or the reverse."""
+    fix = "set its true CRS (gdf.set_crs(..., allow_override=True)) before building"
+    bad = ~(np.isfinite(x) & np.isfinite(y))
+    if bad.any():
+        msg = (
+            f"the {what} has {int(bad.sum()):,} NaN or infinite coordinates (e.g. after a "
+            f"reprojection out of the area of {src.to_string()}); fix the geometry or {fix}"
+        )
+        raise CRSError(msg)
+    if src.is_geographic:
+        out = (np.abs(x) > 180) | (np.abs(y) > 90)
+        if out.any():
+            i = int(np.argmax(out))
+            msg = (
+                f"the {what} says {src.to_string()} (degrees) but has coordinates outside "
+                f"-180..180 / -90..90, e.g. ({x[i]:.6g}, {y[i]:.6g}); {fix}"
+            )
+            raise CRSError(msg)
+        return
+    in_box = bool((np.abs(x) <= 180).all() and (np.abs(y) <= 90).all())
+    span = max(float(x.max() - x.min()), float(y.max() - y.min()))
+    if in_box and 0 < span < _DEGREES_SPAN:
+        unit = src.axis_info[0].unit_name if src.axis_info else "units"
+        msg = (
+            f"the {what} is in {src.to_string()} ({unit}) but its coordinates look like "
+            f"longitude/latitude (x {x.min():.4f}..{x.max():.4f}, y {y.min():.4f}..{y.max():.4f}, "
+            f"a network {span:.2g} {unit} wide); {fix}, e.g. EPSG:4326"
+        )
+        raise CRSError(msg)
 
 
 def edge_kwargs(
@@ -79,6 +118,25 @@ def edge_kwargs(
         "edge_source_ids": edge_source_ids,
         "meta": meta,
     }
+
+
+def without_lone_nodes(
+    x: np.ndarray, y: np.ndarray, u: np.ndarray, v: np.ndarray, node_src: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """Drop the nodes no segment touches (an osmnx graph keeps them after truncation).
+
+    A lone node would be a part of the network of its own, without a road.
+    Returns the node arrays without them and ``u``, ``v`` renumbered.
+    """
+    used = np.zeros(x.size, dtype=bool)
+    used[u] = True
+    used[v] = True
+    if used.all():
+        return x, y, u, v, node_src
+    log.debug("dropped %d nodes that no road touches", int((~used).sum()))
+    new = np.cumsum(used) - 1
+    src = None if node_src is None else node_src[used]
+    return x[used], y[used], new[u], new[v], src
 
 
 # -- the steps of RoadNetwork.from_edges ------------------------------------------------

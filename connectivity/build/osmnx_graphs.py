@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
-from connectivity.build.edges import edge_kwargs, metric_crs_for
+from connectivity.build.edges import edge_kwargs, metric_crs_for, without_lone_nodes
 from connectivity.build.osm import clip_area, network_filter
 from connectivity.cache import cache_root
 from connectivity.crs import check_metric_crs, reproject
@@ -226,12 +226,14 @@ def graph_edge_arrays(
     node_src = e["node_src"]
     if node_src is not None and new_xy.shape[0]:
         node_src = np.concatenate([node_src, np.full(new_xy.shape[0], -1, "int64")])
+    x, y = np.concatenate([x, new_xy[:, 0]]), np.concatenate([y, new_xy[:, 1]])
+    x, y, su, sv, node_src = without_lone_nodes(x, y, su, sv, node_src)
     meta = {
         **meta, "source_crs": src.to_string(), "n_graph_nodes": int(n), "n_graph_edges": int(m),
         "n_interior_nodes": int(new_xy.shape[0]), "speeds": table.to_dict(),
     }  # fmt: skip
     return edge_kwargs(
-        np.concatenate([x, new_xy[:, 0]]), np.concatenate([y, new_xy[:, 1]]), su, sv,
+        x, y, su, sv,
         crs=dst, classes=e["highway"], edge_row=seg_edge, speed_kmh=kmh[seg_edge],
         length_m=seg_length, oneway=True, node_source_ids=node_src,
         edge_source_ids=e["osmid"][seg_edge], meta=meta,

@@ -12,6 +12,7 @@ from connectivity.cli.options import (
     RASTER_OUT,
     VECTOR_OUT,
     check_out,
+    echo_parts,
     is_raster_path,
     layer_input,
     network_options,
@@ -43,6 +44,13 @@ __all__ = ["access_cmd"]
 )
 @click.option(
     "--pop-col", default=None, help="Vector origins: population column for the threshold summary."
+)
+@click.option(
+    "--nan-weights",
+    type=click.Choice(["raise", "zero"]),
+    default="raise",
+    show_default=True,
+    help="Empty (NaN) values in --pop-col: refuse them, or count them as 0 people.",
 )
 @thresholds_option("30,60,120,240", "Minutes for the summary of population within reach.")
 @click.option(
@@ -108,6 +116,8 @@ def access_cmd(ctx: click.Context, **kw: Any) -> None:
                     "thresholds_min": thresholds,
                     "dest_id": kw["dest_id"],
                     "pop_col": kw["pop_col"],
+                    "nan_weights": kw["nan_weights"],
+                    "largest_component": kw["largest_component"],
                 },
                 inputs={k: kw[k] for k in ("network", "origins", "destinations")},
                 outputs=written,
@@ -119,6 +129,7 @@ def access_cmd(ctx: click.Context, **kw: Any) -> None:
                 },
                 overwrite=kw["overwrite"],
             )
+    echo_parts(attrs.get("components"))
     n, bad = attrs["n_origins"], attrs["n_unreachable"]
     click.echo(f"{n:,} origins, {bad:,} without a travel time; wrote {out}")
 
@@ -139,15 +150,27 @@ def _route_vector(
     net: Any, origins: Any, dest: Any, kw: dict[str, Any], thresholds: tuple[float, ...]
 ) -> tuple[Any, Any, dict[str, Any]]:
     """Every origin feature to its nearest destination (in Dask chunks with ``--dask``)."""
+    import numpy as np
+
     from connectivity.measures import population_within, time_to_nearest
+    from connectivity.weights import checked_weights
 
     pop_col = kw["pop_col"]
-    if pop_col and pop_col not in origins.columns:
-        msg = (
-            f"--pop-col {pop_col!r} is not a column of the origins; "
-            f"columns are {list(origins.columns)}"
+    pop = np.ones(len(origins))
+    if pop_col:
+        if pop_col not in origins.columns:
+            msg = (
+                f"--pop-col {pop_col!r} is not a column of the origins; "
+                f"columns are {list(origins.columns)}"
+            )
+            raise ParameterError(msg)
+        pop = checked_weights(
+            origins[pop_col],
+            origins.index,
+            "origins",
+            column=pop_col,
+            nan_weights=kw["nan_weights"],
         )
-        raise ParameterError(msg)
     snap = snap_params(kw)
     if kw["dask"]:
         from connectivity.measures.batch import batch_origins
@@ -159,17 +182,19 @@ def _route_vector(
         res.attrs = _batch_attrs(res.attrs)
     else:
         res = time_to_nearest(net, origins, dest, dest_id_col=kw["dest_id"], **snap)
-    pop = origins[pop_col].to_numpy(float) if pop_col else [1.0] * len(res)
     within = population_within(res["time_min"], pop, thresholds_min=thresholds)
     return res, within, res.attrs
 
 
 def _batch_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
     """Sum the per-chunk counts of a Dask batch into one set of counts."""
+    from connectivity.parts import merge_parts_summaries
+
     chunks = attrs.get("batches", [])
     total: dict[str, Any] = {"n_batches": len(chunks)}
     for key in ("n_origins", "n_unreachable", "n_beyond_snap"):
         total[key] = int(sum(c.get(key, 0) for c in chunks))
+    total["components"] = merge_parts_summaries([c["components"] for c in chunks])
     return total
 
 

@@ -93,7 +93,11 @@ def isochrones_cmd(ctx: click.Context, **kw: Any) -> None:
             write_run_sidecar(
                 sidecar,
                 command="isochrones",
-                params={**params, "thresholds_min": thresholds},
+                params={
+                    **params,
+                    "thresholds_min": thresholds,
+                    "largest_component": kw["largest_component"],
+                },
                 inputs={"network": kw["network"], "sources": kw["sources"]},
                 outputs=written,
                 started=started,

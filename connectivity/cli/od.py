@@ -10,6 +10,7 @@ import click
 
 from connectivity.cli.options import (
     check_out,
+    echo_parts,
     layer_input,
     network_options,
     network_steps,
@@ -76,13 +77,18 @@ def od_cmd(ctx: click.Context, **kw: Any) -> None:
             write_run_sidecar(
                 sidecar,
                 command="od",
-                params={**snap, "long": kw["long_format"]},
+                params={
+                    **snap,
+                    "long": kw["long_format"],
+                    "largest_component": kw["largest_component"],
+                },
                 inputs={k: kw[k] for k in ("network", "origins", "destinations")},
                 outputs=[out],
                 started=started,
                 extra={"counts": mat.attrs, "shape": list(mat.shape)},
                 overwrite=kw["overwrite"],
             )
+    echo_parts(mat.attrs.get("components"))
     click.echo(
         f"{mat.shape[0]:,} x {mat.shape[1]:,} matrix, "
         f"{mat.attrs['n_pairs_unreachable']:,} pairs without a time; wrote {out}"

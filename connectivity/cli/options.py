@@ -51,6 +51,7 @@ __all__ = [
     "ToolGroup",
     "check_out",
     "claim_output",
+    "echo_parts",
     "file_option",
     "friendly_errors",
     "is_raster_path",
@@ -338,6 +339,13 @@ def network_options(f: Callable[..., Any]) -> Callable[..., Any]:
                 default=None,
                 help="Line layer: column of one-way flags (yes/1, -1, no).",
             ),
+            click.option(
+                "--largest-component",
+                is_flag=True,
+                help="Keep only the largest strongly connected part of the network (the others "
+                "are logged). Default: keep every part; trips between parts get no time "
+                "(reason 'different network component').",
+            ),
         ],
     )
 
@@ -401,7 +409,7 @@ def read_cli_network(ctx: click.Context, kw: dict[str, Any]) -> RoadNetwork:
     """The road network named by :func:`network_options`."""
     from connectivity.io import read_network
 
-    return read_network(
+    net = read_network(
         kw["network"],
         crs=kw["network_crs"],
         class_col=kw["class_col"],
@@ -409,6 +417,7 @@ def read_cli_network(ctx: click.Context, kw: dict[str, Any]) -> RoadNetwork:
         oneway_col=kw["oneway_col"],
         progress=progress_enabled(ctx),
     )
+    return net.largest_component() if kw.get("largest_component") else net
 
 
 def thresholds_option(default: str, help_text: str) -> Any:
@@ -417,7 +426,9 @@ def thresholds_option(default: str, help_text: str) -> Any:
 
 
 def parse_thresholds(text: str) -> tuple[float, ...]:
-    """``"30,60,120"`` as positive minutes."""
+    """``"30,60,120"`` as positive minutes, sorted, each once (else one-line :class:`ParameterError`)."""
+    from connectivity.routing import checked_thresholds
+
     try:
         values = tuple(float(t) for t in text.split(",") if t.strip())
     except ValueError:
@@ -426,7 +437,19 @@ def parse_thresholds(text: str) -> tuple[float, ...]:
     if not values or not all(math.isfinite(v) and v > 0 for v in values):
         msg = f"--thresholds must be positive minutes, e.g. 30,60,120; got {text!r}"
         raise ParameterError(msg)
-    return values
+    return tuple(checked_thresholds(values, "--thresholds").tolist())
+
+
+def echo_parts(summary: dict[str, Any] | None) -> None:
+    """Print one line when the origins and destinations fall on several parts of the network.
+
+    ``summary`` is the ``components`` entry of a result's ``.attrs``
+    (:meth:`connectivity.parts.Parts.summary`).
+    """
+    if summary and summary.get("n_parts_used", 0) > 1:
+        from connectivity.parts import describe_parts
+
+        click.echo(describe_parts(summary))
 
 
 def is_raster_path(path: Path) -> bool:

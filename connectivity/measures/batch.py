@@ -27,10 +27,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from connectivity.errors import ParameterError
+from connectivity.errors import DataError, ParameterError
 from connectivity.measures.nearest import time_to_nearest
 from connectivity.network import RoadNetwork
-from connectivity.origins import OriginSet
+from connectivity.origins import OriginSet, origins_in_chunks
 
 __all__ = ["batch_networks", "batch_origins", "close_client", "get_client"]
 
@@ -87,6 +87,27 @@ def _run(func: Accessibility, net: NetworkSource, origins: Any, destinations: An
     """One task: load the network if needed and run ``func``."""
     network = net() if callable(net) and not isinstance(net, RoadNetwork) else net
     return func(network, origins, destinations, **kw)
+
+
+def _run_chunk(
+    func: Accessibility, net: RoadNetwork, origins: Any, destinations: Any, kw: dict
+) -> Any:
+    """One task of :func:`batch_origins`: a chunk whose origins may all be off the network."""
+    with origins_in_chunks():
+        return func(net, origins, destinations, **kw)
+
+
+def _check_some_joined(frames: Sequence[pd.DataFrame], origins: Any, net: RoadNetwork) -> None:
+    """Refuse a batch none of whose origins joins the network (as one run would)."""
+    joined = [f.attrs.get("n_on_network") for f in frames]
+    if joined and all(j == 0 for j in joined):
+        crs = getattr(origins, "crs", None)
+        msg = (
+            f"none of the {len(origins):,} origins is within max_snap_m of the network; check "
+            f"the CRS (origins in {'unknown CRS' if crs is None else crs.to_string()}, network in "
+            f"{net.crs.to_string()}) and that both cover the same area, or raise max_snap_m"
+        )
+        raise DataError(msg)
 
 
 def _concat(
@@ -235,7 +256,10 @@ def batch_origins(
     A nearest-destination time is a property of each origin alone (one
     search from the destinations, restricted or not), so results by chunks
     equal the single run; the search from the destinations is repeated per
-    chunk, which is the price of the parallelism.
+    chunk, which is the price of the parallelism. A chunk whose origins all
+    lie off the network gives rows without a time
+    (:func:`~connectivity.origins.origins_in_chunks`); the batch fails, as
+    one run would, only when none of the origins joins the network.
     """
     if not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
         msg = f"chunk_size must be a positive integer, got {chunk_size!r}"
@@ -249,15 +273,17 @@ def batch_origins(
     dask_client, owned = get_client(client, n_workers=n_workers)
     try:
         if dask_client is None:
-            frames = [fn(net, p, destinations, **kwargs) for p in parts]
+            frames = [_run_chunk(fn, net, p, destinations, kwargs) for p in parts]
         else:
             [net_f] = dask_client.scatter([net], broadcast=True, hash=False)
             [dest_f] = dask_client.scatter([destinations], broadcast=True, hash=False)
             futures = [
-                dask_client.submit(_run, fn, net_f, p, dest_f, kwargs, pure=False) for p in parts
+                dask_client.submit(_run_chunk, fn, net_f, p, dest_f, kwargs, pure=False)
+                for p in parts
             ]
             frames = dask_client.gather(futures)
     finally:
         close_client(dask_client, owned)
+    _check_some_joined(frames, origins, net)
     log.info("batch_origins: %d origins in %d chunks", n, len(parts))
     return _concat(list(frames), None, "", None)

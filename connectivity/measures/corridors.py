@@ -27,6 +27,7 @@ from connectivity.errors import CRSError, DataError, ParameterError
 from connectivity.measures.nearest import time_to_nearest
 from connectivity.network import RoadNetwork
 from connectivity.origins import Origins, OriginSet, PlaceOptions, Places, origin_set, result_attrs
+from connectivity.parts import Parts
 from connectivity.progress import bar
 from connectivity.routing import nearest_node
 
@@ -285,6 +286,9 @@ def time_to_corridors(
         presnapped=isinstance(origins, OriginSet),
         max_time_min=max_time_min,
         n_corridors=len(groups),
+        components=Parts.of(
+            net, orig.snapped, dest_nodes=access_points["node"].to_numpy()
+        ).summary(),
     )
     return out
 

@@ -15,10 +15,10 @@ import geopandas as gpd
 import numpy as np
 from numpy.typing import ArrayLike
 
-from connectivity.errors import ParameterError
 from connectivity.network import RoadNetwork
 from connectivity.origins import Origins, OriginSet, PlaceOptions, Places, place_sets, result_attrs
-from connectivity.routing import od_blocks
+from connectivity.parts import Parts
+from connectivity.routing import checked_thresholds, od_blocks
 
 if TYPE_CHECKING:
     from typing import Unpack
@@ -49,12 +49,13 @@ def cumulative_opportunities(
         (a count of reachable opportunities), or the weights an OriginSet
         carries (the cell population for raster cells).
     thresholds_min : sequence of float
-        Travel-time thresholds T in minutes.
+        Travel-time thresholds T in minutes (positive, each once; sorted).
     progress : bool
         Show a bar over the batches of shortest-path searches.
     **options
         ``max_snap_m``, ``offroad_speed_kmh``, ``polygon_point``, ``min_pop``:
-        how raw origins and opportunities are snapped
+        how raw origins and opportunities are snapped; ``nan_weights``:
+        ``"zero"`` counts NaN weights as 0 instead of refusing them
         (:class:`~connectivity.origins.PlaceOptions`).
 
     Returns
@@ -69,10 +70,7 @@ def cumulative_opportunities(
     (Geurs & van Wee 2004, "Accessibility evaluation of land-use and transport
     strategies", J. Transport Geography 12). The search stops at max(T).
     """
-    thr = np.asarray(sorted(float(x) for x in thresholds_min))
-    if thr.size == 0 or not (thr > 0).all():
-        msg = "thresholds_min must be positive minutes, e.g. (30, 60)"
-        raise ParameterError(msg)
+    thr = checked_thresholds(thresholds_min)
     orig, opp = place_sets(
         net, origins, opportunities, options, weights=weights, dest_name="opportunities"
     )
@@ -92,5 +90,6 @@ def cumulative_opportunities(
         np.where(orig.ok, 0.0, np.nan),
         presnapped=isinstance(origins, OriginSet),
         thresholds_min=thr.tolist(),
+        components=Parts.of(net, orig.snapped, opp.snapped).summary(),
     )
     return out

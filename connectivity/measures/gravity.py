@@ -19,6 +19,7 @@ from numpy.typing import ArrayLike
 from connectivity.errors import DataError, ParameterError
 from connectivity.network import RoadNetwork
 from connectivity.origins import Origins, OriginSet, PlaceOptions, Places, place_sets, result_attrs
+from connectivity.parts import Parts
 from connectivity.routing import od_blocks
 
 if TYPE_CHECKING:
@@ -123,7 +124,8 @@ def gravity_access(
     progress : bool
         Show a progress bar over the shortest-path batches.
     **options
-        How raw places join the network, as in :func:`~connectivity.time_to_nearest`.
+        How raw places join the network, as in :func:`~connectivity.time_to_nearest`;
+        ``nan_weights="zero"`` counts NaN masses as 0 instead of refusing them.
 
     Returns
     -------
@@ -176,6 +178,7 @@ def gravity_access(
         own_zone=own_zone,
         own_zone_speed_kmh=own_zone_speed_kmh if own_zone else None,
         max_time_min=max_time_min,
+        components=Parts.of(net, orig.snapped, dest.snapped).summary(),
     )
     return out
 

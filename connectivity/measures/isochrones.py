@@ -26,20 +26,12 @@ from connectivity.errors import ParameterError
 from connectivity.network import RoadNetwork
 from connectivity.origins import OriginSet, PlaceOptions, Places, origin_set
 from connectivity.progress import bar
-from connectivity.routing import node_times_from_points
+from connectivity.routing import checked_thresholds, node_times_from_points
 from connectivity.snapping import PolygonPoint, Snapped
 
 __all__ = ["isochrones", "reached_lines"]
 
 log = logging.getLogger(__name__)
-
-
-def _check_thresholds(thresholds_min: Sequence[float]) -> np.ndarray:
-    thr = np.asarray(sorted(float(t) for t in thresholds_min))
-    if thr.size == 0 or not (np.isfinite(thr).all() and (thr > 0).all()):
-        msg = f"thresholds_min must be positive minutes, e.g. (15, 30, 60); got {thresholds_min!r}"
-        raise ParameterError(msg)
-    return thr
 
 
 def reached_lines(
@@ -191,9 +183,10 @@ def isochrones(
     GeoDataFrame
         Columns ``source_id`` (None when ``combine``), ``threshold_min``,
         ``geometry`` (in the network CRS). Sources beyond ``max_snap_m`` get
-        empty polygons (logged).
+        empty polygons (logged); when none joins the network,
+        :class:`~connectivity.DataError`.
     """
-    thr = _check_thresholds(thresholds_min)
+    thr = checked_thresholds(thresholds_min)
     if not (buffer_m > 0):
         msg = f"buffer_m must be a positive distance in metres, got {buffer_m!r}"
         raise ParameterError(msg)

@@ -28,12 +28,14 @@ from connectivity.origins import (
     OriginSet,
     PlaceOptions,
     Places,
+    check_unique_ids,
     origin_set,
     place_sets,
     result_attrs,
     unreachable_reasons,
 )
-from connectivity.routing import Nearest, nearest, nearest_node
+from connectivity.parts import Parts
+from connectivity.routing import Nearest, checked_thresholds, nearest, nearest_node
 
 if TYPE_CHECKING:
     from typing import Unpack
@@ -52,6 +54,7 @@ class _NearestRun:
     dest_snap_m: np.ndarray  # per destination
     n_unusable: int
     presnapped: bool  # the caller passed the origins as an OriginSet
+    parts: Parts  # origins and destinations on the network's separate parts
 
 
 def _nearest_run(
@@ -71,17 +74,21 @@ def _nearest_run(
         seeds = np.asarray(nodes, dtype="int64").ravel()
         res = nearest_node(net, orig.snapped, seeds, max_time_min=max_time_min)
         ids, snap_m, n_bad = pd.Index(seeds, name="node"), np.zeros(seeds.size), 0
+        parts = Parts.of(net, orig.snapped, dest_nodes=seeds)
     elif destinations is not None and nodes is None:
         orig, dest = place_sets(
             net, origins, destinations, options, dest_id_col=dest_id_col, all_cells=all_cells
         )
+        check_unique_ids(dest, "destinations")
         res = nearest(net, orig.snapped, dest.snapped, max_time_min=max_time_min)
         ids, snap_m, n_bad = dest.ids, dest.snapped.dist_m, int((~dest.snapped.ok).sum())
+        parts = Parts.of(net, orig.snapped, dest.snapped)
     else:
         msg = "give either destinations (points, polygons, an OriginSet) or nodes= (node numbers)"
         raise ParameterError(msg)
     t = np.where(np.isfinite(res.time_min), res.time_min, np.nan)
-    return _NearestRun(orig, t, res.dest, ids, snap_m, n_bad, isinstance(origins, OriginSet))
+    presnapped = isinstance(origins, OriginSet)
+    return _NearestRun(orig, t, res.dest, ids, snap_m, n_bad, presnapped, parts)
 
 
 def time_to_nearest(
@@ -129,8 +136,19 @@ def time_to_nearest(
     GeoDataFrame
         Indexed like ``origins`` (raster: flat cell number ``row * ncols + col``)
         with the origin geometry and ``time_min`` (NaN when unreachable),
-        ``nearest_id``, ``origin_snap_m``, ``dest_snap_m`` and ``reason``;
-        ``.attrs`` holds ``n_unreachable``, ``n_beyond_snap`` and the parameters.
+        ``nearest_id``, ``origin_snap_m``, ``dest_snap_m`` and ``reason``
+        (why a time is missing: beyond ``max_snap_m``, ``"different network
+        component"`` when no destination is on the origin's part of the
+        network, beyond ``max_time_min``, or one-way roads); ``.attrs`` holds
+        ``n_unreachable``, ``n_beyond_snap``, the parameters and
+        ``components``, the origins and destinations on each separate part of
+        the network (:meth:`connectivity.parts.Parts.summary`).
+
+    Raises
+    ------
+    DataError
+        When no origin or no destination joins the network (within
+        ``max_snap_m``), or destination ids repeat.
 
     Notes
     -----
@@ -153,7 +171,7 @@ def time_to_nearest(
     dsnap = np.full(len(out), np.nan)
     dsnap[found] = run.dest_snap_m[run.dest[found]]
     out["dest_snap_m"] = dsnap
-    out["reason"] = unreachable_reasons(orig.snapped, t, max_time_min)
+    out["reason"] = unreachable_reasons(orig.snapped, t, max_time_min, run.parts.apart)
     out.attrs = result_attrs(
         orig.snapped,
         t,
@@ -161,6 +179,7 @@ def time_to_nearest(
         max_time_min=max_time_min,
         n_destinations=len(run.dest_ids),
         n_destinations_unusable=run.n_unusable,
+        components=run.parts.summary(),
     )
     return out
 
@@ -273,6 +292,7 @@ def raster_time_to_nearest(
             presnapped=run.presnapped,
             max_time_min=max_time_min,
             n_destinations=len(run.dest_ids),
+            components=run.parts.summary(),
         ),
     )
 
@@ -316,10 +336,7 @@ def population_within(
     if t.shape != p.shape:
         msg = f"times {t.shape} and pop {p.shape} must have the same shape"
         raise DataError(msg)
-    thr = np.asarray(sorted(float(x) for x in thresholds_min))
-    if thr.size == 0 or (thr <= 0).any():
-        msg = "thresholds_min must be positive minutes, e.g. (30, 60, 120)"
-        raise ParameterError(msg)
+    thr = checked_thresholds(thresholds_min)
     p = np.where(np.isfinite(p), p, 0.0).ravel()
     t = t.ravel()
     labels = np.zeros(t.size, dtype="int64") if by is None else np.asarray(by).ravel()

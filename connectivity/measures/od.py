@@ -17,7 +17,16 @@ import numpy as np
 import pandas as pd
 
 from connectivity.network import RoadNetwork
-from connectivity.origins import Origins, OriginSet, PlaceOptions, Places, place_sets, result_attrs
+from connectivity.origins import (
+    Origins,
+    OriginSet,
+    PlaceOptions,
+    Places,
+    check_unique_ids,
+    place_sets,
+    result_attrs,
+)
+from connectivity.parts import Parts
 from connectivity.routing import od_blocks
 
 if TYPE_CHECKING:
@@ -61,8 +70,11 @@ def od_matrix(
     origins and destinations (an :class:`~connectivity.OriginSet` is used as
     it is), snapped as ``options`` say (:class:`~connectivity.origins.PlaceOptions`:
     ``max_snap_m``, ``offroad_speed_kmh``, ``polygon_point``). Unreachable pairs (and rows/columns of points beyond
-    ``max_snap_m``) are NaN; ``.attrs`` counts them. Rows are labelled by
-    ``a``'s index (or ``a_id_col``), columns by ``b``'s index (or ``b_id_col``).
+    ``max_snap_m``) are NaN; ``.attrs`` counts them, and its ``components``
+    counts the places on each separate part of the network and the pairs on
+    different parts (``n_pairs_apart``, NaN as no road joins them). Rows are labelled by
+    ``a``'s index (or ``a_id_col``), columns by ``b``'s index (or ``b_id_col``,
+    unique ids).
 
     Notes
     -----
@@ -72,6 +84,7 @@ def od_matrix(
     :func:`gravity_access` for large problems.
     """
     pa, pb = place_sets(net, a, b, options, origin_id_col=a_id_col, dest_id_col=b_id_col)
+    check_unique_ids(pb, "destinations")
     mat = _time_matrix(net, pa, pb, max_time_min, progress)
     out = pd.DataFrame(mat, index=pa.ids.copy(), columns=pb.ids.copy())
     out.index.name = out.index.name or "origin"
@@ -86,6 +99,7 @@ def od_matrix(
         "max_snap_m": pa.snapped.max_snap_m,
         "offroad_speed_kmh": pa.snapped.offroad_speed_kmh,
         "max_time_min": max_time_min,
+        "components": Parts.of(net, pa.snapped, pb.snapped).summary(pairs=True),
     }
     return out
 
@@ -107,12 +121,14 @@ def times_to_each(
     destination, named ``"time_min_<id>"``; NaN when unreachable.
     """
     orig, dest = place_sets(net, origins, destinations, options, dest_id_col=dest_id_col)
+    check_unique_ids(dest, "destinations")
     mat = _time_matrix(net, orig, dest, max_time_min, progress)
     out = orig.frame()
     cols = {f"time_min_{d}": mat[:, j] for j, d in enumerate(dest.ids)}
     out = pd.concat([out, pd.DataFrame(cols, index=out.index)], axis=1)
     best = np.min(np.where(np.isnan(mat), np.inf, mat), axis=1, initial=np.inf)
     out.attrs = result_attrs(
-        orig.snapped, best, presnapped=isinstance(origins, OriginSet), max_time_min=max_time_min
-    )
+        orig.snapped, best, presnapped=isinstance(origins, OriginSet), max_time_min=max_time_min,
+        components=Parts.of(net, orig.snapped, dest.snapped).summary(pairs=True),
+    )  # fmt: skip
     return gpd.GeoDataFrame(out, geometry=out.geometry.name)
