@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -18,6 +17,7 @@ from click.testing import CliRunner
 
 from connectivity.cli import main
 from connectivity.errors import InputFileError
+from tests import ROOT
 
 UTM = "EPSG:32643"
 
@@ -186,7 +186,7 @@ def test_isochrones_gpkg(files):
         ],
     )
     assert r.exit_code == 0, r.output
-    iso = gpd.read_file(out)
+    iso = gpd.read_file(out, layer="isochrones")
     assert list(iso["threshold_min"]) == [1.0, 2.5]
     big = iso.geometry.iloc[1]
     assert big.contains(shapely.Point(1000, 0)) and not big.contains(shapely.Point(1000, 1000))
@@ -342,7 +342,7 @@ def test_tracebacks_need_vv(files):
 def test_python_m_connectivity_lists_every_command():
     out = subprocess.run(
         [sys.executable, "-m", "connectivity", "--help"],
-        capture_output=True, text=True, check=True, cwd=Path(__file__).parents[1],
+        capture_output=True, text=True, check=True, cwd=ROOT,
     ).stdout  # fmt: skip
     for command in ("access", "od", "isochrones", "fetch", "--no-progress"):
         assert command in out
@@ -355,7 +355,7 @@ def test_import_connectivity_loads_neither_click_nor_the_cli():
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True,
-        cwd=Path(__file__).parents[1],
+        cwd=ROOT,
     ).stdout  # fmt: skip
     assert out.strip() == "[]"
 

@@ -20,6 +20,7 @@ import connectivity
 import fua
 from connectivity import fetch as cfetch
 from fua import fetch as ffetch
+from tests import ROOT
 from tests._servers import LocalHTTPServer
 
 MOLL = "ESRI:54009"
@@ -350,7 +351,7 @@ def test_readme_real_data_path_writes_what_the_next_line_reads(
     """The README's `connectivity fetch osm` line leaves the file its `fua demo` line names."""
     import shlex
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
     fetch_line = next(ln for ln in readme.splitlines() if ln.startswith("connectivity fetch osm"))
     demo_line = next(ln for ln in readme.splitlines() if ln.startswith("fua demo --out kz-real"))
     roads = shlex.split(demo_line)[shlex.split(demo_line).index("--roads") + 1]

@@ -19,6 +19,7 @@ from click.testing import CliRunner
 
 import fua
 from fua.cli import main
+from tests import ROOT
 
 CRS = "ESRI:54009"
 X0, Y0 = 4_000_000.0, 5_000_000.0
@@ -154,7 +155,7 @@ def test_commuting_model_fit_and_score(inputs: dict[str, Path]) -> None:
 def test_python_m_fua_lists_every_command() -> None:
     out = subprocess.run(
         [sys.executable, "-m", "fua", "--help"],
-        capture_output=True, text=True, check=True, cwd=Path(__file__).parents[1],
+        capture_output=True, text=True, check=True, cwd=ROOT,
     ).stdout  # fmt: skip
     for command in ("degurba", "delineate", "commuting-model", "demo", "fetch", "--no-progress"):
         assert command in out

@@ -8,7 +8,9 @@ from types import ModuleType
 
 import pytest
 
-SCRIPT = Path(__file__).parent / "validation" / "validate_networks.py"
+from tests import ROOT
+
+SCRIPT = ROOT / "tests" / "validation" / "validate_networks.py"
 
 
 def _load() -> ModuleType:

@@ -20,10 +20,10 @@ import fua
 from connectivity.notebook import ExploreLayer, explore_layers, grid_to_xarray, summary_html
 from fua.degurba.legend import SMOD_L2_COLOURS
 from fua.grid import PopulationGrid
+from tests import ROOT
 
 matplotlib.use("Agg")
 
-ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "examples" / "06_notebook.ipynb"
 T = Affine(1000, 0, 5_000_000, 0, -1000, 5_010_000)
 

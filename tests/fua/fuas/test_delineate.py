@@ -16,10 +16,10 @@ import shapely
 from fua import CRSError, DataError, FuaResult, OutputExistsError, ParameterError
 from fua.fuas.commuting import CommutingModel, FuaParams
 from fua.fuas.delineate import delineate_fuas
+from tests import ROOT
 from tests._fua_fixtures import CRS, make_result, strips
 from tests.validation import default_data
 
-ROOT = Path(__file__).resolve().parents[1]
 DATA = default_data()
 
 # 3 rows x 6 cols; urban centre 1 = cols 0-1 (6 cells x 10 000 people), 100 people elsewhere
