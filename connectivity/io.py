@@ -33,7 +33,6 @@ import logging
 import os
 import re
 import unicodedata
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -49,7 +48,6 @@ from connectivity.outputs import (
     SIDECAR_SCHEMA,
     file_sha256,
     read_sidecar,
-    remove_quietly,
     safe_directory,
     safe_path,
     write_sidecar,
@@ -282,14 +280,6 @@ def _is_saved_graph(path: Path) -> bool:
 # --------------------------------------------------------------------------- rasters
 
 
-def _cog_available() -> bool:
-    """True when GDAL has the COG driver (GDAL >= 3.1)."""
-    import rasterio
-
-    with rasterio.Env() as env:
-        return "COG" in env.drivers()
-
-
 def _as_crs(crs: Any) -> Any:
     from rasterio.crs import CRS
 
@@ -456,62 +446,20 @@ def write_raster(
         if tags:
             dst.update_tags(**{str(k): str(v) for k, v in tags.items()})
 
+    opts = {
+        "compress": "DEFLATE",
+        "blocksize": _COG_BLOCK,
+        "resampling": method.upper(),
+        "bigtiff": "IF_SAFER",
+    }
+    if cmap is None:
+        opts["predictor"] = "YES"
+    # GDAL's COG driver (GDAL >= 3.1; every rasterio >= 1.3.9 wheel ships GDAL 3.6+)
     with safe_path(target, overwrite=overwrite) as tmp:
-        if _cog_available():
-            opts = {
-                "compress": "DEFLATE",
-                "blocksize": _COG_BLOCK,
-                "resampling": method.upper(),
-                "bigtiff": "IF_SAFER",
-            }
-            if cmap is None:
-                opts["predictor"] = "YES"
-            with rasterio.open(tmp, "w", driver="COG", **profile, **opts) as dst:
-                fill(dst)
-        else:
-            _write_cog_fallback(tmp, profile, fill, method)
+        with rasterio.open(tmp, "w", driver="COG", **profile, **opts) as dst:
+            fill(dst)
     log.info("wrote raster %s (%d×%d, %s)", target, height, width, arr.dtype)
     return target
-
-
-def _write_cog_fallback(tmp: Path, profile: dict[str, Any], fill: Any, method: str) -> None:
-    """Tiled GeoTIFF + overviews, copied with COPY_SRC_OVERVIEWS (pre-COG-driver recipe)."""
-    import rasterio
-    import rasterio.shutil
-    from rasterio.enums import Resampling
-
-    scratch = tmp.parent / f".scratch.{uuid.uuid4().hex[:12]}.tif"  # outside safe_path's prefix
-    try:
-        with rasterio.open(
-            scratch,
-            "w",
-            driver="GTiff",
-            tiled=True,
-            blockxsize=_COG_BLOCK,
-            blockysize=_COG_BLOCK,
-            **profile,
-        ) as dst:
-            fill(dst)
-            factors = []
-            f = 2
-            while max(profile["width"], profile["height"]) / (f // 2) > _COG_BLOCK:
-                factors.append(f)
-                f *= 2
-            if factors:
-                dst.build_overviews(factors, Resampling[method])
-        rasterio.shutil.copy(
-            scratch,
-            tmp,
-            driver="GTiff",
-            copy_src_overviews=True,
-            tiled=True,
-            blockxsize=_COG_BLOCK,
-            blockysize=_COG_BLOCK,
-            compress="DEFLATE",
-            bigtiff="IF_SAFER",
-        )
-    finally:
-        remove_quietly([scratch, Path(str(scratch) + ".aux.xml")])
 
 
 # --------------------------------------------------------------------------- vector layers

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import shapely
+from scipy.cluster.hierarchy import DisjointSet
 from scipy.sparse.csgraph import connected_components
 
 from connectivity.errors import DataError, ParameterError
@@ -213,22 +214,9 @@ def _city_coverage(
 # -- polycentric cities -------------------------------------------------------------
 
 
-class _UnionFind:
-    def __init__(self, n: int) -> None:
-        self.parent = list(range(n))
-
-    def find(self, i: int) -> int:
-        while self.parent[i] != i:
-            self.parent[i] = self.parent[self.parent[i]]
-            i = self.parent[i]
-        return i
-
-    def union(self, i: int, j: int) -> bool:
-        a, b = self.find(i), self.find(j)
-        if a == b:
-            return False
-        self.parent[max(a, b)] = min(a, b)
-        return True
+def _min_roots(uf: DisjointSet) -> dict[int, int]:
+    """Each element's group, labelled by its smallest member (a stable label across merges)."""
+    return {int(x): min(int(m) for m in s) for s in uf.subsets() for x in s}
 
 
 def merge_polycentric(
@@ -274,11 +262,12 @@ def merge_polycentric(
     centres = np.unique(city_uc[city_uc > 0])
     g_of_centre = {int(c): i for i, c in enumerate(centres)}
     n_g = len(centres)
-    uf = _UnionFind(n_g)
+    uf = DisjointSet(range(n_g))
     city_idx = np.flatnonzero(city_uc > 0)
     city_g = np.array([g_of_centre[int(c)] for c in city_uc[city_idx]], dtype=np.int64)
     for _ in range(max_iterations):
-        root = np.array([uf.find(int(g)) for g in city_g], dtype=np.int64)
+        canon = _min_roots(uf)
+        root = np.array([canon[int(g)] for g in city_g], dtype=np.int64)
         m = sp.csr_matrix((np.ones(city_idx.size), (city_idx, root)), shape=(n, max(n_g, 1)))
         to_group = (flows @ m).tocsr()  # units × groups: commuters to each group's city
         c2c = (m.T @ to_group).toarray()
@@ -289,9 +278,9 @@ def merge_polycentric(
         gi, gj = np.nonzero(s >= threshold - _TOL)
         merged = False
         for a, b in zip(gi, gj, strict=True):
-            if uf.union(int(a), int(b)):
+            if uf.merge(int(a), int(b)):
                 merged = True
-                group = [str(centres[x]) for x in range(n_g) if uf.find(x) == uf.find(int(a))]
+                group = [str(centres[x]) for x in sorted(uf.subset(int(a)))]
                 log.info(
                     "polycentric merge of UC %s: %s of employed residents commute from one to the other",
                     ", ".join(group),
@@ -301,7 +290,8 @@ def merge_polycentric(
             break
     else:
         log.warning("polycentric merging did not converge in %d iterations", max_iterations)
-    root = np.array([uf.find(int(g)) for g in city_g], dtype=np.int64)
+    canon = _min_roots(uf)
+    root = np.array([canon[int(g)] for g in city_g], dtype=np.int64)
     # FUA ids: 1 = largest city population
     roots = np.unique(root)
     city_pop_by_root = {int(r): float(pop[city_idx[root == r]].sum()) for r in roots}

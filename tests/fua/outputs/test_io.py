@@ -169,31 +169,6 @@ def test_write_raster_cog_round_trip_with_colour_table(tmp_path: Path) -> None:
         assert set(np.unique(ov)) <= {0, 10, 30}
 
 
-def test_write_raster_fallback_without_cog_driver(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(cio, "_cog_available", lambda: False)
-    used: list[int] = []
-    real = cio._write_cog_fallback
-
-    def spy(*a: object) -> None:
-        used.append(1)
-        real(*a)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(cio, "_write_cog_fallback", spy)
-    arr = np.arange(1100 * 300, dtype="int32").reshape(1100, 300)
-    out = cio.write_raster(tmp_path / "l.tif", arr, transform=T, crs=CRS, nodata=0)
-    with rasterio.open(out) as ds:
-        assert ds.profile["tiled"] and ds.block_shapes == [(512, 512)]
-        assert ds.overviews(1) == [2, 4]
-        # COPY_SRC_OVERVIEWS writes the COG layout; GDAL reports it as such
-        assert ds.tags(ns="IMAGE_STRUCTURE")["LAYOUT"] == "COG"
-        assert ds.tags(ns="IMAGE_STRUCTURE")["COMPRESSION"] == "DEFLATE"
-        np.testing.assert_array_equal(ds.read(1), arr)
-    assert used == [1]
-    assert _files(tmp_path) == ["l.tif"]  # scratch file cleaned up
-
-
 def test_write_raster_float_nan_nodata_and_bool(tmp_path: Path) -> None:
     arr = np.array([[1.5, np.nan], [0.0, 2.0]])
     out = cio.write_raster(tmp_path / "f.tif", arr, transform=T, crs=CRS, nodata=np.nan)
