@@ -3,7 +3,8 @@
 Usage:  python 03_fuas_with_proxy.py [OUT_DIR]
 
 Southern Kazakhstan (Shymkent, Taraz, Turkistan) on the MODELLED population
-surface and the PROXY trunk road network shipped with the package (both
+surface and the road network shipped with the package (real OSM trunk roads,
+PROXY access links; both
 labelled as such; swap in a GHS-POP tile and an OSM extract for real work).
 Travel time from every populated cell to the nearest urban centre of
 100 000+ people comes from the road network; the shipped commuting model
@@ -42,7 +43,7 @@ def main() -> None:
     centres = fua.urban_centres(result)
     big = centres[centres["pop"] >= 100_000]
 
-    roads = fua.kazakhstan.datasets.kazakhstan_roads()  # PROXY trunk lines (EPSG:4326)
+    roads = fua.kazakhstan.datasets.kazakhstan_roads()  # OSM trunk + PROXY access lines (EPSG:4326)
     net = connectivity.RoadNetwork.from_lines(roads, class_col="road_class", speed_col="speed_kmh")
 
     # destinations: every cell of an eligible urban centre, carrying its uc_id

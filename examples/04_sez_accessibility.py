@@ -2,8 +2,9 @@
 
 Usage:  python 04_sez_accessibility.py [OUT_DIR]
 
-On the PROXY trunk road network shipped with the package (use
-RoadNetwork.from_osm("kazakhstan-latest.osm.pbf") for real roads): minutes
+On the road network shipped with the package (real OSM trunk roads, PROXY
+access links; use
+RoadNetwork.from_osm("kazakhstan-latest.osm.pbf") for every road): minutes
 from each SEZ to the nearest corridor access point and border crossing,
 people (GeoNames settlement populations) reachable within 60/120/240 min,
 the host urban centre (on the MODELLED population surface), and Spearman

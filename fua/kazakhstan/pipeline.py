@@ -306,7 +306,8 @@ def _load_roads(
     if roads is None:
         lines = datasets.kazakhstan_roads()
         net = kz_roads.network_from_lines(lines)
-        return net, lines, {"roads": _EMBEDDED_ROADS, "roads_proxy": True, "roads_path": None}
+        return net, lines, {"roads": _EMBEDDED_ROADS, "roads_proxy": True, "roads_path": None,
+                            "roads_tag": "OSM trunk + PROXY access roads"}  # fmt: skip
     path = Path(roads)
     if not path.exists():
         msg = f"roads file {path} does not exist; give an OSM extract (.osm.pbf, see `connectivity fetch osm`) or a line layer"

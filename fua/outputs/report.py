@@ -551,7 +551,8 @@ def _map_json(layers: Sequence[MapLayer | MinutesLayer], crs: str | None) -> str
 def _input_tag(inputs: Mapping[str, Any]) -> str:
     modelled = bool(inputs.get("population_modelled"))
     proxy = bool(inputs.get("roads_proxy"))
-    parts = ("MODELLED population" if modelled else "", "PROXY roads" if proxy else "")
+    roads = str(inputs.get("roads_tag") or "PROXY roads")  # e.g. "OSM trunk + PROXY access roads"
+    parts = ("MODELLED population" if modelled else "", roads if proxy else "")
     return " — ".join(x for x in parts if x)
 
 

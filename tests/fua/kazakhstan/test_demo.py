@@ -181,7 +181,7 @@ def test_access_population_shares_are_monotone(demo: DemoResult) -> None:
 @pytest.mark.slow
 def test_report_and_sidecar_say_modelled_and_proxy(demo: DemoResult) -> None:
     text = (demo.out_dir / "report.html").read_text(encoding="utf-8")
-    assert "MODELLED population" in text and "PROXY roads" in text
+    assert "MODELLED population — OSM trunk + PROXY access roads" in text
     assert "n = 13" in text
     side = json.loads((demo.out_dir / "demo.json").read_text(encoding="utf-8"))
     blob = json.dumps(side)
