@@ -35,6 +35,7 @@ from connectivity.errors import OutputExistsError
 from connectivity.io import write_raster
 from fua.kazakhstan import datasets
 from fua.kazakhstan.report import DISPLAY_CRS, write_kazakhstan_report
+from fua.kazakhstan.surface import array_sha256
 from fua.metrics import NATIONAL_METRICS_DOC
 from fua.outputs.degurba import write_class_raster, write_label_raster
 from fua.outputs.report import plot_fua_map, plot_minutes_map, plot_rank_size
@@ -627,8 +628,8 @@ def sidecar_inputs(inputs: Mapping[str, Any], grid: PopulationGrid) -> dict[str,
     -------
     dict
         For :func:`connectivity.outputs.write_sidecar`: given files by path;
-        the MODELLED surface by its cached GeoTIFF (or, when that is gone, the
-        SHA-256 of the population array); every embedded data file (SEZs,
+        the MODELLED surface by the SHA-256 of its population array; every
+        embedded data file (SEZs,
         corridors, border crossings, regional totals, outline, road
         waypoints) as a record with its SHA-256.
     """
@@ -636,15 +637,11 @@ def sidecar_inputs(inputs: Mapping[str, Any], grid: PopulationGrid) -> dict[str,
     if inputs.get("population_path"):
         out["population"] = inputs["population_path"]
     else:
-        cached = (getattr(grid, "meta", None) or {}).get("cache_path")
-        if cached and Path(cached).is_file():
-            out["population (MODELLED surface)"] = cached
-        else:
-            pop = np.ascontiguousarray(grid.pop)
-            out["population (MODELLED surface)"] = {
-                "source": f"population array {pop.shape[0]}x{pop.shape[1]} {pop.dtype}",
-                "sha256": hashlib.sha256(pop.tobytes()).hexdigest(),
-            }
+        pop = grid.pop
+        out["population (MODELLED surface)"] = {
+            "source": f"population array {pop.shape[0]}x{pop.shape[1]} {pop.dtype}",
+            "sha256": array_sha256(pop),
+        }
     if inputs.get("roads_path"):
         out["roads"] = inputs["roads_path"]
     return {**out, **_embedded_records()}

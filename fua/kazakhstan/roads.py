@@ -76,7 +76,8 @@ from shapely.ops import substring
 
 from connectivity import RoadNetwork
 from connectivity.errors import InputFileError, ParameterError
-from fua.kazakhstan.surface import load_region_seeds, sha256_file
+from connectivity.outputs import file_sha256
+from fua.kazakhstan.surface import load_region_seeds
 
 __all__ = [
     "ACCESS_SPEED_KMH",
@@ -550,7 +551,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     kz = Path(args.shared) / "kazakhstan"
     params = RoadBuildParams()
     pieces = build_road_pieces(kz / RAW_FILE, kz / CLASSES_FILE, params)
-    shas = {f"kazakhstan/{n}": sha256_file(kz / n) for n in (RAW_FILE, CLASSES_FILE)}
+    shas = {f"kazakhstan/{n}": file_sha256(kz / n) for n in (RAW_FILE, CLASSES_FILE)}
     write_road_pieces(pieces, args.out, params, shas)
     km = pieces.groupby("setting")["length_m"].sum() / 1000
     print(f"wrote {args.out}: {len(pieces)} pieces, {Path(args.out).stat().st_size:,} bytes; km by setting: "

@@ -104,6 +104,7 @@ from scipy import ndimage
 from scipy.spatial import cKDTree
 
 from connectivity.errors import DataError, InputFileError, ParameterError
+from connectivity.outputs import file_sha256
 from fua.grid import PopulationGrid
 
 __all__ = [
@@ -247,15 +248,6 @@ def load_region_seeds() -> pd.DataFrame:
 def _load_regions() -> pd.DataFrame:
     with _resource("regions_population_2023.csv").open("r", encoding="utf-8") as f:
         return pd.read_csv(f, dtype={"geonames_admin1": str})
-
-
-def sha256_file(path: str | os.PathLike[str]) -> str:
-    """Hex sha256 of a file's bytes."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def array_sha256(a: np.ndarray) -> str:
@@ -691,7 +683,7 @@ def _input_records(kz: Path) -> dict[str, Any]:
             raise InputFileError(msg)
         rec[key] = {
             "file": f"kazakhstan/{name}",
-            "sha256": sha256_file(path),
+            "sha256": file_sha256(path),
             "licence": _LICENCES[key],
         }
     for name, lic in (
