@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from fua import DataError, ParameterError, PopulationGrid
 from fua.degurba.units import classify_units, fine_unit_weights, unit_cell_weights
 from tests._fua_fixtures import CRS, make_grid, make_result, strips, write_tif
+from tests.validation import validate_ghsl
 
 POP = np.array([[1000.0, 800.0, 100.0]])
 LABELS = np.array([[1, 0, 0]])
@@ -171,3 +172,21 @@ def test_people_off_the_grid_and_another_total_are_logged(caplog) -> None:
             _result(), _units(), id_col="uid", fine_pop=make_grid(fine[:, :30] * 2, cell=100)
         )
     assert "apart" in caplog.text
+
+
+DATA = validate_ghsl.DEFAULT_DATA
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+@pytest.mark.skipif(not (DATA / "belgium").exists(), reason=f"real data not found at {DATA}")
+def test_belgian_municipalities_on_100m_grids() -> None:
+    rep = validate_ghsl.Report()
+    out = validate_ghsl.validate_belgium_units(DATA, rep)
+    assert not rep.failures, rep.failures
+    assert out["belgium_units_even_area_changed"] == 0
+    # a modelled 100 m grid moves few classes, and never more than could move at all
+    for name in ("density", "built"):
+        for method in ("area", "centroid"):
+            n = out[f"belgium_units_{name}_{method}_changed"]
+            assert n <= out["belgium_units_could_change"] < 581
