@@ -540,7 +540,10 @@ def degurba_to_files(
         into place at the end: a failed or interrupted run leaves no new
         file, and no new folder.
     params : DegurbaParams, optional
-        Thresholds (default R2023A).
+        Thresholds (default R2023A), flexurba's options included:
+        ``centre_smooth_window`` is computed in row windows with
+        ``window // 2`` halo rows (:func:`fua.scale.windows.smooth_windows`),
+        ``nodata_class="rural"`` cell by cell.
     level : {1, 2}
         2 writes both class grids; 1 only level 1.
     land, built : path, optional
@@ -588,7 +591,9 @@ def degurba_to_files(
     are only read in windows. The
     population is held as float32 (its sums in float64): classes equal
     :func:`fua.classify_grid` on the float32 grid. Every rule is that of
-    :func:`fua.classify_grid`, computed by the same code.
+    :func:`fua.classify_grid`, computed by the same code. With
+    ``centre_smooth_window`` the window mean of the population is held as
+    float64 (8 N bytes more), as in :func:`fua.classify_grid`.
     """
     params = params or DegurbaParams()
     if level not in (1, 2):
