@@ -116,6 +116,7 @@ def validate_belgium(data: Path, rep: Report) -> dict[str, float]:
     out: dict[str, float] = {}
     for name in ("R2023A", "R2023A-2021", "R2022A"):
         res = classify_grid(grid, DegurbaParams.preset(name))
+        assert res.level2 is not None  # level 2 is computed by default
         got = res.level2.ravel()[idx]
         agree = int((got == expected).sum())
         rep.say(
