@@ -103,13 +103,18 @@ def _explain(grid: fua.PopulationGrid, r: int, c: int) -> str:
     )
 
 
+def belgium_grid(d: Path) -> fua.PopulationGrid:
+    """The Belgian 1 km grid with its land and built-up layers."""
+    return fua.read_population(d / "POP.tif", land=d / "LAND.tif", built=d / "BUILT_S.tif")
+
+
 def validate_belgium(data: Path, rep: Report) -> dict[str, float]:
     d = data / BELGIUM
     sample_path = d / "flexurba_expected_L2_default_sample.json"
     if not (d / "POP.tif").exists() or not sample_path.exists():
         rep.say(f"SKIP Belgium: data not found at {d}")
         return {}
-    grid = fua.read_population(d / "POP.tif", land=d / "LAND.tif", built=d / "BUILT_S.tif")
+    grid = belgium_grid(d)
     sample = json.loads(sample_path.read_text())
     idx = np.asarray(sample["cell_index_1based_rowmajor"]) - 1
     expected = np.asarray(sample["expected_L2_default_params"])
@@ -209,7 +214,7 @@ def validate_belgium_units(data: Path, rep: Report) -> dict[str, float]:
     if not (d / "POP.tif").exists() or not path.exists():
         rep.say(f"SKIP Belgium stage 2: data not found at {d}")
         return {}
-    grid = fua.read_population(d / "POP.tif", land=d / "LAND.tif", built=d / "BUILT_S.tif")
+    grid = belgium_grid(d)
     res = classify_grid(grid, DegurbaParams())
     units = gpd.read_file(path)
     base = classify_units(res, units, id_col="GID_4")
@@ -438,7 +443,7 @@ def validate_flexurba_configs(data: Path, rep: Report) -> dict[str, float]:
     d = data / BELGIUM
     grid = None
     if (d / "POP.tif").exists():
-        grid = fua.read_population(d / "POP.tif", land=d / "LAND.tif", built=d / "BUILT_S.tif")
+        grid = belgium_grid(d)
     else:
         rep.say(f"SKIP flexurba configurations on Belgium: data not found at {d}")
     out: dict[str, float] = {}

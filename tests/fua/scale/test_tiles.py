@@ -227,19 +227,25 @@ def files(tmp_path):
     }
 
 
+def reference_grid(files) -> PopulationGrid:
+    """The grid of ``files`` in memory, as classify_grid takes it (float32, as the tiled path)."""
+    pop, land, built, valid = files["arrays"]
+    return PopulationGrid(
+        np.where(valid, pop, 0).astype(np.float32), T, MOLL, valid=valid, land_share=land,
+        built_share=built,
+    )  # fmt: skip
+
+
 @pytest.mark.parametrize("preset", ["R2023A", "R2022A"])
 def test_degurba_to_files_equals_classify_grid(files, tmp_path, monkeypatch, preset):
     monkeypatch.setattr(tiles, "_STRIP_ROWS", 7)  # many strips: labels cross strip borders
     monkeypatch.setattr(tiles, "_BATCH", 5)  # many appended batches
-    pop, land, built, valid = files["arrays"]
+    land = files["arrays"][1]
     params = DegurbaParams.preset(preset)
     info = degurba_to_files(
         files["pop"], tmp_path / "out", params=params, land=files["land"], built=files["built"]
     )
-    grid = PopulationGrid(
-        np.where(valid, pop, 0).astype(np.float32), T, MOLL, valid=valid, land_share=land,
-        built_share=built,
-    )  # fmt: skip
+    grid = reference_grid(files)
     ref = classify_grid(grid, params)
     assert ref.n_centres >= 3 and ref.n_clusters > ref.n_centres
     assert (ref.level2 == 0).any() and (ref.level2 == 10).any()
@@ -310,15 +316,12 @@ def test_degurba_to_files_equals_classify_grid_with_flexurba_options(
     monkeypatch.setattr(
         windows, "row_slices", functools.partial(row_slices, block_cells=rows * cols)
     )
-    pop, land, built, valid = files["arrays"]
+    valid = files["arrays"][3]
     params = DegurbaParams().replace(**FLEXURBA_OPTIONS[name])
     info = degurba_to_files(
         files["pop"], tmp_path / "out", params=params, land=files["land"], built=files["built"]
     )
-    grid = PopulationGrid(
-        np.where(valid, pop, 0).astype(np.float32), T, MOLL, valid=valid, land_share=land,
-        built_share=built,
-    )  # fmt: skip
+    grid = reference_grid(files)
     ref = classify_grid(grid, params)
     # the options matter on this grid: the comparison is not the default run again
     plain = classify_grid(grid, DegurbaParams())
