@@ -40,6 +40,14 @@ from connectivity.measures import (
 )
 from connectivity.network import RoadNetwork
 from connectivity.origins import OriginSet
+from connectivity.scenarios import (
+    AddLink,
+    BorderCrossing,
+    Close,
+    OffroadSpeed,
+    Scenario,
+    Upgrade,
+)
 from connectivity.snapping import Snapped, snap_points
 from connectivity.speeds import (
     BIKE_SPEEDS,
@@ -60,19 +68,25 @@ __all__ = [
     "BIKE_SPEEDS",
     "KAZAKHSTAN_SPEEDS",
     "WALK_SPEEDS",
+    "AddLink",
+    "BorderCrossing",
     "CRSError",
+    "Close",
     "ConnectivityError",
     "DataError",
     "InputFileError",
     "NetworkError",
+    "OffroadSpeed",
     "OriginSet",
     "OutputExistsError",
     "ParameterError",
     "RoadNetwork",
+    "Scenario",
     "Snapped",
     "SpeedTable",
     "ToolkitError",
     "TravelTimeGrid",
+    "Upgrade",
     "__version__",
     "border_access",
     "corridor_access",
