@@ -30,6 +30,8 @@ from connectivity.parts import Parts
 from connectivity.progress import bar
 from connectivity.refs import ref_index, road_refs
 from connectivity.routing import nearest_node
+from connectivity.scenarios.inputs import scenario_crossings, scenario_edge_refs, scenario_inputs
+from connectivity.scenarios.scenario import Scenario
 
 if TYPE_CHECKING:
     from typing import Unpack
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = ["border_access", "corridor_access", "time_to_corridors"]
 
 log = logging.getLogger(__name__)
+
 
 def _corridors_in_network_crs(
     net: RoadNetwork, corridors: gpd.GeoDataFrame, columns: Sequence[str | None]
@@ -85,6 +88,7 @@ def corridor_access(
     road_ref_col: str | None = None,
     edge_refs: ArrayLike | Mapping[Any, Any] | None = None,
     road_classes: Sequence[str] | None = None,
+    scenario: Scenario | None = None,
 ) -> gpd.GeoDataFrame:
     """Network nodes that give access to each corridor line.
 
@@ -108,6 +112,8 @@ def corridor_access(
     road_classes : sequence of str, optional
         Keep only nodes on edges of these classes (``net.class_names``),
         e.g. ``("motorway", "trunk", "primary")``.
+    scenario : Scenario, optional
+        Run on ``scenario.apply(net)`` (see :mod:`connectivity.scenarios.inputs`).
 
     Returns
     -------
@@ -125,6 +131,8 @@ def corridor_access(
     edge with a matching ref or class. Every such node is a place where a
     vehicle can join the corridor.
     """
+    (net,) = scenario_inputs(net, scenario)
+    edge_refs = scenario_edge_refs(net, edge_refs)
     if not (tolerance_m > 0):
         msg = f"tolerance_m must be a positive distance in metres, got {tolerance_m!r}"
         raise ParameterError(msg)
@@ -181,6 +189,7 @@ def time_to_corridors(
     *,
     max_time_min: float | None = None,
     progress: bool = False,
+    scenario: Scenario | None = None,
     **options: Unpack[PlaceOptions],
 ) -> gpd.GeoDataFrame:
     """Travel time from every origin to each corridor (its nearest access point).
@@ -198,6 +207,8 @@ def time_to_corridors(
         Show a progress bar over the corridors.
     **options
         How raw origins join the network, as in :func:`connectivity.time_to_nearest`.
+    scenario : Scenario, optional
+        Run on ``scenario.apply(net)`` (see :mod:`connectivity.scenarios.inputs`).
 
     Returns
     -------
@@ -214,6 +225,7 @@ def time_to_corridors(
     snapped segment. The time to the nearest access point of *any* corridor
     alone is one pass: ``time_to_nearest(net, origins, nodes=access_points["node"])``.
     """
+    net, origins = scenario_inputs(net, scenario, origins)
     if not {"corridor_id", "node"} <= set(access_points.columns):
         msg = "access_points needs columns 'corridor_id' and 'node' (see corridor_access)"
         raise DataError(msg)
@@ -261,6 +273,7 @@ def border_access(
     *,
     crossing_id_col: str | None = None,
     max_time_min: float | None = None,
+    scenario: Scenario | None = None,
     **options: Unpack[PlaceOptions],
 ) -> gpd.GeoDataFrame:
     """Time from every origin to the nearest border crossing.
@@ -270,11 +283,15 @@ def border_access(
     ``nearest_id`` is renamed ``nearest_crossing`` and ``dest_snap_m``
     ``crossing_snap_m``. Crossings sit at the end of roads near the border:
     check ``crossing_snap_m`` (a crossing far from the network points to a
-    missing road or a wrong CRS).
+    missing road or a wrong CRS). With ``scenario``, on its network and with
+    its :class:`~connectivity.scenarios.BorderCrossing` changes made to ``crossings``
+    (:func:`~connectivity.scenarios.inputs.scenario_crossings`).
     """
+    crossings = scenario_crossings(scenario, crossings, crossing_id_col, net)
     out = time_to_nearest(
-        net, origins, crossings, dest_id_col=crossing_id_col, max_time_min=max_time_min, **options
-    )
+        net, origins, crossings, dest_id_col=crossing_id_col, max_time_min=max_time_min,
+        scenario=scenario, **options,
+    )  # fmt: skip
     attrs = out.attrs
     out = out.rename(columns={"nearest_id": "nearest_crossing", "dest_snap_m": "crossing_snap_m"})
     out.attrs = attrs
