@@ -199,11 +199,14 @@ def scenario_crossings(
             _crossing_row(out, id_col, change, net)  # an open crossing stays; unknown: refused
         else:
             label = change.name or f"crossing_{point.x:.0f}_{point.y:.0f}"
-            geom = gpd.GeoSeries([point], crs=net.crs).to_crs(out.crs)
-            row = gpd.GeoDataFrame({} if id_col is None else {id_col: [label]}, geometry=geom)
+            gname = out.geometry.name
+            cols = {gname: gpd.GeoSeries([point], crs=net.crs).to_crs(out.crs).values}
+            if id_col is not None:
+                cols[id_col] = [label]
+            row = gpd.GeoDataFrame(cols, geometry=gname, crs=out.crs)
             if id_col is None:
                 row.index = pd.Index([label])
-            out = pd.concat([out, row.rename_geometry(out.geometry.name)])
+            out = pd.concat([out, row])
     if len(out) == 0:
         msg = "the scenario closes every border crossing; nothing is left to reach"
         raise DataError(msg)
