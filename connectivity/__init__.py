@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from importlib.metadata import PackageNotFoundError, version
 
+from connectivity.comparison import Comparison, compare
 from connectivity.errors import (
     ConnectivityError,
     CRSError,
@@ -72,6 +73,7 @@ __all__ = [
     "BorderCrossing",
     "CRSError",
     "Close",
+    "Comparison",
     "ConnectivityError",
     "DataError",
     "InputFileError",
@@ -89,6 +91,7 @@ __all__ = [
     "Upgrade",
     "__version__",
     "border_access",
+    "compare",
     "corridor_access",
     "cumulative_opportunities",
     "gravity_access",
