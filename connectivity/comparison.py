@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -118,12 +118,26 @@ class Comparison:
             f"mean minutes saved {s.get('mean_minutes_saved', float('nan')):.2f})"
         )
 
-    def write(self, out_dir: str | os.PathLike[str], *, overwrite: bool = False) -> list[Path]:
-        """Write ``scenario.gpkg`` (styled layers), ``minutes_saved.tif`` (+ ``.qml``) for
-        raster origins, ``summary.csv``, ``destinations.csv``, ``groups.csv`` and a
-        ``scenario.json`` sidecar into ``out_dir``, all or nothing.
+    def write(
+        self,
+        out_dir: str | os.PathLike[str],
+        *,
+        overwrite: bool = False,
+        inputs: Mapping[str, str | os.PathLike[str]] | None = None,
+        extra: Mapping[str, Any] | None = None,
+        started: float | None = None,
+    ) -> list[Path]:
+        """Write the outputs into ``out_dir``, all or nothing (a staging folder, then moved).
+
+        ``scenario.gpkg`` (layers ``origins``, ``destinations``, ``groups``
+        with QGIS styles graduated on minutes saved), ``minutes_saved.tif``
+        and its ``.qml`` for raster origins, ``summary.csv``,
+        ``destinations.csv``, ``groups.csv`` and the ``scenario.json``
+        sidecar (parameters, changes, summary; ``inputs`` files are
+        checksummed, ``extra`` added; ``started``: when the run began, a
+        ``time.time()``, default now).
         """
-        started = time.time()
+        started = time.time() if started is None else started
         layers = {"origins": self.origins}
         if self.destinations is not None:
             layers["destinations"] = self.destinations
@@ -162,9 +176,14 @@ class Comparison:
             write_sidecar(
                 tmp / "scenario.json",
                 params={"scenario": self.scenario.name, **self.params},
+                inputs=dict(inputs or {}),
                 outputs=written,
                 started_at=started,
-                extra={"changes": self.scenario.describe(), "summary": jsonable(self.summary)},
+                extra={
+                    "changes": self.scenario.describe(),
+                    "summary": jsonable(self.summary),
+                    **(extra or {}),
+                },
                 tool="connectivity",
             )
         return [root / p.name for p in [*written, tmp / "scenario.json"]]

@@ -22,7 +22,7 @@ import shapely
 from numpy.typing import ArrayLike
 from pyproj import CRS, Transformer
 
-from connectivity.errors import DataError
+from connectivity.errors import CRSError, DataError
 from connectivity.network import RoadNetwork
 from connectivity.refs import ref_index
 from connectivity.scenarios.changes import (
@@ -73,6 +73,13 @@ def describe(change: Change) -> dict[str, Any]:
             else (list(value) if isinstance(value, tuple) else value)
         )
     return out
+
+
+def _geometries(change: Change) -> list[BaseGeometry]:
+    """The geometries (and box) of a change."""
+    out = [getattr(change, k, None) for k in ("geometry", "polygon", "name_or_point")]
+    box = change.area() if isinstance(change, Selection) else None
+    return [g for g in [*out, box] if isinstance(g, shapely.Geometry)]
 
 
 @dataclass(frozen=True, eq=False)
@@ -186,6 +193,28 @@ class Scenario:
                 out.append(c)
         return tuple(out)
 
+    def _check_not_degrees(self, net: RoadNetwork) -> None:
+        """Refuse geometries without a CRS that look like degrees, away from a network in metres."""
+        if self.crs is not None:
+            return
+        parts = [shapely.get_coordinates(g) for c in self.changes for g in _geometries(c)]
+        if not parts:
+            return
+        xy = np.concatenate(parts)
+        in_degrees = (np.abs(xy[:, 0]) <= 180).all() and (np.abs(xy[:, 1]) <= 90).all()
+        pad = 1000.0
+        apart = (
+            xy[:, 0].max() < net.x.min() - pad or xy[:, 0].min() > net.x.max() + pad
+            or xy[:, 1].max() < net.y.min() - pad or xy[:, 1].min() > net.y.max() + pad
+        )  # fmt: skip
+        if in_degrees and apart:
+            msg = (
+                "the scenario's coordinates look like degrees (longitude/latitude) but it has no "
+                f"CRS and the network is in metres ({net.crs.to_string()}); give the file a CRS "
+                "(crs: EPSG:4326 in YAML/JSON, or the layer's CRS) or Scenario(crs=...)"
+            )
+            raise CRSError(msg)
+
     def apply(
         self, net: RoadNetwork, *, edge_refs: ArrayLike | Mapping[Any, Any] | None = None
     ) -> RoadNetwork:
@@ -214,6 +243,7 @@ class Scenario:
             A link that touches no road, a selection matching no edge, an
             unknown road ref.
         """
+        self._check_not_degrees(net)
         refs_given = edge_refs if edge_refs is not None else self.edge_refs
         refs = None if refs_given is None else EdgeRefs(*ref_index(net, refs_given))
         work = dataclasses.replace(net, meta=dict(net.meta))

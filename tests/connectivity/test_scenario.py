@@ -34,9 +34,9 @@ from connectivity.scenarios.inputs import scenario_crossings, scenario_inputs
 UTM = "EPSG:32642"
 
 
-def grid_net(n: int = 4, step: float = 1000.0, speed: float = 30.0) -> RoadNetwork:
-    """An n x n grid of two-way roads, ``step`` metres apart; edge source id = row number."""
-    xs, ys = np.meshgrid(np.arange(n) * step, np.arange(n) * step)
+def grid_net(n: int = 4, step: float = 1000.0, speed: float = 30.0, x0: float = 0.0) -> RoadNetwork:
+    """An n x n grid of two-way roads, ``step`` metres apart from (x0, 0); edge source id = row."""
+    xs, ys = np.meshgrid(x0 + np.arange(n) * step, np.arange(n) * step)
     u, v = [], []
     for r in range(n):
         for c in range(n):
@@ -208,8 +208,8 @@ def _times(net: RoadNetwork, seeds: list[int], n: int) -> np.ndarray:
 @settings(max_examples=60, deadline=None)
 @given(
     net=random_network(),
-    ends=st.tuples(st.floats(0, 10_000), st.floats(0, 10_000), st.floats(0, 10_000),
-                   st.floats(0, 10_000)),
+    ends=st.tuples(st.floats(200, 10_000), st.floats(200, 10_000), st.floats(200, 10_000),
+                   st.floats(200, 10_000)),  # metres (values <= 180 would look like degrees)
     speed=st.floats(5, 150),
     join=st.sampled_from(["nodes", "snap"]),
     oneway=st.booleans(),
