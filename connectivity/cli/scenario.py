@@ -11,12 +11,13 @@ import click
 from connectivity.cli.options import (
     POSITIVE,
     claim_output,
+    friendly_errors,
     is_raster_path,
     layer_input,
     network_options,
     network_steps,
-    output_options,
     parse_thresholds,
+    snap_options,
     snap_params,
     thresholds_option,
 )
@@ -119,11 +120,16 @@ def _check_out(ctx: click.Context, out: Path, overwrite: bool) -> None:
     help="Market potential decay f(t): t^-beta or exp(-beta t).",
 )
 @click.option("--beta", type=POSITIVE, default=1.0, show_default=True, help="Decay parameter.")
-@output_options(
-    "Output FOLDER: scenario.gpkg, minutes_saved.tif (raster origins), summary.csv, "
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output FOLDER: scenario.gpkg, minutes_saved.tif (raster origins), summary.csv, "
     "destinations.csv, groups.csv and scenario.json.",
-    with_time=True,
 )
+@snap_options(with_time=True)
+@click.pass_context
+@friendly_errors
 def scenario_cmd(ctx: click.Context, **kw: Any) -> None:
     """Minutes saved, people within reach and market potential, before and after road changes.
 
