@@ -157,6 +157,7 @@ class Comparison:
         with safe_directory(root, overwrite=overwrite) as tmp:
             written = write_layers(tmp / "scenario.gpkg", layers, styles=styles)
             if self.minutes_saved_grid is not None:
+                assert self.transform is not None  # raster origins carry their grid
                 tif = write_raster(
                     tmp / "minutes_saved.tif", self.minutes_saved_grid, transform=self.transform,
                     crs=self.crs, description="minutes saved by the scenario",
@@ -191,7 +192,7 @@ class Comparison:
 
 # ------------------------------------------------------------------ compare
 def _measure_name(measure: str | Callable[..., Any]) -> str:
-    name = _BY_FUNCTION.get(measure) if callable(measure) else measure  # type: ignore[call-overload]
+    name = _BY_FUNCTION.get(measure) if callable(measure) else measure
     if name not in MEASURES:
         msg = (
             f"compare cannot run measure {measure!r}; use one of {', '.join(MEASURES)} "

@@ -271,7 +271,7 @@ def add_link(
     coords = shapely.get_coordinates(link.geometry)
     coords = coords[np.r_[True, np.any(np.diff(coords, axis=0) != 0, axis=1)]]
     si = segment_index(net)
-    ends = [_join_end(net, si, *coords[0], link), _join_end(net, si, *coords[-1], link)]
+    ends = [_join_end(net, si, float(x), float(y), link) for x, y in (coords[0], coords[-1])]
     joined = [e.node >= 0 or e.seg >= 0 for e in ends]
     if not any(joined):
         msg = (

@@ -176,7 +176,7 @@ def change_from_record(record: Mapping[str, Any], where: str) -> Change:
     if geom is not None:
         kw[_GEOMETRY_FIELD[kind]] = geom
     try:
-        return CHANGE_NAMES[kind](**kw)  # type: ignore[no-any-return]
+        return CHANGE_NAMES[kind](**kw)
     except TypeError as exc:
         msg = f"{where}: {kind} is missing a field ({exc}); see connectivity.scenarios.files"
         raise DataError(msg) from exc

@@ -13,7 +13,7 @@ import dataclasses
 import logging
 import os
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -109,7 +109,7 @@ class Scenario:
     >>> time_to_nearest(net, cells, sez, scenario=Scenario([link]))  # doctest: +SKIP
     """
 
-    changes: tuple[Change, ...]
+    changes: Sequence[Change]
     name: str = "scenario"
     crs: CRS | None = None
     edge_refs: ArrayLike | Mapping[Any, Any] | None = None
@@ -168,7 +168,7 @@ class Scenario:
     def in_crs(self, crs: CRS) -> tuple[Change, ...]:
         """The changes with their geometries (and boxes) in ``crs``."""
         if self.crs is None or self.crs.equals(crs):
-            return self.changes
+            return tuple(self.changes)
         tr = Transformer.from_crs(self.crs, crs, always_xy=True)
 
         def move(g: BaseGeometry) -> BaseGeometry:
