@@ -26,6 +26,12 @@ from connectivity.errors import OutputExistsError, ParameterError
 __all__ = ["scenario_cmd"]
 
 
+def _choice(name: str, values: tuple[str, ...], help_text: str) -> Any:
+    """An option taking one of ``values`` (the first is the default)."""
+    choice = click.Choice(list(values))
+    return click.option(name, type=choice, default=values[0], show_default=True, help=help_text)
+
+
 def _edge_refs(kw: dict[str, Any], net: Any) -> dict[int, Any] | None:
     """``--refs-col``: the ref of every line of a line-layer network, by row (its edge source id)."""
     from connectivity.io import read_layer
@@ -74,15 +80,12 @@ def _check_out(ctx: click.Context, out: Path, overwrite: bool) -> None:
 
 @click.command("scenario")
 @network_options
-@click.option(
+@layer_input(
     "--changes",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The changes: a GeoPackage layer (one feature per change) or a .yaml/.json file; "
+    "The changes: a GeoPackage layer (one feature per change) or a .yaml/.json file; "
     "fields in connectivity.scenarios.files (change, speed_kmh, road_class, ref, ids, open, "
     "name ...).",
 )
-@click.option("--changes-layer", default=None, help="Layer name in a multi-layer GeoPackage.")
 @click.option(
     "--refs-col",
     default=None,
@@ -103,22 +106,14 @@ def _check_out(ctx: click.Context, out: Path, overwrite: bool) -> None:
 )
 @click.option("--groups-layer", default=None, help="Layer name in a multi-layer GeoPackage.")
 @click.option("--group-id", default=None, help="Column with group names/ids.")
-@click.option(
+@_choice(
     "--measure",
-    type=click.Choice(["nearest", "border"]),
-    default="nearest",
-    show_default=True,
-    help="nearest: minutes to the nearest destination; border: the destinations are border "
+    ("nearest", "border"),
+    "nearest: minutes to the nearest destination; border: the destinations are border "
     "crossings, opened or closed by the changes.",
 )
 @thresholds_option("60,120,240", "Minutes for the population within reach, before and after.")
-@click.option(
-    "--decay",
-    type=click.Choice(["power", "exp"]),
-    default="power",
-    show_default=True,
-    help="Market potential decay f(t): t^-beta or exp(-beta t).",
-)
+@_choice("--decay", ("power", "exp"), "Market potential decay f(t): t^-beta or exp(-beta t).")
 @click.option("--beta", type=POSITIVE, default=1.0, show_default=True, help="Decay parameter.")
 @click.option(
     "--out",

@@ -14,22 +14,12 @@ Before/after comparisons are in :mod:`connectivity.comparison`
 (:func:`connectivity.compare`).
 """
 
-from connectivity.scenarios.changes import (
-    MAX_SPEED_KMH,
-    AddLink,
-    BorderCrossing,
-    Change,
-    Close,
-    OffroadSpeed,
-    Upgrade,
-)
+from connectivity.scenarios.changes import AddLink, BorderCrossing, Close, OffroadSpeed, Upgrade
 from connectivity.scenarios.scenario import Scenario, base_edges
 
 __all__ = [
-    "MAX_SPEED_KMH",
     "AddLink",
     "BorderCrossing",
-    "Change",
     "Close",
     "OffroadSpeed",
     "Scenario",
