@@ -24,7 +24,6 @@ from connectivity.errors import DataError, NetworkError
 from connectivity.network import RoadNetwork
 from connectivity.refs import road_refs
 from connectivity.scenarios.changes import AddLink, Selection
-from connectivity.snapping import SegmentIndex, segment_index
 
 __all__ = ["EdgeRefs", "add_link", "close_edges", "select_edges", "upgrade_edges"]
 
@@ -174,32 +173,62 @@ def close_edges(
 
 # ------------------------------------------------------------------ add a link
 class _End(NamedTuple):
-    """How one end of a link joins: at ``node``, by splitting ``seg`` at ``frac``, or not."""
+    """How one end of a link joins: at ``node``, by splitting the segment ``a``-``b`` at ``frac``.
 
-    node: int  # -1 unless joined at an existing node
-    seg: int  # -1 unless joined by a split
-    frac: float
-    dist_m: float  # from the end to where it joins (or to the nearest road when it does not)
+    ``node`` and ``a`` are -1 when the end does not join (a dead end).
+    """
+
+    node: int
+    a: int
+    b: int
+    frac: float  # from a (a < b)
+    dist_m: float  # to where it joins, or to the nearest node/road when it does not
 
 
-def _join_end(net: RoadNetwork, si: SegmentIndex, px: float, py: float, link: AddLink) -> _End:
-    seg, frac, dist = si.nearest(np.array([px]), np.array([py]))
-    road_m = float(dist[0])
+def _nearest_edge(
+    net: RoadNetwork, px: float, py: float, within: float
+) -> tuple[int, int, float, float]:
+    """Nearest segment ``(a, b)`` (``a < b``) to a point, the foot's fraction from ``a`` and
+    the distance; ``(-1, -1, nan, d)`` with ``d`` the distance to the network when nothing
+    lies within ``within`` metres. Edges are screened by their boxes first (exact).
+    """
+    tails = net.edge_tails()
+    ax, ay = net.x[tails], net.y[tails]
+    bx, by = net.x[net.indices], net.y[net.indices]
+    near = (
+        (np.minimum(ax, bx) <= px + within) & (np.maximum(ax, bx) >= px - within)
+        & (np.minimum(ay, by) <= py + within) & (np.maximum(ay, by) >= py - within)
+    )  # fmt: skip
+    cand = np.flatnonzero(near) if near.any() else np.arange(net.n_edges)
+    dx, dy = bx[cand] - ax[cand], by[cand] - ay[cand]
+    len2 = dx * dx + dy * dy
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.clip(
+            np.where(len2 > 0, ((px - ax[cand]) * dx + (py - ay[cand]) * dy) / len2, 0), 0, 1
+        )
+    d = np.hypot(px - ax[cand] - t * dx, py - ay[cand] - t * dy)
+    j = int(np.argmin(d))
+    if d[j] > within:
+        return -1, -1, float("nan"), float(d[j])
+    k = int(cand[j])
+    a, b, f = int(tails[k]), int(net.indices[k]), float(t[j])
+    return (a, b, f, float(d[j])) if a < b else (b, a, 1.0 - f, float(d[j]))
+
+
+def _join_end(net: RoadNetwork, px: float, py: float, link: AddLink) -> _End:
     if link.join == "nodes":
         d = np.hypot(net.x - px, net.y - py)
         j = int(np.argmin(d))
-        if d[j] <= link.max_join_m:
-            return _End(j, -1, 0.0, float(d[j]))
-        return _End(-1, -1, 0.0, road_m)
-    if road_m > link.max_join_m:
-        return _End(-1, -1, 0.0, road_m)
-    s, f = int(seg[0]), float(frac[0])
-    length = float(np.sqrt(si.len2[s]))
+        return _End(j if d[j] <= link.max_join_m else -1, -1, -1, 0.0, float(d[j]))
+    a, b, f, dist = _nearest_edge(net, px, py, link.max_join_m)
+    if a < 0:
+        return _End(-1, -1, -1, 0.0, dist)
+    length = float(np.hypot(net.x[b] - net.x[a], net.y[b] - net.y[a]))
     if f * length < _MIN_PIECE_M:
-        return _End(int(si.a[s]), -1, 0.0, road_m)
+        return _End(a, -1, -1, 0.0, dist)
     if (1.0 - f) * length < _MIN_PIECE_M:
-        return _End(int(si.b[s]), -1, 0.0, road_m)
-    return _End(-1, s, f, road_m)
+        return _End(b, -1, -1, 0.0, dist)
+    return _End(-1, a, b, f, dist)
 
 
 def _edge_position(net: RoadNetwork, tail: int, head: int) -> int:
@@ -209,18 +238,19 @@ def _edge_position(net: RoadNetwork, tail: int, head: int) -> int:
     return lo + int(hit[0]) if hit.size else -1
 
 
-def _split_pieces(
-    net: RoadNetwork, si: SegmentIndex, splits: dict[int, list[tuple[float, int]]]
-) -> tuple[list[int], dict[str, list[np.ndarray]]]:
-    """Edges removed by the splits, and the pieces replacing them (as per-edge column lists)."""
+_Splits = dict[tuple[int, int], list[tuple[float, int]]]
+
+
+def _split_pieces(net: RoadNetwork, splits: _Splits) -> tuple[list[int], dict[str, np.ndarray]]:
+    """Edges removed by the splits, and the pieces replacing them: ``u``, ``v``, the
+    edge ``k`` each comes from and its ``share`` of that edge.
+    """
     removed: list[int] = []
     pieces: dict[str, list[np.ndarray]] = {"u": [], "v": [], "k": [], "share": []}
-    for s, cuts in splits.items():
+    for (a, b), cuts in splits.items():
         cuts = sorted(set(cuts))
-        a, b = int(si.a[s]), int(si.b[s])
         chain = np.array([a, *(n for _, n in cuts), b], dtype="int64")
-        fr = np.array([0.0, *(f for f, _ in cuts), 1.0])
-        share = np.diff(fr)
+        share = np.diff(np.array([0.0, *(f for f, _ in cuts), 1.0]))
         for tail, head, nodes, part in ((a, b, chain, share), (b, a, chain[::-1], share[::-1])):
             k = _edge_position(net, tail, head)
             if k < 0:
@@ -230,17 +260,21 @@ def _split_pieces(
             pieces["v"].append(nodes[1:])
             pieces["k"].append(np.full(part.size, k, dtype="int64"))
             pieces["share"].append(part)
-    return removed, pieces
+    empty = {"u": "int64", "v": "int64", "k": "int64", "share": "float64"}
+    return removed, {
+        key: np.concatenate(parts) if parts else np.zeros(0, empty[key])
+        for key, parts in pieces.items()
+    }
 
 
 def _link_nodes(
-    net: RoadNetwork, si: SegmentIndex, coords: np.ndarray, ends: list[_End]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[int, list[tuple[float, int]]]]:
+    net: RoadNetwork, coords: np.ndarray, ends: list[_End]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, _Splits]:
     """Node ids along the link, coordinates of the new nodes, and the splits to make."""
     n = net.n_nodes
     new_x: list[float] = []
     new_y: list[float] = []
-    splits: dict[int, list[tuple[float, int]]] = {}
+    splits: _Splits = {}
 
     def new_node(x: float, y: float) -> int:
         new_x.append(x)
@@ -252,12 +286,13 @@ def _link_nodes(
         end = ends[0] if i == 0 else ends[1] if i == len(coords) - 1 else None
         if end is not None and end.node >= 0:
             path.append(end.node)
-        elif end is not None and end.seg >= 0:
-            fx = float(si.ax[end.seg] + end.frac * si.dx[end.seg])
-            fy = float(si.ay[end.seg] + end.frac * si.dy[end.seg])
-            same = [m for f, m in splits.get(end.seg, []) if f == end.frac]
+        elif end is not None and end.a >= 0:
+            key = (end.a, end.b)
+            same = [m for f, m in splits.get(key, []) if f == end.frac]
+            fx = float(net.x[end.a] + end.frac * (net.x[end.b] - net.x[end.a]))
+            fy = float(net.y[end.a] + end.frac * (net.y[end.b] - net.y[end.a]))
             node = same[0] if same else new_node(fx, fy)
-            splits.setdefault(end.seg, []).append((end.frac, node))
+            splits.setdefault(key, []).append((end.frac, node))
             path.append(node)
         else:
             path.append(new_node(x, y))
@@ -270,9 +305,8 @@ def add_link(
     """The network with ``link`` added (see :class:`AddLink`), and the new ``base_edge``."""
     coords = shapely.get_coordinates(link.geometry)
     coords = coords[np.r_[True, np.any(np.diff(coords, axis=0) != 0, axis=1)]]
-    si = segment_index(net)
-    ends = [_join_end(net, si, float(x), float(y), link) for x, y in (coords[0], coords[-1])]
-    joined = [e.node >= 0 or e.seg >= 0 for e in ends]
+    ends = [_join_end(net, float(x), float(y), link) for x, y in (coords[0], coords[-1])]
+    joined = [e.node >= 0 or e.a >= 0 for e in ends]
     if not any(joined):
         msg = (
             f"link touches no road: its ends are {ends[0].dist_m:,.0f} m and "
@@ -282,58 +316,42 @@ def add_link(
         raise DataError(msg)
     for which, end, ok in zip(("first", "last"), ends, joined, strict=True):
         if not ok:
-            log.info("the %s end of the link (%.0f m from a road) is a dead end", which, end.dist_m)
-    path, new_x, new_y, splits = _link_nodes(net, si, coords, ends)
-    x = np.concatenate([net.x, new_x])
-    y = np.concatenate([net.y, new_y])
+            log.info("the %s end of the link (%.0f m from the network) is a dead end", which,
+                     end.dist_m)  # fmt: skip
+    path, new_x, new_y, splits = _link_nodes(net, coords, ends)
     path = path[np.r_[True, path[1:] != path[:-1]]]
     if path.size < 2:
         msg = "the link joins the network at one node only (zero length); check its geometry"
         raise DataError(msg)
-    removed, pieces = _split_pieces(net, si, splits)
-    return _rebuilt(net, x, y, link, path, removed, pieces, base_edge)
-
-
-def _rebuilt(
-    net: RoadNetwork,
-    x: np.ndarray,
-    y: np.ndarray,
-    link: AddLink,
-    path: np.ndarray,
-    removed: list[int],
-    pieces: dict[str, list[np.ndarray]],
-    base_edge: np.ndarray,
-) -> tuple[RoadNetwork, np.ndarray]:
-    """The CSR of the kept edges, the split pieces and the link's edges, fastest parallel kept."""
-    keep = np.ones(net.n_edges, dtype=bool)
-    keep[removed] = False
-    src = net.edge_source_ids
-    k = np.concatenate(pieces["k"]) if pieces["k"] else np.zeros(0, "int64")
-    share = np.concatenate(pieces["share"]) if pieces["share"] else np.zeros(0)
+    x = np.concatenate([net.x, new_x])
+    y = np.concatenate([net.y, new_y])
+    removed, pieces = _split_pieces(net, splits)
     lu, lv = path[:-1], path[1:]
     if not link.oneway:
         lu, lv = np.concatenate([lu, path[1:]]), np.concatenate([lv, path[:-1]])
     link_len = np.hypot(x[lv] - x[lu], y[lv] - y[lu])
     names, code = _class_code(net.class_names, link.road_class)
-    m_link = lu.size
-
-    def cat(old: np.ndarray, piece: np.ndarray, new: np.ndarray) -> np.ndarray:
-        return np.concatenate([old[keep], piece, new])
-
-    columns = {
-        "time_min": cat(net.time_min, net.time_min[k] * share,
-                        link_len / (link.speed_kmh * 1000.0 / 60.0)),
-        "length_m": cat(net.length_m, net.length_m[k] * share, link_len),
-        "road_class": cat(net.road_class, net.road_class[k],
-                          np.full(m_link, code, net.road_class.dtype)),
-        "base_edge": cat(base_edge, base_edge[k], np.full(m_link, -1, "int64")),
+    k, share, m_link = pieces["k"], pieces["share"], lu.size
+    src = net.edge_source_ids
+    new_cols = {
+        "time_min": np.concatenate([net.time_min[k] * share,
+                                    link_len / (link.speed_kmh * 1000.0 / 60.0)]),
+        "length_m": np.concatenate([net.length_m[k] * share, link_len]),
+        "road_class": np.concatenate([net.road_class[k],
+                                      np.full(m_link, code, net.road_class.dtype)]),
+        "base_edge": np.concatenate([base_edge[k], np.full(m_link, -1, "int64")]),
     }  # fmt: skip
     if src is not None:
-        columns["edge_source_ids"] = cat(src, src[k], np.full(m_link, -1, "int64"))
-    tails = net.edge_tails()
-    u = np.concatenate([tails[keep], np.concatenate(pieces["u"]) if pieces["u"] else k, lu])
-    v = np.concatenate([net.indices[keep], np.concatenate(pieces["v"]) if pieces["v"] else k, lv])
-    indptr, heads, cols = fastest_directed_csr(x.size, u, v, np.ones(u.size, bool), columns)
+        new_cols["edge_source_ids"] = np.concatenate([src[k], np.full(m_link, -1, "int64")])
+    u = np.concatenate([pieces["u"], lu])
+    v = np.concatenate([pieces["v"], lv])
+    keep = np.ones(net.n_edges, dtype=bool)
+    keep[removed] = False
+    old_cols = {
+        "time_min": net.time_min, "length_m": net.length_m, "road_class": net.road_class,
+        "base_edge": base_edge, **({} if src is None else {"edge_source_ids": src}),
+    }  # fmt: skip
+    indptr, heads, cols = _merged_csr(net, x.size, keep, old_cols, u, v, new_cols)
     nsrc = net.node_source_ids
     out = dataclasses.replace(
         net,
@@ -352,3 +370,54 @@ def _rebuilt(
         meta=dict(net.meta),
     )
     return out, cols["base_edge"]
+
+
+def _merged_csr(
+    net: RoadNetwork,
+    n: int,
+    keep: np.ndarray,
+    old_cols: dict[str, np.ndarray],
+    u: np.ndarray,
+    v: np.ndarray,
+    new_cols: dict[str, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """The kept edges of ``net`` with the new edges ``u -> v`` inserted, in CSR order.
+
+    The result is what :func:`~connectivity.build.edges.fastest_directed_csr`
+    gives for all of them (sorted by tail then head; of parallel edges the
+    fastest, an existing edge winning a tie), without sorting the millions of
+    kept edges again: each new edge is inserted at its place.
+    """
+    tails = net.edge_tails()[keep]
+    heads = net.indices[keep].astype("int64")
+    key_old = tails * n + heads
+    if key_old.size > 1 and not (np.diff(key_old) > 0).all():  # not a sorted CSR: sort it all
+        cols = {c: np.concatenate([a[keep], new_cols[c]]) for c, a in old_cols.items()}
+        return fastest_directed_csr(
+            n, np.concatenate([tails, u]), np.concatenate([heads, v]),
+            np.ones(tails.size + u.size, bool), cols,
+        )  # fmt: skip
+    kept = {c: a[keep] for c, a in old_cols.items()}
+    order = np.lexsort((new_cols["time_min"], v, u))
+    u, v = u[order], v[order]
+    new = {c: a[order] for c, a in new_cols.items()}
+    key_new = u * n + v
+    first = np.r_[True, key_new[1:] != key_new[:-1]]
+    u, v, key_new = u[first], v[first], key_new[first]
+    new = {c: a[first] for c, a in new.items()}
+    pos = np.searchsorted(key_old, key_new)
+    hit = pos < key_old.size
+    hit[hit] = key_old[pos[hit]] == key_new[hit]
+    faster = hit.copy()
+    faster[hit] = new["time_min"][hit] < kept["time_min"][pos[hit]]
+    for c in kept:  # a faster new edge replaces the existing one in place
+        if faster.any():
+            kept[c] = kept[c].copy()
+            kept[c][pos[faster]] = new[c][faster]
+    add = ~hit
+    heads_out = np.insert(heads, pos[add], v[add])
+    cols_out = {c: np.insert(kept[c], pos[add], new[c][add]) for c in kept}
+    counts = np.bincount(tails, minlength=n) + np.bincount(u[add], minlength=n)
+    indptr = np.zeros(n + 1, dtype="int64")
+    np.cumsum(counts, out=indptr[1:])
+    return indptr, heads_out, cols_out

@@ -200,6 +200,16 @@ def random_network(draw: st.DrawFn) -> RoadNetwork:
     )
 
 
+def assert_clean_csr(net: RoadNetwork) -> None:
+    """Sorted by tail then head, no parallel edges, no self loops, indptr consistent."""
+    tails = net.edge_tails().astype("int64")
+    key = tails * net.n_nodes + net.indices
+    assert (np.diff(key) > 0).all() and (tails != net.indices).all()
+    assert net.indptr[-1] == net.n_edges and all(
+        a.shape == (net.n_edges,) for a in (net.time_min, net.length_m, net.road_class)
+    )
+
+
 def _times(net: RoadNetwork, seeds: list[int], n: int) -> np.ndarray:
     t, _ = multi_source_node_times(net, seeds)
     return t[:n]
@@ -221,6 +231,7 @@ def test_adding_a_link_can_only_shorten_times(net, ends, speed, join, oneway):
         new = Scenario([link]).apply(net)
     except DataError:  # both ends join the same node: refused, nothing to compare
         return
+    assert_clean_csr(new)
     for seeds in ([0], [net.n_nodes - 1]):
         before = _times(net, seeds, net.n_nodes)
         after = _times(new, seeds, net.n_nodes)
