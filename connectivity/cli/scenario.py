@@ -152,6 +152,7 @@ def scenario_cmd(ctx: click.Context, **kw: Any) -> None:
     from connectivity.comparison import compare
     from connectivity.io import read_layer
     from connectivity.scenarios import Scenario
+    from connectivity.scenarios.inputs import scenario_network
 
     out: Path = kw["out"]
     _check_out(ctx, out, kw["overwrite"])
@@ -162,7 +163,7 @@ def scenario_cmd(ctx: click.Context, **kw: Any) -> None:
             scenario = Scenario.from_file(
                 kw["changes"], layer=kw["changes_layer"], edge_refs=_edge_refs(kw, net)
             )
-            scenario.apply(net)  # refuse a bad change before any routing
+            scenario_network(net, scenario)  # refuse a bad change before any routing (kept)
             origins = _origins(net, kw)
             dest = read_layer(kw["destinations"], kw["destinations_layer"], what="destinations")
             groups = None if kw["groups"] is None else read_layer(
