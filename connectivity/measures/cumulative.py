@@ -19,6 +19,8 @@ from connectivity.network import RoadNetwork
 from connectivity.origins import Origins, OriginSet, PlaceOptions, Places, place_sets, result_attrs
 from connectivity.parts import Parts
 from connectivity.routing import checked_thresholds, od_blocks
+from connectivity.scenarios.inputs import scenario_inputs
+from connectivity.scenarios.scenario import Scenario
 
 if TYPE_CHECKING:
     from typing import Unpack
@@ -34,6 +36,7 @@ def cumulative_opportunities(
     thresholds_min: Sequence[float] = (30, 60),
     *,
     progress: bool = False,
+    scenario: Scenario | None = None,
     **options: Unpack[PlaceOptions],
 ) -> gpd.GeoDataFrame:
     """Opportunities (jobs, people, facilities) reachable within T minutes.
@@ -57,6 +60,8 @@ def cumulative_opportunities(
         how raw origins and opportunities are snapped; ``nan_weights``:
         ``"zero"`` counts NaN weights as 0 instead of refusing them
         (:class:`~connectivity.origins.PlaceOptions`).
+    scenario : Scenario, optional
+        Run on ``scenario.apply(net)`` (see :mod:`connectivity.scenarios.inputs`).
 
     Returns
     -------
@@ -70,6 +75,7 @@ def cumulative_opportunities(
     (Geurs & van Wee 2004, "Accessibility evaluation of land-use and transport
     strategies", J. Transport Geography 12). The search stops at max(T).
     """
+    net, origins, opportunities = scenario_inputs(net, scenario, origins, opportunities)
     thr = checked_thresholds(thresholds_min)
     orig, opp = place_sets(
         net, origins, opportunities, options, weights=weights, dest_name="opportunities"
