@@ -8,13 +8,7 @@ from pathlib import Path
 
 import click
 
-from connectivity.cli.options import (
-    POSITIVE,
-    claim_output,
-    overwrite_option,
-    progress_enabled,
-    run_steps,
-)
+from connectivity.cli.options import claim_output, overwrite_option, progress_enabled, run_steps
 from connectivity.errors import ParameterError
 from fua.cli.options import (
     choice_option,
@@ -70,18 +64,11 @@ def epochs_of(paths: tuple[Path, ...], given: tuple[int, ...]) -> list[int]:
 )
 @param_option("centre_pop_min=100000")
 @click.option(
-    "--cell-size-m",
-    type=POSITIVE,
-    default=1000.0,
-    show_default=True,
-    help="Output cell size (the method uses 1 km).",
-)
-@click.option(
     "--crs",
     "target_crs",
     default="ESRI:54009",
     show_default=True,
-    help="Equal-area CRS of the common grid (inputs are reprojected, population conserved).",
+    help="Equal-area CRS of the common 1 km grid every epoch is read onto (population conserved).",
 )
 @overwrite_option("Replace existing outputs in --out.")
 @click.pass_context
@@ -93,7 +80,6 @@ def compare_epochs_cmd(
     out_dir: Path,
     preset: str,
     params: tuple[str, ...],
-    cell_size_m: float,
     target_crs: str,
     overwrite: bool,
 ) -> None:
@@ -125,10 +111,7 @@ def compare_epochs_cmd(
     with run_steps(ctx, len(pops) + 2) as steps:
         for year, pop in sorted(zip(years, pops, strict=True)):
             with steps.step(f"classifying {year}"):
-                grid = read_population(
-                    pop, target_crs=target_crs, cell_size_m=cell_size_m,
-                    progress=progress_enabled(ctx),
-                )  # fmt: skip
+                grid = read_population(pop, target_crs=target_crs, progress=progress_enabled(ctx))
                 results[year] = classify_grid(grid, p, level=1)
         with steps.step("comparing epochs"):
             comparison = compare_epochs(results)

@@ -685,7 +685,7 @@ def _logit_pipeline(
     return pipe
 
 
-def _skops():  # type: ignore[no-untyped-def]
+def _skops() -> Any:
     """``skops.io``, or ParameterError saying how to install it."""
     try:
         import skops.io as sio

@@ -79,6 +79,7 @@ def test_pipeline_and_cross_val_score() -> None:
     assert (acc > 0.7).all()
 
 
+@pytest.mark.slow
 def test_check_estimator() -> None:
     from sklearn.utils.estimator_checks import check_estimator
 
@@ -123,19 +124,19 @@ def test_f1_threshold_maximises_the_fold_mean_weighted_f1_by_brute_force() -> No
     x, y = _synthetic()
     w = np.random.default_rng(0).uniform(1, 50, len(y))
     groups = np.arange(len(y)) % 7
-    m = CommutingModel(cv=5, n_thresholds=400).fit(x, y, sample_weight=w, groups=groups)
+    m = CommutingModel(cv=5, n_thresholds=200).fit(x, y, sample_weight=w, groups=groups)
     assert m.threshold_criterion_ == "f1"
-    grid = np.linspace(0.02, 0.98, 481)
+    grid = np.linspace(0.02, 0.98, 241)
     folds = []
     for train, test in GroupKFold(5).split(x, y, groups):
         est = CommutingModel(threshold=0.5).fit(x.iloc[train], y[train]).estimator_
         p = est.predict_proba(x.iloc[test].to_numpy())[:, 1]
         folds.append([f1_score(y[test], p >= t, sample_weight=w[test]) for t in grid])
     mean = np.mean(folds, axis=0)
-    assert m.cv_scores_["threshold_objective"] == pytest.approx(mean.max(), abs=0.005)
-    assert mean[np.abs(grid - m.threshold_).argmin()] == pytest.approx(mean.max(), abs=0.005)
+    assert m.cv_scores_["threshold_objective"] == pytest.approx(mean.max(), abs=0.01)
+    assert mean[np.abs(grid - m.threshold_).argmin()] == pytest.approx(mean.max(), abs=0.01)
     # the weights matter: unweighted, the objective differs
-    m0 = CommutingModel(cv=5, n_thresholds=400).fit(x, y, groups=groups)
+    m0 = CommutingModel(cv=5, n_thresholds=200).fit(x, y, groups=groups)
     assert m0.cv_scores_["threshold_objective"] != m.cv_scores_["threshold_objective"]
 
 
