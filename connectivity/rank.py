@@ -49,6 +49,7 @@ from connectivity.measures.gravity import check_decay, decay_weights
 from connectivity.network import RoadNetwork
 from connectivity.origins import Origins, OriginSet, PlaceOptions, Places, origin_set, place_sets
 from connectivity.progress import bar
+from connectivity.qgis import LayerStyle, StyleRange
 from connectivity.routing import (
     multi_source_node_times,
     nearest,
@@ -63,7 +64,7 @@ from connectivity.search import bounded_search
 if TYPE_CHECKING:
     from typing import Unpack
 
-__all__ = ["OBJECTIVES", "last_mile_candidates", "rank_links"]
+__all__ = ["OBJECTIVES", "last_mile_candidates", "rank_links", "ranked_links_style"]
 
 log = logging.getLogger(__name__)
 
@@ -94,29 +95,36 @@ class _Link:
     n_base: int
 
 
-def _added_edges(net: RoadNetwork, joined: RoadNetwork) -> _Link:
-    """The edges of ``joined`` that ``net`` lacks (new nodes, or a new pair or time).
+@dataclass(frozen=True)
+class _EdgeKeys:
+    """The base network's directed edges as sorted ``tail * n + head`` keys with their times."""
 
-    The scenario keeps the base nodes' numbers and appends new ones; an edge
-    split at a join point is replaced by its two halves, whose times add up
-    to the old one, so the split never shortens a path by itself.
-    """
-    n = net.n_nodes
-    key = ["u", "v", "t"]
-    base = pd.DataFrame({"u": net.edge_tails(), "v": net.indices.astype("int64"),
-                         "t": np.round(net.time_min, 9)})  # fmt: skip
-    new = pd.DataFrame({"u": joined.edge_tails(), "v": joined.indices.astype("int64"),
-                        "t": np.round(joined.time_min, 9), "e": np.arange(joined.n_edges)})  # fmt: skip
-    old = (new["u"] < n) & (new["v"] < n)
-    merged = new[old].merge(base.drop_duplicates(key), on=key, how="left", indicator=True)
-    e = np.concatenate([new.loc[~old, "e"], merged.loc[merged["_merge"] == "left_only", "e"]])
-    tails = joined.edge_tails()
-    return _Link(
-        u=tails[e].astype("int64"),
-        v=joined.indices[e].astype("int64"),
-        t=joined.time_min[e].astype("float64"),
-        n_base=n,
-    )
+    keys: np.ndarray
+    time_min: np.ndarray
+    n_nodes: int
+
+    @classmethod
+    def of(cls, net: RoadNetwork) -> _EdgeKeys:
+        keys = net.edge_tails().astype("int64") * net.n_nodes + net.indices.astype("int64")
+        order = np.argsort(keys, kind="stable")
+        return cls(keys[order], net.time_min[order], net.n_nodes)
+
+    def added(self, joined: RoadNetwork) -> _Link:
+        """The edges of ``joined`` the base lacks: to or from a new node, or a new pair or time.
+
+        The scenario keeps the base nodes' numbers and appends new ones; an
+        edge split at a join point is replaced by its halves, whose times add
+        up to the old one, so the split never shortens a path by itself.
+        """
+        n = self.n_nodes
+        tails = joined.edge_tails().astype("int64")
+        heads = joined.indices.astype("int64")
+        old = (tails < n) & (heads < n)
+        key = np.where(old, tails * n + heads, -1)
+        pos = np.minimum(np.searchsorted(self.keys, key), self.keys.size - 1)
+        same = old & (self.keys[pos] == key) & (np.abs(self.time_min[pos] - joined.time_min) <= 1e-9)
+        fresh = ~same
+        return _Link(tails[fresh], heads[fresh], joined.time_min[fresh].astype("float64"), n)
 
 
 def _checked_candidates(
@@ -171,6 +179,7 @@ def _join_all(
 ) -> list[_Link]:
     """Each candidate joined to the base network alone (:class:`~connectivity.scenario.AddLink`)."""
     links = []
+    base = _EdgeKeys.of(net)
     rows = cands.to_dict("records")
     for row in bar(rows, enabled=progress, desc="joining links", unit="link"):
         change = AddLink(
@@ -181,7 +190,7 @@ def _join_all(
             join=defaults["join"],
             max_join_m=defaults["max_join_m"],
         )
-        link = _added_edges(net, Scenario([change]).apply(net))
+        link = base.added(Scenario([change]).apply(net))
         if link.u.size == 0:  # it only repeats a road as fast as the new link: no gain
             log.info("candidate link %r adds no faster edge to the network", row["link_id"])
         links.append(link)
@@ -722,3 +731,16 @@ def last_mile_candidates(
         "road_class": road_class,
     }, geometry=lines, crs=net.crs)  # fmt: skip
     return out.drop_duplicates(["from_node", "access_node"]).reset_index(drop=True)
+
+
+def ranked_links_style(ranked: pd.DataFrame) -> LayerStyle:
+    """A QGIS style for :func:`rank_links` output: thick lines graduated by ``rank``.
+
+    Ranks 1-5 dark red, 6-10 red, 11-20 orange, the rest grey (for
+    :func:`connectivity.io.write_layers` ``styles=``).
+    """
+    top = float(max(int(ranked["rank"].max()) if len(ranked) else 1, 21))
+    classes = ((0.0, 5.0, (165, 0, 38, 255), "rank 1-5"), (5.0, 10.0, (227, 26, 28, 255), "rank 6-10"),
+               (10.0, 20.0, (253, 141, 60, 255), "rank 11-20"), (20.0, top, (150, 150, 150, 255), "rank > 20"))  # fmt: skip
+    return LayerStyle(kind="line", colour=(165, 0, 38, 255), width_mm=1.2, attribute="rank",
+                      ranges=tuple(StyleRange(lo, hi, c, lab) for lo, hi, c, lab in classes))  # fmt: skip

@@ -4,6 +4,7 @@
 ``connectivity od``          origin-destination travel-time matrix, CSV (od.py)
 ``connectivity isochrones``  reachable-area polygons around sources (isochrones.py)
 ``connectivity fetch osm``   download an OpenStreetMap extract (fetch.py)
+``connectivity rank-links``  rank candidate links, each evaluated alone (rank.py)
 
 Every command reads a road network (OSM file, a line layer, or a saved
 ``.npz`` network) with :func:`connectivity.io.read_network`, writes
@@ -21,6 +22,7 @@ from connectivity.cli.fetch import fetch_group
 from connectivity.cli.isochrones import isochrones_cmd
 from connectivity.cli.od import od_cmd
 from connectivity.cli.options import tool_group
+from connectivity.cli.rank import rank_links_cmd
 
 __all__ = ["main"]
 
@@ -42,3 +44,4 @@ main.add_command(od_cmd)
 main.add_command(isochrones_cmd)
 main.add_command(fetch_group)
 main.add_command(build_cmd)
+main.add_command(rank_links_cmd)

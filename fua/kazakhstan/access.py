@@ -42,7 +42,15 @@ from fua.kazakhstan.hosts import sez_hosts
 from fua.kazakhstan.sez import association_table, sez_access_table
 from fua.metrics import market_potential
 
-__all__ = ["Access", "accessibility", "sez_host_columns", "sez_table", "with_fallback"]
+__all__ = [
+    "Access",
+    "accessibility",
+    "corridor_lines",
+    "corridor_points",
+    "sez_host_columns",
+    "sez_table",
+    "with_fallback",
+]
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +69,8 @@ def with_fallback(fn: Callable[[], T], fallback: T, notes: list[str], what: str)
 
 
 # ---------------------------------------------------------------- minutes from every cell
-def _corridor_lines() -> gpd.GeoDataFrame:
-    """Corridor lines through their ordered places (EPSG:4326)."""
+def corridor_lines() -> gpd.GeoDataFrame:
+    """The international corridors as lines through their ordered places (EPSG:4326)."""
     c = datasets.load_corridors()
     c = c[c.geometry.notna() & ~c.geometry.is_empty].sort_values(["corridor", "seq"])
     rows = [
@@ -75,6 +83,25 @@ def _corridor_lines() -> gpd.GeoDataFrame:
 
 #: OSM classes a corridor is joined from on a real network.
 _MAIN_ROADS = ("motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link")
+
+
+def corridor_points(
+    net: RoadNetwork, lines: gpd.GeoDataFrame, *, proxy: bool
+) -> gpd.GeoDataFrame:
+    """The corridors' access points on ``net`` (:func:`connectivity.corridor_access`).
+
+    On the embedded network (``proxy``): trunk-road nodes within 1 km of a
+    corridor line; on a real network: nodes of main roads within 5 km.
+    """
+    return corridor_access(
+        net,
+        lines,
+        corridor_id_col="corridor",
+        tolerance_m=1_000.0 if proxy else 5_000.0,
+        road_classes=("trunk",)
+        if proxy
+        else tuple(c for c in _MAIN_ROADS if c in net.class_names) or None,
+    )
 
 
 def _isochrone_bands(
@@ -161,16 +188,8 @@ def accessibility(
     """
     sez = datasets.load_sez()
     sez.index = pd.Index(sez["id"].to_numpy(), name="sez_id")
-    corridor_lines = _corridor_lines()
-    corridor_pts = corridor_access(
-        net,
-        corridor_lines,
-        corridor_id_col="corridor",
-        tolerance_m=1_000.0 if proxy else 5_000.0,
-        road_classes=("trunk",)
-        if proxy
-        else tuple(c for c in _MAIN_ROADS if c in net.class_names) or None,
-    )
+    lines = corridor_lines()
+    corridor_pts = corridor_points(net, lines, proxy=proxy)
     if len(corridor_pts) == 0:
         notes.append("no road node lies near an international corridor in this network")
     borders = datasets.load_border_crossings()
@@ -185,7 +204,7 @@ def accessibility(
         thresholds,
     )  # fmt: skip
     iso = _isochrone_bands(minutes["sez"], grid, thresholds)
-    return Access(sez, sez_points, corridor_lines, corridor_pts, borders, minutes, access_pop, iso)
+    return Access(sez, sez_points, lines, corridor_pts, borders, minutes, access_pop, iso)
 
 
 # ---------------------------------------------------------------- the SEZ table
