@@ -13,9 +13,10 @@ it) and measures the gain for an objective:
     economic zones) over the origins' population, Σ_i P_i f(t_si) with the
     distance decay of :func:`connectivity.measures.gravity.decay_weights`.
 
-:func:`last_mile_candidates` makes the candidates of a "last-mile" study:
-from every place (SEZ, FUA centre, border crossing) that is not on a corridor,
-a straight link to the nearest corridor access point.
+:func:`link_times` gives, per origin, the minutes with each link alone.
+:func:`connectivity.lastmile.last_mile_candidates` makes the candidates of a
+"last-mile" study: from every place (SEZ, FUA centre, border crossing) that
+is not on a corridor, a straight link to the nearest corridor access point.
 
 How it stays fast: the base distance field D (every node's time to the
 nearest destination; for market potential one field per destination, from
@@ -42,7 +43,6 @@ import pandas as pd
 import shapely
 from numpy.typing import ArrayLike
 from pyproj import CRS
-from scipy.spatial import cKDTree
 
 from connectivity.errors import CRSError, DataError, ParameterError
 from connectivity.measures.gravity import check_decay, decay_weights
@@ -64,7 +64,7 @@ from connectivity.search import bounded_search
 if TYPE_CHECKING:
     from typing import Unpack
 
-__all__ = ["OBJECTIVES", "last_mile_candidates", "rank_links", "ranked_links_style"]
+__all__ = ["OBJECTIVES", "link_times", "rank_links", "ranked_links_style"]
 
 log = logging.getLogger(__name__)
 
@@ -352,11 +352,15 @@ class _Nearest:
             "pop_within": float(self.w[self.t0 <= self.within_min].sum()),
         }
 
-    def score(self, link: _Link) -> dict[str, Any]:
+    def after(self, link: _Link) -> tuple[np.ndarray, np.ndarray]:
+        """The origins the link can change (positions) and their times with it."""
         dist, touched = _improve(link, self.graph, self.field)
         pos = self.legs.at(touched)
+        return pos, np.minimum(self.t0[pos], self.legs.times(pos, dist))
+
+    def score(self, link: _Link) -> dict[str, Any]:
+        pos, t1 = self.after(link)
         t0 = self.t0[pos]
-        t1 = np.minimum(t0, self.legs.times(pos, dist))
         w = self.w[pos]
         better = t1 < t0 - _EPS_MIN
         was = np.isfinite(t0)
@@ -514,7 +518,8 @@ def rank_links(
         Candidate links: lines in a projected CRS (reprojected to the
         network's). Optional columns ``link_id`` (or ``id_col``),
         ``speed_kmh``, ``road_class`` and ``oneway`` override the defaults
-        per link. :func:`last_mile_candidates` makes them for a last-mile study.
+        per link. :func:`connectivity.lastmile.last_mile_candidates` makes
+        them for a last-mile study.
     origins : OriginSet, layer or raster
         The people: an :class:`~connectivity.OriginSet` (e.g. every populated
         cell), points or a raster; weighted by population (cells) or by the
@@ -638,101 +643,6 @@ def _ranked(
     return out
 
 
-# ---------------------------------------------------------------- last-mile candidates
-def last_mile_candidates(
-    net: RoadNetwork,
-    places: gpd.GeoDataFrame,
-    corridor_nodes: ArrayLike | pd.DataFrame,
-    *,
-    place_id_col: str | None = None,
-    speed_kmh: float = 80.0,
-    road_class: str = "primary",
-    min_length_km: float = 1.0,
-    max_length_km: float | None = None,
-) -> gpd.GeoDataFrame:
-    """Straight last-mile links from places off the corridors to their nearest access point.
-
-    Parameters
-    ----------
-    net : RoadNetwork
-    places : GeoDataFrame
-        Points (SEZs, FUA centres, border crossings; polygons use their
-        centroid), any CRS.
-    corridor_nodes : array_like of int or DataFrame
-        The corridor access points: node numbers, or the frame of
-        :func:`connectivity.corridor_access` (its ``node`` and
-        ``corridor_id`` columns).
-    place_id_col : str, optional
-        Column with place ids (default: the index).
-    speed_kmh, road_class : default 80 km/h, "primary"
-        The standard of the new links.
-    min_length_km : float, default 1
-        A place whose network node lies closer than this to an access point
-        (or is one) is on the corridor: it gets no link.
-    max_length_km : float, optional
-        Drop links longer than this.
-
-    Returns
-    -------
-    GeoDataFrame
-        One row per place off the corridors: ``link_id`` (``"<place>-><node>"``),
-        ``place_id``, ``from_node`` (the network node nearest the place),
-        ``access_node``, ``corridor_id`` (when known), ``length_km``,
-        ``speed_kmh``, ``road_class`` and the straight line between the two
-        nodes (network CRS), ready for :func:`rank_links`.
-
-    Notes
-    -----
-    The link starts at the network node nearest the place, where the
-    place's people already join the roads, and ends at the access point
-    nearest it in a straight line (a k-d tree). Only straight links are
-    made; a road-following upgrade is a different change (an edge upgrade
-    of :class:`connectivity.Scenario`).
-    """
-    if not (speed_kmh > 0) or not (min_length_km >= 0):
-        msg = f"speed_kmh must be > 0 and min_length_km >= 0; got {speed_kmh!r}, {min_length_km!r}"
-        raise ParameterError(msg)
-    if isinstance(corridor_nodes, pd.DataFrame):
-        if "node" not in corridor_nodes.columns:
-            msg = "corridor_nodes needs a 'node' column (see connectivity.corridor_access)"
-            raise DataError(msg)
-        acc = corridor_nodes.drop_duplicates("node")
-        access = acc["node"].to_numpy("int64")
-        corridor = acc["corridor_id"].to_numpy() if "corridor_id" in acc.columns else None
-    else:
-        access, corridor = np.unique(np.asarray(corridor_nodes, dtype="int64").ravel()), None
-    if access.size == 0 or access.min() < 0 or access.max() >= net.n_nodes:
-        msg = f"corridor_nodes must be node numbers in 0..{net.n_nodes - 1} (at least one)"
-        raise DataError(msg)
-    if not isinstance(places, gpd.GeoDataFrame) or len(places) == 0 or places.crs is None:
-        msg = "places must be a non-empty GeoDataFrame of points with a CRS"
-        raise DataError(msg)
-    ids = places.index if place_id_col is None else pd.Index(places[place_id_col])
-    pts = places.geometry.to_crs(net.crs).centroid
-    xy_nodes = np.column_stack([net.x, net.y])
-    _, start = cKDTree(xy_nodes).query(np.column_stack([pts.x, pts.y]))
-    dist, j = cKDTree(xy_nodes[access]).query(xy_nodes[start])
-    length_km = dist / 1000.0
-    keep = (length_km >= max(min_length_km, 1e-9)) & np.isfinite(length_km)
-    if max_length_km is not None:
-        keep &= length_km <= max_length_km
-    end = access[j]
-    lines = shapely.linestrings(
-        np.stack([xy_nodes[start], xy_nodes[end]], axis=1)[keep]
-    )
-    out = gpd.GeoDataFrame({
-        "link_id": [f"{p}->{e}" for p, e in zip(ids[keep], end[keep], strict=True)],
-        "place_id": ids[keep].to_numpy(),
-        "from_node": start[keep].astype("int64"),
-        "access_node": end[keep],
-        **({"corridor_id": corridor[j][keep]} if corridor is not None else {}),
-        "length_km": length_km[keep],
-        "speed_kmh": float(speed_kmh),
-        "road_class": road_class,
-    }, geometry=lines, crs=net.crs)  # fmt: skip
-    return out.drop_duplicates(["from_node", "access_node"]).reset_index(drop=True)
-
-
 def ranked_links_style(ranked: pd.DataFrame) -> LayerStyle:
     """A QGIS style for :func:`rank_links` output: thick lines graduated by ``rank``.
 
@@ -744,3 +654,48 @@ def ranked_links_style(ranked: pd.DataFrame) -> LayerStyle:
                (10.0, 20.0, (253, 141, 60, 255), "rank 11-20"), (20.0, top, (150, 150, 150, 255), "rank > 20"))  # fmt: skip
     return LayerStyle(kind="line", colour=(165, 0, 38, 255), width_mm=1.2, attribute="rank",
                       ranges=tuple(StyleRange(lo, hi, c, lab) for lo, hi, c, lab in classes))  # fmt: skip
+
+
+def link_times(
+    net: RoadNetwork,
+    candidates: gpd.GeoDataFrame,
+    origins: Origins,
+    destinations: Places | None = None,
+    *,
+    nodes: ArrayLike | None = None,
+    speed_kmh: float = 80.0,
+    road_class: str = "primary",
+    oneway: bool = False,
+    join: Literal["nodes", "snap"] = "nodes",
+    max_join_m: float = 1_000.0,
+    id_col: str | None = None,
+    **options: Unpack[PlaceOptions],
+) -> pd.DataFrame:
+    """Minutes from every origin to its nearest destination, before and with each link alone.
+
+    Parameters are those of :func:`rank_links` (few origins suit it: one
+    column per link). Returns a DataFrame indexed by the origin ids with
+    ``base`` (no link) and one column per ``link_id``; NaN where unreachable.
+    Origins keep their base snapping, as in :func:`rank_links`.
+    """
+    if (destinations is None) == (nodes is None):
+        msg = "give either destinations (points, polygons, an OriginSet) or nodes= (node numbers)"
+        raise ParameterError(msg)
+    cands = _checked_candidates(net, candidates, id_col)
+    if destinations is not None:
+        orig, dest = place_sets(net, origins, destinations, options)
+        ev = _Nearest.build(net, orig, dest, None, np.inf)
+    else:
+        orig = origin_set(net, origins, options)
+        ev = _Nearest.build(net, orig, None, np.asarray(nodes, dtype="int64").ravel(), np.inf)
+    defaults = {"speed_kmh": speed_kmh, "road_class": road_class, "oneway": oneway,
+                "join": join, "max_join_m": max_join_m}  # fmt: skip
+    cols = {"base": ev.t0}
+    for lid, link in zip(cands["link_id"], _join_all(net, cands, defaults, progress=False),
+                         strict=True):  # fmt: skip
+        t = ev.t0.copy()
+        pos, t1 = ev.after(link)
+        t[pos] = t1
+        cols[str(lid) if not isinstance(lid, (int, np.integer)) else lid] = t
+    out = pd.DataFrame(cols, index=orig.ids)
+    return out.where(np.isfinite(out))

@@ -137,7 +137,7 @@ def _inputs(net: Any, kw: dict[str, Any]) -> tuple[Any, Any, Any, Any]:
     """Candidates (read or made), origins, destinations (or the corridor access nodes)."""
     from connectivity import OriginSet, corridor_access
     from connectivity.io import read_layer
-    from connectivity.rank import last_mile_candidates
+    from connectivity.lastmile import last_mile_candidates
 
     nodes = access = None
     if kw["corridors"] is not None:

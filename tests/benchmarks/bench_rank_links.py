@@ -41,7 +41,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from connectivity import OriginSet  # noqa: E402
-from connectivity.rank import last_mile_candidates, rank_links  # noqa: E402
+from connectivity.lastmile import last_mile_candidates  # noqa: E402
+from connectivity.rank import rank_links  # noqa: E402
 from connectivity.routing import nearest_node, od_blocks  # noqa: E402
 from connectivity.scenario import AddLink, Scenario  # noqa: E402
 from fua.kazakhstan import datasets, delineation  # noqa: E402

@@ -13,7 +13,8 @@ import shapely
 from connectivity import CRSError, DataError, OriginSet, ParameterError, RoadNetwork
 from connectivity.measures import gravity_access, time_to_nearest
 from connectivity.measures.gravity import decay_weights
-from connectivity.rank import last_mile_candidates, rank_links
+from connectivity.lastmile import last_mile_candidates
+from connectivity.rank import link_times, rank_links
 from connectivity.routing import nearest, nearest_node, od_blocks
 from connectivity.scenario import AddLink, Scenario
 
@@ -259,3 +260,19 @@ def test_last_mile_candidates(line_net: RoadNetwork) -> None:
     assert last_mile_candidates(line_net, places, [0, 3], max_length_km=0.5).empty
     with pytest.raises(DataError, match="node numbers"):
         last_mile_candidates(line_net, places, [99])
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_link_times_agree_with_brute_force(seed: int) -> None:
+    net, orig, dest, cands = _random_case(seed)
+    got = link_times(net, cands, orig, dest)
+    base = _brute_nearest(net, orig, dest)
+    assert np.allclose(got["base"].to_numpy(), np.where(np.isfinite(base), base, np.nan),
+                       equal_nan=True)  # fmt: skip
+    for _, row in cands.iterrows():
+        after = _brute_nearest(_with(net, row), orig, dest)
+        assert np.allclose(got[row["link_id"]].to_numpy(),
+                           np.where(np.isfinite(after), after, np.nan), equal_nan=True)  # fmt: skip
+    nodes = link_times(net, cands.head(2), orig, nodes=[3])
+    assert list(nodes.columns) == ["base", *cands["link_id"].head(2)]
+    assert (nodes.iloc[:, 1:].le(nodes["base"] + 1e-9, axis=0) | nodes["base"].isna().to_numpy()[:, None]).all().all()
