@@ -45,7 +45,7 @@ from fua.grid import PopulationGrid, read_population
 from fua.kazakhstan import datasets, delineation
 from fua.kazakhstan import outputs as out_mod
 from fua.kazakhstan import roads as kz_roads
-from fua.kazakhstan.access import accessibility, sez_table, with_fallback
+from fua.kazakhstan.access import accessibility, last_mile, sez_table, with_fallback
 from fua.kazakhstan.benchmarks import benchmark_summary
 from fua.kazakhstan.outputs import GPKG_NAME
 from fua.kazakhstan.surface import MODEL_LABEL
@@ -195,6 +195,7 @@ _STEP_NAMES = (
     "FUAs",
     "accessibility",
     "SEZ table",
+    "last-mile candidates",
     "writing layers",
     "maps and report",
 )
@@ -482,6 +483,9 @@ def _compute(
             net, cells, acc, fuas.metrics, fuas.points, centres, main=main_k,
             market_beta=p.market_beta, reach_thresholds=p.reach_thresholds_min, notes=notes,
         )  # fmt: skip
+    with steps.step("last-mile candidates"):
+        lm = last_mile(net, cells, acc, fuas.points[main_k], snap=snap,
+                       within_min=max(p.reach_thresholds_min), notes=notes)  # fmt: skip
     national = pd.DataFrame(fuas.national)
     national.index.name = "metric"
     summary = out_mod.summary(
@@ -489,13 +493,23 @@ def _compute(
         p.reach_thresholds_min,
     )  # fmt: skip
     summary["benchmarks"] = benchmark_summary(fuas.metrics, result, centres)
+    if lm is not None:
+        best = lm.links.iloc[0]
+        summary["last_mile"] = {
+            "n_candidates": lm.n_candidates,
+            "best_link": str(best["link_id"]),
+            "best_place": f"{best['place_kind']}: {best['place']}",
+            "best_length_km": round(float(best["length_km"]), 1),
+            "best_person_minutes_saved": round(float(best["benefit"])),
+            "best_pop_faster": round(float(best["pop_faster"])),
+        }
     run = out_mod.Run(
         params=p, inputs=inputs, notes=notes, grid=grid, result=result, centres=centres,
         clusters=clusters, fres=fuas.fres, metrics=fuas.metrics, national=national, sez=acc.sez,
         sez_table=table, association=assoc, access_population=acc.population,
         minutes=acc.minutes, isochrones=acc.isochrones, corridor_lines=acc.corridor_lines,
         corridor_points=acc.corridor_points, borders=acc.borders, road_lines=road_lines,
-        summary=summary, main_k=main_k, small_k=small_k,
+        summary=summary, main_k=main_k, small_k=small_k, last_mile=lm,
     )  # fmt: skip
     record = {
         "snap": snap,
