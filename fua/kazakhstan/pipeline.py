@@ -45,7 +45,7 @@ from fua.grid import PopulationGrid, read_population
 from fua.kazakhstan import datasets, delineation
 from fua.kazakhstan import outputs as out_mod
 from fua.kazakhstan import roads as kz_roads
-from fua.kazakhstan.access import accessibility, last_mile, sez_table, with_fallback
+from fua.kazakhstan.access import LastMile, accessibility, last_mile, sez_table, with_fallback
 from fua.kazakhstan.benchmarks import benchmark_summary
 from fua.kazakhstan.outputs import GPKG_NAME
 from fua.kazakhstan.surface import MODEL_LABEL
@@ -171,6 +171,10 @@ class DemoResult:
     notes : list of str
         Caveats and any step that ran in a reduced form.
     timings_s : dict of str to float
+    last_mile : LastMile or None
+        The best last-mile links to the corridors and the FUAs and SEZs they
+        bring closer (:func:`fua.kazakhstan.access.last_mile`); None when the
+        network has no corridor access point.
     """
 
     out_dir: Path
@@ -184,6 +188,7 @@ class DemoResult:
     inputs: dict[str, Any]
     notes: list[str] = field(default_factory=list)
     timings_s: dict[str, float] = field(default_factory=dict)
+    last_mile: LastMile | None = None
 
 
 # ---------------------------------------------------------------- steps
@@ -669,4 +674,5 @@ def run_demo(
         inputs=run.inputs,
         notes=notes,
         timings_s=timings,
+        last_mile=run.last_mile,
     )

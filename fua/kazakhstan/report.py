@@ -161,6 +161,9 @@ def last_mile_tables(links: gpd.GeoDataFrame, places: pd.DataFrame) -> list[Repo
     """
     table = pd.DataFrame(links.drop(columns=links.geometry.name))
     table = table[[c for c in LAST_MILE_COLUMNS if c in table.columns]]
+    for c in table.columns:  # people and person-minutes as whole numbers
+        if c == "benefit" or c.startswith("pop_"):
+            table[c] = table[c].round().astype("int64")
     n = len(table)
     return [
         ReportTable(
