@@ -201,3 +201,146 @@ def search_times(
     touched = np.empty(n, dtype=np.int64)
     bounded_search(ptr, idx, w, s, sd, dist, float(limit), touched)
     return dist
+
+
+# ------------------------------------------------- sums over reached places
+#: What :func:`reach_sums` adds per reached pair: the weight where t <= T per
+#: threshold, or the weight times a decay f(t) (one column).
+CUMULATIVE, EXP_DECAY, POWER_DECAY = 0, 1, 2
+
+
+@numba.njit(cache=True, inline="always")
+def _direct_time(
+    fo: float, off_o: float, fd: float, off_d: float, t_ab: float, t_ba: float
+) -> float:
+    """Trip along one segment from an origin at ``fo`` to a destination at ``fd``.
+
+    The formula of :func:`connectivity.routing.direct_pairs`, operation for
+    operation (``fmin`` semantics: NaN from ``0 * inf`` counts as missing).
+    """
+    along_ab = (fd - fo) * t_ab if fd >= fo else np.inf
+    along_ba = (fo - fd) * t_ba if fd <= fo else np.inf
+    if np.isnan(along_ab):
+        along = along_ba
+    elif np.isnan(along_ba):
+        along = along_ab
+    else:
+        along = min(along_ab, along_ba)
+    if np.isnan(along):
+        along = np.inf
+    return off_o + along + off_d
+
+
+@numba.njit(cache=True, inline="always")
+def _add(acc: np.ndarray, row: int, w: float, t: float, mode: int, par: np.ndarray) -> None:
+    """Add the contribution of one reached pair (time ``t``, weight ``w``) to ``acc[row]``."""
+    if mode == CUMULATIVE:
+        for k in range(par.size):  # par: the thresholds, sorted
+            if t <= par[k]:
+                acc[row, k] += w
+    elif mode == EXP_DECAY:
+        acc[row, 0] += w * np.exp(-par[0] * t)
+    else:
+        acc[row, 0] += w * max(t, par[1]) ** (-par[0])
+
+
+@numba.njit(cache=True)
+def _scan_nodes(
+    dist: np.ndarray, touched: np.ndarray, k: int, src: int, seg: int, forward: bool,
+    sinks: tuple, w: np.ndarray, own_of: np.ndarray, mode: int, par: np.ndarray,
+    limit: float, acc: np.ndarray,
+) -> None:  # fmt: skip
+    """Add every sink reached through the nodes ``touched[:k]`` (except those on ``seg``).
+
+    A sink hangs at both ends of its segment; it is counted once, at the leg
+    that gives its time (the first leg on a tie), as ``min`` of the two legs.
+    """
+    ptr, pos, cost, other, ocost, leg, sseg = sinks
+    for i in range(k):
+        v = touched[i]
+        dv = dist[v]
+        for e in range(ptr[v], ptr[v + 1]):
+            t = dv + cost[e]
+            if t > limit:
+                break  # the legs at a node are sorted by cost
+            if sseg[e] == seg:
+                continue  # same segment: see _scan_segment
+            u = other[e]
+            to = dist[u] + ocost[e] if u >= 0 else np.inf
+            if t < to or (t == to and leg[e] == 0):
+                j = pos[e]
+                if forward:
+                    if own_of.size == 0 or own_of[src] != j:
+                        _add(acc, src, w[j], t, mode, par)
+                elif own_of.size == 0 or own_of[j] != src:
+                    _add(acc, j, w[src], t, mode, par)
+
+
+@numba.njit(cache=True)
+def _scan_segment(
+    dist: np.ndarray, src: int, seg: int, forward: bool, here: tuple, segs: tuple,
+    w: np.ndarray, own_of: np.ndarray, mode: int, par: np.ndarray, limit: float,
+    acc: np.ndarray,
+) -> None:  # fmt: skip
+    """Add the sinks on the source's own segment: network time or the direct trip, the shorter."""
+    fs, off_s, tab, tba = here
+    sg_ptr, sg_pos, d_nodes, d_cost, d_frac, d_off = segs
+    for e in range(sg_ptr[seg], sg_ptr[seg + 1]):
+        j = sg_pos[e]
+        t = np.inf
+        for c in range(2):
+            u = d_nodes[j, c]
+            if u >= 0:
+                t = min(t, dist[u] + d_cost[j, c])
+        if forward:
+            direct = _direct_time(fs, off_s, d_frac[j], d_off[j], tab, tba)
+        else:
+            direct = _direct_time(d_frac[j], d_off[j], fs, off_s, tab, tba)
+        if np.isfinite(direct):
+            t = min(t, direct)
+        if t > limit:
+            continue
+        if forward:
+            if own_of.size == 0 or own_of[src] != j:
+                _add(acc, src, w[j], t, mode, par)
+        elif own_of.size == 0 or own_of[j] != src:
+            _add(acc, j, w[src], t, mode, par)
+
+
+@numba.njit(cache=True)
+def reach_kernel(
+    graph: tuple, run: np.ndarray, legs: tuple, here: tuple, sinks: tuple, segs: tuple,
+    forward: bool, w: np.ndarray, own_of: np.ndarray, mode: int, par: np.ndarray,
+    limit: float, acc: np.ndarray,
+) -> int:  # fmt: skip
+    """One bounded search per source in ``run``; add what each reaches to ``acc``.
+
+    Returns the number of nodes settled over all searches (a measure of work).
+    See :func:`connectivity.routing.reach_sums` for the arrays.
+    """
+    indptr, indices, weights = graph
+    s_nodes, s_cost, s_seg = legs
+    n = indptr.size - 1
+    dist = np.full(n, np.inf)
+    touched = np.empty(n, dtype=np.int64)
+    seeds = np.empty(2, dtype=np.int64)
+    seed_dist = np.empty(2, dtype=np.float64)
+    settled = 0
+    for r in range(run.size):
+        s = run[r]
+        m = 0
+        for c in range(2):
+            if s_nodes[s, c] >= 0 and np.isfinite(s_cost[s, c]):
+                seeds[m] = s_nodes[s, c]
+                seed_dist[m] = s_cost[s, c]
+                m += 1
+        k = bounded_search(indptr, indices, weights, seeds[:m], seed_dist[:m], dist, limit, touched)
+        settled += k
+        seg = s_seg[s]
+        _scan_nodes(dist, touched, k, s, seg, forward, sinks, w, own_of, mode, par, limit, acc)
+        if seg >= 0:
+            spot = (here[0][s], here[1][s], here[2][s], here[3][s])
+            _scan_segment(dist, s, seg, forward, spot, segs, w, own_of, mode, par, limit, acc)
+        for i in range(k):
+            dist[touched[i]] = np.inf
+    return settled

@@ -1,0 +1,87 @@
+"""Sums over reached places (cumulative, gravity) from the compiled searches, against
+today's dense path (od_blocks) and networkx."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from connectivity.measures.gravity import decay_weights
+from connectivity.routing import od_blocks, reach_sums
+from connectivity.search import CUMULATIVE, EXP_DECAY, POWER_DECAY
+from tests.connectivity.test_routing import _line_net, _nx_model, _random_net, _snap
+
+
+def _dense(net, orig, dest, limit):
+    mat = np.full((len(orig), len(dest)), np.inf)
+    for r, c, block in od_blocks(net, orig, dest, max_time_min=limit):
+        mat[np.ix_(r, c)] = block
+    return mat
+
+
+def _points(rng, net, n, share_same):
+    xy = rng.uniform(-300, 3300, (n, 2))
+    twins = rng.random(n) < share_same  # a neighbour a few metres away: same segment
+    xy[1:][twins[1:]] = xy[:-1][twins[1:]] + rng.normal(0, 3, (int(twins[1:].sum()), 2))
+    return _snap(net, xy, max_snap_m=400)  # some beyond max_snap_m
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    n_orig=st.integers(1, 25),
+    n_dest=st.integers(1, 25),
+    limit=st.sampled_from([2.0, 5.0, 12.0, None]),
+)
+def test_cumulative_and_gravity_equal_the_dense_path(seed, n_orig, n_dest, limit):
+    rng = np.random.default_rng(seed)
+    net = _random_net(rng, 20, 30)  # one-way edges, islands
+    orig = _points(rng, net, n_orig, 0.4)
+    dest = _points(rng, net, n_dest, 0.4)
+    w = rng.integers(0, 5, n_dest).astype(float)  # integers: sums are exact
+    mat = _dense(net, orig, dest, limit)
+    thr = np.array([1.0, 2.0, 5.0]) if limit is None else np.array([limit / 3, limit])
+    got = reach_sums(net, orig, dest, w, mode=CUMULATIVE, params=thr, max_time_min=thr.max())
+    mat_t = _dense(net, orig, dest, thr.max())
+    want = np.column_stack([(mat_t <= x) @ w for x in thr])
+    np.testing.assert_array_equal(got, want)
+    got = reach_sums(net, orig, dest, w, mode=EXP_DECAY, params=(0.3,), max_time_min=limit)
+    f = decay_weights(mat, decay="exp", beta=0.3)
+    np.testing.assert_allclose(got[:, 0], f @ w, rtol=1e-12, atol=1e-300)
+    got = reach_sums(net, orig, dest, w, mode=POWER_DECAY, params=(1.5, 0.5), max_time_min=limit)
+    f = decay_weights(mat, decay="power", beta=1.5, min_time_min=0.5)
+    np.testing.assert_allclose(got[:, 0], f @ w, rtol=1e-12, atol=1e-300)
+
+
+def test_counts_agree_with_networkx_on_shared_segments_and_one_way_edges():
+    rng = np.random.default_rng(3)
+    net = _random_net(rng, 25, 45, oneway_share=0.5)
+    orig = _points(rng, net, 30, 0.5)
+    dest = _points(rng, net, 40, 0.5)
+    g = _nx_model(net, orig, dest)
+    t = np.full((len(orig), len(dest)), np.inf)
+    for i in np.flatnonzero(orig.ok):
+        d = nx.single_source_dijkstra_path_length(g, ("o", int(i)))
+        for j in np.flatnonzero(dest.ok):
+            t[i, j] = d.get(("d", int(j)), np.inf)
+    thr = np.array([3.0, 8.0])
+    got = reach_sums(net, orig, dest, np.ones(len(dest)), params=thr, max_time_min=8.0)
+    # away from the thresholds (rounding between two sums of the same path)
+    near = np.isclose(t[..., None], thr, rtol=0, atol=1e-9).any(axis=(1, 2))
+    want = np.column_stack([(t <= x).sum(axis=1) for x in thr])
+    np.testing.assert_array_equal(got[~near], want[~near])
+    assert (orig.ok & ~near).sum() > 10
+
+
+def test_direct_trip_on_a_one_way_segment_beats_the_way_round():
+    net = _line_net(oneway=True)  # 0 -> 1 -> 2, 1 min each; island 3 -> 4
+    orig = _snap(net, [(200, 0), (800, 0), (500, 5000)])
+    dest = _snap(net, [(800, 0), (200, 0), (2000, 0)])
+    # origin 0 (x=200): dest 0 0.6 min along the edge, dest 1 on the spot, dest 2 1.8 min;
+    # origin 1 (x=800): dest 1 lies behind it on a one-way road with no way round
+    w = np.array([1.0, 10.0, 100.0])
+    got = reach_sums(net, orig, dest, w, params=(0.7, 2.0), max_time_min=2.0)
+    np.testing.assert_array_equal(got, [[11.0, 111.0], [1.0, 101.0], [0.0, 0.0]])
