@@ -3,13 +3,18 @@ today's dense path (od_blocks) and networkx."""
 
 from __future__ import annotations
 
+from functools import partial
+
+import geopandas as gpd
 import networkx as nx
 import numpy as np
-import pytest
+import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from connectivity.measures.gravity import decay_weights
+from connectivity.measures.cumulative import cumulative_opportunities
+from connectivity.measures.gravity import _own_pairs, decay_weights, gravity_access
+from connectivity.origins import place_sets
 from connectivity.routing import od_blocks, reach_sums
 from connectivity.search import CUMULATIVE, EXP_DECAY, POWER_DECAY
 from tests.connectivity.test_routing import _line_net, _nx_model, _random_net, _snap
@@ -85,3 +90,65 @@ def test_direct_trip_on_a_one_way_segment_beats_the_way_round():
     w = np.array([1.0, 10.0, 100.0])
     got = reach_sums(net, orig, dest, w, params=(0.7, 2.0), max_time_min=2.0)
     np.testing.assert_array_equal(got, [[11.0, 111.0], [1.0, 101.0], [0.0, 0.0]])
+
+
+# ---------------------------------------------------------------------------------
+# the public measures against today's code (the od_blocks loops, kept here verbatim)
+# ---------------------------------------------------------------------------------
+def _old_cumulative(net, orig, opp, thr):
+    acc = np.zeros((len(orig), thr.size))
+    for r, c, block in od_blocks(net, orig.snapped, opp.snapped, max_time_min=float(thr.max())):
+        wc = opp.weights[c]
+        for k, x in enumerate(thr):
+            acc[r, k] += (block <= x) @ wc
+    acc[~orig.ok] = np.nan
+    return acc
+
+
+def _old_gravity(net, orig, dest, f, max_time_min, own):
+    own_o, own_d, own_t = own
+    w = dest.weights
+    acc = np.zeros(len(orig))
+    for r, c, block in od_blocks(net, orig.snapped, dest.snapped, max_time_min=max_time_min):
+        sel = np.isin(own_o, r) & np.isin(own_d, c)
+        if sel.any():
+            block = block.copy()
+            block[np.searchsorted(r, own_o[sel]), np.searchsorted(c, own_d[sel])] = own_t[sel]
+        acc[r] += f(block) @ w[c]
+    acc[~orig.ok] = np.nan
+    return acc
+
+
+def _layer(rng, n, polygons=False):
+    xy = rng.uniform(-300, 3300, (n, 2))
+    xy[1::3] = xy[::3][: xy[1::3].shape[0]] + 5.0  # neighbours on the same segment
+    geom = [
+        shapely.box(x - 400, y - 400, x + 400, y + 400) if polygons else shapely.Point(x, y)
+        for x, y in xy
+    ]
+    w = rng.integers(0, 9, n).astype(float)
+    w[rng.random(n) < 0.1] = np.nan
+    return gpd.GeoDataFrame({"w": w}, geometry=geom, crs="EPSG:32643")
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), n_o=st.integers(2, 30), n_d=st.integers(2, 30))
+def test_measures_equal_todays_code(seed, n_o, n_d):
+    rng = np.random.default_rng(seed)
+    net = _random_net(rng, 20, 35)
+    kw = {"offroad_speed_kmh": 6.0, "max_snap_m": 500.0, "nan_weights": "zero"}
+    o_layer, d_layer = _layer(rng, n_o), _layer(rng, n_d, polygons=True)
+    orig, opp = place_sets(net, o_layer, d_layer, kw, weights="w")
+    thr = np.array([2.0, 6.0])
+    new = cumulative_opportunities(net, o_layer, d_layer, "w", thr, **kw)
+    np.testing.assert_array_equal(
+        new[["opp_2min", "opp_6min"]].to_numpy(), _old_cumulative(net, orig, opp, thr)
+    )
+    for own_zone, decay, limit in [(False, "exp", 6.0), (True, "exp", None), (True, "power", 4.0)]:
+        g = gravity_access(net, o_layer, d_layer, "w", beta=0.4, decay=decay, own_zone=own_zone,
+                           max_time_min=limit, own_zone_speed_kmh=20.0, **kw)  # fmt: skip
+        own = _own_pairs(net, orig, opp, 20.0) if own_zone else (np.array([], int),) * 3
+        f = partial(decay_weights, decay=decay, beta=0.4, min_time_min=1.0)
+        np.testing.assert_allclose(
+            g["access"].to_numpy(), _old_gravity(net, orig, opp, f, limit, own), rtol=1e-12
+        )
