@@ -232,94 +232,184 @@ def _direct_time(
 
 
 @numba.njit(cache=True, inline="always")
-def _add(acc: np.ndarray, row: int, w: float, t: float, mode: int, par: np.ndarray) -> None:
-    """Add the contribution of one reached pair (time ``t``, weight ``w``) to ``acc[row]``."""
+def _add(
+    acc: np.ndarray, row: int, w: float, t: float, f: float, mode: int, par: np.ndarray
+) -> None:
+    """Add the contribution of one reached pair (time ``t``, weight ``w``) to ``acc[row]``.
+
+    ``f`` is exp(-beta t) when the caller has it (factored per leg), else NaN.
+    """
     if mode == CUMULATIVE:
         for k in range(par.size):  # par: the thresholds, sorted
             if t <= par[k]:
                 acc[row, k] += w
     elif mode == EXP_DECAY:
-        acc[row, 0] += w * np.exp(-par[0] * t)
+        acc[row, 0] += w * (np.exp(-par[0] * t) if np.isnan(f) else f)
     else:
         acc[row, 0] += w * max(t, par[1]) ** (-par[0])
 
 
 @numba.njit(cache=True)
+def stable_order(keys: np.ndarray, n_keys: int) -> np.ndarray:
+    """Positions that sort ``keys`` (ints in ``0..n_keys-1``), stably: a counting sort."""
+    start = np.zeros(n_keys + 1, dtype=np.int64)
+    for k in keys:
+        start[k + 1] += 1
+    for k in range(n_keys):
+        start[k + 1] += start[k]
+    out = np.empty(keys.size, dtype=np.int64)
+    for i in range(keys.size):
+        out[start[keys[i]]] = i
+        start[keys[i]] += 1
+    return out
+
+
+@numba.njit(cache=True, inline="always")
+def _take(own_of: np.ndarray, forward: bool, src: int, j: int) -> bool:
+    """False for the origin-destination pair left out (``own_of``), else True."""
+    if own_of.size == 0:
+        return True
+    return own_of[src] != j if forward else own_of[j] != src
+
+
+@numba.njit(cache=True, inline="always")
+def _direct(spot: tuple, forward: bool, f_snk: float, off_snk: float) -> float:
+    """Direct trip between the source at ``spot`` and a sink on its segment (inf if none)."""
+    fs, off_s, tab, tba = spot
+    if forward:
+        d = _direct_time(fs, off_s, f_snk, off_snk, tab, tba)
+    else:
+        d = _direct_time(f_snk, off_snk, fs, off_s, tab, tba)
+    return d if np.isfinite(d) else np.inf
+
+
+@numba.njit(cache=True)
 def _scan_nodes(
-    dist: np.ndarray, touched: np.ndarray, k: int, src: int, seg: int, forward: bool,
-    sinks: tuple, w: np.ndarray, own_of: np.ndarray, mode: int, par: np.ndarray,
-    limit: float, acc: np.ndarray,
+    dist: np.ndarray, touched: np.ndarray, k: int, src: int, seg: int, spot: tuple,
+    forward: bool, sinks: tuple, w_src: float, own_of: np.ndarray, mode: int,
+    par: np.ndarray, limit: float, acc: np.ndarray, acc_leg: np.ndarray,
 ) -> None:  # fmt: skip
-    """Add every sink reached through the nodes ``touched[:k]`` (except those on ``seg``).
+    """Add every sink reached through the nodes ``touched[:k]``.
 
     A sink hangs at both ends of its segment; it is counted once, at the leg
-    that gives its time (the first leg on a tie), as ``min`` of the two legs.
+    that gives its time (the first leg on a tie), as ``min`` of the two legs;
+    a sink on the source's own segment only when this beats the direct trip
+    (else :func:`_scan_segment` counts it). Forward: into ``acc[src]`` with
+    the sink's weight; else into the leg's own row ``acc_leg[e]`` with the
+    source's weight ``w_src`` (rows read in order, summed per sink afterwards).
     """
-    ptr, pos, cost, other, ocost, leg, sseg = sinks
+    ptr, pos, cost, other, ocost, leg, sseg, frac, off, w_leg, f_leg = sinks
     for i in range(k):
         v = touched[i]
         dv = dist[v]
+        fv = np.exp(-par[0] * dv) if mode == EXP_DECAY else np.nan
         for e in range(ptr[v], ptr[v + 1]):
             t = dv + cost[e]
             if t > limit:
                 break  # the legs at a node are sorted by cost
-            if sseg[e] == seg:
-                continue  # same segment: see _scan_segment
             u = other[e]
             to = dist[u] + ocost[e] if u >= 0 else np.inf
-            if t < to or (t == to and leg[e] == 0):
-                j = pos[e]
+            if not (t < to or (t == to and leg[e] == 0)):
+                continue
+            if sseg[e] == seg and not t < _direct(spot, forward, frac[e], off[e]):
+                continue
+            if _take(own_of, forward, src, pos[e]):
+                f = fv * f_leg[e] if mode == EXP_DECAY else np.nan
                 if forward:
-                    if own_of.size == 0 or own_of[src] != j:
-                        _add(acc, src, w[j], t, mode, par)
-                elif own_of.size == 0 or own_of[j] != src:
-                    _add(acc, j, w[src], t, mode, par)
+                    _add(acc, src, w_leg[e], t, f, mode, par)
+                else:
+                    _add(acc_leg, e, w_src, t, f, mode, par)
+
+
+@numba.njit(cache=True)
+def _scan_bin(
+    dist: np.ndarray, b: int, lb: float, src: int, spot: tuple, forward: bool, segs: tuple,
+    w_src: float, own_of: np.ndarray, mode: int, par: np.ndarray, limit: float,
+    acc: np.ndarray, acc_seg: np.ndarray,
+) -> None:  # fmt: skip
+    """The sinks of one bin of the source's segment whose direct trip is the shortest.
+
+    ``lb`` is a lower bound of the travelled part of the direct trip to any
+    sink of the bin; the bin's sinks are sorted by off-road time.
+    """
+    bin_ptr, pos, nodes, cost, frac, off, w_seg = (
+        segs[1],
+        segs[4],
+        segs[5],
+        segs[6],
+        segs[7],
+        segs[8],
+        segs[9],
+    )
+    base = spot[1] + lb
+    for e in range(bin_ptr[b], bin_ptr[b + 1]):
+        if base + off[e] > limit:
+            break
+        direct = _direct(spot, forward, frac[e], off[e])
+        if direct > limit:
+            continue
+        net = np.inf
+        for c in range(2):
+            u = nodes[e, c]
+            if u >= 0:
+                net = min(net, dist[u] + cost[e, c])
+        if direct <= net and _take(own_of, forward, src, pos[e]):
+            if forward:
+                _add(acc, src, w_seg[e], direct, np.nan, mode, par)
+            else:
+                _add(acc_seg, e, w_src, direct, np.nan, mode, par)
 
 
 @numba.njit(cache=True)
 def _scan_segment(
-    dist: np.ndarray, src: int, seg: int, forward: bool, here: tuple, segs: tuple,
-    w: np.ndarray, own_of: np.ndarray, mode: int, par: np.ndarray, limit: float,
-    acc: np.ndarray,
+    dist: np.ndarray, src: int, seg: int, forward: bool, spot: tuple, segs: tuple,
+    w_src: float, own_of: np.ndarray, mode: int, par: np.ndarray, limit: float,
+    acc: np.ndarray, acc_seg: np.ndarray,
 ) -> None:  # fmt: skip
-    """Add the sinks on the source's own segment: network time or the direct trip, the shorter."""
-    fs, off_s, tab, tba = here
-    sg_ptr, sg_pos, d_nodes, d_cost, d_frac, d_off = segs
-    for e in range(sg_ptr[seg], sg_ptr[seg + 1]):
-        j = sg_pos[e]
-        t = np.inf
-        for c in range(2):
-            u = d_nodes[j, c]
-            if u >= 0:
-                t = min(t, dist[u] + d_cost[j, c])
-        if forward:
-            direct = _direct_time(fs, off_s, d_frac[j], d_off[j], tab, tba)
-        else:
-            direct = _direct_time(d_frac[j], d_off[j], fs, off_s, tab, tba)
-        if np.isfinite(direct):
-            t = min(t, direct)
-        if t > limit:
-            continue
-        if forward:
-            if own_of.size == 0 or own_of[src] != j:
-                _add(acc, src, w[j], t, mode, par)
-        elif own_of.size == 0 or own_of[j] != src:
-            _add(acc, j, w[src], t, mode, par)
+    """Add the sinks of the source's own segment reached fastest by the direct trip.
+
+    The segment's sinks lie in bins along it (by position, each bin sorted
+    by off-road time, with its smallest and largest position); bins are
+    walked outward from the source's and left as soon as even the travelled
+    part of the trip passes ``limit``.
+    """
+    seg_bins, lo, hi = segs[0], segs[2], segs[3]
+    fs, off_s, tab, tba = spot
+    t_up, t_down = (tab, tba) if forward else (tba, tab)  # towards node b / node a
+    first, last = seg_bins[seg], seg_bins[seg + 1]
+    home = first
+    while home + 1 < last and lo[home + 1] <= fs:
+        home += 1
+    for b in range(home, last):  # towards node b
+        lb = (lo[b] - fs) * t_up if lo[b] > fs else 0.0
+        if off_s + lb > limit:
+            break
+        _scan_bin(dist, b, lb, src, spot, forward, segs, w_src, own_of, mode, par, limit,
+                  acc, acc_seg)  # fmt: skip
+    for b in range(home - 1, first - 1, -1):  # towards node a
+        lb = (fs - hi[b]) * t_down if hi[b] < fs else 0.0
+        if off_s + lb > limit:
+            break
+        _scan_bin(dist, b, lb, src, spot, forward, segs, w_src, own_of, mode, par, limit,
+                  acc, acc_seg)  # fmt: skip
 
 
 @numba.njit(cache=True)
 def reach_kernel(
     graph: tuple, run: np.ndarray, legs: tuple, here: tuple, sinks: tuple, segs: tuple,
     forward: bool, w: np.ndarray, own_of: np.ndarray, mode: int, par: np.ndarray,
-    limit: float, acc: np.ndarray,
+    limit: float, out: tuple,
 ) -> int:  # fmt: skip
-    """One bounded search per source in ``run``; add what each reaches to ``acc``.
+    """One bounded search per source in ``run``; add what each reaches to ``out``.
 
-    Returns the number of nodes settled over all searches (a measure of work).
-    See :func:`connectivity.routing.reach_sums` for the arrays.
+    ``out`` is ``(acc, acc_leg, acc_seg)``: rows per source (forward), or per
+    sink leg and per same-segment entry (reverse). Returns the number of nodes
+    settled over all searches (a measure of work). See
+    :func:`connectivity.routing.reach_sums` for the arrays.
     """
     indptr, indices, weights = graph
     s_nodes, s_cost, s_seg = legs
+    acc, acc_leg, acc_seg = out
     n = indptr.size - 1
     dist = np.full(n, np.inf)
     touched = np.empty(n, dtype=np.int64)
@@ -337,10 +427,13 @@ def reach_kernel(
         k = bounded_search(indptr, indices, weights, seeds[:m], seed_dist[:m], dist, limit, touched)
         settled += k
         seg = s_seg[s]
-        _scan_nodes(dist, touched, k, s, seg, forward, sinks, w, own_of, mode, par, limit, acc)
+        w_src = w[s] if not forward else np.nan
+        spot = (here[0][s], here[1][s], here[2][s], here[3][s])
+        _scan_nodes(dist, touched, k, s, seg, spot, forward, sinks, w_src, own_of, mode, par,
+                    limit, acc, acc_leg)  # fmt: skip
         if seg >= 0:
-            spot = (here[0][s], here[1][s], here[2][s], here[3][s])
-            _scan_segment(dist, s, seg, forward, spot, segs, w, own_of, mode, par, limit, acc)
+            _scan_segment(dist, s, seg, forward, spot, segs, w_src, own_of, mode, par, limit,
+                          acc, acc_seg)  # fmt: skip
         for i in range(k):
             dist[touched[i]] = np.inf
     return settled

@@ -8,6 +8,7 @@ from functools import partial
 import geopandas as gpd
 import networkx as nx
 import numpy as np
+import pytest
 import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -119,8 +120,9 @@ def _old_gravity(net, orig, dest, f, max_time_min, own):
     return acc
 
 
-def _layer(rng, n, polygons=False):
+def _layer(rng, net, n, polygons=False):
     xy = rng.uniform(-300, 3300, (n, 2))
+    xy[-1] = net.x[0], net.y[0]  # at least one place joins the network
     xy[1::3] = xy[::3][: xy[1::3].shape[0]] + 5.0  # neighbours on the same segment
     geom = [
         shapely.box(x - 400, y - 400, x + 400, y + 400) if polygons else shapely.Point(x, y)
@@ -137,7 +139,7 @@ def test_measures_equal_todays_code(seed, n_o, n_d):
     rng = np.random.default_rng(seed)
     net = _random_net(rng, 20, 35)
     kw = {"offroad_speed_kmh": 6.0, "max_snap_m": 500.0, "nan_weights": "zero"}
-    o_layer, d_layer = _layer(rng, n_o), _layer(rng, n_d, polygons=True)
+    o_layer, d_layer = _layer(rng, net, n_o), _layer(rng, net, n_d, polygons=True)
     orig, opp = place_sets(net, o_layer, d_layer, kw, weights="w")
     thr = np.array([2.0, 6.0])
     new = cumulative_opportunities(net, o_layer, d_layer, "w", thr, **kw)
@@ -152,3 +154,33 @@ def test_measures_equal_todays_code(seed, n_o, n_d):
         np.testing.assert_allclose(
             g["access"].to_numpy(), _old_gravity(net, orig, opp, f, limit, own), rtol=1e-12
         )
+
+
+@pytest.mark.parametrize("oneway", [False, True])
+def test_many_places_on_long_segments_equal_the_dense_path(oneway):
+    # a ring of 4 edges of 10 min each (bins along each) with hundreds of places on them
+    from connectivity import RoadNetwork
+
+    x = np.array([0.0, 10_000.0, 10_000.0, 0.0])
+    y = np.array([0.0, 0.0, 10_000.0, 10_000.0])
+    net = RoadNetwork.from_edges(
+        x, y, [0, 1, 2, 3], [1, 2, 3, 0], crs="EPSG:32643", speed_kmh=60.0, oneway=oneway
+    )
+    rng = np.random.default_rng(11)
+    along = rng.uniform(0, 40_000, 700)
+    side = rng.exponential(150, 700) * rng.choice([-1, 1], 700)
+    pts = []
+    for a, s in zip(along, side, strict=True):
+        k, r = divmod(a, 10_000.0)
+        pts.append([(r, s), (10_000 + s, r), (10_000 - r, 10_000 + s), (s, 10_000 - r)][int(k)])
+    xy = np.asarray(pts)
+    orig, dest = _snap(net, xy[:400], max_snap_m=500), _snap(net, xy[400:], max_snap_m=500)
+    w = rng.integers(1, 4, len(dest)).astype(float)
+    thr = np.array([2.0, 7.0])
+    for o, d, ww in [(orig, dest, w), (dest, orig, np.ones(len(orig)))]:  # both orientations
+        got = reach_sums(net, o, d, ww, params=thr, max_time_min=7.0)
+        mat = _dense(net, o, d, 7.0)
+        np.testing.assert_array_equal(got, np.column_stack([(mat <= x) @ ww for x in thr]))
+        got = reach_sums(net, o, d, ww, mode=EXP_DECAY, params=(0.2,), max_time_min=7.0)
+        want = decay_weights(mat, decay="exp", beta=0.2) @ ww
+        np.testing.assert_allclose(got[:, 0], want, rtol=1e-12)
