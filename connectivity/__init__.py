@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from importlib.metadata import PackageNotFoundError, version
 
+from connectivity.comparison import Comparison, compare
 from connectivity.errors import (
     ConnectivityError,
     CRSError,
@@ -40,6 +41,14 @@ from connectivity.measures import (
 )
 from connectivity.network import RoadNetwork
 from connectivity.origins import OriginSet
+from connectivity.scenarios import (
+    AddLink,
+    BorderCrossing,
+    Close,
+    OffroadSpeed,
+    Scenario,
+    Upgrade,
+)
 from connectivity.snapping import Snapped, snap_points
 from connectivity.speeds import (
     BIKE_SPEEDS,
@@ -60,21 +69,29 @@ __all__ = [
     "BIKE_SPEEDS",
     "KAZAKHSTAN_SPEEDS",
     "WALK_SPEEDS",
+    "AddLink",
+    "BorderCrossing",
     "CRSError",
+    "Close",
+    "Comparison",
     "ConnectivityError",
     "DataError",
     "InputFileError",
     "NetworkError",
+    "OffroadSpeed",
     "OriginSet",
     "OutputExistsError",
     "ParameterError",
     "RoadNetwork",
+    "Scenario",
     "Snapped",
     "SpeedTable",
     "ToolkitError",
     "TravelTimeGrid",
+    "Upgrade",
     "__version__",
     "border_access",
+    "compare",
     "corridor_access",
     "cumulative_opportunities",
     "gravity_access",

@@ -19,6 +19,8 @@ from connectivity.network import RoadNetwork
 from connectivity.origins import Origins, OriginSet, PlaceOptions, Places, place_sets, result_attrs
 from connectivity.parts import Parts
 from connectivity.routing import checked_thresholds, reach_sums
+from connectivity.scenarios.inputs import scenario_inputs
+from connectivity.scenarios.scenario import Scenario
 from connectivity.search import CUMULATIVE
 
 if TYPE_CHECKING:
@@ -35,6 +37,7 @@ def cumulative_opportunities(
     thresholds_min: Sequence[float] = (30, 60),
     *,
     progress: bool = False,
+    scenario: Scenario | None = None,
     **options: Unpack[PlaceOptions],
 ) -> gpd.GeoDataFrame:
     """Opportunities (jobs, people, facilities) reachable within T minutes.
@@ -58,6 +61,8 @@ def cumulative_opportunities(
         how raw origins and opportunities are snapped; ``nan_weights``:
         ``"zero"`` counts NaN weights as 0 instead of refusing them
         (:class:`~connectivity.origins.PlaceOptions`).
+    scenario : Scenario, optional
+        Run on ``scenario.apply(net)`` (see :mod:`connectivity.scenarios.inputs`).
 
     Returns
     -------
@@ -74,6 +79,7 @@ def cumulative_opportunities(
     (:func:`connectivity.routing.reach_sums`); no origins × opportunities
     matrix is made.
     """
+    net, origins, opportunities = scenario_inputs(net, scenario, origins, opportunities)
     thr = checked_thresholds(thresholds_min)
     orig, opp = place_sets(
         net, origins, opportunities, options, weights=weights, dest_name="opportunities"

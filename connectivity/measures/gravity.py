@@ -21,6 +21,8 @@ from connectivity.network import RoadNetwork
 from connectivity.origins import Origins, OriginSet, PlaceOptions, Places, place_sets, result_attrs
 from connectivity.parts import Parts
 from connectivity.routing import reach_sums
+from connectivity.scenarios.inputs import scenario_inputs
+from connectivity.scenarios.scenario import Scenario
 from connectivity.search import EXP_DECAY, POWER_DECAY
 
 if TYPE_CHECKING:
@@ -94,6 +96,7 @@ def gravity_access(
     min_time_min: float = 1.0,
     max_time_min: float | None = None,
     progress: bool = False,
+    scenario: Scenario | None = None,
     **options: Unpack[PlaceOptions],
 ) -> gpd.GeoDataFrame:
     """Gravity (market-potential) accessibility A_i = Σ_j w_j f(t_ij).
@@ -127,6 +130,8 @@ def gravity_access(
     **options
         How raw places join the network, as in :func:`~connectivity.time_to_nearest`;
         ``nan_weights="zero"`` counts NaN masses as 0 instead of refusing them.
+    scenario : Scenario, optional
+        Run on ``scenario.apply(net)`` (see :mod:`connectivity.scenarios.inputs`).
 
     Returns
     -------
@@ -139,6 +144,7 @@ def gravity_access(
     Hansen (1959) potential accessibility with exponential or power decay;
     the own-zone term follows Head & Mayer (2000): t_ii = (2/3) sqrt(A_i / pi) / v.
     """
+    net, origins, destinations = scenario_inputs(net, scenario, origins, destinations)
     check_decay(decay, beta)
     if decay == "power" and not (min_time_min > 0):
         msg = "min_time_min must be > 0 with power decay (t^-beta is infinite at 0)"

@@ -27,6 +27,8 @@ from connectivity.network import RoadNetwork
 from connectivity.origins import OriginSet, PlaceOptions, Places, origin_set
 from connectivity.progress import bar
 from connectivity.routing import checked_thresholds, node_times_from_points
+from connectivity.scenarios.inputs import scenario_inputs
+from connectivity.scenarios.scenario import Scenario
 from connectivity.snapping import PolygonPoint, Snapped
 
 __all__ = ["isochrones", "reached_lines"]
@@ -151,6 +153,7 @@ def isochrones(
     offroad_speed_kmh: float | None = None,
     polygon_point: PolygonPoint = "centroid",
     progress: bool = False,
+    scenario: Scenario | None = None,
 ) -> gpd.GeoDataFrame:
     """Polygons of the area reachable within each threshold from each source.
 
@@ -177,6 +180,8 @@ def isochrones(
         *to* the source; differs on one-way streets).
     max_snap_m, offroad_speed_kmh, polygon_point
         As in :func:`connectivity.time_to_nearest`.
+    scenario : Scenario, optional
+        Run on ``scenario.apply(net)`` (see :mod:`connectivity.scenarios.inputs`).
 
     Returns
     -------
@@ -186,6 +191,7 @@ def isochrones(
         empty polygons (logged); when none joins the network,
         :class:`~connectivity.DataError`.
     """
+    net, sources = scenario_inputs(net, scenario, sources)
     thr = checked_thresholds(thresholds_min)
     if not (buffer_m > 0):
         msg = f"buffer_m must be a positive distance in metres, got {buffer_m!r}"

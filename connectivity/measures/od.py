@@ -28,6 +28,8 @@ from connectivity.origins import (
 )
 from connectivity.parts import Parts
 from connectivity.routing import od_blocks
+from connectivity.scenarios.inputs import scenario_inputs
+from connectivity.scenarios.scenario import Scenario
 
 if TYPE_CHECKING:
     from typing import Unpack
@@ -62,6 +64,7 @@ def od_matrix(
     b_id_col: str | None = None,
     max_time_min: float | None = None,
     progress: bool = False,
+    scenario: Scenario | None = None,
     **options: Unpack[PlaceOptions],
 ) -> pd.DataFrame:
     """Origin-destination travel-time matrix in minutes (rows ``a``, columns ``b``).
@@ -74,7 +77,8 @@ def od_matrix(
     counts the places on each separate part of the network and the pairs on
     different parts (``n_pairs_apart``, NaN as no road joins them). Rows are labelled by
     ``a``'s index (or ``a_id_col``), columns by ``b``'s index (or ``b_id_col``,
-    unique ids).
+    unique ids). ``scenario``: run on ``scenario.apply(net)``
+    (:mod:`connectivity.scenarios.inputs`).
 
     Notes
     -----
@@ -83,6 +87,7 @@ def od_matrix(
     ``len(a) * len(b)`` floats, so use :func:`cumulative_opportunities` or
     :func:`gravity_access` for large problems.
     """
+    net, a, b = scenario_inputs(net, scenario, a, b)
     pa, pb = place_sets(net, a, b, options, origin_id_col=a_id_col, dest_id_col=b_id_col)
     check_unique_ids(pb, "destinations")
     mat = _time_matrix(net, pa, pb, max_time_min, progress)
@@ -112,14 +117,17 @@ def times_to_each(
     dest_id_col: str | None = None,
     max_time_min: float | None = None,
     progress: bool = False,
+    scenario: Scenario | None = None,
     **options: Unpack[PlaceOptions],
 ) -> gpd.GeoDataFrame:
     """Travel time from every origin to every destination, one column each.
 
     Parameters are those of :func:`~connectivity.time_to_nearest`. Returns
     the origins (index and geometry kept) with one float column per
-    destination, named ``"time_min_<id>"``; NaN when unreachable.
+    destination, named ``"time_min_<id>"``; NaN when unreachable. ``scenario``:
+    run on ``scenario.apply(net)`` (:mod:`connectivity.scenarios.inputs`).
     """
+    net, origins, destinations = scenario_inputs(net, scenario, origins, destinations)
     orig, dest = place_sets(net, origins, destinations, options, dest_id_col=dest_id_col)
     check_unique_ids(dest, "destinations")
     mat = _time_matrix(net, orig, dest, max_time_min, progress)
