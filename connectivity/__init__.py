@@ -39,8 +39,10 @@ from connectivity.measures import (
     time_to_nearest,
     times_to_each,
 )
+from connectivity.lastmile import last_mile_candidates
 from connectivity.network import RoadNetwork
 from connectivity.origins import OriginSet
+from connectivity.rank import link_times, rank_links
 from connectivity.scenarios import (
     AddLink,
     BorderCrossing,
@@ -97,9 +99,12 @@ __all__ = [
     "gravity_access",
     "internal_time_min",
     "isochrones",
+    "last_mile_candidates",
+    "link_times",
     "network_speeds",
     "od_matrix",
     "population_within",
+    "rank_links",
     "raster_time_to_nearest",
     "read_network",
     "snap_points",

@@ -1,7 +1,7 @@
 """Rank candidate road links by what each one alone would bring.
 
 :func:`rank_links` adds every candidate link, one at a time, to the base
-network (:class:`connectivity.scenario.AddLink`, joined as the scenario joins
+network (:class:`connectivity.scenarios.AddLink`, joined as the scenario joins
 it) and measures the gain for an objective:
 
 ``"minutes"``
@@ -58,7 +58,7 @@ from connectivity.routing import (
     od_blocks,
 )
 from connectivity.routing import _base as network_csr
-from connectivity.scenario import AddLink, Scenario
+from connectivity.scenarios import AddLink, Scenario
 from connectivity.search import bounded_search
 
 if TYPE_CHECKING:
@@ -177,7 +177,7 @@ def _join_all(
     *,
     progress: bool,
 ) -> list[_Link]:
-    """Each candidate joined to the base network alone (:class:`~connectivity.scenario.AddLink`)."""
+    """Each candidate joined to the base network alone (:class:`~connectivity.scenarios.AddLink`)."""
     links = []
     base = _EdgeKeys.of(net)
     rows = cands.to_dict("records")
@@ -543,7 +543,7 @@ def rank_links(
     speed_kmh, road_class, oneway : default 80 km/h, "primary", two-way
         The standard of a link where the candidates do not say.
     join, max_join_m : default "nodes", 1000 m
-        How a link joins the network (:class:`connectivity.scenario.AddLink`):
+        How a link joins the network (:class:`connectivity.scenarios.AddLink`):
         its ends to the nearest nodes, or snapped onto the nearest edges.
     id_col : str, optional
         Column of link ids (default ``link_id`` when present, else the index).

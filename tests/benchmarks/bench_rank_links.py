@@ -44,7 +44,7 @@ from connectivity import OriginSet  # noqa: E402
 from connectivity.lastmile import last_mile_candidates  # noqa: E402
 from connectivity.rank import rank_links  # noqa: E402
 from connectivity.routing import nearest_node, od_blocks  # noqa: E402
-from connectivity.scenario import AddLink, Scenario  # noqa: E402
+from connectivity.scenarios import AddLink, Scenario  # noqa: E402
 from fua.kazakhstan import datasets, delineation  # noqa: E402
 from fua.kazakhstan.access import corridor_lines, corridor_points  # noqa: E402
 from fua.kazakhstan.roads import kazakhstan_road_network  # noqa: E402

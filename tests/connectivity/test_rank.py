@@ -16,7 +16,7 @@ from connectivity.measures.gravity import decay_weights
 from connectivity.lastmile import last_mile_candidates
 from connectivity.rank import link_times, rank_links
 from connectivity.routing import nearest, nearest_node, od_blocks
-from connectivity.scenario import AddLink, Scenario
+from connectivity.scenarios import AddLink, Scenario
 
 UTM = "EPSG:32643"
 SNAP: dict[str, Any] = {"max_snap_m": 5_000.0, "offroad_speed_kmh": 10.0}
