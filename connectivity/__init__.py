@@ -24,6 +24,7 @@ from connectivity.errors import (
     ToolkitError,
 )
 from connectivity.io import read_network
+from connectivity.lastmile import last_mile_candidates
 from connectivity.measures import (
     TravelTimeGrid,
     border_access,
@@ -39,7 +40,6 @@ from connectivity.measures import (
     time_to_nearest,
     times_to_each,
 )
-from connectivity.lastmile import last_mile_candidates
 from connectivity.network import RoadNetwork
 from connectivity.origins import OriginSet
 from connectivity.rank import link_times, rank_links

@@ -99,9 +99,7 @@ def last_mile_candidates(
     if max_length_km is not None:
         keep &= length_km <= max_length_km
     end = access[j]
-    lines = shapely.linestrings(
-        np.stack([xy_nodes[start], xy_nodes[end]], axis=1)[keep]
-    )
+    lines = shapely.linestrings(np.stack([xy_nodes[start], xy_nodes[end]], axis=1)[keep])
     out = gpd.GeoDataFrame({
         "link_id": [f"{p}->{e}" for p, e in zip(ids[keep], end[keep], strict=True)],
         "place_id": ids[keep].to_numpy(),

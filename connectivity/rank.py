@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -50,6 +49,7 @@ from connectivity.network import RoadNetwork
 from connectivity.origins import Origins, OriginSet, PlaceOptions, Places, origin_set, place_sets
 from connectivity.progress import bar
 from connectivity.qgis import LayerStyle, StyleRange
+from connectivity.routing import _base as network_csr
 from connectivity.routing import (
     multi_source_node_times,
     nearest,
@@ -57,7 +57,6 @@ from connectivity.routing import (
     node_times_from_points,
     od_blocks,
 )
-from connectivity.routing import _base as network_csr
 from connectivity.scenarios import AddLink, Scenario
 from connectivity.search import bounded_search
 
@@ -122,7 +121,9 @@ class _EdgeKeys:
         old = (tails < n) & (heads < n)
         key = np.where(old, tails * n + heads, -1)
         pos = np.minimum(np.searchsorted(self.keys, key), self.keys.size - 1)
-        same = old & (self.keys[pos] == key) & (np.abs(self.time_min[pos] - joined.time_min) <= 1e-9)
+        same = (
+            old & (self.keys[pos] == key) & (np.abs(self.time_min[pos] - joined.time_min) <= 1e-9)
+        )
         fresh = ~same
         return _Link(tails[fresh], heads[fresh], joined.time_min[fresh].astype("float64"), n)
 
@@ -394,7 +395,9 @@ class _Market:
     ) -> _Market:
         use = np.flatnonzero(dest.ok)
         if use.size == 0:
-            msg = "no destination joins the network (within max_snap_m); market potential needs them"
+            msg = (
+                "no destination joins the network (within max_snap_m); market potential needs them"
+            )
             raise DataError(msg)
         dest = dest.subset(use)
         fields = node_times_from_points(net, dest.snapped, reverse=False)[0]
@@ -690,7 +693,7 @@ def link_times(
         ev = _Nearest.build(net, orig, None, np.asarray(nodes, dtype="int64").ravel(), np.inf)
     defaults = {"speed_kmh": speed_kmh, "road_class": road_class, "oneway": oneway,
                 "join": join, "max_join_m": max_join_m}  # fmt: skip
-    cols = {"base": ev.t0}
+    cols: dict[Any, np.ndarray] = {"base": ev.t0}
     for lid, link in zip(cands["link_id"], _join_all(net, cands, defaults, progress=False),
                          strict=True):  # fmt: skip
         t = ev.t0.copy()

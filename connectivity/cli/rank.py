@@ -11,9 +11,9 @@ import click
 from connectivity.cli.options import (
     POSITIVE,
     claim_output,
+    friendly_errors,
     layer_input,
     network_options,
-    friendly_errors,
     network_steps,
     progress_enabled,
     snap_options,
@@ -129,7 +129,9 @@ def _check_inputs(kw: dict[str, Any]) -> None:
         msg = "--corridors is needed with --auto and when --destinations is not given"
         raise ParameterError(msg)
     if kw["objective"] == "market_potential" and kw["destinations"] is None:
-        msg = "--objective market_potential needs --destinations (the places whose potential counts)"
+        msg = (
+            "--objective market_potential needs --destinations (the places whose potential counts)"
+        )
         raise ParameterError(msg)
 
 

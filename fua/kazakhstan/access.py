@@ -49,10 +49,10 @@ from fua.metrics import market_potential
 
 __all__ = [
     "Access",
+    "LastMile",
     "accessibility",
     "corridor_lines",
     "corridor_points",
-    "LastMile",
     "last_mile",
     "sez_host_columns",
     "sez_table",
@@ -92,9 +92,7 @@ def corridor_lines() -> gpd.GeoDataFrame:
 _MAIN_ROADS = ("motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link")
 
 
-def corridor_points(
-    net: RoadNetwork, lines: gpd.GeoDataFrame, *, proxy: bool
-) -> gpd.GeoDataFrame:
+def corridor_points(net: RoadNetwork, lines: gpd.GeoDataFrame, *, proxy: bool) -> gpd.GeoDataFrame:
     """The corridors' access points on ``net`` (:func:`connectivity.corridor_access`).
 
     On the embedded network (``proxy``): trunk-road nodes within 1 km of a
@@ -484,8 +482,10 @@ def last_mile(
     cands = last_mile_candidates(net, places, acc.corridor_points, speed_kmh=LAST_MILE_SPEED_KMH,
                                  road_class=LAST_MILE_CLASS, max_length_km=LAST_MILE_MAX_KM)  # fmt: skip
     if cands.empty:
-        notes.append("last-mile candidates: every SEZ, FUA centre and border crossing is on a "
-                     f"corridor or farther than {LAST_MILE_MAX_KM:g} km from one")
+        notes.append(
+            "last-mile candidates: every SEZ, FUA centre and border crossing is on a "
+            f"corridor or farther than {LAST_MILE_MAX_KM:g} km from one"
+        )
         return None
     ranked = rank_links(net, cands, cells, nodes=nodes, objective="minutes",
                         within_min=within_min, top=top)  # fmt: skip

@@ -50,9 +50,9 @@ from fua.outputs.styles import (
 
 if TYPE_CHECKING:
     from fua.degurba.classify import DegurbaResult
-    from fua.kazakhstan.access import LastMile
     from fua.fuas.delineate import FuaResult
     from fua.grid import PopulationGrid
+    from fua.kazakhstan.access import LastMile
 
 __all__: list[str] = []
 
@@ -369,15 +369,20 @@ COLUMN_DOCS: dict[str, tuple[str, str]] = {
     "place_kind": ("", "SEZ, FUA (centre) or border crossing"),
     "place": ("", "name of that place"),
     "length_km": ("km", "length of the straight link (the cost proxy)"),
-    "benefit": ("person-minutes", "minutes saved to the nearest corridor access point, "
-                "summed over every populated cell (people x minutes)"),
+    "benefit": (
+        "person-minutes",
+        "minutes saved to the nearest corridor access point, "
+        "summed over every populated cell (people x minutes)",
+    ),
     "benefit_per_km": ("person-minutes per km", "benefit / length_km"),
     "pop_minutes_saved": ("person-minutes", "same as benefit"),
     "pop_faster": ("people", "people whose time to a corridor the link shortens"),
     "pop_newly_reachable": ("people", "people who reach no corridor without the link"),
     "max_minutes_saved": ("minutes", "largest saving of one cell"),
-    "pop_newly_within": ("people", "people brought within the largest reach threshold of a "
-                         "corridor"),
+    "pop_newly_within": (
+        "people",
+        "people brought within the largest reach threshold of a corridor",
+    ),
     "from_node": ("", "network node the link starts from (nearest the place)"),
     "access_node": ("", "corridor access point (network node) the link ends at"),
     "corridor_id": ("", "corridor of that access point"),

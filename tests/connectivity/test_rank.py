@@ -11,9 +11,9 @@ import pytest
 import shapely
 
 from connectivity import CRSError, DataError, OriginSet, ParameterError, RoadNetwork
+from connectivity.lastmile import last_mile_candidates
 from connectivity.measures import gravity_access, time_to_nearest
 from connectivity.measures.gravity import decay_weights
-from connectivity.lastmile import last_mile_candidates
 from connectivity.rank import link_times, rank_links
 from connectivity.routing import nearest, nearest_node, od_blocks
 from connectivity.scenarios import AddLink, Scenario
@@ -196,7 +196,10 @@ def test_top_keeps_the_best(line_net: RoadNetwork) -> None:
     people = gpd.GeoDataFrame(geometry=[shapely.Point(0, 1010)], crs=UTM)
     sez = gpd.GeoDataFrame(geometry=[shapely.Point(0, -10)], crs=UTM)
     cands = gpd.GeoDataFrame(
-        geometry=[shapely.LineString([(1000, 0), (2000, 0)]), shapely.LineString([(0, 1000), (0, 0)])],
+        geometry=[
+            shapely.LineString([(1000, 0), (2000, 0)]),
+            shapely.LineString([(0, 1000), (0, 0)]),
+        ],
         crs=UTM,
     )
     got = rank_links(line_net, cands, people, sez, top=1, **SNAP)
@@ -207,7 +210,12 @@ def test_top_keeps_the_best(line_net: RoadNetwork) -> None:
 @pytest.mark.parametrize(
     ("geoms", "crs", "error", "match"),
     [
-        ([shapely.LineString([(50_000, 50_000), (60_000, 50_000)])], UTM, DataError, "touches no road"),
+        (
+            [shapely.LineString([(50_000, 50_000), (60_000, 50_000)])],
+            UTM,
+            DataError,
+            "touches no road",
+        ),
         ([shapely.LineString([(0, 0), (0, 0)])], UTM, DataError, "zero length"),
         ([shapely.LineString([(66.0, 48.0), (66.1, 48.0)])], "EPSG:4326", CRSError, "geographic"),
         ([shapely.Point(0, 0)], UTM, DataError, "lines"),
@@ -275,4 +283,11 @@ def test_link_times_agree_with_brute_force(seed: int) -> None:
                            np.where(np.isfinite(after), after, np.nan), equal_nan=True)  # fmt: skip
     nodes = link_times(net, cands.head(2), orig, nodes=[3])
     assert list(nodes.columns) == ["base", *cands["link_id"].head(2)]
-    assert (nodes.iloc[:, 1:].le(nodes["base"] + 1e-9, axis=0) | nodes["base"].isna().to_numpy()[:, None]).all().all()
+    assert (
+        (
+            nodes.iloc[:, 1:].le(nodes["base"] + 1e-9, axis=0)
+            | nodes["base"].isna().to_numpy()[:, None]
+        )
+        .all()
+        .all()
+    )

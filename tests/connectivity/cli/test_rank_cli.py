@@ -111,8 +111,17 @@ def test_auto_candidates_and_market_potential(files):
     [
         ([], "either --candidates"),
         (["--auto", "towns.gpkg"], "--corridors is needed"),
-        (["--candidates", "links.gpkg", "--corridors", "corridor.gpkg",
-          "--objective", "market_potential"], "needs --destinations"),  # fmt: skip
+        (
+            [
+                "--candidates",
+                "links.gpkg",
+                "--corridors",
+                "corridor.gpkg",
+                "--objective",
+                "market_potential",
+            ],
+            "needs --destinations",
+        ),
     ],
 )
 def test_bad_options_fail_in_one_line(files, more, message):

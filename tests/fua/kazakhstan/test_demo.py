@@ -133,7 +133,13 @@ def test_sez_table_is_consistent(demo: DemoResult) -> None:
         assert set(t[f"host_rule_{k}"]) <= {"contains", "nearest", "unreachable"}
         hosted = t[t[f"host_rule_{k}"] != "unreachable"]
         assert (hosted[f"host_minutes_{k}"] >= 0).all() and (hosted[f"host_fua_{k}"] != "").all()
-    for gone in ("host_within", "host_fua_name", "host_fua_id", "host_distance_m", "time_to_host_min"):
+    for gone in (
+        "host_within",
+        "host_fua_name",
+        "host_fua_id",
+        "host_distance_m",
+        "time_to_host_min",
+    ):
         assert gone not in t.columns
     assert t.loc[4, "host_rule_100k"] == "contains"  # Ontustik, in Shymkent
     assert t.loc[4, "host_fua_100k"] == "Shymkent" and t.loc[4, "own_city_is_centre_100k"]
