@@ -291,3 +291,30 @@ def test_link_times_agree_with_brute_force(seed: int) -> None:
         .all()
         .all()
     )
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_links_snapped_onto_edges_agree_with_brute_force(seed: int) -> None:
+    # links between points off the nodes: each end splits the nearest edge (new nodes)
+    net, orig, dest, _ = _random_case(seed)
+    rng = np.random.default_rng(100 + seed)
+    ends = rng.uniform(2_000, 18_000, size=(8, 2, 2))
+    cands = gpd.GeoDataFrame(
+        {"link_id": [f"S{i}" for i in range(8)], "speed_kmh": 100.0},
+        geometry=[shapely.LineString(e) for e in ends],
+        crs=UTM,
+    )
+    got = rank_links(net, cands, orig, dest, join="snap", max_join_m=20_000.0, within_min=20.0)
+    got = got.set_index("link_id")
+    keep = orig.ok & (orig.weights > 0)
+    w = orig.weights[keep]
+    t0 = _brute_nearest(net, orig, dest)[keep]
+    for _, row in cands.iterrows():
+        change = AddLink(row.geometry, speed_kmh=100.0, road_class="primary", join="snap",
+                         max_join_m=20_000.0)  # fmt: skip
+        joined = Scenario([change]).apply(net)
+        assert joined.n_nodes > net.n_nodes  # the ends split edges
+        t1 = _brute_nearest(joined, orig, dest)[keep]
+        both = np.isfinite(t0) & np.isfinite(t1)
+        minutes = float(w[both] @ (t0[both] - t1[both]))
+        assert got.loc[row["link_id"], "benefit"] == pytest.approx(minutes, rel=1e-9, abs=1e-6)
