@@ -171,6 +171,13 @@ def _checked_candidates(
     return out
 
 
+def _flag(value: Any) -> bool:
+    """A one-way flag from a layer: True, 1, "yes", "true" (any case) are one-way."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("yes", "true", "1")
+    return bool(value) and not (isinstance(value, float) and np.isnan(value))
+
+
 def _join_all(
     net: RoadNetwork,
     cands: gpd.GeoDataFrame,
@@ -187,7 +194,7 @@ def _join_all(
             row[cands.geometry.name],
             speed_kmh=float(row.get("speed_kmh", defaults["speed_kmh"])),
             road_class=str(row.get("road_class", defaults["road_class"])),
-            oneway=bool(row.get("oneway", defaults["oneway"])),
+            oneway=_flag(row.get("oneway", defaults["oneway"])),
             join=defaults["join"],
             max_join_m=defaults["max_join_m"],
         )
@@ -410,6 +417,9 @@ class _Market:
         return cls(_Graph.of(net, reverse=False), fields, legs, t0, orig.weights, dest.ids, decay)
 
     def potential(self, t: np.ndarray, w: np.ndarray) -> np.ndarray:
+        if self.decay["decay"] == "power" and self.decay["beta"] == 1.0:  # 1/t: no pow() calls
+            with np.errstate(divide="ignore"):
+                return (1.0 / np.maximum(t, self.decay["min_time_min"])) @ w
         return decay_weights(t, **self.decay) @ w
 
     def base(self) -> dict[str, float]:
@@ -423,8 +433,10 @@ class _Market:
             if pos.size == 0:
                 continue
             t0 = self.t0[s, pos]
-            t1 = np.minimum(t0, self.legs.times(pos, dist))
-            change[s] = self.potential(t1, self.w[pos]) - self.potential(t0, self.w[pos])
+            t1 = self.legs.times(pos, dist)
+            faster = t1 < t0
+            w = self.w[pos][faster]
+            change[s] = self.potential(t1[faster], w) - self.potential(t0[faster], w)
         best = int(np.argmax(change))
         return {
             "mp_change": float(change.sum()),
