@@ -63,7 +63,14 @@ from connectivity.search import bounded_search
 if TYPE_CHECKING:
     from typing import Unpack
 
-__all__ = ["OBJECTIVES", "link_times", "rank_links", "ranked_links_style"]
+__all__ = [
+    "LINK_DEFAULTS",
+    "OBJECTIVES",
+    "LinkOptions",
+    "link_times",
+    "rank_links",
+    "ranked_links_style",
+]
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +82,21 @@ OBJECTIVES: dict[str, str] = {
     "within": "people newly within within_min minutes of a destination",
     "market_potential": "change in the destinations' market potential (sum over destinations)",
 }
+
+#: The standard of a link whose candidate row does not say it.
+LINK_DEFAULTS: dict[str, Any] = {"speed_kmh": 80.0, "road_class": "primary", "oneway": False,
+                                 "join": "nodes", "max_join_m": 1_000.0}  # fmt: skip
+
+
+class LinkOptions(PlaceOptions, total=False):
+    """:class:`~connectivity.origins.PlaceOptions` and the standard of links (:data:`LINK_DEFAULTS`)."""
+
+    speed_kmh: float
+    road_class: str
+    oneway: bool
+    join: Literal["nodes", "snap"]
+    max_join_m: float
+
 
 #: Times closer than this (minutes) count as equal: a link "helps" only beyond it.
 _EPS_MIN = 1e-9
@@ -132,18 +154,20 @@ def _checked_candidates(
     net: RoadNetwork, candidates: gpd.GeoDataFrame, id_col: str | None
 ) -> gpd.GeoDataFrame:
     """The candidate lines in the network CRS, with a ``link_id`` column; refuse bad ones."""
-    if not isinstance(candidates, gpd.GeoDataFrame) or len(candidates) == 0:
-        msg = "candidates must be a non-empty GeoDataFrame of lines (or see last_mile_candidates)"
-        raise DataError(msg)
-    if candidates.crs is None:
-        msg = "the candidate links have no CRS; set it with candidates.set_crs(...)"
-        raise CRSError(msg)
-    if CRS.from_user_input(candidates.crs).is_geographic:
-        msg = (
-            f"the candidate links are in a geographic CRS ({candidates.crs.name}): their lengths "
-            "would be in degrees; reproject them to a metric CRS, e.g. candidates.to_crs(net.crs)"
-        )
-        raise CRSError(msg)
+    crs = getattr(candidates, "crs", None)
+    refusals = (
+        (not isinstance(candidates, gpd.GeoDataFrame) or len(candidates) == 0, DataError,
+         "candidates must be a non-empty GeoDataFrame of lines (or see last_mile_candidates)"),
+        (crs is None, CRSError,
+         "the candidate links have no CRS; set it with candidates.set_crs(...)"),
+        (crs is not None and CRS.from_user_input(crs).is_geographic, CRSError,
+         f"the candidate links are in a geographic CRS ({getattr(crs, 'name', crs)}): their "
+         "lengths would be in degrees; reproject them to a metric CRS, e.g. "
+         "candidates.to_crs(net.crs)"),
+    )  # fmt: skip
+    for refused, error, msg in refusals:
+        if refused:
+            raise error(msg)
     if id_col is not None and id_col not in candidates.columns:
         msg = f"candidates have no column {id_col!r}; columns are {list(candidates.columns)}"
         raise DataError(msg)
@@ -680,21 +704,20 @@ def link_times(
     destinations: Places | None = None,
     *,
     nodes: ArrayLike | None = None,
-    speed_kmh: float = 80.0,
-    road_class: str = "primary",
-    oneway: bool = False,
-    join: Literal["nodes", "snap"] = "nodes",
-    max_join_m: float = 1_000.0,
     id_col: str | None = None,
-    **options: Unpack[PlaceOptions],
+    **options: Unpack[LinkOptions],
 ) -> pd.DataFrame:
     """Minutes from every origin to its nearest destination, before and with each link alone.
 
     Parameters are those of :func:`rank_links` (few origins suit it: one
-    column per link). Returns a DataFrame indexed by the origin ids with
-    ``base`` (no link) and one column per ``link_id``; NaN where unreachable.
-    Origins keep their base snapping, as in :func:`rank_links`.
+    column per link); ``options`` holds the link standard (``speed_kmh``,
+    ``road_class``, ``oneway``, ``join``, ``max_join_m``, defaults as in
+    :func:`rank_links`) and how raw places join the network. Returns a
+    DataFrame indexed by the origin ids with ``base`` (no link) and one
+    column per ``link_id``; NaN where unreachable. Origins keep their base
+    snapping, as in :func:`rank_links`.
     """
+    standard = {k: options.pop(k, v) for k, v in LINK_DEFAULTS.items()}  # type: ignore[misc]
     if (destinations is None) == (nodes is None):
         msg = "give either destinations (points, polygons, an OriginSet) or nodes= (node numbers)"
         raise ParameterError(msg)
@@ -705,10 +728,8 @@ def link_times(
     else:
         orig = origin_set(net, origins, options)
         ev = _Nearest.build(net, orig, None, np.asarray(nodes, dtype="int64").ravel(), np.inf)
-    defaults = {"speed_kmh": speed_kmh, "road_class": road_class, "oneway": oneway,
-                "join": join, "max_join_m": max_join_m}  # fmt: skip
     cols: dict[Any, np.ndarray] = {"base": ev.t0}
-    for lid, link in zip(cands["link_id"], _join_all(net, cands, defaults, progress=False),
+    for lid, link in zip(cands["link_id"], _join_all(net, cands, standard, progress=False),
                          strict=True):  # fmt: skip
         t = ev.t0.copy()
         pos, t1 = ev.after(link)

@@ -198,15 +198,16 @@ def plot_last_mile_map(
     """The best last-mile links (numbered by rank) over the corridors, SEZs and outline (PNG)."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(10, 6.2))
-    o = _to_display(outline, DISPLAY_CRS)
-    if o is not None:
-        o.plot(ax=ax, facecolor="#f4f1ea", edgecolor="#888", linewidth=0.8)
-    c = _to_display(corridors, DISPLAY_CRS)
-    if c is not None:
-        c.plot(ax=ax, color="#b2182b", linewidth=1.4, linestyle="--", label="corridor")
-    p = _to_display(points, DISPLAY_CRS)
-    if p is not None:
-        p.plot(ax=ax, color="#ffd400", edgecolor="#000", markersize=60, marker="*", label="SEZ")
+    layers = (
+        (outline, {"facecolor": "#f4f1ea", "edgecolor": "#888", "linewidth": 0.8}),
+        (corridors, {"color": "#b2182b", "linewidth": 1.4, "linestyle": "--", "label": "corridor"}),
+        (points, {"color": "#ffd400", "edgecolor": "#000", "markersize": 60, "marker": "*",
+                  "label": "SEZ"}),
+    )  # fmt: skip
+    for layer, style in layers:
+        shown = _to_display(layer, DISPLAY_CRS)
+        if shown is not None:
+            shown.plot(ax=ax, **style)
     lk = _to_display(links, DISPLAY_CRS)
     if lk is not None:
         lk.plot(ax=ax, color=LAST_MILE_COLOUR, linewidth=2.6, label="last-mile link")
