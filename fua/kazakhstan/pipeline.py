@@ -3,7 +3,9 @@
 :func:`run_demo` runs population grid → Degree of Urbanisation (level 2) →
 urban centres → functional urban areas (commuting proxy; urban-centre
 thresholds of 50 000 and 100 000) → accessibility to special economic zones,
-corridors and border crossings → agglomeration metrics, and writes what a
+corridors and border crossings → agglomeration metrics → the last-mile
+candidates (the straight links to the corridors that would save people the
+most minutes, each evaluated alone), and writes what a
 planner puts in a report: one GeoPackage with named layers, the class grid
 and travel-time grids as GeoTIFFs (QGIS styles beside them), Shapefiles,
 CSV/JSON tables, PNG maps and a self-contained HTML report.
@@ -641,7 +643,10 @@ def run_demo(
     metrics (:mod:`fua.metrics`); the SEZ table (host FUA at every threshold
     by :func:`fua.kazakhstan.hosts.sez_hosts`, people within reach by
     :func:`connectivity.cumulative_opportunities`) and its rank correlations
-    (n = 13: descriptive only); the benchmarks (:mod:`fua.kazakhstan.benchmarks`:
+    (n = 13: descriptive only); the last-mile candidates
+    (:func:`fua.kazakhstan.access.last_mile`: the 10 links to the corridors
+    that save the most person-minutes, by :func:`connectivity.rank_links`,
+    with the minutes of the FUAs and SEZs they bring closer); the benchmarks (:mod:`fua.kazakhstan.benchmarks`:
     OECD and Forecast Scheme counts, official city populations) in
     ``tables/summary.json`` and the report. Everything is written to a
     staging folder inside ``out_dir`` and moved into place at the end, so a
