@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
+import numba
 import numpy as np
 import pandas as pd
 import shapely
@@ -314,38 +315,80 @@ def _node_to_places(nodes: np.ndarray, n_nodes: int) -> tuple[np.ndarray, np.nda
     return indptr, places
 
 
+@numba.njit(cache=True)
+def _improved_places(
+    touched: np.ndarray,
+    indptr: np.ndarray,
+    places: np.ndarray,
+    leg_nodes: np.ndarray,
+    leg_cost: np.ndarray,
+    dist: np.ndarray,
+    t0: np.ndarray,
+    seen: np.ndarray,
+    stamp: int,
+    out_pos: np.ndarray,
+    out_t: np.ndarray,
+) -> int:
+    """The places with a leg at a ``touched`` node whose time drops below ``t0``.
+
+    A place's time is the better of its two legs plus the field at the leg's
+    node. Each place is looked at once (``seen[p] == stamp`` marks it, so the
+    marks need no reset between calls). Writes ``out_pos[:m]``, ``out_t[:m]``
+    and returns ``m``.
+    """
+    m = 0
+    for i in range(touched.size):
+        node = touched[i]
+        for j in range(indptr[node], indptr[node + 1]):
+            p = places[j]
+            if seen[p] == stamp:
+                continue
+            seen[p] = stamp
+            t = np.inf
+            for leg in range(2):
+                a = leg_nodes[p, leg]
+                if a >= 0 and leg_cost[p, leg] + dist[a] < t:
+                    t = leg_cost[p, leg] + dist[a]
+            if t < t0[p]:
+                out_pos[m] = p
+                out_t[m] = t
+                m += 1
+    return m
+
+
 @dataclass(frozen=True)
 class _Legs:
-    """How places join the network: two legs each, and which places each node serves."""
+    """How places join the network: two legs each, which places each node serves, work arrays."""
 
     nodes: np.ndarray  # (n, 2), -1 none
     cost: np.ndarray  # (n, 2), inf none
     indptr: np.ndarray
     places: np.ndarray
+    seen: np.ndarray  # per place, the stamp of the last call that looked at it
+    stamp: np.ndarray  # one counter
+    out_pos: np.ndarray
+    out_t: np.ndarray
 
     @classmethod
     def of(cls, nodes: np.ndarray, cost: np.ndarray, n_nodes: int) -> _Legs:
         indptr, places = _node_to_places(nodes, n_nodes)
-        return cls(nodes, cost, indptr, places)
+        n = nodes.shape[0]
+        return cls(
+            np.ascontiguousarray(nodes, dtype="int64"), np.ascontiguousarray(cost, dtype="float64"),
+            indptr, places.astype("int64"), np.zeros(n, dtype="int64"), np.zeros(1, dtype="int64"),
+            np.empty(n, dtype="int64"), np.empty(n, dtype="float64"),
+        )  # fmt: skip
 
-    def at(self, touched: np.ndarray) -> np.ndarray:
-        """Positions of the places with a leg to one of the ``touched`` nodes."""
+    def improved(
+        self, touched: np.ndarray, dist: np.ndarray, t0: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Positions of the places that got faster (their legs reach a ``touched`` node), new times."""
         if touched.size == 0:
-            return np.zeros(0, dtype="int64")
-        starts, ends = self.indptr[touched], self.indptr[touched + 1]
-        lens = ends - starts
-        if lens.sum() == 0:
-            return np.zeros(0, dtype="int64")
-        offs = np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(lens.sum())
-        mark = np.zeros(self.nodes.shape[0], dtype=bool)  # cheaper than np.unique on millions
-        mark[self.places[offs]] = True
-        return np.flatnonzero(mark)
-
-    def times(self, pos: np.ndarray, dist: np.ndarray) -> np.ndarray:
-        """min over the two legs of leg + field at its node, for the places at ``pos``."""
-        nodes = self.nodes[pos]
-        safe = np.where(nodes >= 0, nodes, 0)
-        return np.min(self.cost[pos] + dist[safe], axis=1)
+            return np.zeros(0, dtype="int64"), np.zeros(0)
+        self.stamp[0] += 1
+        m = _improved_places(touched, self.indptr, self.places, self.nodes, self.cost, dist, t0,
+                             self.seen, int(self.stamp[0]), self.out_pos, self.out_t)  # fmt: skip
+        return self.out_pos[:m].copy(), self.out_t[:m].copy()
 
 
 # ---------------------------------------------------------------- objectives
@@ -389,8 +432,7 @@ class _Nearest:
     def after(self, link: _Link) -> tuple[np.ndarray, np.ndarray]:
         """The origins the link can change (positions) and their times with it."""
         dist, touched = _improve(link, self.graph, self.field)
-        pos = self.legs.at(touched)
-        return pos, np.minimum(self.t0[pos], self.legs.times(pos, dist))
+        return self.legs.improved(touched, dist, self.t0)
 
     def score(self, link: _Link) -> dict[str, Any]:
         pos, t1 = self.after(link)
@@ -453,14 +495,9 @@ class _Market:
         change = np.zeros(len(self.ids))
         for s in range(len(self.ids)):
             dist, touched = _improve(link, self.graph, self.fields[s])
-            pos = self.legs.at(touched)
-            if pos.size == 0:
-                continue
-            t0 = self.t0[s, pos]
-            t1 = self.legs.times(pos, dist)
-            faster = t1 < t0
-            w = self.w[pos][faster]
-            change[s] = self.potential(t1[faster], w) - self.potential(t0[faster], w)
+            pos, t1 = self.legs.improved(touched, dist, self.t0[s])
+            w = self.w[pos]
+            change[s] = self.potential(t1, w) - self.potential(self.t0[s, pos], w)
         best = int(np.argmax(change))
         return {
             "mp_change": float(change.sum()),
