@@ -437,3 +437,25 @@ def reach_kernel(
         for i in range(k):
             dist[touched[i]] = np.inf
     return settled
+
+
+@numba.njit(cache=True, parallel=True)
+def reach_kernel_parallel(
+    graph: tuple, run: np.ndarray, legs: tuple, here: tuple, sinks: tuple, segs: tuple,
+    forward: bool, w: np.ndarray, own_of: np.ndarray, mode: int, par: np.ndarray,
+    limit: float, acc: np.ndarray, acc_leg: np.ndarray, acc_seg: np.ndarray,
+) -> int:  # fmt: skip
+    """:func:`reach_kernel` on ``acc_leg.shape[0]`` threads, sources dealt out in turn.
+
+    Forward, each source writes its own row of ``acc``; the per-leg and
+    per-entry rows (reverse) are one slab per thread (``acc_leg[t]``,
+    ``acc_seg[t]``), summed by the caller in a fixed order.
+    """
+    n_threads = acc_leg.shape[0]
+    settled = np.zeros(n_threads, dtype=np.int64)
+    for t in numba.prange(n_threads):
+        mine = run[t::n_threads].copy()
+        out = (acc, acc_leg[t], acc_seg[t])
+        settled[t] = reach_kernel(graph, mine, legs, here, sinks, segs, forward, w, own_of,
+                                  mode, par, limit, out)  # fmt: skip
+    return int(settled.sum())
