@@ -138,6 +138,13 @@ def bounded_search(
     return k
 
 
+def _check_nodes(ids: np.ndarray, n: int, name: str) -> None:
+    """Refuse node numbers outside ``0..n-1``."""
+    if ids.size and (ids.min() < 0 or ids.max() >= n):
+        msg = f"{name} must be node numbers in 0..{n - 1}"
+        raise DataError(msg)
+
+
 def search_times(
     indptr: ArrayLike,
     indices: ArrayLike,
@@ -182,18 +189,14 @@ def search_times(
     if w.size != idx.size:
         msg = f"weights has {w.size} values for {idx.size} edges; give one weight per edge"
         raise DataError(msg)
-    if idx.size and (idx.min() < 0 or idx.max() >= n):
-        msg = f"indices must be node numbers in 0..{n - 1}"
-        raise DataError(msg)
+    _check_nodes(idx, n, "indices")
     if not (w >= 0).all():
         msg = "edge weights must be non-negative numbers (no NaN); Dijkstra needs them"
         raise DataError(msg)
     if s.size != sd.size:
         msg = f"{s.size} seeds but {sd.size} seed distances; give one distance per seed"
         raise DataError(msg)
-    if s.size and (s.min() < 0 or s.max() >= n):
-        msg = f"seeds must be node numbers in 0..{n - 1}"
-        raise DataError(msg)
+    _check_nodes(s, n, "seeds")
     if not (limit >= 0):
         msg = f"limit must be a non-negative number (inf for none), got {limit!r}"
         raise ParameterError(msg)
@@ -437,3 +440,25 @@ def reach_kernel(
         for i in range(k):
             dist[touched[i]] = np.inf
     return settled
+
+
+@numba.njit(cache=True, parallel=True)
+def reach_kernel_parallel(
+    graph: tuple, run: np.ndarray, legs: tuple, here: tuple, sinks: tuple, segs: tuple,
+    forward: bool, w: np.ndarray, own_of: np.ndarray, mode: int, par: np.ndarray,
+    limit: float, acc: np.ndarray, acc_leg: np.ndarray, acc_seg: np.ndarray,
+) -> int:  # fmt: skip
+    """:func:`reach_kernel` on ``acc_leg.shape[0]`` threads, sources dealt out in turn.
+
+    Forward, each source writes its own row of ``acc``; the per-leg and
+    per-entry rows (reverse) are one slab per thread (``acc_leg[t]``,
+    ``acc_seg[t]``), summed by the caller in a fixed order.
+    """
+    n_threads = acc_leg.shape[0]
+    settled = np.zeros(n_threads, dtype=np.int64)
+    for t in numba.prange(n_threads):
+        mine = run[t::n_threads].copy()
+        out = (acc, acc_leg[t], acc_seg[t])
+        settled[t] = reach_kernel(graph, mine, legs, here, sinks, segs, forward, w, own_of,
+                                  mode, par, limit, out)  # fmt: skip
+    return int(settled.sum())

@@ -122,8 +122,8 @@ def _old_gravity(net, orig, dest, f, max_time_min, own):
 
 def _layer(rng, net, n, polygons=False):
     xy = rng.uniform(-300, 3300, (n, 2))
-    xy[-1] = net.x[0], net.y[0]  # at least one place joins the network
     xy[1::3] = xy[::3][: xy[1::3].shape[0]] + 5.0  # neighbours on the same segment
+    xy[-1] = net.x[net.indices[0]], net.y[net.indices[0]]  # one place at least joins the network
     geom = [
         shapely.box(x - 400, y - 400, x + 400, y + 400) if polygons else shapely.Point(x, y)
         for x, y in xy
