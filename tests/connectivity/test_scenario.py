@@ -393,3 +393,25 @@ def test_border_crossings_open_and_close(places):
     )
     assert "east" not in set(after["nearest_crossing"])
     assert (after["time_min"] >= base["time_min"] - 1e-9).all()
+
+
+def test_corridor_access_carries_per_edge_refs_to_the_scenario_network():
+    net = grid_net()
+    refs = np.where(net.edge_source_ids == 0, "M36", "").astype(object)  # the road 0-1
+    corr = gpd.GeoDataFrame(
+        {"c": ["x"], "ref": ["M36"]}, geometry=[shapely.LineString([(0, 0), (1000, 0)])], crs=UTM
+    )
+    split = Scenario([AddLink(shapely.LineString([(500, 0), (500, -900)]), 60, join="snap")])
+    base = connectivity.corridor_access(net, corr, corridor_id_col="c", road_ref_col="ref",
+                                        edge_refs=refs)  # fmt: skip
+    after = connectivity.corridor_access(net, corr, corridor_id_col="c", road_ref_col="ref",
+                                         edge_refs=refs, scenario=split)  # fmt: skip
+    assert set(base["match"]) == {"ref"} and set(after["match"]) == {"ref"}
+    assert set(after["node"]) == set(base["node"]) | {net.n_nodes}  # the split point joins
+
+
+def test_a_box_in_another_crs_is_reprojected():
+    net = grid_net(x0=500_000.0)
+    box = gpd.GeoSeries([shapely.box(502_900, 2_900, 503_100, 3_100)], crs=UTM).to_crs(4326)
+    sc = Scenario([Close(bbox=box.total_bounds)], crs="EPSG:4326")
+    assert sc.apply(net).n_edges == net.n_edges - 4  # the two roads into the corner node
