@@ -318,3 +318,19 @@ def test_links_snapped_onto_edges_agree_with_brute_force(seed: int) -> None:
         both = np.isfinite(t0) & np.isfinite(t1)
         minutes = float(w[both] @ (t0[both] - t1[both]))
         assert got.loc[row["link_id"], "benefit"] == pytest.approx(minutes, rel=1e-9, abs=1e-6)
+
+
+def test_one_way_links_from_a_text_column_agree_with_brute_force() -> None:
+    net, orig, dest, cands = _random_case(1)
+    cands = cands.assign(oneway=["yes", "no"] * (len(cands) // 2) + ["yes"] * (len(cands) % 2))
+    got = rank_links(net, cands, orig, dest).set_index("link_id")
+    keep = orig.ok & (orig.weights > 0)
+    w = orig.weights[keep]
+    t0 = _brute_nearest(net, orig, dest)[keep]
+    for _, row in cands.iterrows():
+        change = AddLink(row.geometry, speed_kmh=row["speed_kmh"], road_class="primary",
+                         oneway=row["oneway"] == "yes", join="nodes", max_join_m=1_000.0)  # fmt: skip
+        t1 = _brute_nearest(Scenario([change]).apply(net), orig, dest)[keep]
+        both = np.isfinite(t0) & np.isfinite(t1)
+        expected = float(w[both] @ (t0[both] - t1[both]))
+        assert got.loc[row["link_id"], "benefit"] == pytest.approx(expected, rel=1e-9, abs=1e-6)

@@ -139,3 +139,19 @@ def test_geographic_candidates_are_refused(files):
                                          "--out", str(files / "y")))  # fmt: skip
     assert res.exit_code != 0 and "geographic CRS" in res.output
     assert not (files / "y").exists()
+
+
+def test_vector_origins_with_a_population_column(files):
+    people = gpd.GeoDataFrame({"pop": [1000.0, 10.0]},
+                              geometry=[shapely.Point(5000, 5100), shapely.Point(9500, 5100)],
+                              crs=UTM)  # fmt: skip
+    people.to_file(files / "people.gpkg")
+    args = _args(files, "--candidates", str(files / "links.gpkg"), "--corridors",
+                 str(files / "corridor.gpkg"), "--objective", "within", "--within-min", "10",
+                 "--out", str(files / "v"))  # fmt: skip
+    args[args.index(str(files / "pop.tif"))] = str(files / "people.gpkg")
+    res = CliRunner().invoke(main, [*args, "--pop-col", "pop"])
+    assert res.exit_code == 0, res.output
+    table = pd.read_csv(files / "v" / "ranked_links.csv")
+    # the middle link brings the 1000 people at x = 5 km within 10 minutes of the corridor
+    assert table.loc[0, "link_id"] == "middle" and table.loc[0, "benefit"] == pytest.approx(1000.0)
