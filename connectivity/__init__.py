@@ -24,6 +24,7 @@ from connectivity.errors import (
     ToolkitError,
 )
 from connectivity.io import read_network
+from connectivity.lastmile import last_mile_candidates
 from connectivity.measures import (
     TravelTimeGrid,
     border_access,
@@ -41,6 +42,7 @@ from connectivity.measures import (
 )
 from connectivity.network import RoadNetwork
 from connectivity.origins import OriginSet
+from connectivity.rank import link_times, rank_links
 from connectivity.scenarios import (
     AddLink,
     BorderCrossing,
@@ -97,9 +99,12 @@ __all__ = [
     "gravity_access",
     "internal_time_min",
     "isochrones",
+    "last_mile_candidates",
+    "link_times",
     "network_speeds",
     "od_matrix",
     "population_within",
+    "rank_links",
     "raster_time_to_nearest",
     "read_network",
     "snap_points",

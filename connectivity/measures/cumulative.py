@@ -18,9 +18,10 @@ from numpy.typing import ArrayLike
 from connectivity.network import RoadNetwork
 from connectivity.origins import Origins, OriginSet, PlaceOptions, Places, place_sets, result_attrs
 from connectivity.parts import Parts
-from connectivity.routing import checked_thresholds, od_blocks
+from connectivity.routing import checked_thresholds, reach_sums
 from connectivity.scenarios.inputs import scenario_inputs
 from connectivity.scenarios.scenario import Scenario
+from connectivity.search import CUMULATIVE
 
 if TYPE_CHECKING:
     from typing import Unpack
@@ -54,7 +55,7 @@ def cumulative_opportunities(
     thresholds_min : sequence of float
         Travel-time thresholds T in minutes (positive, each once; sorted).
     progress : bool
-        Show a bar over the batches of shortest-path searches.
+        Show a bar over the batches of searches.
     **options
         ``max_snap_m``, ``offroad_speed_kmh``, ``polygon_point``, ``min_pop``:
         how raw origins and opportunities are snapped; ``nan_weights``:
@@ -73,20 +74,20 @@ def cumulative_opportunities(
     -----
     Cumulative-opportunity (isochronic) accessibility, A_i(T) = Σ_j w_j 1(t_ij <= T)
     (Geurs & van Wee 2004, "Accessibility evaluation of land-use and transport
-    strategies", J. Transport Geography 12). The search stops at max(T).
+    strategies", J. Transport Geography 12). One compiled search per place of
+    the smaller side stops at max(T) and adds the weights of what it reaches
+    (:func:`connectivity.routing.reach_sums`); no origins × opportunities
+    matrix is made.
     """
     net, origins, opportunities = scenario_inputs(net, scenario, origins, opportunities)
     thr = checked_thresholds(thresholds_min)
     orig, opp = place_sets(
         net, origins, opportunities, options, weights=weights, dest_name="opportunities"
     )
-    acc = np.zeros((len(orig), thr.size))
-    for r, c, block in od_blocks(
-        net, orig.snapped, opp.snapped, max_time_min=float(thr.max()), progress=progress
-    ):
-        wc = opp.weights[c]
-        for k, x in enumerate(thr):
-            acc[r, k] += (block <= x) @ wc
+    acc = reach_sums(
+        net, orig.snapped, opp.snapped, opp.weights, mode=CUMULATIVE, params=thr,
+        max_time_min=float(thr.max()), progress=progress,
+    )  # fmt: skip
     acc[~orig.ok] = np.nan
     out = orig.frame()
     for k, x in enumerate(thr):
