@@ -1,8 +1,19 @@
 """Isochrones: the area reachable from a source within T minutes, as polygons.
 
-The polygon of a threshold T is the set of road pieces reachable within T
-(whole edges, plus the reachable part of edges cut at T), buffered by a small
-distance and unioned, with small enclosed holes (street blocks) filled.
+The isochrone of a threshold T is drawn around the road pieces reachable
+within T (whole edges, plus the reachable part of edges cut at T, plus the
+source's off-road leg and its own segment), with small enclosed holes (street
+blocks) filled. Two ways to draw the band (``method``):
+
+* ``"grid"`` (default): one search per source gives every piece a start time
+  and a duration, so each cell of a grid (``cell_m``, half the band width by
+  default) gets the earliest time at which a reached point comes within
+  ``buffer_m`` of its centre. Every threshold is then one comparison on this
+  time surface, polygonised once: bands nest by construction and a larger
+  band equal to the smaller one costs nothing.
+* ``"buffer"``: the exact ``buffer_m`` buffer of the reached pieces (a
+  MultiLineString buffered and unioned per threshold); the same definition
+  with smooth edges, tens of times slower on a city network.
 
 Why not a concave or convex hull of reached nodes? A hull fills in what is
 *between* the reached roads (a lake, a mountain ridge, a motorway corridor's
@@ -15,23 +26,33 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from scipy import ndimage
 
 from connectivity.errors import ParameterError
+from connectivity.measures._isochrone_grid import (
+    burn_time_surface,
+    mask_polygon,
+    without_saddles,
+)
 from connectivity.network import RoadNetwork
 from connectivity.origins import OriginSet, PlaceOptions, Places, origin_set
 from connectivity.progress import bar
 from connectivity.routing import checked_thresholds, node_times_from_points
 from connectivity.snapping import PolygonPoint, Snapped
 
-__all__ = ["isochrones", "reached_lines"]
+__all__ = ["Method", "isochrones", "reached_lines"]
 
 log = logging.getLogger(__name__)
+
+Method = Literal["grid", "buffer"]
+#: Largest time surface per source (float32: 100 MB); larger areas get larger cells.
+MAX_GRID_CELLS = 25_000_000
 
 
 def reached_lines(
@@ -127,6 +148,150 @@ def _fill_holes(geom: Any, max_area_m2: float) -> Any:
     return shapely.union_all(out) if len(out) > 1 else out[0]
 
 
+def _edge_pieces(
+    net: RoadNetwork, node_time: np.ndarray, limit: float, *, reverse: bool
+) -> list[np.ndarray]:
+    """Directed edges left before ``limit``, as timed pieces (see :func:`_timed_pieces`)."""
+    tails = net.edge_tails()
+    heads = net.indices.astype("int64")
+    near, far = (heads, tails) if reverse else (tails, heads)
+    tn = node_time[near]
+    live = tn < limit
+    near, far = near[live], far[live]
+    return [net.x[near], net.y[near], net.x[far], net.y[far], tn[live], net.time_min[live]]
+
+
+def _source_pieces(
+    net: RoadNetwork, s: Snapped, i: int, *, reverse: bool
+) -> list[tuple[float, ...]]:
+    """The timed pieces of :func:`_source_lines`: the off-road leg and the own segment."""
+    if not s.ok[i]:
+        return []
+    off = float(s.offroad_min[i])
+    sx, sy = float(s.snap_x[i]), float(s.snap_y[i])
+    out = [(float(s.x[i]), float(s.y[i]), sx, sy, 0.0, off)]
+    a, b, f = int(s.node_a[i]), int(s.node_b[i]), float(s.frac[i])
+    t_to_b, t_to_a = (s.t_ba[i], s.t_ab[i]) if reverse else (s.t_ab[i], s.t_ba[i])
+    if np.isfinite(t_to_b) and t_to_b > 0:
+        out.append((sx, sy, float(net.x[b]), float(net.y[b]), off, (1.0 - f) * t_to_b))
+    if np.isfinite(t_to_a) and t_to_a > 0:
+        out.append((sx, sy, float(net.x[a]), float(net.y[a]), off, f * t_to_a))
+    return out
+
+
+def _timed_pieces(
+    net: RoadNetwork, times: np.ndarray, s: Snapped, limit: float, *, reverse: bool
+) -> tuple[np.ndarray, ...]:
+    """Every road piece reached by ``limit`` as ``(x0, y0, x1, y1, t0, dur)``.
+
+    The point at parameter g in [0, 1] of a piece is reached at ``t0 + g * dur``:
+    the pieces at threshold T are exactly those of :func:`reached_lines` and
+    :func:`_source_lines`, cut at T.
+    """
+    cols = _edge_pieces(net, times, limit, reverse=reverse)
+    own = [p for i in range(len(s)) for p in _source_pieces(net, s, i, reverse=reverse)]
+    if own:
+        cols = [np.concatenate([c, o]) for c, o in zip(cols, np.asarray(own).T, strict=True)]
+    return tuple(np.asarray(c, dtype="float64") for c in cols)
+
+
+def _grid_frame(
+    pieces: tuple[np.ndarray, ...], limit: float, buffer_m: float, cell_m: float
+) -> tuple[tuple[float, float], float, float, tuple[int, int]]:
+    """Top-left corner, cell size, radius and shape of a grid around the reached pieces."""
+    x0, y0, x1, y1, t0, dur = pieces
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = np.where(dur > 0, np.clip((limit - t0) / dur, 0.0, 1.0), 1.0)
+    xs = np.concatenate([x0, x0 + g * (x1 - x0)])
+    ys = np.concatenate([y0, y0 + g * (y1 - y0)])
+    cell = cell_m
+    span = max(float(xs.max() - xs.min()), float(ys.max() - ys.min())) + 2 * buffer_m
+    if (span / cell + 3) ** 2 > MAX_GRID_CELLS:
+        cell = span / (np.sqrt(MAX_GRID_CELLS) - 3)
+        log.warning(
+            "isochrone grid of %.0f km at %g m cells is too large; using %.0f m cells",
+            span / 1000,
+            cell_m,
+            cell,
+        )
+    # a cell wider than the band would let roads slip between cell centres
+    radius = max(buffer_m, cell * np.sqrt(0.5))
+    pad = radius + cell
+    xmin = np.floor((xs.min() - pad) / cell) * cell
+    ymax = np.ceil((ys.max() + pad) / cell) * cell
+    ncol = int(np.ceil((xs.max() + pad - xmin) / cell))
+    nrow = int(np.ceil((ymax - (ys.min() - pad)) / cell))
+    return (float(xmin), float(ymax)), float(cell), float(radius), (nrow, ncol)
+
+
+def _filled(mask: np.ndarray, max_cells: float) -> np.ndarray:
+    """``mask`` with enclosed holes of fewer than ``max_cells`` cells filled."""
+    labels, n = ndimage.label(~mask)
+    if n == 0:
+        return mask
+    size = np.bincount(labels.ravel(), minlength=n + 1)
+    small = size < max_cells
+    small[0] = False
+    edge = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
+    small[edge] = False  # the outside touches the (padded) border
+    return mask | small[labels]
+
+
+def _grid_bands(
+    pieces: tuple[np.ndarray, ...],
+    thr: np.ndarray,
+    buffer_m: float,
+    cell_m: float,
+    fill_holes_m2: float,
+) -> tuple[list[Any], float]:
+    """One polygon per threshold from a single time surface; the cell size used."""
+    if pieces[0].size == 0:
+        return [shapely.Polygon() for _ in thr], cell_m
+    limit = float(thr.max())
+    origin, cell, radius, shape = _grid_frame(pieces, limit, buffer_m, cell_m)
+    surface = burn_time_surface(pieces, limit, origin, cell, radius, shape)
+    polys: list[Any] = []
+    prev: np.ndarray | None = None
+    for t in thr:
+        mask = surface <= t
+        if prev is not None:
+            mask |= prev
+        mask = without_saddles(mask)
+        if fill_holes_m2 > 0:
+            mask = _filled(mask, fill_holes_m2 / cell**2)
+        if prev is not None and np.array_equal(mask, prev):  # nothing new in this band
+            polys.append(polys[-1])
+            continue
+        polys.append(mask_polygon(mask, origin, cell))
+        prev = mask
+    return polys, cell
+
+
+def _buffer_bands(
+    net: RoadNetwork,
+    s: Snapped,
+    times: np.ndarray,
+    thr: np.ndarray,
+    buffer_m: float,
+    fill_holes_m2: float,
+    *,
+    reverse: bool,
+) -> list[Any]:
+    """One polygon per threshold: the reached pieces buffered (``method="buffer"``)."""
+    polys: list[Any] = []
+    prev = None
+    for t in thr:
+        own = [g for i in range(len(s)) for g in _source_lines(net, s, i, t, reverse=reverse)]
+        lines = np.concatenate(
+            [reached_lines(net, times, t, reverse=reverse), np.asarray(own, dtype=object)]
+        )
+        poly = _polygon(lines, buffer_m, fill_holes_m2)
+        poly = poly if prev is None else shapely.union(poly, prev)
+        prev = poly
+        polys.append(poly)
+    return polys
+
+
 def _source_ids(sources: Places, source_id_col: str) -> list[Any]:
     if isinstance(sources, OriginSet):
         msg = f"an OriginSet carries its ids; build it with id_col={source_id_col!r}"
@@ -137,13 +302,30 @@ def _source_ids(sources: Places, source_id_col: str) -> list[Any]:
     return list(sources[source_id_col])
 
 
+def _checked_method(method: str, buffer_m: float, cell_m: float | None) -> float:
+    """The grid cell size (m) after checking the parameters."""
+    if method not in ("grid", "buffer"):
+        msg = f"method must be 'grid' or 'buffer', got {method!r}"
+        raise ParameterError(msg)
+    if not (buffer_m > 0):
+        msg = f"buffer_m must be a positive distance in metres, got {buffer_m!r}"
+        raise ParameterError(msg)
+    cell = buffer_m / 2 if cell_m is None else cell_m
+    if not (cell > 0) or not np.isfinite(cell):
+        msg = f"cell_m must be a positive distance in metres, got {cell_m!r}"
+        raise ParameterError(msg)
+    return float(cell)
+
+
 def isochrones(
     net: RoadNetwork,
     sources: Places,
     thresholds_min: Sequence[float] = (15, 30, 60),
     *,
     source_id_col: str | None = None,
+    method: Method = "grid",
     buffer_m: float = 100.0,
+    cell_m: float | None = None,
     fill_holes_m2: float = 250_000.0,
     combine: bool = False,
     reverse: bool = False,
@@ -164,8 +346,20 @@ def isochrones(
         Travel times in minutes; polygons are nested (T1 < T2 => P1 within P2).
     source_id_col : str, optional
         Column with the source ids (default: the index).
+    method : {"grid", "buffer"}, default "grid"
+        How the band around the reached road pieces is drawn. ``"grid"``:
+        the cells of a ``cell_m`` grid whose centre lies within ``buffer_m``
+        of a reached piece, polygonised once (one pass per source for all
+        thresholds; tens of times faster, edges follow the cells).
+        ``"buffer"``: the exact buffer of the reached pieces (slow on city
+        networks: seconds to a minute per source).
     buffer_m : float, default 100
         Half-width of the band drawn around every reached road piece.
+    cell_m : float, optional
+        Grid cell size for ``method="grid"`` (default ``buffer_m / 2``). A
+        grid over 25 M cells gets larger cells (logged); cells wider than
+        ``buffer_m * sqrt(2)`` widen the band to half a cell diagonal so no
+        reached road falls between cell centres.
     fill_holes_m2 : float, default 250 000
         Holes smaller than this (street blocks enclosed by reached roads) are
         filled; 0 keeps every hole.
@@ -177,6 +371,8 @@ def isochrones(
         *to* the source; differs on one-way streets).
     max_snap_m, offroad_speed_kmh, polygon_point
         As in :func:`connectivity.time_to_nearest`.
+    progress : bool
+        Show a progress bar over the sources.
 
     Returns
     -------
@@ -184,12 +380,11 @@ def isochrones(
         Columns ``source_id`` (None when ``combine``), ``threshold_min``,
         ``geometry`` (in the network CRS). Sources beyond ``max_snap_m`` get
         empty polygons (logged); when none joins the network,
-        :class:`~connectivity.DataError`.
+        :class:`~connectivity.DataError`. ``attrs`` records the parameters
+        (``cell_m``: the largest cell size used by ``method="grid"``).
     """
     thr = checked_thresholds(thresholds_min)
-    if not (buffer_m > 0):
-        msg = f"buffer_m must be a positive distance in metres, got {buffer_m!r}"
-        raise ParameterError(msg)
+    cell = _checked_method(method, buffer_m, cell_m)
     options = PlaceOptions(
         max_snap_m=max_snap_m, offroad_speed_kmh=offroad_speed_kmh, polygon_point=polygon_point
     )
@@ -202,46 +397,36 @@ def isochrones(
             int((~snapped.ok).sum()),
             snapped.max_snap_m,
         )
-    rows: list[dict[str, Any]] = []
     limit = float(thr.max())
-    if combine:
+    used = [cell]
+
+    def bands(s: Snapped) -> list[Any]:
+        """The polygons of every threshold around the usable points of ``s``."""
+        if not s.ok.any():
+            return [shapely.Polygon() for _ in thr]
         times, _ = node_times_from_points(
-            net, snapped, reverse=reverse, max_time_min=limit, min_only=True
+            net, s, reverse=reverse, max_time_min=limit, min_only=True
         )
-        prev = None
-        for t in thr:
-            own = [
-                g
-                for i in range(len(snapped))
-                for g in _source_lines(net, snapped, i, t, reverse=reverse)
-            ]
-            lines = np.concatenate(
-                [reached_lines(net, times, t, reverse=reverse), np.asarray(own, dtype=object)]
-            )
-            poly = _polygon(lines, buffer_m, fill_holes_m2)
-            poly = poly if prev is None else shapely.union(poly, prev)
-            prev = poly
+        if method == "buffer":
+            return _buffer_bands(net, s, times, thr, buffer_m, fill_holes_m2, reverse=reverse)
+        pieces = _timed_pieces(net, times, s, limit, reverse=reverse)
+        polys, size = _grid_bands(pieces, thr, buffer_m, cell, fill_holes_m2)
+        used.append(size)
+        return polys
+
+    rows: list[dict[str, Any]] = []
+    if combine:
+        for t, poly in zip(thr, bands(snapped), strict=True):
             rows.append({"source_id": None, "threshold_min": float(t), "geometry": poly})
     else:
         for i in bar(range(len(snapped)), enabled=progress, desc="isochrones", unit="source"):
-            one = snapped.take([i])
-            times, _ = node_times_from_points(
-                net, one, reverse=reverse, max_time_min=limit, min_only=True
-            )
-            prev = None
-            for t in thr:
-                if not one.ok[0]:
-                    poly = shapely.Polygon()
-                else:
-                    mine = np.asarray(_source_lines(net, one, 0, t, reverse=reverse), dtype=object)
-                    lines = np.concatenate([reached_lines(net, times, t, reverse=reverse), mine])
-                    poly = _polygon(lines, buffer_m, fill_holes_m2)
-                    poly = poly if prev is None else shapely.union(poly, prev)
-                    prev = poly
+            for t, poly in zip(thr, bands(snapped.take([i])), strict=True):
                 rows.append({"source_id": ids[i], "threshold_min": float(t), "geometry": poly})
     out = gpd.GeoDataFrame(pd.DataFrame(rows), geometry="geometry", crs=net.crs)
     out.attrs = {
+        "method": method,
         "buffer_m": buffer_m,
+        "cell_m": max(used) if method == "grid" else None,
         "fill_holes_m2": fill_holes_m2,
         "reverse": reverse,
         "n_sources_beyond_snap": int((~snapped.ok).sum()),
