@@ -78,8 +78,8 @@ def reached_lines(
     -----
     On a directed edge u -> v with time t_uv reached at T(u) < T, the
     reachable part is the fraction ``min(1, (T - T(u)) / t_uv)`` from u
-    (``reverse``: the part ``min(1, (T - T(v)) / t_uv)`` before v). A fully
-    reachable edge is kept once, not once per direction.
+    (``reverse``: the part ``min(1, (T - T(v)) / t_uv)`` before v). A road
+    reached in full in both directions is kept once, not once per direction.
     """
     tails = net.edge_tails()
     heads = net.indices.astype("int64")
@@ -89,9 +89,12 @@ def reached_lines(
     near, far, tn, te = near[live], far[live], tn[live], net.time_min[live]
     with np.errstate(divide="ignore", invalid="ignore"):
         frac = np.where(te > 0, np.minimum(1.0, (threshold_min - tn) / te), 1.0)
-    # keep one copy of edges reached in full from both ends
-    dup = (frac >= 1.0) & (near > far) & (node_time[far] + te <= threshold_min)
-    keep = ~dup
+    # keep one copy of edges reached in full from both ends (a one-way edge has
+    # no twin: it is always kept)
+    full = frac >= 1.0
+    n = np.int64(net.n_nodes)
+    twin = np.isin(far * n + near, near[full] * n + far[full])
+    keep = ~(full & (near > far) & twin)
     near, far, frac = near[keep], far[keep], frac[keep]
     x0, y0 = net.x[near], net.y[near]
     x1 = x0 + frac * (net.x[far] - x0)
