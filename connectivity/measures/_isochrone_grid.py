@@ -180,9 +180,9 @@ def _trace(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
                 out[i + 1, j] = 3
     di = (0, 1, 0, -1)
     dj = (1, 0, -1, 0)
-    rows = []
-    cols = []
-    starts = []
+    rows: list[int] = []
+    cols: list[int] = []
+    starts: list[int] = []
     for r0 in range(nrow + 1):
         for c0 in range(ncol + 1):
             if out[r0, c0] < 0:

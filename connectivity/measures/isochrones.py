@@ -172,7 +172,7 @@ def _source_pieces(
         return []
     off = float(s.offroad_min[i])
     sx, sy = float(s.snap_x[i]), float(s.snap_y[i])
-    out = [(float(s.x[i]), float(s.y[i]), sx, sy, 0.0, off)]
+    out: list[tuple[float, ...]] = [(float(s.x[i]), float(s.y[i]), sx, sy, 0.0, off)]
     a, b, f = int(s.node_a[i]), int(s.node_b[i]), float(s.frac[i])
     t_to_b, t_to_a = (s.t_ba[i], s.t_ab[i]) if reverse else (s.t_ab[i], s.t_ba[i])
     if np.isfinite(t_to_b) and t_to_b > 0:

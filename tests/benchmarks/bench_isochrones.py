@@ -41,13 +41,15 @@ from typing import Any
 import numpy as np
 import shapely
 
+# connectivity first, so that PYTHONPATH=/work/base2 times the code before the change
+# (bench_accessibility puts this worktree at the front of sys.path)
+from connectivity import RoadNetwork
+from connectivity.measures.isochrones import isochrones
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from bench_accessibility import _shared_data, random_points, synthetic  # noqa: E402
-
-from connectivity import RoadNetwork  # noqa: E402
-from connectivity.measures.isochrones import isochrones  # noqa: E402
 
 HAS_METHOD = "method" in inspect.signature(isochrones).parameters
 KW: dict[str, Any] = {"max_snap_m": 5000.0, "buffer_m": 100.0}
