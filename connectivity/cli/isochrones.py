@@ -37,11 +37,13 @@ __all__ = ["isochrones_cmd"]
 @thresholds_option("15,30,60", "Minutes, comma separated; one nested polygon per threshold.")
 @click.option(
     "--method",
-    type=click.Choice(["grid", "buffer"]),
-    default="grid",
+    type=click.Choice(["auto", "grid", "buffer"]),
+    default="auto",
     show_default=True,
-    help="grid: cells within --buffer-m of a reached road, one pass for all thresholds (fast; "
-    "edges follow the cells); buffer: the exact buffer of the reached roads (slow on cities).",
+    help="grid: the cells of a --cell-m grid within --buffer-m of a reached road, one pass for "
+    "all thresholds (fast; edges follow the cells); buffer: the exact buffer of the reached "
+    "roads (slow on a city); auto: grid, or buffer where the reached roads are sparse over a "
+    "large area (a country's trunk roads over hours).",
 )
 @click.option(
     "--buffer-m",
@@ -82,9 +84,8 @@ def isochrones_cmd(ctx: click.Context, **kw: Any) -> None:
           --source-id name --thresholds 15,30,60 --out sez_isochrones.gpkg
 
     Each polygon is the reached roads (edges cut where the time runs out)
-    widened by --buffer-m: by default the cells of a --cell-m grid within
-    --buffer-m of them (--method buffer: their exact buffer, much slower);
-    thresholds are nested.
+    widened by --buffer-m: the cells of a --cell-m grid within --buffer-m
+    of them, or their exact buffer (--method); thresholds are nested.
     """
     from connectivity.io import read_layer, write_layers
     from connectivity.measures.isochrones import isochrones

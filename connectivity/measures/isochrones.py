@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import geopandas as gpd
@@ -50,9 +51,13 @@ __all__ = ["Method", "isochrones", "reached_lines"]
 
 log = logging.getLogger(__name__)
 
-Method = Literal["grid", "buffer"]
+Method = Literal["auto", "grid", "buffer"]
 #: Largest time surface per source (float32: 100 MB); larger areas get larger cells.
 MAX_GRID_CELLS = 25_000_000
+#: ``method="auto"`` draws the exact buffer where the grid would have more cells than
+#: this per reached piece (sparse roads over a large area, such as a country's trunk
+#: roads over hours): buffering the few pieces is then the cheaper way.
+AUTO_CELLS_PER_PIECE = 5_000
 
 
 def reached_lines(
@@ -198,32 +203,41 @@ def _timed_pieces(
     return tuple(np.asarray(c, dtype="float64") for c in cols)
 
 
-def _grid_frame(
-    pieces: tuple[np.ndarray, ...], limit: float, buffer_m: float, cell_m: float
-) -> tuple[tuple[float, float], float, float, tuple[int, int]]:
-    """Top-left corner, cell size, radius and shape of a grid around the reached pieces."""
+def _reach_box(pieces: tuple[np.ndarray, ...], limit: float) -> tuple[float, ...]:
+    """``(xmin, ymin, xmax, ymax)`` of the pieces, each cut where ``limit`` is reached."""
     x0, y0, x1, y1, t0, dur = pieces
     with np.errstate(divide="ignore", invalid="ignore"):
         g = np.where(dur > 0, np.clip((limit - t0) / dur, 0.0, 1.0), 1.0)
     xs = np.concatenate([x0, x0 + g * (x1 - x0)])
     ys = np.concatenate([y0, y0 + g * (y1 - y0)])
+    return float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max())
+
+
+def _grid_frame(
+    box: tuple[float, ...], buffer_m: float, cell_m: float
+) -> tuple[tuple[float, float], float, float, tuple[int, int]]:
+    """Top-left corner, cell size, radius and shape of a grid around the reached pieces."""
+    bx0, by0, bx1, by1 = box
+    w, h = bx1 - bx0 + 2 * buffer_m, by1 - by0 + 2 * buffer_m
     cell = cell_m
-    span = max(float(xs.max() - xs.min()), float(ys.max() - ys.min())) + 2 * buffer_m
-    if (span / cell + 3) ** 2 > MAX_GRID_CELLS:
-        cell = span / (np.sqrt(MAX_GRID_CELLS) - 3)
+    if (w / cell + 3) * (h / cell + 3) > MAX_GRID_CELLS:
+        # the smallest cell with (w / cell + 3) * (h / cell + 3) <= MAX_GRID_CELLS
+        a = MAX_GRID_CELLS - 9.0
+        cell = (3 * (w + h) + np.sqrt(9 * (w + h) ** 2 + 4 * a * w * h)) / (2 * a)
         log.warning(
-            "isochrone grid of %.0f km at %g m cells is too large; using %.0f m cells",
-            span / 1000,
+            "isochrone grid of %.0f x %.0f km at %g m cells is too large; using %.0f m cells",
+            w / 1000,
+            h / 1000,
             cell_m,
             cell,
         )
     # a cell wider than the band would let roads slip between cell centres
     radius = max(buffer_m, cell * np.sqrt(0.5))
     pad = radius + cell
-    xmin = np.floor((xs.min() - pad) / cell) * cell
-    ymax = np.ceil((ys.max() + pad) / cell) * cell
-    ncol = int(np.ceil((xs.max() + pad - xmin) / cell))
-    nrow = int(np.ceil((ymax - (ys.min() - pad)) / cell))
+    xmin = np.floor((bx0 - pad) / cell) * cell
+    ymax = np.ceil((by1 + pad) / cell) * cell
+    ncol = int(np.ceil((bx1 + pad - xmin) / cell))
+    nrow = int(np.ceil((ymax - (by0 - pad)) / cell))
     return (float(xmin), float(ymax)), float(cell), float(radius), (nrow, ncol)
 
 
@@ -242,16 +256,13 @@ def _filled(mask: np.ndarray, max_cells: float) -> np.ndarray:
 
 def _grid_bands(
     pieces: tuple[np.ndarray, ...],
+    box: tuple[float, ...],
     thr: np.ndarray,
-    buffer_m: float,
-    cell_m: float,
-    fill_holes_m2: float,
+    draw: _Drawing,
 ) -> tuple[list[Any], float]:
     """One polygon per threshold from a single time surface; the cell size used."""
-    if pieces[0].size == 0:
-        return [shapely.Polygon() for _ in thr], cell_m
     limit = float(thr.max())
-    origin, cell, radius, shape = _grid_frame(pieces, limit, buffer_m, cell_m)
+    origin, cell, radius, shape = _grid_frame(box, draw.buffer_m, draw.cell_m)
     surface = burn_time_surface(pieces, limit, origin, cell, radius, shape)
     polys: list[Any] = []
     prev: np.ndarray | None = None
@@ -260,14 +271,48 @@ def _grid_bands(
         if prev is not None:
             mask |= prev
         mask = without_saddles(mask)
-        if fill_holes_m2 > 0:
-            mask = _filled(mask, fill_holes_m2 / cell**2)
+        if draw.fill_holes_m2 > 0:
+            mask = _filled(mask, draw.fill_holes_m2 / cell**2)
         if prev is not None and np.array_equal(mask, prev):  # nothing new in this band
             polys.append(polys[-1])
             continue
         polys.append(mask_polygon(mask, origin, cell))
         prev = mask
     return polys, cell
+
+
+@dataclass
+class _Drawing:
+    """How the bands are drawn (the parameters of :func:`isochrones`) and what was used."""
+
+    method: Method
+    buffer_m: float
+    cell_m: float
+    fill_holes_m2: float
+    reverse: bool
+    drawn: dict[str, int] = field(default_factory=lambda: {"grid": 0, "buffer": 0})
+    cells: list[float] = field(default_factory=list)
+
+
+def _bands(net: RoadNetwork, s: Snapped, thr: np.ndarray, draw: _Drawing) -> list[Any]:
+    """The polygons of every threshold around the usable points of ``s``."""
+    if not s.ok.any():
+        return [shapely.Polygon() for _ in thr]
+    limit = float(thr.max())
+    rev = draw.reverse
+    times, _ = node_times_from_points(net, s, reverse=rev, max_time_min=limit, min_only=True)
+    if draw.method != "buffer":
+        pieces = _timed_pieces(net, times, s, limit, reverse=rev)
+        box = _reach_box(pieces, limit)
+        n_cells = (box[2] - box[0] + 2 * draw.buffer_m) * (box[3] - box[1] + 2 * draw.buffer_m)
+        sparse = n_cells / draw.cell_m**2 > AUTO_CELLS_PER_PIECE * pieces[0].size
+        if draw.method == "grid" or not sparse:
+            polys, cell = _grid_bands(pieces, box, thr, draw)
+            draw.drawn["grid"] += 1
+            draw.cells.append(cell)
+            return polys
+    draw.drawn["buffer"] += 1
+    return _buffer_bands(net, s, times, thr, draw.buffer_m, draw.fill_holes_m2, reverse=rev)
 
 
 def _buffer_bands(
@@ -307,8 +352,8 @@ def _source_ids(sources: Places, source_id_col: str) -> list[Any]:
 
 def _checked_method(method: str, buffer_m: float, cell_m: float | None) -> float:
     """The grid cell size (m) after checking the parameters."""
-    if method not in ("grid", "buffer"):
-        msg = f"method must be 'grid' or 'buffer', got {method!r}"
+    if method not in ("auto", "grid", "buffer"):
+        msg = f"method must be 'auto', 'grid' or 'buffer', got {method!r}"
         raise ParameterError(msg)
     if not (buffer_m > 0):
         msg = f"buffer_m must be a positive distance in metres, got {buffer_m!r}"
@@ -326,7 +371,7 @@ def isochrones(
     thresholds_min: Sequence[float] = (15, 30, 60),
     *,
     source_id_col: str | None = None,
-    method: Method = "grid",
+    method: Method = "auto",
     buffer_m: float = 100.0,
     cell_m: float | None = None,
     fill_holes_m2: float = 250_000.0,
@@ -349,13 +394,17 @@ def isochrones(
         Travel times in minutes; polygons are nested (T1 < T2 => P1 within P2).
     source_id_col : str, optional
         Column with the source ids (default: the index).
-    method : {"grid", "buffer"}, default "grid"
+    method : {"auto", "grid", "buffer"}, default "auto"
         How the band around the reached road pieces is drawn. ``"grid"``:
         the cells of a ``cell_m`` grid whose centre lies within ``buffer_m``
         of a reached piece, polygonised once (one pass per source for all
-        thresholds; tens of times faster, edges follow the cells).
-        ``"buffer"``: the exact buffer of the reached pieces (slow on city
-        networks: seconds to a minute per source).
+        thresholds; tens of times faster on a city, edges follow the cells).
+        ``"buffer"``: the exact buffer of the reached pieces (seconds to
+        minutes per source on a city). ``"auto"``: the grid, except for a
+        source whose reached roads are sparse over a large area (more than
+        ``AUTO_CELLS_PER_PIECE`` cells per piece, e.g. a country's trunk
+        roads over hours), where the exact buffer is the faster one;
+        ``attrs["drawn_by"]`` counts the sources drawn each way.
     buffer_m : float, default 100
         Half-width of the band drawn around every reached road piece.
     cell_m : float, optional
@@ -400,36 +449,21 @@ def isochrones(
             int((~snapped.ok).sum()),
             snapped.max_snap_m,
         )
-    limit = float(thr.max())
-    used = [cell]
-
-    def bands(s: Snapped) -> list[Any]:
-        """The polygons of every threshold around the usable points of ``s``."""
-        if not s.ok.any():
-            return [shapely.Polygon() for _ in thr]
-        times, _ = node_times_from_points(
-            net, s, reverse=reverse, max_time_min=limit, min_only=True
-        )
-        if method == "buffer":
-            return _buffer_bands(net, s, times, thr, buffer_m, fill_holes_m2, reverse=reverse)
-        pieces = _timed_pieces(net, times, s, limit, reverse=reverse)
-        polys, size = _grid_bands(pieces, thr, buffer_m, cell, fill_holes_m2)
-        used.append(size)
-        return polys
-
+    draw = _Drawing(method, buffer_m, cell, fill_holes_m2, reverse)
     rows: list[dict[str, Any]] = []
     if combine:
-        for t, poly in zip(thr, bands(snapped), strict=True):
+        for t, poly in zip(thr, _bands(net, snapped, thr, draw), strict=True):
             rows.append({"source_id": None, "threshold_min": float(t), "geometry": poly})
     else:
         for i in bar(range(len(snapped)), enabled=progress, desc="isochrones", unit="source"):
-            for t, poly in zip(thr, bands(snapped.take([i])), strict=True):
+            for t, poly in zip(thr, _bands(net, snapped.take([i]), thr, draw), strict=True):
                 rows.append({"source_id": ids[i], "threshold_min": float(t), "geometry": poly})
     out = gpd.GeoDataFrame(pd.DataFrame(rows), geometry="geometry", crs=net.crs)
     out.attrs = {
         "method": method,
+        "drawn_by": dict(draw.drawn),
         "buffer_m": buffer_m,
-        "cell_m": max(used) if method == "grid" else None,
+        "cell_m": max(draw.cells) if draw.cells else None,
         "fill_holes_m2": fill_holes_m2,
         "reverse": reverse,
         "n_sources_beyond_snap": int((~snapped.ok).sum()),

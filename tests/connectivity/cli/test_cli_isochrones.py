@@ -28,7 +28,7 @@ def _run(d, name, *extra):
 def test_method_and_cell_size_reach_the_result_and_the_sidecar(files):  # noqa: F811
     grid, side = _run(files, "grid.gpkg", "--cell-m", "20")
     exact, side_exact = _run(files, "exact.gpkg", "--method", "buffer")
-    assert side["parameters"]["method"] == "grid" and side["parameters"]["cell_m"] == 20
+    assert side["parameters"]["method"] == "auto" and side["parameters"]["cell_m"] == 20
     assert side_exact["parameters"]["method"] == "buffer"
     for g, e in zip(grid.geometry, exact.geometry, strict=True):
         assert shapely.intersection(g, e).area / shapely.union(g, e).area > 0.9

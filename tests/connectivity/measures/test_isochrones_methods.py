@@ -66,7 +66,8 @@ def test_grid_is_the_band_around_the_networkx_pieces(seed, reverse):
     node = 40
     thr = (2.0, 3.5, 6.0)
     iso = isochrones(net, _at_node(net, node), thr, fill_holes_m2=0, reverse=reverse)
-    assert iso.attrs["method"] == "grid" and iso.attrs["cell_m"] == CELL
+    assert iso.attrs["method"] == "auto" and iso.attrs["cell_m"] == CELL
+    assert iso.attrs["drawn_by"] == {"grid": 1, "buffer": 0}
     for t, poly in zip(thr, iso.geometry, strict=True):
         assert poly.is_valid and not poly.is_empty
         pieces = _nx_pieces(net, node, t, reverse=reverse)
@@ -144,6 +145,21 @@ def test_buffer_method_keeps_one_way_edges_against_the_node_order():
     for method in ("buffer", "grid"):
         poly = isochrones(net, _at_node(net, 4), (4,), method=method).geometry.iloc[0]
         assert shapely.contains_xy(poly, [3500, 2500, 1500, 500], 0).all()
+
+
+def test_auto_buffers_sparse_roads_over_a_large_area():
+    # a 300 km zigzag road at 100 km/h: 3 pieces, a grid of 8 M cells of 50 m
+    x = np.array([0.0, 100_000.0, 100_000.0, 200_000.0])
+    y = np.array([0.0, 0.0, 100_000.0, 100_000.0])
+    net = RoadNetwork.from_edges(x, y, [0, 1, 2], [1, 2, 3], crs=UTM, speed_kmh=100.0)
+    auto = isochrones(net, _at_node(net, 0), (60, 180))
+    assert auto.attrs["drawn_by"] == {"grid": 0, "buffer": 1} and auto.attrs["cell_m"] is None
+    exact = isochrones(net, _at_node(net, 0), (60, 180), method="buffer")
+    assert list(auto.geometry.to_wkb()) == list(exact.geometry.to_wkb())
+    assert auto.geometry.iloc[1].contains(shapely.Point(190_000, 100_000))
+    # a city-like network stays on the grid
+    city = isochrones(_network(8), _at_node(_network(8), 40), (60,))
+    assert city.attrs["drawn_by"] == {"grid": 1, "buffer": 0}
 
 
 def test_bad_method_and_cell():
