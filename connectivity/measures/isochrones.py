@@ -5,7 +5,7 @@ within T (whole edges, plus the reachable part of edges cut at T, plus the
 source's off-road leg and its own segment), with small enclosed holes (street
 blocks) filled. Two ways to draw the band (``method``):
 
-* ``"grid"`` (default): one search per source gives every piece a start time
+* ``"grid"``: one search per source gives every piece a start time
   and a duration, so each cell of a grid (``cell_m``, half the band width by
   default) gets the earliest time at which a reached point comes within
   ``buffer_m`` of its centre. Every threshold is then one comparison on this
@@ -14,6 +14,9 @@ blocks) filled. Two ways to draw the band (``method``):
 * ``"buffer"``: the exact ``buffer_m`` buffer of the reached pieces (a
   MultiLineString buffered and unioned per threshold); the same definition
   with smooth edges, tens of times slower on a city network.
+* ``"auto"`` (the default): the grid, except where the reached roads are
+  sparse over a large area (a country's trunk roads over hours): there the
+  grid would be mostly empty cells and the exact buffer is the faster one.
 
 Why not a concave or convex hull of reached nodes? A hull fills in what is
 *between* the reached roads (a lake, a mountain ridge, a motorway corridor's
