@@ -3,7 +3,7 @@
 The isochrone of a threshold T is drawn around the road pieces reachable
 within T (whole edges, plus the reachable part of edges cut at T, plus the
 source's off-road leg and its own segment), with small enclosed holes (street
-blocks) filled. Two ways to draw the band (``method``):
+blocks) filled. Two ways to draw the band, and a choice between them (``method``):
 
 * ``"grid"``: one search per source gives every piece a start time
   and a duration, so each cell of a grid (``cell_m``, half the band width by
