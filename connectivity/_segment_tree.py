@@ -24,10 +24,12 @@ import numpy as np
 __all__ = ["NODE_SIZE", "build_tree", "count_pieces_within", "nearest_segments", "undirected_segments"]
 
 #: Children per tree node.
-NODE_SIZE = 16
+NODE_SIZE = 8
 #: Absolute slack (metres) of the pruning test, far above the rounding of a
 #: box or segment distance, so no segment at the best distance is pruned.
 _SLACK_M = 1e-3
+#: Leaves either side of a point's Hilbert position tried first (a first bound).
+_WINDOW = 8
 
 
 @numba.njit(cache=True)
@@ -69,18 +71,26 @@ def _hilbert(x: int, y: int) -> int:
     return (i1 << 1) | i0
 
 
+@numba.njit(cache=True, inline="always")
+def _hilbert_key(x: float, y: float, frame: np.ndarray) -> int:
+    """Hilbert position of a point in ``frame = (x0, y0, width, height)`` (clamped to it)."""
+    hx = min(max(int(65535.0 * (x - frame[0]) / frame[2]), 0), 65535)
+    hy = min(max(int(65535.0 * (y - frame[1]) / frame[3]), 0), 65535)
+    return _hilbert(hx, hy)
+
+
 @numba.njit(cache=True)
-def _hilbert_keys(cx: np.ndarray, cy: np.ndarray) -> np.ndarray:
-    n = cx.size
-    x0, x1, y0, y1 = cx.min(), cx.max(), cy.min(), cy.max()
-    wx = max(x1 - x0, 1e-12)
-    wy = max(y1 - y0, 1e-12)
-    out = np.empty(n, dtype=np.int64)
-    for i in range(n):
-        hx = int(65535.0 * (cx[i] - x0) / wx)
-        hy = int(65535.0 * (cy[i] - y0) / wy)
-        out[i] = _hilbert(hx, hy)
+def _hilbert_keys(cx: np.ndarray, cy: np.ndarray, frame: np.ndarray) -> np.ndarray:
+    out = np.empty(cx.size, dtype=np.int64)
+    for i in range(cx.size):
+        out[i] = _hilbert_key(cx[i], cy[i], frame)
     return out
+
+
+def _frame(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``(x0, y0, width, height)`` of the points (width and height > 0)."""
+    x0, y0 = float(x.min()), float(y.min())
+    return np.array([x0, y0, max(float(x.max()) - x0, 1e-9), max(float(y.max()) - y0, 1e-9)])
 
 
 @numba.njit(cache=True)
@@ -113,7 +123,7 @@ def _pack_levels(boxes: np.ndarray, n: int, n_total: int) -> np.ndarray:
 
 def build_tree(
     x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Packed R-tree of the segments ``(x0, y0)-(x1, y1)``.
 
     Returns
@@ -125,9 +135,16 @@ def build_tree(
         Segment id of each leaf box.
     levels : int64 array
         Start of each level in ``boxes`` (the last entry is ``n_boxes``).
+    leaf_keys : int64 array
+        Hilbert position of each leaf box's centre (sorted).
+    frame : float64 array
+        ``(x0, y0, width, height)`` of the Hilbert keys.
     """
     n = x0.size
-    order = _radix_order(_hilbert_keys(0.5 * (x0 + x1), 0.5 * (y0 + y1)))
+    cx, cy = 0.5 * (x0 + x1), 0.5 * (y0 + y1)
+    frame = _frame(cx, cy) if n else np.array([0.0, 0.0, 1.0, 1.0])
+    hkeys = _hilbert_keys(cx, cy, frame)
+    order = _radix_order(hkeys)
     n_total, m = n, n
     while True:
         m = -(-m // NODE_SIZE)
@@ -142,7 +159,7 @@ def build_tree(
     boxes[:n, 1] = np.minimum(a, b)
     boxes[:n, 3] = np.maximum(a, b)
     levels = _pack_levels(boxes, n, n_total)
-    return boxes, order.astype(np.int64), levels
+    return boxes, order, levels, hkeys[order], frame
 
 
 @numba.njit(cache=True, inline="always")
@@ -221,35 +238,62 @@ def _box_d2(px: float, py: float, boxes: np.ndarray, k: int) -> float:
     return ddx * ddx + ddy * ddy
 
 
+@numba.njit(cache=True, inline="always")
+def _consider(
+    px: float,
+    py: float,
+    s: int,
+    seg: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    best: tuple[int, float, float, float, int],
+    bound: float,
+) -> tuple[tuple[int, float, float, float, int], float]:
+    """Segment ``s`` against the best so far ``(segment, t, distance, piece d2, tie)``.
+
+    Returns the new best and the new pruning bound (a squared distance).
+    """
+    ax, ay, dx, dy, l2, pieces = seg
+    t, d2, tu = _project_d2(px, py, ax[s], ay[s], dx[s], dy[s], l2[s])
+    if d2 > bound:
+        return best, bound
+    d = math.hypot(px - ax[s] - t * dx[s], py - ay[s] - t * dy[s])
+    best_s, best_t, best_d, best_p2, tie = best
+    if d > best_d:
+        return best, bound
+    p2 = _piece_d2(px, py, ax[s], ay[s], dx[s], dy[s], pieces[s], tu)
+    if d == best_d:
+        # two segments at the same distance: the nearer piece midpoint wins
+        if p2 >= best_p2:
+            return (best_s, best_t, best_d, best_p2, max(tie, 2 if p2 == best_p2 else 1)), bound
+        tie = 1
+    else:
+        tie = 0
+    slack = d * (1.0 + 1e-9) + _SLACK_M
+    return (s, t, d, p2, tie), slack * slack
+
+
 @numba.njit(cache=True)
 def _query_one(
     px: float,
     py: float,
-    boxes: np.ndarray,
-    order: np.ndarray,
-    levels: np.ndarray,
+    tree: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     seg: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     keys: np.ndarray,
     vals: np.ndarray,
-    seed: int,
 ) -> tuple[int, float, float, int]:
     """Nearest segment of one point: ``(segment, fraction, distance, tie)``.
 
     ``tie`` is 0 (one nearest segment), 1 (several at the same distance, one
-    with the nearest piece midpoint) or 2 (several with both equal). ``seed``
-    (a segment id, or -1) is a first candidate: its distance bounds the search.
+    with the nearest piece midpoint) or 2 (several with both equal). The
+    segments next to the point along the Hilbert curve give a first bound.
     """
-    ax, ay, dx, dy, l2, pieces = seg
+    boxes, order, levels, leaf_keys, frame = tree
     n = order.size
-    best_s, best_t, best_d, best_p2, tie = -1, np.nan, np.inf, np.inf, 0
+    best = (-1, np.nan, np.inf, np.inf, 0)
     bound = np.inf
-    if seed >= 0:  # the nearest segment of the previous point bounds the search
-        best_s = seed
-        best_t, d2, tu = _project_d2(px, py, ax[seed], ay[seed], dx[seed], dy[seed], l2[seed])
-        best_d = math.hypot(px - ax[seed] - best_t * dx[seed], py - ay[seed] - best_t * dy[seed])
-        best_p2 = _piece_d2(px, py, ax[seed], ay[seed], dx[seed], dy[seed], pieces[seed], tu)
-        slack = best_d * (1.0 + 1e-9) + _SLACK_M
-        bound = slack * slack
+    at = np.searchsorted(leaf_keys, _hilbert_key(px, py, frame))
+    lo, hi = max(at - _WINDOW, 0), min(at + _WINDOW, n)
+    for c in range(lo, hi):
+        best, bound = _consider(px, py, order[c], seg, best, bound)
     size = 1
     keys[0] = 0.0
     vals[0] = levels[levels.size - 1] - 1  # the root
@@ -263,39 +307,18 @@ def _query_one(
         while node >= levels[level + 1]:
             level += 1
         first = levels[level - 1] + (node - levels[level]) * NODE_SIZE
-        last = min(first + NODE_SIZE, levels[level])
-        for c in range(first, last):
+        for c in range(first, min(first + NODE_SIZE, levels[level])):
             c_d2 = _box_d2(px, py, boxes, c)
-            if c_d2 > bound:
+            if c_d2 > bound or lo <= c < hi:
                 continue
-            if c >= n:
-                if size == keys.size:
-                    return -2, np.nan, np.nan, 0  # heap full: the caller enlarges it
-                _push(keys, vals, size, c_d2, c)
-                size += 1
+            if c < n:
+                best, bound = _consider(px, py, order[c], seg, best, bound)
                 continue
-            s = order[c]
-            if s == seed:
-                continue
-            t, d2, tu = _project_d2(px, py, ax[s], ay[s], dx[s], dy[s], l2[s])
-            if d2 > bound:
-                continue
-            d = math.hypot(px - ax[s] - t * dx[s], py - ay[s] - t * dy[s])
-            if d > best_d:
-                continue
-            p2 = _piece_d2(px, py, ax[s], ay[s], dx[s], dy[s], pieces[s], tu)
-            if d == best_d:
-                # two segments at the same distance: the nearer piece midpoint wins
-                if p2 >= best_p2:
-                    tie = max(tie, 2 if p2 == best_p2 else 1)
-                    continue
-                tie = 1
-            else:
-                tie = 0
-            best_s, best_t, best_d, best_p2 = s, t, d, p2
-            slack = best_d * (1.0 + 1e-9) + _SLACK_M
-            bound = slack * slack
-    return best_s, best_t, best_d, tie
+            if size == keys.size:
+                return -2, np.nan, np.nan, 0  # heap full: the caller enlarges it
+            _push(keys, vals, size, c_d2, c)
+            size += 1
+    return best[0], best[1], best[2], best[4]
 
 
 @numba.njit(cache=True)
@@ -320,12 +343,12 @@ def _radix_order(key: np.ndarray) -> np.ndarray:
 
 
 @numba.njit(cache=True)
-def _spatial_order(px: np.ndarray, py: np.ndarray) -> np.ndarray:
+def _spatial_order(px: np.ndarray, py: np.ndarray, frame: np.ndarray) -> np.ndarray:
     """Positions of the points along a Hilbert curve (missing points first)."""
     ok = np.isfinite(px) & np.isfinite(py)
     key = np.zeros(px.size, dtype=np.int64)
     if ok.any():
-        key[ok] = _hilbert_keys(px[ok], py[ok])
+        key[ok] = _hilbert_keys(px[ok], py[ok], frame)
     return _radix_order(key)
 
 
@@ -334,9 +357,7 @@ def _query_all(
     px: np.ndarray,
     py: np.ndarray,
     which: np.ndarray,
-    boxes: np.ndarray,
-    order: np.ndarray,
-    levels: np.ndarray,
+    tree: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     seg: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     out: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     heap_size: int,
@@ -348,22 +369,19 @@ def _query_all(
     for b in numba.prange((n + block - 1) // block):
         keys = np.empty(heap_size)
         vals = np.empty(heap_size, dtype=np.int64)
-        seed = -1
         for j in range(b * block, min((b + 1) * block, n)):
             i = which[j]
             if not (math.isfinite(px[i]) and math.isfinite(py[i])):
                 out_s[i] = -1
                 continue
-            s, t, d, tie = _query_one(px[i], py[i], boxes, order, levels, seg, keys, vals, seed)
+            s, t, d, tie = _query_one(px[i], py[i], tree, seg, keys, vals)
             out_s[i], out_t[i], out_d[i], out_tie[i] = s, t, d, tie
-            if s >= 0:
-                seed = s
 
 
 def nearest_segments(
     px: np.ndarray,
     py: np.ndarray,
-    tree: tuple[np.ndarray, np.ndarray, np.ndarray],
+    tree: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     seg: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Exact nearest segment of every point.
@@ -373,7 +391,7 @@ def nearest_segments(
     px, py : float64 arrays
         The points; NaN marks a missing point (segment -1).
     tree : tuple
-        ``(boxes, order, levels)`` of :func:`build_tree`.
+        ``(boxes, order, levels, leaf_keys, frame)`` of :func:`build_tree`.
     seg : tuple
         ``(ax, ay, dx, dy, len2, pieces)`` per segment: start, direction,
         squared length and the number of tie-break pieces.
@@ -390,14 +408,14 @@ def nearest_segments(
     out_t = np.full(n, np.nan)
     out_d = np.full(n, np.nan)
     out_tie = np.zeros(n, dtype=np.int8)
-    boxes, order, levels = tree
+    order = tree[1]
     if order.size == 0 or n == 0:
         return out_s, out_t, out_d, out_tie
     out = (out_s, out_t, out_d, out_tie)
     heap = 1024
-    todo = _spatial_order(px, py)
+    todo = _spatial_order(px, py, tree[4])
     while todo.size:
-        _query_all(px, py, todo, boxes, order, levels, seg, out, heap)
+        _query_all(px, py, todo, tree, seg, out, heap)
         todo = todo[out_s[todo] == -2]
         heap *= 8
     return out_s, out_t, out_d, out_tie

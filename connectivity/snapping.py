@@ -95,7 +95,7 @@ class SegmentIndex:
     len2: np.ndarray
     pieces: np.ndarray
     half_piece_m: float
-    tree: tuple[np.ndarray, np.ndarray, np.ndarray]
+    tree: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
     @property
     def n_segments(self) -> int:
@@ -156,7 +156,7 @@ class SegmentIndex:
         columns = (self.ax, self.ay, self.dx, self.dy, self.len2, self.pieces)
         for i in np.flatnonzero(tied & (dist > 0)):
             radius = float(dist[i]) + self.half_piece_m
-            n = count_pieces_within(px[i], py[i], radius, *self.tree, columns)
+            n = count_pieces_within(px[i], py[i], radius, *self.tree[:3], columns)
             out[i] = n >= _K_NEAREST_MAX
         return out
 
