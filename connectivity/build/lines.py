@@ -169,12 +169,20 @@ def _segments_near(
     boxes, order, levels = tree
     n = order.size
     r2 = radius * radius
-    out_p, out_s, out_d, out_t = [0], [0], [0.0], [0.0]
+    stack = np.empty(NODE_SIZE * levels.size + 1, dtype=np.int64)
+    size = 1024
+    out_p = np.empty(size, dtype=np.int64)
+    out_s = np.empty(size, dtype=np.int64)
+    out_d = np.empty(size)
+    out_t = np.empty(size)
+    k = 0
     for i in range(pts.shape[0]):
         px, py = pts[i, 0], pts[i, 1]
-        stack = [levels[levels.size - 1] - 1]
-        while stack:
-            node = stack.pop()
+        stack[0] = levels[levels.size - 1] - 1
+        top = 1
+        while top:
+            top -= 1
+            node = stack[top]
             level = 0
             while node >= levels[level + 1]:
                 level += 1
@@ -185,7 +193,8 @@ def _segments_near(
                 if ddx * ddx + ddy * ddy > r2:
                     continue
                 if c >= n:
-                    stack.append(c)
+                    stack[top] = c
+                    top += 1
                     continue
                 s = order[c]
                 if seg_part[s] == pts_part[i]:
@@ -195,17 +204,22 @@ def _segments_near(
                 tu = (ex * dx[s] + ey * dy[s]) / l2 if l2 > 0 else 0.0
                 t = min(max(tu, 0.0), 1.0)
                 d = math.hypot(ex - t * dx[s], ey - t * dy[s])
-                if d <= radius:
-                    out_p.append(i)
-                    out_s.append(s)
-                    out_d.append(d)
-                    out_t.append(tu)
-    return (
-        np.array(out_p[1:], dtype=np.int64),
-        np.array(out_s[1:], dtype=np.int64),
-        np.array(out_d[1:]),
-        np.array(out_t[1:]),
-    )
+                if d > radius:
+                    continue
+                if k == size:
+                    size *= 2
+                    out_p, out_s = _grown(out_p, size), _grown(out_s, size)
+                    out_d, out_t = _grown(out_d, size), _grown(out_t, size)
+                out_p[k], out_s[k], out_d[k], out_t[k] = i, s, d, tu
+                k += 1
+    return out_p[:k].copy(), out_s[:k].copy(), out_d[:k].copy(), out_t[:k].copy()
+
+
+@numba.njit(cache=True)
+def _grown(a: np.ndarray, size: int) -> np.ndarray:
+    out = np.empty(size, dtype=a.dtype)
+    out[: a.size] = a
+    return out
 
 
 def node_vertices(
@@ -383,7 +397,8 @@ def _row_classes_and_speeds(
         classes = np.full(len(gdf), "road", dtype=object)
     else:
         classes = gdf[class_col].astype(str).to_numpy(dtype=object)
-    row_kmh = table.edge_speeds(classes)
+    codes, distinct = pd.factorize(classes)  # each class looked up once
+    row_kmh = table.edge_speeds(distinct)[codes]
     if speed_col is not None:
         given = pd.to_numeric(gdf[speed_col], errors="coerce").to_numpy(dtype="float64")
         good = np.isfinite(given) & (given > 0)
