@@ -128,6 +128,8 @@ def _nearest_other_segment(
         d[border] = geos_distance(border)
         keep = d <= tolerance_m
         pi, si, d, tu = pi[keep], si[keep], d[keep], tu[keep]
+    if pi.size == 0:
+        return pi, si, tu
     order = np.lexsort((si, d, pi))
     pi, si, d, tu = pi[order], si[order], d[order], tu[order]
     head = np.r_[True, pi[1:] != pi[:-1]]
