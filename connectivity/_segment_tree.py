@@ -21,7 +21,14 @@ import math
 import numba
 import numpy as np
 
-__all__ = ["NODE_SIZE", "build_tree", "count_pieces_within", "nearest_segments", "undirected_segments"]
+__all__ = [
+    "NODE_SIZE",
+    "build_tree",
+    "nearest_segments",
+    "past_k_nearest",
+    "subtree_pieces",
+    "undirected_segments",
+]
 
 #: Children per tree node.
 NODE_SIZE = 8
@@ -422,23 +429,45 @@ def nearest_segments(
 
 
 @numba.njit(cache=True)
-def count_pieces_within(
+def subtree_pieces(order: np.ndarray, levels: np.ndarray, pieces: np.ndarray) -> np.ndarray:
+    """Number of tie-break pieces under every box of the tree (leaves and nodes)."""
+    out = np.zeros(levels[levels.size - 1], dtype=np.int64)
+    n = order.size
+    for c in range(n):
+        out[c] = pieces[order[c]]
+    for level in range(1, levels.size - 1):
+        for node in range(levels[level], levels[level + 1]):
+            first = levels[level - 1] + (node - levels[level]) * NODE_SIZE
+            for c in range(first, min(first + NODE_SIZE, levels[level])):
+                out[node] += out[c]
+    return out
+
+
+@numba.njit(cache=True)
+def _pieces_within_reach(
     px: float,
     py: float,
     radius: float,
-    boxes: np.ndarray,
-    order: np.ndarray,
-    levels: np.ndarray,
+    tree: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    counts: np.ndarray,
     seg: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
-) -> int:
-    """Number of piece midpoints strictly closer than ``radius`` to a point."""
+    k: int,
+) -> bool:
+    """True if ``k`` or more piece midpoints may lie closer than ``radius`` to the point.
+
+    An upper bound (the pieces under the boxes the disc meets) refined box by
+    box until it drops below ``k`` or is exact.
+    """
+    boxes, order, levels, _keys, _frame = tree
     ax, ay, dx, dy, _l2, pieces = seg
     r2 = radius * radius
     n = order.size
-    stack = [levels[levels.size - 1] - 1]
-    count = 0
-    while stack:
+    root = levels[levels.size - 1] - 1
+    stack = [root]
+    bound = counts[root]
+    while stack and bound >= k:
         node = stack.pop()
+        bound -= counts[node]
         level = 0
         while node >= levels[level + 1]:
             level += 1
@@ -448,6 +477,7 @@ def count_pieces_within(
                 continue
             if c >= n:
                 stack.append(c)
+                bound += counts[c]
                 continue
             s = order[c]
             m = pieces[s]
@@ -455,8 +485,25 @@ def count_pieces_within(
                 f = (i + 0.5) / m
                 qx = px - (ax[s] + f * dx[s])
                 qy = py - (ay[s] + f * dy[s])
-                count += qx * qx + qy * qy < r2
-    return count
+                bound += qx * qx + qy * qy < r2
+    return bound >= k
+
+
+@numba.njit(cache=True)
+def past_k_nearest(
+    px: np.ndarray,
+    py: np.ndarray,
+    radius: np.ndarray,
+    tree: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    counts: np.ndarray,
+    seg: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    k: int,
+) -> np.ndarray:
+    """For each point, whether ``k`` or more piece midpoints may lie within its radius."""
+    out = np.zeros(px.size, dtype=np.bool_)
+    for i in range(px.size):
+        out[i] = _pieces_within_reach(px[i], py[i], radius[i], tree, counts, seg, k)
+    return out
 
 
 @numba.njit(cache=True)

@@ -29,8 +29,9 @@ from scipy.spatial import cKDTree
 
 from connectivity._segment_tree import (
     build_tree,
-    count_pieces_within,
     nearest_segments,
+    past_k_nearest,
+    subtree_pieces,
     undirected_segments,
 )
 from connectivity.errors import CRSError, DataError, ParameterError
@@ -129,8 +130,9 @@ class SegmentIndex:
         *piece midpoint*, each segment being cut into ``pieces`` equal pieces:
         the order in which the k-d tree of piece midpoints used before met
         them, so results are those of that search. The few points where the
-        piece midpoints tie too, or where a tie lies off the road, are settled
-        by that k-d tree search itself (:meth:`_kd_nearest`, built on first use).
+        piece midpoints tie too, or where that search took its radius fallback
+        (ties then went to the smallest segment id), are settled by the k-d
+        tree search itself (:meth:`_kd_nearest`, built on first use).
         """
         px = np.ascontiguousarray(px, dtype="float64").ravel()
         py = np.ascontiguousarray(py, dtype="float64").ravel()
@@ -146,19 +148,26 @@ class SegmentIndex:
     def _past_k_nearest(
         self, px: np.ndarray, py: np.ndarray, dist: np.ndarray, tied: np.ndarray
     ) -> np.ndarray:
-        """Tied points off the road whose k-d tree search went past 512 neighbours.
+        """Tied points whose k-d tree search may have gone past 512 neighbours.
 
-        That search gave ties to the smallest segment id instead of the nearest
-        piece midpoint: it did when 512 piece midpoints lie closer than
-        ``distance + half_piece_m``. Points on the road (distance 0) never do.
+        That search then gave ties to the smallest segment id instead of the
+        nearest piece midpoint: it did when 512 piece midpoints lie closer than
+        ``distance + half_piece_m``. A bound from the piece counts of the
+        tree's boxes rules that out for nearly every point, cheaply.
         """
         out = np.zeros(px.size, dtype=bool)
-        columns = (self.ax, self.ay, self.dx, self.dy, self.len2, self.pieces)
-        for i in np.flatnonzero(tied & (dist > 0)):
-            radius = float(dist[i]) + self.half_piece_m
-            n = count_pieces_within(px[i], py[i], radius, *self.tree[:3], columns)
-            out[i] = n >= _K_NEAREST_MAX
+        idx = np.flatnonzero(tied)
+        if idx.size:
+            columns = (self.ax, self.ay, self.dx, self.dy, self.len2, self.pieces)
+            radius = dist[idx] + self.half_piece_m
+            out[idx] = past_k_nearest(
+                px[idx], py[idx], radius, self.tree, self._subtree_pieces, columns, _K_NEAREST_MAX
+            )
         return out
+
+    @functools.cached_property
+    def _subtree_pieces(self) -> np.ndarray:
+        return subtree_pieces(self.tree[1], self.tree[2], self.pieces)
 
     @functools.cached_property
     def _kd(self) -> tuple[np.ndarray, cKDTree]:
