@@ -251,31 +251,35 @@ def _consider(
     py: float,
     s: int,
     seg: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
-    best: tuple[int, float, float, float, int],
+    best: tuple[int, float, float, float, int, int],
     bound: float,
-) -> tuple[tuple[int, float, float, float, int], float]:
-    """Segment ``s`` against the best so far ``(segment, t, distance, piece d2, tie)``.
+) -> tuple[tuple[int, float, float, float, int, int], float]:
+    """Segment ``s`` against the best so far.
 
-    Returns the new best and the new pruning bound (a squared distance).
+    ``best`` is ``(segment, t, distance, piece d2, tie, lowest)``: ``lowest``
+    is the smallest id among the segments at the best distance. Returns the
+    new best and the new pruning bound (a squared distance).
     """
     ax, ay, dx, dy, l2, pieces = seg
     t, d2, tu = _project_d2(px, py, ax[s], ay[s], dx[s], dy[s], l2[s])
     if d2 > bound:
         return best, bound
     d = math.hypot(px - ax[s] - t * dx[s], py - ay[s] - t * dy[s])
-    best_s, best_t, best_d, best_p2, tie = best
+    best_s, best_t, best_d, best_p2, tie, low = best
     if d > best_d:
         return best, bound
     p2 = _piece_d2(px, py, ax[s], ay[s], dx[s], dy[s], pieces[s], tu)
     if d == best_d:
         # two segments at the same distance: the nearer piece midpoint wins
+        low = min(low, s)
         if p2 >= best_p2:
-            return (best_s, best_t, best_d, best_p2, max(tie, 2 if p2 == best_p2 else 1)), bound
+            tie = max(tie, 2 if p2 == best_p2 else 1)
+            return (best_s, best_t, best_d, best_p2, tie, low), bound
         tie = 1
     else:
-        tie = 0
+        tie, low = 0, s
     slack = d * (1.0 + 1e-9) + _SLACK_M
-    return (s, t, d, p2, tie), slack * slack
+    return (s, t, d, p2, tie, low), slack * slack
 
 
 @numba.njit(cache=True)
@@ -289,13 +293,15 @@ def _query_one(
 ) -> tuple[int, float, float, int]:
     """Nearest segment of one point: ``(segment, fraction, distance, tie)``.
 
-    ``tie`` is 0 (one nearest segment), 1 (several at the same distance, one
-    with the nearest piece midpoint) or 2 (several with both equal). The
-    segments next to the point along the Hilbert curve give a first bound.
+    ``tie`` is 0 (one nearest segment, or several at the same distance of
+    which the one with the nearest piece midpoint has the smallest id), 1
+    (several, the nearest piece midpoint chose) or 2 (several with both
+    equal). The segments next to the point along the Hilbert curve give a
+    first bound.
     """
     boxes, order, levels, leaf_keys, frame = tree
     n = order.size
-    best = (-1, np.nan, np.inf, np.inf, 0)
+    best = (-1, np.nan, np.inf, np.inf, 0, -1)
     bound = np.inf
     at = np.searchsorted(leaf_keys, _hilbert_key(px, py, frame))
     lo, hi = max(at - _WINDOW, 0), min(at + _WINDOW, n)
@@ -325,7 +331,10 @@ def _query_one(
                 return -2, np.nan, np.nan, 0  # heap full: the caller enlarges it
             _push(keys, vals, size, c_d2, c)
             size += 1
-    return best[0], best[1], best[2], best[4]
+    tie = best[4]
+    if tie == 1 and best[0] == best[5]:
+        tie = 0  # the nearest piece midpoint and the smallest id agree
+    return best[0], best[1], best[2], tie
 
 
 @numba.njit(cache=True)
@@ -452,6 +461,7 @@ def _pieces_within_reach(
     counts: np.ndarray,
     seg: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     k: int,
+    stack: np.ndarray,
 ) -> bool:
     """True if ``k`` or more piece midpoints may lie closer than ``radius`` to the point.
 
@@ -463,10 +473,12 @@ def _pieces_within_reach(
     r2 = radius * radius
     n = order.size
     root = levels[levels.size - 1] - 1
-    stack = [root]
+    stack[0] = root
+    top = 1
     bound = counts[root]
-    while stack and bound >= k:
-        node = stack.pop()
+    while top and bound >= k:
+        top -= 1
+        node = stack[top]
         bound -= counts[node]
         level = 0
         while node >= levels[level + 1]:
@@ -476,7 +488,8 @@ def _pieces_within_reach(
             if _box_d2(px, py, boxes, c) >= r2:
                 continue
             if c >= n:
-                stack.append(c)
+                stack[top] = c
+                top += 1
                 bound += counts[c]
                 continue
             s = order[c]
@@ -489,7 +502,7 @@ def _pieces_within_reach(
     return bound >= k
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, parallel=True)
 def past_k_nearest(
     px: np.ndarray,
     py: np.ndarray,
@@ -501,8 +514,11 @@ def past_k_nearest(
 ) -> np.ndarray:
     """For each point, whether ``k`` or more piece midpoints may lie within its radius."""
     out = np.zeros(px.size, dtype=np.bool_)
-    for i in range(px.size):
-        out[i] = _pieces_within_reach(px[i], py[i], radius[i], tree, counts, seg, k)
+    levels = tree[2]
+    for b in numba.prange((px.size + 4095) // 4096):
+        stack = np.empty(NODE_SIZE * levels.size + 1, dtype=np.int64)
+        for i in range(b * 4096, min((b + 1) * 4096, px.size)):
+            out[i] = _pieces_within_reach(px[i], py[i], radius[i], tree, counts, seg, k, stack)
     return out
 
 
