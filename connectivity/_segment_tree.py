@@ -192,7 +192,7 @@ def _piece_d2(
     px: float, py: float, ax: float, ay: float, dx: float, dy: float, m: int, tu: float
 ) -> float:
     """Squared distance to the nearest of the ``m`` piece midpoints of a segment."""
-    centre = min(max(int(math.floor(tu * m)), 0), m - 1)
+    centre = min(math.floor(min(max(tu, 0.0), 1.0) * m), m - 1)
     best = np.inf
     for i in range(max(centre - 1, 0), min(centre + 2, m)):
         f = (i + 0.5) / m
@@ -303,7 +303,7 @@ def _query_one(
     n = order.size
     best = (-1, np.nan, np.inf, np.inf, 0, -1)
     bound = np.inf
-    at = np.searchsorted(leaf_keys, _hilbert_key(px, py, frame))
+    at = int(np.searchsorted(leaf_keys, _hilbert_key(px, py, frame)))
     lo, hi = max(at - _WINDOW, 0), min(at + _WINDOW, n)
     for c in range(lo, hi):
         best, bound = _consider(px, py, order[c], seg, best, bound)

@@ -178,7 +178,10 @@ class SegmentIndex:
         i_in_seg = np.arange(piece_seg.size) - np.repeat(offsets, m)
         f = (i_in_seg + 0.5) / m[piece_seg]
         mid = np.column_stack(
-            [self.ax[piece_seg] + f * self.dx[piece_seg], self.ay[piece_seg] + f * self.dy[piece_seg]]
+            [
+                self.ax[piece_seg] + f * self.dx[piece_seg],
+                self.ay[piece_seg] + f * self.dy[piece_seg],
+            ]
         )
         return piece_seg, cKDTree(mid, balanced_tree=False, compact_nodes=False)
 
