@@ -566,7 +566,7 @@ def points_to_network_crs(
         )
         raise CRSError(msg)
     _check_point_or_polygon(geom, name)
-    _check_finite(geom, name, "NaN or infinite coordinates; fix or drop those features")
+    found = _check_finite(geom, name, "NaN or infinite coordinates; fix or drop those features")
     target = CRS.from_user_input(crs)
     if not CRS.from_user_input(geom.crs).equals(target):
         log.info(
@@ -577,25 +577,23 @@ def points_to_network_crs(
         )
         source = geom.crs.to_string()
         geom = geom.to_crs(target)
-        _check_finite(
+        found = _check_finite(
             geom, name, f"coordinates that cannot be put in the network CRS {target.to_string()}; "
             f"are they really in {source}? Set their true CRS (gdf.set_crs(..., allow_override=True))",
             CRSError,
         )  # fmt: skip
-    arr = geom.values
-    is_point = np.asarray(shapely.get_type_id(arr) == 0)
-    if not is_point.all():
-        other = arr[~is_point]
+    arr = np.asarray(geom.values, dtype=object)
+    types, x, y = found  # x, y of the points already read (NaN elsewhere)
+    other = np.flatnonzero(types != 0)
+    if other.size:
         repl = (
-            shapely.centroid(other)
+            shapely.centroid(arr[other])
             if polygon_point == "centroid"
-            else shapely.point_on_surface(other)
+            else shapely.point_on_surface(arr[other])
         )
-        arr = np.asarray(arr, dtype=object).copy()
-        arr[~is_point] = repl
-    x = np.asarray(shapely.get_x(arr), dtype="float64")
-    y = np.asarray(shapely.get_y(arr), dtype="float64")
-    empty = np.asarray(shapely.is_missing(arr) | shapely.is_empty(arr))
+        x[other] = shapely.get_x(repl)
+        y[other] = shapely.get_y(repl)
+    empty = np.flatnonzero(types == -1)  # missing; an empty geometry has NaN x, y already
     x[empty] = np.nan
     y[empty] = np.nan
     return geom.index, x, y
@@ -617,7 +615,10 @@ def _check_point_or_polygon(geom: gpd.GeoSeries, name: str) -> None:
     """Refuse lines, collections and MultiPoints of several points (which point would it be?)."""
     arr = np.asarray(geom.values, dtype=object)
     types = np.asarray(shapely.get_type_id(arr))
-    bad = ~np.isin(types, _PLACE_TYPES) | ((types == 4) & (shapely.get_num_geometries(arr) > 1))
+    bad = ~np.isin(types, _PLACE_TYPES)
+    multi = np.flatnonzero(types == 4)
+    if multi.size:
+        bad[multi] |= shapely.get_num_geometries(arr[multi]) > 1
     if bad.any():
         kinds = sorted({g.geom_type for g in arr[bad]})
         msg = (
@@ -630,19 +631,48 @@ def _check_point_or_polygon(geom: gpd.GeoSeries, name: str) -> None:
 
 def _check_finite(
     geom: gpd.GeoSeries, name: str, problem: str, error: type[Exception] = DataError
-) -> None:
-    """Refuse non-empty geometries with a NaN or infinite coordinate (``problem`` says why)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Refuse non-empty geometries with a NaN or infinite coordinate (``problem`` says why).
+
+    Returns the shapely type id of every geometry and the x, y of the points
+    (NaN for the other geometries and for empty points).
+    """
     arr = np.asarray(geom.values, dtype=object)
-    xy, which = shapely.get_coordinates(arr, return_index=True)
-    bad_rows = np.unique(which[~np.isfinite(xy).all(axis=1)])
-    if bad_rows.size:
-        mask = np.zeros(arr.size, dtype=bool)
-        mask[bad_rows] = True
+    mask, types, x, y = _nonfinite(arr)
+    if mask.any():
         msg = (
-            f"{bad_rows.size:,} of the {arr.size:,} {name} (index {some_labels(geom.index, mask)}) "
+            f"{int(mask.sum()):,} of the {arr.size:,} {name} (index {some_labels(geom.index, mask)}) "
             f"have {problem}"
         )
         raise error(msg)
+    return types, x, y
+
+
+def _nonfinite(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Mask of the non-empty geometries with a NaN or infinite coordinate.
+
+    Points are read with ``get_x``/``get_y`` (fast); other geometries through
+    all their coordinates. Returns ``(mask, type ids, x, y)``, x and y of the
+    points (NaN elsewhere).
+    """
+    mask = np.zeros(arr.size, dtype=bool)
+    types = np.asarray(shapely.get_type_id(arr))
+    x = np.full(arr.size, np.nan)
+    y = np.full(arr.size, np.nan)
+    point = np.flatnonzero(types == 0)
+    if point.size:
+        pts = arr[point]
+        x[point] = shapely.get_x(pts)
+        y[point] = shapely.get_y(pts)
+        bad = ~(np.isfinite(x[point]) & np.isfinite(y[point]))
+        if bad.any():  # an empty point has NaN coordinates too
+            bad &= ~shapely.is_empty(pts)
+        mask[point] = bad
+    other = np.flatnonzero(types > 0)
+    if other.size:
+        xy, which = shapely.get_coordinates(arr[other], return_index=True)
+        mask[other[np.unique(which[~np.isfinite(xy).all(axis=1)])]] = True
+    return mask, types, x, y
 
 
 def snap_points(
