@@ -17,6 +17,7 @@ still ties are flagged for the caller.
 from __future__ import annotations
 
 import math
+from typing import TypeAlias
 
 import numba
 import numpy as np
@@ -29,6 +30,12 @@ __all__ = [
     "subtree_pieces",
     "undirected_segments",
 ]
+
+#: ``(boxes, order, levels, leaf_keys, frame)`` of :func:`build_tree`.
+Tree: TypeAlias = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+#: ``(ax, ay, dx, dy, len2, pieces)`` per segment: start, direction, squared
+#: length and number of tie-break pieces.
+Columns: TypeAlias = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 #: Children per tree node.
 NODE_SIZE = 8
@@ -128,9 +135,7 @@ def _pack_levels(boxes: np.ndarray, n: int, n_total: int) -> np.ndarray:
     return out
 
 
-def build_tree(
-    x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def build_tree(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray) -> Tree:
     """Packed R-tree of the segments ``(x0, y0)-(x1, y1)``.
 
     Returns
@@ -204,38 +209,29 @@ def _piece_d2(
 
 @numba.njit(cache=True, inline="always")
 def _push(keys: np.ndarray, vals: np.ndarray, size: int, key: float, val: int) -> None:
+    """Add ``(key, val)`` to a binary min-heap of ``size`` entries (the caller increments)."""
     i = size
-    while i > 0:
-        parent = (i - 1) >> 1
-        if keys[parent] <= key:
-            break
-        keys[i] = keys[parent]
-        vals[i] = vals[parent]
-        i = parent
-    keys[i] = key
-    vals[i] = val
+    while i > 0 and keys[(i - 1) >> 1] > key:  # sift up
+        keys[i], vals[i] = keys[(i - 1) >> 1], vals[(i - 1) >> 1]
+        i = (i - 1) >> 1
+    keys[i], vals[i] = key, val
 
 
 @numba.njit(cache=True, inline="always")
 def _pop(keys: np.ndarray, vals: np.ndarray, size: int) -> None:
     """Remove the smallest entry of a heap of ``size`` entries (the caller decrements)."""
-    last_k = keys[size - 1]
-    last_v = vals[size - 1]
     n = size - 1
+    last_k, last_v = keys[n], vals[n]
     i = 0
-    while True:
-        c = 2 * i + 1
-        if c >= n:
-            break
+    c = 1
+    while c < n:  # sift down the last entry from the root
         if c + 1 < n and keys[c + 1] < keys[c]:
             c += 1
         if keys[c] >= last_k:
             break
-        keys[i] = keys[c]
-        vals[i] = vals[c]
-        i = c
-    keys[i] = last_k
-    vals[i] = last_v
+        keys[i], vals[i] = keys[c], vals[c]
+        i, c = c, 2 * c + 1
+    keys[i], vals[i] = last_k, last_v
 
 
 @numba.njit(cache=True, inline="always")
@@ -250,7 +246,7 @@ def _consider(
     px: float,
     py: float,
     s: int,
-    seg: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    seg: Columns,
     best: tuple[int, float, float, float, int, int],
     bound: float,
 ) -> tuple[tuple[int, float, float, float, int, int], float]:
@@ -286,8 +282,8 @@ def _consider(
 def _query_one(
     px: float,
     py: float,
-    tree: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
-    seg: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    tree: Tree,
+    seg: Columns,
     keys: np.ndarray,
     vals: np.ndarray,
 ) -> tuple[int, float, float, int]:
@@ -373,8 +369,8 @@ def _query_all(
     px: np.ndarray,
     py: np.ndarray,
     which: np.ndarray,
-    tree: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
-    seg: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    tree: Tree,
+    seg: Columns,
     out: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     heap_size: int,
 ) -> None:
@@ -397,8 +393,8 @@ def _query_all(
 def nearest_segments(
     px: np.ndarray,
     py: np.ndarray,
-    tree: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
-    seg: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    tree: Tree,
+    seg: Columns,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Exact nearest segment of every point.
 
@@ -457,9 +453,9 @@ def _pieces_within_reach(
     px: float,
     py: float,
     radius: float,
-    tree: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    tree: Tree,
     counts: np.ndarray,
-    seg: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    seg: Columns,
     k: int,
     stack: np.ndarray,
 ) -> bool:
@@ -507,9 +503,9 @@ def past_k_nearest(
     px: np.ndarray,
     py: np.ndarray,
     radius: np.ndarray,
-    tree: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    tree: Tree,
     counts: np.ndarray,
-    seg: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    seg: Columns,
     k: int,
 ) -> np.ndarray:
     """For each point, whether ``k`` or more piece midpoints may lie within its radius."""

@@ -10,6 +10,7 @@ import shapely
 from connectivity import RoadNetwork
 from connectivity.build.edges import fastest_directed_csr
 from connectivity.build.lines import (
+    _nearest_other_segment,
     _oneway_loop,
     _same_millimetre,
     oneway_codes,
@@ -60,8 +61,8 @@ def test_csr_equals_the_lexsort_reference(seed: int) -> None:
         np.testing.assert_array_equal(got[2][k], want[2][k])
 
 
-def _snap_reference(xy, part, scale, tolerance_m):
-    """The STRtree implementation of earlier versions."""
+def _snap_reference(xy, part, tolerance_m):
+    """The STRtree choice of earlier versions: (end, segment, t) of the inserted vertices."""
     seg = np.flatnonzero(part[:-1] == part[1:])
     lines = shapely.linestrings(np.stack([xy[seg], xy[seg + 1]], axis=1))
     first = np.r_[True, part[1:] != part[:-1]]
@@ -71,8 +72,6 @@ def _snap_reference(xy, part, scale, tolerance_m):
     pi, si = shapely.STRtree(lines).query(pts, predicate="dwithin", distance=tolerance_m)
     other = part[seg[si]] != part[ends[pi]]
     pi, si = pi[other], si[other]
-    if pi.size == 0:
-        return xy, part, scale, 0
     dist = shapely.distance(pts[pi], lines[si])
     order = np.lexsort((dist, pi))
     pi, si = pi[order], si[order]
@@ -80,20 +79,7 @@ def _snap_reference(xy, part, scale, tolerance_m):
     pi, si = pi[best], si[best]
     t = shapely.line_locate_point(lines[si], pts[pi], normalized=True)
     inner = (t > 1e-9) & (t < 1 - 1e-9)
-    pi, si, t = pi[inner], si[inner], t[inner]
-    if pi.size == 0:
-        return xy, part, scale, 0
-    a = seg[si]
-    new_xy = xy[a] + (xy[a + 1] - xy[a]) * t[:, None]
-    key = np.concatenate([np.arange(xy.shape[0], dtype="float64"), a + t])
-    order = np.argsort(key, kind="stable")
-    seg_of = np.floor(key[order]).astype("int64")
-    return (
-        np.vstack([xy, new_xy])[order],
-        np.concatenate([part, part[a]])[order],
-        np.r_[scale, 1.0][seg_of[:-1]],
-        int(pi.size),
-    )
+    return pi[inner], si[inner], t[inner]
 
 
 def _layer(seed: int, n: int = 400) -> tuple[np.ndarray, np.ndarray]:
@@ -122,12 +108,18 @@ def _layer(seed: int, n: int = 400) -> tuple[np.ndarray, np.ndarray]:
 @pytest.mark.parametrize("tolerance", [0.5, 1.0, 5.0])
 def test_snap_ends_equals_the_strtree_reference(seed: int, tolerance: float) -> None:
     xy, part = _layer(seed)
-    scale = np.random.default_rng(seed).uniform(0.9, 1.1, xy.shape[0] - 1)
-    got = snap_ends_to_segments(xy, part, scale, tolerance)
-    want = _snap_reference(xy, part, scale, tolerance)
-    assert got[3] == want[3] > 0
-    for g, w in zip(got[:3], want[:3], strict=True):
+    seg = np.flatnonzero(part[:-1] == part[1:])
+    first = np.r_[True, part[1:] != part[:-1]]
+    last = np.r_[part[1:] != part[:-1], True]
+    ends = np.flatnonzero(first | last)
+    pi, si, t = _nearest_other_segment(xy, part, seg, ends, tolerance)
+    inner = (t > 1e-9) & (t < 1 - 1e-9)
+    want = _snap_reference(xy, part, tolerance)
+    assert want[0].size > 0
+    for g, w in zip((pi[inner], si[inner], t[inner]), want, strict=True):
         np.testing.assert_array_equal(g, w)
+    scale = np.ones(xy.shape[0] - 1)
+    assert snap_ends_to_segments(xy, part, scale, tolerance)[3] == want[0].size
 
 
 def test_same_millimetre_equals_unique_rows() -> None:
