@@ -27,6 +27,7 @@ __all__ = [
     "build_tree",
     "nearest_segments",
     "past_k_nearest",
+    "spatial_order",
     "subtree_pieces",
     "undirected_segments",
 ]
@@ -355,7 +356,7 @@ def _radix_order(key: np.ndarray) -> np.ndarray:
 
 
 @numba.njit(cache=True)
-def _spatial_order(px: np.ndarray, py: np.ndarray, frame: np.ndarray) -> np.ndarray:
+def spatial_order(px: np.ndarray, py: np.ndarray, frame: np.ndarray) -> np.ndarray:
     """Positions of the points along a Hilbert curve (missing points first)."""
     ok = np.isfinite(px) & np.isfinite(py)
     key = np.zeros(px.size, dtype=np.int64)
@@ -425,7 +426,7 @@ def nearest_segments(
         return out_s, out_t, out_d, out_tie
     out = (out_s, out_t, out_d, out_tie)
     heap = 1024
-    todo = _spatial_order(px, py, tree[4])
+    todo = spatial_order(px, py, tree[4])
     while todo.size:
         _query_all(px, py, todo, tree, seg, out, heap)
         todo = todo[out_s[todo] == -2]

@@ -20,7 +20,7 @@ from pyproj import CRS, Geod
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from connectivity._segment_tree import NODE_SIZE, build_tree
+from connectivity._segment_tree import NODE_SIZE, build_tree, spatial_order
 from connectivity.build.edges import edge_kwargs, metric_crs_for
 from connectivity.crs import reproject
 from connectivity.errors import CRSError, DataError, ParameterError
@@ -112,9 +112,11 @@ def _nearest_other_segment(
     import shapely
 
     x0, y0, x1, y1 = xy[seg, 0], xy[seg, 1], xy[seg + 1, 0], xy[seg + 1, 1]
-    tree = build_tree(x0, y0, x1, y1)[:3]
+    tree = build_tree(x0, y0, x1, y1)
+    pts = np.ascontiguousarray(xy[ends])
+    which = spatial_order(pts[:, 0], pts[:, 1], tree[4])
     pi, si, d, tu = _segments_near(
-        xy[ends], part[ends], part[seg], x0, y0, x1 - x0, y1 - y0, tree, tolerance_m + _NEAR_M
+        pts, part[ends], part[seg], x0, y0, x1 - x0, y1 - y0, tree[:3], tolerance_m + _NEAR_M, which
     )
 
     def geos_distance(k: np.ndarray) -> np.ndarray:
@@ -165,9 +167,11 @@ def _segments_near(
     dy: np.ndarray,
     tree: tuple[np.ndarray, np.ndarray, np.ndarray],
     radius: float,
+    which: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Pairs (point, segment of another part) closer than ``radius``: ``(point, segment,
-    distance, unclipped foot parameter)``, ordered by point."""
+    distance, unclipped foot parameter)``, the points taken in the order ``which``
+    (along a space-filling curve, so that neighbours share the tree's boxes in cache)."""
     boxes, order, levels = tree
     n = order.size
     r2 = radius * radius
@@ -178,7 +182,7 @@ def _segments_near(
     out_d = np.empty(size)
     out_t = np.empty(size)
     k = 0
-    for i in range(pts.shape[0]):
+    for i in which:
         px, py = pts[i, 0], pts[i, 1]
         stack[0] = levels[levels.size - 1] - 1
         top = 1
