@@ -27,6 +27,7 @@ __all__ = [
     "build_tree",
     "nearest_segments",
     "past_k_nearest",
+    "piece_cells",
     "spatial_order",
     "subtree_pieces",
     "undirected_segments",
@@ -571,3 +572,30 @@ def undirected_segments(
             else:
                 t_ba[k] = time_min[e]
     return a[: k + 1], b[: k + 1], t_ab[: k + 1], t_ba[: k + 1]
+
+
+@numba.njit(cache=True)
+def piece_cells(seg: Columns, side: float) -> np.ndarray:
+    """Square cell (of the given side) of every piece midpoint, numbered row by row.
+
+    An empty array when the cells cannot be numbered in an int64.
+    """
+    ax, ay, dx, dy, _l2, pieces = seg
+    x0, x1 = min(ax.min(), (ax + dx).min()), max(ax.max(), (ax + dx).max())
+    y0, y1 = min(ay.min(), (ay + dy).min()), max(ay.max(), (ay + dy).max())
+    nx = (x1 - x0) / side + 2.0
+    ny = (y1 - y0) / side + 2.0
+    if nx * ny > 2.0**62:
+        return np.zeros(0, dtype=np.int64)
+    width = int(nx)
+    out = np.empty(pieces.sum(), dtype=np.int64)
+    k = 0
+    for s in range(ax.size):
+        m = pieces[s]
+        for i in range(m):
+            f = (i + 0.5) / m
+            cx = math.floor((ax[s] + f * dx[s] - x0) / side)
+            cy = math.floor((ay[s] + f * dy[s] - y0) / side)
+            out[k] = cy * width + cx
+            k += 1
+    return out

@@ -31,6 +31,7 @@ from connectivity._segment_tree import (
     build_tree,
     nearest_segments,
     past_k_nearest,
+    piece_cells,
     subtree_pieces,
     undirected_segments,
 )
@@ -156,6 +157,8 @@ class SegmentIndex:
         tree's boxes rules that out for nearly every point, cheaply.
         """
         out = np.zeros(px.size, dtype=bool)
+        if self._sparse_near_roads:  # no disc of radius half_piece_m holds 512 midpoints
+            tied = tied & (dist > 0)
         idx = np.flatnonzero(tied)
         if idx.size:
             columns = (self.ax, self.ay, self.dx, self.dy, self.len2, self.pieces)
@@ -164,6 +167,23 @@ class SegmentIndex:
                 px[idx], py[idx], radius, self.tree, self._subtree_pieces, columns, _K_NEAREST_MAX
             )
         return out
+
+    @functools.cached_property
+    def _sparse_near_roads(self) -> bool:
+        """True if no disc of radius ``half_piece_m`` can hold 512 piece midpoints.
+
+        Midpoints are counted in square cells of that side; a disc meets at
+        most 3 x 3 of them. Then a tied point on a road (distance 0) never
+        took the radius fallback of the k-d tree search.
+        """
+        r = self.half_piece_m
+        if r <= 0 or self.pieces.sum() < _K_NEAREST_MAX:
+            return True
+        columns = (self.ax, self.ay, self.dx, self.dy, self.len2, self.pieces)
+        cells = piece_cells(columns, r)
+        if cells.size == 0:
+            return False  # too many cells to number: check every point
+        return 9 * int(np.unique(cells, return_counts=True)[1].max()) < _K_NEAREST_MAX
 
     @functools.cached_property
     def _subtree_pieces(self) -> np.ndarray:
