@@ -13,6 +13,7 @@ logged); inputs without a CRS raise :class:`~connectivity.CRSError`.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import weakref
 from dataclasses import dataclass
@@ -26,6 +27,14 @@ from numpy.typing import ArrayLike
 from pyproj import CRS
 from scipy.spatial import cKDTree
 
+from connectivity._segment_tree import (
+    build_tree,
+    nearest_segments,
+    past_k_nearest,
+    piece_cells,
+    subtree_pieces,
+    undirected_segments,
+)
 from connectivity.errors import CRSError, DataError, ParameterError
 from connectivity.network import RoadNetwork
 
@@ -66,9 +75,15 @@ class SegmentIndex:
     t_ab, t_ba : numpy.ndarray
         Travel time (minutes) of the directed edges ``a -> b`` and ``b -> a``;
         ``inf`` where the direction does not exist (one-way segment).
+    ax, ay, dx, dy, len2 : numpy.ndarray
+        Start point, direction ``b - a`` and squared length of each segment.
+    pieces : numpy.ndarray
+        Number of pieces each segment is cut into for the tie rule (see
+        :meth:`nearest`), at most ``2 * half_piece_m`` long.
     half_piece_m : float
-        Half the length of the longest indexed piece: the slack of the
-        exactness certificate used by :meth:`nearest`.
+        Half the length of the longest piece.
+    tree : tuple of numpy.ndarray
+        Packed R-tree of the segments (:func:`connectivity._segment_tree.build_tree`).
     """
 
     a: np.ndarray
@@ -80,15 +95,15 @@ class SegmentIndex:
     dx: np.ndarray
     dy: np.ndarray
     len2: np.ndarray
-    piece_seg: np.ndarray
+    pieces: np.ndarray
     half_piece_m: float
-    tree: cKDTree
+    tree: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
     @property
     def n_segments(self) -> int:
         return int(self.a.size)
 
-    def _project(
+    def project(
         self, px: np.ndarray, py: np.ndarray, seg: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """Fraction along ``seg`` of the foot of the perpendicular, and the distance."""
@@ -101,9 +116,7 @@ class SegmentIndex:
         d = np.hypot(ex - t * self.dx[seg], ey - t * self.dy[seg])
         return t, d
 
-    def nearest(
-        self, px: np.ndarray, py: np.ndarray, *, chunk: int = 200_000
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def nearest(self, px: ArrayLike, py: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Exact nearest segment of each point.
 
         Returns ``(segment, fraction, distance_m)``; fraction is measured from
@@ -111,48 +124,125 @@ class SegmentIndex:
 
         Notes
         -----
-        A k-d tree holds the midpoints of pieces of length at most
-        ``2 * half_piece_m`` cut from every segment. If the k nearest piece
-        midpoints lie within ``r_k`` of a point, every segment without a piece
-        among them is at least ``r_k - half_piece_m`` away (triangle
-        inequality), so the best candidate is certified exact when its
-        distance is at most that. Uncertified points are re-queried with a
-        larger k and finally with a radius query.
+        A best-first search of a packed R-tree of the segments' boxes
+        (compiled, :mod:`connectivity._segment_tree`) finds every segment at
+        the smallest distance. Ties (a point on a node, or nearest to a node
+        shared by several segments) go to the segment with the nearest
+        *piece midpoint*, each segment being cut into ``pieces`` equal pieces:
+        the order in which the k-d tree of piece midpoints used before met
+        them, so results are those of that search. The few points where the
+        piece midpoints tie too, or where that search took its radius fallback
+        (ties then went to the smallest segment id), are settled by the k-d
+        tree search itself (:meth:`_kd_nearest`, built on first use).
         """
-        px = np.asarray(px, dtype="float64")
-        py = np.asarray(py, dtype="float64")
+        px = np.ascontiguousarray(px, dtype="float64").ravel()
+        py = np.ascontiguousarray(py, dtype="float64").ravel()
+        columns = (self.ax, self.ay, self.dx, self.dy, self.len2, self.pieces)
+        seg, frac, dist, tie = nearest_segments(px, py, self.tree, columns)
+        again = np.flatnonzero((tie == 2) | self._past_k_nearest(px, py, dist, tie == 1))
+        if again.size:
+            log.debug("%d points tie between segments; settled by the k-d tree", again.size)
+            s, f, d = self._kd_nearest(px[again], py[again])
+            seg[again], frac[again], dist[again] = s, f, d
+        return seg, frac, dist
+
+    def _past_k_nearest(
+        self, px: np.ndarray, py: np.ndarray, dist: np.ndarray, tied: np.ndarray
+    ) -> np.ndarray:
+        """Tied points whose k-d tree search may have gone past 512 neighbours.
+
+        That search then gave ties to the smallest segment id instead of the
+        nearest piece midpoint: it did when 512 piece midpoints lie closer than
+        ``distance + half_piece_m``. A bound from the piece counts of the
+        tree's boxes rules that out for nearly every point, cheaply.
+        """
+        out = np.zeros(px.size, dtype=bool)
+        if self._sparse_near_roads:  # no disc of radius half_piece_m holds 512 midpoints
+            tied = tied & (dist > 0)
+        idx = np.flatnonzero(tied)
+        if idx.size:
+            columns = (self.ax, self.ay, self.dx, self.dy, self.len2, self.pieces)
+            radius = dist[idx] + self.half_piece_m
+            out[idx] = past_k_nearest(
+                px[idx], py[idx], radius, self.tree, self._subtree_pieces, columns, _K_NEAREST_MAX
+            )
+        return out
+
+    @functools.cached_property
+    def _sparse_near_roads(self) -> bool:
+        """True if no disc of radius ``half_piece_m`` can hold 512 piece midpoints.
+
+        Midpoints are counted in square cells of that side; a disc meets at
+        most 3 x 3 of them. Then a tied point on a road (distance 0) never
+        took the radius fallback of the k-d tree search.
+        """
+        r = self.half_piece_m
+        if r <= 0 or self.pieces.sum() < _K_NEAREST_MAX:
+            return True
+        columns = (self.ax, self.ay, self.dx, self.dy, self.len2, self.pieces)
+        cells = piece_cells(columns, r)
+        if cells.size == 0:
+            return False  # too many cells to number: check every point
+        return 9 * int(np.unique(cells, return_counts=True)[1].max()) < _K_NEAREST_MAX
+
+    @functools.cached_property
+    def _subtree_pieces(self) -> np.ndarray:
+        return subtree_pieces(self.tree[1], self.tree[2], self.pieces)
+
+    @functools.cached_property
+    def _kd(self) -> tuple[np.ndarray, cKDTree]:
+        """Piece midpoints of every segment in a k-d tree, and the segment of each piece."""
+        m = self.pieces
+        piece_seg = np.repeat(np.arange(m.size), m)
+        offsets = np.cumsum(m) - m
+        i_in_seg = np.arange(piece_seg.size) - np.repeat(offsets, m)
+        f = (i_in_seg + 0.5) / m[piece_seg]
+        mid = np.column_stack(
+            [
+                self.ax[piece_seg] + f * self.dx[piece_seg],
+                self.ay[piece_seg] + f * self.dy[piece_seg],
+            ]
+        )
+        return piece_seg, cKDTree(mid, balanced_tree=False, compact_nodes=False)
+
+    def _kd_nearest(
+        self, px: np.ndarray, py: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Nearest segment by the k-d tree of piece midpoints (the tie rule's reference).
+
+        If the k nearest piece midpoints lie within ``r_k`` of a point, every
+        segment without a piece among them is at least ``r_k - half_piece_m``
+        away (triangle inequality), so the best candidate is certified exact
+        when its distance is at most that. Uncertified points are re-queried
+        with a larger k and finally with a radius query.
+        """
+        piece_seg, tree = self._kd
         n = px.size
         seg_out = np.full(n, -1, dtype="int64")
         frac_out = np.full(n, np.nan)
         dist_out = np.full(n, np.nan)
-        valid = np.flatnonzero(np.isfinite(px) & np.isfinite(py))
-        n_pieces = self.piece_seg.size
-        for start in range(0, valid.size, chunk):
-            idx = valid[start : start + chunk]
-            todo = idx
-            k = 8
-            while todo.size:
-                kk = min(k, n_pieces)
-                pts = np.column_stack([px[todo], py[todo]])
-                rk, ii = self.tree.query(pts, k=kk)
-                rk = rk.reshape(todo.size, kk)
-                ii = ii.reshape(todo.size, kk)
-                cand = self.piece_seg[ii]
-                t, d = self._project(px[todo, None], py[todo, None], cand)
-                j = np.argmin(d, axis=1)
-                rows = np.arange(todo.size)
-                best_d = d[rows, j]
-                seg_out[todo] = cand[rows, j]
-                frac_out[todo] = t[rows, j]
-                dist_out[todo] = best_d
-                if kk >= n_pieces:
-                    break
-                certified = best_d <= rk[:, -1] - self.half_piece_m
-                todo = todo[~certified]
-                if k >= 256 and todo.size:
-                    self._radius_fallback(px, py, todo, seg_out, frac_out, dist_out)
-                    break
-                k *= 4
+        n_pieces = piece_seg.size
+        todo = np.flatnonzero(np.isfinite(px) & np.isfinite(py))
+        k = 8
+        while todo.size:
+            kk = min(k, n_pieces)
+            rk, ii = tree.query(np.column_stack([px[todo], py[todo]]), k=kk)
+            rk = rk.reshape(todo.size, kk)
+            cand = piece_seg[ii.reshape(todo.size, kk)]
+            t, d = self.project(px[todo, None], py[todo, None], cand)
+            j = np.argmin(d, axis=1)
+            rows = np.arange(todo.size)
+            best_d = d[rows, j]
+            seg_out[todo] = cand[rows, j]
+            frac_out[todo] = t[rows, j]
+            dist_out[todo] = best_d
+            if kk >= n_pieces:
+                break
+            todo = todo[best_d > rk[:, -1] - self.half_piece_m]
+            if k >= 256 and todo.size:
+                self._radius_fallback(px, py, todo, seg_out, frac_out, dist_out)
+                break
+            k *= 4
         return seg_out, frac_out, dist_out
 
     def _radius_fallback(
@@ -166,53 +256,45 @@ class SegmentIndex:
     ) -> None:
         # Rare: far points in front of a long straight road. Every segment nearer
         # than the current best has a piece midpoint within best + half_piece_m.
+        piece_seg, tree = self._kd
         radius = dist_out[todo] + self.half_piece_m
-        hits = self.tree.query_ball_point(np.column_stack([px[todo], py[todo]]), r=radius)
+        hits = tree.query_ball_point(np.column_stack([px[todo], py[todo]]), r=radius)
         for i, h in zip(todo, hits, strict=True):
-            cand = np.unique(self.piece_seg[np.asarray(h, dtype="int64")])
+            cand = np.unique(piece_seg[np.asarray(h, dtype="int64")])
             if cand.size == 0:  # pragma: no cover - the best piece is always inside
                 continue
-            t, d = self._project(np.full(cand.size, px[i]), np.full(cand.size, py[i]), cand)
+            t, d = self.project(np.full(cand.size, px[i]), np.full(cand.size, py[i]), cand)
             j = int(np.argmin(d))
             if d[j] <= dist_out[i]:
                 seg_out[i], frac_out[i], dist_out[i] = cand[j], t[j], d[j]
 
 
+#: The k of the last k-nearest query of :meth:`SegmentIndex._kd_nearest`.
+_K_NEAREST_MAX = 512
+
 _SEG_CACHE: weakref.WeakKeyDictionary[RoadNetwork, SegmentIndex] = weakref.WeakKeyDictionary()
 
 
 def segment_index(net: RoadNetwork) -> SegmentIndex:
-    """The (cached) undirected segment table and nearest-segment index of ``net``."""
+    """The undirected segment table and nearest-segment index of ``net``, built once per network.
+
+    Later calls with the same network (every :class:`~connectivity.OriginSet`
+    and measure snapping to it) return the same index.
+    """
     cached = _SEG_CACHE.get(net)
     if cached is not None:
         return cached
-    n = net.n_nodes
-    tails = net.edge_tails().astype("int64")
-    heads = net.indices.astype("int64")
-    fwd = tails < heads
-    a_all = np.where(fwd, tails, heads)
-    b_all = np.where(fwd, heads, tails)
-    key = a_all * n + b_all
-    ukey, inv = np.unique(key, return_inverse=True)
-    a = ukey // n
-    b = ukey % n
-    t_ab = np.full(ukey.size, np.inf)
-    t_ba = np.full(ukey.size, np.inf)
-    t_ab[inv[fwd]] = net.time_min[fwd]
-    t_ba[inv[~fwd]] = net.time_min[~fwd]
+    a, b, t_ab, t_ba = undirected_segments(
+        net.indptr.astype("int64"), net.indices.astype("int64"), net.time_min
+    )
     ax, ay = net.x[a], net.y[a]
-    dx, dy = net.x[b] - ax, net.y[b] - ay
+    bx, by = net.x[b], net.y[b]
+    dx, dy = bx - ax, by - ay
     length = np.hypot(dx, dy)
     positive = length[length > 0]
     spacing = float(np.quantile(positive, 0.75)) if positive.size else 1.0
-    spacing = max(spacing, float(length.sum()) / (3.0 * max(ukey.size, 1)), 1e-6)
+    spacing = max(spacing, float(length.sum()) / (3.0 * max(a.size, 1)), 1e-6)
     m = np.maximum(np.ceil(length / spacing), 1).astype("int64")
-    piece_seg = np.repeat(np.arange(ukey.size), m)
-    offsets = np.cumsum(m) - m
-    i_in_seg = np.arange(piece_seg.size) - np.repeat(offsets, m)
-    f = (i_in_seg + 0.5) / m[piece_seg]
-    mid = np.column_stack([ax[piece_seg] + f * dx[piece_seg], ay[piece_seg] + f * dy[piece_seg]])
-    half_piece = float(np.max(length / (2.0 * m))) if length.size else 0.0
     index = SegmentIndex(
         a=a,
         b=b,
@@ -223,9 +305,9 @@ def segment_index(net: RoadNetwork) -> SegmentIndex:
         dx=dx,
         dy=dy,
         len2=dx * dx + dy * dy,
-        piece_seg=piece_seg,
-        half_piece_m=half_piece,
-        tree=cKDTree(mid, balanced_tree=False, compact_nodes=False),
+        pieces=m,
+        half_piece_m=float(np.max(length / (2.0 * m))) if length.size else 0.0,
+        tree=build_tree(ax, ay, bx, by),
     )
     _SEG_CACHE[net] = index
     return index
@@ -520,7 +602,7 @@ def points_to_network_crs(
         )
         raise CRSError(msg)
     _check_point_or_polygon(geom, name)
-    _check_finite(geom, name, "NaN or infinite coordinates; fix or drop those features")
+    found = _check_finite(geom, name, "NaN or infinite coordinates; fix or drop those features")
     target = CRS.from_user_input(crs)
     if not CRS.from_user_input(geom.crs).equals(target):
         log.info(
@@ -531,25 +613,23 @@ def points_to_network_crs(
         )
         source = geom.crs.to_string()
         geom = geom.to_crs(target)
-        _check_finite(
+        found = _check_finite(
             geom, name, f"coordinates that cannot be put in the network CRS {target.to_string()}; "
             f"are they really in {source}? Set their true CRS (gdf.set_crs(..., allow_override=True))",
             CRSError,
         )  # fmt: skip
-    arr = geom.values
-    is_point = np.asarray(shapely.get_type_id(arr) == 0)
-    if not is_point.all():
-        other = arr[~is_point]
+    arr = np.asarray(geom.values, dtype=object)
+    types, x, y = found  # x, y of the points already read (NaN elsewhere)
+    other = np.flatnonzero(types != 0)
+    if other.size:
         repl = (
-            shapely.centroid(other)
+            shapely.centroid(arr[other])
             if polygon_point == "centroid"
-            else shapely.point_on_surface(other)
+            else shapely.point_on_surface(arr[other])
         )
-        arr = np.asarray(arr, dtype=object).copy()
-        arr[~is_point] = repl
-    x = np.asarray(shapely.get_x(arr), dtype="float64")
-    y = np.asarray(shapely.get_y(arr), dtype="float64")
-    empty = np.asarray(shapely.is_missing(arr) | shapely.is_empty(arr))
+        x[other] = shapely.get_x(repl)
+        y[other] = shapely.get_y(repl)
+    empty = np.flatnonzero(types == -1)  # missing; an empty geometry has NaN x, y already
     x[empty] = np.nan
     y[empty] = np.nan
     return geom.index, x, y
@@ -571,7 +651,10 @@ def _check_point_or_polygon(geom: gpd.GeoSeries, name: str) -> None:
     """Refuse lines, collections and MultiPoints of several points (which point would it be?)."""
     arr = np.asarray(geom.values, dtype=object)
     types = np.asarray(shapely.get_type_id(arr))
-    bad = ~np.isin(types, _PLACE_TYPES) | ((types == 4) & (shapely.get_num_geometries(arr) > 1))
+    bad = ~np.isin(types, _PLACE_TYPES)
+    multi = np.flatnonzero(types == 4)
+    if multi.size:
+        bad[multi] |= shapely.get_num_geometries(arr[multi]) > 1
     if bad.any():
         kinds = sorted({g.geom_type for g in arr[bad]})
         msg = (
@@ -584,19 +667,48 @@ def _check_point_or_polygon(geom: gpd.GeoSeries, name: str) -> None:
 
 def _check_finite(
     geom: gpd.GeoSeries, name: str, problem: str, error: type[Exception] = DataError
-) -> None:
-    """Refuse non-empty geometries with a NaN or infinite coordinate (``problem`` says why)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Refuse non-empty geometries with a NaN or infinite coordinate (``problem`` says why).
+
+    Returns the shapely type id of every geometry and the x, y of the points
+    (NaN for the other geometries and for empty points).
+    """
     arr = np.asarray(geom.values, dtype=object)
-    xy, which = shapely.get_coordinates(arr, return_index=True)
-    bad_rows = np.unique(which[~np.isfinite(xy).all(axis=1)])
-    if bad_rows.size:
-        mask = np.zeros(arr.size, dtype=bool)
-        mask[bad_rows] = True
+    mask, types, x, y = _nonfinite(arr)
+    if mask.any():
         msg = (
-            f"{bad_rows.size:,} of the {arr.size:,} {name} (index {some_labels(geom.index, mask)}) "
+            f"{int(mask.sum()):,} of the {arr.size:,} {name} (index {some_labels(geom.index, mask)}) "
             f"have {problem}"
         )
         raise error(msg)
+    return types, x, y
+
+
+def _nonfinite(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Mask of the non-empty geometries with a NaN or infinite coordinate.
+
+    Points are read with ``get_x``/``get_y`` (fast); other geometries through
+    all their coordinates. Returns ``(mask, type ids, x, y)``, x and y of the
+    points (NaN elsewhere).
+    """
+    mask = np.zeros(arr.size, dtype=bool)
+    types = np.asarray(shapely.get_type_id(arr))
+    x = np.full(arr.size, np.nan)
+    y = np.full(arr.size, np.nan)
+    point = np.flatnonzero(types == 0)
+    if point.size:
+        pts = arr[point]
+        x[point] = shapely.get_x(pts)
+        y[point] = shapely.get_y(pts)
+        bad = ~(np.isfinite(x[point]) & np.isfinite(y[point]))
+        if bad.any():  # an empty point has NaN coordinates too
+            bad &= ~shapely.is_empty(pts)
+        mask[point] = bad
+    other = np.flatnonzero(types > 0)
+    if other.size:
+        xy, which = shapely.get_coordinates(arr[other], return_index=True)
+        mask[other[np.unique(which[~np.isfinite(xy).all(axis=1)])]] = True
+    return mask, types, x, y
 
 
 def snap_points(

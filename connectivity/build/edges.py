@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import numba
 import numpy as np
 from numpy.typing import ArrayLike
 from pyproj import CRS
@@ -186,24 +187,60 @@ def fastest_directed_csr(
     and of parallel edges only the fastest (``columns["time_min"]``).
 
     ``columns`` are per-edge arrays (``time_min`` required). Returns
-    ``(indptr, heads, columns)`` with every column in CSR order.
+    ``(indptr, heads, columns)`` with every column in CSR order. Edges are
+    ordered by tail, head and time (ties keep their input order, the forward
+    copies of all segments before the backward ones).
     """
     back = ~oneway
     uu = np.concatenate([u, v[back]])
     vv = np.concatenate([v, u[back]])
-    cols = {k: np.concatenate([a, a[back]]) for k, a in columns.items()}
+    time_min = np.ascontiguousarray(columns["time_min"], dtype="float64")
+    indptr, keep = _csr_order(n, uu, vv, np.concatenate([time_min, time_min[back]]))
+    cols = {k: np.concatenate([a, a[back]])[keep] for k, a in columns.items()}
+    return indptr, vv[keep], cols
 
-    def take(index: np.ndarray) -> None:
-        nonlocal uu, vv
-        uu, vv = uu[index], vv[index]
-        for k, a in cols.items():
-            cols[k] = a[index]
 
-    take(uu != vv)
-    take(np.lexsort((cols["time_min"], vv, uu)))
-    first = np.ones(uu.size, bool)
-    first[1:] = (uu[1:] != uu[:-1]) | (vv[1:] != vv[:-1])
-    take(first)
-    indptr = np.zeros(n + 1, dtype="int64")
-    np.add.at(indptr, uu + 1, 1)
-    return np.cumsum(indptr), vv, cols
+@numba.njit(cache=True)
+def _csr_order(
+    n: int, uu: np.ndarray, vv: np.ndarray, time_min: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``indptr`` and the edges kept, in CSR order: a stable sort by ``(uu, vv, time_min)``
+    (a counting sort on ``uu``, an insertion sort within each row), self loops and all
+    but the first of each ``(uu, vv)`` dropped."""
+    m = uu.size
+    start = np.zeros(n + 1, dtype=np.int64)
+    for e in range(m):
+        if uu[e] != vv[e]:
+            start[uu[e] + 1] += 1
+    for k in range(n):
+        start[k + 1] += start[k]
+    fill = start[:-1].copy()
+    edge = np.empty(start[n], dtype=np.int64)
+    for e in range(m):
+        if uu[e] != vv[e]:
+            edge[fill[uu[e]]] = e
+            fill[uu[e]] += 1
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    keep = np.empty(start[n], dtype=np.int64)
+    k = 0
+    for row in range(n):
+        s0, s1 = start[row], start[row + 1]
+        if s1 - s0 > 32:  # a hub: two stable sorts, by time then by head
+            part = edge[s0:s1]
+            part = part[np.argsort(time_min[part], kind="mergesort")]
+            edge[s0:s1] = part[np.argsort(vv[part], kind="mergesort")]
+        for i in range(s0 + 1, s1 if s1 - s0 <= 32 else s0):
+            e = edge[i]
+            j = i - 1
+            while j >= s0 and (
+                vv[edge[j]] > vv[e] or (vv[edge[j]] == vv[e] and time_min[edge[j]] > time_min[e])
+            ):
+                edge[j + 1] = edge[j]
+                j -= 1
+            edge[j + 1] = e
+        for i in range(s0, s1):
+            if i == s0 or vv[edge[i]] != vv[edge[i - 1]]:
+                keep[k] = edge[i]
+                k += 1
+        indptr[row + 1] = k
+    return indptr, keep[:k]

@@ -12,6 +12,7 @@ import logging
 import math
 from typing import Any
 
+import numba
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -19,6 +20,7 @@ from pyproj import CRS, Geod
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from connectivity._segment_tree import NODE_SIZE, build_tree, spatial_order
 from connectivity.build.edges import edge_kwargs, metric_crs_for
 from connectivity.crs import reproject
 from connectivity.errors import CRSError, DataError, ParameterError
@@ -58,31 +60,25 @@ def snap_ends_to_segments(
     -------
     xy, part, scale, n_inserted
         The vertex arrays with inserted vertices, in line order.
-    """
-    import shapely
 
+    Notes
+    -----
+    The segments of other lines within the tolerance of each end come from a
+    packed R-tree (:func:`connectivity._segment_tree.build_tree`) searched in
+    compiled code; the nearest is the end's segment, and the position on it
+    is GEOS's (``shapely.line_locate_point``), computed only where it can
+    fall inside the segment. Distances within a micrometre of the tolerance
+    or of each other are settled with GEOS too.
+    """
     if tolerance_m <= 0 or xy.shape[0] < 2:
         return xy, part, scale, 0
     seg = np.flatnonzero(part[:-1] == part[1:])
     if seg.size == 0:
         return xy, part, scale, 0
-    lines = shapely.linestrings(np.stack([xy[seg], xy[seg + 1]], axis=1))
     first = np.r_[True, part[1:] != part[:-1]]
     last = np.r_[part[1:] != part[:-1], True]
     ends = np.flatnonzero(first | last)
-    pts = shapely.points(xy[ends])
-    tree = shapely.STRtree(lines)
-    pi, si = tree.query(pts, predicate="dwithin", distance=tolerance_m)
-    other = part[seg[si]] != part[ends[pi]]
-    pi, si = pi[other], si[other]
-    if pi.size == 0:
-        return xy, part, scale, 0
-    dist = shapely.distance(pts[pi], lines[si])
-    order = np.lexsort((dist, pi))
-    pi, si = pi[order], si[order]
-    best = np.r_[True, pi[1:] != pi[:-1]]
-    pi, si = pi[best], si[best]
-    t = shapely.line_locate_point(lines[si], pts[pi], normalized=True)
+    pi, si, t = _nearest_other_segment(xy, part, seg, ends, tolerance_m)
     inner = (t > 1e-9) & (t < 1 - 1e-9)
     pi, si, t = pi[inner], si[inner], t[inner]
     if pi.size == 0:
@@ -97,6 +93,139 @@ def snap_ends_to_segments(
     scale_ext = np.r_[scale, 1.0]
     scale2 = scale_ext[seg_of[:-1]]
     return xy2, part2, scale2, int(pi.size)
+
+
+#: Distances closer than this (metres) to the tolerance or to each other are
+#: settled by GEOS, whose arithmetic may differ from ours in the last bits.
+_NEAR_M = 1e-6
+
+
+def _nearest_other_segment(
+    xy: np.ndarray, part: np.ndarray, seg: np.ndarray, ends: np.ndarray, tolerance_m: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each line end's nearest segment of another line within the tolerance.
+
+    Returns ``(end, segment, t)``: positions into ``ends`` and ``seg`` and the
+    normalised position of the end's foot on the segment (GEOS's; 0 or 1
+    where the foot is an end of the segment).
+    """
+    import shapely
+
+    x0, y0, x1, y1 = xy[seg, 0], xy[seg, 1], xy[seg + 1, 0], xy[seg + 1, 1]
+    tree = build_tree(x0, y0, x1, y1)
+    pts = np.ascontiguousarray(xy[ends])
+    which = spatial_order(pts[:, 0], pts[:, 1], tree[4])
+    pi, si, d, tu = _segments_near(
+        pts, part[ends], part[seg], x0, y0, x1 - x0, y1 - y0, tree[:3], tolerance_m + _NEAR_M, which
+    )
+
+    def geos_distance(k: np.ndarray) -> np.ndarray:
+        return shapely.distance(
+            shapely.points(xy[ends[pi[k]]]),
+            shapely.linestrings(np.stack([xy[seg[si[k]]], xy[seg[si[k]] + 1]], axis=1)),
+        )
+
+    border = np.flatnonzero(np.abs(d - tolerance_m) <= _NEAR_M)
+    if border.size:  # on the tolerance: GEOS says whether it is within
+        d[border] = geos_distance(border)
+        keep = d <= tolerance_m
+        pi, si, d, tu = pi[keep], si[keep], d[keep], tu[keep]
+    if pi.size == 0:
+        return pi, si, tu
+    order = np.lexsort((si, d, pi))
+    pi, si, d, tu = pi[order], si[order], d[order], tu[order]
+    head = np.r_[True, pi[1:] != pi[:-1]]
+    group = np.cumsum(head) - 1
+    dmin = d[head][group]
+    tied = d <= dmin + _NEAR_M
+    inside = tied & (tu > 0) & (tu < 1)
+    n_tied = np.bincount(group, weights=tied)
+    redo = tied & (n_tied[group] > 1) & np.isin(group, group[inside])
+    if redo.any():  # near-equal distances where one foot is inside: GEOS chooses
+        k = np.flatnonzero(redo)
+        d[k] = geos_distance(k)
+        order = np.lexsort((si, d, pi))
+        pi, si, tu = pi[order], si[order], tu[order]
+        head = np.r_[True, pi[1:] != pi[:-1]]
+    pi, si, tu = pi[head], si[head], tu[head]
+    t = np.clip(tu, 0.0, 1.0)
+    k = np.flatnonzero((tu > 0) & (tu < 1))
+    if k.size:
+        lines = shapely.linestrings(np.stack([xy[seg[si[k]]], xy[seg[si[k]] + 1]], axis=1))
+        t[k] = shapely.line_locate_point(lines, shapely.points(xy[ends[pi[k]]]), normalized=True)
+    return pi, si, t
+
+
+@numba.njit(cache=True)
+def _segments_near(
+    pts: np.ndarray,
+    pts_part: np.ndarray,
+    seg_part: np.ndarray,
+    ax: np.ndarray,
+    ay: np.ndarray,
+    dx: np.ndarray,
+    dy: np.ndarray,
+    tree: tuple[np.ndarray, np.ndarray, np.ndarray],
+    radius: float,
+    which: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs (point, segment of another part) closer than ``radius``: ``(point, segment,
+    distance, unclipped foot parameter)``, the points taken in the order ``which``
+    (along a space-filling curve, so that neighbours share the tree's boxes in cache)."""
+    boxes, order, levels = tree
+    n = order.size
+    r2 = radius * radius
+    stack = np.empty(NODE_SIZE * levels.size + 1, dtype=np.int64)
+    size = 1024
+    out_p = np.empty(size, dtype=np.int64)
+    out_s = np.empty(size, dtype=np.int64)
+    out_d = np.empty(size)
+    out_t = np.empty(size)
+    k = 0
+    for i in which:
+        px, py = pts[i, 0], pts[i, 1]
+        stack[0] = levels[levels.size - 1] - 1
+        top = 1
+        while top:
+            top -= 1
+            node = stack[top]
+            level = 0
+            while node >= levels[level + 1]:
+                level += 1
+            first = levels[level - 1] + (node - levels[level]) * NODE_SIZE
+            for c in range(first, min(first + NODE_SIZE, levels[level])):
+                ddx = max(boxes[c, 0] - px, 0.0, px - boxes[c, 2])
+                ddy = max(boxes[c, 1] - py, 0.0, py - boxes[c, 3])
+                if ddx * ddx + ddy * ddy > r2:
+                    continue
+                if c >= n:
+                    stack[top] = c
+                    top += 1
+                    continue
+                s = order[c]
+                if seg_part[s] == pts_part[i]:
+                    continue
+                ex, ey = px - ax[s], py - ay[s]
+                l2 = dx[s] * dx[s] + dy[s] * dy[s]
+                tu = (ex * dx[s] + ey * dy[s]) / l2 if l2 > 0 else 0.0
+                t = min(max(tu, 0.0), 1.0)
+                d = math.hypot(ex - t * dx[s], ey - t * dy[s])
+                if d > radius:
+                    continue
+                if k == size:
+                    size *= 2
+                    out_p, out_s = _grown(out_p, size), _grown(out_s, size)
+                    out_d, out_t = _grown(out_d, size), _grown(out_t, size)
+                out_p[k], out_s[k], out_d[k], out_t[k] = i, s, d, tu
+                k += 1
+    return out_p[:k].copy(), out_s[:k].copy(), out_d[:k].copy(), out_t[:k].copy()
+
+
+@numba.njit(cache=True)
+def _grown(a: np.ndarray, size: int) -> np.ndarray:
+    out = np.empty(size, dtype=a.dtype)
+    out[: a.size] = a
+    return out
 
 
 def node_vertices(
@@ -132,10 +261,8 @@ def node_vertices(
     nodes. Pairs inside one part are ignored, so a densely digitised line is
     never collapsed onto itself.
     """
-    q = np.round(xy / 1e-3).astype("int64")
-    uq, inv = np.unique(q, axis=0, return_inverse=True)
-    inv = inv.ravel()
-    n_u = uq.shape[0]
+    inv = _same_millimetre(np.round(xy / 1e-3).astype("int64"))
+    n_u = int(inv.max()) + 1 if inv.size else 0
     if tolerance_m <= 0 or n_u < 2:
         node = inv.astype("int64")
     else:
@@ -169,8 +296,33 @@ def node_vertices(
     return node, node_xy, n_chained
 
 
+def _same_millimetre(q: np.ndarray) -> np.ndarray:
+    """Rank of each row of ``q`` (n, 2) among its distinct rows in (x, y) order.
+
+    ``np.unique(q, axis=0, return_inverse=True)[1]``, on one int64 key per row
+    when the coordinates span less than 2**31 (mm: 2 000 km), else by rows.
+    """
+    if q.shape[0] == 0:
+        return np.zeros(0, dtype="int64")
+    lo = q.min(axis=0)
+    span = q.max(axis=0) - lo
+    if span.max() >= 2**31:
+        return np.unique(q, axis=0, return_inverse=True)[1].ravel()
+    key = ((q[:, 0] - lo[0]) << 32) | (q[:, 1] - lo[1])
+    return np.unique(key, return_inverse=True)[1].ravel()
+
+
 def oneway_codes(values: Any) -> np.ndarray:
     """Line-layer one-way column to codes: 1 forward, -1 backward, 0 two-way."""
+    kind = pd.api.types.infer_dtype(values, skipna=False)
+    if kind in ("string", "boolean") and len(values):
+        # each distinct value once (strings or booleans: no value equals another kind)
+        codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+        return _oneway_loop(np.asarray(uniques, dtype=object))[codes]
+    return _oneway_loop(values)
+
+
+def _oneway_loop(values: Any) -> np.ndarray:
     out = np.zeros(len(values), dtype="int8")
     for k, v in enumerate(values):
         if v is None or (isinstance(v, float) and math.isnan(v)):
@@ -216,6 +368,8 @@ def _line_parts(gdf: Any) -> tuple[np.ndarray, np.ndarray]:
     if rows.size == 0:
         msg = "the line layer has no non-empty geometry"
         raise DataError(msg)
+    if (types == 1).all():  # LineStrings only: each row is its one part
+        return geoms[rows], rows
     parts, part_row = shapely.get_parts(geoms[rows], return_index=True)
     return parts, rows[part_row]
 
@@ -249,7 +403,8 @@ def _row_classes_and_speeds(
         classes = np.full(len(gdf), "road", dtype=object)
     else:
         classes = gdf[class_col].astype(str).to_numpy(dtype=object)
-    row_kmh = table.edge_speeds(classes)
+    codes, distinct = pd.factorize(classes)  # each class looked up once
+    row_kmh = table.edge_speeds(distinct)[codes]
     if speed_col is not None:
         given = pd.to_numeric(gdf[speed_col], errors="coerce").to_numpy(dtype="float64")
         good = np.isfinite(given) & (given > 0)

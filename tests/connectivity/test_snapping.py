@@ -204,5 +204,5 @@ def test_radius_fallback_is_exact():
     net = _net(x, y, u[keep], v[keep])
     si = dataclasses.replace(segment_index(net), half_piece_m=1e9)
     px, py = rng.uniform(-1000, 6000, 50), rng.uniform(-1000, 6000, 50)
-    _seg, _frac, dist = si.nearest(px, py)
+    _seg, _frac, dist = si._kd_nearest(px, py)
     np.testing.assert_allclose(dist, _brute_force(net, px, py), rtol=1e-9, atol=1e-6)

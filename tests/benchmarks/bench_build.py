@@ -1,0 +1,207 @@
+"""Benchmark: network builders and snapping, new code vs the code before and the peers.
+
+Not collected by pytest. Run from the project root, e.g.::
+
+    /work/venv/bin/python tests/benchmarks/bench_build.py --nodes 1000000 --points 1000000
+
+Builders, on the edges of the synthetic road-like graph of
+``bench_accessibility.synthetic`` (a perturbed 1 km grid, 5 % one-way):
+
+* ``RoadNetwork.from_edges`` on the edge list;
+* ``RoadNetwork.from_lines`` on the same edges as a layer of two-vertex lines
+  (a ``oneway`` column), snap tolerance 1 m;
+* igraph ``Graph(edges=..., directed=True)`` with a weight attribute (both
+  directions of two-way segments), and the scipy CSR floor
+  (``csr_matrix((w, (u, v)))``).
+
+Snapping: ``snap_xy`` of ``--points`` points (half exactly on nodes, half
+within ~200 m of one), first call (building the segment index) and a second
+call (the index reused, as every OriginSet and measure on one network does);
+osmnx ``ox.distance.nearest_edges`` on the graph of a smaller network
+(``--osmnx-nodes``) with a sample of points, extrapolated per point (marked ``~``).
+
+"before" is the code at the start of this work: ``--before`` (default
+``/work/base2``, commit e894b43) run in a subprocess. Seconds are wall clock
+on a shared machine; every run prints the load average and peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+
+#: Run in a subprocess with the code under test on ``sys.path`` (new or before):
+#: times from_edges, from_lines and snapping, prints one JSON line.
+WORKER = r"""
+import json, resource, sys, time
+sys.path[:0] = [ROOT, ROOT + "/tests/benchmarks"]
+import geopandas as gpd, numpy as np, shapely
+from bench_accessibility import CRS, synthetic
+from connectivity import RoadNetwork
+from connectivity.snapping import segment_index, snap_xy
+
+n_nodes, n_points, tasks = NODES, POINTS, TASKS
+out = {}
+net = synthetic(n_nodes)
+si = segment_index(net)
+a, b = si.a, si.b
+oneway_ab = np.isfinite(si.t_ab) & ~np.isfinite(si.t_ba)
+oneway_ba = np.isfinite(si.t_ba) & ~np.isfinite(si.t_ab)
+u, v = np.where(oneway_ba, b, a), np.where(oneway_ba, a, b)
+speed = (net.length_m.sum() / net.time_min.sum()) * 0.06
+oneway = oneway_ab | oneway_ba
+if "build" in tasks:
+    t = time.perf_counter()
+    RoadNetwork.from_edges(net.x, net.y, u, v, crs=CRS, speed_kmh=speed, oneway=oneway)
+    out["from_edges"] = time.perf_counter() - t
+    lines = shapely.linestrings(np.stack([np.c_[net.x[u], net.y[u]], np.c_[net.x[v], net.y[v]]], axis=1))
+    gdf = gpd.GeoDataFrame({"oneway": np.where(oneway, "yes", "no")}, geometry=lines, crs=CRS)
+    t = time.perf_counter()
+    RoadNetwork.from_lines(gdf, oneway_col="oneway", snap_tolerance_m=1.0)
+    out["from_lines"] = time.perf_counter() - t
+    out["n_lines"] = len(gdf)
+if "snap" in tasks:
+    fresh = synthetic(n_nodes)  # no cached segment index
+    rng = np.random.default_rng(5)
+    pick = rng.integers(0, fresh.n_nodes, n_points)
+    half = n_points // 2
+    x = np.r_[fresh.x[pick[:half]], fresh.x[pick[half:]] + rng.normal(0, 200, n_points - half)]
+    y = np.r_[fresh.y[pick[:half]], fresh.y[pick[half:]] + rng.normal(0, 200, n_points - half)]
+    t = time.perf_counter()
+    s1 = snap_xy(fresh, x, y)
+    out["snap_first"] = time.perf_counter() - t
+    t = time.perf_counter()
+    snap_xy(fresh, x, y)
+    out["snap_again"] = time.perf_counter() - t
+    if OUT:
+        np.savez(OUT, seg=s1.seg, frac=s1.frac, dist=s1.dist_m)
+out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print("RESULT " + json.dumps(out))
+"""
+
+
+def worker(root: Path, nodes: int, points: int, tasks: str, out: str = "") -> dict[str, Any]:
+    """Run :data:`WORKER` with the code at ``root``; its timings."""
+    code = (
+        WORKER.replace("ROOT", repr(str(root)))
+        .replace("NODES", str(nodes))
+        .replace("POINTS", str(points))
+        .replace("TASKS", repr(tasks))
+        .replace("OUT", repr(out))
+    )
+    env = dict(os.environ, PYTHONPATH=str(root))
+    run = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=str(root)
+    )
+    for line in run.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return dict(json.loads(line[7:]))
+    msg = f"worker at {root} failed:\n{run.stderr[-3000:]}"
+    raise RuntimeError(msg)
+
+
+def peers_build(nodes: int) -> dict[str, float]:
+    """igraph and the scipy CSR floor on the edges of the synthetic graph."""
+    import igraph
+    import scipy.sparse as sp
+
+    sys.path[:0] = [str(ROOT), str(HERE)]
+    from bench_accessibility import synthetic
+
+    net = synthetic(nodes)
+    tails = np.repeat(np.arange(net.n_nodes), np.diff(net.indptr))
+    heads = net.indices.astype("int64")
+    w = net.time_min
+    out = {}
+    t = time.perf_counter()
+    g = igraph.Graph(n=net.n_nodes, edges=np.column_stack([tails, heads]), directed=True)
+    g.es["weight"] = w
+    out["igraph"] = time.perf_counter() - t
+    t = time.perf_counter()
+    sp.csr_matrix((w, (tails, heads)), shape=(net.n_nodes, net.n_nodes))
+    out["scipy_csr"] = time.perf_counter() - t
+    return out
+
+
+def osmnx_snap(nodes: int, sample: int) -> float:
+    """Seconds per point of ``ox.distance.nearest_edges`` (graph and STRtree included)."""
+    import osmnx as ox
+
+    sys.path[:0] = [str(ROOT), str(HERE)]
+    from bench_accessibility import synthetic
+
+    net = synthetic(nodes)
+    g = net.to_osmnx()
+    rng = np.random.default_rng(5)
+    pick = rng.integers(0, net.n_nodes, sample)
+    x = net.x[pick] + rng.normal(0, 200, sample)
+    y = net.y[pick] + rng.normal(0, 200, sample)
+    t = time.perf_counter()
+    ox.distance.nearest_edges(g, x, y)
+    return (time.perf_counter() - t) / sample
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--nodes", type=int, default=1_000_000)
+    p.add_argument("--points", type=int, default=1_000_000)
+    p.add_argument("--before", type=Path, default=Path("/work/base2"))
+    p.add_argument("--osmnx-nodes", type=int, default=62_500)
+    p.add_argument("--osmnx-sample", type=int, default=20_000)
+    p.add_argument("--skip", default="", help="comma list of: build, snap, before, peers, osmnx")
+    args = p.parse_args()
+    skip = set(args.skip.split(","))
+    tasks = ",".join(t for t in ("build", "snap") if t not in skip)
+    print(f"load average before: {os.getloadavg()}")
+    rows: list[tuple[str, str, float | str]] = []
+    new = worker(ROOT, args.nodes, args.points, tasks, "/tmp/bench_build_new.npz")
+    rows += [(k, "new", v) for k, v in new.items()]
+    if "before" not in skip and args.before.is_dir():
+        old = worker(args.before, args.nodes, args.points, tasks, "/tmp/bench_build_old.npz")
+        rows += [(k, "before", v) for k, v in old.items()]
+        if "snap" in tasks:
+            a, b = np.load("/tmp/bench_build_new.npz"), np.load("/tmp/bench_build_old.npz")
+            same = all(np.array_equal(a[k], b[k], equal_nan=True) for k in a.files)
+            print(f"snapping new == before (segment, fraction, distance): {same}")
+    if "peers" not in skip and "build" in tasks:
+        rows += [(k, "peer", v) for k, v in peers_build(args.nodes).items()]
+    if "osmnx" not in skip and "snap" in tasks:
+        per_point = osmnx_snap(args.osmnx_nodes, args.osmnx_sample)
+        rows.append(("snap_osmnx", f"~ x{args.points:,} pts", per_point * args.points))
+    print(f"\n{args.nodes:,} nodes, {args.points:,} points")
+    print(f"{'task':<14}{'code':<16}{'value':>12}")
+    for task, code, value in rows:
+        shown = f"{value:12.3f}" if isinstance(value, float) else f"{value!s:>12}"
+        print(f"{task:<14}{code:<16}{shown}")
+    by = {(t, c): v for t, c, v in rows}
+    ratios = [
+        ("from_lines / from_edges (new)", ("from_lines", "new"), ("from_edges", "new")),
+        ("from_lines before / new", ("from_lines", "before"), ("from_lines", "new")),
+        ("from_edges before / new", ("from_edges", "before"), ("from_edges", "new")),
+        ("from_edges new / igraph", ("from_edges", "new"), ("igraph", "peer")),
+        ("from_edges new / scipy CSR", ("from_edges", "new"), ("scipy_csr", "peer")),
+        ("snap first: before / new", ("snap_first", "before"), ("snap_first", "new")),
+        ("snap again: before / new", ("snap_again", "before"), ("snap_again", "new")),
+    ]
+    print()
+    for label, num, den in ratios:
+        if num in by and den in by:
+            print(f"{label:<32}{float(by[num]) / float(by[den]):8.2f}x")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\npeak RSS (this process, peers): {rss:.0f} MB; load average after: {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()

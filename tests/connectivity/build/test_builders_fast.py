@@ -1,0 +1,173 @@
+"""The compiled builder steps give what the NumPy/GEOS steps they replace gave."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+
+from connectivity import RoadNetwork
+from connectivity.build.edges import fastest_directed_csr
+from connectivity.build.lines import (
+    _nearest_other_segment,
+    _oneway_loop,
+    _same_millimetre,
+    oneway_codes,
+    snap_ends_to_segments,
+)
+
+UTM = "EPSG:32643"
+
+
+def _csr_reference(n, u, v, oneway, columns):
+    """The lexsort implementation of earlier versions."""
+    back = ~oneway
+    uu = np.concatenate([u, v[back]])
+    vv = np.concatenate([v, u[back]])
+    cols = {k: np.concatenate([a, a[back]]) for k, a in columns.items()}
+
+    def take(index):
+        nonlocal uu, vv
+        uu, vv = uu[index], vv[index]
+        for k, a in cols.items():
+            cols[k] = a[index]
+
+    take(uu != vv)
+    take(np.lexsort((cols["time_min"], vv, uu)))
+    first = np.ones(uu.size, bool)
+    first[1:] = (uu[1:] != uu[:-1]) | (vv[1:] != vv[:-1])
+    take(first)
+    indptr = np.zeros(n + 1, dtype="int64")
+    np.add.at(indptr, uu + 1, 1)
+    return np.cumsum(indptr), vv, cols
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_csr_equals_the_lexsort_reference(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n, m = 300, 2000
+    u, v = rng.integers(0, n, m), rng.integers(0, n, m)
+    u[:100] = 7  # a hub (more than 32 edges in one row)
+    u[100:150], v[100:150] = u[150:200], v[150:200]  # parallel edges
+    time = rng.choice([1.0, 2.0, 3.0], m)  # many equal times: input order decides
+    cols = {"time_min": time, "length_m": rng.random(m), "ids": np.arange(m)}
+    oneway = rng.random(m) < 0.3
+    got = fastest_directed_csr(n, u, v, oneway, cols)
+    want = _csr_reference(n, u, v, oneway, cols)
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])
+    for k in cols:
+        np.testing.assert_array_equal(got[2][k], want[2][k])
+
+
+def _snap_reference(xy, part, tolerance_m):
+    """The STRtree choice of earlier versions: (end, segment, t) of the inserted vertices."""
+    seg = np.flatnonzero(part[:-1] == part[1:])
+    lines = shapely.linestrings(np.stack([xy[seg], xy[seg + 1]], axis=1))
+    first = np.r_[True, part[1:] != part[:-1]]
+    last = np.r_[part[1:] != part[:-1], True]
+    ends = np.flatnonzero(first | last)
+    pts = shapely.points(xy[ends])
+    pi, si = shapely.STRtree(lines).query(pts, predicate="dwithin", distance=tolerance_m)
+    other = part[seg[si]] != part[ends[pi]]
+    pi, si = pi[other], si[other]
+    dist = shapely.distance(pts[pi], lines[si])
+    order = np.lexsort((dist, pi))
+    pi, si = pi[order], si[order]
+    best = np.r_[True, pi[1:] != pi[:-1]]
+    pi, si = pi[best], si[best]
+    t = shapely.line_locate_point(lines[si], pts[pi], normalized=True)
+    inner = (t > 1e-9) & (t < 1 - 1e-9)
+    return pi[inner], si[inner], t[inner]
+
+
+def _layer(seed: int, n: int = 400) -> tuple[np.ndarray, np.ndarray]:
+    """Lines of 2-4 vertices plus stubs ending near (or exactly on) other lines."""
+    rng = np.random.default_rng(seed)
+    xy, part = [], []
+    for p in range(n):
+        k = rng.integers(2, 5)
+        start = rng.uniform(0, 5000, 2)
+        xy.append(start + np.cumsum(rng.normal(0, 200, (k, 2)), axis=0))
+        part.append(np.full(k, p))
+    xy_all, part_all = np.vstack(xy), np.concatenate(part)
+    stubs = []
+    for j in range(n // 3):
+        i = rng.integers(0, xy_all.shape[0] - 1)
+        f = rng.choice([0.0, 0.5, rng.random()])  # on a vertex, a midpoint, anywhere
+        foot = xy_all[i] + f * (xy_all[i + 1] - xy_all[i])
+        off = rng.normal(0, 0.5, 2) if j % 2 else np.zeros(2)
+        stubs.append(np.stack([foot + off, foot + off + rng.normal(0, 300, 2)]))
+    xy_all = np.vstack([xy_all, *stubs])
+    part_all = np.r_[part_all, np.repeat(np.arange(n, n + len(stubs)), 2)]
+    return xy_all, part_all
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("tolerance", [0.5, 1.0, 5.0])
+def test_snap_ends_equals_the_strtree_reference(seed: int, tolerance: float) -> None:
+    xy, part = _layer(seed)
+    seg = np.flatnonzero(part[:-1] == part[1:])
+    first = np.r_[True, part[1:] != part[:-1]]
+    last = np.r_[part[1:] != part[:-1], True]
+    ends = np.flatnonzero(first | last)
+    pi, si, t = _nearest_other_segment(xy, part, seg, ends, tolerance)
+    inner = (t > 1e-9) & (t < 1 - 1e-9)
+    want = _snap_reference(xy, part, tolerance)
+    assert want[0].size > 0
+    for g, w in zip((pi[inner], si[inner], t[inner]), want, strict=True):
+        np.testing.assert_array_equal(g, w)
+    scale = np.ones(xy.shape[0] - 1)
+    assert snap_ends_to_segments(xy, part, scale, tolerance)[3] == want[0].size
+
+
+def test_same_millimetre_equals_unique_rows() -> None:
+    rng = np.random.default_rng(0)
+    q = rng.integers(-5000, 5000, (5000, 2))
+    q[::3] = q[1::3][: q[::3].shape[0]]
+    want = np.unique(q, axis=0, return_inverse=True)[1].ravel()
+    np.testing.assert_array_equal(_same_millimetre(q), want)
+    wide = q * 10**6  # spans beyond 2**31: the row-wise path
+    np.testing.assert_array_equal(_same_millimetre(wide), want)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        np.array(["yes", "no", "-1", "", "T", "both", "yes"], dtype=object),
+        np.array([True, False, True]),
+        np.array(["yes", None, np.nan, True, 1, -1, "-1"], dtype=object),
+    ],
+)
+def test_oneway_codes_once_per_value(values: np.ndarray) -> None:
+    np.testing.assert_array_equal(oneway_codes(values), _oneway_loop(values))
+
+
+def test_from_lines_equals_from_edges() -> None:
+    """Two-vertex lines at whole-metre nodes build the network of their edge list."""
+    rng = np.random.default_rng(4)
+    side = 30
+    gx, gy = np.meshgrid(np.arange(side), np.arange(side))
+    x = (gx * 500 + rng.integers(-100, 100, gx.shape)).ravel().astype(float)
+    y = (gy * 500 + rng.integers(-100, 100, gy.shape)).ravel().astype(float)
+    order = np.lexsort((y, x))  # from_lines numbers nodes by (x, y)
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    ids = np.arange(side * side).reshape(side, side)
+    u = np.r_[ids[:, :-1].ravel(), ids[:-1, :].ravel(), ids[:-1, :-1].ravel()[::7]]
+    v = np.r_[ids[:, 1:].ravel(), ids[1:, :].ravel(), ids[1:, 1:].ravel()[::7]]
+    m = u.size
+    speed = rng.choice([30.0, 60.0, 90.0], m)
+    oneway = rng.random(m) < 0.2
+    lines = shapely.linestrings(np.stack([np.c_[x[u], y[u]], np.c_[x[v], y[v]]], axis=1))
+    gdf = gpd.GeoDataFrame(
+        {"kmh": speed, "oneway": np.where(oneway, "yes", "no")}, geometry=lines, crs=UTM
+    )
+    by_lines = RoadNetwork.from_lines(gdf, speed_col="kmh", oneway_col="oneway")
+    by_edges = RoadNetwork.from_edges(
+        x[order], y[order], rank[u], rank[v], crs=UTM, speed_kmh=speed, oneway=oneway,
+        edge_source_ids=np.arange(m),
+    )  # fmt: skip
+    for name in ("x", "y", "indptr", "indices", "time_min", "length_m", "edge_source_ids"):
+        np.testing.assert_array_equal(getattr(by_lines, name), getattr(by_edges, name))
