@@ -40,6 +40,7 @@ from connectivity.measures import (
 )
 from connectivity.network import RoadNetwork
 from connectivity.origins import OriginSet
+from connectivity.prepared import PreparedDestinations
 from connectivity.snapping import Snapped, snap_points
 from connectivity.speeds import (
     BIKE_SPEEDS,
@@ -66,6 +67,7 @@ __all__ = [
     "InputFileError",
     "NetworkError",
     "OriginSet",
+    "PreparedDestinations",
     "OutputExistsError",
     "ParameterError",
     "RoadNetwork",
