@@ -210,13 +210,23 @@ class _OplWays:
         self.vertices: list[np.ndarray] = []  # (n, 3): ref, lon, lat
 
     def add_chunk(self, chunk: bytes) -> None:
-        """Parse complete OPL lines."""
-        fields = [line.split(b" ") for line in chunk.split(b"\n") if line]
-        self.way_id.append(np.array([int(f[0][1:]) for f in fields], dtype="int64"))
-        self.tag_text.extend(f[1][1:] for f in fields)
-        nodes = [f[2][1:] for f in fields]
-        self.counts.append(np.array([n.count(b",") + 1 if n else 0 for n in nodes], "int64"))
-        text = b",".join(n for n in nodes if n).replace(b"xy", b"xNaNyNaN")  # no location
+        """Parse complete OPL lines (``chunk`` ends with a newline)."""
+        buf = np.frombuffer(chunk, dtype=np.uint8)
+        ends = np.flatnonzero(buf == ord("\n"))
+        starts = np.concatenate([[0], ends[:-1] + 1])
+        spaces = np.flatnonzero(buf == ord(" "))  # OPL escapes spaces inside its fields
+        if spaces.size != 2 * ends.size:
+            msg = "libosmium wrote OPL lines of an unexpected form; please report this"
+            raise DataError(msg)
+        tags_at, nodes_at = spaces[0::2] + 2, spaces[1::2] + 2  # after " T" and " N"
+        self.way_id.append(np.fromstring(_only(buf, starts + 1, spaces[0::2]), "int64", sep=" "))
+        self.tag_text.extend(
+            chunk[a:b] for a, b in zip(tags_at.tolist(), spaces[1::2].tolist(), strict=True)
+        )
+        commas = np.flatnonzero(buf == ord(","))
+        n_commas = np.searchsorted(commas, ends) - np.searchsorted(commas, nodes_at)
+        self.counts.append(np.where(ends > nodes_at, n_commas + 1, 0))
+        text = _only(buf, nodes_at, ends).replace(b"xy", b"xNaNyNaN")  # xy: no location
         self.vertices.append(np.fromstring(text.translate(_OPL_SEPARATORS), sep=" ").reshape(-1, 3))
 
     def arrays(self, rules: Rules, bounds: Sequence[float] | None) -> OsmWays:
@@ -243,6 +253,15 @@ class _OplWays:
             oneway=oneway_u[kept], offsets=offsets, node_ref=vert[:, 0].astype("int64"),
             lon=vert[:, 1].copy(), lat=vert[:, 2].copy(), n_highway_ways=int(way_id.size),
         )  # fmt: skip
+
+
+def _only(buf: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> bytes:
+    """``buf`` as bytes with every byte outside the ranges ``[lo[i], hi[i])`` made a space."""
+    mark = np.zeros(buf.size + 1, dtype=np.int8)
+    mark[lo] += 1
+    mark[hi] -= 1
+    inside = np.cumsum(mark[:-1], dtype=np.int8).astype(bool)
+    return np.where(inside, buf, np.uint8(ord(" "))).astype(np.uint8).tobytes()
 
 
 def _factorize(texts: list[bytes]) -> tuple[np.ndarray, list[bytes]]:
@@ -304,7 +323,7 @@ def _read_opl(opl: Path, ways: _OplWays, progress: bool) -> None:
                 ways.add_chunk(block[:cut])
             pbar.update(len(block) - len(rest))
         if rest:
-            ways.add_chunk(rest)
+            ways.add_chunk(rest + b"\n")
 
 
 def read_osm_ways(
@@ -428,10 +447,18 @@ def _segment_nodes(
     their coordinates, and each segment's end nodes in travel direction
     (reversed for ``oneway=-1`` ways).
     """
-    used = np.unique(np.concatenate([a, b]))
-    node_ids, first, inv = np.unique(ways.node_ref[used], return_index=True, return_inverse=True)
+    is_used = np.zeros(ways.node_ref.size, dtype=bool)
+    is_used[a] = True
+    is_used[b] = True
+    used = np.flatnonzero(is_used)
+    # np.unique(refs, return_index=True, return_inverse=True), by one stable sort
+    refs = ways.node_ref[used]
+    order = np.argsort(refs, kind="stable")
+    new_id = np.ones(refs.size, dtype=bool)
+    new_id[1:] = refs[order][1:] != refs[order][:-1]
+    node_ids, first = refs[order][new_id], order[new_id]  # first: the first occurrence
     pos2node = np.full(ways.node_ref.size, -1, dtype="int64")
-    pos2node[used] = inv.ravel()
+    pos2node[used[order]] = np.cumsum(new_id) - 1
     u, v = pos2node[a], pos2node[b]
     rev = ways.oneway[wi] == -1
     u, v = np.where(rev, v, u), np.where(rev, u, v)
