@@ -31,7 +31,7 @@ import numpy as np
 
 from connectivity.errors import ParameterError
 from connectivity.network import RoadNetwork
-from connectivity.origins import OriginSet, Places, PlaceOptions, check_unique_ids, origin_set
+from connectivity.origins import OriginSet, PlaceOptions, Places, check_unique_ids, origin_set
 from connectivity.progress import bar
 from connectivity.routing import DEFAULT_MEMORY_MB, direct_pairs, node_times_from_points
 from connectivity.snapping import Snapped

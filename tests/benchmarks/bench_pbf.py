@@ -49,7 +49,7 @@ def _rss_mb() -> float:
 
 
 def _load() -> str:
-    return "load %.2f %.2f %.2f" % os.getloadavg()
+    return "load {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
 
 
 def _way_splits(side: int, rng: np.random.Generator) -> list[np.ndarray]:
@@ -92,7 +92,9 @@ def write_pbf(path: Path, n_nodes: int, seed: int = 0) -> dict[str, int]:
         ys = rng.uniform(lat0, lat0 + span_lat, n_extra)
         for k in range(n_extra):  # standalone nodes: every 50th an address point
             tags = {"addr:housenumber": str(k % 200)} if k % 50 == 0 else {}
-            w.add_node(osmium.osm.mutable.Node(id=n_lattice + 1 + k, location=(xs[k], ys[k]), tags=tags))
+            w.add_node(
+                osmium.osm.mutable.Node(id=n_lattice + 1 + k, location=(xs[k], ys[k]), tags=tags)
+            )
         ids = np.arange(1, n_lattice + 1, dtype="int64").reshape(side, side)
         wid = 1
         for li, starts in enumerate(_way_splits(side, rng)):
@@ -100,7 +102,9 @@ def write_pbf(path: Path, n_nodes: int, seed: int = 0) -> dict[str, int]:
             ends = np.append(starts[1:], side - 1)
             hw = rng.choice(classes, size=starts.size, p=shares)
             kind = rng.random(starts.size)
-            for s, e, h, k in zip(starts.tolist(), ends.tolist(), hw.tolist(), kind.tolist(), strict=True):
+            for s, e, h, k in zip(
+                starts.tolist(), ends.tolist(), hw.tolist(), kind.tolist(), strict=True
+            ):
                 tags = _road_tags(h, k, rng)
                 n_roads += "highway" in tags
                 w.add_way(osmium.osm.mutable.Way(id=wid, nodes=line[s : e + 1].tolist(), tags=tags))
@@ -134,7 +138,9 @@ def _road_tags(highway: str, u: float, rng: np.random.Generator) -> dict[str, st
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--nodes", type=int, default=1_000_000, help="nodes in the file")
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/bench_pbf"))
     ap.add_argument("--pyrosm", action="store_true", help="also time pyrosm")
