@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import shapely
 from pyproj import CRS, Geod
 
@@ -266,9 +267,10 @@ def _only(buf: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> bytes:
 
 def _factorize(texts: list[bytes]) -> tuple[np.ndarray, list[bytes]]:
     """Codes of ``texts`` into their unique values (first-seen order)."""
-    index: dict[bytes, int] = {}
-    codes = np.fromiter((index.setdefault(t, len(index)) for t in texts), "int64", len(texts))
-    return codes, list(index)
+    values = np.empty(len(texts), dtype=object)
+    values[:] = texts
+    codes, uniq = pd.factorize(values, sort=False)
+    return codes.astype("int64"), list(uniq)
 
 
 def _tag_columns(
