@@ -24,7 +24,9 @@ Example
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -65,6 +67,15 @@ def _query_limit(max_time_min: float | None, prepared: float) -> float:
     return float(max_time_min)
 
 
+def _checked_workers(workers: int | None) -> int:
+    if workers is None:
+        return max(1, os.cpu_count() or 1)
+    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
+        msg = f"workers must be a whole number of threads >= 1 or None, got {workers!r}"
+        raise ParameterError(msg)
+    return int(workers)
+
+
 class PreparedDestinations:
     """Destinations with the time from every network node to each of them, for fast OD queries.
 
@@ -82,6 +93,9 @@ class PreparedDestinations:
         ``"float32"`` halves the memory, times rounded to ~7 digits.
     memory_mb : float
         Refuse (:class:`~connectivity.ParameterError`) a field larger than this.
+    workers : int, optional
+        Threads searching at once (default: the number of CPUs); the times
+        do not depend on it.
     progress : bool
         Show a progress bar over the searches.
     **options
@@ -104,6 +118,7 @@ class PreparedDestinations:
         max_time_min: float | None = None,
         dtype: FieldDtype = "float64",
         memory_mb: float = DEFAULT_FIELD_MB,
+        workers: int | None = None,
         progress: bool = False,
         **options: Unpack[PlaceOptions],
     ) -> None:
@@ -129,22 +144,33 @@ class PreparedDestinations:
                 "with the destinations themselves (one search per destination each call)"
             )
             raise ParameterError(msg)
-        self.field = self._build(np.dtype(dtype), progress)
+        self.field = self._build(np.dtype(dtype), _checked_workers(workers), progress)
 
-    def _build(self, dtype: np.dtype, progress: bool) -> np.ndarray:
-        """The (n_nodes, n_usable) field of node-to-destination times (``inf``: none)."""
+    def _build(self, dtype: np.dtype, workers: int, progress: bool) -> np.ndarray:
+        """The (n_nodes, n_usable) field of node-to-destination times (``inf``: none).
+
+        Batches of destinations are searched by ``workers`` threads (scipy's
+        Dijkstra releases the GIL); each batch fills its own columns, so the
+        field does not depend on ``workers``.
+        """
         n = self.net.n_nodes
         field = np.empty((n, self.usable.size), dtype=dtype)
-        step = max(1, int(DEFAULT_MEMORY_MB * 1e6 // (8.0 * 2 * (n + 1))))
+        step = max(1, int(DEFAULT_MEMORY_MB * 1e6 // (8.0 * 2 * (n + 1) * workers)))
         snapped = self.places.snapped
-        starts = range(0, self.usable.size, step)
-        for start in bar(starts, enabled=progress, desc="destinations", unit="batch"):
+
+        def fill(start: int) -> None:
             cols = slice(start, start + step)
             times, _ = node_times_from_points(
                 self.net, snapped.take(self.usable[cols]), reverse=True,
                 max_time_min=self.max_time_min,
             )  # fmt: skip
             field[:, cols] = times.T
+
+        starts = range(0, self.usable.size, step)
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            done = pool.map(fill, starts)
+            for _ in bar(done, enabled=progress, total=len(starts), desc="destinations"):
+                pass
         log.info(
             "prepared %d destinations on %d nodes (%.0f MB)",
             self.usable.size,

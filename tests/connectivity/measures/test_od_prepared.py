@@ -80,7 +80,7 @@ def city() -> tuple[RoadNetwork, gpd.GeoDataFrame, gpd.GeoDataFrame]:
 
 def test_od_matrix_and_times_to_each_are_identical_with_prepared_destinations(city):
     net, orig, dest = city
-    prep = PreparedDestinations(net, dest, dest_id_col="code", **KW)
+    prep = PreparedDestinations(net, dest, dest_id_col="code", workers=3, **KW)
     assert len(prep) == 9 and "9 destinations" in repr(prep)
     today = od_matrix(net, orig, dest, b_id_col="code", **KW)
     fast = od_matrix(net, orig, prep)
@@ -97,6 +97,15 @@ def test_od_matrix_and_times_to_each_are_identical_with_prepared_destinations(ci
     # new origins, the same field: a second query
     more = od_matrix(net, orig.iloc[::7], prep)
     np.testing.assert_array_equal(more.to_numpy(), today.iloc[::7].to_numpy())
+
+
+def test_threads_fill_their_own_columns(city, monkeypatch):
+    net, _orig, dest = city
+    whole = PreparedDestinations(net, dest, workers=1, **KW)
+    monkeypatch.setattr("connectivity.prepared.DEFAULT_MEMORY_MB", 1e-6)  # one per batch
+    for workers in (1, 3):
+        batched = PreparedDestinations(net, dest, workers=workers, **KW)
+        np.testing.assert_array_equal(batched.field, whole.field)
 
 
 def test_time_limits_of_prepared_destinations(city):
@@ -122,6 +131,8 @@ def test_prepared_destinations_refuse_what_they_cannot_answer(city):
     net, orig, dest = city
     with pytest.raises(ParameterError, match=r"needs .* MB .* over memory_mb"):
         PreparedDestinations(net, dest, memory_mb=0.001, **KW)
+    with pytest.raises(ParameterError, match="workers"):
+        PreparedDestinations(net, dest, workers=0, **KW)
     with pytest.raises(ParameterError, match="dtype"):
         PreparedDestinations(net, dest, dtype="int8", **KW)  # type: ignore[arg-type]
     prep = PreparedDestinations(net, dest, dest_id_col="code", **KW)
