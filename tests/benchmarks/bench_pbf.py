@@ -18,7 +18,10 @@ in the repository):
 - standalone nodes (address points, POIs: the rest of the nodes), a tenth
   of them in closed ``building=yes`` ways (non-road ways to skip).
 
-The reader is timed end to end (file to ``RoadNetwork``), with peak RSS.
+The reader is timed end to end (file to ``RoadNetwork``; wall and CPU
+seconds, the CPU figure being the one to trust on a busy machine), with
+peak RSS. ``--old`` times the reader of git ``main`` instead (pass the file
+of ``git show main:connectivity/build/osm.py`` as ``--old``).
 ``--pyrosm`` also times pyrosm's ``get_network("driving")`` when installed.
 """
 
@@ -144,6 +147,7 @@ def main() -> None:
     ap.add_argument("--nodes", type=int, default=1_000_000, help="nodes in the file")
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/bench_pbf"))
     ap.add_argument("--pyrosm", action="store_true", help="also time pyrosm")
+    ap.add_argument("--old", type=Path, help="an older osm.py whose read_osm_ways to time")
     ap.add_argument("--save", type=Path, help="save the network arrays (.npz) for comparisons")
     args = ap.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
@@ -151,14 +155,18 @@ def main() -> None:
     if not path.exists():
         counts = write_pbf(path, args.nodes)
         print(f"file: {counts}")
+    import osmnx  # noqa: F401  (its import, ~5 s, is not the reader's time)
+
     from connectivity import RoadNetwork
 
+    if args.old:
+        _use_old_reader(args.old)
     print(_load())
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     net = RoadNetwork.from_osm(path)
-    t = time.perf_counter() - t0
+    t, cpu = time.perf_counter() - t0, time.process_time() - c0
     print(
-        f"connectivity from_osm: {t:.1f} s, {net.n_nodes:,} nodes, {net.n_edges:,} edges, "
+        f"connectivity from_osm: {t:.1f} s wall, {cpu:.1f} s CPU, {net.n_nodes:,} nodes, {net.n_edges:,} edges, "
         f"{net.meta['n_ways']:,} ways kept of {net.meta['n_highway_ways']:,} highway ways; "
         f"peak RSS {_rss_mb():,.0f} MB; {_load()}"
     )
@@ -169,7 +177,23 @@ def main() -> None:
             edge_source_ids=net.edge_source_ids,
         )  # fmt: skip
     if args.pyrosm:
-        _pyrosm(path, t)
+        _pyrosm(path, cpu)
+
+
+def _use_old_reader(old: Path) -> None:
+    """Make ``from_osm`` use ``read_osm_ways`` of the module file ``old``."""
+    import importlib.util
+
+    import connectivity.build.osm as current
+
+    spec = importlib.util.spec_from_file_location("osm_old", old)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"cannot load {old}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["osm_old"] = module
+    spec.loader.exec_module(module)
+    current.read_osm_ways = module.read_osm_ways
+    print(f"timing the reader of {old}")
 
 
 def _pyrosm(path: Path, ours: float) -> None:
@@ -178,12 +202,13 @@ def _pyrosm(path: Path, ours: float) -> None:
     except ImportError:
         print("pyrosm not installed; skipped")
         return
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     nodes, edges = pyrosm.OSM(str(path)).get_network("driving", nodes=True)
-    t = time.perf_counter() - t0
+    t, cpu = time.perf_counter() - t0, time.process_time() - c0
     print(
-        f"pyrosm get_network(driving): {t:.1f} s, {len(nodes):,} nodes, {len(edges):,} edges; "
-        f"ratio pyrosm/connectivity {t / ours:.1f}; peak RSS {_rss_mb():,.0f} MB; {_load()}"
+        f"pyrosm get_network(driving): {t:.1f} s wall, {cpu:.1f} s CPU, {len(nodes):,} nodes, "
+        f"{len(edges):,} edges (GeoDataFrames); CPU ratio pyrosm/connectivity {cpu / ours:.1f}; "
+        f"peak RSS {_rss_mb():,.0f} MB; {_load()}"
     )
 
 
