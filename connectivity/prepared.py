@@ -7,8 +7,11 @@ planner's OD tables, scenario after scenario), that work can be done once:
 the time from the node to the destination (one search per destination on
 the transposed graph, the very searches ``od_matrix`` runs). A query with
 new origins is then a gather: per origin the cheaper of its two entry legs
-plus the field at the entry node, which gives exactly the times
-``od_matrix`` computes (same float64 sums).
+plus the field at the entry node. These are bit for bit the times
+``od_matrix`` computes whenever it searches from the destinations (at least
+as many usable origins as destinations); with fewer origins it searches
+forward from them, and its sums, added in the other order, may differ in
+the last bit.
 
 The field holds ``n_nodes x n_destinations`` numbers: 8 bytes each
 (``dtype="float64"``, exact) or 4 (``"float32"``, times rounded to about 7
@@ -89,7 +92,7 @@ class PreparedDestinations:
     max_time_min : float, optional
         Prepare times up to this limit only (queries may ask for less).
     dtype : {"float64", "float32"}
-        ``"float64"`` (default) gives exactly the times of ``od_matrix``;
+        ``"float64"`` (default) gives the times of ``od_matrix`` (see the module notes);
         ``"float32"`` halves the memory, times rounded to ~7 digits.
     memory_mb : float
         Refuse (:class:`~connectivity.ParameterError`) a field larger than this.
