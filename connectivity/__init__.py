@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from importlib.metadata import PackageNotFoundError, version
 
+from connectivity.comparison import Comparison, compare
 from connectivity.errors import (
     ConnectivityError,
     CRSError,
@@ -23,6 +24,7 @@ from connectivity.errors import (
     ToolkitError,
 )
 from connectivity.io import read_network
+from connectivity.lastmile import last_mile_candidates
 from connectivity.measures import (
     TravelTimeGrid,
     border_access,
@@ -41,6 +43,15 @@ from connectivity.measures import (
 from connectivity.network import RoadNetwork
 from connectivity.origins import OriginSet
 from connectivity.prepared import PreparedDestinations
+from connectivity.rank import link_times, rank_links
+from connectivity.scenarios import (
+    AddLink,
+    BorderCrossing,
+    Close,
+    OffroadSpeed,
+    Scenario,
+    Upgrade,
+)
 from connectivity.snapping import Snapped, snap_points
 from connectivity.speeds import (
     BIKE_SPEEDS,
@@ -61,30 +72,41 @@ __all__ = [
     "BIKE_SPEEDS",
     "KAZAKHSTAN_SPEEDS",
     "WALK_SPEEDS",
+    "AddLink",
+    "BorderCrossing",
     "CRSError",
+    "Close",
+    "Comparison",
     "ConnectivityError",
     "DataError",
     "InputFileError",
     "NetworkError",
+    "OffroadSpeed",
     "OriginSet",
     "OutputExistsError",
     "ParameterError",
     "PreparedDestinations",
     "RoadNetwork",
+    "Scenario",
     "Snapped",
     "SpeedTable",
     "ToolkitError",
     "TravelTimeGrid",
+    "Upgrade",
     "__version__",
     "border_access",
+    "compare",
     "corridor_access",
     "cumulative_opportunities",
     "gravity_access",
     "internal_time_min",
     "isochrones",
+    "last_mile_candidates",
+    "link_times",
     "network_speeds",
     "od_matrix",
     "population_within",
+    "rank_links",
     "raster_time_to_nearest",
     "read_network",
     "snap_points",

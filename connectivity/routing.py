@@ -20,6 +20,7 @@ import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -29,6 +30,7 @@ from scipy.sparse.csgraph import dijkstra
 from connectivity.errors import DataError, ParameterError
 from connectivity.network import RoadNetwork
 from connectivity.progress import bar
+from connectivity.search import CUMULATIVE, EXP_DECAY, reach_kernel_parallel, stable_order
 from connectivity.snapping import Snapped
 
 __all__ = [
@@ -40,6 +42,7 @@ __all__ = [
     "nearest_node",
     "node_times_from_points",
     "od_blocks",
+    "reach_sums",
 ]
 
 log = logging.getLogger(__name__)
@@ -451,3 +454,165 @@ def nearest_node(
         time_min[time_min > max_time_min] = np.inf
     dest = np.where(np.isfinite(time_min), seed[entry], -1).astype("int64")
     return Nearest(time_min=time_min, dest=dest)
+
+
+def _sink_lists(
+    n_nodes: int, nodes: np.ndarray, cost: np.ndarray, seg: np.ndarray, use: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """Node -> legs of the sinks hanging there, sorted by leg cost within each node.
+
+    Returns the CSR ``(ptr, sink, cost, other node, other cost, leg, segment)``:
+    a sink with two usable legs appears at both of its end nodes.
+    """
+    j = np.repeat(use, 2)
+    leg = np.tile(np.array([0, 1], dtype="int8"), use.size)
+    node = nodes[j, leg]
+    c = cost[j, leg]
+    keep = (node >= 0) & np.isfinite(c)
+    j, leg, node, c = j[keep], leg[keep], node[keep].astype("int64"), c[keep]
+    by_cost = np.argsort(c)
+    order = by_cost[stable_order(node[by_cost], n_nodes)]
+    j, leg, node, c = j[order], leg[order], node[order], c[order]
+    ptr = np.zeros(n_nodes + 1, dtype="int64")
+    ptr[1:] = np.cumsum(np.bincount(node, minlength=n_nodes))
+    other = nodes[j, 1 - leg].astype("int64")
+    return ptr, j.astype("int64"), c, other, cost[j, 1 - leg], leg, seg[j].astype("int64")
+
+
+#: Same-segment sinks are binned by position, about this many minutes of road a bin.
+_BIN_MIN = 1.0
+
+
+def _segment_lists(
+    snk: Snapped, nodes: np.ndarray, cost: np.ndarray, use: np.ndarray, n_seg: int
+) -> tuple[np.ndarray, ...]:
+    """Segment -> bins along it -> its sinks by off-road time, with their legs and place.
+
+    Returns ``(seg_bins, bin_ptr, lo, hi, sink, nodes, cost, frac, offroad)``:
+    the bins of segment ``g`` are ``seg_bins[g]:seg_bins[g + 1]``, ordered
+    along it; bin ``b`` holds entries ``bin_ptr[b]:bin_ptr[b + 1]``, whose
+    positions lie in ``[lo[b], hi[b]]``. Empty bins are not kept.
+    """
+    use = use[snk.seg[use] >= 0]
+    seg = snk.seg[use].astype("int64")
+    frac = snk.frac[use]
+    t_seg = np.fmax(np.where(np.isfinite(snk.t_ab[use]), snk.t_ab[use], np.nan),
+                    np.where(np.isfinite(snk.t_ba[use]), snk.t_ba[use], np.nan))  # fmt: skip
+    n_on = np.bincount(seg, minlength=n_seg)[seg]
+    n_bins = np.maximum(1, np.minimum(np.ceil(np.nan_to_num(t_seg) / _BIN_MIN), np.ceil(n_on / 16)))
+    b = np.minimum(np.floor(frac * n_bins), n_bins - 1).astype("int64")
+    key = np.unique(np.column_stack([seg, b]), axis=0, return_inverse=True)
+    bins, bin_of = key[0], key[1].ravel()
+    by_off = np.argsort(snk.offroad_min[use])
+    order = by_off[stable_order(bin_of[by_off], bins.shape[0])]
+    bin_ptr = np.zeros(bins.shape[0] + 1, dtype="int64")
+    bin_ptr[1:] = np.cumsum(np.bincount(bin_of, minlength=bins.shape[0]))
+    seg_bins = np.zeros(n_seg + 1, dtype="int64")
+    seg_bins[1:] = np.cumsum(np.bincount(bins[:, 0], minlength=n_seg))
+    lo = np.full(bins.shape[0], np.inf)
+    hi = np.full(bins.shape[0], -np.inf)
+    np.minimum.at(lo, bin_of, frac)
+    np.maximum.at(hi, bin_of, frac)
+    pos = use[order].astype("int64")
+    return (seg_bins, bin_ptr, lo, hi, pos, nodes[pos].astype("int64"), cost[pos],
+            snk.frac[pos].astype("float64"), snk.offroad_min[pos].astype("float64"))  # fmt: skip
+
+
+def reach_sums(
+    net: RoadNetwork,
+    origins: Snapped,
+    destinations: Snapped,
+    weights: np.ndarray,
+    *,
+    mode: int = CUMULATIVE,
+    params: ArrayLike = (),
+    max_time_min: float | None = None,
+    own_of: np.ndarray | None = None,
+    progress: bool = False,
+) -> np.ndarray:
+    """Per origin, the weights of the destinations it reaches, summed in compiled searches.
+
+    Parameters
+    ----------
+    net : RoadNetwork
+    origins, destinations : Snapped
+    weights : numpy.ndarray
+        One weight per destination.
+    mode : int
+        :data:`~connectivity.search.CUMULATIVE` (``params``: the sorted
+        thresholds; one column each, Σ_j w_j [t_ij <= T]),
+        :data:`~connectivity.search.EXP_DECAY` (``params``: ``(beta,)``; Σ_j
+        w_j exp(-beta t_ij)) or :data:`~connectivity.search.POWER_DECAY`
+        (``params``: ``(beta, min_time_min)``; Σ_j w_j max(t_ij, min)^-beta).
+    max_time_min : float, optional
+        Destinations farther than this add nothing; the searches stop there.
+    own_of : numpy.ndarray, optional
+        Per origin, a destination whose pair is left out (-1 for none).
+    progress : bool
+        Show a bar over batches of searches.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n_origins, n_columns); 0 for origins that reach nothing.
+
+    Notes
+    -----
+    The trip times are those of :func:`od_blocks` bit for bit: one bounded
+    search per point of the smaller side (:func:`connectivity.search.bounded_search`,
+    seeded with its two legs; on the transposed graph from the destinations
+    when there are no more of them than origins), the other side hung on
+    the network nodes by its legs (each point counted once, at its better
+    leg), plus the direct trips along a shared segment (:func:`direct_pairs`).
+    With exponential decay f(d + c) is taken as f(d) f(c) (equal to rounding).
+    Nothing of size origins × destinations is made: each search touches only
+    the nodes within ``max_time_min`` and the points hanging there.
+    """
+    limit = _check_limit(max_time_min)
+    par = np.asarray(params, dtype="float64")
+    acc = np.zeros((len(origins), par.size if mode == CUMULATIVE else 1))
+    o_nodes, o_cost = origins.entry_legs()
+    d_nodes, d_cost = destinations.exit_legs()
+    o_use = np.flatnonzero(np.isfinite(o_cost).any(axis=1))
+    d_use = np.flatnonzero(np.isfinite(d_cost).any(axis=1))
+    if o_use.size == 0 or d_use.size == 0:
+        return acc
+    forward = o_use.size < d_use.size  # as od_blocks: search from the smaller side
+    src, snk = (origins, destinations) if forward else (destinations, origins)
+    s_nodes, s_cost, s_use = (o_nodes, o_cost, o_use) if forward else (d_nodes, d_cost, d_use)
+    k_nodes, k_cost, k_use = (d_nodes, d_cost, d_use) if forward else (o_nodes, o_cost, o_use)
+    indptr, indices, data = _base(net, not forward)
+    graph = (indptr.astype("int64"), indices.astype("int64"), data.astype("float64"))
+    w = np.asarray(weights, dtype="float64")
+    sinks = _sink_lists(net.n_nodes, k_nodes, k_cost, snk.seg, k_use)
+    sinks = (
+        *sinks,
+        snk.frac[sinks[1]].astype("float64"),
+        snk.offroad_min[sinks[1]].astype("float64"),
+    )
+    segs = _segment_lists(snk, k_nodes, k_cost, k_use, int(max(src.seg.max(), snk.seg.max())) + 1)
+    # exp decay: f(d + c) = f(d) f(c), so each leg carries its f(c)
+    f_leg = np.exp(-par[0] * sinks[2]) if mode == EXP_DECAY else np.ones(0)
+    w_snk = w if forward else np.zeros(len(snk))
+    sinks = (*sinks, w_snk[sinks[1]], f_leg)
+    segs = (*segs, w_snk[segs[4]])
+    legs = (s_nodes.astype("int64"), s_cost, src.seg.astype("int64"))
+    here = (src.frac.astype("float64"), src.offroad_min.astype("float64"),
+            src.t_ab.astype("float64"), src.t_ba.astype("float64"))  # fmt: skip
+    own = np.array([], dtype="int64") if own_of is None else np.asarray(own_of, dtype="int64")
+    threads = max(1, min(numba.get_num_threads(), s_use.size // 64))
+    n_leg = 0 if forward else sinks[1].size
+    n_seg_rows = 0 if forward else segs[4].size
+    acc_leg = np.zeros((threads, n_leg, acc.shape[1]))
+    acc_seg = np.zeros((threads, n_seg_rows, acc.shape[1]))
+    step = max(1, s_use.size // 50) if progress else max(1, s_use.size)
+    for start in bar(range(0, s_use.size, step), enabled=progress, desc="searches", unit="batch"):
+        run = s_use[start : start + step].astype("int64")
+        reach_kernel_parallel(graph, run, legs, here, sinks, segs, forward, w, own, mode, par,
+                              limit, acc, acc_leg, acc_seg)  # fmt: skip
+    if not forward:  # per-leg and per-entry rows back to their origins
+        for col in range(acc.shape[1]):
+            for t in range(threads):
+                acc[:, col] += np.bincount(sinks[1], acc_leg[t, :, col], minlength=len(snk))
+                acc[:, col] += np.bincount(segs[4], acc_seg[t, :, col], minlength=len(snk))
+    return acc

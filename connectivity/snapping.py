@@ -363,6 +363,22 @@ def _along(frac: np.ndarray, t: np.ndarray) -> np.ndarray:
         return np.where(frac == 0, 0.0, frac * t)
 
 
+def _offroad_in_areas(
+    net: RoadNetwork, x: np.ndarray, y: np.ndarray, dist: np.ndarray, offroad: np.ndarray
+) -> np.ndarray:
+    """Off-network leg times with the speeds of ``net.meta["offroad_areas"]`` where they apply.
+
+    A scenario network (:class:`connectivity.scenarios.OffroadSpeed`) lists
+    areas (WKT polygons in the network CRS) with their own off-network
+    speed; a point inside one (the last listed wins) walks or drives its leg
+    at that speed.
+    """
+    for area in net.meta.get("offroad_areas", ()):
+        inside = shapely.contains_xy(shapely.from_wkt(area["wkt"]), x, y)
+        offroad = np.where(inside, dist / (float(area["speed_kmh"]) * 1000.0 / 60.0), offroad)
+    return offroad
+
+
 def _check_snap_params(max_snap_m: float, offroad_speed_kmh: float) -> None:
     if not (np.isfinite(offroad_speed_kmh) and offroad_speed_kmh > 0):
         msg = (
@@ -430,7 +446,7 @@ def snap_xy(
     t_ba = np.where(has, si.t_ba[s], np.inf)
     snap_x = np.where(has, si.ax[s] + frac * si.dx[s], np.nan)
     snap_y = np.where(has, si.ay[s] + frac * si.dy[s], np.nan)
-    offroad = dist / (offroad_speed_kmh * 1000.0 / 60.0)
+    offroad = _offroad_in_areas(net, x, y, dist, dist / (offroad_speed_kmh * 1000.0 / 60.0))
     with np.errstate(invalid="ignore"):
         ok = has & (dist <= max_snap_m)
     n_far = int((has & ~ok).sum())

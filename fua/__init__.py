@@ -30,6 +30,7 @@ from fua.degurba.classify import (
     urban_clusters,
 )
 from fua.degurba.units import classify_units, unit_population
+from fua.epochs import EpochComparison, compare_epochs
 from fua.fuas.commuting import CommutingModel, FuaParams, commuting_zones
 from fua.fuas.delineate import FuaResult, delineate_fuas
 from fua.fuas.flows import read_flow_table
@@ -69,6 +70,7 @@ __all__ = [
     "DegurbaResult",
     "DemoParams",
     "DemoResult",
+    "EpochComparison",
     "FuaError",
     "FuaParams",
     "FuaResult",
@@ -83,6 +85,7 @@ __all__ = [
     "classify_grid",
     "classify_units",
     "commuting_zones",
+    "compare_epochs",
     "datasets",
     "degurba_to_files",
     "delineate_fuas",

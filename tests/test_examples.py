@@ -29,6 +29,11 @@ EXPECTED = {
         "report/kazakhstan_demo.gpkg",
         "report/demo.json",
     ],
+    "07_scenario.py": [
+        "scenario/scenario.gpkg",
+        "scenario/minutes_saved.tif",
+        "scenario/scenario.json",
+    ],
 }
 
 

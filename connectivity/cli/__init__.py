@@ -4,6 +4,8 @@
 ``connectivity od``          origin-destination travel-time matrix, CSV (od.py)
 ``connectivity isochrones``  reachable-area polygons around sources (isochrones.py)
 ``connectivity fetch osm``   download an OpenStreetMap extract (fetch.py)
+``connectivity rank-links``  rank candidate links, each evaluated alone (rank.py)
+``connectivity scenario``    before/after a list of road changes (scenario.py)
 
 Every command reads a road network (OSM file, a line layer, or a saved
 ``.npz`` network) with :func:`connectivity.io.read_network`, writes
@@ -21,6 +23,8 @@ from connectivity.cli.fetch import fetch_group
 from connectivity.cli.isochrones import isochrones_cmd
 from connectivity.cli.od import od_cmd
 from connectivity.cli.options import tool_group
+from connectivity.cli.rank import rank_links_cmd
+from connectivity.cli.scenario import scenario_cmd
 
 __all__ = ["main"]
 
@@ -42,3 +46,5 @@ main.add_command(od_cmd)
 main.add_command(isochrones_cmd)
 main.add_command(fetch_group)
 main.add_command(build_cmd)
+main.add_command(rank_links_cmd)
+main.add_command(scenario_cmd)

@@ -36,11 +36,27 @@ __all__ = ["isochrones_cmd"]
 @click.option("--source-id", default=None, help="Column with source names/ids.")
 @thresholds_option("15,30,60", "Minutes, comma separated; one nested polygon per threshold.")
 @click.option(
+    "--method",
+    type=click.Choice(["auto", "grid", "buffer"]),
+    default="auto",
+    show_default=True,
+    help="grid: the cells of a --cell-m grid within --buffer-m of a reached road, one pass for "
+    "all thresholds (fast; edges follow the cells); buffer: the exact buffer of the reached "
+    "roads (slow on a city); auto: grid, or buffer where the reached roads are sparse over a "
+    "large area (a country's trunk roads over hours).",
+)
+@click.option(
     "--buffer-m",
     type=POSITIVE,
     default=100.0,
     show_default=True,
     help="Half-width (metres) of the band drawn around reached roads.",
+)
+@click.option(
+    "--cell-m",
+    type=POSITIVE,
+    default=None,
+    help="Grid cell size in metres for --method grid [default: half of --buffer-m].",
 )
 @click.option(
     "--fill-holes-m2",
@@ -68,7 +84,8 @@ def isochrones_cmd(ctx: click.Context, **kw: Any) -> None:
           --source-id name --thresholds 15,30,60 --out sez_isochrones.gpkg
 
     Each polygon is the reached roads (edges cut where the time runs out)
-    buffered by --buffer-m; thresholds are nested.
+    widened by --buffer-m: the cells of a --cell-m grid within --buffer-m
+    of them, or their exact buffer (--method); thresholds are nested.
     """
     from connectivity.io import read_layer, write_layers
     from connectivity.measures.isochrones import isochrones
@@ -78,7 +95,10 @@ def isochrones_cmd(ctx: click.Context, **kw: Any) -> None:
     thresholds = parse_thresholds(kw["thresholds"])
     params = {
         **snap_params(kw),
-        **{k: kw[k] for k in ("buffer_m", "fill_holes_m2", "combine", "reverse")},
+        **{
+            k: kw[k]
+            for k in ("method", "buffer_m", "cell_m", "fill_holes_m2", "combine", "reverse")
+        },
     }
     started = time.time()
     with network_steps(ctx, kw, 3) as (steps, net):

@@ -12,7 +12,6 @@ transposed graph.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +28,10 @@ from connectivity.network import RoadNetwork
 from connectivity.origins import Origins, OriginSet, PlaceOptions, Places, origin_set, result_attrs
 from connectivity.parts import Parts
 from connectivity.progress import bar
+from connectivity.refs import ref_index, road_refs
 from connectivity.routing import nearest_node
+from connectivity.scenarios.inputs import scenario_crossings, scenario_edge_refs, scenario_inputs
+from connectivity.scenarios.scenario import Scenario
 
 if TYPE_CHECKING:
     from typing import Unpack
@@ -37,44 +39,6 @@ if TYPE_CHECKING:
 __all__ = ["border_access", "corridor_access", "time_to_corridors"]
 
 log = logging.getLogger(__name__)
-
-_SPLIT = re.compile(r"[;,/]")
-
-
-def _refs(value: Any) -> set[str]:
-    """Normalised refs of a value like ``"M-36; E40"`` -> {"M36", "E40"}."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return set()
-    return {r.replace(" ", "").replace("-", "").upper() for r in _SPLIT.split(str(value))} - {""}
-
-
-def _ref_index(net: RoadNetwork, edge_refs: Any) -> tuple[np.ndarray, dict[str, list[int]]]:
-    """Code per directed edge and, per normalised ref, the codes carrying it.
-
-    ``edge_refs`` is one value per directed edge (CSR order) or a mapping from
-    ``net.edge_source_ids`` to a ref; only distinct values are parsed.
-    """
-    if isinstance(edge_refs, Mapping):
-        if net.edge_source_ids is None:
-            msg = (
-                "edge_refs is a mapping by source id but the network has no edge_source_ids; "
-                "pass one ref per directed edge instead"
-            )
-            raise DataError(msg)
-        codes, uniq_sid = pd.factorize(net.edge_source_ids)
-        values = [edge_refs.get(sid) for sid in uniq_sid.tolist()]
-    else:
-        arr = np.asarray(edge_refs, dtype=object)
-        if arr.size != net.n_edges:
-            msg = f"edge_refs must have one value per directed edge ({net.n_edges}), got {arr.size}"
-            raise DataError(msg)
-        codes, uniq = pd.factorize(pd.Series(arr).astype("string").fillna(""))
-        values = uniq.tolist()
-    inverted: dict[str, list[int]] = {}
-    for code, value in enumerate(values):
-        for ref in _refs(value):
-            inverted.setdefault(ref, []).append(code)
-    return np.asarray(codes, dtype="int64"), inverted
 
 
 def _corridors_in_network_crs(
@@ -124,6 +88,7 @@ def corridor_access(
     road_ref_col: str | None = None,
     edge_refs: ArrayLike | Mapping[Any, Any] | None = None,
     road_classes: Sequence[str] | None = None,
+    scenario: Scenario | None = None,
 ) -> gpd.GeoDataFrame:
     """Network nodes that give access to each corridor line.
 
@@ -147,6 +112,8 @@ def corridor_access(
     road_classes : sequence of str, optional
         Keep only nodes on edges of these classes (``net.class_names``),
         e.g. ``("motorway", "trunk", "primary")``.
+    scenario : Scenario, optional
+        Run on ``scenario.apply(net)`` (see :mod:`connectivity.scenarios.inputs`).
 
     Returns
     -------
@@ -164,15 +131,17 @@ def corridor_access(
     edge with a matching ref or class. Every such node is a place where a
     vehicle can join the corridor.
     """
+    (net,) = scenario_inputs(net, scenario)
+    edge_refs = scenario_edge_refs(net, edge_refs)
     if not (tolerance_m > 0):
         msg = f"tolerance_m must be a positive distance in metres, got {tolerance_m!r}"
         raise ParameterError(msg)
     corridors = _corridors_in_network_crs(net, corridors, (corridor_id_col, road_ref_col))
     ids = corridors.index if corridor_id_col is None else pd.Index(corridors[corridor_id_col])
     class_ok = None if road_classes is None else _class_nodes(net, road_classes)
-    ref_index = None
+    edge_ref_index = None
     if road_ref_col is not None and edge_refs is not None:
-        ref_index = _ref_index(net, edge_refs)
+        edge_ref_index = ref_index(net, edge_refs)
     elif road_ref_col is not None:
         log.warning("road_ref_col given without edge_refs: matching corridors by distance only")
 
@@ -185,9 +154,9 @@ def corridor_access(
         cand = n_idx[c_idx == c]
         match = "distance"
         keep = cand
-        if ref_index is not None and cand.size:
-            edge_codes, inverted = ref_index
-            want = _refs(corridors[road_ref_col].iloc[c])
+        if edge_ref_index is not None and cand.size:
+            edge_codes, inverted = edge_ref_index
+            want = road_refs(corridors[road_ref_col].iloc[c])
             wanted = [k for r in want for k in inverted.get(r, [])]
             node_on = _nodes_on(net, np.isin(edge_codes, wanted))
             if class_ok is not None:
@@ -198,7 +167,7 @@ def corridor_access(
             keep, match = cand[class_ok[cand]], "class"
         if keep.size == 0:
             log.warning("corridor %r has no network node within %g m", ids[c], tolerance_m)
-        elif match == "distance" and (ref_index is not None or class_ok is not None):
+        elif match == "distance" and (edge_ref_index is not None or class_ok is not None):
             log.warning(
                 "corridor %r: no node on a matching road within %g m; using distance only",
                 ids[c],
@@ -220,6 +189,7 @@ def time_to_corridors(
     *,
     max_time_min: float | None = None,
     progress: bool = False,
+    scenario: Scenario | None = None,
     **options: Unpack[PlaceOptions],
 ) -> gpd.GeoDataFrame:
     """Travel time from every origin to each corridor (its nearest access point).
@@ -237,6 +207,8 @@ def time_to_corridors(
         Show a progress bar over the corridors.
     **options
         How raw origins join the network, as in :func:`connectivity.time_to_nearest`.
+    scenario : Scenario, optional
+        Run on ``scenario.apply(net)`` (see :mod:`connectivity.scenarios.inputs`).
 
     Returns
     -------
@@ -253,6 +225,7 @@ def time_to_corridors(
     snapped segment. The time to the nearest access point of *any* corridor
     alone is one pass: ``time_to_nearest(net, origins, nodes=access_points["node"])``.
     """
+    net, origins = scenario_inputs(net, scenario, origins)
     if not {"corridor_id", "node"} <= set(access_points.columns):
         msg = "access_points needs columns 'corridor_id' and 'node' (see corridor_access)"
         raise DataError(msg)
@@ -300,6 +273,7 @@ def border_access(
     *,
     crossing_id_col: str | None = None,
     max_time_min: float | None = None,
+    scenario: Scenario | None = None,
     **options: Unpack[PlaceOptions],
 ) -> gpd.GeoDataFrame:
     """Time from every origin to the nearest border crossing.
@@ -309,11 +283,15 @@ def border_access(
     ``nearest_id`` is renamed ``nearest_crossing`` and ``dest_snap_m``
     ``crossing_snap_m``. Crossings sit at the end of roads near the border:
     check ``crossing_snap_m`` (a crossing far from the network points to a
-    missing road or a wrong CRS).
+    missing road or a wrong CRS). With ``scenario``, on its network and with
+    its :class:`~connectivity.scenarios.BorderCrossing` changes made to ``crossings``
+    (:func:`~connectivity.scenarios.inputs.scenario_crossings`).
     """
+    crossings = scenario_crossings(scenario, crossings, crossing_id_col, net)
     out = time_to_nearest(
-        net, origins, crossings, dest_id_col=crossing_id_col, max_time_min=max_time_min, **options
-    )
+        net, origins, crossings, dest_id_col=crossing_id_col, max_time_min=max_time_min,
+        scenario=scenario, **options,
+    )  # fmt: skip
     attrs = out.attrs
     out = out.rename(columns={"nearest_id": "nearest_crossing", "dest_snap_m": "crossing_snap_m"})
     out.attrs = attrs

@@ -18,7 +18,10 @@ from numpy.typing import ArrayLike
 from connectivity.network import RoadNetwork
 from connectivity.origins import Origins, OriginSet, PlaceOptions, Places, place_sets, result_attrs
 from connectivity.parts import Parts
-from connectivity.routing import checked_thresholds, od_blocks
+from connectivity.routing import checked_thresholds, reach_sums
+from connectivity.scenarios.inputs import scenario_inputs
+from connectivity.scenarios.scenario import Scenario
+from connectivity.search import CUMULATIVE
 
 if TYPE_CHECKING:
     from typing import Unpack
@@ -34,6 +37,7 @@ def cumulative_opportunities(
     thresholds_min: Sequence[float] = (30, 60),
     *,
     progress: bool = False,
+    scenario: Scenario | None = None,
     **options: Unpack[PlaceOptions],
 ) -> gpd.GeoDataFrame:
     """Opportunities (jobs, people, facilities) reachable within T minutes.
@@ -51,12 +55,14 @@ def cumulative_opportunities(
     thresholds_min : sequence of float
         Travel-time thresholds T in minutes (positive, each once; sorted).
     progress : bool
-        Show a bar over the batches of shortest-path searches.
+        Show a bar over the batches of searches.
     **options
         ``max_snap_m``, ``offroad_speed_kmh``, ``polygon_point``, ``min_pop``:
         how raw origins and opportunities are snapped; ``nan_weights``:
         ``"zero"`` counts NaN weights as 0 instead of refusing them
         (:class:`~connectivity.origins.PlaceOptions`).
+    scenario : Scenario, optional
+        Run on ``scenario.apply(net)`` (see :mod:`connectivity.scenarios.inputs`).
 
     Returns
     -------
@@ -68,19 +74,20 @@ def cumulative_opportunities(
     -----
     Cumulative-opportunity (isochronic) accessibility, A_i(T) = Σ_j w_j 1(t_ij <= T)
     (Geurs & van Wee 2004, "Accessibility evaluation of land-use and transport
-    strategies", J. Transport Geography 12). The search stops at max(T).
+    strategies", J. Transport Geography 12). One compiled search per place of
+    the smaller side stops at max(T) and adds the weights of what it reaches
+    (:func:`connectivity.routing.reach_sums`); no origins × opportunities
+    matrix is made.
     """
+    net, origins, opportunities = scenario_inputs(net, scenario, origins, opportunities)
     thr = checked_thresholds(thresholds_min)
     orig, opp = place_sets(
         net, origins, opportunities, options, weights=weights, dest_name="opportunities"
     )
-    acc = np.zeros((len(orig), thr.size))
-    for r, c, block in od_blocks(
-        net, orig.snapped, opp.snapped, max_time_min=float(thr.max()), progress=progress
-    ):
-        wc = opp.weights[c]
-        for k, x in enumerate(thr):
-            acc[r, k] += (block <= x) @ wc
+    acc = reach_sums(
+        net, orig.snapped, opp.snapped, opp.weights, mode=CUMULATIVE, params=thr,
+        max_time_min=float(thr.max()), progress=progress,
+    )  # fmt: skip
     acc[~orig.ok] = np.nan
     out = orig.frame()
     for k, x in enumerate(thr):

@@ -20,7 +20,10 @@ from connectivity.errors import DataError, ParameterError
 from connectivity.network import RoadNetwork
 from connectivity.origins import Origins, OriginSet, PlaceOptions, Places, place_sets, result_attrs
 from connectivity.parts import Parts
-from connectivity.routing import od_blocks
+from connectivity.routing import reach_sums
+from connectivity.scenarios.inputs import scenario_inputs
+from connectivity.scenarios.scenario import Scenario
+from connectivity.search import EXP_DECAY, POWER_DECAY
 
 if TYPE_CHECKING:
     from typing import Unpack
@@ -93,6 +96,7 @@ def gravity_access(
     min_time_min: float = 1.0,
     max_time_min: float | None = None,
     progress: bool = False,
+    scenario: Scenario | None = None,
     **options: Unpack[PlaceOptions],
 ) -> gpd.GeoDataFrame:
     """Gravity (market-potential) accessibility A_i = Σ_j w_j f(t_ij).
@@ -126,6 +130,8 @@ def gravity_access(
     **options
         How raw places join the network, as in :func:`~connectivity.time_to_nearest`;
         ``nan_weights="zero"`` counts NaN masses as 0 instead of refusing them.
+    scenario : Scenario, optional
+        Run on ``scenario.apply(net)`` (see :mod:`connectivity.scenarios.inputs`).
 
     Returns
     -------
@@ -138,6 +144,7 @@ def gravity_access(
     Hansen (1959) potential accessibility with exponential or power decay;
     the own-zone term follows Head & Mayer (2000): t_ii = (2/3) sqrt(A_i / pi) / v.
     """
+    net, origins, destinations = scenario_inputs(net, scenario, origins, destinations)
     check_decay(decay, beta)
     if decay == "power" and not (min_time_min > 0):
         msg = "min_time_min must be > 0 with power decay (t^-beta is infinite at 0)"
@@ -147,22 +154,22 @@ def gravity_access(
     own_t = np.array([], dtype="float64")
     if own_zone:
         own_o, own_d, own_t = _own_pairs(net, orig, dest, own_zone_speed_kmh)
+        routed = _routable(orig.snapped.entry_legs()[1])[own_o]
+        routed &= _routable(dest.snapped.exit_legs()[1])[own_d]
+        own_o, own_d, own_t = own_o[routed], own_d[routed], own_t[routed]
     f = partial(decay_weights, decay=decay, beta=beta, min_time_min=min_time_min)
     w = dest.weights
-    acc = np.zeros(len(orig))
+    own_of = None
     own_term = np.zeros(len(orig))
-    for r, c, block in od_blocks(
-        net, orig.snapped, dest.snapped, max_time_min=max_time_min, progress=progress
-    ):
-        if own_o.size:
-            sel = np.isin(own_o, r) & np.isin(own_d, c)
-            if sel.any():
-                rr = np.searchsorted(r, own_o[sel])
-                cc = np.searchsorted(c, own_d[sel])
-                block = block.copy()
-                block[rr, cc] = own_t[sel]
-                own_term[own_o[sel]] += w[own_d[sel]] * f(own_t[sel])
-        acc[r] += f(block) @ w[c]
+    if own_o.size:  # the pair's network time is replaced by the zone's internal time
+        own_of = np.full(len(orig), -1, dtype="int64")
+        own_of[own_o] = own_d
+        np.add.at(own_term, own_o, w[own_d] * f(own_t))
+    mode, params = (EXP_DECAY, (beta,)) if decay == "exp" else (POWER_DECAY, (beta, min_time_min))
+    acc = reach_sums(
+        net, orig.snapped, dest.snapped, w, mode=mode, params=params,
+        max_time_min=max_time_min, own_of=own_of, progress=progress,
+    )[:, 0] + own_term  # fmt: skip
     acc[~orig.ok] = np.nan
     own_term[~orig.ok] = np.nan
     out = orig.frame()
@@ -181,6 +188,11 @@ def gravity_access(
         components=Parts.of(net, orig.snapped, dest.snapped).summary(),
     )
     return out
+
+
+def _routable(leg_cost: np.ndarray) -> np.ndarray:
+    """Places with at least one usable leg (the ones the searches take)."""
+    return np.isfinite(leg_cost).any(axis=1)
 
 
 def _own_pairs(

@@ -36,6 +36,8 @@ from connectivity.origins import (
 )
 from connectivity.parts import Parts
 from connectivity.routing import Nearest, checked_thresholds, nearest, nearest_node
+from connectivity.scenarios.inputs import scenario_inputs
+from connectivity.scenarios.scenario import Scenario
 
 if TYPE_CHECKING:
     from typing import Unpack
@@ -99,6 +101,7 @@ def time_to_nearest(
     nodes: ArrayLike | None = None,
     dest_id_col: str | None = None,
     max_time_min: float | None = None,
+    scenario: Scenario | None = None,
     **options: Unpack[PlaceOptions],
 ) -> gpd.GeoDataFrame:
     """Travel time from every origin to its nearest destination, and which one.
@@ -130,6 +133,8 @@ def time_to_nearest(
         (``"centroid"`` or ``"representative"``), ``min_pop`` (raster
         origins: cells with population > ``min_pop``). An OriginSet passed
         in keeps its own snapping.
+    scenario : Scenario, optional
+        Run on ``scenario.apply(net)`` (see :mod:`connectivity.scenarios.inputs`).
 
     Returns
     -------
@@ -156,6 +161,7 @@ def time_to_nearest(
     (:func:`connectivity.routing.nearest`); a trip is
     ``offroad(origin) + road time + offroad(destination)``.
     """
+    net, origins, destinations = scenario_inputs(net, scenario, origins, destinations)
     run = _nearest_run(
         net, origins, destinations, nodes, options, dest_id_col=dest_id_col,
         max_time_min=max_time_min,
@@ -250,6 +256,7 @@ def raster_time_to_nearest(
     max_time_min: float | None = None,
     all_cells: bool = False,
     dtype: DTypeLike = "float32",
+    scenario: Scenario | None = None,
     **options: Unpack[PlaceOptions],
 ) -> TravelTimeGrid:
     """Minutes to the nearest destination for every populated cell of a raster.
@@ -260,6 +267,8 @@ def raster_time_to_nearest(
     (:meth:`~connectivity.OriginSet.from_raster`). ``all_cells=True`` also
     computes unpopulated (but valid) cells of a raw raster, for a continuous
     map; ``dtype`` is that of ``time_min`` (float64 keeps every digit).
+    scenario : Scenario, optional
+        Run on ``scenario.apply(net)`` (see :mod:`connectivity.scenarios.inputs`).
 
     Returns
     -------
@@ -268,6 +277,7 @@ def raster_time_to_nearest(
         ``connectivity.io.write_raster(path, g.time_min, transform=g.transform,
         crs=g.crs)``).
     """
+    net, raster, destinations = scenario_inputs(net, scenario, raster, destinations)
     if isinstance(raster, (gpd.GeoDataFrame, gpd.GeoSeries)) or (
         isinstance(raster, OriginSet) and raster.cells is None
     ):

@@ -32,6 +32,8 @@ from connectivity.origins import (
 from connectivity.parts import Parts
 from connectivity.prepared import PreparedDestinations
 from connectivity.routing import od_blocks
+from connectivity.scenarios.inputs import scenario_inputs
+from connectivity.scenarios.scenario import Scenario
 
 if TYPE_CHECKING:
     from typing import Unpack
@@ -92,6 +94,7 @@ def od_matrix(
     b_id_col: str | None = None,
     max_time_min: float | None = None,
     progress: bool = False,
+    scenario: Scenario | None = None,
     **options: Unpack[PlaceOptions],
 ) -> pd.DataFrame:
     """Origin-destination travel-time matrix in minutes (rows ``a``, columns ``b``).
@@ -104,7 +107,8 @@ def od_matrix(
     counts the places on each separate part of the network and the pairs on
     different parts (``n_pairs_apart``, NaN as no road joins them). Rows are labelled by
     ``a``'s index (or ``a_id_col``), columns by ``b``'s index (or ``b_id_col``,
-    unique ids).
+    unique ids). ``scenario``: run on ``scenario.apply(net)``
+    (:mod:`connectivity.scenarios.inputs`).
 
     ``b`` may be a :class:`~connectivity.PreparedDestinations` (built once on
     ``net``): the times are then gathered from its field without a search,
@@ -118,6 +122,7 @@ def od_matrix(
     ``len(a) * len(b)`` floats, so use :func:`cumulative_opportunities` or
     :func:`gravity_access` for large problems.
     """
+    net, a, b = scenario_inputs(net, scenario, a, b)
     pa, pb, prepared = _sets(net, a, b, options, a_id_col, b_id_col)
     mat = _time_matrix(net, pa, pb, max_time_min, progress, prepared)
     out = pd.DataFrame(mat, index=pa.ids.copy(), columns=pb.ids.copy())
@@ -146,16 +151,19 @@ def times_to_each(
     dest_id_col: str | None = None,
     max_time_min: float | None = None,
     progress: bool = False,
+    scenario: Scenario | None = None,
     **options: Unpack[PlaceOptions],
 ) -> gpd.GeoDataFrame:
     """Travel time from every origin to every destination, one column each.
 
     Parameters are those of :func:`~connectivity.time_to_nearest`. Returns
     the origins (index and geometry kept) with one float column per
-    destination, named ``"time_min_<id>"``; NaN when unreachable.
+    destination, named ``"time_min_<id>"``; NaN when unreachable. ``scenario``:
+    run on ``scenario.apply(net)`` (:mod:`connectivity.scenarios.inputs`).
     ``destinations`` may be a :class:`~connectivity.PreparedDestinations`
-    (see :func:`od_matrix`).
+    (see :func:`od_matrix`; not with a ``scenario``, whose network is another).
     """
+    net, origins, destinations = scenario_inputs(net, scenario, origins, destinations)
     orig, dest, prepared = _sets(net, origins, destinations, options, None, dest_id_col)
     mat = _time_matrix(net, orig, dest, max_time_min, progress, prepared)
     out = orig.frame()

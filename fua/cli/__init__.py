@@ -5,6 +5,7 @@
 ``fua commuting-model``   fit or score the commuting proxy (fuas.py)
 ``fua demo``              the whole Kazakhstan case study offline (demo.py)
 ``fua fetch ghs-pop``     download GHSL population tiles (fetch.py)
+``fua compare-epochs``    urban centres of several epochs and what changed (epochs.py)
 
 Run ``fua COMMAND --help`` for each command.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 from connectivity.cli.options import tool_group
 from fua.cli.degurba import degurba_cmd
 from fua.cli.demo import demo_cmd
+from fua.cli.epochs import compare_epochs_cmd
 from fua.cli.fetch import fetch_group
 from fua.cli.fuas import commuting_model_group, delineate_cmd
 from fua.cli.options import LOGGERS
@@ -40,3 +42,4 @@ main.add_command(delineate_cmd)
 main.add_command(commuting_model_group)
 main.add_command(demo_cmd)
 main.add_command(fetch_group)
+main.add_command(compare_epochs_cmd)

@@ -191,7 +191,7 @@ def _proxy_inputs(roads: Path | None, model: Path | None, *, progress: bool) -> 
     from fua.fuas.commuting import CommutingModel
 
     kw: dict[str, Any] = {
-        "commuting": CommutingModel.from_json(model) if model else CommutingModel.default()
+        "commuting": CommutingModel.load(model) if model else CommutingModel.default()
     }
     if roads is not None:
         kw["network"] = read_network(roads, progress=progress)
@@ -291,19 +291,17 @@ def fit_cmd(
     grid = read_grid(pop, land, built, target_crs, progress_enabled(ctx))
     u = read_units(units, id_col)
     long = _read_flows(flows, u, id_col, flow_cols, allow_missing)
-    m = CommutingModel().fit_from_flows(
-        grid, u, long, id_col=id_col, params=p, threshold=thr, cv=cv
-    )
-    m.provenance["data"] = {"pop": str(pop), "units": str(units), "flows": str(flows)}
-    m.to_json(out)
+    m = CommutingModel(threshold=thr, cv=cv).fit_from_flows(grid, u, long, id_col=id_col, params=p)
+    m.provenance_["data"] = {"pop": str(pop), "units": str(units), "flows": str(flows)}
+    m.save(out)
     _echo_scores(m)
     click.echo(f"  wrote {out}")
 
 
 def _echo_scores(m: CommutingModel) -> None:
-    sc = m.cv_scores
+    sc = m.cv_scores_
     click.echo(
-        f"threshold {m.threshold:.3f} ({m.threshold_criterion}); out-of-fold ROC AUC "
+        f"threshold {m.threshold_:.3f} ({m.threshold_criterion_}); out-of-fold ROC AUC "
         f"{sc.get('roc_auc', float('nan')):.3f}, F1 {sc.get('f1', float('nan')):.3f}, "
         f"accuracy {sc.get('accuracy', float('nan')):.3f} ({sc.get('n_rows', 0)} rows, "
         f"{sc.get('folds', 0)} folds{', grouped' if sc.get('grouped') else ''})"
@@ -340,12 +338,12 @@ def score_cmd(
 
     from fua.fuas.commuting import CommutingModel
 
-    m = CommutingModel.from_json(model) if model else CommutingModel.default()
+    m = CommutingModel.load(model) if model else CommutingModel.default()
     click.echo(repr(m))
     _echo_scores(m)
     for key in ("travel_time", "labels", "limitations"):
-        if key in m.provenance:
-            click.echo(f"  {key}: {m.provenance[key]}")
+        if key in m.provenance_:
+            click.echo(f"  {key}: {m.provenance_[key]}")
     given = [v is not None for v in (pop, units, id_col, flows)]
     if any(given) and not all(given):
         msg = "scoring on new data needs --pop, --units, --id-col and --flows together"
@@ -356,13 +354,13 @@ def score_cmd(
         grid = read_grid(pop, land, built, target_crs, progress_enabled(ctx))  # type: ignore[arg-type]
         u = read_units(units, id_col)  # type: ignore[arg-type]
         long = _read_flows(flows, u, id_col, flow_cols, allow_missing)  # type: ignore[arg-type]
-        probe = CommutingModel(features=m.features)
-        probe.fit_from_flows(grid, u, long, id_col=id_col, threshold=0.5, cv=2)  # type: ignore[arg-type]
+        probe = CommutingModel(features=m.features, threshold=0.5, cv=2)
+        probe.fit_from_flows(grid, u, long, id_col=id_col)  # type: ignore[arg-type]
         t = probe.training_
-        prob = m.predict_proba(t)
+        prob = m.predict_proba(t)[:, 1]
         y = t["label"].to_numpy()
         w = t["pop"].to_numpy()
-        pred = prob >= m.threshold
+        pred = prob >= m.threshold_
         auc = roc_auc_score(y, prob, sample_weight=w) if len(np.unique(y)) == 2 else float("nan")
         click.echo(
             f"on the new data ({len(y)} cells, population-weighted): ROC AUC {auc:.3f}, "

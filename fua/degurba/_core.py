@@ -284,8 +284,9 @@ def _refuse_unhandled(p: DegurbaParams, *, smoothed: bool, nodata: bool) -> None
         missing.append(f"nodata_class={p.nodata_class!r}")
     if missing:
         msg = (
-            f"{' and '.join(missing)} is not supported by the tiled classification "
-            "(fua.degurba_to_files); classify the grid in memory with fua.classify_grid"
+            f"classify_flags was called with {' and '.join(missing)} but without what it "
+            "needs (centre_pop from smooth_centre_flags, nodata_class_applied=True when the "
+            "caller writes the no-data class); call fua.classify_grid or fua.degurba_to_files"
         )
         raise ParameterError(msg)
 

@@ -323,9 +323,9 @@ def _proxy_members(
     prob = np.zeros(grid.shape)
     member = np.where(labels > 0, labels, 0).astype(np.int64)
     if len(feats):
-        p = model.predict_proba(feats)
+        p = model.predict_proba(feats)[:, 1]
         prob.ravel()[feats["flat"].to_numpy()] = p
-        sel = feats["flat"].to_numpy()[p >= model.threshold]
+        sel = feats["flat"].to_numpy()[p >= model.threshold_]
         member.ravel()[sel] = nearest.ravel()[sel]
     return _connected_to_centre(member, labels), prob
 
@@ -424,8 +424,8 @@ def _from_model(
         result,
         fua_labels=fua_lab.astype(np.int32),
         meta={
-            "threshold": model.threshold,
-            "threshold_criterion": model.threshold_criterion,
+            "threshold": model.threshold_,
+            "threshold_criterion": model.threshold_criterion_,
             "travel_time": tt_note,
             "n_cells_selected": int((comm_lab > 0).sum()),
         },
@@ -589,7 +589,7 @@ def delineate_fuas(
     Notes
     -----
     Proxy route: cells outside the eligible centres with people, a finite
-    time and ``P ≥ model.threshold`` are assigned to their nearest-in-time
+    time and ``P ≥ model.threshold_`` are assigned to their nearest-in-time
     centre; only those joined to a cell of that centre through cells
     assigned to the same centre (8-neighbours) are kept (Moreno-Monroy,
     Schiavina & Veneri 2021). Holes are not filled and centres are not

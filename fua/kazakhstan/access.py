@@ -7,7 +7,10 @@ within reach of each, and the SEZ table: time to the host FUA, people within
 reach (:func:`connectivity.cumulative_opportunities` from each SEZ over the
 cells weighted by their population), market potential, corridor and border
 access; every zone's host FUA at every threshold by one rule
-(:func:`fua.kazakhstan.hosts.sez_hosts`). Used by :func:`fua.kazakhstan.pipeline.run_demo`.
+(:func:`fua.kazakhstan.hosts.sez_hosts`); and the last-mile candidates: the
+straight links from the SEZs, FUA centres and border crossings off the
+corridors that would save people the most minutes to a corridor
+(:func:`connectivity.rank.rank_links`). Used by :func:`fua.kazakhstan.pipeline.run_demo`.
 """
 
 from __future__ import annotations
@@ -34,7 +37,9 @@ from connectivity import (
     time_to_corridors,
 )
 from connectivity.errors import DataError
+from connectivity.lastmile import last_mile_candidates
 from connectivity.origins import SnapOptions
+from connectivity.rank import link_times, rank_links
 from fua.degurba.vectorize import polygonize_labels
 from fua.grid import PopulationGrid
 from fua.kazakhstan import datasets
@@ -42,7 +47,17 @@ from fua.kazakhstan.hosts import sez_hosts
 from fua.kazakhstan.sez import association_table, sez_access_table
 from fua.metrics import market_potential
 
-__all__ = ["Access", "accessibility", "sez_host_columns", "sez_table", "with_fallback"]
+__all__ = [
+    "Access",
+    "LastMile",
+    "accessibility",
+    "corridor_lines",
+    "corridor_points",
+    "last_mile",
+    "sez_host_columns",
+    "sez_table",
+    "with_fallback",
+]
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +76,8 @@ def with_fallback(fn: Callable[[], T], fallback: T, notes: list[str], what: str)
 
 
 # ---------------------------------------------------------------- minutes from every cell
-def _corridor_lines() -> gpd.GeoDataFrame:
-    """Corridor lines through their ordered places (EPSG:4326)."""
+def corridor_lines() -> gpd.GeoDataFrame:
+    """The international corridors as lines through their ordered places (EPSG:4326)."""
     c = datasets.load_corridors()
     c = c[c.geometry.notna() & ~c.geometry.is_empty].sort_values(["corridor", "seq"])
     rows = [
@@ -75,6 +90,23 @@ def _corridor_lines() -> gpd.GeoDataFrame:
 
 #: OSM classes a corridor is joined from on a real network.
 _MAIN_ROADS = ("motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link")
+
+
+def corridor_points(net: RoadNetwork, lines: gpd.GeoDataFrame, *, proxy: bool) -> gpd.GeoDataFrame:
+    """The corridors' access points on ``net`` (:func:`connectivity.corridor_access`).
+
+    On the embedded network (``proxy``): trunk-road nodes within 1 km of a
+    corridor line; on a real network: nodes of main roads within 5 km.
+    """
+    return corridor_access(
+        net,
+        lines,
+        corridor_id_col="corridor",
+        tolerance_m=1_000.0 if proxy else 5_000.0,
+        road_classes=("trunk",)
+        if proxy
+        else tuple(c for c in _MAIN_ROADS if c in net.class_names) or None,
+    )
 
 
 def _isochrone_bands(
@@ -161,16 +193,8 @@ def accessibility(
     """
     sez = datasets.load_sez()
     sez.index = pd.Index(sez["id"].to_numpy(), name="sez_id")
-    corridor_lines = _corridor_lines()
-    corridor_pts = corridor_access(
-        net,
-        corridor_lines,
-        corridor_id_col="corridor",
-        tolerance_m=1_000.0 if proxy else 5_000.0,
-        road_classes=("trunk",)
-        if proxy
-        else tuple(c for c in _MAIN_ROADS if c in net.class_names) or None,
-    )
+    lines = corridor_lines()
+    corridor_pts = corridor_points(net, lines, proxy=proxy)
     if len(corridor_pts) == 0:
         notes.append("no road node lies near an international corridor in this network")
     borders = datasets.load_border_crossings()
@@ -185,7 +209,7 @@ def accessibility(
         thresholds,
     )  # fmt: skip
     iso = _isochrone_bands(minutes["sez"], grid, thresholds)
-    return Access(sez, sez_points, corridor_lines, corridor_pts, borders, minutes, access_pop, iso)
+    return Access(sez, sez_points, lines, corridor_pts, borders, minutes, access_pop, iso)
 
 
 # ---------------------------------------------------------------- the SEZ table
@@ -360,3 +384,111 @@ def sez_table(
     ]
     assoc = association_table(table, ["projects", "jobs", "invest_per_state_tenge"], access_cols)
     return table, assoc
+
+
+# ---------------------------------------------------------------- last-mile candidates
+#: Standard of a last-mile link: speed (km/h) and road class.
+LAST_MILE_SPEED_KMH = 80.0
+LAST_MILE_CLASS = "primary"
+#: Longest last-mile link (km): a longer straight link is a new trunk road, not a last mile.
+LAST_MILE_MAX_KM = 150.0
+
+
+@dataclass(frozen=True, eq=False)
+class LastMile:
+    """The best last-mile links to the corridors, and the FUAs and SEZs they bring closer.
+
+    Attributes
+    ----------
+    links : geopandas.GeoDataFrame
+        The ``top`` links of :func:`connectivity.rank.rank_links` (objective
+        ``"minutes"``: person-minutes saved to the nearest corridor access
+        point over every populated cell), with the place each starts from
+        (``place``, ``place_kind``).
+    places : pandas.DataFrame
+        One row per (link, FUA or SEZ whose time to a corridor it shortens):
+        ``rank``, ``link_id``, ``place_kind``, ``place``, ``minutes_before``,
+        ``minutes_after``, ``minutes_saved``.
+    n_candidates : int
+        Links evaluated (one per place off the corridors).
+    """
+
+    links: gpd.GeoDataFrame
+    places: pd.DataFrame
+    n_candidates: int
+
+
+def _last_mile_places(acc: Access, fua_points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """SEZs, FUA centres and road border crossings, labelled ``"<kind>: <name>"`` (EPSG:4326)."""
+    parts = [("SEZ", acc.sez), ("FUA", fua_points), ("border crossing", acc.borders)]
+    frames = [
+        gpd.GeoDataFrame({"place_kind": kind, "place": g["name"].astype(str).to_numpy()},
+                         geometry=g.geometry.to_crs("EPSG:4326").to_numpy(), crs="EPSG:4326")
+        for kind, g in parts if len(g)
+    ]  # fmt: skip
+    places = pd.concat(frames, ignore_index=True)
+    places.index = pd.Index(places["place_kind"] + ": " + places["place"], name="place_id")
+    return places[~places.index.duplicated()]
+
+
+def _affected(
+    net: RoadNetwork, links: gpd.GeoDataFrame, places: gpd.GeoDataFrame, nodes: np.ndarray,
+    snap: SnapOptions,
+) -> pd.DataFrame:  # fmt: skip
+    """Minutes to the nearest corridor before and with each link, for the FUAs and SEZs it helps."""
+    towns = places[places["place_kind"].isin(["SEZ", "FUA"])]
+    times = link_times(net, links, towns, nodes=nodes, speed_kmh=LAST_MILE_SPEED_KMH,
+                       road_class=LAST_MILE_CLASS, **snap)  # fmt: skip
+    rows = []
+    for _, link in links.iterrows():
+        before, after = times["base"], times[link["link_id"]]
+        saved = before - after
+        for pid in saved.index[saved > 0.5]:  # half a minute or more
+            rows.append({"rank": link["rank"], "link_id": link["link_id"],
+                         "place_kind": towns.loc[pid, "place_kind"],
+                         "place": towns.loc[pid, "place"], "minutes_before": before[pid],
+                         "minutes_after": after[pid], "minutes_saved": saved[pid]})  # fmt: skip
+    cols = ["rank", "link_id", "place_kind", "place", "minutes_before", "minutes_after",
+            "minutes_saved"]  # fmt: skip
+    return pd.DataFrame(rows, columns=cols)
+
+
+def last_mile(
+    net: RoadNetwork,
+    cells: OriginSet,
+    acc: Access,
+    fua_points: gpd.GeoDataFrame,
+    *,
+    snap: SnapOptions,
+    within_min: float,
+    notes: list[str],
+    top: int = 10,
+) -> LastMile | None:
+    """The ``top`` last-mile links to the corridors, and the FUAs and SEZs they bring closer.
+
+    Candidates (:func:`connectivity.lastmile.last_mile_candidates`): from the
+    network node nearest every SEZ, FUA centre and road border crossing off
+    the corridors, a straight link at :data:`LAST_MILE_SPEED_KMH` to the
+    nearest corridor access point, at most :data:`LAST_MILE_MAX_KM` long. Each is evaluated alone
+    (:func:`connectivity.rank.rank_links`, objective ``"minutes"``, every
+    populated cell an origin, weighted by its people). None (with a note)
+    when the network has no corridor access point or every place is on a corridor.
+    """
+    nodes = acc.corridor_points["node"].unique() if len(acc.corridor_points) else np.array([])
+    if nodes.size == 0:
+        notes.append("last-mile candidates: no corridor access point on this network")
+        return None
+    places = _last_mile_places(acc, fua_points)
+    cands = last_mile_candidates(net, places, acc.corridor_points, speed_kmh=LAST_MILE_SPEED_KMH,
+                                 road_class=LAST_MILE_CLASS, max_length_km=LAST_MILE_MAX_KM)  # fmt: skip
+    if cands.empty:
+        notes.append(
+            "last-mile candidates: every SEZ, FUA centre and border crossing is on a "
+            f"corridor or farther than {LAST_MILE_MAX_KM:g} km from one"
+        )
+        return None
+    ranked = rank_links(net, cands, cells, nodes=nodes, objective="minutes",
+                        within_min=within_min, top=top)  # fmt: skip
+    ranked.insert(2, "place_kind", places.loc[ranked["place_id"], "place_kind"].to_numpy())
+    ranked.insert(3, "place", places.loc[ranked["place_id"], "place"].to_numpy())
+    return LastMile(ranked, _affected(net, ranked, places, nodes, snap), len(cands))

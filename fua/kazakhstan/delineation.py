@@ -149,8 +149,7 @@ def commuting_model(notes: list[str] | None = None) -> tuple[CommutingModel, str
         log.warning("%s (%s)", note, exc)
         if notes is not None:
             notes.append(note)
-        m = CommutingModel(_TimeRule(), threshold=0.5, threshold_criterion="stand-in: t ≤ 60 min")
-        m.fitted = True
+        m = CommutingModel.from_fitted(_TimeRule(), threshold=0.5, criterion="stand-in: t ≤ 60 min")
         return m, "stand-in rule: ≤ 60 min to the nearest centre"
 
 

@@ -33,8 +33,10 @@ import pandas as pd
 
 from connectivity.errors import OutputExistsError
 from connectivity.io import write_raster
+from connectivity.qgis import style_qml, write_gpkg_styles
+from connectivity.rank import ranked_links_style
 from fua.kazakhstan import datasets
-from fua.kazakhstan.report import DISPLAY_CRS, write_kazakhstan_report
+from fua.kazakhstan.report import DISPLAY_CRS, plot_last_mile_map, write_kazakhstan_report
 from fua.kazakhstan.surface import array_sha256
 from fua.metrics import NATIONAL_METRICS_DOC
 from fua.outputs.degurba import write_class_raster, write_label_raster
@@ -50,6 +52,7 @@ if TYPE_CHECKING:
     from fua.degurba.classify import DegurbaResult
     from fua.fuas.delineate import FuaResult
     from fua.grid import PopulationGrid
+    from fua.kazakhstan.access import LastMile
 
 __all__: list[str] = []
 
@@ -85,6 +88,7 @@ class Run:
     road_lines: gpd.GeoDataFrame | None
     corridor_points: gpd.GeoDataFrame
     borders: gpd.GeoDataFrame
+    last_mile: LastMile | None = None
 
     @property
     def proxy(self) -> bool:
@@ -150,9 +154,14 @@ def write_layers_and_rasters(
     layers["border_crossings"] = run.borders
     if run.road_lines is not None:
         layers["roads_proxy" if run.proxy else "roads"] = run.road_lines
+    if run.last_mile is not None:
+        layers["last_mile_links"] = run.last_mile.links
     layers = {k: for_file(v, run.data_note) for k, v in layers.items()}
     crs = grid.crs if crs is None else crs
     write_styled_layers(staging / GPKG_NAME, layers, crs=crs)
+    if run.last_mile is not None:  # thick lines graduated by rank
+        style = style_qml(ranked_links_style(run.last_mile.links))
+        write_gpkg_styles(staging / GPKG_NAME, {"last_mile_links": style})
     files["gpkg"] = out / GPKG_NAME
     keep = ("urban_centres", f"fua_{run.small_k}", f"fua_{run.main_k}", "sez_access",
             "corridors", "border_crossings")  # fmt: skip
@@ -354,6 +363,34 @@ COLUMN_DOCS: dict[str, tuple[str, str]] = {
     "pop_within": ("people", "people within the threshold of the nearest destination"),
     "share_within": ("share 0-1", "pop_within / pop_total"),
     "metric": ("", "national metric (see description)"),
+    "rank": ("", "rank of the last-mile link (1 = most person-minutes saved)"),
+    "link_id": ("", "last-mile link: <place> -> <network node of the corridor access point>"),
+    "place_id": ("", "the place the link starts from (<kind>: <name>)"),
+    "place_kind": ("", "SEZ, FUA (centre) or border crossing"),
+    "place": ("", "name of that place"),
+    "length_km": ("km", "length of the straight link (the cost proxy)"),
+    "benefit": (
+        "person-minutes",
+        "minutes saved to the nearest corridor access point, "
+        "summed over every populated cell (people x minutes)",
+    ),
+    "benefit_per_km": ("person-minutes per km", "benefit / length_km"),
+    "pop_minutes_saved": ("person-minutes", "same as benefit"),
+    "pop_faster": ("people", "people whose time to a corridor the link shortens"),
+    "pop_newly_reachable": ("people", "people who reach no corridor without the link"),
+    "max_minutes_saved": ("minutes", "largest saving of one cell"),
+    "pop_newly_within": (
+        "people",
+        "people brought within the largest reach threshold of a corridor",
+    ),
+    "from_node": ("", "network node the link starts from (nearest the place)"),
+    "access_node": ("", "corridor access point (network node) the link ends at"),
+    "corridor_id": ("", "corridor of that access point"),
+    "speed_kmh": ("km/h", "speed of the link"),
+    "road_class": ("", "road class of the link"),
+    "minutes_before": ("minutes", "time to the nearest corridor access point without the link"),
+    "minutes_after": ("minutes", "with the link alone"),
+    "minutes_saved": ("minutes", "minutes_before - minutes_after"),
     "description": ("", "what the metric is"),
 }
 
@@ -406,6 +443,10 @@ def write_tables(run: Run, staging: Path, out: Path) -> dict[str, Path]:
     frames["sez_access.csv"] = tidy_table(pd.DataFrame(run.sez_table.drop(columns="geometry")))
     frames["sez_association.csv"] = tidy_table(run.association)
     frames["access_population.csv"] = tidy_table(run.access_population)
+    if run.last_mile is not None:
+        frames["last_mile_links.csv"] = tidy_table(pd.DataFrame(
+            run.last_mile.links.drop(columns="geometry")))  # fmt: skip
+        frames["last_mile_places.csv"] = tidy_table(run.last_mile.places)
     with_index = ("national_metrics.csv", "sez_access.csv")
     for name, df in frames.items():
         df.to_csv(tables / name, index=name in with_index)
@@ -441,6 +482,13 @@ def write_maps_and_report(run: Run, staging: Path, out: Path) -> dict[str, Path]
         {f"centres ≥ {k}": m["pop_total"].to_numpy() for k, m in run.metrics.items()},
         title=f"Rank-size of FUA populations — {run.tail}",
     )
+    lm = run.last_mile
+    if lm is not None:
+        images["Last-mile candidates"] = maps / "last_mile_links.png"
+        plot_last_mile_map(images["Last-mile candidates"], lm.links, corridors=run.corridor_lines,
+                           points=run.sez, outline=outline,
+                           title=f"The {len(lm.links)} best last-mile links to the corridors "
+                           f"(of {lm.n_candidates}) — {run.tail}")  # fmt: skip
     write_kazakhstan_report(
         staging / "report.html",
         title="Functional urban areas and SEZ access — Kazakhstan demo",
@@ -459,12 +507,14 @@ def write_maps_and_report(run: Run, staging: Path, out: Path) -> dict[str, Path]
         outline=outline,
         minutes=(run.minutes["sez"], grid.transform, grid.crs),
         images=images,
+        last_mile=None if lm is None else (lm.links, lm.places),
     )
     (staging / "README.txt").write_text(readme(run), encoding="utf-8")
     return {
         "map_fuas": out / "maps" / "fuas_sez_corridors.png",
         "map_minutes": out / "maps" / "minutes_to_sez.png",
         "map_rank_size": out / "maps" / "rank_size.png",
+        **({"map_last_mile": out / "maps" / "last_mile_links.png"} if lm is not None else {}),
         "report": out / "report.html",
         "readme": out / "README.txt",
     }
@@ -483,7 +533,9 @@ def readme(run: Run) -> str:
         "report.html            open in a browser (works offline): interactive map and tables",
         f"{GPKG_NAME:<22} GeoPackage: urban_centres, urban_clusters, fua_{s}*, fua_{m}*,",
         "                       sez_access, sez_isochrones, corridors, corridor_access_points,",
-        "                       border_crossings (and the road lines); every layer has a data_note,",
+        "                       border_crossings, last_mile_links (the best last-mile links to",
+        "                       the corridors; tables/last_mile_*.csv) and the road lines; every",
+        "                       layer has a data_note,",
         "                       all are in one named CRS and open styled in QGIS (layer_styles)",
         "classes_L2.tif (+.qml) Degree of Urbanisation level-2 classes (GHSL SMOD codes)",
         "minutes_to_*.tif       minutes to the nearest SEZ / corridor access point / border crossing;",

@@ -3,7 +3,9 @@
 :func:`run_demo` runs population grid → Degree of Urbanisation (level 2) →
 urban centres → functional urban areas (commuting proxy; urban-centre
 thresholds of 50 000 and 100 000) → accessibility to special economic zones,
-corridors and border crossings → agglomeration metrics, and writes what a
+corridors and border crossings → agglomeration metrics → the last-mile
+candidates (the straight links to the corridors that would save people the
+most minutes, each evaluated alone), and writes what a
 planner puts in a report: one GeoPackage with named layers, the class grid
 and travel-time grids as GeoTIFFs (QGIS styles beside them), Shapefiles,
 CSV/JSON tables, PNG maps and a self-contained HTML report.
@@ -45,7 +47,7 @@ from fua.grid import PopulationGrid, read_population
 from fua.kazakhstan import datasets, delineation
 from fua.kazakhstan import outputs as out_mod
 from fua.kazakhstan import roads as kz_roads
-from fua.kazakhstan.access import accessibility, sez_table, with_fallback
+from fua.kazakhstan.access import LastMile, accessibility, last_mile, sez_table, with_fallback
 from fua.kazakhstan.benchmarks import benchmark_summary
 from fua.kazakhstan.outputs import GPKG_NAME
 from fua.kazakhstan.surface import MODEL_LABEL
@@ -171,6 +173,10 @@ class DemoResult:
     notes : list of str
         Caveats and any step that ran in a reduced form.
     timings_s : dict of str to float
+    last_mile : LastMile or None
+        The best last-mile links to the corridors and the FUAs and SEZs they
+        bring closer (:func:`fua.kazakhstan.access.last_mile`); None when the
+        network has no corridor access point.
     """
 
     out_dir: Path
@@ -184,6 +190,7 @@ class DemoResult:
     inputs: dict[str, Any]
     notes: list[str] = field(default_factory=list)
     timings_s: dict[str, float] = field(default_factory=dict)
+    last_mile: LastMile | None = None
 
 
 # ---------------------------------------------------------------- steps
@@ -195,6 +202,7 @@ _STEP_NAMES = (
     "FUAs",
     "accessibility",
     "SEZ table",
+    "last-mile candidates",
     "writing layers",
     "maps and report",
 )
@@ -482,6 +490,9 @@ def _compute(
             net, cells, acc, fuas.metrics, fuas.points, centres, main=main_k,
             market_beta=p.market_beta, reach_thresholds=p.reach_thresholds_min, notes=notes,
         )  # fmt: skip
+    with steps.step("last-mile candidates"):
+        lm = last_mile(net, cells, acc, fuas.points[main_k], snap=snap,
+                       within_min=max(p.reach_thresholds_min), notes=notes)  # fmt: skip
     national = pd.DataFrame(fuas.national)
     national.index.name = "metric"
     summary = out_mod.summary(
@@ -489,13 +500,23 @@ def _compute(
         p.reach_thresholds_min,
     )  # fmt: skip
     summary["benchmarks"] = benchmark_summary(fuas.metrics, result, centres)
+    if lm is not None:
+        best = lm.links.iloc[0]
+        summary["last_mile"] = {
+            "n_candidates": lm.n_candidates,
+            "best_link": str(best["link_id"]),
+            "best_place": f"{best['place_kind']}: {best['place']}",
+            "best_length_km": round(float(best["length_km"]), 1),
+            "best_person_minutes_saved": round(float(best["benefit"])),
+            "best_pop_faster": round(float(best["pop_faster"])),
+        }
     run = out_mod.Run(
         params=p, inputs=inputs, notes=notes, grid=grid, result=result, centres=centres,
         clusters=clusters, fres=fuas.fres, metrics=fuas.metrics, national=national, sez=acc.sez,
         sez_table=table, association=assoc, access_population=acc.population,
         minutes=acc.minutes, isochrones=acc.isochrones, corridor_lines=acc.corridor_lines,
         corridor_points=acc.corridor_points, borders=acc.borders, road_lines=road_lines,
-        summary=summary, main_k=main_k, small_k=small_k,
+        summary=summary, main_k=main_k, small_k=small_k, last_mile=lm,
     )  # fmt: skip
     record = {
         "snap": snap,
@@ -622,7 +643,10 @@ def run_demo(
     metrics (:mod:`fua.metrics`); the SEZ table (host FUA at every threshold
     by :func:`fua.kazakhstan.hosts.sez_hosts`, people within reach by
     :func:`connectivity.cumulative_opportunities`) and its rank correlations
-    (n = 13: descriptive only); the benchmarks (:mod:`fua.kazakhstan.benchmarks`:
+    (n = 13: descriptive only); the last-mile candidates
+    (:func:`fua.kazakhstan.access.last_mile`: the 10 links to the corridors
+    that save the most person-minutes, by :func:`connectivity.rank_links`,
+    with the minutes of the FUAs and SEZs they bring closer); the benchmarks (:mod:`fua.kazakhstan.benchmarks`:
     OECD and Forecast Scheme counts, official city populations) in
     ``tables/summary.json`` and the report. Everything is written to a
     staging folder inside ``out_dir`` and moved into place at the end, so a
@@ -655,4 +679,5 @@ def run_demo(
         inputs=run.inputs,
         notes=notes,
         timings_s=timings,
+        last_mile=run.last_mile,
     )

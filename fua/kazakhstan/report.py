@@ -5,8 +5,10 @@
 travel-time bands and minutes raster, the FUAs, the international corridors,
 border crossings and special economic zones on the map; headline numbers; the
 SEZ access table (performance as reported by Qazindustry), its rank
-correlations, the FUA, national and population-within-reach tables. Maps are
-shown in :data:`DISPLAY_CRS`, a projection centred on Kazakhstan.
+correlations, the last-mile candidates (the best links to the corridors, on
+the map and in two tables; :func:`plot_last_mile_map` draws them as a PNG),
+the FUA, national and population-within-reach tables. Maps are shown in
+:data:`DISPLAY_CRS`, a projection centred on Kazakhstan.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ from fua.outputs.report import (
     MapLayer,
     MinutesLayer,
     ReportTable,
+    _finish,
+    _plt,
+    _to_display,
     format_value,
     fua_layer,
     fua_table,
@@ -37,6 +42,8 @@ __all__ = [
     "SEZ_MAP_PROPS",
     "SEZ_TABLE_COLUMNS",
     "benchmark_tables",
+    "last_mile_tables",
+    "plot_last_mile_map",
     "write_kazakhstan_report",
 ]
 
@@ -55,8 +62,14 @@ SEZ_TABLE_COLUMNS = ("id", "name", "host_fua_50k", "host_rule_50k", "host_minute
                      "market_potential", "time_to_corridor_min", "nearest_corridor",
                      "time_to_border_min", "nearest_border", "projects", "jobs",
                      "invest_per_state_tenge")  # fmt: skip
-#: Map legend: SEZ, border crossing, corridor.
-_LEGEND = (("#ffd400", "SEZ"), ("#444", "border crossing"), ("#b2182b", "corridor"))
+#: Colour of the last-mile links (map, PNG and legend).
+LAST_MILE_COLOUR = "#6a3d9a"
+#: Map legend: SEZ, border crossing, corridor, last-mile link.
+_LEGEND = (("#ffd400", "SEZ"), ("#444", "border crossing"), ("#b2182b", "corridor"),
+           (LAST_MILE_COLOUR, "last-mile candidate link"))  # fmt: skip
+#: Columns of the last-mile links in the report (those present).
+LAST_MILE_COLUMNS = ("rank", "place_kind", "place", "corridor_id", "length_km", "benefit",
+                     "benefit_per_km", "pop_faster", "pop_newly_within", "max_minutes_saved")  # fmt: skip
 
 
 def _layers(
@@ -67,6 +80,7 @@ def _layers(
     isochrones: gpd.GeoDataFrame | None,
     outline: gpd.GeoSeries | None,
     minutes: tuple[np.ndarray, Affine, Any] | None,
+    last_mile: gpd.GeoDataFrame | None = None,
 ) -> list[MapLayer | MinutesLayer]:
     """The map layers, bottom to top: outline, minutes raster, SEZ bands, FUAs, lines, points."""
     layers: list[MapLayer | MinutesLayer] = [
@@ -84,6 +98,9 @@ def _layers(
         MapLayer("corridors", "international corridors", corridors, props=("corridor",),
                  style={"fill": "none", "stroke": "#b2182b", "stroke-width": 2.2,
                         "stroke-dasharray": "6 3"}),
+        MapLayer("last_mile", "last-mile candidates (best links)", last_mile,
+                 props=("rank", "place", "corridor_id", "length_km", "benefit", "pop_faster"),
+                 style={"fill": "none", "stroke": LAST_MILE_COLOUR, "stroke-width": 3.5}),
         MapLayer("borders", "border crossings", borders, props=("name", "country", "road_ref"),
                  style={"fill": "#444", "stroke": "#fff", "stroke-width": 1}, radius=4),
         MapLayer("sez", "special economic zones", sez_table, props=SEZ_MAP_PROPS,
@@ -137,6 +154,72 @@ def _sez_tables(
     ]  # fmt: skip
 
 
+def last_mile_tables(links: gpd.GeoDataFrame, places: pd.DataFrame) -> list[ReportTable]:
+    """The last-mile section: the best links, and the FUAs and SEZs each brings closer.
+
+    ``links`` and ``places`` are those of :class:`fua.kazakhstan.access.LastMile`.
+    """
+    table = pd.DataFrame(links.drop(columns=links.geometry.name))
+    table = table[[c for c in LAST_MILE_COLUMNS if c in table.columns]]
+    for c in table.columns:  # people and person-minutes as whole numbers
+        if c == "benefit" or c.startswith("pop_"):
+            table[c] = table[c].round().astype("int64")
+    n = len(table)
+    return [
+        ReportTable(
+            f"Last-mile candidates: the {n} links to the corridors that save the most minutes",
+            table,
+            "Each candidate is a straight link at 80 km/h (at most 150 km long) from the road node "
+            "nearest an SEZ, FUA centre or border crossing off the corridors to the nearest "
+            "corridor access point, added ALONE to the network. benefit = person-minutes saved to the nearest corridor "
+            "over every populated 1 km cell; length_km is the cost proxy; pop_faster = people "
+            "whose time drops; pop_newly_within = people brought within the largest reach "
+            "threshold. Indicative: straight lines, proxy access roads.",
+        ),
+        ReportTable(
+            "Last-mile candidates: minutes to the nearest corridor before and after, "
+            "affected FUAs and SEZs",
+            places.copy(),
+            "One row per link and FUA centre or SEZ whose time to a corridor access point it "
+            "shortens by half a minute or more (each link alone).",
+        ),
+    ]
+
+
+def plot_last_mile_map(
+    path: str | os.PathLike[str],
+    links: gpd.GeoDataFrame,
+    *,
+    corridors: gpd.GeoDataFrame | None,
+    points: gpd.GeoDataFrame | None,
+    outline: gpd.GeoSeries | None,
+    title: str,
+) -> Path:
+    """The best last-mile links (numbered by rank) over the corridors, SEZs and outline (PNG)."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(10, 6.2))
+    layers = (
+        (outline, {"facecolor": "#f4f1ea", "edgecolor": "#888", "linewidth": 0.8}),
+        (corridors, {"color": "#b2182b", "linewidth": 1.4, "linestyle": "--", "label": "corridor"}),
+        (points, {"color": "#ffd400", "edgecolor": "#000", "markersize": 60, "marker": "*",
+                  "label": "SEZ"}),
+    )  # fmt: skip
+    for layer, style in layers:
+        shown = _to_display(layer, DISPLAY_CRS)
+        if shown is not None:
+            shown.plot(ax=ax, **style)
+    lk = _to_display(links, DISPLAY_CRS)
+    if lk is not None:
+        lk.plot(ax=ax, color=LAST_MILE_COLOUR, linewidth=2.6, label="last-mile link")
+        for rank, geom in zip(lk["rank"], lk.geometry, strict=True):
+            mid = geom.interpolate(0.5, normalized=True)
+            ax.annotate(str(rank), (mid.x, mid.y), fontsize=8, color="white", ha="center",
+                        va="center", bbox={"boxstyle": "circle,pad=0.2",
+                                           "fc": LAST_MILE_COLOUR, "ec": "none"})  # fmt: skip
+    ax.legend(loc="lower left", fontsize=8)
+    return _finish(fig, ax, Path(path), title)
+
+
 def _national(national: pd.DataFrame) -> pd.DataFrame:
     """The national metrics with a column saying what each one is."""
     out = national.reset_index()
@@ -188,6 +271,7 @@ def write_kazakhstan_report(
     outline: gpd.GeoSeries | None = None,
     images: Mapping[str, str | os.PathLike[str]] | None = None,
     minutes: tuple[np.ndarray, Affine, Any] | None = None,
+    last_mile: tuple[gpd.GeoDataFrame, pd.DataFrame] | None = None,
 ) -> Path:
     """Write the Kazakhstan demo's self-contained HTML report.
 
@@ -212,16 +296,20 @@ def write_kazakhstan_report(
         More map layers.
     minutes : (array, transform, crs), optional
         Minutes to the nearest SEZ, shown as a toggleable image layer.
+    last_mile : (GeoDataFrame, DataFrame), optional
+        The best last-mile links and the places they bring closer
+        (:class:`fua.kazakhstan.access.LastMile`): a map layer and two tables.
 
     Returns
     -------
     pathlib.Path
     """
     layers = _layers(fua_layer(fuas, f"FUAs ({fuas_label})"), sez_table, corridors, borders,
-                     isochrones, outline, minutes)  # fmt: skip
+                     isochrones, outline, minutes, None if last_mile is None else last_mile[0])  # fmt: skip
     tables = [
         *benchmark_tables(summary),
         *_sez_tables(sez_table, association, str(inputs.get("roads"))),
+        *(last_mile_tables(*last_mile) if last_mile is not None else []),
         ReportTable(f"Functional urban areas (urban centres ≥ {fuas_label})", fua_table(fuas)),
         ReportTable(
             "National metrics",

@@ -24,7 +24,7 @@ import logging
 import math
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,36 +32,39 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
-import rasterio
 import shapely
 from affine import Affine
 from rasterio.crs import CRS
 from rasterio.features import shapes
 from scipy import ndimage
 
-from connectivity.errors import DataError, ParameterError
+from connectivity.errors import ParameterError
 from connectivity.outputs import check_writable, safe_directory, write_sidecar
 from connectivity.progress import Steps
 from fua._raster import (
-    PopulationCheck,
     Raster,
-    RasterInput,
     Units,
     open_raster,
     same_crs,
-    share_units,
-    share_values,
 )
-from fua._validate import check_choice, check_positive, check_projected_equal_area, to_pyproj
-from fua.degurba._core import Classified, cell_flags, classify_flags, final_codes, row_slices
+from fua._validate import check_positive, check_projected_equal_area, to_pyproj
+from fua.degurba._core import Classified, classify_flags, row_slices
 from fua.degurba.antimeridian import antimeridian_columns
 from fua.degurba.clusters import WrapColumns, label_clusters, merge_labels, wrap_pairs
 from fua.degurba.params import DegurbaParams
-from fua.degurba.stats import centres_per_cluster, label_stats, label_table
 from fua.degurba.vectorize import group_parts, shapes_to_polygons
 from fua.grid import DEFAULT_CRS
 from fua.outputs.styles import smod_legend, write_known_styles, write_qml
 from fua.scale.distributed import aggregate_tiles
+from fua.scale.windows import (
+    ShareReader,
+    cell_area_km2,
+    layer_columns,
+    read_windows,
+    share_reader,
+    smooth_windows,
+    write_grids,
+)
 
 __all__ = [
     "TILED_CELLS",
@@ -236,64 +239,6 @@ def _target_ready(src: Raster, target_crs: CRS, cell_size_m: float) -> bool:
     )
 
 
-#: Reads the rows of a land or built-up layer as shares (0-1) of each cell.
-ShareReader = Callable[[slice], np.ndarray]
-
-
-def _share_reader(
-    layer: RasterInput | None,
-    what: str,
-    units: str,
-    fill: float,
-    pop: Raster,
-    stack: ExitStack,
-) -> ShareReader | None:
-    """A function rows -> share block (or None) for a land/built file on the population grid."""
-    if layer is None:
-        return None
-    check_choice(units, ("auto", "m2", "percent", "share"), f"{what}_units")
-    src = stack.enter_context(open_raster(layer, what=what))
-    if src.shape != pop.shape or not src.transform.almost_equals(pop.transform):
-        msg = (
-            f"the {what} layer {src.name} is not on the population grid ({src.shape} vs "
-            f"{pop.shape}, or another origin/cell size); put it on that grid first, e.g. with "
-            f"fua.read_population(pop, {what}=...) or gdalwarp -tr/-te"
-        )
-        raise DataError(msg)
-    _, divisor = share_units(src, units, what)
-
-    def read(sl: slice) -> np.ndarray:
-        chunk = src.read(sl.start, sl.stop, 0, src.shape[1])
-        return np.clip(share_values(chunk, src.nodata, divisor, fill), 0.0, 1.0)
-
-    return read
-
-
-def _profile(src: Raster, dtype: str, nodata: float | None) -> dict[str, Any]:
-    """GeoTIFF profile of an output grid: tiled, deflate, on the population grid."""
-    return {
-        "driver": "GTiff",
-        "height": src.shape[0],
-        "width": src.shape[1],
-        "count": 1,
-        "dtype": dtype,
-        "crs": src.crs,
-        "transform": src.transform,
-        "nodata": nodata,
-        "tiled": True,
-        "blockxsize": 512,
-        "blockysize": 512,
-        "compress": "deflate",
-        "zlevel": 1,
-        "BIGTIFF": "IF_SAFER",
-        "NUM_THREADS": "ALL_CPUS",
-    }
-
-
-def _cell_area_km2(src: Raster) -> float:
-    return abs(src.transform.a * src.transform.e) / 1e6
-
-
 # -- polygons, streamed ---------------------------------------------------------------
 
 
@@ -408,21 +353,6 @@ def _write_layer(
 # -- file to file: the steps ------------------------------------------------------------
 
 
-@dataclass
-class _NoData:
-    """Which cells of the population grid have data, packed 8 cells a byte."""
-
-    bits: np.ndarray
-    cols: int
-    any_nodata: bool = False
-
-    def mask(self, sl: slice) -> np.ndarray | None:
-        """True where rows ``sl`` have no data (None when every cell of the grid has data)."""
-        if not self.any_nodata:
-            return None
-        return ~np.unpackbits(self.bits[sl], axis=1, count=self.cols).astype(bool)
-
-
 def _aggregate(
     pop_path: Path, folder: Path, *, cell_size_m: float, dst_crs: CRS, nodata: float | None,
     client: Any,
@@ -435,95 +365,6 @@ def _aggregate(
         client=client, nodata=nodata, overwrite=True,
     )  # fmt: skip
     return agg
-
-
-def _read_windows(
-    src: Raster,
-    params: DegurbaParams,
-    read_land: ShareReader | None,
-    read_built: ShareReader | None,
-) -> tuple[np.ndarray, np.ndarray, _NoData]:
-    """Read the population in row windows: (population as float32, cell flags, no-data bits)."""
-    shape = src.shape
-    area = _cell_area_km2(src)
-    pop32 = np.empty(shape, np.float32)
-    flags = np.empty(shape, np.uint8)
-    nodata = _NoData(np.empty((shape[0], (shape[1] + 7) // 8), np.uint8), shape[1])
-    check = PopulationCheck(src)
-    for sl in row_slices(shape):
-        chunk = check(src.read(sl.start, sl.stop, 0, shape[1]), sl.start, 0)
-        valid = ~np.isnan(chunk)
-        nodata.any_nodata |= not valid.all()
-        nodata.bits[sl] = np.packbits(valid, axis=1)
-        pop32[sl] = np.where(valid, chunk, 0.0)
-        del chunk
-        flags[sl] = cell_flags(
-            pop32[sl],
-            None if read_land is None else read_land(sl),
-            None if read_built is None else read_built(sl),
-            params,
-            area,
-        )
-    check.raise_if_bad()
-    return pop32, flags, nodata
-
-
-def _write_grids(
-    folder: Path,
-    names: dict[str, str],
-    src: Raster,
-    flags: np.ndarray,
-    nodata: _NoData,
-    core: Classified,
-) -> None:
-    """The class and label GeoTIFFs, written in row windows (level 2 made final on the way)."""
-    dtypes = {
-        "classes_L1": "uint8",
-        "classes_L2": "uint8",
-        "centre_labels": "int32",
-        "cluster_labels": "int32",
-    }
-    arrays = {
-        "classes_L2": core.level2,
-        "centre_labels": core.centres,
-        "cluster_labels": core.clusters,
-    }
-    with ExitStack() as stack:
-        dsts = {
-            k: stack.enter_context(rasterio.open(folder / names[k], "w", **_profile(src, dt, 0)))
-            for k, dt in dtypes.items()
-            if k in names
-        }
-        for sl in row_slices(src.shape):
-            l2 = None if core.level2 is None else core.level2[sl]
-            l1 = final_codes(flags[sl], nodata.mask(sl), l2)
-            window = ((sl.start, sl.stop), (0, src.shape[1]))
-            dsts["classes_L1"].write(l1, 1, window=window)
-            for k, arr in arrays.items():
-                if k in dsts and arr is not None:
-                    dsts[k].write(np.ascontiguousarray(arr[sl]), 1, window=window)
-        for k, lvl in (("classes_L1", 1), ("classes_L2", 2)):
-            if k in dsts:  # the same colour table as fua.outputs.degurba.write_class_raster
-                dsts[k].write_colormap(1, {st.code: st.colour for st in smod_legend(lvl)})
-
-
-def _layer_columns(
-    src: Raster,
-    pop32: np.ndarray,
-    core: Classified,
-    read_land: ShareReader | None,
-) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """The columns of the urban-centre and urban-cluster layers (land read again in windows)."""
-    area = _cell_area_km2(src)
-
-    def blocks() -> Iterator[tuple[slice, np.ndarray, np.ndarray | None]]:
-        for sl in row_slices(src.shape):
-            yield sl, pop32[sl], None if read_land is None else read_land(sl)
-
-    c_stats = label_stats(core.centres, core.n_centres, blocks(), src.transform, area)
-    k_stats = label_stats(core.clusters, core.n_clusters, blocks(), src.transform, area)
-    n_in = centres_per_cluster(core.clusters, core.centres, core.n_clusters, core.n_centres)
-    return label_table(c_stats, area), {**label_table(k_stats, area), "n_centres": n_in}
 
 
 def _write_vectors(
@@ -570,19 +411,24 @@ def _classify_to(
     """Read, classify and write the grids and (when named) the GeoPackage into ``folder``."""
     read_land, read_built = shares
     with steps.step("reading"):
-        pop32, flags, nodata_bits = _read_windows(src, params, read_land, read_built)
+        pop32, flags, nodata_bits = read_windows(src, params, read_land, read_built)
     with steps.step("classifying"):
         wrap = antimeridian_columns(src.transform, src.crs, src.shape) if wrap_x else None
+        centre_pop = None
+        if params.centre_smooth_window:
+            centre_pop = smooth_windows(src, flags, pop32, nodata_bits, shares, params)
         core = classify_flags(
             pop32, flags, params, cell_size_m=abs(src.transform.a),
-            cell_area_km2=_cell_area_km2(src), level=level, has_land=read_land is not None,
-            wrap=wrap,
+            cell_area_km2=cell_area_km2(src), level=level, has_land=read_land is not None,
+            wrap=wrap, centre_pop=centre_pop, nodata_class_applied=True,
         )  # fmt: skip
+        del centre_pop
     with steps.step("writing grids"):
-        _write_grids(folder, names, src, flags, nodata_bits, core)
+        keep_nodata = nodata_bits if params.nodata_class == "nodata" else None
+        write_grids(folder, names, src, flags, keep_nodata, core)
     del flags, nodata_bits
     with steps.step("statistics"):
-        columns = _layer_columns(src, pop32, core, read_land)
+        columns = layer_columns(src, pop32, core, read_land)
     with steps.step("polygonising"):
         if "vectors" in names:
             _write_vectors(folder / names["vectors"], src, core, columns)
@@ -694,7 +540,10 @@ def degurba_to_files(
         into place at the end: a failed or interrupted run leaves no new
         file, and no new folder.
     params : DegurbaParams, optional
-        Thresholds (default R2023A).
+        Thresholds (default R2023A), flexurba's options included:
+        ``centre_smooth_window`` is computed in row windows with
+        ``window // 2`` halo rows (:func:`fua.scale.windows.smooth_windows`),
+        ``nodata_class="rural"`` cell by cell.
     level : {1, 2}
         2 writes both class grids; 1 only level 1.
     land, built : path, optional
@@ -742,7 +591,9 @@ def degurba_to_files(
     are only read in windows. The
     population is held as float32 (its sums in float64): classes equal
     :func:`fua.classify_grid` on the float32 grid. Every rule is that of
-    :func:`fua.classify_grid`, computed by the same code.
+    :func:`fua.classify_grid`, computed by the same code. With
+    ``centre_smooth_window`` the window mean of the population is held as
+    float64 (8 N bytes more), as in :func:`fua.classify_grid`.
     """
     params = params or DegurbaParams()
     if level not in (1, 2):
@@ -782,8 +633,8 @@ def degurba_to_files(
                 )  # fmt: skip
             src = stack.enter_context(open_raster(agg, what="population"))
         shares = (
-            _share_reader(land, "land", land_units, 1.0, src, stack),
-            _share_reader(built, "built", built_units, 0.0, src, stack),
+            share_reader(land, "land", land_units, 1.0, src, stack),
+            share_reader(built, "built", built_units, 0.0, src, stack),
         )
         found = _classify_to(folder, names, src, steps, params, shares, level=level, wrap_x=wrap_x)
         timing = {_STEPS[text]: round(t, 2) for text, t in steps.timings.items()}

@@ -365,3 +365,29 @@ def test_readme_real_data_path_writes_what_the_next_line_reads(
     assert r.exit_code == 0, r.output
     assert (tmp_path / roads).read_bytes() == b"xyz"
     assert str(tmp_path / roads) in r.output  # it says where the file went
+
+
+@pytest.mark.parametrize("epoch", [1975, 1990, 2030])
+def test_cli_fetch_ghs_pop_epochs(server: _Server, tmp_path: Path, epoch: int) -> None:
+    """Every R2023A epoch 1975-2030 (5-year steps) is fetched from its own folder of the server."""
+    import rasterio
+    from pyproj import Transformer
+
+    from fua.cli import main
+
+    assert epoch in ffetch.GHSL_EPOCHS and len(ffetch.GHSL_EPOCHS) == 12
+    _tile_zip(server.root, 4, 20, 3.0, epoch=2020)
+    _tile_zip(server.root, 4, 20, float(epoch - 1900), epoch=epoch)  # a value per epoch
+    lon, lat = Transformer.from_crs(MOLL, "EPSG:4326", always_xy=True).transform(
+        1_450_000, 5_500_000
+    )
+    bbox = [f"{lon - 0.2:.3f}", f"{lat - 0.2:.3f}", f"{lon + 0.2:.3f}", f"{lat + 0.2:.3f}"]
+    out = tmp_path / f"pop_{epoch}.tif"
+    args = ["-q", "fetch", "ghs-pop", "--bbox", *bbox, "--epoch", str(epoch), "--out", str(out)]
+    r = CliRunner().invoke(main, [*args, "--base-url", server.url])
+    assert r.exit_code == 0, r.output
+    with rasterio.open(out) as src:
+        assert f"epoch {epoch}" in src.tags()["SOURCE"]
+        assert np.nanmax(src.read(1)) == epoch - 1900
+    r = CliRunner().invoke(main, [*args[:-4], "--epoch", str(epoch + 2), "--out", str(out)])
+    assert r.exit_code != 0 and "not a GHS-POP R2023A epoch" in r.output

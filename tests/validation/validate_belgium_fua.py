@@ -131,9 +131,9 @@ def run(data: Path, *, fit_default: Path | None = None, cv: int = 5) -> dict[str
         failures.append("top-5 ranking")
 
     # -- the proxy ---------------------------------------------------------------
-    model = CommutingModel()
-    model.fit_from_flows(result, units, flows, id_col="GID_4", params=params, threshold="f1", cv=cv)
-    model.provenance.update(
+    model = CommutingModel(threshold="f1", cv=cv)
+    model.fit_from_flows(result, units, flows, id_col="GID_4", params=params)
+    model.provenance_.update(
         {
             "data": (
                 "Belgium: GHS-POP 2020, GHS-LAND and GHS-BUILT-S R2023A 1 km (ESRI:54009) via the "
@@ -151,12 +151,12 @@ def run(data: Path, *, fit_default: Path | None = None, cv: int = 5) -> dict[str
             ),
         }
     )
-    sc = model.cv_scores
+    sc = model.cv_scores_
     print(
         f"proxy CV (cells, {sc['folds']} folds grouped by nearest centre, population-weighted): "
         f"ROC AUC {sc['roc_auc']:.3f} (unweighted {sc['roc_auc_unweighted']:.3f}; per fold "
         f"{sc['roc_auc_fold_mean']:.3f} ± {sc['roc_auc_fold_std']:.3f}), F1 {sc['f1']:.3f}, "
-        f"accuracy {sc['accuracy']:.3f} at threshold {model.threshold:.3f} ({model.threshold_criterion})"
+        f"accuracy {sc['accuracy']:.3f} at threshold {model.threshold_:.3f} ({model.threshold_criterion_})"
     )
     coef = dict(zip(model.features, model.to_dict()["logit"]["coef"], strict=True))
     print("standardised logit coefficients:", {k: round(v, 3) for k, v in coef.items()})
@@ -187,7 +187,7 @@ def run(data: Path, *, fit_default: Path | None = None, cv: int = 5) -> dict[str
     if not ok:
         failures.append("proxy AUC")
     if fit_default is not None:
-        model.to_json(fit_default)
+        model.save(fit_default)
         print(f"wrote {fit_default}")
     return {
         "skipped": False,

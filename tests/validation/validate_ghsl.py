@@ -11,7 +11,11 @@ Reads the real data in ``../shared/data`` (or ``--data DIR``) and prints:
 * flexurba's published parameter configurations (Belgium and the Pearl River
   Delta) written as :class:`~fua.degurba.params.DegurbaParams`: a table of
   flexurba parameter → our field and value for each, and the number of urban
-  centres each gives on the Belgian data.
+  centres each gives on the Belgian data;
+* stage 2 (the 581 Belgian municipalities): how many unit classes change
+  between the 1 km area weights and 100 m population grids built from the
+  1 km grid (``classify_units(..., fine_pop=...)``), and how many could
+  change at most, whatever the 100 m grid.
 
 Exit status 1 if a check fails, 0 otherwise ("SKIP" lines when data are absent).
 
@@ -29,11 +33,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import rasterio
+from affine import Affine
+from scipy import ndimage
 
 import fua
 from fua.degurba.classify import DegurbaParams, classify_grid
+from fua.degurba.units import classify_units, unit_cell_weights
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script
 from tests.validation import default_data
@@ -95,19 +103,25 @@ def _explain(grid: fua.PopulationGrid, r: int, c: int) -> str:
     )
 
 
+def belgium_grid(d: Path) -> fua.PopulationGrid:
+    """The Belgian 1 km grid with its land and built-up layers."""
+    return fua.read_population(d / "POP.tif", land=d / "LAND.tif", built=d / "BUILT_S.tif")
+
+
 def validate_belgium(data: Path, rep: Report) -> dict[str, float]:
     d = data / BELGIUM
     sample_path = d / "flexurba_expected_L2_default_sample.json"
     if not (d / "POP.tif").exists() or not sample_path.exists():
         rep.say(f"SKIP Belgium: data not found at {d}")
         return {}
-    grid = fua.read_population(d / "POP.tif", land=d / "LAND.tif", built=d / "BUILT_S.tif")
+    grid = belgium_grid(d)
     sample = json.loads(sample_path.read_text())
     idx = np.asarray(sample["cell_index_1based_rowmajor"]) - 1
     expected = np.asarray(sample["expected_L2_default_params"])
     out: dict[str, float] = {}
     for name in ("R2023A", "R2023A-2021", "R2022A"):
         res = classify_grid(grid, DegurbaParams.preset(name))
+        assert res.level2 is not None  # level 2 is computed by default
         got = res.level2.ravel()[idx]
         agree = int((got == expected).sum())
         rep.say(
@@ -128,6 +142,129 @@ def validate_belgium(data: Path, rep: Report) -> dict[str, float]:
                 f"{tag} Belgium default: {res.n_centres} urban centres (published flexurba count: 31); "
                 f"{no_built.n_centres} without the built-up option"
             )
+    return out
+
+
+# -- stage 2 from a fine population grid ------------------------------------------------
+
+#: Cells per 1 km cell side of the 100 m grids built for the stage-2 comparison.
+FINE = 10
+
+
+def disaggregate(pop: np.ndarray, weight: np.ndarray, k: int = FINE) -> np.ndarray:
+    """People of each coarse cell spread over its k × k sub-cells, keeping every cell's total.
+
+    The sub-cells share a cell's people in proportion to ``weight`` interpolated
+    bilinearly at their centres (a smooth surface across cell edges, so a cell
+    beside a dense neighbour puts more people on that side); with a constant
+    ``weight`` the people are spread evenly.
+    """
+    rows, cols = pop.shape
+    yy, xx = np.meshgrid(
+        (np.arange(rows * k) + 0.5) / k - 0.5, (np.arange(cols * k) + 0.5) / k - 0.5, indexing="ij"
+    )
+    w = np.clip(ndimage.map_coordinates(weight, [yy, xx], order=1, mode="nearest"), 0, None) + 1e-9
+    sums = w.reshape(rows, k, cols, k).sum(axis=(1, 3))
+    return w * np.repeat(np.repeat(pop / sums, k, axis=0), k, axis=1)
+
+
+def _possible_classes(res: Any, units: Any) -> np.ndarray:
+    """How many stage-2 classes each unit can take, whatever the people's places inside the cells.
+
+    With the 1 km area weights W, a unit surely holds the people of the cells
+    it covers wholly and may hold up to all the people of those it covers in
+    part. The centre share is smallest with the partial centre cells' people
+    outside and the partial other cells' people inside, and largest the other
+    way round (likewise the urban share): bounds that no finer grid can pass.
+    """
+    w = unit_cell_weights(res.grid, units.to_crs(res.grid.crs), method="area")
+    full = w.copy()
+    full.data = (full.data >= 1 - 1e-9).astype(float)
+    part = w.copy()
+    part.data = np.ones_like(part.data)
+    pop = res.grid.pop.ravel()
+    lvl = res.level1.ravel()
+    out = np.zeros(w.shape[0], np.int64)
+    bounds = []
+    for urban in (lvl == 3, lvl >= 2):
+        u_full, u_any = full @ (pop * urban), part @ (pop * urban)
+        r_full, r_any = full @ (pop * ~urban), part @ (pop * ~urban)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            bounds.append((u_full / (u_full + r_any), u_any / (u_any + r_full)))
+    (c_lo, c_hi), (u_lo, u_hi) = (np.nan_to_num(b, nan=0.0) for b in bounds)
+    out += c_hi >= 0.5  # city possible
+    out += (c_lo < 0.5) & (u_hi >= 0.5)  # town possible
+    out += (c_lo < 0.5) & (u_lo < 0.5)  # rural possible
+    return out
+
+
+def validate_belgium_units(data: Path, rep: Report) -> dict[str, float]:
+    """Stage 2 of the 581 municipalities: 1 km area weights against 100 m population grids.
+
+    Belgium's data hold no 100 m population grid, so three are built from the
+    1 km POP.tif, each keeping every 1 km cell's people: evenly spread (the
+    1 km area weights must then come back exactly), and spread by the density
+    or the built-up share interpolated between cell centres (a model of where
+    inside a cell people live). A unit's class can move only through the
+    1 km cells it covers in part; the number that could move at all, whatever
+    the 100 m grid, is printed too.
+    """
+    d = data / BELGIUM
+    path = d / "municipalities_2024_mollweide.gpkg"
+    if not (d / "POP.tif").exists() or not path.exists():
+        rep.say(f"SKIP Belgium stage 2: data not found at {d}")
+        return {}
+    grid = belgium_grid(d)
+    res = classify_grid(grid, DegurbaParams())
+    units = gpd.read_file(path)
+    base = classify_units(res, units, id_col="GID_4")
+    counts = base["degurba"].value_counts().to_dict()
+    rep.say(f"Belgium stage 2, {len(units)} municipalities, 1 km area weights: {counts}")
+    fine_t = grid.transform * Affine.scale(1 / FINE)
+    models = {
+        "even": np.ones(grid.shape),
+        "density": grid.pop,
+        "built": grid.built_share if grid.built_share is not None else grid.pop,
+    }
+    out: dict[str, float] = {}
+    for name, weight in models.items():
+        fine = fua.PopulationGrid(disaggregate(grid.pop, weight), fine_t, grid.crs)
+        for method in ("area", "centroid"):
+            got = classify_units(res, units, id_col="GID_4", fine_pop=fine, method=method)
+            changed = got["degurba"] != base["degurba"]
+            out[f"belgium_units_{name}_{method}_changed"] = int(changed.sum())
+            moves = {
+                k: int(v)
+                for k, v in (base["degurba"] + " -> " + got["degurba"])[changed]
+                .value_counts()
+                .items()
+            }
+            rep.say(
+                f"  100 m {name:7s} {method:8s}: {int(changed.sum())} of {len(units)} classes "
+                f"change {moves}"
+            )
+            for i in np.flatnonzero(changed):
+                rep.say(
+                    f"      {units['GID_4'].iloc[i]} {units['NAME_4'].iloc[i]}: centre share "
+                    f"{base['pop_centre_share'].iloc[i]:.3f} -> {got['pop_centre_share'].iloc[i]:.3f}, "
+                    f"urban {1 - base['pop_rural_share'].iloc[i]:.3f} -> "
+                    f"{1 - got['pop_rural_share'].iloc[i]:.3f}"
+                )
+            if name == "even" and method == "area":
+                same = np.allclose(
+                    got["pop_centre_share"], base["pop_centre_share"], atol=1e-9, equal_nan=True
+                )
+                rep.check(
+                    not changed.any() and same,
+                    "Belgium stage 2: an evenly spread 100 m grid gives the 1 km area weights",
+                )
+    could = _possible_classes(res, units) > 1
+    out["belgium_units_could_change"] = int(could.sum())
+    rep.say(
+        f"  whatever the 100 m grid: {int(could.sum())} of {len(units)} municipalities could "
+        "change class (only those with enough people in 1 km centre or cluster cells they "
+        "cover in part)"
+    )
     return out
 
 
@@ -306,7 +443,7 @@ def validate_flexurba_configs(data: Path, rep: Report) -> dict[str, float]:
     d = data / BELGIUM
     grid = None
     if (d / "POP.tif").exists():
-        grid = fua.read_population(d / "POP.tif", land=d / "LAND.tif", built=d / "BUILT_S.tif")
+        grid = belgium_grid(d)
     else:
         rep.say(f"SKIP flexurba configurations on Belgium: data not found at {d}")
     out: dict[str, float] = {}
@@ -340,6 +477,7 @@ def main(argv: list[str] | None = None) -> int:
     rep = Report()
     validate_touggourt(args.data, rep)
     validate_belgium(args.data, rep)
+    validate_belgium_units(args.data, rep)
     validate_flexurba_configs(args.data, rep)
     if rep.failures:
         print(f"{len(rep.failures)} check(s) failed")

@@ -368,19 +368,16 @@ def test_tiled_core_refuses_smoothing_it_cannot_do():
         )
 
 
-def test_degurba_to_files_refuses_options_it_cannot_honour(tmp_path):
-    import rasterio
+def test_classify_flags_refuses_a_caller_that_forgets_what_an_option_needs():
+    from fua.degurba._core import classify_flags
 
-    path = tmp_path / "pop.tif"
-    prof = {"driver": "GTiff", "width": 6, "height": 6, "count": 1, "dtype": "float32",
-            "crs": MOLL, "transform": T}  # fmt: skip
-    with rasterio.open(path, "w", **prof) as dst:
-        dst.write(np.full((1, 6, 6), 2_000.0, "float32"))
+    pop = np.full((6, 6), 2_000.0)
     for bad in ({"centre_smooth_window": 3}, {"nodata_class": "rural"}):
         p = DegurbaParams().replace(**bad)
-        with pytest.raises(ParameterError, match="not supported by the tiled classification"):
-            fua.degurba_to_files(path, tmp_path / "out", params=p, vectors=False)
-    fua.degurba_to_files(path, tmp_path / "ok", vectors=False)  # the defaults work
+        flags = np.zeros((6, 6), dtype="uint8")
+        with pytest.raises(ParameterError, match="classify_flags was called with"):
+            classify_flags(pop, flags, p, cell_size_m=1000.0, cell_area_km2=1.0, level=2,
+                           has_land=False)  # fmt: skip
 
 
 @pytest.mark.parametrize(("built", "land", "decimals", "centre"), [

@@ -12,8 +12,7 @@ import pytest
 import shapely
 
 from fua import CRSError, DataError, ParameterError
-from fua.fuas.commuting import CommutingModel, FuaParams, commuting_zones
-from fua.fuas.proxy.model import _best_f1_threshold, _pop_share_threshold
+from fua.fuas.commuting import FuaParams, commuting_zones
 from fua.fuas.rules import apply_rules
 
 CRS = "EPSG:3035"
@@ -374,107 +373,3 @@ def test_fua_params_accept_the_edges_and_numpy_numbers() -> None:
         add_enclaves=np.bool_(False),
     )  # fmt: skip
     assert FuaParams.from_json(p.to_json()) == p
-
-
-# -- CommutingModel -----------------------------------------------------------------
-
-
-def _synthetic(n: int = 600, seed: int = 1) -> tuple[pd.DataFrame, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    x = pd.DataFrame(
-        {
-            "time_min": rng.uniform(0, 120, n),
-            "log_centre_pop": rng.uniform(np.log(5e4), np.log(2e6), n),
-            "log_density": rng.uniform(0, 8, n),
-        }
-    )
-    logit = 3.0 - 0.08 * x["time_min"] + 0.5 * (x["log_centre_pop"] - 12)
-    y = rng.random(n) < 1 / (1 + np.exp(-logit))
-    return x, y.to_numpy().astype(int)
-
-
-def test_f1_threshold_by_hand() -> None:
-    y = np.array([0, 0, 1, 1])
-    p = np.array([0.1, 0.4, 0.35, 0.8])
-    # t=0.35 -> precision 2/3, recall 1, F1 0.8 (the best; 0.4 -> 0.5, 0.8 -> 0.667)
-    assert _best_f1_threshold(y, p, None) == pytest.approx(0.35)
-
-
-def test_pop_share_threshold_by_hand() -> None:
-    y = np.array([1, 0, 0, 0])
-    p = np.array([0.9, 0.8, 0.2, 0.1])
-    assert _pop_share_threshold(y, p, None) == pytest.approx(0.9)
-    # weights: the positive holds half the people -> the two top rows (0.8) are needed
-    w = np.array([2.0, 1.0, 0.5, 0.5])
-    assert _pop_share_threshold(y, p, w) == pytest.approx(0.9)
-    w2 = np.array([1.0, 1.0, 0.0, 0.0])
-    assert _pop_share_threshold(np.array([1, 1, 0, 0]), p, w2) == pytest.approx(0.8)
-
-
-def test_model_fit_predict_and_json_round_trip(tmp_path: Path) -> None:
-    x, y = _synthetic()
-    m = CommutingModel().fit(x, y, threshold="f1", groups=np.arange(len(y)) % 7)
-    coef = m.to_dict()["logit"]["coef"]
-    assert coef[0] < 0 and coef[1] > 0  # farther = less likely, bigger centre = more likely
-    sc = m.cv_scores
-    assert sc["grouped"] and sc["folds"] == 5 and 0.75 < sc["roc_auc"] <= 1.0
-    p = m.predict_proba(x)
-    assert p.min() >= 0 and p.max() <= 1
-    np.testing.assert_array_equal(m.predict(x), p >= m.threshold)
-    path = m.to_json(tmp_path / "m.json")
-    m2 = CommutingModel.from_json(path)
-    np.testing.assert_allclose(m2.predict_proba(x), p, rtol=1e-12)
-    assert m2.threshold == m.threshold and m2.threshold_criterion == "f1"
-    assert m2.cv_scores["roc_auc"] == sc["roc_auc"]
-
-
-def test_pop_share_criterion_matches_observed_share() -> None:
-    x, y = _synthetic(seed=3)
-    w = np.random.default_rng(0).uniform(1, 100, len(y))
-    m = CommutingModel().fit(x, y, threshold="pop_share", sample_weight=w)
-    sc = m.cv_scores
-    assert m.threshold_criterion == "pop_share"
-    assert sc["predicted_positive_share"] == pytest.approx(sc["observed_positive_share"], abs=0.01)
-
-
-def test_any_classifier_with_joblib(tmp_path: Path) -> None:
-    from sklearn.ensemble import RandomForestClassifier
-
-    x, y = _synthetic(n=200)
-    m = CommutingModel(RandomForestClassifier(n_estimators=10, random_state=0)).fit(
-        x, y, threshold=0.5
-    )
-    assert m.threshold == 0.5 and m.threshold_criterion == "fixed"
-    with pytest.raises(ParameterError, match="joblib"):
-        m.to_json(tmp_path / "rf.json")
-    m2 = CommutingModel.load(m.save(tmp_path / "rf.joblib"))
-    np.testing.assert_allclose(m2.predict_proba(x), m.predict_proba(x))
-
-
-def test_default_model_loads_and_predicts() -> None:
-    m = CommutingModel.default()
-    assert m.fitted and list(m.features) == ["time_min", "log_centre_pop", "log_density"]
-    assert "straight-line" in m.provenance["travel_time"]
-    assert 0 < m.threshold < 1 and m.cv_scores["roc_auc"] > 0.5
-    near = pd.DataFrame(
-        {"time_min": [5.0, 90.0], "log_centre_pop": [13.0, 13.0], "log_density": [5.0, 5.0]}
-    )
-    p = m.predict_proba(near)
-    assert p[0] > p[1]
-
-
-def test_model_errors() -> None:
-    x, y = _synthetic(n=50)
-    with pytest.raises(ParameterError, match="not fitted"):
-        CommutingModel().predict_proba(x)
-    with pytest.raises(ParameterError, match="predict_proba"):
-        CommutingModel(object())
-    with pytest.raises(DataError, match="both classes"):
-        CommutingModel().fit(x, np.zeros(len(x)))
-    m = CommutingModel().fit(x, y, threshold=0.5)
-    with pytest.raises(DataError, match="lacks column"):
-        m.predict_proba(x.drop(columns="time_min"))
-    with pytest.raises(DataError, match="NaN"):
-        m.predict_proba(x.assign(time_min=np.inf))
-    with pytest.raises(ParameterError, match="threshold"):
-        CommutingModel().fit(x, y, threshold="best")

@@ -249,7 +249,7 @@ def test_belgium_validation_script() -> None:
     out = mod.run(DATA, cv=3)
     assert not out["failures"], out["failures"]
     assert 10 <= out["n_fuas"] <= 25
-    assert out["model"].cv_scores["roc_auc"] > 0.75
+    assert out["model"].cv_scores_["roc_auc"] > 0.75
 
 
 def test_proxy_route_on_a_road_network() -> None:

@@ -7,11 +7,13 @@ Aktau and Qyzyljar, the two zones the issue found hosted by another city).
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyogrio
 import pytest
 import rasterio
@@ -46,6 +48,7 @@ def test_every_output_is_written(demo: DemoResult) -> None:
     pngs = sorted((demo.out_dir / "maps").glob("*.png"))
     assert [p.name for p in pngs] == [
         "fuas_sez_corridors.png",
+        "last_mile_links.png",
         "minutes_to_sez.png",
         "rank_size.png",
     ]
@@ -69,6 +72,31 @@ def test_geopackage_layers_are_labelled(demo: DemoResult) -> None:
         assert "MODELLED" in text and "PROXY" in text
     shp = demo.out_dir / "shapefiles"
     assert (shp / "sez_access.shp").exists() and (shp / "sez_access_fields.csv").exists()
+
+
+@pytest.mark.slow
+def test_last_mile_candidates_section(demo: DemoResult) -> None:
+    gpkg = demo.out_dir / "kazakhstan_demo.gpkg"
+    links = gpd.read_file(gpkg, layer="last_mile_links")
+    n = len(links)
+    assert 1 <= n <= 10 and links["rank"].tolist() == list(range(1, n + 1))
+    assert links["benefit"].is_monotonic_decreasing and (links["benefit"] >= 0).all()
+    assert (links["length_km"] <= 150).all() and set(links.geom_type) == {"LineString"}
+    assert set(links["place_kind"]) <= {"SEZ", "FUA", "border crossing"}
+    with sqlite3.connect(gpkg) as con:
+        (qml,) = con.execute(
+            "select styleQML from layer_styles where f_table_name = 'last_mile_links'"
+        ).fetchone()
+    assert 'attr="rank"' in qml
+    places = pd.read_csv(demo.out_dir / "tables" / "last_mile_places.csv")
+    assert (places["minutes_after"] < places["minutes_before"]).all()
+    assert set(places["rank"]) <= set(links["rank"])
+    summary = demo.summary["last_mile"]
+    assert summary["n_candidates"] >= n and summary["best_link"] == links.loc[0, "link_id"]
+    html = (demo.out_dir / "report.html").read_text(encoding="utf-8")
+    assert "Last-mile candidates: the" in html and '"name":"last_mile"' in html
+    assert "last_mile_links.png" not in html  # embedded as a data URI, not linked
+    assert demo.timings_s["last-mile candidates"] < 60
 
 
 @pytest.mark.slow
@@ -105,7 +133,13 @@ def test_sez_table_is_consistent(demo: DemoResult) -> None:
         assert set(t[f"host_rule_{k}"]) <= {"contains", "nearest", "unreachable"}
         hosted = t[t[f"host_rule_{k}"] != "unreachable"]
         assert (hosted[f"host_minutes_{k}"] >= 0).all() and (hosted[f"host_fua_{k}"] != "").all()
-    for gone in ("host_within", "host_fua_name", "host_fua_id", "host_distance_m", "time_to_host_min"):
+    for gone in (
+        "host_within",
+        "host_fua_name",
+        "host_fua_id",
+        "host_distance_m",
+        "time_to_host_min",
+    ):
         assert gone not in t.columns
     assert t.loc[4, "host_rule_100k"] == "contains"  # Ontustik, in Shymkent
     assert t.loc[4, "host_fua_100k"] == "Shymkent" and t.loc[4, "own_city_is_centre_100k"]

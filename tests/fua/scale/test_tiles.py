@@ -1,5 +1,6 @@
 """Tiled labelling, antimeridian wrap-around and the file-to-file Degree of Urbanisation."""
 
+import functools
 import json
 from collections import deque
 
@@ -15,7 +16,10 @@ from hypothesis.extra.numpy import arrays
 from rasterio.features import rasterize
 
 import fua.scale.tiles as tiles
+import fua.scale.windows as windows
 from fua import CRSError, DataError, OutputExistsError, ParameterError, PopulationGrid
+from fua._raster import Raster
+from fua.degurba._core import cell_flags, row_slices, smooth_centre_flags
 from fua.degurba.classify import DegurbaParams, classify_grid
 from fua.degurba.clusters import label_clusters, merge_labels, wrap_pairs
 from fua.scale.distributed import aggregate_tiles
@@ -223,19 +227,25 @@ def files(tmp_path):
     }
 
 
+def reference_grid(files) -> PopulationGrid:
+    """The grid of ``files`` in memory, as classify_grid takes it (float32, as the tiled path)."""
+    pop, land, built, valid = files["arrays"]
+    return PopulationGrid(
+        np.where(valid, pop, 0).astype(np.float32), T, MOLL, valid=valid, land_share=land,
+        built_share=built,
+    )  # fmt: skip
+
+
 @pytest.mark.parametrize("preset", ["R2023A", "R2022A"])
 def test_degurba_to_files_equals_classify_grid(files, tmp_path, monkeypatch, preset):
     monkeypatch.setattr(tiles, "_STRIP_ROWS", 7)  # many strips: labels cross strip borders
     monkeypatch.setattr(tiles, "_BATCH", 5)  # many appended batches
-    pop, land, built, valid = files["arrays"]
+    land = files["arrays"][1]
     params = DegurbaParams.preset(preset)
     info = degurba_to_files(
         files["pop"], tmp_path / "out", params=params, land=files["land"], built=files["built"]
     )
-    grid = PopulationGrid(
-        np.where(valid, pop, 0).astype(np.float32), T, MOLL, valid=valid, land_share=land,
-        built_share=built,
-    )  # fmt: skip
+    grid = reference_grid(files)
     ref = classify_grid(grid, params)
     assert ref.n_centres >= 3 and ref.n_clusters > ref.n_centres
     assert (ref.level2 == 0).any() and (ref.level2 == 10).any()
@@ -286,6 +296,82 @@ def test_degurba_to_files_equals_classify_grid(files, tmp_path, monkeypatch, pre
         assert src.colormap(1)[30][:3] == (255, 0, 0)
     assert (out / "classes_L2.qml").exists() and (out / "classes_L1.qml").exists()
     assert not list(out.glob("*partial*"))
+
+
+FLEXURBA_OPTIONS = {
+    "smooth5": {"centre_smooth_window": 5},
+    "smooth9-rural": {"centre_smooth_window": 9, "nodata_class": "rural"},
+    "rural": {"nodata_class": "rural"},
+    "flexurba": {"centre_smooth_window": 5, "nodata_class": "rural", "built_share_decimals": 3},
+}
+
+
+@pytest.mark.parametrize("rows", [3, 7])
+@pytest.mark.parametrize("name", list(FLEXURBA_OPTIONS))
+def test_degurba_to_files_equals_classify_grid_with_flexurba_options(
+    files, tmp_path, monkeypatch, name, rows
+):
+    """Smoothing and no-data as rural, tiled: row windows of a few rows, halos included."""
+    cols = files["arrays"][0].shape[1]
+    monkeypatch.setattr(
+        windows, "row_slices", functools.partial(row_slices, block_cells=rows * cols)
+    )
+    valid = files["arrays"][3]
+    params = DegurbaParams().replace(**FLEXURBA_OPTIONS[name])
+    info = degurba_to_files(
+        files["pop"], tmp_path / "out", params=params, land=files["land"], built=files["built"]
+    )
+    grid = reference_grid(files)
+    ref = classify_grid(grid, params)
+    # the options matter on this grid: the comparison is not the default run again
+    plain = classify_grid(grid, DegurbaParams())
+    if "centre_smooth_window" in FLEXURBA_OPTIONS[name]:
+        assert not np.array_equal(ref.centre_labels, plain.centre_labels)
+    if params.nodata_class == "rural":
+        assert (ref.level1[~valid] > 0).all() and (plain.level1[~valid] == 0).any()
+    assert info["n_centres"] == ref.n_centres and info["n_clusters"] == ref.n_clusters
+    for out_name, arr in [
+        ("classes_L1", ref.level1),
+        ("classes_L2", ref.level2),
+        ("centre_labels", ref.centre_labels),
+        ("cluster_labels", ref.cluster_labels),
+    ]:
+        with rasterio.open(tmp_path / "out" / f"{out_name}.tif") as src:
+            np.testing.assert_array_equal(src.read(1), arr, err_msg=out_name)
+    assert DegurbaParams.from_json(tmp_path / "out" / "degurba.json") == params
+
+
+def test_smoothing_windows_need_their_halo(files, monkeypatch):
+    """Without the halo rows the window means at window edges differ (the halo is needed)."""
+    pop, land, built, valid = files["arrays"]
+    cols = pop.shape[1]
+    params = DegurbaParams(centre_smooth_window=5)
+    pop32 = np.where(valid, pop, 0).astype(np.float32)
+    raster = Raster("pop", pop.shape, T, rasterio.crs.CRS.from_user_input(MOLL), None, array=pop32)
+    nodata = windows.NoDataBits(np.packbits(valid, axis=1), cols, any_nodata=True)
+    shares = (lambda sl: land[sl], lambda sl: built[sl])
+    area = 1.0
+
+    def fresh_flags() -> np.ndarray:
+        flags = np.empty(pop.shape, np.uint8)
+        for sl in row_slices(pop.shape):
+            flags[sl] = cell_flags(pop32[sl], land[sl], built[sl], params, area)
+        return flags
+
+    whole_flags = fresh_flags()  # the in-memory rule on the whole grid
+    whole = smooth_centre_flags(whole_flags, pop32, (land, built), valid, params, area)
+    monkeypatch.setattr(windows, "row_slices", functools.partial(row_slices, block_cells=4 * cols))
+    tiled_flags = fresh_flags()
+    tiled = windows.smooth_windows(raster, tiled_flags, pop32, nodata, shares, params)
+    np.testing.assert_array_equal(tiled, whole)
+    np.testing.assert_array_equal(tiled_flags, whole_flags)
+    cut = np.empty(pop.shape)  # the same 4-row windows without their halo rows
+    for sl in row_slices(pop.shape, 4 * cols):
+        blk = fresh_flags()[sl]
+        cut[sl] = smooth_centre_flags(
+            blk, pop32[sl], (land[sl], built[sl]), valid[sl], params, area
+        )
+    assert not np.array_equal(cut, whole)
 
 
 def test_degurba_to_files_level1_and_no_vectors(files, tmp_path):
