@@ -42,6 +42,7 @@ from connectivity.measures import (
 )
 from connectivity.network import RoadNetwork
 from connectivity.origins import OriginSet
+from connectivity.prepared import PreparedDestinations
 from connectivity.rank import link_times, rank_links
 from connectivity.scenarios import (
     AddLink,
@@ -84,6 +85,7 @@ __all__ = [
     "OriginSet",
     "OutputExistsError",
     "ParameterError",
+    "PreparedDestinations",
     "RoadNetwork",
     "Scenario",
     "Snapped",

@@ -9,15 +9,18 @@ clipped to a bounding box or polygon while the file is read.
 
 from __future__ import annotations
 
+import collections
 import logging
 import os
 import re
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import shapely
 from pyproj import CRS, Geod
 
@@ -175,64 +178,154 @@ def check_osm_path(path: str | Path) -> Path:
     return p
 
 
-class _WayLists:
-    """The kept ways and their vertices, collected while the file streams past."""
+_OPL_FORMAT = "opl,add_metadata=false,locations_on_ways=true"
+_OPL_CHUNK = 64 << 20  # bytes of OPL text parsed at a time
+_OPL_ESCAPE = re.compile(r"%([0-9a-fA-F]+)%")
+_OPL_SEPARATORS = bytes.maketrans(b"nxy,", b"    ")
 
-    def __init__(self, bounds: Sequence[float] | None) -> None:
-        self.bounds = None if bounds is None else tuple(float(b) for b in bounds)
-        self.way_id: list[int] = []
-        self.highway: list[str] = []
-        self.maxspeed: list[str | None] = []
-        self.oneway: list[int] = []
-        self.counts: list[int] = []
-        self.refs: list[int] = []
-        self.lons: list[float] = []
-        self.lats: list[float] = []
 
-    def add(self, w: Any, tags: Any) -> None:
-        """Append way ``w`` unless none of its vertices lies inside ``bounds``."""
-        nan = float("nan")
-        refs, lons, lats = self.refs, self.lons, self.lats  # local names: the hot loop
-        start = len(refs)
-        for nd in w.nodes:
-            loc = nd.location
-            refs.append(nd.ref)
-            if loc.valid():
-                lons.append(loc.lon)
-                lats.append(loc.lat)
-            else:
-                lons.append(nan)
-                lats.append(nan)
-        if self.bounds is not None and not self._touches_bounds(start):
-            del refs[start:], lons[start:], lats[start:]
-            return
-        self.way_id.append(w.id)
-        self.highway.append(str(tags.get("highway")))
-        self.maxspeed.append(tags.get("maxspeed"))
-        self.oneway.append(oneway_code(tags))
-        self.counts.append(len(self.refs) - start)
+def _opl_tags(text: bytes) -> dict[str, str]:
+    """The tags of one OPL ``T`` field (without the ``T``), %-escapes decoded."""
+    out: dict[str, str] = {}
+    if not text:
+        return out
+    for pair in text.decode("utf-8").split(","):
+        key, _, val = pair.partition("=")
+        unescape = lambda m: chr(int(m.group(1), 16))  # noqa: E731
+        out[_OPL_ESCAPE.sub(unescape, key)] = _OPL_ESCAPE.sub(unescape, val)
+    return out
 
-    def _touches_bounds(self, start: int) -> bool:
-        west, south, east, north = self.bounds or (0.0, 0.0, 0.0, 0.0)
-        return any(
-            west <= lon <= east and south <= lat <= north
-            for lon, lat in zip(self.lons[start:], self.lats[start:], strict=True)
+
+class _OplWays:
+    """Highway ways parsed in bulk from OPL text (``w<id> T<tags> N<n<ref>x<lon>y<lat>,...>``).
+
+    Per way only its id, its tag text and its vertex count are touched in
+    Python; the vertices of a whole chunk are parsed by one
+    :func:`numpy.fromstring` call. Identical tag texts are read once.
+    """
+
+    def __init__(self) -> None:
+        self.way_id: list[np.ndarray] = []
+        self.tag_text: list[bytes] = []
+        self.counts: list[np.ndarray] = []
+        self.vertices: list[np.ndarray] = []  # (n, 3): ref, lon, lat
+
+    def add_chunk(self, chunk: bytes) -> None:
+        """Parse complete OPL lines (``chunk`` ends with a newline)."""
+        buf = np.frombuffer(chunk, dtype=np.uint8)
+        ends = np.flatnonzero(buf == ord("\n"))
+        starts = np.concatenate([[0], ends[:-1] + 1])
+        spaces = np.flatnonzero(buf == ord(" "))  # OPL escapes spaces inside its fields
+        if spaces.size != 2 * ends.size:
+            msg = "libosmium wrote OPL lines of an unexpected form; please report this"
+            raise DataError(msg)
+        tags_at, nodes_at = spaces[0::2] + 2, spaces[1::2] + 2  # after " T" and " N"
+        self.way_id.append(np.fromstring(_only(buf, starts + 1, spaces[0::2]), "int64", sep=" "))
+        self.tag_text.extend(
+            chunk[a:b] for a, b in zip(tags_at.tolist(), spaces[1::2].tolist(), strict=True)
         )
+        commas = np.flatnonzero(buf == ord(","))
+        n_commas = np.searchsorted(commas, ends) - np.searchsorted(commas, nodes_at)
+        self.counts.append(np.where(ends > nodes_at, n_commas + 1, 0))
+        text = _only(buf, nodes_at, ends).replace(b"xy", b"xNaNyNaN")  # xy: no location
+        self.vertices.append(np.fromstring(text.translate(_OPL_SEPARATORS), sep=" ").reshape(-1, 3))
 
-    def arrays(self, n_highway: int) -> OsmWays:
-        offsets = np.zeros(len(self.counts) + 1, dtype="int64")
-        np.cumsum(np.asarray(self.counts, dtype="int64"), out=offsets[1:])
+    def arrays(self, rules: Rules, bounds: Sequence[float] | None) -> OsmWays:
+        """The ways passing ``rules`` (and touching ``bounds``) as :class:`OsmWays`."""
+        way_id = np.concatenate([np.zeros(0, "int64"), *self.way_id])
+        counts = np.concatenate([np.zeros(0, "int64"), *self.counts])
+        vert = np.concatenate([np.zeros((0, 3)), *self.vertices])
+        codes, uniq = _factorize(self.tag_text)
+        keep_u, highway_u, maxspeed_u, oneway_u = _tag_columns(uniq, rules)
+        way_of_vertex = np.repeat(np.arange(way_id.size), counts)
+        keep = keep_u[codes]
+        if bounds is not None:
+            west, south, east, north = (float(b) for b in bounds)
+            lon, lat = vert[:, 1], vert[:, 2]
+            inside = (west <= lon) & (lon <= east) & (south <= lat) & (lat <= north)
+            keep &= np.bincount(way_of_vertex, weights=inside, minlength=way_id.size) > 0
+        vert = vert[keep[way_of_vertex]]
+        counts = counts[keep]
+        offsets = np.zeros(counts.size + 1, dtype="int64")
+        np.cumsum(counts, out=offsets[1:])
+        kept = codes[keep]
         return OsmWays(
-            way_id=np.asarray(self.way_id, dtype="int64"),
-            highway=np.asarray(self.highway, dtype="object"),
-            maxspeed=np.asarray(self.maxspeed, dtype="object"),
-            oneway=np.asarray(self.oneway, dtype="int8"),
-            offsets=offsets,
-            node_ref=np.asarray(self.refs, dtype="int64"),
-            lon=np.asarray(self.lons, dtype="float64"),
-            lat=np.asarray(self.lats, dtype="float64"),
-            n_highway_ways=n_highway,
-        )
+            way_id=way_id[keep], highway=highway_u[kept], maxspeed=maxspeed_u[kept],
+            oneway=oneway_u[kept], offsets=offsets, node_ref=vert[:, 0].astype("int64"),
+            lon=vert[:, 1].copy(), lat=vert[:, 2].copy(), n_highway_ways=int(way_id.size),
+        )  # fmt: skip
+
+
+def _only(buf: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> bytes:
+    """``buf`` as bytes with every byte outside the ranges ``[lo[i], hi[i])`` made a space."""
+    mark = np.zeros(buf.size + 1, dtype=np.int8)
+    mark[lo] += 1
+    mark[hi] -= 1
+    inside = np.cumsum(mark[:-1], dtype=np.int8).astype(bool)
+    return np.where(inside, buf, np.uint8(ord(" "))).astype(np.uint8).tobytes()
+
+
+def _factorize(texts: list[bytes]) -> tuple[np.ndarray, list[bytes]]:
+    """Codes of ``texts`` into their unique values (first-seen order)."""
+    values = np.empty(len(texts), dtype=object)
+    values[:] = texts
+    codes, uniq = pd.factorize(values, sort=False)
+    return codes.astype("int64"), list(uniq)
+
+
+def _tag_columns(
+    uniq: list[bytes], rules: Rules
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per distinct tag text: kept by the filter, highway, maxspeed, one-way code."""
+    keep = np.zeros(len(uniq), dtype=bool)
+    highway = np.empty(len(uniq), dtype="object")
+    maxspeed = np.empty(len(uniq), dtype="object")
+    oneway = np.zeros(len(uniq), dtype="int8")
+    for i, text in enumerate(uniq):
+        tags = _opl_tags(text)
+        keep[i] = keep_way(tags, rules)
+        highway[i] = str(tags.get("highway"))
+        maxspeed[i] = tags.get("maxspeed")
+        oneway[i] = oneway_code(tags)
+    return keep, highway, maxspeed, oneway
+
+
+def _write_highway_opl(path: Path, opl: Path) -> None:
+    """Write the ways with a ``highway`` tag of ``path``, with node locations, as OPL.
+
+    Everything runs in libosmium: the node location index (``flex_mem``) is
+    filled as the nodes stream past, and the ways passing the filters are
+    written with their locations; a node missing from the file leaves an
+    empty location.
+    """
+    import osmium
+
+    handler = osmium.NodeLocationsForWays(osmium.index.create_map("flex_mem"))
+    handler.ignore_errors()  # a node missing from a clipped extract: no location
+    writer = osmium.SimpleWriter(osmium.io.File(str(opl), _OPL_FORMAT), overwrite=True)
+    try:
+        osmium.apply(
+            str(path), handler, osmium.filter.EntityFilter(osmium.osm.WAY),
+            osmium.filter.KeyFilter("highway"), writer,
+        )  # fmt: skip
+    finally:
+        writer.close()
+
+
+def _read_opl(opl: Path, ways: _OplWays, progress: bool) -> None:
+    """Feed the OPL file to ``ways`` in chunks of whole lines."""
+    size = opl.stat().st_size
+    with opl.open("rb") as f, bar(total=size, enabled=progress, desc="OSM ways", unit="B") as pbar:
+        rest = b""
+        while block := f.read(_OPL_CHUNK):
+            block = rest + block
+            cut = block.rfind(b"\n") + 1
+            rest = block[cut:]
+            if cut:
+                ways.add_chunk(block[:cut])
+            pbar.update(len(block) - len(rest))
+        if rest:
+            ways.add_chunk(rest + b"\n")
 
 
 def read_osm_ways(
@@ -244,39 +337,25 @@ def read_osm_ways(
 ) -> OsmWays:
     """Read the ways of an osmnx network type from an OSM file, with their node locations.
 
-    Node locations come from pyosmium's in-memory location index (``flex_mem``),
-    filled while the nodes stream past; only ways with a ``highway`` tag reach
-    Python. Vertices whose node is missing from the file (clipped extracts)
-    get NaN coordinates; the network builder cuts the way there. With
-    ``bounds=(west, south, east, north)`` (degrees) a way none of whose
-    vertices lies in the box is dropped as it is read.
+    libosmium reads the file, fills its in-memory node location index
+    (``flex_mem``) and writes the ways with a ``highway`` tag, with their
+    node locations, to a temporary OPL file, which is parsed in bulk; the
+    network filter is applied once per distinct tag set. Vertices whose node
+    is missing from the file (clipped extracts) get NaN coordinates; the
+    network builder cuts the way there. With ``bounds=(west, south, east,
+    north)`` (degrees) a way none of whose vertices lies in the box is dropped.
     """
-    import osmium
-
     rules = network_filter(network_type)
-    kept = _WayLists(bounds)
-    n_highway = 0
-    ways_bar = bar(enabled=progress, desc="OSM ways", unit=" ways")
-    try:
-        fp = (
-            osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
-            .with_locations()
-            .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
-            .with_filter(osmium.filter.KeyFilter("highway"))
-        )
-        for obj in fp:
-            w: Any = obj  # only ways pass the EntityFilter
-            n_highway += 1
-            ways_bar.update()
-            tags = w.tags
-            if keep_way(tags, rules):
-                kept.add(w, tags)
-    except RuntimeError as exc:  # libosmium parse/format errors
-        msg = f"cannot read OSM file {str(path)!r}: {exc}; check that it is a complete .osm.pbf or OSM XML file"
-        raise InputFileError(msg) from exc
-    finally:
-        ways_bar.close()
-    return kept.arrays(n_highway)
+    ways = _OplWays()
+    with tempfile.TemporaryDirectory(prefix="connectivity-osm-") as tmp:
+        opl = Path(tmp) / "highways.opl"
+        try:
+            _write_highway_opl(path, opl)
+        except RuntimeError as exc:  # libosmium parse/format errors
+            msg = f"cannot read OSM file {str(path)!r}: {exc}; check that it is a complete .osm.pbf or OSM XML file"
+            raise InputFileError(msg) from exc
+        _read_opl(opl, ways, progress)
+    return ways.arrays(rules, bounds)
 
 
 def way_segments(ways: OsmWays) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -370,10 +449,18 @@ def _segment_nodes(
     their coordinates, and each segment's end nodes in travel direction
     (reversed for ``oneway=-1`` ways).
     """
-    used = np.unique(np.concatenate([a, b]))
-    node_ids, first, inv = np.unique(ways.node_ref[used], return_index=True, return_inverse=True)
+    is_used = np.zeros(ways.node_ref.size, dtype=bool)
+    is_used[a] = True
+    is_used[b] = True
+    used = np.flatnonzero(is_used)
+    # np.unique(refs, return_index=True, return_inverse=True), by one stable sort
+    refs = ways.node_ref[used]
+    order = np.argsort(refs, kind="stable")
+    new_id = np.ones(refs.size, dtype=bool)
+    new_id[1:] = refs[order][1:] != refs[order][:-1]
+    node_ids, first = refs[order][new_id], order[new_id]  # first: the first occurrence
     pos2node = np.full(ways.node_ref.size, -1, dtype="int64")
-    pos2node[used] = inv.ravel()
+    pos2node[used[order]] = np.cumsum(new_id) - 1
     u, v = pos2node[a], pos2node[b]
     rev = ways.oneway[wi] == -1
     u, v = np.where(rev, v, u), np.where(rev, u, v)
@@ -422,9 +509,8 @@ def osm_edge_arrays(
     x, y = reproject(lon, lat, CRS.from_epsg(4326), out_crs)
     length = np.asarray(Geod(ellps="WGS84").inv(lon[u], lat[u], lon[v], lat[v])[2], "float64")
     way_speed = table.edge_speeds(ways.highway, ways.maxspeed)
-    n_tagged = int(
-        sum(1 for s in ways.maxspeed if s is not None and not np.isnan(table.parse_maxspeed(s)))
-    )
+    tagged = collections.Counter(s for s in ways.maxspeed if s is not None)  # parse each once
+    n_tagged = sum(n for s, n in tagged.items() if not np.isnan(table.parse_maxspeed(s)))
     meta = {
         "builder": "from_osm",
         "source": str(p),

@@ -2,7 +2,9 @@
 
 Both fill a dense origins x destinations matrix from the memory-bounded
 blocks of :func:`connectivity.routing.od_blocks` (one Dijkstra per point of
-the smaller side). For large problems use a measure that reduces each block
+the smaller side), or, when the destinations are a
+:class:`~connectivity.PreparedDestinations`, from its time field (no search
+at all; the same times). For large problems use a measure that reduces each block
 as it comes (:func:`~connectivity.cumulative_opportunities`,
 :func:`~connectivity.gravity_access`).
 """
@@ -16,6 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from connectivity.errors import ParameterError
 from connectivity.network import RoadNetwork
 from connectivity.origins import (
     Origins,
@@ -27,6 +30,7 @@ from connectivity.origins import (
     result_attrs,
 )
 from connectivity.parts import Parts
+from connectivity.prepared import PreparedDestinations
 from connectivity.routing import od_blocks
 from connectivity.scenarios.inputs import scenario_inputs
 from connectivity.scenarios.scenario import Scenario
@@ -45,20 +49,46 @@ def _time_matrix(
     dest: OriginSet,
     max_time_min: float | None,
     progress: bool,
+    prepared: PreparedDestinations | None = None,
 ) -> np.ndarray:
     """Minutes from every origin to every destination (NaN: no time)."""
     mat = np.full((len(orig), len(dest)), np.nan)
-    for r, c, block in od_blocks(
-        net, orig.snapped, dest.snapped, max_time_min=max_time_min, progress=progress
-    ):
+    if prepared is not None:
+        blocks = prepared.blocks(orig.snapped, max_time_min=max_time_min)
+    else:
+        blocks = od_blocks(
+            net, orig.snapped, dest.snapped, max_time_min=max_time_min, progress=progress
+        )
+    for r, c, block in blocks:
         mat[np.ix_(r, c)] = np.where(np.isfinite(block), block, np.nan)
     return mat
+
+
+def _sets(
+    net: RoadNetwork,
+    a: Origins,
+    b: Places | PreparedDestinations,
+    options: PlaceOptions,
+    a_id_col: str | None,
+    b_id_col: str | None,
+) -> tuple[OriginSet, OriginSet, PreparedDestinations | None]:
+    """Origins and destinations as OriginSets, and the prepared destinations if ``b`` is one."""
+    prepared = b if isinstance(b, PreparedDestinations) else None
+    if prepared is not None:
+        prepared.check_network(net)
+        if b_id_col is not None:
+            msg = "prepared destinations carry their ids; give the id column when preparing them"
+            raise ParameterError(msg)
+    places = b.places if isinstance(b, PreparedDestinations) else b
+    pa, pb = place_sets(net, a, places, options, origin_id_col=a_id_col, dest_id_col=b_id_col)
+    check_unique_ids(pb, "destinations")
+    return pa, pb, prepared
 
 
 def od_matrix(
     net: RoadNetwork,
     a: Origins,
-    b: Places,
+    b: Places | PreparedDestinations,
     *,
     a_id_col: str | None = None,
     b_id_col: str | None = None,
@@ -80,17 +110,21 @@ def od_matrix(
     unique ids). ``scenario``: run on ``scenario.apply(net)``
     (:mod:`connectivity.scenarios.inputs`).
 
+    ``b`` may be a :class:`~connectivity.PreparedDestinations` (built once on
+    ``net``): the times are then gathered from its field without a search,
+    and ``max_time_min`` may not exceed the one it was prepared with.
+
     Notes
     -----
     One Dijkstra per point of the smaller side
-    (:func:`connectivity.routing.od_blocks`); the matrix holds
+    (:func:`connectivity.routing.od_blocks`), none with prepared
+    destinations; the matrix holds
     ``len(a) * len(b)`` floats, so use :func:`cumulative_opportunities` or
     :func:`gravity_access` for large problems.
     """
     net, a, b = scenario_inputs(net, scenario, a, b)
-    pa, pb = place_sets(net, a, b, options, origin_id_col=a_id_col, dest_id_col=b_id_col)
-    check_unique_ids(pb, "destinations")
-    mat = _time_matrix(net, pa, pb, max_time_min, progress)
+    pa, pb, prepared = _sets(net, a, b, options, a_id_col, b_id_col)
+    mat = _time_matrix(net, pa, pb, max_time_min, progress, prepared)
     out = pd.DataFrame(mat, index=pa.ids.copy(), columns=pb.ids.copy())
     out.index.name = out.index.name or "origin"
     out.columns.name = out.columns.name or "destination"
@@ -112,7 +146,7 @@ def od_matrix(
 def times_to_each(
     net: RoadNetwork,
     origins: Origins,
-    destinations: Places,
+    destinations: Places | PreparedDestinations,
     *,
     dest_id_col: str | None = None,
     max_time_min: float | None = None,
@@ -126,11 +160,12 @@ def times_to_each(
     the origins (index and geometry kept) with one float column per
     destination, named ``"time_min_<id>"``; NaN when unreachable. ``scenario``:
     run on ``scenario.apply(net)`` (:mod:`connectivity.scenarios.inputs`).
+    ``destinations`` may be a :class:`~connectivity.PreparedDestinations`
+    (see :func:`od_matrix`; not with a ``scenario``, whose network is another).
     """
     net, origins, destinations = scenario_inputs(net, scenario, origins, destinations)
-    orig, dest = place_sets(net, origins, destinations, options, dest_id_col=dest_id_col)
-    check_unique_ids(dest, "destinations")
-    mat = _time_matrix(net, orig, dest, max_time_min, progress)
+    orig, dest, prepared = _sets(net, origins, destinations, options, None, dest_id_col)
+    mat = _time_matrix(net, orig, dest, max_time_min, progress, prepared)
     out = orig.frame()
     cols = {f"time_min_{d}": mat[:, j] for j, d in enumerate(dest.ids)}
     out = pd.concat([out, pd.DataFrame(cols, index=out.index)], axis=1)

@@ -1,0 +1,183 @@
+"""Benchmark: OD matrices, connectivity (today and prepared destinations) vs pandana's CH.
+
+Not collected by pytest. Run from the project root, e.g.::
+
+    python tests/benchmarks/bench_od.py --nodes 1000000
+    python tests/benchmarks/bench_od.py --nodes 1000000 --sizes 1000x13,5000x500
+
+For each size ``O x D`` (origins x destinations, random points near the
+nodes of the road-like synthetic graph of ``bench_accessibility.py``):
+
+- ``connectivity od_matrix``: today's path, one Dijkstra per point of the
+  smaller side on every call;
+- ``PreparedDestinations`` build (one Dijkstra per destination, once; the
+  destinations of a size are the same for every size with as many, so a
+  later size reuses them with new origins) and a query
+  (``od_matrix(net, origins, prepared)``: snapping the origins and a
+  gather, no search); the query's times are checked to be identical to
+  today's (exact float equality) on the destinations today's path ran on;
+- pandana: ``Network`` (its contraction hierarchy, built once) and
+  ``shortest_path_lengths`` for all O x D node pairs (points snapped to
+  nodes; no off-road legs).
+
+Runs too long to do in full are timed on a sample and extrapolated (marked
+``~``): today's path on ``--sample-dest`` destinations (its cost grows with
+the smaller side), pandana on ``--pandana-max-pairs`` pairs. A prepared field
+larger than ``--field-mb`` is refused by the toolkit (reported as such).
+Peak RSS is printed after the toolkit's runs and again after pandana's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from bench_accessibility import (
+    nearest_nodes,
+    pandana_network,
+    random_points,
+    synthetic,
+    timed,
+)
+
+from connectivity import ParameterError, PreparedDestinations, RoadNetwork, od_matrix
+
+KW: dict[str, Any] = {"max_snap_m": 2000.0}
+
+
+def _rss_gb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+
+
+def _load() -> str:
+    return "load {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+
+
+def row(size: str, tool: str, seconds: float, note: str = "") -> None:
+    print(f"  {size:<14} {tool:<40} {seconds:10.3f} s  {note}  [{_load()}]", flush=True)
+
+
+def _places(net: RoadNetwork, n_o: int, n_d: int) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Origins (new for every size) and destinations (the same for every size with ``n_d``)."""
+    origins = random_points(net, n_o, np.random.default_rng(n_o * 7 + n_d))
+    return origins, random_points(net, n_d, np.random.default_rng(n_d))
+
+
+def _today(net: RoadNetwork, origins: Any, dests: Any, k: int, size: str) -> tuple[float, Any]:
+    """Today's od_matrix in full (``k >= len(dests)``) or on the first ``k`` destinations."""
+    n_o, n_d = len(origins), len(dests)
+    if min(n_o, n_d) <= k:
+        t, today = timed(lambda: od_matrix(net, origins, dests, **KW))
+        row(size, "connectivity od_matrix (today)", t)
+        return t, today
+    t, today = timed(lambda: od_matrix(net, origins, dests.iloc[:k], **KW))
+    row(size, "connectivity od_matrix (today)", t * min(n_o, n_d) / k, f"~ from {k} destinations")
+    return t * min(n_o, n_d) / k, today
+
+
+def ours(
+    net: RoadNetwork, n_o: int, n_d: int, args: argparse.Namespace, cache: dict[int, Any]
+) -> dict[str, float]:
+    """Today's od_matrix and the prepared destinations on ``n_o x n_d``; returns the times.
+
+    Destinations prepared once are reused by later sizes with as many
+    destinations (new origins: what the prepared object is for).
+    """
+    origins, dests = _places(net, n_o, n_d)
+    size = f"{n_o}x{n_d}"
+    out: dict[str, float] = {}
+    out["today"], today = _today(net, origins, dests, args.sample_dest, size)
+    if n_d not in cache:
+        try:
+            t_build, cache[n_d] = timed(
+                lambda: PreparedDestinations(net, dests, memory_mb=args.field_mb, **KW)
+            )
+        except ParameterError as exc:
+            print(f"  {size:<14} PreparedDestinations refused: {exc}")
+            return out
+        row(size, "connectivity PreparedDestinations", t_build, f"{cache[n_d]!r}")
+        out["build"] = t_build
+    prep = cache[n_d]
+    out["query"], fast = timed(lambda: od_matrix(net, origins, prep))
+    row(size, "connectivity od_matrix(prepared)", out["query"], "per query")
+    cols = today.shape[1]
+    same = np.array_equal(fast.iloc[:, :cols].to_numpy(), today.to_numpy(), equal_nan=True)
+    print(f"  {size:<14} prepared == today on {n_o} x {cols} (exact): {same}")
+    if not same:
+        raise SystemExit("prepared destinations gave other times than od_matrix")
+    print(f"  peak RSS so far {_rss_gb():.2f} GB")
+    return out
+
+
+def peer(pnet: Any, net: RoadNetwork, n_o: int, n_d: int, args: argparse.Namespace) -> float:
+    """pandana shortest_path_lengths on all pairs (or a sample of origins, extrapolated)."""
+    origins, dests = _places(net, n_o, n_d)
+    o_nodes, d_nodes = nearest_nodes(net, origins), nearest_nodes(net, dests)
+    k = max(1, min(n_o, args.pandana_max_pairs // n_d))
+    a = np.repeat(o_nodes[:k], n_d)
+    b = np.tile(d_nodes, k)
+    t, _ = timed(lambda: pnet.shortest_path_lengths(a, b, imp_name="time"))
+    t_all = t * n_o / k
+    row(
+        f"{n_o}x{n_d}",
+        "pandana shortest_path_lengths",
+        t_all,
+        "" if k == n_o else f"~ from {k} origins",
+    )
+    return t_all
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--nodes", type=int, default=1_000_000)
+    ap.add_argument("--sizes", default="1000x13,5000x500,20000x500,20000x20000")
+    ap.add_argument("--sample-dest", type=int, default=50, help="beyond: today's path on a sample")
+    ap.add_argument(
+        "--field-mb", type=float, default=8000.0, help="memory budget of a prepared field"
+    )
+    ap.add_argument("--pandana-max-pairs", type=int, default=3_000_000)
+    ap.add_argument("--no-pandana", action="store_true")
+    args = ap.parse_args()
+    sizes = [tuple(int(v) for v in s.split("x")) for s in args.sizes.split(",")]
+    print(_load())
+    t_net, net = timed(lambda: synthetic(args.nodes))
+    print(f"synthetic network: {net.n_nodes:,} nodes, {net.n_edges:,} edges ({t_net:.1f} s)")
+    cache: dict[int, Any] = {}
+    results = {s: ours(net, *s, args, cache) for s in sizes}
+    cache.clear()
+    print(f"peak RSS after connectivity: {_rss_gb():.2f} GB")
+    peers: dict[tuple[int, int], float] = {}
+    t_pb = float("nan")
+    if not args.no_pandana:
+        t_pb, pnet = timed(lambda: pandana_network(net))
+        print(f"pandana Network (CH build): {t_pb:.1f} s  [{_load()}]")
+        peers = {s: peer(pnet, net, *s, args) for s in sizes}
+        print(f"peak RSS after pandana: {_rss_gb():.2f} GB")
+    print(
+        "\n| OD | today od_matrix | prepared build | prepared query | pandana build | pandana query | query ratio pandana/prepared |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for s, r in results.items():
+        p = peers.get(s, float("nan"))
+        q = r.get("query", float("nan"))
+        print(
+            f"| {s[0]:,} x {s[1]:,} | {r['today']:.2f} | {r.get('build', float('nan')):.2f} | "
+            f"{q:.3f} | {t_pb:.1f} | {p:.2f} | {p / q:.1f} |"
+        )
+    print(_load())
+
+
+if __name__ == "__main__":
+    main()
