@@ -16,11 +16,12 @@ into NaN with counts and reasons.
 from __future__ import annotations
 
 import logging
+import os
 import weakref
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -30,7 +31,7 @@ from scipy.sparse.csgraph import dijkstra
 from connectivity.errors import DataError, ParameterError
 from connectivity.network import RoadNetwork
 from connectivity.progress import bar
-from connectivity.search import CUMULATIVE, EXP_DECAY, reach_kernel_parallel, stable_order
+from connectivity.search import CUMULATIVE, EXP_DECAY, reach_kernel, stable_order
 from connectivity.snapping import Snapped
 
 __all__ = [
@@ -600,16 +601,24 @@ def reach_sums(
     here = (src.frac.astype("float64"), src.offroad_min.astype("float64"),
             src.t_ab.astype("float64"), src.t_ba.astype("float64"))  # fmt: skip
     own = np.array([], dtype="int64") if own_of is None else np.asarray(own_of, dtype="int64")
-    threads = max(1, min(numba.get_num_threads(), s_use.size // 64))
+    threads = max(1, min(os.cpu_count() or 1, s_use.size // 64))
     n_leg = 0 if forward else sinks[1].size
     n_seg_rows = 0 if forward else segs[4].size
     acc_leg = np.zeros((threads, n_leg, acc.shape[1]))
     acc_seg = np.zeros((threads, n_seg_rows, acc.shape[1]))
+
+    def one(run: np.ndarray, out: tuple[np.ndarray, ...]) -> int:
+        return int(reach_kernel(graph, run, legs, here, sinks, segs, forward, w, own, mode,
+                                par, limit, out))  # fmt: skip
+
+    outs = [(acc, acc_leg[t], acc_seg[t]) for t in range(threads)]
     step = max(1, s_use.size // 50) if progress else max(1, s_use.size)
-    for start in bar(range(0, s_use.size, step), enabled=progress, desc="searches", unit="batch"):
-        run = s_use[start : start + step].astype("int64")
-        reach_kernel_parallel(graph, run, legs, here, sinks, segs, forward, w, own, mode, par,
-                              limit, acc, acc_leg, acc_seg)  # fmt: skip
+    with ThreadPoolExecutor(threads) as pool:  # the kernel releases the GIL
+        for start in bar(
+            range(0, s_use.size, step), enabled=progress, desc="searches", unit="batch"
+        ):
+            run = s_use[start : start + step].astype("int64")
+            list(pool.map(one, [run[t::threads].copy() for t in range(threads)], outs))
     if not forward:  # per-leg and per-entry rows back to their origins
         for col in range(acc.shape[1]):
             for t in range(threads):
