@@ -10,6 +10,13 @@ gives an improvement-only search (only nodes the seeds reach faster than the
 baseline are lowered).
 
 :func:`search_times` is the checked Python entry point for one search.
+
+:func:`reach_kernel` runs one such search per place and adds up the weights
+of the places it reaches (within thresholds, or with a distance decay); the
+places on the other side hang on the network nodes by their two legs, and
+those on the source's own segment are walked in bins along it. It is driven
+by :func:`connectivity.routing.reach_sums` (cumulative opportunities and
+gravity access).
 """
 
 from __future__ import annotations
