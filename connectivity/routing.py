@@ -16,11 +16,12 @@ into NaN with counts and reasons.
 from __future__ import annotations
 
 import logging
+import os
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -30,7 +31,7 @@ from scipy.sparse.csgraph import dijkstra
 from connectivity.errors import DataError, ParameterError
 from connectivity.network import RoadNetwork
 from connectivity.progress import bar
-from connectivity.search import CUMULATIVE, EXP_DECAY, reach_kernel_parallel, stable_order
+from connectivity.search import CUMULATIVE, EXP_DECAY, reach_kernel, stable_order
 from connectivity.snapping import Snapped
 
 __all__ = [
@@ -518,6 +519,53 @@ def _segment_lists(
             snk.frac[pos].astype("float64"), snk.offroad_min[pos].astype("float64"))  # fmt: skip
 
 
+#: Searches probed before choosing between compiled scans and dense blocks.
+_PROBE = 64
+#: Above this share of the network settled per probed search, dense scipy blocks
+#: (:func:`od_blocks`, times bit for bit the same) beat the compiled per-place scan.
+_DENSE_SHARE = 0.25
+
+
+def _threaded(
+    one: Callable[[np.ndarray, tuple[np.ndarray, ...]], int],
+    run: np.ndarray,
+    outs: Sequence[tuple[np.ndarray, ...]],
+    progress: bool,
+) -> None:
+    """``one(sources, out)`` over ``run`` on ``len(outs)`` threads (the kernel drops the GIL)."""
+    threads = len(outs)
+    step = max(1, run.size // 50) if progress else max(1, run.size)
+    with ThreadPoolExecutor(threads) as pool:
+        for start in bar(range(0, run.size, step), enabled=progress, desc="searches", unit="batch"):
+            part = run[start : start + step]
+            list(pool.map(one, [part[t::threads].copy() for t in range(threads)], outs))
+
+
+def _dense_sums(
+    net: RoadNetwork, origins: Snapped, destinations: Snapped, w: np.ndarray, rest: np.ndarray,
+    forward: bool, mode: int, par: np.ndarray, limit: float, own_of: np.ndarray | None,
+    acc: np.ndarray,
+) -> None:  # fmt: skip
+    """Add the sums of the sources ``rest`` from :func:`od_blocks` (in the same orientation)."""
+    o, d = (origins.take(rest), destinations) if forward else (origins, destinations.take(rest))
+    wd = w if forward else w[rest]
+    for r, c, block in od_blocks(net, o, d, max_time_min=None if np.isinf(limit) else limit):
+        rows, cols = (rest[r], c) if forward else (r, rest[c])
+        if own_of is not None:  # the left-out pairs
+            block = np.where(own_of[rows][:, None] == cols[None, :], np.inf, block)
+        if mode == CUMULATIVE:
+            for k, x in enumerate(par):
+                acc[rows, k] += (block <= x) @ wd[c]
+            continue
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            f = (
+                np.exp(-par[0] * block)
+                if mode == EXP_DECAY
+                else np.maximum(block, par[1]) ** -par[0]
+            )
+        acc[rows, 0] += np.where(np.isfinite(block), f, 0.0) @ wd[c]
+
+
 def reach_sums(
     net: RoadNetwork,
     origins: Snapped,
@@ -600,16 +648,24 @@ def reach_sums(
     here = (src.frac.astype("float64"), src.offroad_min.astype("float64"),
             src.t_ab.astype("float64"), src.t_ba.astype("float64"))  # fmt: skip
     own = np.array([], dtype="int64") if own_of is None else np.asarray(own_of, dtype="int64")
-    threads = max(1, min(numba.get_num_threads(), s_use.size // 64))
+    threads = max(1, min(os.cpu_count() or 1, s_use.size // 64))
     n_leg = 0 if forward else sinks[1].size
     n_seg_rows = 0 if forward else segs[4].size
     acc_leg = np.zeros((threads, n_leg, acc.shape[1]))
     acc_seg = np.zeros((threads, n_seg_rows, acc.shape[1]))
-    step = max(1, s_use.size // 50) if progress else max(1, s_use.size)
-    for start in bar(range(0, s_use.size, step), enabled=progress, desc="searches", unit="batch"):
-        run = s_use[start : start + step].astype("int64")
-        reach_kernel_parallel(graph, run, legs, here, sinks, segs, forward, w, own, mode, par,
-                              limit, acc, acc_leg, acc_seg)  # fmt: skip
+
+    def one(run: np.ndarray, out: tuple[np.ndarray, ...]) -> int:
+        return int(reach_kernel(graph, run, legs, here, sinks, segs, forward, w, own, mode,
+                                par, limit, out))  # fmt: skip
+
+    outs = [(acc, acc_leg[t], acc_seg[t]) for t in range(threads)]
+    probe, rest = s_use[:_PROBE].astype("int64"), s_use[_PROBE:].astype("int64")
+    settled = one(probe, outs[0])
+    dense = settled > _DENSE_SHARE * net.n_nodes * probe.size and k_use.size <= 4 * net.n_nodes
+    if dense and rest.size:  # the searches cover the network: scipy's dense blocks are faster
+        _dense_sums(net, origins, destinations, w, rest, forward, mode, par, limit, own_of, acc)
+    elif rest.size:
+        _threaded(one, rest, outs, progress)
     if not forward:  # per-leg and per-entry rows back to their origins
         for col in range(acc.shape[1]):
             for t in range(threads):

@@ -10,6 +10,13 @@ gives an improvement-only search (only nodes the seeds reach faster than the
 baseline are lowered).
 
 :func:`search_times` is the checked Python entry point for one search.
+
+:func:`reach_kernel` runs one such search per place and adds up the weights
+of the places it reaches (within thresholds, or with a distance decay); the
+places on the other side hang on the network nodes by their two legs, and
+those on the source's own segment are walked in bins along it. It is driven
+by :func:`connectivity.routing.reach_sums` (cumulative opportunities and
+gravity access).
 """
 
 from __future__ import annotations
@@ -397,13 +404,16 @@ def _scan_segment(
                   acc, acc_seg)  # fmt: skip
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def reach_kernel(
     graph: tuple, run: np.ndarray, legs: tuple, here: tuple, sinks: tuple, segs: tuple,
     forward: bool, w: np.ndarray, own_of: np.ndarray, mode: int, par: np.ndarray,
     limit: float, out: tuple,
 ) -> int:  # fmt: skip
     """One bounded search per source in ``run``; add what each reaches to ``out``.
+
+    Runs without the GIL, so threads can share the work (each with its own
+    ``acc_leg``/``acc_seg``; forward, each source writes only its own row).
 
     ``out`` is ``(acc, acc_leg, acc_seg)``: rows per source (forward), or per
     sink leg and per same-segment entry (reverse). Returns the number of nodes
@@ -440,25 +450,3 @@ def reach_kernel(
         for i in range(k):
             dist[touched[i]] = np.inf
     return settled
-
-
-@numba.njit(cache=True, parallel=True)
-def reach_kernel_parallel(
-    graph: tuple, run: np.ndarray, legs: tuple, here: tuple, sinks: tuple, segs: tuple,
-    forward: bool, w: np.ndarray, own_of: np.ndarray, mode: int, par: np.ndarray,
-    limit: float, acc: np.ndarray, acc_leg: np.ndarray, acc_seg: np.ndarray,
-) -> int:  # fmt: skip
-    """:func:`reach_kernel` on ``acc_leg.shape[0]`` threads, sources dealt out in turn.
-
-    Forward, each source writes its own row of ``acc``; the per-leg and
-    per-entry rows (reverse) are one slab per thread (``acc_leg[t]``,
-    ``acc_seg[t]``), summed by the caller in a fixed order.
-    """
-    n_threads = acc_leg.shape[0]
-    settled = np.zeros(n_threads, dtype=np.int64)
-    for t in numba.prange(n_threads):
-        mine = run[t::n_threads].copy()
-        out = (acc, acc_leg[t], acc_seg[t])
-        settled[t] = reach_kernel(graph, mine, legs, here, sinks, segs, forward, w, own_of,
-                                  mode, par, limit, out)  # fmt: skip
-    return int(settled.sum())

@@ -25,6 +25,25 @@ Tools, on the same origins and weighted opportunities:
 
 Every run prints queries (origins) per second including each tool's build,
 the ratios, peak RSS and the load average (the machine is shared).
+
+Measured on the shared 2-core machine (h-kernel, 2026-12-06; load in brackets):
+
+- Kazakhstan, 484 106 cells with pop > 1 (96 % of the people) x the same
+  cells, 60 min [load 1.0-3]: cumulative 14.8 s, gravity exp(0.05) cut at
+  60 min 14.6 s; today's path ~4 311 s and ~5 429 s (extrapolated from 50
+  origins, equal results): 290-370x.
+- Kazakhstan, all 2 670 901 cells with pop > 0 [load 5]: cumulative 172 s,
+  gravity 279 s (today ~190 000 s); 3.9e9 reached pairs, most of them on the
+  same segment (the modelled surface puts tens of thousands of cells on one
+  access link) - the per-pair scan is the cost, not the searches.
+- synthetic 1 M nodes, 10 000 origins x 1 M weighted nodes, 30/60 min
+  [load 5]: 40.6 s warm + 6.3 s snapping; today ~861 s; scipy bounded
+  floor ~227 s (no snapping).
+- Almaty (20 500 nodes), 10 000 origins x every node, 30/60 min [load 3-7]:
+  26.2 s (the searches cover the city, so the dense blocks are taken);
+  today ~29.7 s; pandana build+precompute+aggregate 38.0 s (3.5 GB).
+- numba: first call after a change compiles for 58 s at load 12 (cached
+  afterwards: 2 s to load).
 """
 
 from __future__ import annotations

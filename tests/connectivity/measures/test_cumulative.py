@@ -184,3 +184,32 @@ def test_many_places_on_long_segments_equal_the_dense_path(oneway):
         got = reach_sums(net, o, d, ww, mode=EXP_DECAY, params=(0.2,), max_time_min=7.0)
         want = decay_weights(mat, decay="exp", beta=0.2) @ ww
         np.testing.assert_allclose(got[:, 0], want, rtol=1e-12)
+
+
+@pytest.mark.parametrize(("n_o", "n_d"), [(150, 100), (100, 150)])
+def test_dense_blocks_and_compiled_scans_agree(monkeypatch, n_o, n_d):
+    # a small network that every search covers: past the probe, reach_sums takes od_blocks
+    import connectivity.routing as routing
+
+    rng = np.random.default_rng(5)
+    net = _random_net(rng, 60, 150)
+    orig, dest = _points(rng, net, n_o, 0.3), _points(rng, net, n_d, 0.3)
+    w = rng.integers(0, 5, n_d).astype(float)
+    own = np.where(rng.random(n_o) < 0.3, rng.integers(0, n_d, n_o), -1)
+    calls = []
+    dense_sums = routing._dense_sums
+    monkeypatch.setattr(routing, "_dense_sums", lambda *a: calls.append(1) or dense_sums(*a))
+    runs = []
+    for share in (routing._DENSE_SHARE, np.inf):  # dense after the probe; compiled throughout
+        monkeypatch.setattr(routing, "_DENSE_SHARE", share)
+        cum = reach_sums(net, orig, dest, w, params=(3.0, 20.0), max_time_min=20.0, own_of=own)
+        grav = reach_sums(net, orig, dest, w, mode=EXP_DECAY, params=(0.2,), own_of=own)
+        powr = reach_sums(net, orig, dest, w, mode=POWER_DECAY, params=(2.0, 1.0), max_time_min=9.0)
+        runs.append((cum, grav, powr))
+        assert len(calls) == 3  # three dense runs with the default share, none with inf
+    np.testing.assert_array_equal(runs[0][0], runs[1][0])
+    np.testing.assert_allclose(runs[0][1], runs[1][1], rtol=1e-12)
+    np.testing.assert_allclose(runs[0][2], runs[1][2], rtol=1e-12)
+    mat = _dense(net, orig, dest, 20.0)
+    mat[np.arange(n_o)[own >= 0], own[own >= 0]] = np.inf
+    np.testing.assert_array_equal(runs[0][0][:, 1], (mat <= 20.0) @ w)
