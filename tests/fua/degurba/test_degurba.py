@@ -356,18 +356,6 @@ def test_centre_smooth_window_leaves_out_cells_without_data():
     assert r.n_centres == 1 and r.level2[4, 4] == 30
 
 
-def test_tiled_core_refuses_smoothing_it_cannot_do():
-    from fua.degurba._core import cell_flags, classify_flags
-
-    pop = np.full((4, 4), 2_000.0)
-    p = DegurbaParams(centre_smooth_window=3)
-    flags = cell_flags(pop, None, None, p, 1.0)
-    with pytest.raises(ParameterError, match="centre_smooth_window=3 is not supported"):
-        classify_flags(
-            pop, flags, p, cell_size_m=1000.0, cell_area_km2=1.0, level=1, has_land=False
-        )
-
-
 def test_classify_flags_refuses_a_caller_that_forgets_what_an_option_needs():
     from fua.degurba._core import classify_flags
 
