@@ -113,11 +113,10 @@ def _nearest_other_segment(
 
     x0, y0, x1, y1 = xy[seg, 0], xy[seg, 1], xy[seg + 1, 0], xy[seg + 1, 1]
     tree = build_tree(x0, y0, x1, y1)
-    pts = np.ascontiguousarray(xy[ends])
+    pts, inv = _distinct_points(xy[ends])
     which = spatial_order(pts[:, 0], pts[:, 1], tree[4])
-    pi, si, d, tu = _segments_near(
-        pts, part[ends], part[seg], x0, y0, x1 - x0, y1 - y0, tree[:3], tolerance_m + _NEAR_M, which
-    )
+    found = _segments_near(pts, x0, y0, x1 - x0, y1 - y0, tree[:3], tolerance_m + _NEAR_M, which)
+    pi, si, d, tu = _ends_to_settle(inv, part[ends], part[seg], *found, tolerance_m, _NEAR_M)
 
     def geos_distance(k: np.ndarray) -> np.ndarray:
         return shapely.distance(
@@ -156,11 +155,24 @@ def _nearest_other_segment(
     return pi, si, t
 
 
+def _distinct_points(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows of ``pts`` (n, 2), bit for bit, and the row of each point among them.
+
+    In a noded layer several line ends share each junction, so the segment
+    search runs once per junction rather than once per end.
+    """
+    bits = np.ascontiguousarray(pts).view(np.int64)
+    order = np.lexsort((bits[:, 1], bits[:, 0]))
+    sorted_bits = bits[order]
+    head = np.r_[True, (sorted_bits[1:] != sorted_bits[:-1]).any(axis=1)]
+    inv = np.empty(pts.shape[0], dtype=np.int64)
+    inv[order] = np.cumsum(head) - 1
+    return np.ascontiguousarray(pts[order[head]]), inv
+
+
 @numba.njit(cache=True)
 def _segments_near(
     pts: np.ndarray,
-    pts_part: np.ndarray,
-    seg_part: np.ndarray,
     ax: np.ndarray,
     ay: np.ndarray,
     dx: np.ndarray,
@@ -168,22 +180,25 @@ def _segments_near(
     tree: tuple[np.ndarray, np.ndarray, np.ndarray],
     radius: float,
     which: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs (point, segment of another part) closer than ``radius``: ``(point, segment,
-    distance, unclipped foot parameter)``, the points taken in the order ``which``
-    (along a space-filling curve, so that neighbours share the tree's boxes in cache)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Segments closer than ``radius`` to each point: ``(start, count, segment, distance,
+    unclipped foot parameter)``, point ``i``'s found at ``start[i]:start[i] + count[i]``.
+    The points are taken in the order ``which`` (along a space-filling curve, so that
+    neighbours share the tree's boxes in cache)."""
     boxes, order, levels = tree
     n = order.size
     r2 = radius * radius
     stack = np.empty(NODE_SIZE * levels.size + 1, dtype=np.int64)
+    start = np.zeros(pts.shape[0], dtype=np.int64)
+    count = np.zeros(pts.shape[0], dtype=np.int64)
     size = 1024
-    out_p = np.empty(size, dtype=np.int64)
     out_s = np.empty(size, dtype=np.int64)
     out_d = np.empty(size)
     out_t = np.empty(size)
     k = 0
     for i in which:
         px, py = pts[i, 0], pts[i, 1]
+        start[i] = k
         stack[0] = levels[levels.size - 1] - 1
         top = 1
         while top:
@@ -203,8 +218,6 @@ def _segments_near(
                     top += 1
                     continue
                 s = order[c]
-                if seg_part[s] == pts_part[i]:
-                    continue
                 ex, ey = px - ax[s], py - ay[s]
                 l2 = dx[s] * dx[s] + dy[s] * dy[s]
                 tu = (ex * dx[s] + ey * dy[s]) / l2 if l2 > 0 else 0.0
@@ -214,10 +227,66 @@ def _segments_near(
                     continue
                 if k == size:
                     size *= 2
-                    out_p, out_s = _grown(out_p, size), _grown(out_s, size)
-                    out_d, out_t = _grown(out_d, size), _grown(out_t, size)
-                out_p[k], out_s[k], out_d[k], out_t[k] = i, s, d, tu
+                    out_s, out_d, out_t = _grown(out_s, size), _grown(out_d, size), _grown(out_t, size)
+                out_s[k], out_d[k], out_t[k] = s, d, tu
                 k += 1
+        count[i] = k - start[i]
+    return start, count, out_s[:k], out_d[:k], out_t[:k]
+
+
+@numba.njit(cache=True)
+def _ends_to_settle(
+    inv: np.ndarray,
+    end_part: np.ndarray,
+    seg_part: np.ndarray,
+    start: np.ndarray,
+    count: np.ndarray,
+    seg: np.ndarray,
+    dist: np.ndarray,
+    tu: np.ndarray,
+    tolerance: float,
+    near: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs (end, segment of another part, distance, foot parameter) of the ends that
+    may get a vertex inserted.
+
+    An end is left out when its nearest segment is clear of the tolerance and no
+    segment within ``2 * near`` of the nearest has its foot inside: the end then
+    snaps onto an existing vertex (the common case in a noded layer), whatever
+    GEOS would say about near ties, and nothing is inserted for it.
+    """
+    size = 1024
+    out_p = np.empty(size, dtype=np.int64)
+    out_s = np.empty(size, dtype=np.int64)
+    out_d = np.empty(size)
+    out_t = np.empty(size)
+    k = 0
+    for e in range(inv.size):
+        g = inv[e]
+        lo, hi = start[g], start[g] + count[g]
+        dmin = np.inf
+        for j in range(lo, hi):
+            if seg_part[seg[j]] != end_part[e] and dist[j] < dmin:
+                dmin = dist[j]
+        if dmin == np.inf:
+            continue
+        keep = dmin >= tolerance - 3 * near
+        for j in range(lo, hi):
+            if keep:
+                break
+            if seg_part[seg[j]] != end_part[e] and dist[j] <= dmin + 2 * near:
+                keep = 0.0 < tu[j] < 1.0
+        if not keep:
+            continue
+        for j in range(lo, hi):
+            if seg_part[seg[j]] == end_part[e]:
+                continue
+            if k == size:
+                size *= 2
+                out_p, out_s = _grown(out_p, size), _grown(out_s, size)
+                out_d, out_t = _grown(out_d, size), _grown(out_t, size)
+            out_p[k], out_s[k], out_d[k], out_t[k] = e, seg[j], dist[j], tu[j]
+            k += 1
     return out_p[:k].copy(), out_s[:k].copy(), out_d[:k].copy(), out_t[:k].copy()
 
 
