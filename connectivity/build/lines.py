@@ -113,10 +113,17 @@ def _nearest_other_segment(
 
     x0, y0, x1, y1 = xy[seg, 0], xy[seg, 1], xy[seg + 1, 0], xy[seg + 1, 1]
     tree = build_tree(x0, y0, x1, y1)
-    pts, inv = _distinct_points(xy[ends])
+    pts = np.ascontiguousarray(xy[ends])
+    ax, ay, dx, dy = x0, y0, x1 - x0, y1 - y0
+    radius = tolerance_m + _NEAR_M
     which = spatial_order(pts[:, 0], pts[:, 1], tree[4])
-    found = _segments_near(pts, x0, y0, x1 - x0, y1 - y0, tree[:3], tolerance_m + _NEAR_M, which)
-    pi, si, d, tu = _ends_to_settle(inv, part[ends], part[seg], *found, tolerance_m, _NEAR_M)
+    end_part, seg_part = part[ends], part[seg]
+    flag = _ends_to_settle(pts, end_part, seg_part, ax, ay, dx, dy, tree[:3], radius, which)
+    kept = np.flatnonzero(flag)
+    pi, si, d, tu = _segments_near(
+        pts[kept], end_part[kept], seg_part, ax, ay, dx, dy, tree[:3], radius
+    )
+    pi = kept[pi]
 
     def geos_distance(k: np.ndarray) -> np.ndarray:
         return shapely.distance(
@@ -155,142 +162,154 @@ def _nearest_other_segment(
     return pi, si, t
 
 
-def _distinct_points(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct rows of ``pts`` (n, 2), bit for bit, and the row of each point among them.
+Tree3 = tuple[np.ndarray, np.ndarray, np.ndarray]
+Buffers = tuple[np.ndarray, np.ndarray, np.ndarray]
 
-    In a noded layer several line ends share each junction, so the segment
-    search runs once per junction rather than once per end.
-    """
-    bits = np.ascontiguousarray(pts).view(np.int64)
-    order = np.lexsort((bits[:, 1], bits[:, 0]))
-    sorted_bits = bits[order]
-    head = np.r_[True, (sorted_bits[1:] != sorted_bits[:-1]).any(axis=1)]
-    inv = np.empty(pts.shape[0], dtype=np.int64)
-    inv[order] = np.cumsum(head) - 1
-    return np.ascontiguousarray(pts[order[head]]), inv
+
+@numba.njit(cache=True, nogil=True)
+def _near_one(
+    px: float,
+    py: float,
+    ax: np.ndarray,
+    ay: np.ndarray,
+    dx: np.ndarray,
+    dy: np.ndarray,
+    tree: Tree3,
+    radius: float,
+    stack: np.ndarray,
+    buf: Buffers,
+) -> tuple[int, Buffers]:
+    """Segments closer than ``radius`` to one point into ``buf`` (segment, distance,
+    unclipped foot parameter; grown as needed): their number and the buffers."""
+    boxes, order, levels = tree
+    n = order.size
+    r2 = radius * radius
+    out_s, out_d, out_t = buf
+    k = 0
+    stack[0] = levels[levels.size - 1] - 1
+    top = 1
+    while top:
+        top -= 1
+        node = stack[top]
+        level = 0
+        while node >= levels[level + 1]:
+            level += 1
+        first = levels[level - 1] + (node - levels[level]) * NODE_SIZE
+        for c in range(first, min(first + NODE_SIZE, levels[level])):
+            ddx = max(boxes[c, 0] - px, 0.0, px - boxes[c, 2])
+            ddy = max(boxes[c, 1] - py, 0.0, py - boxes[c, 3])
+            if ddx * ddx + ddy * ddy > r2:
+                continue
+            if c >= n:
+                stack[top] = c
+                top += 1
+                continue
+            s = order[c]
+            ex, ey = px - ax[s], py - ay[s]
+            l2 = dx[s] * dx[s] + dy[s] * dy[s]
+            tu = (ex * dx[s] + ey * dy[s]) / l2 if l2 > 0 else 0.0
+            t = min(max(tu, 0.0), 1.0)
+            d = math.hypot(ex - t * dx[s], ey - t * dy[s])
+            if d > radius:
+                continue
+            if k == out_s.size:
+                size = 2 * k
+                out_s, out_d, out_t = _grown(out_s, size), _grown(out_d, size), _grown(out_t, size)
+            out_s[k], out_d[k], out_t[k] = s, d, tu
+            k += 1
+    return k, (out_s, out_d, out_t)
 
 
 @numba.njit(cache=True)
 def _segments_near(
     pts: np.ndarray,
+    pts_part: np.ndarray,
+    seg_part: np.ndarray,
     ax: np.ndarray,
     ay: np.ndarray,
     dx: np.ndarray,
     dy: np.ndarray,
-    tree: tuple[np.ndarray, np.ndarray, np.ndarray],
+    tree: Tree3,
     radius: float,
-    which: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Segments closer than ``radius`` to each point: ``(start, count, segment, distance,
-    unclipped foot parameter)``, point ``i``'s found at ``start[i]:start[i] + count[i]``.
-    The points are taken in the order ``which`` (along a space-filling curve, so that
-    neighbours share the tree's boxes in cache)."""
-    boxes, order, levels = tree
-    n = order.size
-    r2 = radius * radius
-    stack = np.empty(NODE_SIZE * levels.size + 1, dtype=np.int64)
-    start = np.zeros(pts.shape[0], dtype=np.int64)
-    count = np.zeros(pts.shape[0], dtype=np.int64)
-    size = 1024
-    out_s = np.empty(size, dtype=np.int64)
-    out_d = np.empty(size)
-    out_t = np.empty(size)
-    k = 0
-    for i in which:
-        px, py = pts[i, 0], pts[i, 1]
-        start[i] = k
-        stack[0] = levels[levels.size - 1] - 1
-        top = 1
-        while top:
-            top -= 1
-            node = stack[top]
-            level = 0
-            while node >= levels[level + 1]:
-                level += 1
-            first = levels[level - 1] + (node - levels[level]) * NODE_SIZE
-            for c in range(first, min(first + NODE_SIZE, levels[level])):
-                ddx = max(boxes[c, 0] - px, 0.0, px - boxes[c, 2])
-                ddy = max(boxes[c, 1] - py, 0.0, py - boxes[c, 3])
-                if ddx * ddx + ddy * ddy > r2:
-                    continue
-                if c >= n:
-                    stack[top] = c
-                    top += 1
-                    continue
-                s = order[c]
-                ex, ey = px - ax[s], py - ay[s]
-                l2 = dx[s] * dx[s] + dy[s] * dy[s]
-                tu = (ex * dx[s] + ey * dy[s]) / l2 if l2 > 0 else 0.0
-                t = min(max(tu, 0.0), 1.0)
-                d = math.hypot(ex - t * dx[s], ey - t * dy[s])
-                if d > radius:
-                    continue
-                if k == size:
-                    size *= 2
-                    out_s, out_d, out_t = _grown(out_s, size), _grown(out_d, size), _grown(out_t, size)
-                out_s[k], out_d[k], out_t[k] = s, d, tu
-                k += 1
-        count[i] = k - start[i]
-    return start, count, out_s[:k], out_d[:k], out_t[:k]
-
-
-@numba.njit(cache=True)
-def _ends_to_settle(
-    inv: np.ndarray,
-    end_part: np.ndarray,
-    seg_part: np.ndarray,
-    start: np.ndarray,
-    count: np.ndarray,
-    seg: np.ndarray,
-    dist: np.ndarray,
-    tu: np.ndarray,
-    tolerance: float,
-    near: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs (end, segment of another part, distance, foot parameter) of the ends that
-    may get a vertex inserted.
-
-    An end is left out when its nearest segment is clear of the tolerance and no
-    segment within ``2 * near`` of the nearest has its foot inside: the end then
-    snaps onto an existing vertex (the common case in a noded layer), whatever
-    GEOS would say about near ties, and nothing is inserted for it.
-    """
+    """Pairs (point, segment of another part) closer than ``radius``: ``(point, segment,
+    distance, unclipped foot parameter)``."""
+    stack = np.empty(NODE_SIZE * tree[2].size + 1, dtype=np.int64)
+    buf = (np.empty(64, dtype=np.int64), np.empty(64), np.empty(64))
     size = 1024
     out_p = np.empty(size, dtype=np.int64)
     out_s = np.empty(size, dtype=np.int64)
     out_d = np.empty(size)
     out_t = np.empty(size)
     k = 0
-    for e in range(inv.size):
-        g = inv[e]
-        lo, hi = start[g], start[g] + count[g]
-        dmin = np.inf
-        for j in range(lo, hi):
-            if seg_part[seg[j]] != end_part[e] and dist[j] < dmin:
-                dmin = dist[j]
-        if dmin == np.inf:
-            continue
-        keep = dmin >= tolerance - 3 * near
-        for j in range(lo, hi):
-            if keep:
-                break
-            if seg_part[seg[j]] != end_part[e] and dist[j] <= dmin + 2 * near:
-                keep = 0.0 < tu[j] < 1.0
-        if not keep:
-            continue
-        for j in range(lo, hi):
-            if seg_part[seg[j]] == end_part[e]:
+    for i in range(pts.shape[0]):
+        m, buf = _near_one(pts[i, 0], pts[i, 1], ax, ay, dx, dy, tree, radius, stack, buf)
+        for j in range(m):
+            s = buf[0][j]
+            if seg_part[s] == pts_part[i]:
                 continue
             if k == size:
                 size *= 2
                 out_p, out_s = _grown(out_p, size), _grown(out_s, size)
                 out_d, out_t = _grown(out_d, size), _grown(out_t, size)
-            out_p[k], out_s[k], out_d[k], out_t[k] = e, seg[j], dist[j], tu[j]
+            out_p[k], out_s[k], out_d[k], out_t[k] = i, s, buf[1][j], buf[2][j]
             k += 1
     return out_p[:k].copy(), out_s[:k].copy(), out_d[:k].copy(), out_t[:k].copy()
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, parallel=True)
+def _ends_to_settle(
+    pts: np.ndarray,
+    end_part: np.ndarray,
+    seg_part: np.ndarray,
+    ax: np.ndarray,
+    ay: np.ndarray,
+    dx: np.ndarray,
+    dy: np.ndarray,
+    tree: Tree3,
+    radius: float,
+    which: np.ndarray,
+) -> np.ndarray:
+    """Whether each end may get a vertex inserted on another line's segment.
+
+    An end is left out when no segment of another part is within ``radius``, or
+    when its nearest is clear of the tolerance (``radius - 4 * _NEAR_M``) and no
+    segment within ``2 * _NEAR_M`` of the nearest has its foot inside: the end
+    then snaps onto an existing vertex (the common case in a noded layer),
+    whatever GEOS would say about near ties, and nothing is inserted for it.
+    The ends are taken in the order ``which`` (a space-filling curve, blocks in
+    parallel); an end at the very point of the previous one reuses its search.
+    """
+    n = which.size
+    flag = np.zeros(pts.shape[0], dtype=np.bool_)
+    block = 8192
+    for b in numba.prange((n + block - 1) // block):
+        stack = np.empty(NODE_SIZE * tree[2].size + 1, dtype=np.int64)
+        buf = (np.empty(64, dtype=np.int64), np.empty(64), np.empty(64))
+        m = 0
+        qx = qy = np.nan
+        for j in range(b * block, min((b + 1) * block, n)):
+            e = which[j]
+            px, py = pts[e, 0], pts[e, 1]
+            if not (px == qx and py == qy):
+                m, buf = _near_one(px, py, ax, ay, dx, dy, tree, radius, stack, buf)
+                qx, qy = px, py
+            seg, dist, tu = buf
+            dmin = np.inf
+            for i in range(m):
+                if seg_part[seg[i]] != end_part[e] and dist[i] < dmin:
+                    dmin = dist[i]
+            if dmin == np.inf:
+                continue
+            keep = dmin >= radius - 4 * _NEAR_M
+            for i in range(m):
+                if seg_part[seg[i]] != end_part[e] and dist[i] <= dmin + 2 * _NEAR_M:
+                    keep = keep or 0.0 < tu[i] < 1.0
+            flag[e] = keep
+    return flag
+
+
+@numba.njit(cache=True, nogil=True)
 def _grown(a: np.ndarray, size: int) -> np.ndarray:
     out = np.empty(size, dtype=a.dtype)
     out[: a.size] = a
