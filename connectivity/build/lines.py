@@ -354,10 +354,8 @@ def node_vertices(
     if tolerance_m <= 0 or n_u < 2:
         node = inv.astype("int64")
     else:
-        pts = np.zeros((n_u, 2))
-        np.add.at(pts, inv, xy)
-        cnt = np.bincount(inv, minlength=n_u)
-        pts /= cnt[:, None]
+        pts = _sums_by(inv, xy, n_u)
+        pts /= np.bincount(inv, minlength=n_u)[:, None]
         # the part of each unique point (a point shared by several parts is "multi")
         part_of = np.full(n_u, -1, dtype="int64")
         part_of[inv] = part
@@ -374,14 +372,23 @@ def node_vertices(
         _, lab = connected_components(g, directed=False)
         node = lab[inv].astype("int64")
     k = int(node.max()) + 1
-    node_xy = np.zeros((k, 2))
-    np.add.at(node_xy, node, xy)
+    node_xy = _sums_by(node, xy, k)
     node_xy /= np.bincount(node, minlength=k)[:, None]
-    spread = np.hypot(*(xy - node_xy[node]).T)
-    far = np.zeros(k)
-    np.maximum.at(far, node, spread)
-    n_chained = int((far > 2 * max(tolerance_m, 0)).sum()) if tolerance_m > 0 else 0
+    n_chained = 0
+    if tolerance_m > 0:  # nodes with a vertex further than 2 x tolerance from their mean
+        spread = np.hypot(*(xy - node_xy[node]).T)
+        n_chained = int(np.unique(node[spread > 2 * tolerance_m]).size)
     return node, node_xy, n_chained
+
+
+def _sums_by(group: np.ndarray, xy: np.ndarray, k: int) -> np.ndarray:
+    """(k, 2) sums of the rows of ``xy`` per group, added in row order (as ``np.add.at``)."""
+    return np.column_stack(
+        [
+            np.bincount(group, weights=xy[:, 0], minlength=k),
+            np.bincount(group, weights=xy[:, 1], minlength=k),
+        ]
+    )
 
 
 def _same_millimetre(q: np.ndarray) -> np.ndarray:
