@@ -343,7 +343,8 @@ def node_vertices(
     Notes
     -----
     Two steps, both vectorised: (1) exact coincidence (coordinates rounded to
-    1 mm) joins shared vertices; (2) a k-d tree (``cKDTree.query_pairs``) finds
+    1 mm) joins shared vertices; (2) a k-d tree (``cKDTree.query_pairs``, see
+    :func:`_close_pairs`) finds
     pairs of distinct points within ``tolerance_m`` that belong to different
     parts, and the connected components of those pairs (single linkage) become
     nodes. Pairs inside one part are ignored, so a densely digitised line is
@@ -361,7 +362,7 @@ def node_vertices(
         part_of[inv] = part
         multi = np.zeros(n_u, bool)
         multi[inv[part_of[inv] != part]] = True
-        pairs = cKDTree(pts).query_pairs(r=tolerance_m, output_type="ndarray")
+        pairs = _close_pairs(pts, tolerance_m)
         if pairs.size:
             i, j = pairs[:, 0], pairs[:, 1]
             cross = (part_of[i] != part_of[j]) | multi[i] | multi[j]
@@ -404,7 +405,35 @@ def _same_millimetre(q: np.ndarray) -> np.ndarray:
     if span.max() >= 2**31:
         return np.unique(q, axis=0, return_inverse=True)[1].ravel()
     key = ((q[:, 0] - lo[0]) << 32) | (q[:, 1] - lo[1])
-    return np.unique(key, return_inverse=True)[1].ravel()
+    return pd.factorize(key, sort=True)[0].astype("int64")  # a hash, then sort the distinct
+
+
+def _close_pairs(pts: np.ndarray, r: float) -> np.ndarray:
+    """``cKDTree(pts).query_pairs(r)`` as an (m, 2) array of pairs ``i < j``.
+
+    The tree holds only the points with another point in their square cell of
+    side ``2 r`` or a neighbouring one (two points within ``r`` always are); in
+    a noded layer that is a small share of the junctions.
+    """
+    cell = np.floor(pts / (2 * r))
+    cell -= cell.min(axis=0)
+    ny = cell[:, 1].max() + 3
+    if not np.isfinite(ny) or (cell[:, 0].max() + 3) * ny >= 2**62:
+        sub = np.arange(pts.shape[0])
+    else:
+        key = ((cell[:, 0] + 1) * ny + cell[:, 1] + 1).astype("int64")
+        codes, cells = pd.factorize(key)
+        near = np.bincount(codes) > 1
+        index = pd.Index(cells)
+        step = int(ny)
+        for off in (step, 1, step + 1, step - 1):  # right, up, up-right, down-right
+            j = index.get_indexer(cells + off)
+            hit = j >= 0
+            near[hit] = True
+            near[j[hit]] = True
+        sub = np.flatnonzero(near[codes])
+    pairs = cKDTree(pts[sub]).query_pairs(r=r, output_type="ndarray")
+    return sub[pairs].reshape(-1, 2)
 
 
 def oneway_codes(values: Any) -> np.ndarray:
