@@ -370,16 +370,54 @@ def node_vertices(
         else:
             i = j = np.zeros(0, dtype="int64")
         g = sp.coo_matrix((np.ones(i.size, bool), (i, j)), shape=(n_u, n_u))
-        _, lab = connected_components(g, directed=False)
+        k, lab = connected_components(g, directed=False)
         node = lab[inv].astype("int64")
-    k = int(node.max()) + 1
-    node_xy = _sums_by(node, xy, k)
-    node_xy /= np.bincount(node, minlength=k)[:, None]
+        node_xy = _joined_means(xy, node, lab, pts, k)
+    if tolerance_m <= 0 or n_u < 2:
+        k = int(node.max()) + 1
+        node_xy = _sums_by(node, xy, k)
+        node_xy /= np.bincount(node, minlength=k)[:, None]
     n_chained = 0
     if tolerance_m > 0:  # nodes with a vertex further than 2 x tolerance from their mean
-        spread = np.hypot(*(xy - node_xy[node]).T)
-        n_chained = int(np.unique(node[spread > 2 * tolerance_m]).size)
+        # (vertices of one millimetre cell lie within 1.5 mm of their mean)
+        rows = np.arange(node.size) if tolerance_m < 1e-3 else _rows_of_joined(node, inv)
+        spread = np.hypot(*(xy[rows] - node_xy[node[rows]]).T)
+        n_chained = int(np.unique(node[rows][spread > 2 * tolerance_m]).size)
     return node, node_xy, n_chained
+
+
+def _rows_of_joined(node: np.ndarray, inv: np.ndarray) -> np.ndarray:
+    """Rows (vertices) whose node gathers more than one millimetre cell ``inv``."""
+    k = int(node.max()) + 1
+    cells = np.bincount(node[_firsts(inv)], minlength=k)
+    return np.flatnonzero(cells[node] > 1)
+
+
+def _firsts(inv: np.ndarray) -> np.ndarray:
+    """One row of each value of ``inv`` (values ``0 .. max``)."""
+    first = np.empty(int(inv.max()) + 1, dtype=np.int64)
+    first[inv] = np.arange(inv.size)
+    return first
+
+
+def _joined_means(
+    xy: np.ndarray, node: np.ndarray, lab: np.ndarray, pts: np.ndarray, k: int
+) -> np.ndarray:
+    """Mean of the vertices of each node (vertex ``i`` in ``node[i]``).
+
+    A node of one distinct point ``u`` (``lab[u]``) takes its mean ``pts[u]``,
+    the same sums and count; the others are summed again from their vertices.
+    """
+    size = np.bincount(lab, minlength=k)
+    node_xy = np.empty((k, 2))
+    single = size[lab] == 1
+    node_xy[lab[single]] = pts[single]
+    rows = np.flatnonzero(size[node] > 1)
+    if rows.size:
+        many = size > 1
+        sums = _sums_by(node[rows], xy[rows], k)
+        node_xy[many] = sums[many] / np.bincount(node[rows], minlength=k)[many, None]
+    return node_xy
 
 
 def _sums_by(group: np.ndarray, xy: np.ndarray, k: int) -> np.ndarray:
