@@ -114,15 +114,13 @@ def _nearest_other_segment(
     x0, y0, x1, y1 = xy[seg, 0], xy[seg, 1], xy[seg + 1, 0], xy[seg + 1, 1]
     tree = build_tree(x0, y0, x1, y1)
     pts = np.ascontiguousarray(xy[ends])
-    ax, ay, dx, dy = x0, y0, x1 - x0, y1 - y0
+    segs = (x0, y0, x1 - x0, y1 - y0)
     radius = tolerance_m + _NEAR_M
     which = spatial_order(pts[:, 0], pts[:, 1], tree[4])
     end_part, seg_part = part[ends], part[seg]
-    flag = _ends_to_settle(pts, end_part, seg_part, ax, ay, dx, dy, tree[:3], radius, which)
+    flag = _ends_to_settle(pts, end_part, seg_part, segs, tree[:3], radius, which)
     kept = np.flatnonzero(flag)
-    pi, si, d, tu = _segments_near(
-        pts[kept], end_part[kept], seg_part, ax, ay, dx, dy, tree[:3], radius
-    )
+    pi, si, d, tu = _segments_near(pts[kept], end_part[kept], seg_part, segs, tree[:3], radius)
     pi = kept[pi]
 
     def geos_distance(k: np.ndarray) -> np.ndarray:
@@ -164,16 +162,15 @@ def _nearest_other_segment(
 
 Tree3 = tuple[np.ndarray, np.ndarray, np.ndarray]
 Buffers = tuple[np.ndarray, np.ndarray, np.ndarray]
+#: Segment starts and directions: ``(ax, ay, dx, dy)``.
+Segs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 @numba.njit(cache=True, nogil=True)
 def _near_one(
     px: float,
     py: float,
-    ax: np.ndarray,
-    ay: np.ndarray,
-    dx: np.ndarray,
-    dy: np.ndarray,
+    segs: Segs,
     tree: Tree3,
     radius: float,
     stack: np.ndarray,
@@ -182,6 +179,7 @@ def _near_one(
     """Segments closer than ``radius`` to one point into ``buf`` (segment, distance,
     unclipped foot parameter; grown as needed): their number and the buffers."""
     boxes, order, levels = tree
+    ax, ay, dx, dy = segs
     n = order.size
     r2 = radius * radius
     out_s, out_d, out_t = buf
@@ -225,10 +223,7 @@ def _segments_near(
     pts: np.ndarray,
     pts_part: np.ndarray,
     seg_part: np.ndarray,
-    ax: np.ndarray,
-    ay: np.ndarray,
-    dx: np.ndarray,
-    dy: np.ndarray,
+    segs: Segs,
     tree: Tree3,
     radius: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -243,7 +238,7 @@ def _segments_near(
     out_t = np.empty(size)
     k = 0
     for i in range(pts.shape[0]):
-        m, buf = _near_one(pts[i, 0], pts[i, 1], ax, ay, dx, dy, tree, radius, stack, buf)
+        m, buf = _near_one(pts[i, 0], pts[i, 1], segs, tree, radius, stack, buf)
         for j in range(m):
             s = buf[0][j]
             if seg_part[s] == pts_part[i]:
@@ -262,10 +257,7 @@ def _ends_to_settle(
     pts: np.ndarray,
     end_part: np.ndarray,
     seg_part: np.ndarray,
-    ax: np.ndarray,
-    ay: np.ndarray,
-    dx: np.ndarray,
-    dy: np.ndarray,
+    segs: Segs,
     tree: Tree3,
     radius: float,
     which: np.ndarray,
@@ -292,7 +284,7 @@ def _ends_to_settle(
             e = which[j]
             px, py = pts[e, 0], pts[e, 1]
             if not (px == qx and py == qy):
-                m, buf = _near_one(px, py, ax, ay, dx, dy, tree, radius, stack, buf)
+                m, buf = _near_one(px, py, segs, tree, radius, stack, buf)
                 qx, qy = px, py
             seg, dist, tu = buf
             dmin = np.inf
