@@ -114,10 +114,14 @@ def _nearest_other_segment(
     x0, y0, x1, y1 = xy[seg, 0], xy[seg, 1], xy[seg + 1, 0], xy[seg + 1, 1]
     tree = build_tree(x0, y0, x1, y1)
     pts = np.ascontiguousarray(xy[ends])
+    segs = (x0, y0, x1 - x0, y1 - y0)
+    radius = tolerance_m + _NEAR_M
     which = spatial_order(pts[:, 0], pts[:, 1], tree[4])
-    pi, si, d, tu = _segments_near(
-        pts, part[ends], part[seg], x0, y0, x1 - x0, y1 - y0, tree[:3], tolerance_m + _NEAR_M, which
-    )
+    end_part, seg_part = part[ends], part[seg]
+    flag = _ends_to_settle(pts, end_part, seg_part, segs, tree[:3], radius, which)
+    kept = np.flatnonzero(flag)
+    pi, si, d, tu = _segments_near(pts[kept], end_part[kept], seg_part, segs, tree[:3], radius)
+    pi = kept[pi]
 
     def geos_distance(k: np.ndarray) -> np.ndarray:
         return shapely.distance(
@@ -156,72 +160,148 @@ def _nearest_other_segment(
     return pi, si, t
 
 
+Tree3 = tuple[np.ndarray, np.ndarray, np.ndarray]
+Buffers = tuple[np.ndarray, np.ndarray, np.ndarray]
+#: Segment starts and directions: ``(ax, ay, dx, dy)``.
+Segs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+@numba.njit(cache=True, nogil=True)
+def _near_one(
+    px: float,
+    py: float,
+    segs: Segs,
+    tree: Tree3,
+    radius: float,
+    stack: np.ndarray,
+    buf: Buffers,
+) -> tuple[int, Buffers]:
+    """Segments closer than ``radius`` to one point into ``buf`` (segment, distance,
+    unclipped foot parameter; grown as needed): their number and the buffers."""
+    boxes, order, levels = tree
+    ax, ay, dx, dy = segs
+    n = order.size
+    r2 = radius * radius
+    out_s, out_d, out_t = buf
+    k = 0
+    stack[0] = levels[levels.size - 1] - 1
+    top = 1
+    while top:
+        top -= 1
+        node = stack[top]
+        level = 0
+        while node >= levels[level + 1]:
+            level += 1
+        first = levels[level - 1] + (node - levels[level]) * NODE_SIZE
+        for c in range(first, min(first + NODE_SIZE, levels[level])):
+            ddx = max(boxes[c, 0] - px, 0.0, px - boxes[c, 2])
+            ddy = max(boxes[c, 1] - py, 0.0, py - boxes[c, 3])
+            if ddx * ddx + ddy * ddy > r2:
+                continue
+            if c >= n:
+                stack[top] = c
+                top += 1
+                continue
+            s = order[c]
+            ex, ey = px - ax[s], py - ay[s]
+            l2 = dx[s] * dx[s] + dy[s] * dy[s]
+            tu = (ex * dx[s] + ey * dy[s]) / l2 if l2 > 0 else 0.0
+            t = min(max(tu, 0.0), 1.0)
+            d = math.hypot(ex - t * dx[s], ey - t * dy[s])
+            if d > radius:
+                continue
+            if k == out_s.size:
+                size = 2 * k
+                out_s, out_d, out_t = _grown(out_s, size), _grown(out_d, size), _grown(out_t, size)
+            out_s[k], out_d[k], out_t[k] = s, d, tu
+            k += 1
+    return k, (out_s, out_d, out_t)
+
+
 @numba.njit(cache=True)
 def _segments_near(
     pts: np.ndarray,
     pts_part: np.ndarray,
     seg_part: np.ndarray,
-    ax: np.ndarray,
-    ay: np.ndarray,
-    dx: np.ndarray,
-    dy: np.ndarray,
-    tree: tuple[np.ndarray, np.ndarray, np.ndarray],
+    segs: Segs,
+    tree: Tree3,
     radius: float,
-    which: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Pairs (point, segment of another part) closer than ``radius``: ``(point, segment,
-    distance, unclipped foot parameter)``, the points taken in the order ``which``
-    (along a space-filling curve, so that neighbours share the tree's boxes in cache)."""
-    boxes, order, levels = tree
-    n = order.size
-    r2 = radius * radius
-    stack = np.empty(NODE_SIZE * levels.size + 1, dtype=np.int64)
+    distance, unclipped foot parameter)``."""
+    stack = np.empty(NODE_SIZE * tree[2].size + 1, dtype=np.int64)
+    buf = (np.empty(64, dtype=np.int64), np.empty(64), np.empty(64))
     size = 1024
     out_p = np.empty(size, dtype=np.int64)
     out_s = np.empty(size, dtype=np.int64)
     out_d = np.empty(size)
     out_t = np.empty(size)
     k = 0
-    for i in which:
-        px, py = pts[i, 0], pts[i, 1]
-        stack[0] = levels[levels.size - 1] - 1
-        top = 1
-        while top:
-            top -= 1
-            node = stack[top]
-            level = 0
-            while node >= levels[level + 1]:
-                level += 1
-            first = levels[level - 1] + (node - levels[level]) * NODE_SIZE
-            for c in range(first, min(first + NODE_SIZE, levels[level])):
-                ddx = max(boxes[c, 0] - px, 0.0, px - boxes[c, 2])
-                ddy = max(boxes[c, 1] - py, 0.0, py - boxes[c, 3])
-                if ddx * ddx + ddy * ddy > r2:
-                    continue
-                if c >= n:
-                    stack[top] = c
-                    top += 1
-                    continue
-                s = order[c]
-                if seg_part[s] == pts_part[i]:
-                    continue
-                ex, ey = px - ax[s], py - ay[s]
-                l2 = dx[s] * dx[s] + dy[s] * dy[s]
-                tu = (ex * dx[s] + ey * dy[s]) / l2 if l2 > 0 else 0.0
-                t = min(max(tu, 0.0), 1.0)
-                d = math.hypot(ex - t * dx[s], ey - t * dy[s])
-                if d > radius:
-                    continue
-                if k == size:
-                    size *= 2
-                    out_p, out_s = _grown(out_p, size), _grown(out_s, size)
-                    out_d, out_t = _grown(out_d, size), _grown(out_t, size)
-                out_p[k], out_s[k], out_d[k], out_t[k] = i, s, d, tu
-                k += 1
+    for i in range(pts.shape[0]):
+        m, buf = _near_one(pts[i, 0], pts[i, 1], segs, tree, radius, stack, buf)
+        for j in range(m):
+            s = buf[0][j]
+            if seg_part[s] == pts_part[i]:
+                continue
+            if k == size:
+                size *= 2
+                out_p, out_s = _grown(out_p, size), _grown(out_s, size)
+                out_d, out_t = _grown(out_d, size), _grown(out_t, size)
+            out_p[k], out_s[k], out_d[k], out_t[k] = i, s, buf[1][j], buf[2][j]
+            k += 1
     return out_p[:k].copy(), out_s[:k].copy(), out_d[:k].copy(), out_t[:k].copy()
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, parallel=True)
+def _ends_to_settle(
+    pts: np.ndarray,
+    end_part: np.ndarray,
+    seg_part: np.ndarray,
+    segs: Segs,
+    tree: Tree3,
+    radius: float,
+    which: np.ndarray,
+) -> np.ndarray:
+    """Whether each end may get a vertex inserted on another line's segment.
+
+    An end is left out when no segment of another part is within ``radius``, or
+    when its nearest is clear of the tolerance (``radius - 4 * _NEAR_M``) and no
+    segment within ``2 * _NEAR_M`` of the nearest has its foot inside: the end
+    then snaps onto an existing vertex (the common case in a noded layer),
+    whatever GEOS would say about near ties, and nothing is inserted for it.
+    The ends are taken in the order ``which`` (a space-filling curve, blocks in
+    parallel); an end at the very point of the previous one reuses its search.
+    """
+    n = which.size
+    flag = np.zeros(pts.shape[0], dtype=np.bool_)
+    block = 8192
+    for b in numba.prange((n + block - 1) // block):
+        stack = np.empty(NODE_SIZE * tree[2].size + 1, dtype=np.int64)
+        buf = (np.empty(64, dtype=np.int64), np.empty(64), np.empty(64))
+        m = 0
+        qx = qy = np.nan
+        for j in range(b * block, min((b + 1) * block, n)):
+            e = which[j]
+            px, py = pts[e, 0], pts[e, 1]
+            if not (px == qx and py == qy):
+                m, buf = _near_one(px, py, segs, tree, radius, stack, buf)
+                qx, qy = px, py
+            seg, dist, tu = buf
+            dmin = np.inf
+            for i in range(m):
+                if seg_part[seg[i]] != end_part[e] and dist[i] < dmin:
+                    dmin = dist[i]
+            if dmin == np.inf:
+                continue
+            keep = dmin >= radius - 4 * _NEAR_M
+            for i in range(m):
+                if seg_part[seg[i]] != end_part[e] and dist[i] <= dmin + 2 * _NEAR_M:
+                    keep = keep or 0.0 < tu[i] < 1.0
+            flag[e] = keep
+    return flag
+
+
+@numba.njit(cache=True, nogil=True)
 def _grown(a: np.ndarray, size: int) -> np.ndarray:
     out = np.empty(size, dtype=a.dtype)
     out[: a.size] = a
@@ -255,7 +335,8 @@ def node_vertices(
     Notes
     -----
     Two steps, both vectorised: (1) exact coincidence (coordinates rounded to
-    1 mm) joins shared vertices; (2) a k-d tree (``cKDTree.query_pairs``) finds
+    1 mm) joins shared vertices; (2) a k-d tree (``cKDTree.query_pairs``, see
+    :func:`_close_pairs`) finds
     pairs of distinct points within ``tolerance_m`` that belong to different
     parts, and the connected components of those pairs (single linkage) become
     nodes. Pairs inside one part are ignored, so a densely digitised line is
@@ -266,16 +347,14 @@ def node_vertices(
     if tolerance_m <= 0 or n_u < 2:
         node = inv.astype("int64")
     else:
-        pts = np.zeros((n_u, 2))
-        np.add.at(pts, inv, xy)
-        cnt = np.bincount(inv, minlength=n_u)
-        pts /= cnt[:, None]
+        pts = _sums_by(inv, xy, n_u)
+        pts /= np.bincount(inv, minlength=n_u)[:, None]
         # the part of each unique point (a point shared by several parts is "multi")
         part_of = np.full(n_u, -1, dtype="int64")
         part_of[inv] = part
         multi = np.zeros(n_u, bool)
         multi[inv[part_of[inv] != part]] = True
-        pairs = cKDTree(pts).query_pairs(r=tolerance_m, output_type="ndarray")
+        pairs = _close_pairs(pts, tolerance_m)
         if pairs.size:
             i, j = pairs[:, 0], pairs[:, 1]
             cross = (part_of[i] != part_of[j]) | multi[i] | multi[j]
@@ -283,17 +362,64 @@ def node_vertices(
         else:
             i = j = np.zeros(0, dtype="int64")
         g = sp.coo_matrix((np.ones(i.size, bool), (i, j)), shape=(n_u, n_u))
-        _, lab = connected_components(g, directed=False)
+        k, lab = connected_components(g, directed=False)
         node = lab[inv].astype("int64")
-    k = int(node.max()) + 1
-    node_xy = np.zeros((k, 2))
-    np.add.at(node_xy, node, xy)
-    node_xy /= np.bincount(node, minlength=k)[:, None]
-    spread = np.hypot(*(xy - node_xy[node]).T)
-    far = np.zeros(k)
-    np.maximum.at(far, node, spread)
-    n_chained = int((far > 2 * max(tolerance_m, 0)).sum()) if tolerance_m > 0 else 0
+        node_xy = _joined_means(xy, node, lab, pts, k)
+    if tolerance_m <= 0 or n_u < 2:
+        k = int(node.max()) + 1
+        node_xy = _sums_by(node, xy, k)
+        node_xy /= np.bincount(node, minlength=k)[:, None]
+    n_chained = 0
+    if tolerance_m > 0:  # nodes with a vertex further than 2 x tolerance from their mean
+        # (vertices of one millimetre cell lie within 1.5 mm of their mean)
+        rows = np.arange(node.size) if tolerance_m < 1e-3 else _rows_of_joined(node, inv)
+        spread = np.hypot(*(xy[rows] - node_xy[node[rows]]).T)
+        n_chained = int(np.unique(node[rows][spread > 2 * tolerance_m]).size)
     return node, node_xy, n_chained
+
+
+def _rows_of_joined(node: np.ndarray, inv: np.ndarray) -> np.ndarray:
+    """Rows (vertices) whose node gathers more than one millimetre cell ``inv``."""
+    k = int(node.max()) + 1
+    cells = np.bincount(node[_firsts(inv)], minlength=k)
+    return np.flatnonzero(cells[node] > 1)
+
+
+def _firsts(inv: np.ndarray) -> np.ndarray:
+    """One row of each value of ``inv`` (values ``0 .. max``)."""
+    first = np.empty(int(inv.max()) + 1, dtype=np.int64)
+    first[inv] = np.arange(inv.size)
+    return first
+
+
+def _joined_means(
+    xy: np.ndarray, node: np.ndarray, lab: np.ndarray, pts: np.ndarray, k: int
+) -> np.ndarray:
+    """Mean of the vertices of each node (vertex ``i`` in ``node[i]``).
+
+    A node of one distinct point ``u`` (``lab[u]``) takes its mean ``pts[u]``,
+    the same sums and count; the others are summed again from their vertices.
+    """
+    size = np.bincount(lab, minlength=k)
+    node_xy = np.empty((k, 2))
+    single = size[lab] == 1
+    node_xy[lab[single]] = pts[single]
+    rows = np.flatnonzero(size[node] > 1)
+    if rows.size:
+        many = size > 1
+        sums = _sums_by(node[rows], xy[rows], k)
+        node_xy[many] = sums[many] / np.bincount(node[rows], minlength=k)[many, None]
+    return node_xy
+
+
+def _sums_by(group: np.ndarray, xy: np.ndarray, k: int) -> np.ndarray:
+    """(k, 2) sums of the rows of ``xy`` per group, added in row order (as ``np.add.at``)."""
+    return np.column_stack(
+        [
+            np.bincount(group, weights=xy[:, 0], minlength=k),
+            np.bincount(group, weights=xy[:, 1], minlength=k),
+        ]
+    )
 
 
 def _same_millimetre(q: np.ndarray) -> np.ndarray:
@@ -309,7 +435,35 @@ def _same_millimetre(q: np.ndarray) -> np.ndarray:
     if span.max() >= 2**31:
         return np.unique(q, axis=0, return_inverse=True)[1].ravel()
     key = ((q[:, 0] - lo[0]) << 32) | (q[:, 1] - lo[1])
-    return np.unique(key, return_inverse=True)[1].ravel()
+    return pd.factorize(key, sort=True)[0].astype("int64")  # a hash, then sort the distinct
+
+
+def _close_pairs(pts: np.ndarray, r: float) -> np.ndarray:
+    """``cKDTree(pts).query_pairs(r)`` as an (m, 2) array of pairs ``i < j``.
+
+    The tree holds only the points with another point in their square cell of
+    side ``2 r`` or a neighbouring one (two points within ``r`` always are); in
+    a noded layer that is a small share of the junctions.
+    """
+    cell = np.floor(pts / (2 * r))
+    cell -= cell.min(axis=0)
+    ny = cell[:, 1].max() + 3
+    if not np.isfinite(ny) or (cell[:, 0].max() + 3) * ny >= 2**62:
+        sub = np.arange(pts.shape[0])
+    else:
+        key = ((cell[:, 0] + 1) * ny + cell[:, 1] + 1).astype("int64")
+        codes, cells = pd.factorize(key)
+        near = np.bincount(codes) > 1
+        index = pd.Index(cells)
+        step = int(ny)
+        for off in (step, 1, step + 1, step - 1):  # right, up, up-right, down-right
+            j = index.get_indexer(cells + off)
+            hit = j >= 0
+            near[hit] = True
+            near[j[hit]] = True
+        sub = np.flatnonzero(near[codes])
+    pairs = cKDTree(pts[sub]).query_pairs(r=r, output_type="ndarray")
+    return sub[pairs].reshape(-1, 2)
 
 
 def oneway_codes(values: Any) -> np.ndarray:

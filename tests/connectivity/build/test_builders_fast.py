@@ -6,10 +6,13 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from scipy.spatial import cKDTree
 
+import connectivity.build.lines as lines_module
 from connectivity import RoadNetwork
 from connectivity.build.edges import fastest_directed_csr
 from connectivity.build.lines import (
+    _close_pairs,
     _nearest_other_segment,
     _oneway_loop,
     _same_millimetre,
@@ -120,6 +123,60 @@ def test_snap_ends_equals_the_strtree_reference(seed: int, tolerance: float) -> 
         np.testing.assert_array_equal(g, w)
     scale = np.ones(xy.shape[0] - 1)
     assert snap_ends_to_segments(xy, part, scale, tolerance)[3] == want[0].size
+
+
+def _noded_layer(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Two-vertex lines of a perturbed lattice (ends shared at junctions), long lines
+    passing exactly through junctions, and stubs ending near or on lines."""
+    rng = np.random.default_rng(seed)
+    g = 12
+    node = np.stack(np.meshgrid(np.arange(g), np.arange(g)), -1).reshape(-1, 2) * 100.0
+    node += rng.normal(0, 3, node.shape) * (rng.random((node.shape[0], 1)) < 0.5)
+    a = np.r_[np.arange(g * g)[np.arange(g * g) % g < g - 1], np.arange(g * (g - 1))]
+    b = np.r_[a[: g * (g - 1)] + 1, np.arange(g * (g - 1)) + g]
+    xy = [np.stack([node[i], node[j]]) for i, j in zip(a, b, strict=True)]
+    for _ in range(10):  # through a junction: the junction is inside a segment
+        c = node[rng.integers(0, g * g)]
+        d = rng.normal(0, 150, 2)
+        xy.append(np.stack([c - d, c + d * rng.choice([1.0, 0.5, 2.0])]))
+    for _ in range(30):  # dangling and T ends
+        i = rng.integers(0, len(a))
+        f = rng.choice([0.0, 0.5, rng.random()])
+        foot = node[a[i]] + f * (node[b[i]] - node[a[i]])
+        off = rng.choice([0.0, 0.3, 0.999999, 1.0, 1.000001]) * np.array([0.6, 0.8])
+        xy.append(np.stack([foot + off, foot + rng.normal(0, 60, 2)]))
+    return np.vstack(xy), np.repeat(np.arange(len(xy)), 2)
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("tolerance", [0.5, 1.0, 5.0])
+def test_snap_ends_skips_only_ends_without_an_insert(
+    seed: int, tolerance: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Settling only the flagged ends gives what settling every end gives."""
+    for xy, part in (_noded_layer(seed), _layer(seed, 150)):
+        scale = np.ones(xy.shape[0] - 1)
+        got = snap_ends_to_segments(xy, part, scale, tolerance)
+        with monkeypatch.context() as m:
+            m.setattr(lines_module, "_ends_to_settle", lambda pts, *a: np.ones(len(pts), bool))
+            want = snap_ends_to_segments(xy, part, scale, tolerance)
+        assert want[3] > 0
+        assert got[3] == want[3]
+        for g, w in zip(got[:3], want[:3], strict=True):
+            np.testing.assert_array_equal(g, w)
+
+
+@pytest.mark.parametrize("r", [0.5, 1.0, 40.0])
+def test_close_pairs_equal_the_kd_tree(r: float) -> None:
+    rng = np.random.default_rng(3)
+    pts = rng.uniform(0, 2000, (3000, 2))
+    pts[::7] = pts[1::7][: pts[::7].shape[0]] + rng.normal(0, r / 2, (pts[::7].shape[0], 2))
+    pts[::11, 0] = pts[1::11, 0][: pts[::11].shape[0]] + r  # at exactly r
+    want = cKDTree(pts).query_pairs(r=r, output_type="ndarray")
+    got = _close_pairs(pts, r)
+    assert want.shape[0] > 0
+    assert {tuple(p) for p in got} == {tuple(p) for p in want}
+    assert got.shape == want.shape
 
 
 def test_same_millimetre_equals_unique_rows() -> None:
