@@ -1,0 +1,244 @@
+"""Compiled kernels of a uniform grid of candidate segments (used by :mod:`connectivity.snapping`).
+
+Each square cell lists every segment that can be the nearest (or tie for
+nearest) to some point inside the cell: the segments whose smallest distance
+to the cell is at most ``U``, the smallest over all segments of their
+*largest* distance to the cell (``U`` plus a small slack for rounding). A
+point then checks only the handful of segments of its cell, with exactly the
+arithmetic and the tie rule of the R-tree search
+(:mod:`connectivity._segment_tree`), so the results are the same bit for bit.
+Cells whose list would be long, and points outside the grid, use the tree.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TypeAlias
+
+import numba
+import numpy as np
+
+from connectivity._segment_tree import (
+    _SLACK_M,
+    Columns,
+    Tree,
+    _consider,
+    _project_d2,
+    _query_one,
+    spatial_order,
+)
+
+__all__ = ["Grid", "build_grid", "grid_nearest"]
+
+#: ``(frame, start, cand)``: ``frame = (x0, y0, side, nx, ny)``; the
+#: candidates of cell ``k`` (numbered row by row) are
+#: ``cand[start[k]:start[k + 1]]``, none where the cell uses the tree.
+Grid: TypeAlias = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+#: Segments give a bound to the cells within this many sides of their box.
+MARGIN = 0.5
+#: Longest candidate list a cell keeps (longer ones use the tree).
+MAX_CANDIDATES = 24
+
+
+@numba.njit(cache=True, inline="always")
+def _seg_dist(px: float, py: float, s: int, seg: Columns) -> float:
+    ax, ay, dx, dy, l2, _pieces = seg
+    t, _d2, _tu = _project_d2(px, py, ax[s], ay[s], dx[s], dy[s], l2[s])
+    return math.hypot(px - ax[s] - t * dx[s], py - ay[s] - t * dy[s])
+
+
+@numba.njit(cache=True, inline="always")
+def _seg_d2(px: float, py: float, s: int, seg: Columns) -> float:
+    ax, ay, dx, dy, l2, _pieces = seg
+    return _project_d2(px, py, ax[s], ay[s], dx[s], dy[s], l2[s])[1]
+
+
+@numba.njit(cache=True)
+def _cell_bounds(seg: Columns, frame: np.ndarray, margin: float) -> np.ndarray:
+    """Per cell, the smallest largest-distance to the cell of the segments near it.
+
+    Near: the segment's box grown by ``margin`` meets the cell.
+
+    An upper bound of the nearest-segment distance of every point in the
+    cell (``inf`` where no segment's box meets the cell).
+    """
+    ax, ay, dx, dy, _l2, _pieces = seg
+    gx0, gy0, side = frame[0], frame[1], frame[2]
+    nx, ny = int(frame[3]), int(frame[4])
+    upper = np.full(nx * ny, np.inf)
+    for s in range(ax.size):
+        c0, c1, r0, r1 = _cell_span(ax[s], ay[s], dx[s], dy[s], margin, frame)
+        for row in range(r0, r1 + 1):
+            y0 = gy0 + row * side
+            for col in range(c0, c1 + 1):
+                x0 = gx0 + col * side
+                far2 = max(
+                    _seg_d2(x0, y0, s, seg),
+                    _seg_d2(x0 + side, y0, s, seg),
+                    _seg_d2(x0, y0 + side, s, seg),
+                    _seg_d2(x0 + side, y0 + side, s, seg),
+                )
+                k = row * nx + col
+                upper[k] = min(upper[k], math.sqrt(far2) * (1.0 + 1e-12))
+    return upper
+
+
+@numba.njit(cache=True, inline="always")
+def _cell_span(
+    ax: float, ay: float, dx: float, dy: float, margin: float, frame: np.ndarray
+) -> tuple[int, int, int, int]:
+    """First and last column and row of the cells the segment's box (grown by ``margin``) meets."""
+    gx0, gy0, side = frame[0], frame[1], frame[2]
+    nx, ny = int(frame[3]), int(frame[4])
+    c0 = max(math.floor((min(ax, ax + dx) - margin - gx0) / side), 0)
+    c1 = min(math.floor((max(ax, ax + dx) + margin - gx0) / side), nx - 1)
+    r0 = max(math.floor((min(ay, ay + dy) - margin - gy0) / side), 0)
+    r1 = min(math.floor((max(ay, ay + dy) + margin - gy0) / side), ny - 1)
+    return c0, c1, r0, r1
+
+
+@numba.njit(cache=True)
+def _candidates(
+    seg: Columns,
+    frame: np.ndarray,
+    upper: np.ndarray,
+    reach: float,
+    start: np.ndarray,
+    counting: bool,
+) -> np.ndarray:
+    """Count (``counting``: into ``start[1:]``, zero before) or list the candidates per cell.
+
+    A segment is a candidate of a cell when a lower bound of its distance to
+    the cell (the larger of the box distance and the distance to the centre
+    less the half diagonal) is at most the cell's ``upper`` plus slack. Cells
+    with ``upper > reach`` are left empty (they use the tree).
+    """
+    ax, ay, dx, dy, _l2, _pieces = seg
+    gx0, gy0, side = frame[0], frame[1], frame[2]
+    nx = int(frame[3])
+    h = 0.5 * math.sqrt(2.0) * side
+    fill = start[:-1].copy()
+    out = np.empty(0 if counting else start[-1], dtype=np.int32)
+    for s in range(ax.size):
+        bx0, bx1 = min(ax[s], ax[s] + dx[s]), max(ax[s], ax[s] + dx[s])
+        by0, by1 = min(ay[s], ay[s] + dy[s]), max(ay[s], ay[s] + dy[s])
+        c0, c1, r0, r1 = _cell_span(ax[s], ay[s], dx[s], dy[s], reach, frame)
+        for row in range(r0, r1 + 1):
+            y0 = gy0 + row * side
+            gy = max(by0 - (y0 + side), 0.0, y0 - by1)
+            for col in range(c0, c1 + 1):
+                k = row * nx + col
+                u = upper[k]
+                if u > reach:
+                    continue
+                x0 = gx0 + col * side
+                gx = max(bx0 - (x0 + side), 0.0, x0 - bx1)
+                limit = u * (1.0 + 1e-9) + _SLACK_M
+                if gx * gx + gy * gy > limit * limit:
+                    continue
+                if _seg_dist(x0 + 0.5 * side, y0 + 0.5 * side, s, seg) - h > limit:
+                    continue
+                if counting:
+                    start[k + 1] += 1
+                else:
+                    out[fill[k]] = s
+                    fill[k] += 1
+    return out
+
+
+def build_grid(seg: Columns, side: float) -> Grid:
+    """Grid of cells of the given side over the segments, with their candidate lists.
+
+    Cells farther than two sides from every segment, and cells with more
+    than :data:`MAX_CANDIDATES` candidates, get an empty list (the tree).
+    """
+    ax, ay, dx, dy = seg[0], seg[1], seg[2], seg[3]
+    x0 = float(min(ax.min(), (ax + dx).min()))
+    y0 = float(min(ay.min(), (ay + dy).min()))
+    x1 = float(max(ax.max(), (ax + dx).max()))
+    y1 = float(max(ay.max(), (ay + dy).max()))
+    nx = int((x1 - x0) / side) + 1
+    ny = int((y1 - y0) / side) + 1
+    frame = np.array([x0, y0, side, float(nx), float(ny)])
+    upper = _cell_bounds(seg, frame, MARGIN * side)
+    reach = 2.0 * side
+    start = np.zeros(nx * ny + 1, dtype=np.int64)
+    _candidates(seg, frame, upper, reach, start, True)
+    long = start[1:] > MAX_CANDIDATES
+    upper[long] = np.inf  # long lists: the tree
+    start[1:][long] = 0
+    np.cumsum(start, out=start)
+    cand = _candidates(seg, frame, upper, reach, start, False)
+    return frame, start, cand
+
+
+@numba.njit(cache=True, inline="always")
+def _cell_of(px: float, py: float, frame: np.ndarray) -> int:
+    """Cell of a point, -1 outside the grid."""
+    fx = (px - frame[0]) / frame[2]
+    fy = (py - frame[1]) / frame[2]
+    if not (0.0 <= fx < frame[3] and 0.0 <= fy < frame[4]):
+        return -1
+    return int(fy) * int(frame[3]) + int(fx)
+
+
+@numba.njit(cache=True, parallel=True)
+def _grid_all(
+    px: np.ndarray,
+    py: np.ndarray,
+    which: np.ndarray,
+    grid: Grid,
+    tree: Tree,
+    seg: Columns,
+    out: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    heap_size: int,
+) -> None:
+    """Nearest segment of the points ``which``: from their cell's list, else the tree."""
+    frame, start, cand = grid
+    out_s, out_t, out_d, out_tie = out
+    block = 4096
+    n = which.size
+    for b in numba.prange((n + block - 1) // block):
+        keys = np.empty(heap_size)
+        vals = np.empty(heap_size, dtype=np.int64)
+        for j in range(b * block, min((b + 1) * block, n)):
+            i = which[j]
+            x, y = px[i], py[i]
+            if not (math.isfinite(x) and math.isfinite(y)):
+                out_s[i] = -1
+                continue
+            k = _cell_of(x, y, frame)
+            if k < 0 or start[k] == start[k + 1]:
+                s, t, d, tie = _query_one(x, y, tree, seg, keys, vals)
+                out_s[i], out_t[i], out_d[i], out_tie[i] = s, t, d, tie
+                continue
+            best = (-1, np.nan, np.inf, np.inf, 0, -1)
+            bound = np.inf
+            for c in range(start[k], start[k + 1]):
+                best, bound = _consider(x, y, cand[c], seg, best, bound)
+            tie = best[4]
+            if tie == 1 and best[0] == best[5]:
+                tie = 0  # as in _query_one
+            out_s[i], out_t[i], out_d[i], out_tie[i] = best[0], best[1], best[2], tie
+
+
+def grid_nearest(
+    px: np.ndarray, py: np.ndarray, grid: Grid, tree: Tree, seg: Columns
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`connectivity._segment_tree.nearest_segments` through the grid (same results)."""
+    n = px.size
+    out_s = np.full(n, -1, dtype=np.int64)
+    out_t = np.full(n, np.nan)
+    out_d = np.full(n, np.nan)
+    out_tie = np.zeros(n, dtype=np.int8)
+    if tree[1].size == 0 or n == 0:
+        return out_s, out_t, out_d, out_tie
+    out = (out_s, out_t, out_d, out_tie)
+    heap = 1024
+    todo = spatial_order(px, py, tree[4])
+    while todo.size:
+        _grid_all(px, py, todo, grid, tree, seg, out, heap)
+        todo = todo[out_s[todo] == -2]
+        heap *= 8
+    return out_s, out_t, out_d, out_tie
