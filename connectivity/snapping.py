@@ -135,6 +135,12 @@ class SegmentIndex:
         piece midpoints tie too, or where that search took its radius fallback
         (ties then went to the smallest segment id), are settled by the k-d
         tree search itself (:meth:`_kd_nearest`, built on first use).
+
+        Large queries (:data:`_GRID_MIN_POINTS` points or more) look up each
+        point's cell in a uniform grid (:mod:`connectivity._segment_grid`,
+        built on first use) and test only the segments listed there, which
+        include every segment that can be nearest to a point of the cell:
+        same results, several times faster per point.
         """
         px = np.ascontiguousarray(px, dtype="float64").ravel()
         py = np.ascontiguousarray(py, dtype="float64").ravel()
