@@ -13,7 +13,6 @@ Cells whose list would be long, and points outside the grid, use the tree.
 from __future__ import annotations
 
 import math
-from typing import TypeAlias
 
 import numba
 import numpy as np
@@ -21,19 +20,11 @@ import numpy as np
 from connectivity._segment_tree import (
     _SLACK_M,
     Columns,
-    Tree,
-    _consider,
+    Grid,
     _project_d2,
-    _query_one,
-    spatial_order,
 )
 
-__all__ = ["Grid", "build_grid", "grid_nearest"]
-
-#: ``(frame, start, cand)``: ``frame = (x0, y0, side, nx, ny)``; the
-#: candidates of cell ``k`` (numbered row by row) are
-#: ``cand[start[k]:start[k + 1]]``, none where the cell uses the tree.
-Grid: TypeAlias = tuple[np.ndarray, np.ndarray, np.ndarray]
+__all__ = ["build_grid"]
 
 #: Segments give a bound to the cells within this many sides of their box.
 MARGIN = 0.5
@@ -171,74 +162,3 @@ def build_grid(seg: Columns, side: float) -> Grid:
     np.cumsum(start, out=start)
     cand = _candidates(seg, frame, upper, reach, start, False)
     return frame, start, cand
-
-
-@numba.njit(cache=True, inline="always")
-def _cell_of(px: float, py: float, frame: np.ndarray) -> int:
-    """Cell of a point, -1 outside the grid."""
-    fx = (px - frame[0]) / frame[2]
-    fy = (py - frame[1]) / frame[2]
-    if not (0.0 <= fx < frame[3] and 0.0 <= fy < frame[4]):
-        return -1
-    return int(fy) * int(frame[3]) + int(fx)
-
-
-@numba.njit(cache=True, parallel=True)
-def _grid_all(
-    px: np.ndarray,
-    py: np.ndarray,
-    which: np.ndarray,
-    grid: Grid,
-    tree: Tree,
-    seg: Columns,
-    out: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
-    heap_size: int,
-) -> None:
-    """Nearest segment of the points ``which``: from their cell's list, else the tree."""
-    frame, start, cand = grid
-    out_s, out_t, out_d, out_tie = out
-    block = 4096
-    n = which.size
-    for b in numba.prange((n + block - 1) // block):
-        keys = np.empty(heap_size)
-        vals = np.empty(heap_size, dtype=np.int64)
-        for j in range(b * block, min((b + 1) * block, n)):
-            i = which[j]
-            x, y = px[i], py[i]
-            if not (math.isfinite(x) and math.isfinite(y)):
-                out_s[i] = -1
-                continue
-            k = _cell_of(x, y, frame)
-            if k < 0 or start[k] == start[k + 1]:
-                s, t, d, tie = _query_one(x, y, tree, seg, keys, vals)
-                out_s[i], out_t[i], out_d[i], out_tie[i] = s, t, d, tie
-                continue
-            best = (-1, np.nan, np.inf, np.inf, 0, -1)
-            bound = np.inf
-            for c in range(start[k], start[k + 1]):
-                best, bound = _consider(x, y, cand[c], seg, best, bound)
-            tie = best[4]
-            if tie == 1 and best[0] == best[5]:
-                tie = 0  # as in _query_one
-            out_s[i], out_t[i], out_d[i], out_tie[i] = best[0], best[1], best[2], tie
-
-
-def grid_nearest(
-    px: np.ndarray, py: np.ndarray, grid: Grid, tree: Tree, seg: Columns
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`connectivity._segment_tree.nearest_segments` through the grid (same results)."""
-    n = px.size
-    out_s = np.full(n, -1, dtype=np.int64)
-    out_t = np.full(n, np.nan)
-    out_d = np.full(n, np.nan)
-    out_tie = np.zeros(n, dtype=np.int8)
-    if tree[1].size == 0 or n == 0:
-        return out_s, out_t, out_d, out_tie
-    out = (out_s, out_t, out_d, out_tie)
-    heap = 1024
-    todo = spatial_order(px, py, tree[4])
-    while todo.size:
-        _grid_all(px, py, todo, grid, tree, seg, out, heap)
-        todo = todo[out_s[todo] == -2]
-        heap *= 8
-    return out_s, out_t, out_d, out_tie

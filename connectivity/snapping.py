@@ -27,8 +27,9 @@ from numpy.typing import ArrayLike
 from pyproj import CRS
 from scipy.spatial import cKDTree
 
-from connectivity._segment_grid import Grid, build_grid, grid_nearest
+from connectivity._segment_grid import build_grid
 from connectivity._segment_tree import (
+    Grid,
     build_tree,
     nearest_segments,
     past_k_nearest,
@@ -146,7 +147,7 @@ class SegmentIndex:
         py = np.ascontiguousarray(py, dtype="float64").ravel()
         columns = (self.ax, self.ay, self.dx, self.dy, self.len2, self.pieces)
         if px.size >= _GRID_MIN_POINTS and px.size * _GRID_POINTS_PER_SEGMENT >= self.n_segments:
-            seg, frac, dist, tie = grid_nearest(px, py, self._grid, self.tree, columns)
+            seg, frac, dist, tie = nearest_segments(px, py, self.tree, columns, self._grid)
         else:
             seg, frac, dist, tie = nearest_segments(px, py, self.tree, columns)
         again = np.flatnonzero((tie == 2) | self._past_k_nearest(px, py, dist, tie == 1))

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from connectivity import RoadNetwork, snapping
-from connectivity._segment_grid import build_grid, grid_nearest
+from connectivity._segment_grid import build_grid
 from connectivity._segment_tree import build_tree, nearest_segments, undirected_segments
 from connectivity.snapping import segment_index, snap_xy
 
@@ -103,7 +103,7 @@ def test_grid_search_equals_tree_search(seed: int, lattice: bool, side: float) -
     px = np.r_[px, np.floor(px[:100] / side) * side, np.round(px[:50])]
     py = np.r_[py, np.floor(py[:100] / side) * side, np.round(py[:50])]
     grid = build_grid(columns, side)
-    got = grid_nearest(px, py, grid, si.tree, columns)
+    got = nearest_segments(px, py, si.tree, columns, grid)
     want = nearest_segments(px, py, si.tree, columns)
     # distance and tie flag everywhere; segment and fraction where they are
     # decided (tie 2: several segments tie on both keys, the caller settles it)
