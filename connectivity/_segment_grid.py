@@ -28,6 +28,8 @@ __all__ = ["build_grid"]
 
 #: Segments give a bound to the cells within this many sides of their box.
 MARGIN = 0.5
+#: Bands of rows built in parallel.
+_BANDS = 16
 #: Longest candidate list a cell keeps (longer ones use the tree).
 MAX_CANDIDATES = 24
 
@@ -45,7 +47,7 @@ def _seg_d2(px: float, py: float, s: int, seg: Columns) -> float:
     return _project_d2(px, py, ax[s], ay[s], dx[s], dy[s], l2[s])[1]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, parallel=True)
 def _cell_bounds(seg: Columns, frame: np.ndarray, margin: float) -> np.ndarray:
     """Per cell, the smallest largest-distance to the cell of the segments near it.
 
@@ -55,24 +57,35 @@ def _cell_bounds(seg: Columns, frame: np.ndarray, margin: float) -> np.ndarray:
     cell (``inf`` where no segment's box meets the cell).
     """
     ax, ay, dx, dy, _l2, _pieces = seg
-    gx0, gy0, side = frame[0], frame[1], frame[2]
     nx, ny = int(frame[3]), int(frame[4])
     upper = np.full(nx * ny, np.inf)
-    for s in range(ax.size):
-        c0, c1, r0, r1 = _cell_span(ax[s], ay[s], dx[s], dy[s], margin, frame)
-        for row in range(r0, r1 + 1):
-            y0 = gy0 + row * side
-            for col in range(c0, c1 + 1):
-                x0 = gx0 + col * side
-                far2 = max(
-                    _seg_d2(x0, y0, s, seg),
-                    _seg_d2(x0 + side, y0, s, seg),
-                    _seg_d2(x0, y0 + side, s, seg),
-                    _seg_d2(x0 + side, y0 + side, s, seg),
-                )
-                k = row * nx + col
-                upper[k] = min(upper[k], math.sqrt(far2) * (1.0 + 1e-12))
+    for band in numba.prange(_BANDS):  # bands of rows: no two threads write one cell
+        lo, hi = band * ny // _BANDS, (band + 1) * ny // _BANDS - 1
+        for s in range(ax.size):
+            c0, c1, r0, r1 = _cell_span(ax[s], ay[s], dx[s], dy[s], margin, frame)
+            _bounds_rows(s, seg, frame, c0, c1, max(r0, lo), min(r1, hi), upper)
     return upper
+
+
+@numba.njit(cache=True, inline="always")
+def _bounds_rows(
+    s: int, seg: Columns, frame: np.ndarray, c0: int, c1: int, r0: int, r1: int, upper: np.ndarray
+) -> None:
+    """Lower ``upper`` of the cells ``[r0, r1] x [c0, c1]`` to the segment's largest distance."""
+    gx0, gy0, side = frame[0], frame[1], frame[2]
+    nx = int(frame[3])
+    for row in range(r0, r1 + 1):
+        y0 = gy0 + row * side
+        for col in range(c0, c1 + 1):
+            x0 = gx0 + col * side
+            far2 = max(
+                _seg_d2(x0, y0, s, seg),
+                _seg_d2(x0 + side, y0, s, seg),
+                _seg_d2(x0, y0 + side, s, seg),
+                _seg_d2(x0 + side, y0 + side, s, seg),
+            )
+            k = row * nx + col
+            upper[k] = min(upper[k], math.sqrt(far2) * (1.0 + 1e-12))
 
 
 @numba.njit(cache=True, inline="always")
@@ -89,7 +102,7 @@ def _cell_span(
     return c0, c1, r0, r1
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, parallel=True)
 def _candidates(
     seg: Columns,
     frame: np.ndarray,
@@ -111,30 +124,34 @@ def _candidates(
     h = 0.5 * math.sqrt(2.0) * side
     fill = start[:-1].copy()
     out = np.empty(0 if counting else start[-1], dtype=np.int32)
-    for s in range(ax.size):
-        bx0, bx1 = min(ax[s], ax[s] + dx[s]), max(ax[s], ax[s] + dx[s])
-        by0, by1 = min(ay[s], ay[s] + dy[s]), max(ay[s], ay[s] + dy[s])
-        c0, c1, r0, r1 = _cell_span(ax[s], ay[s], dx[s], dy[s], reach, frame)
-        for row in range(r0, r1 + 1):
-            y0 = gy0 + row * side
-            gy = max(by0 - (y0 + side), 0.0, y0 - by1)
-            for col in range(c0, c1 + 1):
-                k = row * nx + col
-                u = upper[k]
-                if u > reach:
-                    continue
-                x0 = gx0 + col * side
-                gx = max(bx0 - (x0 + side), 0.0, x0 - bx1)
-                limit = u * (1.0 + 1e-9) + _SLACK_M
-                if gx * gx + gy * gy > limit * limit:
-                    continue
-                if _seg_dist(x0 + 0.5 * side, y0 + 0.5 * side, s, seg) - h > limit:
-                    continue
-                if counting:
-                    start[k + 1] += 1
-                else:
-                    out[fill[k]] = s
-                    fill[k] += 1
+    ny = int(frame[4])
+    for band in numba.prange(_BANDS):  # bands of rows: no two threads write one cell
+        for s in range(ax.size):
+            bx0, bx1 = min(ax[s], ax[s] + dx[s]), max(ax[s], ax[s] + dx[s])
+            by0, by1 = min(ay[s], ay[s] + dy[s]), max(ay[s], ay[s] + dy[s])
+            c0, c1, r0, r1 = _cell_span(ax[s], ay[s], dx[s], dy[s], reach, frame)
+            r0 = max(r0, band * ny // _BANDS)
+            r1 = min(r1, (band + 1) * ny // _BANDS - 1)
+            for row in range(r0, r1 + 1):
+                y0 = gy0 + row * side
+                gy = max(by0 - (y0 + side), 0.0, y0 - by1)
+                for col in range(c0, c1 + 1):
+                    k = row * nx + col
+                    u = upper[k]
+                    if u > reach:
+                        continue
+                    x0 = gx0 + col * side
+                    gx = max(bx0 - (x0 + side), 0.0, x0 - bx1)
+                    limit = u * (1.0 + 1e-9) + _SLACK_M
+                    if gx * gx + gy * gy > limit * limit:
+                        continue
+                    if _seg_dist(x0 + 0.5 * side, y0 + 0.5 * side, s, seg) - h > limit:
+                        continue
+                    if counting:
+                        start[k + 1] += 1
+                    else:
+                        out[fill[k]] = s
+                        fill[k] += 1
     return out
 
 
