@@ -24,6 +24,7 @@ import numpy as np
 
 __all__ = [
     "NODE_SIZE",
+    "NO_GRID",
     "build_tree",
     "nearest_segments",
     "past_k_nearest",
@@ -35,6 +36,11 @@ __all__ = [
 
 #: ``(boxes, order, levels, leaf_keys, frame)`` of :func:`build_tree`.
 Tree: TypeAlias = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+#: ``(frame, start, cand)`` of :func:`connectivity._segment_grid.build_grid`:
+#: ``frame = (x0, y0, side, nx, ny)``; the candidate segments of cell ``k``
+#: (numbered row by row) are ``cand[start[k]:start[k + 1]]``, none where the
+#: cell's points search the tree.
+Grid: TypeAlias = tuple[np.ndarray, np.ndarray, np.ndarray]
 #: ``(ax, ay, dx, dy, len2, pieces)`` per segment: start, direction, squared
 #: length and number of tie-break pieces.
 Columns: TypeAlias = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
@@ -366,6 +372,31 @@ def spatial_order(px: np.ndarray, py: np.ndarray, frame: np.ndarray) -> np.ndarr
     return _radix_order(key)
 
 
+@numba.njit(cache=True, inline="always")
+def _cell_of(px: float, py: float, frame: np.ndarray) -> int:
+    """Grid cell of a point, -1 outside the grid."""
+    fx = (px - frame[0]) / frame[2]
+    fy = (py - frame[1]) / frame[2]
+    if not (0.0 <= fx < frame[3] and 0.0 <= fy < frame[4]):
+        return -1
+    return int(fy) * int(frame[3]) + int(fx)
+
+
+@numba.njit(cache=True)
+def _scan_cell(
+    px: float, py: float, first: int, last: int, cand: np.ndarray, seg: Columns
+) -> tuple[int, float, float, int]:
+    """:func:`_query_one` over the candidates ``cand[first:last]`` of the point's cell."""
+    best = (-1, np.nan, np.inf, np.inf, 0, -1)
+    bound = np.inf
+    for c in range(first, last):
+        best, bound = _consider(px, py, cand[c], seg, best, bound)
+    tie = best[4]
+    if tie == 1 and best[0] == best[5]:
+        tie = 0  # as in _query_one
+    return best[0], best[1], best[2], tie
+
+
 @numba.njit(cache=True, parallel=True)
 def _query_all(
     px: np.ndarray,
@@ -373,10 +404,15 @@ def _query_all(
     which: np.ndarray,
     tree: Tree,
     seg: Columns,
+    grid: Grid,
     out: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     heap_size: int,
 ) -> None:
-    """Query the points ``which`` (in that order, blocks in parallel); results into ``out``."""
+    """Query the points ``which`` (in that order, blocks in parallel); results into ``out``.
+
+    A point in a grid cell with candidates checks only those; others search the tree.
+    """
+    frame, start, cand = grid
     out_s, out_t, out_d, out_tie = out
     block = 4096
     n = which.size
@@ -388,8 +424,20 @@ def _query_all(
             if not (math.isfinite(px[i]) and math.isfinite(py[i])):
                 out_s[i] = -1
                 continue
-            s, t, d, tie = _query_one(px[i], py[i], tree, seg, keys, vals)
+            k = _cell_of(px[i], py[i], frame)
+            if k >= 0 and start[k] < start[k + 1]:
+                s, t, d, tie = _scan_cell(px[i], py[i], start[k], start[k + 1], cand, seg)
+            else:
+                s, t, d, tie = _query_one(px[i], py[i], tree, seg, keys, vals)
             out_s[i], out_t[i], out_d[i], out_tie[i] = s, t, d, tie
+
+
+#: A grid of no cells (every point searches the tree).
+NO_GRID: Grid = (
+    np.array([0.0, 0.0, 1.0, 0.0, 0.0]),
+    np.zeros(1, dtype=np.int64),
+    np.zeros(0, dtype=np.int32),
+)
 
 
 def nearest_segments(
@@ -397,6 +445,7 @@ def nearest_segments(
     py: np.ndarray,
     tree: Tree,
     seg: Columns,
+    grid: Grid = NO_GRID,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Exact nearest segment of every point.
 
@@ -409,6 +458,9 @@ def nearest_segments(
     seg : tuple
         ``(ax, ay, dx, dy, len2, pieces)`` per segment: start, direction,
         squared length and the number of tie-break pieces.
+    grid : tuple, optional
+        Candidate lists of :func:`connectivity._segment_grid.build_grid`
+        (faster for many points; the same results).
 
     Returns
     -------
@@ -429,7 +481,7 @@ def nearest_segments(
     heap = 1024
     todo = spatial_order(px, py, tree[4])
     while todo.size:
-        _query_all(px, py, todo, tree, seg, out, heap)
+        _query_all(px, py, todo, tree, seg, grid, out, heap)
         todo = todo[out_s[todo] == -2]
         heap *= 8
     return out_s, out_t, out_d, out_tie

@@ -27,7 +27,9 @@ from numpy.typing import ArrayLike
 from pyproj import CRS
 from scipy.spatial import cKDTree
 
+from connectivity._segment_grid import build_grid
 from connectivity._segment_tree import (
+    Grid,
     build_tree,
     nearest_segments,
     past_k_nearest,
@@ -134,11 +136,20 @@ class SegmentIndex:
         piece midpoints tie too, or where that search took its radius fallback
         (ties then went to the smallest segment id), are settled by the k-d
         tree search itself (:meth:`_kd_nearest`, built on first use).
+
+        Large queries (:data:`_GRID_MIN_POINTS` points or more) look up each
+        point's cell in a uniform grid (:mod:`connectivity._segment_grid`,
+        built on first use) and test only the segments listed there, which
+        include every segment that can be nearest to a point of the cell:
+        same results, several times faster per point.
         """
         px = np.ascontiguousarray(px, dtype="float64").ravel()
         py = np.ascontiguousarray(py, dtype="float64").ravel()
         columns = (self.ax, self.ay, self.dx, self.dy, self.len2, self.pieces)
-        seg, frac, dist, tie = nearest_segments(px, py, self.tree, columns)
+        if px.size >= _GRID_MIN_POINTS and px.size * _GRID_POINTS_PER_SEGMENT >= self.n_segments:
+            seg, frac, dist, tie = nearest_segments(px, py, self.tree, columns, self._grid)
+        else:
+            seg, frac, dist, tie = nearest_segments(px, py, self.tree, columns)
         again = np.flatnonzero((tie == 2) | self._past_k_nearest(px, py, dist, tie == 1))
         if again.size:
             log.debug("%d points tie between segments; settled by the k-d tree", again.size)
@@ -184,6 +195,20 @@ class SegmentIndex:
         if cells.size == 0:
             return False  # too many cells to number: check every point
         return 9 * int(np.unique(cells, return_counts=True)[1].max()) < _K_NEAREST_MAX
+
+    @functools.cached_property
+    def _grid(self) -> Grid:
+        """Uniform grid of candidate segments (cells half the median segment length)."""
+        columns = (self.ax, self.ay, self.dx, self.dy, self.len2, self.pieces)
+        length = np.sqrt(self.len2)
+        positive = length[length > 0]
+        side = 0.5 * float(np.median(positive)) if positive.size else 1.0
+        x0, x1 = np.min([self.ax, self.ax + self.dx]), np.max([self.ax, self.ax + self.dx])
+        y0, y1 = np.min([self.ay, self.ay + self.dy]), np.max([self.ay, self.ay + self.dy])
+        # at most about four cells per segment
+        area = max(float(x1 - x0) * float(y1 - y0), 0.0)
+        side = max(side, np.sqrt(area / (4.0 * max(self.n_segments, 1))), 1e-3)
+        return build_grid(columns, side)
 
     @functools.cached_property
     def _subtree_pieces(self) -> np.ndarray:
@@ -268,6 +293,12 @@ class SegmentIndex:
             if d[j] <= dist_out[i]:
                 seg_out[i], frac_out[i], dist_out[i] = cand[j], t[j], d[j]
 
+
+#: Queries of at least this many points, and at least one point per this many
+#: segments, use the grid of :meth:`SegmentIndex._grid` (built on first use);
+#: smaller ones search the tree. Both give the same results.
+_GRID_MIN_POINTS = 10_000
+_GRID_POINTS_PER_SEGMENT = 8
 
 #: The k of the last k-nearest query of :meth:`SegmentIndex._kd_nearest`.
 _K_NEAREST_MAX = 512

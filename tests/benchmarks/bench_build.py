@@ -16,7 +16,8 @@ Builders, on the edges of the synthetic road-like graph of
 
 Snapping: ``snap_xy`` of ``--points`` points (half exactly on nodes, half
 within ~200 m of one), first call (building the segment index) and a second
-call (the index reused, as every OriginSet and measure on one network does);
+call (the index reused, as every OriginSet and measure on one network does;
+the first call also builds the grid of candidate segments that large queries use);
 osmnx ``ox.distance.nearest_edges`` on the graph of a smaller network
 (``--osmnx-nodes``) with a sample of points, extrapolated per point (marked ``~``).
 

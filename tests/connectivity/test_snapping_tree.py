@@ -12,8 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from connectivity import RoadNetwork
-from connectivity._segment_tree import build_tree, undirected_segments
+from connectivity import RoadNetwork, snapping
+from connectivity._segment_grid import build_grid
+from connectivity._segment_tree import build_tree, nearest_segments, undirected_segments
 from connectivity.snapping import segment_index, snap_xy
 
 UTM = "EPSG:32643"
@@ -83,6 +84,46 @@ def test_tree_search_equals_kd_search_on_many_points() -> None:
     for i in pick:
         _t, d = si.project(np.full(allseg.size, px[i]), np.full(allseg.size, py[i]), allseg)
         assert got[2][i] == d.min()
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    lattice=st.booleans(),
+    side=st.sampled_from([30.0, 100.0, 333.3, 2000.0]),
+)
+def test_grid_search_equals_tree_search(seed: int, lattice: bool, side: float) -> None:
+    """Cell candidate lists give the tree's segment, fraction, distance and tie flag."""
+    net = _random_net(seed, lattice=lattice)
+    si = segment_index(net)
+    columns = (si.ax, si.ay, si.dx, si.dy, si.len2, si.pieces)
+    rng = np.random.default_rng(seed)
+    px, py = _points(net, rng, 800)
+    # points on cell corners and edges too
+    px = np.r_[px, np.floor(px[:100] / side) * side, np.round(px[:50])]
+    py = np.r_[py, np.floor(py[:100] / side) * side, np.round(py[:50])]
+    grid = build_grid(columns, side)
+    got = nearest_segments(px, py, si.tree, columns, grid)
+    want = nearest_segments(px, py, si.tree, columns)
+    # distance and tie flag everywhere; segment and fraction where they are
+    # decided (tie 2: several segments tie on both keys, the caller settles it)
+    _same(got[2:], want[2:])
+    decided = want[3] != 2
+    _same((got[0][decided], got[1][decided]), (want[0][decided], want[1][decided]))
+    if side <= 100.0:
+        assert grid[1][-1] > 0  # some cells have lists
+
+
+def test_grid_is_used_for_many_points(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through ``SegmentIndex.nearest`` with the grid forced: the k-d tree results."""
+    monkeypatch.setattr(snapping, "_GRID_MIN_POINTS", 0)
+    monkeypatch.setattr(snapping, "_GRID_POINTS_PER_SEGMENT", 10**9)
+    for seed, lattice in ((1, True), (2, False)):
+        net = _random_net(seed, lattice=lattice)
+        si = segment_index(net)
+        px, py = _points(net, np.random.default_rng(seed), 3000)
+        _same(si.nearest(px, py), si._kd_nearest(px, py))
+        assert "_grid" in si.__dict__  # built and used
 
 
 def test_snapped_fields_and_oneway_legs_unchanged() -> None:
