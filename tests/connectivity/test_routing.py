@@ -206,6 +206,17 @@ def test_nearest_agrees_with_networkx(seed, n_dest):
         assert t == pytest.approx(res.time_min[i])
 
 
+def _nx_od(net, orig, dest):
+    """The origins x destinations times of the networkx model (inf where unreachable)."""
+    g = _nx_model(net, orig, dest).reverse(copy=False)
+    expected = np.full((len(orig), len(dest)), np.inf)
+    for j in np.flatnonzero(dest.ok):
+        dist = nx.single_source_dijkstra_path_length(g, ("d", int(j)))
+        for i in np.flatnonzero(orig.ok):
+            expected[i, j] = dist.get(("o", int(i)), np.inf)
+    return expected
+
+
 @settings(max_examples=20, deadline=None)
 @given(seed=st.integers(0, 2**31 - 1), n_orig=st.integers(1, 8), n_dest=st.integers(1, 8))
 def test_od_blocks_agree_with_networkx(seed, n_orig, n_dest):
@@ -216,12 +227,7 @@ def test_od_blocks_agree_with_networkx(seed, n_orig, n_dest):
     mat = np.full((n_orig, n_dest), np.inf)
     for r, c, block in od_blocks(net, orig, dest, memory_mb=1e-6):
         mat[np.ix_(r, c)] = block
-    g = _nx_model(net, orig, dest).reverse(copy=False)
-    expected = np.full((n_orig, n_dest), np.inf)
-    for j in np.flatnonzero(dest.ok):
-        dist = nx.single_source_dijkstra_path_length(g, ("d", int(j)))
-        for i in np.flatnonzero(orig.ok):
-            expected[i, j] = dist.get(("o", int(i)), np.inf)
+    expected = _nx_od(net, orig, dest)
     np.testing.assert_allclose(mat, expected, rtol=1e-9, atol=1e-9)
 
 

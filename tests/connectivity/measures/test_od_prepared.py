@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -14,7 +13,7 @@ from hypothesis import strategies as st
 from connectivity import ParameterError, PreparedDestinations, RoadNetwork
 from connectivity.measures import od_matrix, times_to_each
 from connectivity.routing import od_blocks
-from tests.connectivity.test_routing import _nx_model, _random_net
+from tests.connectivity.test_routing import _nx_od, _random_net
 
 UTM = "EPSG:32643"
 KW: dict[str, Any] = {"offroad_speed_kmh": 6.0, "max_snap_m": 600.0}
@@ -49,12 +48,7 @@ def test_prepared_blocks_agree_with_od_blocks_and_networkx(seed, n_orig, n_dest)
         np.testing.assert_array_equal(got, today)
     else:  # it searched forward from the origins: sums in another order
         np.testing.assert_allclose(got, today, rtol=1e-12, atol=0)
-    g = _nx_model(net, orig, dest).reverse(copy=False)
-    expected = np.full((n_orig, n_dest), np.inf)
-    for j in np.flatnonzero(dest.ok):
-        dist = nx.single_source_dijkstra_path_length(g, ("d", int(j)))
-        for i in np.flatnonzero(orig.ok):
-            expected[i, j] = dist.get(("o", int(i)), np.inf)
+    expected = _nx_od(net, orig, dest)
     np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-9)
 
 
