@@ -28,6 +28,7 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike
 from scipy.sparse.csgraph import dijkstra
 
+from connectivity._crowded import Crowd, build_crowd, direct_sums, empty_crowd
 from connectivity.errors import DataError, ParameterError
 from connectivity.network import RoadNetwork
 from connectivity.progress import bar
@@ -519,6 +520,37 @@ def _segment_lists(
             snk.frac[pos].astype("float64"), snk.offroad_min[pos].astype("float64"))  # fmt: skip
 
 
+def _crowd(
+    net: RoadNetwork, destinations: Snapped, d_nodes: np.ndarray, d_cost: np.ndarray,
+    d_use: np.ndarray, w: np.ndarray, mode: int, par: np.ndarray, own_of: np.ndarray | None,
+    forward_ok: bool,
+) -> Crowd:  # fmt: skip
+    """The destinations' crowded segments, summed in bulk by forward searches (:mod:`connectivity._crowded`).
+
+    Only for cumulative and exponential sums without left-out pairs, and only
+    when searching from the origins is no more work than from the destinations.
+    """
+    if not forward_ok or own_of is not None or mode not in (CUMULATIVE, EXP_DECAY):
+        return empty_crowd(net.n_nodes)
+    beta = float(par[0]) if mode == EXP_DECAY else 0.0
+    return build_crowd(net.n_nodes, destinations, d_nodes, d_cost, d_use, w, beta)
+
+
+def _direct_crowd(
+    crowd: Crowd, origins: Snapped, sources: np.ndarray, limits: np.ndarray, acc: np.ndarray,
+    done: np.ndarray,
+) -> None:  # fmt: skip
+    """Add to ``acc`` what the ``sources`` on crowded segments reach along their own segment."""
+    sources = sources[np.isin(origins.seg[sources], crowd.seg)]
+    q = np.searchsorted(crowd.seg, origins.seg[sources])
+    order = np.argsort(q, kind="stable")
+    sources, q = sources[order].astype("int64"), q[order]
+    s_ptr = np.zeros(crowd.seg.size + 1, dtype="int64")
+    s_ptr[1:] = np.cumsum(np.bincount(q, minlength=crowd.seg.size))
+    direct_sums(crowd, s_ptr, sources, origins.frac[sources].astype("float64"),
+                origins.offroad_min[sources].astype("float64"), limits, acc, done)  # fmt: skip
+
+
 #: Searches probed before choosing between compiled scans and dense blocks.
 _PROBE = 64
 #: Above this share of the network settled per probed search, dense scipy blocks
@@ -615,6 +647,13 @@ def reach_sums(
     With exponential decay f(d + c) is taken as f(d) f(c) (equal to rounding).
     Nothing of size origins × destinations is made: each search touches only
     the nodes within ``max_time_min`` and the points hanging there.
+
+    Destinations crowded on one two-way segment (:data:`connectivity._crowded.CROWD_MIN`
+    or more, as a modelled surface puts thousands of cells on one access
+    link) are summed per segment in O(log n) instead of one by one, by
+    forward searches (also on a tie in size), for cumulative and exponential
+    sums without left-out pairs (:mod:`connectivity._crowded`). Those sums
+    equal the per-pair ones up to rounding, not bit for bit.
     """
     limit = _check_limit(max_time_min)
     par = np.asarray(params, dtype="float64")
@@ -625,13 +664,17 @@ def reach_sums(
     d_use = np.flatnonzero(np.isfinite(d_cost).any(axis=1))
     if o_use.size == 0 or d_use.size == 0:
         return acc
-    forward = o_use.size < d_use.size  # as od_blocks: search from the smaller side
+    w = np.asarray(weights, dtype="float64")
+    crowd = _crowd(net, destinations, d_nodes, d_cost, d_use, w, mode, par, own_of,
+                   o_use.size <= d_use.size)  # fmt: skip
+    # as od_blocks: search from the smaller side (forward on a tie where it pays)
+    forward = o_use.size < d_use.size or crowd.seg.size > 0
     src, snk = (origins, destinations) if forward else (destinations, origins)
     s_nodes, s_cost, s_use = (o_nodes, o_cost, o_use) if forward else (d_nodes, d_cost, d_use)
     k_nodes, k_cost, k_use = (d_nodes, d_cost, d_use) if forward else (o_nodes, o_cost, o_use)
+    k_use = np.setdiff1d(k_use, crowd.members, assume_unique=True)
     indptr, indices, data = _base(net, not forward)
     graph = (indptr.astype("int64"), indices.astype("int64"), data.astype("float64"))
-    w = np.asarray(weights, dtype="float64")
     sinks = _sink_lists(net.n_nodes, k_nodes, k_cost, snk.seg, k_use)
     sinks = (
         *sinks,
@@ -655,10 +698,12 @@ def reach_sums(
     acc_seg = np.zeros((threads, n_seg_rows, acc.shape[1]))
 
     def one(run: np.ndarray, out: tuple[np.ndarray, ...]) -> int:
-        return int(reach_kernel(graph, run, legs, here, sinks, segs, forward, w, own, mode,
-                                par, limit, out))  # fmt: skip
+        return int(reach_kernel(graph, run, legs, here, sinks, segs, crowd, limits, forward, w,
+                                own, mode, par, limit, out))  # fmt: skip
 
-    outs = [(acc, acc_leg[t], acc_seg[t]) for t in range(threads)]
+    limits = np.minimum(par, limit) if mode == CUMULATIVE else np.array([limit])
+    done = np.zeros((len(src), 2), dtype=bool)  # own crowded segment, summed by the search
+    outs = [(acc, acc_leg[t], acc_seg[t], done) for t in range(threads)]
     probe, rest = s_use[:_PROBE].astype("int64"), s_use[_PROBE:].astype("int64")
     settled = one(probe, outs[0])
     dense = settled > _DENSE_SHARE * net.n_nodes * probe.size and k_use.size <= 4 * net.n_nodes
@@ -666,6 +711,8 @@ def reach_sums(
         _dense_sums(net, origins, destinations, w, rest, forward, mode, par, limit, own_of, acc)
     elif rest.size:
         _threaded(one, rest, outs, progress)
+    if crowd.seg.size:  # the sources on crowded segments, along them
+        _direct_crowd(crowd, origins, probe if dense else s_use, limits, acc, done)
     if not forward:  # per-leg and per-entry rows back to their origins
         for col in range(acc.shape[1]):
             for t in range(threads):

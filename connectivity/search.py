@@ -25,6 +25,7 @@ import numba
 import numpy as np
 from numpy.typing import ArrayLike
 
+from connectivity._crowded import Crowd, segment_sums
 from connectivity.errors import DataError, ParameterError
 
 __all__ = ["bounded_search", "search_times"]
@@ -407,8 +408,8 @@ def _scan_segment(
 @numba.njit(cache=True, nogil=True)
 def reach_kernel(
     graph: tuple, run: np.ndarray, legs: tuple, here: tuple, sinks: tuple, segs: tuple,
-    forward: bool, w: np.ndarray, own_of: np.ndarray, mode: int, par: np.ndarray,
-    limit: float, out: tuple,
+    crowd: Crowd, limits: np.ndarray, forward: bool, w: np.ndarray, own_of: np.ndarray,
+    mode: int, par: np.ndarray, limit: float, out: tuple,
 ) -> int:  # fmt: skip
     """One bounded search per source in ``run``; add what each reaches to ``out``.
 
@@ -418,17 +419,20 @@ def reach_kernel(
     ``out`` is ``(acc, acc_leg, acc_seg)``: rows per source (forward), or per
     sink leg and per same-segment entry (reverse). Returns the number of nodes
     settled over all searches (a measure of work). See
-    :func:`connectivity.routing.reach_sums` for the arrays.
+    :func:`connectivity.routing.reach_sums` for the arrays. Forward, the sinks
+    of the ``crowd`` segments are summed per segment, one time limit per
+    column in ``limits`` (:func:`connectivity._crowded.segment_sums`).
     """
     indptr, indices, weights = graph
     s_nodes, s_cost, s_seg = legs
-    acc, acc_leg, acc_seg = out
+    acc, acc_leg, acc_seg, done = out
     n = indptr.size - 1
     dist = np.full(n, np.inf)
     touched = np.empty(n, dtype=np.int64)
     seeds = np.empty(2, dtype=np.int64)
     seed_dist = np.empty(2, dtype=np.float64)
     settled = 0
+    stamp = np.full(crowd.seg.size, -1, dtype=np.int64)
     for r in range(run.size):
         s = run[r]
         m = 0
@@ -444,6 +448,9 @@ def reach_kernel(
         spot = (here[0][s], here[1][s], here[2][s], here[3][s])
         _scan_nodes(dist, touched, k, s, seg, spot, forward, sinks, w_src, own_of, mode, par,
                     limit, acc, acc_leg)  # fmt: skip
+        if crowd.seg.size:
+            segment_sums(crowd, dist, touched, k, seg, spot, (s_cost[s, 0], s_cost[s, 1]),
+                         limits, stamp, r, acc, s, done)  # fmt: skip
         if seg >= 0:
             _scan_segment(dist, s, seg, forward, spot, segs, w_src, own_of, mode, par, limit,
                           acc, acc_seg)  # fmt: skip
