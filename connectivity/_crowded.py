@@ -119,9 +119,23 @@ def _ranges_running(idx: np.ndarray, ptr: np.ndarray, take_max: bool) -> np.ndar
     return out
 
 
-def _sorted_within(key: np.ndarray, group: np.ndarray) -> np.ndarray:
-    """Positions that sort ``key`` within each run of equal ``group`` (``group`` ascending)."""
-    return np.lexsort((key, group))
+@numba.njit(cache=True)
+def _group_max(vals: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
+    """Largest of ``vals`` per ``group`` (0 for an empty group)."""
+    out = np.zeros(n_groups)
+    for i in range(vals.size):
+        out[group[i]] = max(out[group[i]], vals[i])
+    return out
+
+
+@numba.njit(cache=True)
+def _sorted_within(key: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Positions that sort ``key`` within each range ``starts[i]:ends[i]`` (stably)."""
+    out = np.arange(key.size)
+    for r in range(starts.size):
+        a, b = starts[r], ends[r]
+        out[a:b] = a + np.argsort(key[a:b], kind="mergesort")
+    return out
 
 
 def _crowded_places(
@@ -139,10 +153,13 @@ def _crowded_places(
     n_seg = int(seg.max()) + 1
     crowded = np.bincount(seg, minlength=n_seg) >= min_size
     if beta > 0:  # exp(beta t) and exp(-beta c) must stay finite and nonzero
-        span = np.zeros(n_seg)
-        np.maximum.at(span, seg, cost[j].max(axis=1) + snk.t_ab[j])
-        crowded &= beta * span < _MAX_EXPONENT
+        crowded &= beta * _group_max(cost[j].max(axis=1) + snk.t_ab[j], seg, n_seg) < _MAX_EXPONENT
     return j[crowded[seg]]
+
+
+def _run_starts(a: np.ndarray) -> np.ndarray:
+    """Where each run of equal values of ``a`` starts."""
+    return np.flatnonzero(np.r_[True, a[1:] != a[:-1]]) if a.size else np.zeros(0, dtype="int64")
 
 
 def build_crowd(
@@ -159,25 +176,26 @@ def build_crowd(
     ``w`` is one weight per place; ``beta`` the decay rate (0: plain sums).
     """
     j = _crowded_places(snk, nodes, cost, use, beta, CROWD_MIN)
+    j = j[np.argsort(snk.seg[j], kind="stable")]
     seg_all = snk.seg[j].astype("int64")
-    segs, q_of = np.unique(seg_all, return_inverse=True)
-    order = np.lexsort((snk.frac[j], q_of))
-    j, q_of = j[order], q_of[order]
-    ptr = np.zeros(segs.size + 1, dtype="int64")
-    ptr[1:] = np.cumsum(np.bincount(q_of, minlength=segs.size))
-    first = ptr[:-1]
+    first = _run_starts(seg_all)
+    segs = seg_all[first]
+    ptr = np.append(first, j.size).astype("int64")
+    j = j[_sorted_within(snk.frac[j], first, ptr[1:])]  # along each segment
+    q_of = np.repeat(np.arange(segs.size), np.diff(ptr))
     ca, cb = cost[j, 0].astype("float64"), cost[j, 1].astype("float64")
     wa = w[j] * np.exp(-beta * ca)
     wb = w[j] * np.exp(-beta * cb)
     rel = np.arange(j.size) - ptr[q_of]  # position index within the segment
     blk = ptr[q_of] + rel // BLOCK * BLOCK  # where each place's block starts
-    b_start, at = np.unique(blk, return_index=True)
+    at = _run_starts(blk)
+    b_start = blk[at]
     b_end = np.minimum(b_start + BLOCK, ptr[q_of[at] + 1])
     by: dict[str, tuple[np.ndarray, ...]] = {}
     for name, leg, wl in (("ca", ca, wa), ("cb", cb, wb)):
-        o = _sorted_within(leg, q_of)
+        o = _sorted_within(leg, first, ptr[1:])
         by[name] = (leg[o], _ranges_cumsum(wl[o], first, ptr[1:]), rel[o])
-        ob = _sorted_within(leg, blk)
+        ob = _sorted_within(leg, b_start, b_end)
         by["blk_" + name] = (leg[ob], _ranges_cumsum(wl[ob], b_start, b_end))
     ca_at, cb_at = by["ca"][2], by["cb"][2]
     ends_nodes = np.concatenate([snk.node_a[j[first]], snk.node_b[j[first]]]).astype("int64")
@@ -210,7 +228,11 @@ def empty_crowd(n_nodes: int) -> Crowd:
 @numba.njit(cache=True, inline="always")
 def _count(vals: np.ndarray, s: int, e: int, base: float, limit: float) -> int:
     """How many of the ascending ``vals[s:e]`` have ``base + v <= limit``."""
-    lo, hi = s, e
+    if s == e or base + vals[s] > limit:
+        return 0
+    if base + vals[e - 1] <= limit:
+        return e - s
+    lo, hi = s + 1, e - 1
     while lo < hi:
         mid = (lo + hi) >> 1
         if base + vals[mid] <= limit:

@@ -520,6 +520,12 @@ def _segment_lists(
             snk.frac[pos].astype("float64"), snk.offroad_min[pos].astype("float64"))  # fmt: skip
 
 
+#: Forward searches with a crowd of destinations (one per origin) pay up to this
+#: many origins per destination: each sums a crowded segment in O(log n), where a
+#: search from a destination walks its places one by one.
+_CROWD_MORE_ORIGINS = 4
+
+
 def _crowd(
     net: RoadNetwork, destinations: Snapped, d_nodes: np.ndarray, d_cost: np.ndarray,
     d_use: np.ndarray, w: np.ndarray, mode: int, par: np.ndarray, own_of: np.ndarray | None,
@@ -527,13 +533,17 @@ def _crowd(
 ) -> Crowd:  # fmt: skip
     """The destinations' crowded segments, summed in bulk by forward searches (:mod:`connectivity._crowded`).
 
-    Only for cumulative and exponential sums without left-out pairs, and only
-    when searching from the origins is no more work than from the destinations.
+    Only for cumulative and exponential sums without left-out pairs, only
+    with at most :data:`_CROWD_MORE_ORIGINS` times as many origins as
+    destinations (``forward_ok``), and only where the crowd holds at least
+    half of the destinations (else the per-place scans from the smaller side
+    are as good).
     """
     if not forward_ok or own_of is not None or mode not in (CUMULATIVE, EXP_DECAY):
         return empty_crowd(net.n_nodes)
     beta = float(par[0]) if mode == EXP_DECAY else 0.0
-    return build_crowd(net.n_nodes, destinations, d_nodes, d_cost, d_use, w, beta)
+    crowd = build_crowd(net.n_nodes, destinations, d_nodes, d_cost, d_use, w, beta)
+    return crowd if 2 * crowd.members.size >= d_use.size else empty_crowd(net.n_nodes)
 
 
 def _direct_crowd(
@@ -666,8 +676,8 @@ def reach_sums(
         return acc
     w = np.asarray(weights, dtype="float64")
     crowd = _crowd(net, destinations, d_nodes, d_cost, d_use, w, mode, par, own_of,
-                   o_use.size <= d_use.size)  # fmt: skip
-    # as od_blocks: search from the smaller side (forward on a tie where it pays)
+                   o_use.size <= _CROWD_MORE_ORIGINS * d_use.size)  # fmt: skip
+    # as od_blocks: search from the smaller side, unless a crowd of destinations pays
     forward = o_use.size < d_use.size or crowd.seg.size > 0
     src, snk = (origins, destinations) if forward else (destinations, origins)
     s_nodes, s_cost, s_use = (o_nodes, o_cost, o_use) if forward else (d_nodes, d_cost, d_use)
@@ -704,6 +714,8 @@ def reach_sums(
     limits = np.minimum(par, limit) if mode == CUMULATIVE else np.array([limit])
     done = np.zeros((len(src), 2), dtype=bool)  # own crowded segment, summed by the search
     outs = [(acc, acc_leg[t], acc_seg[t], done) for t in range(threads)]
+    if crowd.seg.size:  # neighbours one after another: the same segments stay in cache
+        s_use = s_use[np.argsort(src.seg[s_use], kind="stable")]
     probe, rest = s_use[:_PROBE].astype("int64"), s_use[_PROBE:].astype("int64")
     settled = one(probe, outs[0])
     dense = settled > _DENSE_SHARE * net.n_nodes * probe.size and k_use.size <= 4 * net.n_nodes

@@ -96,6 +96,17 @@ def test_crowded_sources_on_the_dense_path(monkeypatch, spy):
     assert min(spy) > 0
 
 
+def test_more_origins_than_destinations_search_forward(spy):
+    # 3x more origins than (crowded) destinations: still one search per origin
+    rng = np.random.default_rng(6)
+    net = _grid_net(4, 6_000.0, 0.2, rng)
+    xy = rng.uniform(-500, 18_500, (2_000, 2))
+    orig, dest = _snap(net, xy[:1_500], max_snap_m=3_000), _snap(net, xy[1_500:], max_snap_m=3_000)
+    w = rng.integers(1, 9, len(dest)).astype(float)
+    _check(net, orig, dest, w, np.array([4.0, 12.0]), 0.2)
+    assert spy and min(spy) > 0
+
+
 def test_no_bulk_with_left_out_pairs_or_power_decay(spy):
     rng = np.random.default_rng(1)
     net = _grid_net(3, 6_000.0, 0.0, rng)
@@ -105,3 +116,17 @@ def test_no_bulk_with_left_out_pairs_or_power_decay(spy):
     reach_sums(net, pts, pts, w, mode=2, params=(1.0, 1.0), max_time_min=10.0)
     reach_sums(net, pts, pts, w, params=(5.0,), max_time_min=5.0)
     assert len(spy) == 1 and spy[0] > 0  # only the plain cumulative sums build a crowd
+
+
+def test_steep_decay_keeps_segments_per_place(spy):
+    # beta x minutes of a segment beyond exp's range: the bulk path would overflow,
+    # so those segments stay per place (and the sums stay right)
+    rng = np.random.default_rng(4)
+    net = _grid_net(3, 6_000.0, 0.0, rng)
+    pts = _snap(net, rng.uniform(0, 12_000, (600, 2)), max_snap_m=3_000)
+    w = rng.integers(1, 4, len(pts)).astype(float)
+    got = reach_sums(net, pts, pts, w, mode=EXP_DECAY, params=(40.0,), max_time_min=30.0)
+    want = decay_weights(_dense(net, pts, pts, 30.0), decay="exp", beta=40.0) @ w
+    np.testing.assert_allclose(got[:, 0], want, rtol=1e-11, atol=1e-300)
+    _check(net, pts, pts, w, np.array([5.0, 30.0]), 1.0)
+    assert spy[0] == 0 and spy[-1] > 0  # none crowded at beta 40, some at beta 1
