@@ -21,6 +21,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from connectivity._segment_tree import NODE_SIZE, build_tree, spatial_order
+from connectivity.build._end_grid import build_end_grid, end_distance, end_flags
 from connectivity.build.edges import edge_kwargs, metric_crs_for
 from connectivity.crs import reproject
 from connectivity.errors import CRSError, DataError, ParameterError
@@ -112,13 +113,21 @@ def _nearest_other_segment(
     import shapely
 
     x0, y0, x1, y1 = xy[seg, 0], xy[seg, 1], xy[seg + 1, 0], xy[seg + 1, 1]
-    tree = build_tree(x0, y0, x1, y1)
     pts = np.ascontiguousarray(xy[ends])
     segs = (x0, y0, x1 - x0, y1 - y0)
     radius = tolerance_m + _NEAR_M
-    which = spatial_order(pts[:, 0], pts[:, 1], tree[4])
     end_part, seg_part = part[ends], part[seg]
-    flag = _ends_to_settle(pts, end_part, seg_part, segs, tree[:3], radius, which)
+    grid = build_end_grid(segs, xy, radius)
+    flag, sure = end_flags(pts, end_part, seg_part, segs, grid, radius, _NEAR_M)
+    unsure = np.flatnonzero(~sure)
+    if unsure.size == 0 and not flag.any():
+        none = np.zeros(0, dtype="int64")
+        return none, none, np.zeros(0)
+    tree = build_tree(x0, y0, x1, y1)
+    if unsure.size:  # ends with a segment on the radius: the R-tree path decides
+        sub = pts[unsure]
+        which = spatial_order(sub[:, 0], sub[:, 1], tree[4])
+        flag[unsure] = _ends_to_settle(sub, end_part[unsure], seg_part, segs, tree[:3], radius, which)
     kept = np.flatnonzero(flag)
     pi, si, d, tu = _segments_near(pts[kept], end_part[kept], seg_part, segs, tree[:3], radius)
     pi = kept[pi]
@@ -179,7 +188,6 @@ def _near_one(
     """Segments closer than ``radius`` to one point into ``buf`` (segment, distance,
     unclipped foot parameter; grown as needed): their number and the buffers."""
     boxes, order, levels = tree
-    ax, ay, dx, dy = segs
     n = order.size
     r2 = radius * radius
     out_s, out_d, out_t = buf
@@ -203,11 +211,7 @@ def _near_one(
                 top += 1
                 continue
             s = order[c]
-            ex, ey = px - ax[s], py - ay[s]
-            l2 = dx[s] * dx[s] + dy[s] * dy[s]
-            tu = (ex * dx[s] + ey * dy[s]) / l2 if l2 > 0 else 0.0
-            t = min(max(tu, 0.0), 1.0)
-            d = math.hypot(ex - t * dx[s], ey - t * dy[s])
+            d, tu = end_distance(px, py, s, segs)
             if d > radius:
                 continue
             if k == out_s.size:

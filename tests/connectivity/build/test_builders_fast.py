@@ -10,6 +10,8 @@ from scipy.spatial import cKDTree
 
 import connectivity.build.lines as lines_module
 from connectivity import RoadNetwork
+from connectivity._segment_tree import build_tree, spatial_order
+from connectivity.build._end_grid import build_end_grid, end_flags
 from connectivity.build.edges import fastest_directed_csr
 from connectivity.build.lines import (
     _close_pairs,
@@ -158,12 +160,34 @@ def test_snap_ends_skips_only_ends_without_an_insert(
         scale = np.ones(xy.shape[0] - 1)
         got = snap_ends_to_segments(xy, part, scale, tolerance)
         with monkeypatch.context() as m:
-            m.setattr(lines_module, "_ends_to_settle", lambda pts, *a: np.ones(len(pts), bool))
+            every = np.ones(len(part), bool)
+            m.setattr(lines_module, "end_flags", lambda pts, *a: (every[: len(pts)], every[: len(pts)]))
             want = snap_ends_to_segments(xy, part, scale, tolerance)
         assert want[3] > 0
         assert got[3] == want[3]
         for g, w in zip(got[:3], want[:3], strict=True):
             np.testing.assert_array_equal(g, w)
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("tolerance", [0.5, 1.0, 5.0])
+def test_end_grid_flags_equal_the_tree_flags(seed: int, tolerance: float) -> None:
+    """The grid test of every line end gives the R-tree flag wherever it says it is sure."""
+    for xy, part in (_noded_layer(seed), _layer(seed, 150)):
+        seg = np.flatnonzero(part[:-1] == part[1:])
+        ends = np.flatnonzero(np.r_[True, part[1:] != part[:-1]] | np.r_[part[1:] != part[:-1], True])
+        x0, y0, x1, y1 = xy[seg, 0], xy[seg, 1], xy[seg + 1, 0], xy[seg + 1, 1]
+        segs = (x0, y0, x1 - x0, y1 - y0)
+        pts = np.ascontiguousarray(xy[ends])
+        radius = tolerance + lines_module._NEAR_M
+        tree = build_tree(x0, y0, x1, y1)
+        which = spatial_order(pts[:, 0], pts[:, 1], tree[4])
+        args = (pts, part[ends], part[seg], segs)
+        want = lines_module._ends_to_settle(*args, tree[:3], radius, which)
+        grid = build_end_grid(segs, xy, radius)
+        flag, sure = end_flags(*args, grid, radius, lines_module._NEAR_M)
+        assert want.any() and sure.mean() > 0.9
+        np.testing.assert_array_equal(flag[sure], want[sure])
 
 
 @pytest.mark.parametrize("r", [0.5, 1.0, 40.0])

@@ -1,0 +1,169 @@
+"""Compiled kernels of the line-end test of :func:`connectivity.build.lines.snap_ends_to_segments`.
+
+A uniform grid of square cells lists, per cell, every segment that comes
+within ``reach`` of the cell (each segment registered column by column along
+its length, so a long diagonal segment fills a thin band of cells, not its
+box). A line end then checks only the segments of its own cell, with the
+arithmetic of the R-tree search of :mod:`connectivity.build.lines`
+(:func:`end_distance`), and gets the same flag as
+:func:`connectivity.build.lines._ends_to_settle`; ends with a segment within
+rounding of the search radius are left to that R-tree path ("unsure").
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+__all__ = ["EndGrid", "build_end_grid", "end_distance", "end_flags"]
+
+#: ``(frame, start, cand)``: ``frame = (x0, y0, side, nx, ny)``; the segments of
+#: cell ``k`` (numbered row by row) are ``cand[start[k]:start[k + 1]]``.
+EndGrid = tuple[np.ndarray, np.ndarray, np.ndarray]
+#: Segment starts and directions: ``(ax, ay, dx, dy)``.
+Segs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+#: Absolute slack (metres) added to the reach of every segment: far above the
+#: rounding of the cell arithmetic, so no segment within the radius is missed.
+_SLACK_M = 1e-3
+#: Ends whose nearest segment lies this close (metres) below the radius are unsure.
+_UNSURE_M = 1e-9
+
+
+@numba.njit(cache=True, inline="always")
+def end_distance(px: float, py: float, s: int, segs: Segs) -> tuple[float, float]:
+    """Distance of a point to segment ``s`` and its unclipped foot parameter."""
+    ax, ay, dx, dy = segs
+    ex, ey = px - ax[s], py - ay[s]
+    l2 = dx[s] * dx[s] + dy[s] * dy[s]
+    tu = (ex * dx[s] + ey * dy[s]) / l2 if l2 > 0 else 0.0
+    t = min(max(tu, 0.0), 1.0)
+    return math.hypot(ex - t * dx[s], ey - t * dy[s]), tu
+
+
+@numba.njit(cache=True)
+def _register(segs: Segs, frame: np.ndarray, reach: float, start: np.ndarray, counting: bool) -> np.ndarray:
+    """Count (``counting``: into ``start[1:]``) or list the segments of every cell.
+
+    A segment longer in x than a cell side is taken column by column: the
+    rows its stretch over the column (grown by ``reach``) meets.
+    """
+    ax, ay, dx, dy = segs
+    gx0, gy0, side, nx, ny = frame[0], frame[1], frame[2], int(frame[3]), int(frame[4])
+    fill = start[:-1].copy()
+    out = np.empty(0 if counting else start[-1], dtype=np.int64)
+    for s in range(ax.size):
+        xa, xb = min(ax[s], ax[s] + dx[s]), max(ax[s], ax[s] + dx[s])
+        ya, yb = min(ay[s], ay[s] + dy[s]), max(ay[s], ay[s] + dy[s])
+        c0 = max(math.floor((xa - reach - gx0) / side), 0)
+        c1 = min(math.floor((xb + reach - gx0) / side), nx - 1)
+        long = abs(dx[s]) >= side
+        slope = dy[s] / dx[s] if long else 0.0
+        for col in range(c0, c1 + 1):
+            lo, hi = ya, yb
+            if long:
+                x_lo = max(gx0 + col * side - reach, xa)
+                x_hi = min(gx0 + (col + 1) * side + reach, xb)
+                y_lo, y_hi = ay[s] + (x_lo - ax[s]) * slope, ay[s] + (x_hi - ax[s]) * slope
+                lo, hi = max(min(y_lo, y_hi), ya), min(max(y_lo, y_hi), yb)
+            r0 = max(math.floor((lo - reach - gy0) / side), 0)
+            r1 = min(math.floor((hi + reach - gy0) / side), ny - 1)
+            for row in range(r0, r1 + 1):
+                k = row * nx + col
+                if counting:
+                    start[k + 1] += 1
+                else:
+                    out[fill[k]] = s
+                    fill[k] += 1
+    return out
+
+
+def build_end_grid(segs: Segs, xy: np.ndarray, radius: float) -> EndGrid:
+    """Grid over the points ``xy`` listing the segments within ``radius`` of each cell.
+
+    The side is the median segment length, at least four radii, and large
+    enough for at most two cells per segment (or 1 M cells) in all.
+    """
+    ax, dx, dy = segs[0], segs[2], segs[3]
+    reach = radius + _SLACK_M
+    lo = np.array([xy[:, 0].min(), xy[:, 1].min()]) - reach  # (columns: faster than axis=0)
+    hi = np.array([xy[:, 0].max(), xy[:, 1].max()]) + reach
+    n = max(ax.size, 1)
+    length = float(np.median(np.hypot(dx, dy))) if ax.size else 0.0
+    area_side = math.sqrt(float((hi[0] - lo[0]) * (hi[1] - lo[1])) / max(2 * n, 1_000_000))
+    side = max(length, 4 * reach, area_side)
+    nx = int((hi[0] - lo[0]) / side) + 1
+    ny = int((hi[1] - lo[1]) / side) + 1
+    frame = np.array([lo[0], lo[1], side, float(nx), float(ny)])
+    start = np.zeros(nx * ny + 1, dtype=np.int64)
+    _register(segs, frame, reach, start, True)
+    np.cumsum(start, out=start)
+    cand = _register(segs, frame, reach, start, False)
+    return frame, start, cand
+
+
+#: Segments within the radius one end keeps; an end with more is unsure.
+_MAX_NEAR = 64
+
+
+@numba.njit(cache=True, parallel=True)
+def end_flags(
+    pts: np.ndarray,
+    end_part: np.ndarray,
+    seg_part: np.ndarray,
+    segs: Segs,
+    grid: EndGrid,
+    radius: float,
+    near: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(flag, sure)`` per end: :func:`~connectivity.build.lines._ends_to_settle`'s flag,
+    and whether it is certain (no segment of another part within rounding of ``radius``,
+    at most :data:`_MAX_NEAR` within it).
+
+    Segments whose box is farther than ``radius`` plus the slack are skipped
+    before any distance is computed.
+    """
+    frame, start, cand = grid
+    ax, ay, dx, dy = segs
+    gx0, gy0, side, nx, ny = frame[0], frame[1], frame[2], int(frame[3]), int(frame[4])
+    reach2 = (radius + _SLACK_M) ** 2
+    n = pts.shape[0]
+    flag = np.zeros(n, dtype=np.bool_)
+    sure = np.ones(n, dtype=np.bool_)
+    for block in numba.prange((n + 8191) // 8192):
+        dist = np.empty(_MAX_NEAR)
+        foot = np.empty(_MAX_NEAR)
+        for e in range(block * 8192, min(n, (block + 1) * 8192)):
+            px, py = pts[e, 0], pts[e, 1]
+            col, row = math.floor((px - gx0) / side), math.floor((py - gy0) / side)
+            if not (0 <= col < nx and 0 <= row < ny):
+                sure[e] = False
+                continue
+            k = row * nx + col
+            m = 0
+            dmin = np.inf
+            for c in range(start[k], start[k + 1]):
+                s = cand[c]
+                gx = max(min(ax[s], ax[s] + dx[s]) - px, 0.0, px - max(ax[s], ax[s] + dx[s]))
+                gy = max(min(ay[s], ay[s] + dy[s]) - py, 0.0, py - max(ay[s], ay[s] + dy[s]))
+                if gx * gx + gy * gy > reach2 or seg_part[s] == end_part[e]:
+                    continue
+                d, tu = end_distance(px, py, s, segs)
+                if d > radius:
+                    continue
+                if d > radius - _UNSURE_M or m == _MAX_NEAR:
+                    sure[e] = False
+                    break
+                dist[m], foot[m] = d, tu
+                m += 1
+                dmin = min(dmin, d)
+            if m == 0 or not sure[e]:
+                continue
+            keep = dmin >= radius - 4 * near
+            for i in range(m):
+                if dist[i] <= dmin + 2 * near:
+                    keep = keep or 0.0 < foot[i] < 1.0
+            flag[e] = keep
+    return flag, sure
