@@ -22,6 +22,7 @@ from scipy.spatial import cKDTree
 
 from connectivity._segment_tree import NODE_SIZE, build_tree, spatial_order
 from connectivity.build._end_grid import build_end_grid, end_distance, end_flags
+from connectivity.build._vertex_groups import group_stats, key_ranks, near_cells
 from connectivity.build.edges import edge_kwargs, metric_crs_for
 from connectivity.crs import reproject
 from connectivity.errors import CRSError, DataError, ParameterError
@@ -351,13 +352,8 @@ def node_vertices(
     if tolerance_m <= 0 or n_u < 2:
         node = inv.astype("int64")
     else:
-        pts = _sums_by(inv, xy, n_u)
-        pts /= np.bincount(inv, minlength=n_u)[:, None]
-        # the part of each unique point (a point shared by several parts is "multi")
-        part_of = np.full(n_u, -1, dtype="int64")
-        part_of[inv] = part
-        multi = np.zeros(n_u, bool)
-        multi[inv[part_of[inv] != part]] = True
+        # mean, part and "several parts" of each distinct point, in one pass
+        pts, part_of, multi = group_stats(inv, xy, part, n_u)
         pairs = _close_pairs(pts, tolerance_m)
         if pairs.size:
             i, j = pairs[:, 0], pairs[:, 1]
@@ -365,6 +361,8 @@ def node_vertices(
             i, j = i[cross], j[cross]
         else:
             i = j = np.zeros(0, dtype="int64")
+        if i.size == 0 and tolerance_m >= 1e-3:  # nothing joined: distinct points are nodes
+            return inv, pts, 0  # (none chained: a millimetre cell spans under 2 mm)
         g = sp.coo_matrix((np.ones(i.size, bool), (i, j)), shape=(n_u, n_u))
         k, lab = connected_components(g, directed=False)
         node = lab[inv].astype("int64")
@@ -434,12 +432,12 @@ def _same_millimetre(q: np.ndarray) -> np.ndarray:
     """
     if q.shape[0] == 0:
         return np.zeros(0, dtype="int64")
-    lo = q.min(axis=0)
-    span = q.max(axis=0) - lo
+    lo = np.array([q[:, 0].min(), q[:, 1].min()])  # (columns: faster than axis=0)
+    span = np.array([q[:, 0].max(), q[:, 1].max()]) - lo
     if span.max() >= 2**31:
         return np.unique(q, axis=0, return_inverse=True)[1].ravel()
     key = ((q[:, 0] - lo[0]) << 32) | (q[:, 1] - lo[1])
-    return pd.factorize(key, sort=True)[0].astype("int64")  # a hash, then sort the distinct
+    return key_ranks(key)[0]
 
 
 def _close_pairs(pts: np.ndarray, r: float) -> np.ndarray:
@@ -450,21 +448,14 @@ def _close_pairs(pts: np.ndarray, r: float) -> np.ndarray:
     a noded layer that is a small share of the junctions.
     """
     cell = np.floor(pts / (2 * r))
-    cell -= cell.min(axis=0)
+    cell -= np.array([cell[:, 0].min(), cell[:, 1].min()])
     ny = cell[:, 1].max() + 3
     if not np.isfinite(ny) or (cell[:, 0].max() + 3) * ny >= 2**62:
         sub = np.arange(pts.shape[0])
     else:
         key = ((cell[:, 0] + 1) * ny + cell[:, 1] + 1).astype("int64")
-        codes, cells = pd.factorize(key)
-        near = np.bincount(codes) > 1
-        index = pd.Index(cells)
-        step = int(ny)
-        for off in (step, 1, step + 1, step - 1):  # right, up, up-right, down-right
-            j = index.get_indexer(cells + off)
-            hit = j >= 0
-            near[hit] = True
-            near[j[hit]] = True
+        codes, cells = key_ranks(key)
+        near = near_cells(cells, np.bincount(codes), int(ny))
         sub = np.flatnonzero(near[codes])
     pairs = cKDTree(pts[sub]).query_pairs(r=r, output_type="ndarray")
     return sub[pairs].reshape(-1, 2)
