@@ -508,18 +508,19 @@ def _line_parts(gdf: Any) -> tuple[np.ndarray, np.ndarray]:
     import shapely
 
     geoms = np.asarray(gdf.geometry.values, dtype=object)
-    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    types = shapely.get_type_id(geoms[ok])
-    if not np.isin(types, (1, 5)).all():
+    types = shapely.get_type_id(geoms)  # -1 where missing
+    ok = (types >= 0) & ~shapely.is_empty(geoms)
+    if not np.isin(types[ok], (1, 5)).all():
         msg = "from_lines needs LineString or MultiLineString geometries only; explode or filter the layer"
         raise DataError(msg)
     rows = np.flatnonzero(ok)
     if rows.size == 0:
         msg = "the line layer has no non-empty geometry"
         raise DataError(msg)
-    if (types == 1).all():  # LineStrings only: each row is its one part
-        return geoms[rows], rows
-    parts, part_row = shapely.get_parts(geoms[rows], return_index=True)
+    kept = geoms if rows.size == geoms.size else geoms[rows]
+    if (types[rows] == 1).all():  # LineStrings only: each row is its one part
+        return kept, rows
+    parts, part_row = shapely.get_parts(kept, return_index=True)
     return parts, rows[part_row]
 
 
@@ -546,19 +547,20 @@ def _metric_vertices(
 
 def _row_classes_and_speeds(
     gdf: Any, class_col: str | None, speed_col: str | None, table: Any
-) -> tuple[np.ndarray, np.ndarray]:
-    """Road class and speed (km/h) of every row: ``speed_col`` where valid, else the table."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(names, code, kmh)``: the distinct road classes, each row's class among them
+    and its speed (km/h): ``speed_col`` where valid, else the table's."""
     if class_col is None:
-        classes = np.full(len(gdf), "road", dtype=object)
+        codes, distinct = np.zeros(len(gdf), dtype="int64"), np.array(["road"], dtype=object)
     else:
         classes = gdf[class_col].astype(str).to_numpy(dtype=object)
-    codes, distinct = pd.factorize(classes)  # each class looked up once
+        codes, distinct = pd.factorize(classes)  # each class looked up once
     row_kmh = table.edge_speeds(distinct)[codes]
     if speed_col is not None:
         given = pd.to_numeric(gdf[speed_col], errors="coerce").to_numpy(dtype="float64")
         good = np.isfinite(given) & (given > 0)
         row_kmh = np.where(good, given, row_kmh)
-    return classes, row_kmh
+    return np.asarray(distinct, dtype=object), codes, row_kmh
 
 
 def lines_edge_arrays(
@@ -599,7 +601,7 @@ def lines_edge_arrays(
     seg_ow = ow[seg_row]
     rev = seg_ow == -1
     u, v = np.where(rev, v, u), np.where(rev, u, v)
-    classes, row_kmh = _row_classes_and_speeds(gdf, class_col, speed_col, table)
+    class_names, row_class, row_kmh = _row_classes_and_speeds(gdf, class_col, speed_col, table)
     meta = {
         "builder": "from_lines",
         "source_crs": src.to_string(),
@@ -611,7 +613,7 @@ def lines_edge_arrays(
         "speeds": table.to_dict(),
     }
     return edge_kwargs(
-        node_xy[:, 0], node_xy[:, 1], u, v, crs=dst, classes=classes, edge_row=seg_row,
+        node_xy[:, 0], node_xy[:, 1], u, v, crs=dst, classes=class_names, edge_row=row_class[seg_row],
         speed_kmh=row_kmh[seg_row], length_m=seg_len, oneway=seg_ow != 0,
         edge_source_ids=seg_row, meta=meta,
     )  # fmt: skip
