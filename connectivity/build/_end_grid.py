@@ -91,7 +91,8 @@ def build_end_grid(segs: Segs, xy: np.ndarray, radius: float) -> EndGrid:
     lo = np.array([xy[:, 0].min(), xy[:, 1].min()]) - reach  # (columns: faster than axis=0)
     hi = np.array([xy[:, 0].max(), xy[:, 1].max()]) + reach
     n = max(ax.size, 1)
-    length = float(np.median(np.hypot(dx, dy))) if ax.size else 0.0
+    every = max(ax.size // 100_000, 1)  # (the median of a sample: the side is no result)
+    length = float(np.median(np.hypot(dx[::every], dy[::every]))) if ax.size else 0.0
     area_side = math.sqrt(float((hi[0] - lo[0]) * (hi[1] - lo[1])) / max(2 * n, 1_000_000))
     side = max(length, 4 * reach, area_side)
     nx = int((hi[0] - lo[0]) / side) + 1
@@ -150,7 +151,11 @@ def end_flags(
                 gy = max(min(ay[s], ay[s] + dy[s]) - py, 0.0, py - max(ay[s], ay[s] + dy[s]))
                 if gx * gx + gy * gy > reach2 or seg_part[s] == end_part[e]:
                     continue
-                d, tu = end_distance(px, py, s, segs)
+                ex, ey = px - ax[s], py - ay[s]
+                if (ex == 0.0 and ey == 0.0) or (ex == dx[s] and ey == dy[s]):
+                    d, tu = 0.0, 0.0  # on an end of the segment: what end_distance gives
+                else:  # (0 and 0 or 1: never inside)
+                    d, tu = end_distance(px, py, s, segs)
                 if d > radius:
                     continue
                 if d > radius - _UNSURE_M or m == _MAX_NEAR:
