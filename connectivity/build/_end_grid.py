@@ -17,7 +17,7 @@ import math
 import numba
 import numpy as np
 
-__all__ = ["EndGrid", "build_end_grid", "end_distance", "end_flags"]
+__all__ = ["EndGrid", "build_end_grid", "end_columns", "end_distance", "end_flags", "segments_and_ends"]
 
 #: ``(frame, start, cand)``: ``frame = (x0, y0, side, nx, ny)``; the segments of
 #: cell ``k`` (numbered row by row) are ``cand[start[k]:start[k + 1]]``.
@@ -172,3 +172,43 @@ def end_flags(
                     keep = keep or 0.0 < foot[i] < 1.0
             flag[e] = keep
     return flag, sure
+
+
+@numba.njit(cache=True)
+def segments_and_ends(part: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(seg, ends)``: the vertices that start a segment (the next vertex is of the
+    same part) and the first and last vertices of every part, in order."""
+    n = part.size
+    seg = np.empty(max(n - 1, 0), dtype=np.int64)
+    ends = np.empty(n, dtype=np.int64)
+    n_seg = n_end = 0
+    for i in range(n):
+        if i + 1 < n and part[i] == part[i + 1]:
+            seg[n_seg] = i
+            n_seg += 1
+        if i == 0 or i == n - 1 or part[i] != part[i - 1] or part[i] != part[i + 1]:
+            ends[n_end] = i
+            n_end += 1
+    return seg[:n_seg].copy(), ends[:n_end].copy()
+
+
+@numba.njit(cache=True)
+def end_columns(
+    xy: np.ndarray, part: np.ndarray, seg: np.ndarray, ends: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, Segs]:
+    """``(pts, end_part, seg_part, (ax, ay, dx, dy))`` of the ends and segments:
+    ``xy[ends]``, ``part[ends]``, ``part[seg]``, and ``xy[seg]`` with ``xy[seg + 1] - xy[seg]``."""
+    m = seg.size
+    ax, ay, dx, dy = np.empty(m), np.empty(m), np.empty(m), np.empty(m)
+    seg_part = np.empty(m, dtype=part.dtype)
+    for j in range(m):
+        i = seg[j]
+        ax[j], ay[j] = xy[i, 0], xy[i, 1]
+        dx[j], dy[j] = xy[i + 1, 0] - xy[i, 0], xy[i + 1, 1] - xy[i, 1]
+        seg_part[j] = part[i]
+    pts = np.empty((ends.size, 2))
+    end_part = np.empty(ends.size, dtype=part.dtype)
+    for j in range(ends.size):
+        pts[j, 0], pts[j, 1] = xy[ends[j], 0], xy[ends[j], 1]
+        end_part[j] = part[ends[j]]
+    return pts, end_part, seg_part, (ax, ay, dx, dy)

@@ -21,7 +21,13 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from connectivity._segment_tree import NODE_SIZE, build_tree, spatial_order
-from connectivity.build._end_grid import build_end_grid, end_distance, end_flags
+from connectivity.build._end_grid import (
+    build_end_grid,
+    end_columns,
+    end_distance,
+    end_flags,
+    segments_and_ends,
+)
 from connectivity.build._vertex_groups import group_stats, key_ranks, near_cells
 from connectivity.build.edges import edge_kwargs, metric_crs_for
 from connectivity.crs import reproject
@@ -74,12 +80,9 @@ def snap_ends_to_segments(
     """
     if tolerance_m <= 0 or xy.shape[0] < 2:
         return xy, part, scale, 0
-    seg = np.flatnonzero(part[:-1] == part[1:])
+    seg, ends = segments_and_ends(part)
     if seg.size == 0:
         return xy, part, scale, 0
-    first = np.r_[True, part[1:] != part[:-1]]
-    last = np.r_[part[1:] != part[:-1], True]
-    ends = np.flatnonzero(first | last)
     pi, si, t = _nearest_other_segment(xy, part, seg, ends, tolerance_m)
     inner = (t > 1e-9) & (t < 1 - 1e-9)
     pi, si, t = pi[inner], si[inner], t[inner]
@@ -113,18 +116,15 @@ def _nearest_other_segment(
     """
     import shapely
 
-    x0, y0, x1, y1 = xy[seg, 0], xy[seg, 1], xy[seg + 1, 0], xy[seg + 1, 1]
-    pts = np.ascontiguousarray(xy[ends])
-    segs = (x0, y0, x1 - x0, y1 - y0)
+    pts, end_part, seg_part, segs = end_columns(xy, part, seg, ends)
     radius = tolerance_m + _NEAR_M
-    end_part, seg_part = part[ends], part[seg]
     grid = build_end_grid(segs, xy, radius)
     flag, sure = end_flags(pts, end_part, seg_part, segs, grid, radius, _NEAR_M)
     unsure = np.flatnonzero(~sure)
     if unsure.size == 0 and not flag.any():
         none = np.zeros(0, dtype="int64")
         return none, none, np.zeros(0)
-    tree = build_tree(x0, y0, x1, y1)
+    tree = build_tree(segs[0], segs[1], xy[seg + 1, 0], xy[seg + 1, 1])
     if unsure.size:  # ends with a segment on the radius: the R-tree path decides
         sub = pts[unsure]
         which = spatial_order(sub[:, 0], sub[:, 1], tree[4])
@@ -563,6 +563,40 @@ def _row_classes_and_speeds(
     return np.asarray(distinct, dtype=object), codes, row_kmh
 
 
+@numba.njit(cache=True)
+def _segment_edges(
+    xy: np.ndarray,
+    part: np.ndarray,
+    node: np.ndarray,
+    part_row: np.ndarray,
+    ow: np.ndarray,
+    scale: np.ndarray,
+) -> tuple[np.ndarray, ...]:
+    """``(row, dx, dy, scale, u, v, oneway)`` of every segment (vertex ``i`` to ``i + 1``
+    of one part): its layer row, vector, length factor, end nodes (swapped where the
+    row's one-way code is -1) and that code."""
+    n = part.size
+    m = 0
+    for i in range(n - 1):
+        m += part[i] == part[i + 1]
+    row = np.empty(m, dtype=np.int64)
+    dx, dy, sc = np.empty(m), np.empty(m), np.empty(m)
+    u, v = np.empty(m, dtype=np.int64), np.empty(m, dtype=np.int64)
+    code = np.empty(m, dtype=ow.dtype)
+    j = 0
+    for i in range(n - 1):
+        if part[i] != part[i + 1]:
+            continue
+        row[j] = part_row[part[i]]
+        dx[j], dy[j] = xy[i + 1, 0] - xy[i, 0], xy[i + 1, 1] - xy[i, 1]
+        sc[j] = scale[i]
+        code[j] = ow[row[j]]
+        a, b = node[i], node[i + 1]
+        u[j], v[j] = (b, a) if code[j] == -1 else (a, b)
+        j += 1
+    return row, dx, dy, sc, u, v, code
+
+
 def lines_edge_arrays(
     gdf: Any,
     *,
@@ -589,18 +623,13 @@ def lines_edge_arrays(
             "(near-parallel lines chained together); consider a smaller tolerance",
             n_chained, snap_tolerance_m,
         )  # fmt: skip
-    a = np.flatnonzero(part[:-1] == part[1:])
-    seg_row = part_row[part[a]]
-    seg_len = np.hypot(*(xy[a + 1] - xy[a]).T) * seg_scale[a]
-    u, v = node[a], node[a + 1]
     ow = (
         np.zeros(len(gdf), "int8")
         if oneway_col is None
         else oneway_codes(gdf[oneway_col].to_numpy())
     )
-    seg_ow = ow[seg_row]
-    rev = seg_ow == -1
-    u, v = np.where(rev, v, u), np.where(rev, u, v)
+    seg_row, dx, dy, scale_a, u, v, seg_ow = _segment_edges(xy, part, node, part_row, ow, seg_scale)
+    seg_len = np.hypot(dx, dy) * scale_a
     class_names, row_class, row_kmh = _row_classes_and_speeds(gdf, class_col, speed_col, table)
     meta = {
         "builder": "from_lines",
