@@ -17,7 +17,14 @@ import math
 import numba
 import numpy as np
 
-__all__ = ["EndGrid", "build_end_grid", "end_columns", "end_distance", "end_flags", "segments_and_ends"]
+__all__ = [
+    "EndGrid",
+    "build_end_grid",
+    "end_columns",
+    "end_distance",
+    "end_flags",
+    "segments_and_ends",
+]
 
 #: ``(frame, start, cand)``: ``frame = (x0, y0, side, nx, ny)``; the segments of
 #: cell ``k`` (numbered row by row) are ``cand[start[k]:start[k + 1]]``.
@@ -44,7 +51,9 @@ def end_distance(px: float, py: float, s: int, segs: Segs) -> tuple[float, float
 
 
 @numba.njit(cache=True)
-def _register(segs: Segs, frame: np.ndarray, reach: float, start: np.ndarray, counting: bool) -> np.ndarray:
+def _register(
+    segs: Segs, frame: np.ndarray, reach: float, start: np.ndarray, counting: bool
+) -> np.ndarray:
     """Count (``counting``: into ``start[1:]``) or list the segments of every cell.
 
     A segment longer in x than a cell side is taken column by column: the

@@ -128,7 +128,9 @@ def _nearest_other_segment(
     if unsure.size:  # ends with a segment on the radius: the R-tree path decides
         sub = pts[unsure]
         which = spatial_order(sub[:, 0], sub[:, 1], tree[4])
-        flag[unsure] = _ends_to_settle(sub, end_part[unsure], seg_part, segs, tree[:3], radius, which)
+        flag[unsure] = _ends_to_settle(
+            sub, end_part[unsure], seg_part, segs, tree[:3], radius, which
+        )
     kept = np.flatnonzero(flag)
     pi, si, d, tu = _segments_near(pts[kept], end_part[kept], seg_part, segs, tree[:3], radius)
     pi = kept[pi]

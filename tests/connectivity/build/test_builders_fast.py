@@ -163,8 +163,7 @@ def test_snap_ends_skips_only_ends_without_an_insert(
         scale = np.ones(xy.shape[0] - 1)
         got = snap_ends_to_segments(xy, part, scale, tolerance)
         with monkeypatch.context() as m:
-            every = np.ones(len(part), bool)
-            m.setattr(lines_module, "end_flags", lambda pts, *a: (every[: len(pts)], every[: len(pts)]))
+            m.setattr(lines_module, "end_flags", lambda pts, *a: (np.ones(len(pts), bool),) * 2)
             want = snap_ends_to_segments(xy, part, scale, tolerance)
         assert want[3] > 0
         assert got[3] == want[3]
@@ -178,7 +177,9 @@ def test_end_grid_flags_equal_the_tree_flags(seed: int, tolerance: float) -> Non
     """The grid test of every line end gives the R-tree flag wherever it says it is sure."""
     for xy, part in (_noded_layer(seed), _layer(seed, 150)):
         seg = np.flatnonzero(part[:-1] == part[1:])
-        ends = np.flatnonzero(np.r_[True, part[1:] != part[:-1]] | np.r_[part[1:] != part[:-1], True])
+        ends = np.flatnonzero(
+            np.r_[True, part[1:] != part[:-1]] | np.r_[part[1:] != part[:-1], True]
+        )
         x0, y0, x1, y1 = xy[seg, 0], xy[seg, 1], xy[seg + 1, 0], xy[seg + 1, 1]
         segs = (x0, y0, x1 - x0, y1 - y0)
         pts = np.ascontiguousarray(xy[ends])
@@ -310,7 +311,11 @@ def _from_lines_reference(gdf: gpd.GeoDataFrame, tolerance_m: float) -> RoadNetw
     parts_of = [set() for _ in range(n_u)]
     for i, p in zip(inv, part, strict=True):
         parts_of[i].add(p)
-    pairs = [(i, j) for i, j in cKDTree(pts).query_pairs(tolerance_m) if len(parts_of[i] | parts_of[j]) > 1]
+    pairs = [
+        (i, j)
+        for i, j in cKDTree(pts).query_pairs(tolerance_m)
+        if len(parts_of[i] | parts_of[j]) > 1
+    ]
     i, j = np.array(pairs, dtype=int).reshape(-1, 2).T
     graph = sp.coo_matrix((np.ones(i.size), (i, j)), shape=(n_u, n_u))
     node = connected_components(graph, directed=False)[1][inv]
@@ -334,6 +339,18 @@ def _from_lines_reference(gdf: gpd.GeoDataFrame, tolerance_m: float) -> RoadNetw
     )  # fmt: skip
 
 
+_NETWORK_ARRAYS = (
+    "x",
+    "y",
+    "indptr",
+    "indices",
+    "time_min",
+    "length_m",
+    "road_class",
+    "edge_source_ids",
+)
+
+
 @pytest.mark.parametrize("seed", range(4))
 @pytest.mark.parametrize("tolerance", [0.5, 1.0])
 def test_from_lines_equals_the_plain_reference(seed: int, tolerance: float) -> None:
@@ -341,5 +358,5 @@ def test_from_lines_equals_the_plain_reference(seed: int, tolerance: float) -> N
     got = RoadNetwork.from_lines(gdf, speed_col="kmh", oneway_col="ow", snap_tolerance_m=tolerance)
     want = _from_lines_reference(gdf, tolerance)
     assert got.meta["n_t_junctions"] > 0
-    for name in ("x", "y", "indptr", "indices", "time_min", "length_m", "road_class", "edge_source_ids"):
+    for name in _NETWORK_ARRAYS:
         np.testing.assert_array_equal(getattr(got, name), getattr(want, name), err_msg=name)
