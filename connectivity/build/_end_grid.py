@@ -89,16 +89,30 @@ def _register(
     return out
 
 
+@numba.njit(cache=True)
+def _bounds(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Smallest and largest x and y of the rows of ``xy`` (one pass)."""
+    lo = np.full(2, np.inf)
+    hi = np.full(2, -np.inf)
+    for i in range(xy.shape[0]):
+        for j in range(2):
+            lo[j] = min(lo[j], xy[i, j])
+            hi[j] = max(hi[j], xy[i, j])
+    return lo, hi
+
+
 def build_end_grid(segs: Segs, xy: np.ndarray, radius: float) -> EndGrid:
     """Grid over the points ``xy`` listing the segments within ``radius`` of each cell.
 
+    Segments (or their stretches) outside the points' frame are left out: no
+    point there asks for them.
     The side is the median segment length, at least four radii, and large
     enough for at most two cells per segment (or 1 M cells) in all.
     """
     ax, dx, dy = segs[0], segs[2], segs[3]
     reach = radius + _SLACK_M
-    lo = np.array([xy[:, 0].min(), xy[:, 1].min()]) - reach  # (columns: faster than axis=0)
-    hi = np.array([xy[:, 0].max(), xy[:, 1].max()]) + reach
+    lo, hi = _bounds(xy)
+    lo, hi = lo - reach, hi + reach
     n = max(ax.size, 1)
     every = max(ax.size // 100_000, 1)  # (the median of a sample: the side is no result)
     length = float(np.median(np.hypot(dx[::every], dy[::every]))) if ax.size else 0.0

@@ -28,7 +28,7 @@ from connectivity.build._end_grid import (
     end_flags,
     segments_and_ends,
 )
-from connectivity.build._vertex_groups import group_stats, key_ranks, near_cells
+from connectivity.build._vertex_groups import group_stats, key_ranks, millimetre_keys, near_cells
 from connectivity.build.edges import edge_kwargs, metric_crs_for
 from connectivity.crs import reproject
 from connectivity.errors import CRSError, DataError, ParameterError
@@ -118,7 +118,7 @@ def _nearest_other_segment(
 
     pts, end_part, seg_part, segs = end_columns(xy, part, seg, ends)
     radius = tolerance_m + _NEAR_M
-    grid = build_end_grid(segs, xy, radius)
+    grid = build_end_grid(segs, pts, radius)
     flag, sure = end_flags(pts, end_part, seg_part, segs, grid, radius, _NEAR_M)
     unsure = np.flatnonzero(~sure)
     if unsure.size == 0 and not flag.any():
@@ -349,7 +349,7 @@ def node_vertices(
     nodes. Pairs inside one part are ignored, so a densely digitised line is
     never collapsed onto itself.
     """
-    inv = _same_millimetre(np.round(xy / 1e-3).astype("int64"))
+    inv = _millimetre_ranks(xy)
     n_u = int(inv.max()) + 1 if inv.size else 0
     if tolerance_m <= 0 or n_u < 2:
         node = inv.astype("int64")
@@ -424,6 +424,16 @@ def _sums_by(group: np.ndarray, xy: np.ndarray, k: int) -> np.ndarray:
             np.bincount(group, weights=xy[:, 1], minlength=k),
         ]
     )
+
+
+def _millimetre_ranks(xy: np.ndarray) -> np.ndarray:
+    """:func:`_same_millimetre` of ``np.round(xy / 1e-3)``, the keys made in one compiled pass."""
+    if xy.shape[0] == 0:
+        return np.zeros(0, dtype="int64")
+    key, fits = millimetre_keys(xy)
+    if not fits:
+        return _same_millimetre(np.round(xy / 1e-3).astype("int64"))
+    return key_ranks(key)[0]
 
 
 def _same_millimetre(q: np.ndarray) -> np.ndarray:
