@@ -29,8 +29,6 @@ __all__ = [
 #: ``(frame, start, cand)``: ``frame = (x0, y0, side, nx, ny)``; the segments of
 #: cell ``k`` (numbered row by row) are ``cand[start[k]:start[k + 1]]``.
 EndGrid = tuple[np.ndarray, np.ndarray, np.ndarray]
-#: Segment starts and directions: ``(ax, ay, dx, dy)``.
-Segs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 #: Absolute slack (metres) added to the reach of every segment: far above the
 #: rounding of the cell arithmetic, so no segment within the radius is missed.
@@ -40,26 +38,28 @@ _UNSURE_M = 1e-9
 
 
 @numba.njit(cache=True, inline="always")
-def end_distance(px: float, py: float, s: int, segs: Segs) -> tuple[float, float]:
-    """Distance of a point to segment ``s`` and its unclipped foot parameter."""
-    ax, ay, dx, dy = segs
-    ex, ey = px - ax[s], py - ay[s]
-    l2 = dx[s] * dx[s] + dy[s] * dy[s]
-    tu = (ex * dx[s] + ey * dy[s]) / l2 if l2 > 0 else 0.0
+def end_distance(
+    px: float, py: float, ax: float, ay: float, dx: float, dy: float
+) -> tuple[float, float]:
+    """Distance of a point to the segment from ``(ax, ay)`` along ``(dx, dy)`` and the
+    unclipped foot parameter."""
+    ex, ey = px - ax, py - ay
+    l2 = dx * dx + dy * dy
+    tu = (ex * dx + ey * dy) / l2 if l2 > 0 else 0.0
     t = min(max(tu, 0.0), 1.0)
-    return math.hypot(ex - t * dx[s], ey - t * dy[s]), tu
+    return math.hypot(ex - t * dx, ey - t * dy), tu
 
 
 @numba.njit(cache=True)
 def _register(
-    segs: Segs, frame: np.ndarray, reach: float, start: np.ndarray, counting: bool
+    seg4: np.ndarray, frame: np.ndarray, reach: float, start: np.ndarray, counting: bool
 ) -> np.ndarray:
     """Count (``counting``: into ``start[1:]``) or list the segments of every cell.
 
     A segment longer in x than a cell side is taken column by column: the
     rows its stretch over the column (grown by ``reach``) meets.
     """
-    ax, ay, dx, dy = segs
+    ax, ay, dx, dy = seg4[:, 0], seg4[:, 1], seg4[:, 2], seg4[:, 3]
     gx0, gy0, side, nx, ny = frame[0], frame[1], frame[2], int(frame[3]), int(frame[4])
     fill = start[:-1].copy()
     out = np.empty(0 if counting else start[-1], dtype=np.int64)
@@ -101,7 +101,7 @@ def _bounds(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return lo, hi
 
 
-def build_end_grid(segs: Segs, xy: np.ndarray, radius: float) -> EndGrid:
+def build_end_grid(seg4: np.ndarray, xy: np.ndarray, radius: float) -> EndGrid:
     """Grid over the points ``xy`` listing the segments within ``radius`` of each cell.
 
     Segments (or their stretches) outside the points' frame are left out: no
@@ -109,7 +109,7 @@ def build_end_grid(segs: Segs, xy: np.ndarray, radius: float) -> EndGrid:
     The side is the median segment length, at least four radii, and large
     enough for at most two cells per segment (or 1 M cells) in all.
     """
-    ax, dx, dy = segs[0], segs[2], segs[3]
+    ax, dx, dy = seg4[:, 0], seg4[:, 2], seg4[:, 3]
     reach = radius + _SLACK_M
     lo, hi = _bounds(xy)
     lo, hi = lo - reach, hi + reach
@@ -122,9 +122,9 @@ def build_end_grid(segs: Segs, xy: np.ndarray, radius: float) -> EndGrid:
     ny = int((hi[1] - lo[1]) / side) + 1
     frame = np.array([lo[0], lo[1], side, float(nx), float(ny)])
     start = np.zeros(nx * ny + 1, dtype=np.int64)
-    _register(segs, frame, reach, start, True)
+    _register(seg4, frame, reach, start, True)
     np.cumsum(start, out=start)
-    cand = _register(segs, frame, reach, start, False)
+    cand = _register(seg4, frame, reach, start, False)
     return frame, start, cand
 
 
@@ -137,7 +137,7 @@ def end_flags(
     pts: np.ndarray,
     end_part: np.ndarray,
     seg_part: np.ndarray,
-    segs: Segs,
+    seg4: np.ndarray,
     grid: EndGrid,
     radius: float,
     near: float,
@@ -150,7 +150,6 @@ def end_flags(
     before any distance is computed.
     """
     frame, start, cand = grid
-    ax, ay, dx, dy = segs
     gx0, gy0, side, nx, ny = frame[0], frame[1], frame[2], int(frame[3]), int(frame[4])
     reach2 = (radius + _SLACK_M) ** 2
     n = pts.shape[0]
@@ -170,15 +169,16 @@ def end_flags(
             dmin = np.inf
             for c in range(start[k], start[k + 1]):
                 s = cand[c]
-                gx = max(min(ax[s], ax[s] + dx[s]) - px, 0.0, px - max(ax[s], ax[s] + dx[s]))
-                gy = max(min(ay[s], ay[s] + dy[s]) - py, 0.0, py - max(ay[s], ay[s] + dy[s]))
+                ax, ay, dx, dy = seg4[s, 0], seg4[s, 1], seg4[s, 2], seg4[s, 3]
+                gx = max(min(ax, ax + dx) - px, 0.0, px - max(ax, ax + dx))
+                gy = max(min(ay, ay + dy) - py, 0.0, py - max(ay, ay + dy))
                 if gx * gx + gy * gy > reach2 or seg_part[s] == end_part[e]:
                     continue
-                ex, ey = px - ax[s], py - ay[s]
-                if (ex == 0.0 and ey == 0.0) or (ex == dx[s] and ey == dy[s]):
+                ex, ey = px - ax, py - ay
+                if (ex == 0.0 and ey == 0.0) or (ex == dx and ey == dy):
                     d, tu = 0.0, 0.0  # on an end of the segment: what end_distance gives
                 else:  # (0 and 0 or 1: never inside)
-                    d, tu = end_distance(px, py, s, segs)
+                    d, tu = end_distance(px, py, ax, ay, dx, dy)
                 if d > radius:
                     continue
                 if d > radius - _UNSURE_M or m == _MAX_NEAR:
@@ -218,20 +218,21 @@ def segments_and_ends(part: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 @numba.njit(cache=True)
 def end_columns(
     xy: np.ndarray, part: np.ndarray, seg: np.ndarray, ends: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, Segs]:
-    """``(pts, end_part, seg_part, (ax, ay, dx, dy))`` of the ends and segments:
-    ``xy[ends]``, ``part[ends]``, ``part[seg]``, and ``xy[seg]`` with ``xy[seg + 1] - xy[seg]``."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(pts, end_part, seg_part, seg4)`` of the ends and segments: ``xy[ends]``,
+    ``part[ends]``, ``part[seg]``, and rows ``(ax, ay, dx, dy)``: ``xy[seg]`` and
+    ``xy[seg + 1] - xy[seg]`` (one row per segment: one cache line per look-up)."""
     m = seg.size
-    ax, ay, dx, dy = np.empty(m), np.empty(m), np.empty(m), np.empty(m)
+    seg4 = np.empty((m, 4))
     seg_part = np.empty(m, dtype=part.dtype)
     for j in range(m):
         i = seg[j]
-        ax[j], ay[j] = xy[i, 0], xy[i, 1]
-        dx[j], dy[j] = xy[i + 1, 0] - xy[i, 0], xy[i + 1, 1] - xy[i, 1]
+        seg4[j, 0], seg4[j, 1] = xy[i, 0], xy[i, 1]
+        seg4[j, 2], seg4[j, 3] = xy[i + 1, 0] - xy[i, 0], xy[i + 1, 1] - xy[i, 1]
         seg_part[j] = part[i]
     pts = np.empty((ends.size, 2))
     end_part = np.empty(ends.size, dtype=part.dtype)
     for j in range(ends.size):
         pts[j, 0], pts[j, 1] = xy[ends[j], 0], xy[ends[j], 1]
         end_part[j] = part[ends[j]]
-    return pts, end_part, seg_part, (ax, ay, dx, dy)
+    return pts, end_part, seg_part, seg4

@@ -116,14 +116,15 @@ def _nearest_other_segment(
     """
     import shapely
 
-    pts, end_part, seg_part, segs = end_columns(xy, part, seg, ends)
+    pts, end_part, seg_part, seg4 = end_columns(xy, part, seg, ends)
     radius = tolerance_m + _NEAR_M
-    grid = build_end_grid(segs, pts, radius)
-    flag, sure = end_flags(pts, end_part, seg_part, segs, grid, radius, _NEAR_M)
+    grid = build_end_grid(seg4, pts, radius)
+    flag, sure = end_flags(pts, end_part, seg_part, seg4, grid, radius, _NEAR_M)
     unsure = np.flatnonzero(~sure)
     if unsure.size == 0 and not flag.any():
         none = np.zeros(0, dtype="int64")
         return none, none, np.zeros(0)
+    segs = (seg4[:, 0].copy(), seg4[:, 1].copy(), seg4[:, 2].copy(), seg4[:, 3].copy())
     tree = build_tree(segs[0], segs[1], xy[seg + 1, 0], xy[seg + 1, 1])
     if unsure.size:  # ends with a segment on the radius: the R-tree path decides
         sub = pts[unsure]
@@ -191,6 +192,7 @@ def _near_one(
     """Segments closer than ``radius`` to one point into ``buf`` (segment, distance,
     unclipped foot parameter; grown as needed): their number and the buffers."""
     boxes, order, levels = tree
+    ax, ay, dx, dy = segs
     n = order.size
     r2 = radius * radius
     out_s, out_d, out_t = buf
@@ -214,7 +216,7 @@ def _near_one(
                 top += 1
                 continue
             s = order[c]
-            d, tu = end_distance(px, py, s, segs)
+            d, tu = end_distance(px, py, ax[s], ay[s], dx[s], dy[s])
             if d > radius:
                 continue
             if k == out_s.size:

@@ -188,8 +188,9 @@ def test_end_grid_flags_equal_the_tree_flags(seed: int, tolerance: float) -> Non
         which = spatial_order(pts[:, 0], pts[:, 1], tree[4])
         args = (pts, part[ends], part[seg], segs)
         want = lines_module._ends_to_settle(*args, tree[:3], radius, which)
-        grid = build_end_grid(segs, pts, radius)
-        flag, sure = end_flags(*args, grid, radius, lines_module._NEAR_M)
+        seg4 = np.column_stack(segs)
+        grid = build_end_grid(seg4, pts, radius)
+        flag, sure = end_flags(*args[:3], seg4, grid, radius, lines_module._NEAR_M)
         assert want.any() and sure.mean() > 0.9
         np.testing.assert_array_equal(flag[sure], want[sure])
 
