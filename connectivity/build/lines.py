@@ -517,6 +517,30 @@ def _check_line_layer(gdf: Any, columns: tuple[str | None, ...], snap_tolerance_
         raise CRSError(msg)
 
 
+def _line_vertices(gdf: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """``(xy, part, part_row, n_parts)``: the vertices of the layer's single LineStrings,
+    the part of each, the row of each part and their number (empty rows skipped).
+
+    A layer of LineStrings (and missing rows) is read in one pass: its non-empty
+    rows are those with coordinates.
+    """
+    import shapely
+
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    if not np.isin(shapely.get_type_id(geoms), (-1, 1)).all():
+        parts, part_row = _line_parts(gdf)
+        xy, part = shapely.get_coordinates(parts, return_index=True)
+        return xy, part, part_row, len(parts)
+    xy, row = shapely.get_coordinates(geoms, return_index=True)
+    ok = np.bincount(row, minlength=geoms.size) > 0
+    rows = np.flatnonzero(ok)
+    if rows.size == 0:
+        msg = "the line layer has no non-empty geometry"
+        raise DataError(msg)
+    part = row if rows.size == geoms.size else (np.cumsum(ok) - 1)[row]
+    return xy, part, rows, int(rows.size)
+
+
 def _line_parts(gdf: Any) -> tuple[np.ndarray, np.ndarray]:
     """Single LineStrings of the layer and the row each comes from (empty rows skipped)."""
     import shapely
@@ -625,8 +649,7 @@ def lines_edge_arrays(
 
     _check_line_layer(gdf, (class_col, speed_col, oneway_col), snap_tolerance_m)
     table = as_speed_table(speeds)
-    parts, part_row = _line_parts(gdf)
-    xy, part = shapely.get_coordinates(parts, return_index=True)
+    xy, part, part_row, n_parts = _line_vertices(gdf)
     src = CRS.from_user_input(gdf.crs)
     dst, xy, scale = _metric_vertices(xy, part, src)
     xy, part, seg_scale, n_tees = snap_ends_to_segments(xy, part, scale, snap_tolerance_m)
@@ -649,7 +672,7 @@ def lines_edge_arrays(
         "builder": "from_lines",
         "source_crs": src.to_string(),
         "n_features": len(gdf),
-        "n_parts": len(parts),
+        "n_parts": n_parts,
         "snap_tolerance_m": float(snap_tolerance_m),
         "n_chained_junctions": n_chained,
         "n_t_junctions": n_tees,

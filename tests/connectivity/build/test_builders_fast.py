@@ -354,8 +354,11 @@ _NETWORK_ARRAYS = (
 
 @pytest.mark.parametrize("seed", range(4))
 @pytest.mark.parametrize("tolerance", [0.5, 1.0])
-def test_from_lines_equals_the_plain_reference(seed: int, tolerance: float) -> None:
+@pytest.mark.parametrize("multi", [True, False])
+def test_from_lines_equals_the_plain_reference(seed: int, tolerance: float, multi: bool) -> None:
     gdf = _tricky_layer(seed)
+    if not multi:  # LineStrings, empty and missing rows only
+        gdf = gdf[shapely.get_type_id(gdf.geometry.values) != 5].reset_index(drop=True)
     got = RoadNetwork.from_lines(gdf, speed_col="kmh", oneway_col="ow", snap_tolerance_m=tolerance)
     want = _from_lines_reference(gdf, tolerance)
     assert got.meta["n_t_junctions"] > 0
