@@ -645,7 +645,6 @@ def lines_edge_arrays(
     speeds: Any,
 ) -> dict[str, Any]:
     """Keyword arguments of ``RoadNetwork.from_edges`` for lines input."""
-    import shapely
 
     _check_line_layer(gdf, (class_col, speed_col, oneway_col), snap_tolerance_m)
     table = as_speed_table(speeds)
