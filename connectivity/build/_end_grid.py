@@ -52,17 +52,19 @@ def end_distance(
 
 @numba.njit(cache=True)
 def _register(
-    seg4: np.ndarray, frame: np.ndarray, reach: float, start: np.ndarray, counting: bool
-) -> np.ndarray:
-    """Count (``counting``: into ``start[1:]``) or list the segments of every cell.
+    seg4: np.ndarray, frame: np.ndarray, reach: float, start: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(cand, end)``: the segments of every cell listed from ``start`` (cell ``k``
+    from ``start[k]`` to ``end[k]``); without ``start``, only ``end``, the counts.
 
     A segment longer in x than a cell side is taken column by column: the
     rows its stretch over the column (grown by ``reach``) meets.
     """
     ax, ay, dx, dy = seg4[:, 0], seg4[:, 1], seg4[:, 2], seg4[:, 3]
     gx0, gy0, side, nx, ny = frame[0], frame[1], frame[2], int(frame[3]), int(frame[4])
-    fill = start[:-1].copy()
-    out = np.empty(0 if counting else start[-1], dtype=np.int64)
+    listing = start is not None
+    end = start[:-1].copy() if start is not None else np.zeros(nx * ny, dtype=np.int64)
+    cand = np.empty(start[-1] if start is not None else 0, dtype=np.int64)
     for s in range(ax.size):
         xa, xb = min(ax[s], ax[s] + dx[s]), max(ax[s], ax[s] + dx[s])
         ya, yb = min(ay[s], ay[s] + dy[s]), max(ay[s], ay[s] + dy[s])
@@ -81,12 +83,10 @@ def _register(
             r1 = min(math.floor((hi + reach - gy0) / side), ny - 1)
             for row in range(r0, r1 + 1):
                 k = row * nx + col
-                if counting:
-                    start[k + 1] += 1
-                else:
-                    out[fill[k]] = s
-                    fill[k] += 1
-    return out
+                if listing:
+                    cand[end[k]] = s
+                end[k] += 1
+    return cand, end
 
 
 @numba.njit(cache=True)
@@ -122,9 +122,8 @@ def build_end_grid(seg4: np.ndarray, xy: np.ndarray, radius: float) -> EndGrid:
     ny = int((hi[1] - lo[1]) / side) + 1
     frame = np.array([lo[0], lo[1], side, float(nx), float(ny)])
     start = np.zeros(nx * ny + 1, dtype=np.int64)
-    _register(seg4, frame, reach, start, True)
-    np.cumsum(start, out=start)
-    cand = _register(seg4, frame, reach, start, False)
+    np.cumsum(_register(seg4, frame, reach, None)[1], out=start[1:])
+    cand = _register(seg4, frame, reach, start)[0]
     return frame, start, cand
 
 

@@ -340,16 +340,7 @@ def _from_lines_reference(gdf: gpd.GeoDataFrame, tolerance_m: float) -> RoadNetw
     )  # fmt: skip
 
 
-_NETWORK_ARRAYS = (
-    "x",
-    "y",
-    "indptr",
-    "indices",
-    "time_min",
-    "length_m",
-    "road_class",
-    "edge_source_ids",
-)
+_NETWORK_ARRAYS = "x y indptr indices time_min length_m road_class edge_source_ids".split()
 
 
 @pytest.mark.parametrize("seed", range(4))
