@@ -21,6 +21,14 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from connectivity._segment_tree import NODE_SIZE, build_tree, spatial_order
+from connectivity.build._end_grid import (
+    build_end_grid,
+    end_columns,
+    end_distance,
+    end_flags,
+    segments_and_ends,
+)
+from connectivity.build._vertex_groups import group_stats, key_ranks, millimetre_keys, near_cells
 from connectivity.build.edges import edge_kwargs, metric_crs_for
 from connectivity.crs import reproject
 from connectivity.errors import CRSError, DataError, ParameterError
@@ -72,12 +80,9 @@ def snap_ends_to_segments(
     """
     if tolerance_m <= 0 or xy.shape[0] < 2:
         return xy, part, scale, 0
-    seg = np.flatnonzero(part[:-1] == part[1:])
+    seg, ends = segments_and_ends(part)
     if seg.size == 0:
         return xy, part, scale, 0
-    first = np.r_[True, part[1:] != part[:-1]]
-    last = np.r_[part[1:] != part[:-1], True]
-    ends = np.flatnonzero(first | last)
     pi, si, t = _nearest_other_segment(xy, part, seg, ends, tolerance_m)
     inner = (t > 1e-9) & (t < 1 - 1e-9)
     pi, si, t = pi[inner], si[inner], t[inner]
@@ -111,14 +116,22 @@ def _nearest_other_segment(
     """
     import shapely
 
-    x0, y0, x1, y1 = xy[seg, 0], xy[seg, 1], xy[seg + 1, 0], xy[seg + 1, 1]
-    tree = build_tree(x0, y0, x1, y1)
-    pts = np.ascontiguousarray(xy[ends])
-    segs = (x0, y0, x1 - x0, y1 - y0)
+    pts, end_part, seg_part, seg4 = end_columns(xy, part, seg, ends)
     radius = tolerance_m + _NEAR_M
-    which = spatial_order(pts[:, 0], pts[:, 1], tree[4])
-    end_part, seg_part = part[ends], part[seg]
-    flag = _ends_to_settle(pts, end_part, seg_part, segs, tree[:3], radius, which)
+    grid = build_end_grid(seg4, pts, radius)
+    flag, sure = end_flags(pts, end_part, seg_part, seg4, grid, radius, _NEAR_M)
+    unsure = np.flatnonzero(~sure)
+    if unsure.size == 0 and not flag.any():
+        none = np.zeros(0, dtype="int64")
+        return none, none, np.zeros(0)
+    segs = (seg4[:, 0].copy(), seg4[:, 1].copy(), seg4[:, 2].copy(), seg4[:, 3].copy())
+    tree = build_tree(segs[0], segs[1], xy[seg + 1, 0], xy[seg + 1, 1])
+    if unsure.size:  # ends with a segment on the radius: the R-tree path decides
+        sub = pts[unsure]
+        which = spatial_order(sub[:, 0], sub[:, 1], tree[4])
+        flag[unsure] = _ends_to_settle(
+            sub, end_part[unsure], seg_part, segs, tree[:3], radius, which
+        )
     kept = np.flatnonzero(flag)
     pi, si, d, tu = _segments_near(pts[kept], end_part[kept], seg_part, segs, tree[:3], radius)
     pi = kept[pi]
@@ -203,11 +216,7 @@ def _near_one(
                 top += 1
                 continue
             s = order[c]
-            ex, ey = px - ax[s], py - ay[s]
-            l2 = dx[s] * dx[s] + dy[s] * dy[s]
-            tu = (ex * dx[s] + ey * dy[s]) / l2 if l2 > 0 else 0.0
-            t = min(max(tu, 0.0), 1.0)
-            d = math.hypot(ex - t * dx[s], ey - t * dy[s])
+            d, tu = end_distance(px, py, ax[s], ay[s], dx[s], dy[s])
             if d > radius:
                 continue
             if k == out_s.size:
@@ -342,18 +351,13 @@ def node_vertices(
     nodes. Pairs inside one part are ignored, so a densely digitised line is
     never collapsed onto itself.
     """
-    inv = _same_millimetre(np.round(xy / 1e-3).astype("int64"))
+    inv = _millimetre_ranks(xy)
     n_u = int(inv.max()) + 1 if inv.size else 0
     if tolerance_m <= 0 or n_u < 2:
         node = inv.astype("int64")
     else:
-        pts = _sums_by(inv, xy, n_u)
-        pts /= np.bincount(inv, minlength=n_u)[:, None]
-        # the part of each unique point (a point shared by several parts is "multi")
-        part_of = np.full(n_u, -1, dtype="int64")
-        part_of[inv] = part
-        multi = np.zeros(n_u, bool)
-        multi[inv[part_of[inv] != part]] = True
+        # mean, part and "several parts" of each distinct point, in one pass
+        pts, part_of, multi = group_stats(inv, xy, part, n_u)
         pairs = _close_pairs(pts, tolerance_m)
         if pairs.size:
             i, j = pairs[:, 0], pairs[:, 1]
@@ -361,6 +365,8 @@ def node_vertices(
             i, j = i[cross], j[cross]
         else:
             i = j = np.zeros(0, dtype="int64")
+        if i.size == 0 and tolerance_m >= 1e-3:  # nothing joined: distinct points are nodes
+            return inv, pts, 0  # (none chained: a millimetre cell spans under 2 mm)
         g = sp.coo_matrix((np.ones(i.size, bool), (i, j)), shape=(n_u, n_u))
         k, lab = connected_components(g, directed=False)
         node = lab[inv].astype("int64")
@@ -422,6 +428,16 @@ def _sums_by(group: np.ndarray, xy: np.ndarray, k: int) -> np.ndarray:
     )
 
 
+def _millimetre_ranks(xy: np.ndarray) -> np.ndarray:
+    """:func:`_same_millimetre` of ``np.round(xy / 1e-3)``, the keys made in one compiled pass."""
+    if xy.shape[0] == 0:
+        return np.zeros(0, dtype="int64")
+    key, fits = millimetre_keys(xy)
+    if not fits:
+        return _same_millimetre(np.round(xy / 1e-3).astype("int64"))
+    return key_ranks(key)[0]
+
+
 def _same_millimetre(q: np.ndarray) -> np.ndarray:
     """Rank of each row of ``q`` (n, 2) among its distinct rows in (x, y) order.
 
@@ -430,12 +446,12 @@ def _same_millimetre(q: np.ndarray) -> np.ndarray:
     """
     if q.shape[0] == 0:
         return np.zeros(0, dtype="int64")
-    lo = q.min(axis=0)
-    span = q.max(axis=0) - lo
+    lo = np.array([q[:, 0].min(), q[:, 1].min()])  # (columns: faster than axis=0)
+    span = np.array([q[:, 0].max(), q[:, 1].max()]) - lo
     if span.max() >= 2**31:
         return np.unique(q, axis=0, return_inverse=True)[1].ravel()
     key = ((q[:, 0] - lo[0]) << 32) | (q[:, 1] - lo[1])
-    return pd.factorize(key, sort=True)[0].astype("int64")  # a hash, then sort the distinct
+    return key_ranks(key)[0]
 
 
 def _close_pairs(pts: np.ndarray, r: float) -> np.ndarray:
@@ -446,21 +462,14 @@ def _close_pairs(pts: np.ndarray, r: float) -> np.ndarray:
     a noded layer that is a small share of the junctions.
     """
     cell = np.floor(pts / (2 * r))
-    cell -= cell.min(axis=0)
+    cell -= np.array([cell[:, 0].min(), cell[:, 1].min()])
     ny = cell[:, 1].max() + 3
     if not np.isfinite(ny) or (cell[:, 0].max() + 3) * ny >= 2**62:
         sub = np.arange(pts.shape[0])
     else:
         key = ((cell[:, 0] + 1) * ny + cell[:, 1] + 1).astype("int64")
-        codes, cells = pd.factorize(key)
-        near = np.bincount(codes) > 1
-        index = pd.Index(cells)
-        step = int(ny)
-        for off in (step, 1, step + 1, step - 1):  # right, up, up-right, down-right
-            j = index.get_indexer(cells + off)
-            hit = j >= 0
-            near[hit] = True
-            near[j[hit]] = True
+        codes, cells = key_ranks(key)
+        near = near_cells(cells, np.bincount(codes), int(ny))
         sub = np.flatnonzero(near[codes])
     pairs = cKDTree(pts[sub]).query_pairs(r=r, output_type="ndarray")
     return sub[pairs].reshape(-1, 2)
@@ -508,23 +517,48 @@ def _check_line_layer(gdf: Any, columns: tuple[str | None, ...], snap_tolerance_
         raise CRSError(msg)
 
 
+def _line_vertices(gdf: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """``(xy, part, part_row, n_parts)``: the vertices of the layer's single LineStrings,
+    the part of each, the row of each part and their number (empty rows skipped).
+
+    A layer of LineStrings (and missing rows) is read in one pass: its non-empty
+    rows are those with coordinates.
+    """
+    import shapely
+
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    if not np.isin(shapely.get_type_id(geoms), (-1, 1)).all():
+        parts, part_row = _line_parts(gdf)
+        xy, part = shapely.get_coordinates(parts, return_index=True)
+        return xy, part, part_row, len(parts)
+    xy, row = shapely.get_coordinates(geoms, return_index=True)
+    ok = np.bincount(row, minlength=geoms.size) > 0
+    rows = np.flatnonzero(ok)
+    if rows.size == 0:
+        msg = "the line layer has no non-empty geometry"
+        raise DataError(msg)
+    part = row if rows.size == geoms.size else (np.cumsum(ok) - 1)[row]
+    return xy, part, rows, int(rows.size)
+
+
 def _line_parts(gdf: Any) -> tuple[np.ndarray, np.ndarray]:
     """Single LineStrings of the layer and the row each comes from (empty rows skipped)."""
     import shapely
 
     geoms = np.asarray(gdf.geometry.values, dtype=object)
-    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    types = shapely.get_type_id(geoms[ok])
-    if not np.isin(types, (1, 5)).all():
+    types = shapely.get_type_id(geoms)  # -1 where missing
+    ok = (types >= 0) & ~shapely.is_empty(geoms)
+    if not np.isin(types[ok], (1, 5)).all():
         msg = "from_lines needs LineString or MultiLineString geometries only; explode or filter the layer"
         raise DataError(msg)
     rows = np.flatnonzero(ok)
     if rows.size == 0:
         msg = "the line layer has no non-empty geometry"
         raise DataError(msg)
-    if (types == 1).all():  # LineStrings only: each row is its one part
-        return geoms[rows], rows
-    parts, part_row = shapely.get_parts(geoms[rows], return_index=True)
+    kept = geoms if rows.size == geoms.size else geoms[rows]
+    if (types[rows] == 1).all():  # LineStrings only: each row is its one part
+        return kept, rows
+    parts, part_row = shapely.get_parts(kept, return_index=True)
     return parts, rows[part_row]
 
 
@@ -551,19 +585,54 @@ def _metric_vertices(
 
 def _row_classes_and_speeds(
     gdf: Any, class_col: str | None, speed_col: str | None, table: Any
-) -> tuple[np.ndarray, np.ndarray]:
-    """Road class and speed (km/h) of every row: ``speed_col`` where valid, else the table."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(names, code, kmh)``: the distinct road classes, each row's class among them
+    and its speed (km/h): ``speed_col`` where valid, else the table's."""
     if class_col is None:
-        classes = np.full(len(gdf), "road", dtype=object)
+        codes, distinct = np.zeros(len(gdf), dtype="int64"), np.array(["road"], dtype=object)
     else:
         classes = gdf[class_col].astype(str).to_numpy(dtype=object)
-    codes, distinct = pd.factorize(classes)  # each class looked up once
+        codes, distinct = pd.factorize(classes)  # each class looked up once
     row_kmh = table.edge_speeds(distinct)[codes]
     if speed_col is not None:
         given = pd.to_numeric(gdf[speed_col], errors="coerce").to_numpy(dtype="float64")
         good = np.isfinite(given) & (given > 0)
         row_kmh = np.where(good, given, row_kmh)
-    return classes, row_kmh
+    return np.asarray(distinct, dtype=object), codes, row_kmh
+
+
+@numba.njit(cache=True)
+def _segment_edges(
+    xy: np.ndarray,
+    part: np.ndarray,
+    node: np.ndarray,
+    part_row: np.ndarray,
+    ow: np.ndarray,
+    scale: np.ndarray,
+) -> tuple[np.ndarray, ...]:
+    """``(row, dx, dy, scale, u, v, oneway)`` of every segment (vertex ``i`` to ``i + 1``
+    of one part): its layer row, vector, length factor, end nodes (swapped where the
+    row's one-way code is -1) and that code."""
+    n = part.size
+    m = 0
+    for i in range(n - 1):
+        m += part[i] == part[i + 1]
+    row = np.empty(m, dtype=np.int64)
+    dx, dy, sc = np.empty(m), np.empty(m), np.empty(m)
+    u, v = np.empty(m, dtype=np.int64), np.empty(m, dtype=np.int64)
+    code = np.empty(m, dtype=ow.dtype)
+    j = 0
+    for i in range(n - 1):
+        if part[i] != part[i + 1]:
+            continue
+        row[j] = part_row[part[i]]
+        dx[j], dy[j] = xy[i + 1, 0] - xy[i, 0], xy[i + 1, 1] - xy[i, 1]
+        sc[j] = scale[i]
+        code[j] = ow[row[j]]
+        a, b = node[i], node[i + 1]
+        u[j], v[j] = (b, a) if code[j] == -1 else (a, b)
+        j += 1
+    return row, dx, dy, sc, u, v, code
 
 
 def lines_edge_arrays(
@@ -576,12 +645,10 @@ def lines_edge_arrays(
     speeds: Any,
 ) -> dict[str, Any]:
     """Keyword arguments of ``RoadNetwork.from_edges`` for lines input."""
-    import shapely
 
     _check_line_layer(gdf, (class_col, speed_col, oneway_col), snap_tolerance_m)
     table = as_speed_table(speeds)
-    parts, part_row = _line_parts(gdf)
-    xy, part = shapely.get_coordinates(parts, return_index=True)
+    xy, part, part_row, n_parts = _line_vertices(gdf)
     src = CRS.from_user_input(gdf.crs)
     dst, xy, scale = _metric_vertices(xy, part, src)
     xy, part, seg_scale, n_tees = snap_ends_to_segments(xy, part, scale, snap_tolerance_m)
@@ -592,31 +659,26 @@ def lines_edge_arrays(
             "(near-parallel lines chained together); consider a smaller tolerance",
             n_chained, snap_tolerance_m,
         )  # fmt: skip
-    a = np.flatnonzero(part[:-1] == part[1:])
-    seg_row = part_row[part[a]]
-    seg_len = np.hypot(*(xy[a + 1] - xy[a]).T) * seg_scale[a]
-    u, v = node[a], node[a + 1]
     ow = (
         np.zeros(len(gdf), "int8")
         if oneway_col is None
         else oneway_codes(gdf[oneway_col].to_numpy())
     )
-    seg_ow = ow[seg_row]
-    rev = seg_ow == -1
-    u, v = np.where(rev, v, u), np.where(rev, u, v)
-    classes, row_kmh = _row_classes_and_speeds(gdf, class_col, speed_col, table)
+    seg_row, dx, dy, scale_a, u, v, seg_ow = _segment_edges(xy, part, node, part_row, ow, seg_scale)
+    seg_len = np.hypot(dx, dy) * scale_a
+    class_names, row_class, row_kmh = _row_classes_and_speeds(gdf, class_col, speed_col, table)
     meta = {
         "builder": "from_lines",
         "source_crs": src.to_string(),
         "n_features": len(gdf),
-        "n_parts": len(parts),
+        "n_parts": n_parts,
         "snap_tolerance_m": float(snap_tolerance_m),
         "n_chained_junctions": n_chained,
         "n_t_junctions": n_tees,
         "speeds": table.to_dict(),
     }
     return edge_kwargs(
-        node_xy[:, 0], node_xy[:, 1], u, v, crs=dst, classes=classes, edge_row=seg_row,
+        node_xy[:, 0], node_xy[:, 1], u, v, crs=dst, classes=class_names, edge_row=row_class[seg_row],
         speed_kmh=row_kmh[seg_row], length_m=seg_len, oneway=seg_ow != 0,
         edge_source_ids=seg_row, meta=meta,
     )  # fmt: skip

@@ -5,11 +5,15 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pytest
+import scipy.sparse as sp
 import shapely
+from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 import connectivity.build.lines as lines_module
 from connectivity import RoadNetwork
+from connectivity._segment_tree import build_tree, spatial_order
+from connectivity.build._end_grid import build_end_grid, end_flags
 from connectivity.build.edges import fastest_directed_csr
 from connectivity.build.lines import (
     _close_pairs,
@@ -64,8 +68,9 @@ def test_csr_equals_the_lexsort_reference(seed: int) -> None:
         np.testing.assert_array_equal(got[2][k], want[2][k])
 
 
-def _snap_reference(xy, part, tolerance_m):
-    """The STRtree choice of earlier versions: (end, segment, t) of the inserted vertices."""
+def _snap_reference(xy, part, tolerance_m, by_segment=False):
+    """The STRtree choice of earlier versions: (end, segment, t) of the inserted vertices
+    (``by_segment``: of segments at one distance, the first, as from_lines chooses)."""
     seg = np.flatnonzero(part[:-1] == part[1:])
     lines = shapely.linestrings(np.stack([xy[seg], xy[seg + 1]], axis=1))
     first = np.r_[True, part[1:] != part[:-1]]
@@ -76,7 +81,7 @@ def _snap_reference(xy, part, tolerance_m):
     other = part[seg[si]] != part[ends[pi]]
     pi, si = pi[other], si[other]
     dist = shapely.distance(pts[pi], lines[si])
-    order = np.lexsort((dist, pi))
+    order = np.lexsort((si, dist, pi) if by_segment else (dist, pi))
     pi, si = pi[order], si[order]
     best = np.r_[True, pi[1:] != pi[:-1]]
     pi, si = pi[best], si[best]
@@ -158,12 +163,36 @@ def test_snap_ends_skips_only_ends_without_an_insert(
         scale = np.ones(xy.shape[0] - 1)
         got = snap_ends_to_segments(xy, part, scale, tolerance)
         with monkeypatch.context() as m:
-            m.setattr(lines_module, "_ends_to_settle", lambda pts, *a: np.ones(len(pts), bool))
+            m.setattr(lines_module, "end_flags", lambda pts, *a: (np.ones(len(pts), bool),) * 2)
             want = snap_ends_to_segments(xy, part, scale, tolerance)
         assert want[3] > 0
         assert got[3] == want[3]
         for g, w in zip(got[:3], want[:3], strict=True):
             np.testing.assert_array_equal(g, w)
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("tolerance", [0.5, 1.0, 5.0])
+def test_end_grid_flags_equal_the_tree_flags(seed: int, tolerance: float) -> None:
+    """The grid test of every line end gives the R-tree flag wherever it says it is sure."""
+    for xy, part in (_noded_layer(seed), _layer(seed, 150)):
+        seg = np.flatnonzero(part[:-1] == part[1:])
+        ends = np.flatnonzero(
+            np.r_[True, part[1:] != part[:-1]] | np.r_[part[1:] != part[:-1], True]
+        )
+        x0, y0, x1, y1 = xy[seg, 0], xy[seg, 1], xy[seg + 1, 0], xy[seg + 1, 1]
+        segs = (x0, y0, x1 - x0, y1 - y0)
+        pts = np.ascontiguousarray(xy[ends])
+        radius = tolerance + lines_module._NEAR_M
+        tree = build_tree(x0, y0, x1, y1)
+        which = spatial_order(pts[:, 0], pts[:, 1], tree[4])
+        args = (pts, part[ends], part[seg], segs)
+        want = lines_module._ends_to_settle(*args, tree[:3], radius, which)
+        seg4 = np.column_stack(segs)
+        grid = build_end_grid(seg4, pts, radius)
+        flag, sure = end_flags(*args[:3], seg4, grid, radius, lines_module._NEAR_M)
+        assert want.any() and sure.mean() > 0.9
+        np.testing.assert_array_equal(flag[sure], want[sure])
 
 
 @pytest.mark.parametrize("r", [0.5, 1.0, 40.0])
@@ -228,3 +257,101 @@ def test_from_lines_equals_from_edges() -> None:
     )  # fmt: skip
     for name in ("x", "y", "indptr", "indices", "time_min", "length_m", "edge_source_ids"):
         np.testing.assert_array_equal(getattr(by_lines, name), getattr(by_edges, name))
+
+
+def _tricky_layer(seed: int) -> gpd.GeoDataFrame:
+    """The noded layer (T ends on, within and just past the tolerance of other lines'
+    interiors, lines through junctions) plus ends a fraction of a millimetre (and a
+    fraction of the tolerance) from junctions, multi-part rows, empty rows and one-way codes."""
+    rng = np.random.default_rng(seed)
+    xy, part = _noded_layer(seed)
+    geoms = [shapely.LineString(xy[part == p]) for p in range(part.max() + 1)]
+    junction = xy[::2][rng.integers(0, 100, 24)]
+    for k, c in enumerate(junction):  # near-duplicates at the millimetre rule and within tolerance
+        off = [0.0004, 0.0005, 0.0006, 0.0015, 0.4, 0.9][k % 6] * np.array([1.0, -0.5])
+        geoms.append(shapely.LineString([c + off, c + rng.normal(0, 80, 2)]))
+    multi = [shapely.MultiLineString(geoms[i : i + 3]) for i in range(0, 30, 3)]
+    geoms = multi + geoms[30:] + [shapely.LineString(), None]
+    codes = np.array(["yes", "no", "-1", None, "both", "T"], dtype=object)
+    return gpd.GeoDataFrame(
+        {"ow": codes[rng.integers(0, codes.size, len(geoms))], "kmh": rng.choice([20.0, 50.0], len(geoms))},
+        geometry=geoms, crs=UTM,
+    )  # fmt: skip
+
+
+def _from_lines_reference(gdf: gpd.GeoDataFrame, tolerance_m: float) -> RoadNetwork:
+    """from_lines written plainly: per-geometry loops, the STRtree snapping, np.unique
+    millimetre cells, the k-d tree of cell means, connected components, np.add.at means."""
+    rows, coords = [], []
+    for r, g in enumerate(gdf.geometry):
+        if g is None or g.is_empty:
+            continue
+        for p in getattr(g, "geoms", [g]):
+            rows.append(r)
+            coords.append(shapely.get_coordinates(p))
+    part = np.repeat(np.arange(len(coords)), [len(c) for c in coords])
+    xy = np.vstack(coords)
+    seg = np.flatnonzero(part[:-1] == part[1:])
+    _pi, si, t = _snap_reference(xy, part, tolerance_m, by_segment=True)
+    inserted: dict[int, list[float]] = {}
+    for s, f in zip(seg[si], t, strict=True):
+        inserted.setdefault(int(s), []).append(float(f))
+    new_xy, new_part = [], []
+    for i in range(xy.shape[0]):
+        new_xy.append(xy[i])
+        new_part.append(part[i])
+        for f in sorted(inserted.get(i, [])):
+            new_xy.append(xy[i] + (xy[i + 1] - xy[i]) * f)
+            new_part.append(part[i])
+    xy, part = np.array(new_xy), np.array(new_part)
+    inv = np.unique(np.round(xy / 1e-3).astype("int64"), axis=0, return_inverse=True)[1].ravel()
+    n_u = inv.max() + 1
+    pts = np.zeros((n_u, 2))
+    np.add.at(pts, inv, xy)
+    pts /= np.bincount(inv)[:, None]
+    parts_of = [set() for _ in range(n_u)]
+    for i, p in zip(inv, part, strict=True):
+        parts_of[i].add(p)
+    pairs = [
+        (i, j)
+        for i, j in cKDTree(pts).query_pairs(tolerance_m)
+        if len(parts_of[i] | parts_of[j]) > 1
+    ]
+    i, j = np.array(pairs, dtype=int).reshape(-1, 2).T
+    graph = sp.coo_matrix((np.ones(i.size), (i, j)), shape=(n_u, n_u))
+    node = connected_components(graph, directed=False)[1][inv]
+    node_xy = np.zeros((node.max() + 1, 2))
+    np.add.at(node_xy, node, xy)
+    node_xy /= np.bincount(node)[:, None]
+    code = {"yes": 1, "T": 1, "-1": -1}
+    u, v, row, length, ow = [], [], [], [], []
+    for k in np.flatnonzero(part[:-1] == part[1:]):
+        r = rows[part[k]]
+        c = code.get(gdf["ow"].iloc[r], 0)
+        u.append(node[k + 1] if c == -1 else node[k])
+        v.append(node[k] if c == -1 else node[k + 1])
+        row.append(r)
+        length.append(np.hypot(*(xy[k + 1] - xy[k])))
+        ow.append(c != 0)
+    row = np.array(row)
+    return RoadNetwork.from_edges(
+        node_xy[:, 0], node_xy[:, 1], u, v, crs=UTM, speed_kmh=gdf["kmh"].to_numpy()[row],
+        length_m=length, oneway=ow, edge_source_ids=row,
+    )  # fmt: skip
+
+
+_NETWORK_ARRAYS = "x y indptr indices time_min length_m road_class edge_source_ids".split()
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("tolerance", [0.5, 1.0])
+@pytest.mark.parametrize("multi", [True, False])
+def test_from_lines_equals_the_plain_reference(seed: int, tolerance: float, multi: bool) -> None:
+    gdf = _tricky_layer(seed)
+    if not multi:  # LineStrings, empty and missing rows only
+        gdf = gdf[shapely.get_type_id(gdf.geometry.values) != 5].reset_index(drop=True)
+    got = RoadNetwork.from_lines(gdf, speed_col="kmh", oneway_col="ow", snap_tolerance_m=tolerance)
+    want = _from_lines_reference(gdf, tolerance)
+    assert got.meta["n_t_junctions"] > 0
+    for name in _NETWORK_ARRAYS:
+        np.testing.assert_array_equal(getattr(got, name), getattr(want, name), err_msg=name)

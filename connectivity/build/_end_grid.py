@@ -1,0 +1,237 @@
+"""Compiled kernels of the line-end test of :func:`connectivity.build.lines.snap_ends_to_segments`.
+
+A uniform grid of square cells lists, per cell, every segment that comes
+within ``reach`` of the cell (each segment registered column by column along
+its length, so a long diagonal segment fills a thin band of cells, not its
+box). A line end then checks only the segments of its own cell, with the
+arithmetic of the R-tree search of :mod:`connectivity.build.lines`
+(:func:`end_distance`), and gets the same flag as
+:func:`connectivity.build.lines._ends_to_settle`; ends with a segment within
+rounding of the search radius are left to that R-tree path ("unsure").
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+__all__ = [
+    "EndGrid",
+    "build_end_grid",
+    "end_columns",
+    "end_distance",
+    "end_flags",
+    "segments_and_ends",
+]
+
+#: ``(frame, start, cand)``: ``frame = (x0, y0, side, nx, ny)``; the segments of
+#: cell ``k`` (numbered row by row) are ``cand[start[k]:start[k + 1]]``.
+EndGrid = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+#: Absolute slack (metres) added to the reach of every segment: far above the
+#: rounding of the cell arithmetic, so no segment within the radius is missed.
+_SLACK_M = 1e-3
+#: Ends whose nearest segment lies this close (metres) below the radius are unsure.
+_UNSURE_M = 1e-9
+
+
+@numba.njit(cache=True, inline="always")
+def end_distance(
+    px: float, py: float, ax: float, ay: float, dx: float, dy: float
+) -> tuple[float, float]:
+    """Distance of a point to the segment from ``(ax, ay)`` along ``(dx, dy)`` and the
+    unclipped foot parameter."""
+    ex, ey = px - ax, py - ay
+    l2 = dx * dx + dy * dy
+    tu = (ex * dx + ey * dy) / l2 if l2 > 0 else 0.0
+    t = min(max(tu, 0.0), 1.0)
+    return math.hypot(ex - t * dx, ey - t * dy), tu
+
+
+@numba.njit(cache=True)
+def _register(
+    seg4: np.ndarray, frame: np.ndarray, reach: float, start: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(cand, end)``: the segments of every cell listed from ``start`` (cell ``k``
+    from ``start[k]`` to ``end[k]``); without ``start``, only ``end``, the counts.
+
+    A segment longer in x than a cell side is taken column by column: the
+    rows its stretch over the column (grown by ``reach``) meets.
+    """
+    ax, ay, dx, dy = seg4[:, 0], seg4[:, 1], seg4[:, 2], seg4[:, 3]
+    gx0, gy0, side, nx, ny = frame[0], frame[1], frame[2], int(frame[3]), int(frame[4])
+    listing = start is not None
+    end = start[:-1].copy() if start is not None else np.zeros(nx * ny, dtype=np.int64)
+    cand = np.empty(start[-1] if start is not None else 0, dtype=np.int64)
+    for s in range(ax.size):
+        xa, xb = min(ax[s], ax[s] + dx[s]), max(ax[s], ax[s] + dx[s])
+        ya, yb = min(ay[s], ay[s] + dy[s]), max(ay[s], ay[s] + dy[s])
+        c0 = max(math.floor((xa - reach - gx0) / side), 0)
+        c1 = min(math.floor((xb + reach - gx0) / side), nx - 1)
+        long = abs(dx[s]) >= side
+        slope = dy[s] / dx[s] if long else 0.0
+        for col in range(c0, c1 + 1):
+            lo, hi = ya, yb
+            if long:
+                x_lo = max(gx0 + col * side - reach, xa)
+                x_hi = min(gx0 + (col + 1) * side + reach, xb)
+                y_lo, y_hi = ay[s] + (x_lo - ax[s]) * slope, ay[s] + (x_hi - ax[s]) * slope
+                lo, hi = max(min(y_lo, y_hi), ya), min(max(y_lo, y_hi), yb)
+            r0 = max(math.floor((lo - reach - gy0) / side), 0)
+            r1 = min(math.floor((hi + reach - gy0) / side), ny - 1)
+            for row in range(r0, r1 + 1):
+                k = row * nx + col
+                if listing:
+                    cand[end[k]] = s
+                end[k] += 1
+    return cand, end
+
+
+@numba.njit(cache=True)
+def _bounds(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Smallest and largest x and y of the rows of ``xy`` (one pass)."""
+    lo = np.full(2, np.inf)
+    hi = np.full(2, -np.inf)
+    for i in range(xy.shape[0]):
+        for j in range(2):
+            lo[j] = min(lo[j], xy[i, j])
+            hi[j] = max(hi[j], xy[i, j])
+    return lo, hi
+
+
+def build_end_grid(seg4: np.ndarray, xy: np.ndarray, radius: float) -> EndGrid:
+    """Grid over the points ``xy`` listing the segments within ``radius`` of each cell.
+
+    Segments (or their stretches) outside the points' frame are left out: no
+    point there asks for them.
+    The side is the median segment length, at least four radii, and large
+    enough for at most two cells per segment (or 1 M cells) in all.
+    """
+    ax, dx, dy = seg4[:, 0], seg4[:, 2], seg4[:, 3]
+    reach = radius + _SLACK_M
+    lo, hi = _bounds(xy)
+    lo, hi = lo - reach, hi + reach
+    n = max(ax.size, 1)
+    every = max(ax.size // 100_000, 1)  # (the median of a sample: the side is no result)
+    length = float(np.median(np.hypot(dx[::every], dy[::every]))) if ax.size else 0.0
+    area_side = math.sqrt(float((hi[0] - lo[0]) * (hi[1] - lo[1])) / max(2 * n, 1_000_000))
+    side = max(length, 4 * reach, area_side)
+    nx = int((hi[0] - lo[0]) / side) + 1
+    ny = int((hi[1] - lo[1]) / side) + 1
+    frame = np.array([lo[0], lo[1], side, float(nx), float(ny)])
+    start = np.zeros(nx * ny + 1, dtype=np.int64)
+    np.cumsum(_register(seg4, frame, reach, None)[1], out=start[1:])
+    cand = _register(seg4, frame, reach, start)[0]
+    return frame, start, cand
+
+
+#: Segments within the radius one end keeps; an end with more is unsure.
+_MAX_NEAR = 64
+
+
+@numba.njit(cache=True, parallel=True)
+def end_flags(
+    pts: np.ndarray,
+    end_part: np.ndarray,
+    seg_part: np.ndarray,
+    seg4: np.ndarray,
+    grid: EndGrid,
+    radius: float,
+    near: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(flag, sure)`` per end: :func:`~connectivity.build.lines._ends_to_settle`'s flag,
+    and whether it is certain (no segment of another part within rounding of ``radius``,
+    at most :data:`_MAX_NEAR` within it).
+
+    Segments whose box is farther than ``radius`` plus the slack are skipped
+    before any distance is computed.
+    """
+    frame, start, cand = grid
+    gx0, gy0, side, nx, ny = frame[0], frame[1], frame[2], int(frame[3]), int(frame[4])
+    reach2 = (radius + _SLACK_M) ** 2
+    n = pts.shape[0]
+    flag = np.zeros(n, dtype=np.bool_)
+    sure = np.ones(n, dtype=np.bool_)
+    for block in numba.prange((n + 8191) // 8192):
+        dist = np.empty(_MAX_NEAR)
+        foot = np.empty(_MAX_NEAR)
+        for e in range(block * 8192, min(n, (block + 1) * 8192)):
+            px, py = pts[e, 0], pts[e, 1]
+            col, row = math.floor((px - gx0) / side), math.floor((py - gy0) / side)
+            if not (0 <= col < nx and 0 <= row < ny):
+                sure[e] = False
+                continue
+            k = row * nx + col
+            m = 0
+            dmin = np.inf
+            for c in range(start[k], start[k + 1]):
+                s = cand[c]
+                ax, ay, dx, dy = seg4[s, 0], seg4[s, 1], seg4[s, 2], seg4[s, 3]
+                gx = max(min(ax, ax + dx) - px, 0.0, px - max(ax, ax + dx))
+                gy = max(min(ay, ay + dy) - py, 0.0, py - max(ay, ay + dy))
+                if gx * gx + gy * gy > reach2 or seg_part[s] == end_part[e]:
+                    continue
+                ex, ey = px - ax, py - ay
+                if (ex == 0.0 and ey == 0.0) or (ex == dx and ey == dy):
+                    d, tu = 0.0, 0.0  # on an end of the segment: what end_distance gives
+                else:  # (0 and 0 or 1: never inside)
+                    d, tu = end_distance(px, py, ax, ay, dx, dy)
+                if d > radius:
+                    continue
+                if d > radius - _UNSURE_M or m == _MAX_NEAR:
+                    sure[e] = False
+                    break
+                dist[m], foot[m] = d, tu
+                m += 1
+                dmin = min(dmin, d)
+            if m == 0 or not sure[e]:
+                continue
+            keep = dmin >= radius - 4 * near
+            for i in range(m):
+                if dist[i] <= dmin + 2 * near:
+                    keep = keep or 0.0 < foot[i] < 1.0
+            flag[e] = keep
+    return flag, sure
+
+
+@numba.njit(cache=True)
+def segments_and_ends(part: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(seg, ends)``: the vertices that start a segment (the next vertex is of the
+    same part) and the first and last vertices of every part, in order."""
+    n = part.size
+    seg = np.empty(max(n - 1, 0), dtype=np.int64)
+    ends = np.empty(n, dtype=np.int64)
+    n_seg = n_end = 0
+    for i in range(n):
+        if i + 1 < n and part[i] == part[i + 1]:
+            seg[n_seg] = i
+            n_seg += 1
+        if i == 0 or i == n - 1 or part[i] != part[i - 1] or part[i] != part[i + 1]:
+            ends[n_end] = i
+            n_end += 1
+    return seg[:n_seg].copy(), ends[:n_end].copy()
+
+
+@numba.njit(cache=True)
+def end_columns(
+    xy: np.ndarray, part: np.ndarray, seg: np.ndarray, ends: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(pts, end_part, seg_part, seg4)`` of the ends and segments: ``xy[ends]``,
+    ``part[ends]``, ``part[seg]``, and rows ``(ax, ay, dx, dy)``: ``xy[seg]`` and
+    ``xy[seg + 1] - xy[seg]`` (one row per segment: one cache line per look-up)."""
+    m = seg.size
+    seg4 = np.empty((m, 4))
+    seg_part = np.empty(m, dtype=part.dtype)
+    for j in range(m):
+        i = seg[j]
+        seg4[j, 0], seg4[j, 1] = xy[i, 0], xy[i, 1]
+        seg4[j, 2], seg4[j, 3] = xy[i + 1, 0] - xy[i, 0], xy[i + 1, 1] - xy[i, 1]
+        seg_part[j] = part[i]
+    pts = np.empty((ends.size, 2))
+    end_part = np.empty(ends.size, dtype=part.dtype)
+    for j in range(ends.size):
+        pts[j, 0], pts[j, 1] = xy[ends[j], 0], xy[ends[j], 1]
+        end_part[j] = part[ends[j]]
+    return pts, end_part, seg_part, seg4

@@ -1,0 +1,103 @@
+"""Compiled kernels of the vertex grouping of :func:`connectivity.build.lines.node_vertices`.
+
+Sort-based grouping of integer keys (quantised coordinates, grid cells) and
+one pass over the vertices for each group's sums, count and part; each gives
+bit for bit what the NumPy steps they replace gave (``np.unique`` ranks,
+``np.bincount`` sums in row order, fancy assignment where the last row wins).
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+__all__ = ["group_stats", "key_ranks", "millimetre_keys", "near_cells"]
+
+
+@numba.njit(cache=True)
+def millimetre_keys(xy: np.ndarray) -> tuple[np.ndarray, bool]:
+    """One int64 key per row of ``xy``, ordered as the rows' ``np.round(xy / 1e-3)`` in
+    (x, y) order, and whether those fit (span below 2**31 mm, 2 000 km, on both axes)."""
+    n = xy.shape[0]
+    qx, qy = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    for i in range(n):
+        qx[i] = np.int64(np.rint(xy[i, 0] / 1e-3))
+        qy[i] = np.int64(np.rint(xy[i, 1] / 1e-3))
+    lox, loy = qx.min(), qy.min()
+    if qx.max() - lox >= 2**31 or qy.max() - loy >= 2**31:
+        return qx, False
+    for i in range(n):
+        qx[i] = ((qx[i] - lox) << 32) | (qy[i] - loy)
+    return qx, True
+
+
+def key_ranks(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(rank, distinct)``: the rank of each key among the distinct keys, and those in order.
+
+    ``np.unique(key, return_inverse=True)`` by one (unstable, vectorised)
+    argsort and one compiled pass.
+    """
+    order = np.argsort(key)
+    return _ranks_of_sorted(key, order)
+
+
+@numba.njit(cache=True)
+def _ranks_of_sorted(key: np.ndarray, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    n = key.size
+    rank = np.empty(n, dtype=np.int64)
+    distinct = np.empty(n, dtype=key.dtype)
+    r = -1
+    for j in range(n):
+        k = key[order[j]]
+        if r < 0 or k != distinct[r]:
+            r += 1
+            distinct[r] = k
+        rank[order[j]] = r
+    return rank, distinct[: r + 1].copy()
+
+
+@numba.njit(cache=True)
+def group_stats(
+    group: np.ndarray, xy: np.ndarray, part: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(means, part_of, multi)`` of the ``k`` groups of the rows of ``xy``.
+
+    ``means`` are the sums in row order divided by the counts (as
+    ``np.bincount``); ``part_of`` the part of each group's last row; ``multi``
+    whether a group holds rows of more than one part.
+    """
+    sums = np.zeros((k, 2))
+    count = np.zeros(k, dtype=np.int64)
+    part_of = np.full(k, -1, dtype=np.int64)
+    for i in range(group.size):
+        g = group[i]
+        sums[g, 0] += xy[i, 0]
+        sums[g, 1] += xy[i, 1]
+        count[g] += 1
+        part_of[g] = part[i]
+    multi = np.zeros(k, dtype=np.bool_)
+    for i in range(group.size):
+        if part_of[group[i]] != part[i]:
+            multi[group[i]] = True
+    for g in range(k):
+        sums[g, 0] /= count[g]
+        sums[g, 1] /= count[g]
+    return sums, part_of, multi
+
+
+@numba.njit(cache=True)
+def near_cells(cells: np.ndarray, count: np.ndarray, step: int) -> np.ndarray:
+    """Whether each of the sorted distinct ``cells`` keys holds two points or has an
+    occupied neighbour (keys ``+1``, ``+step - 1``, ``+step``, ``+step + 1`` and the reverse)."""
+    n = cells.size
+    near = count > 1
+    for off in (1, step - 1, step, step + 1):
+        p = 0
+        for i in range(n):
+            target = cells[i] + off
+            while p < n and cells[p] < target:
+                p += 1
+            if p < n and cells[p] == target:
+                near[i] = True
+                near[p] = True
+    return near
