@@ -249,25 +249,44 @@ def _head(cum: np.ndarray, s: int, m: int) -> float:
 
 
 @numba.njit(cache=True)
+def _range_sum(
+    leg: np.ndarray, wl: np.ndarray, blk: np.ndarray, blk_cum: np.ndarray, s: int, e: int,
+    i0: int, i1: int, d: float, limit: float, bl: int,
+) -> float:  # fmt: skip
+    """Σ ``wl`` over the places ``i0:i1`` of the segment at ``s:e`` with ``d + leg <= limit``.
+
+    Whole blocks of ``bl`` places by bisection of their sorted legs
+    (``blk``, running sums ``blk_cum``), the rest place by place.
+    """
+    total = 0.0
+    i = i0
+    while i < i1:
+        b1 = min(i // bl * bl + bl, e - s)
+        if i % bl == 0 and b1 <= i1:
+            total += _head(blk_cum, s + i, _count(blk, s + i, s + b1, d, limit))
+            i = b1
+            continue
+        for j in range(i, min(b1, i1)):
+            if d + leg[s + j] <= limit:
+                total += wl[s + j]
+        i = min(b1, i1)
+    return total
+
+
+@numba.njit(cache=True)
 def _sum_a(c: Crowd, q: int, k: int, da: float, limit: float) -> float:
-    """Σ ``wa`` over the places of segment ``q`` with index below ``k`` and ``da + ca <= limit``."""
+    """Σ ``wa`` over the places of segment ``q`` with index below ``k`` and ``da + ca <= limit``.
+
+    All the ``ca``-cheapest within ``limit``, less those at ``k`` or later.
+    """
     s, e = c.ptr[q], c.ptr[q + 1]
     m = _count(c.ca_sorted, s, e, da, limit)
-    if m == 0:
-        return 0.0
-    total = c.ca_cum[s + m - 1]
+    if m == 0 or c.ca_max_at[s + m - 1] < k:
+        return _head(c.ca_cum, s, m)
     hi = c.ca_max_at[s + m - 1]
-    if hi < k:
-        return total
-    bl = c.block
-    first_end = min((k // bl + 1) * bl, hi + 1)  # k's block, place by place
-    for i in range(k, first_end):
-        if da + c.ca[s + i] <= limit:
-            total -= c.wa[s + i]
-    for b0 in range(first_end, hi + 1, bl):  # then whole blocks up to hi's
-        be = min(s + b0 + bl, e)
-        total -= _head(c.blk_ca_cum, s + b0, _count(c.blk_ca, s + b0, be, da, limit))
-    return total
+    return c.ca_cum[s + m - 1] - _range_sum(
+        c.ca, c.wa, c.blk_ca, c.blk_ca_cum, s, e, k, hi + 1, da, limit, c.block
+    )
 
 
 @numba.njit(cache=True)
@@ -275,21 +294,12 @@ def _sum_b(c: Crowd, q: int, k: int, db: float, limit: float) -> float:
     """Σ ``wb`` over the places of segment ``q`` with index ``k`` or more and ``db + cb <= limit``."""
     s, e = c.ptr[q], c.ptr[q + 1]
     m = _count(c.cb_sorted, s, e, db, limit)
-    if m == 0:
-        return 0.0
-    total = c.cb_cum[s + m - 1]
+    if m == 0 or c.cb_min_at[s + m - 1] >= k:
+        return _head(c.cb_cum, s, m)
     lo = c.cb_min_at[s + m - 1]
-    if lo >= k:
-        return total
-    bl = c.block
-    last_block = (k - 1) // bl * bl
-    for i in range(max(last_block, lo), k):  # k's block, place by place
-        if db + c.cb[s + i] <= limit:
-            total -= c.wb[s + i]
-    for b0 in range(lo // bl * bl, last_block, bl):  # whole blocks from lo's
-        be = min(s + b0 + bl, e)
-        total -= _head(c.blk_cb_cum, s + b0, _count(c.blk_cb, s + b0, be, db, limit))
-    return total
+    return c.cb_cum[s + m - 1] - _range_sum(
+        c.cb, c.wb, c.blk_cb, c.blk_cb_cum, s, e, lo, k, db, limit, c.block
+    )
 
 
 @numba.njit(cache=True, inline="always")
