@@ -21,12 +21,14 @@ Leg b is the mirror image. A weight carries ``exp(-beta c)`` of its leg, so
 ``exp(-beta da)`` times a prefix sum is the decayed sum (``beta = 0``:
 cumulative counts).
 
-A source on the segment itself travels along it: on a two-way segment with
-one time that is never slower than leaving and coming back (the node legs
-are its own), so its sum over the segment is over ``off_s + |f - fs| t + o``.
-For all sources of a segment at once (:func:`direct_sums`) that is an offline
-sweep: sources by their base time, places inserted by leg cost into a
-Fenwick tree over positions.
+A source on the segment itself travels along it, ``off_s + |f - fs| t + o``:
+leaving by one end and coming back by the same end is never faster (that
+leg is its own). Going round to the other end can be, where another road
+joins the two ends faster; its search shows it (the end is reached sooner
+than by the source's own leg) and that side is summed with both legs
+(:func:`_own_segment`). All other sources of a segment are summed at once
+(:func:`direct_sums`): an offline sweep, sources by their base time, places
+inserted by leg cost into a Fenwick tree over positions.
 
 Sums equal the per-pair ones up to rounding: a place is counted at the same
 leg and with the same time, except that a leg whose two times tie to the
