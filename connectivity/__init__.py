@@ -40,6 +40,7 @@ from connectivity.measures import (
     time_to_nearest,
     times_to_each,
 )
+from connectivity.hierarchy import ContractionHierarchy
 from connectivity.network import RoadNetwork
 from connectivity.origins import OriginSet
 from connectivity.prepared import PreparedDestinations
@@ -78,6 +79,7 @@ __all__ = [
     "Close",
     "Comparison",
     "ConnectivityError",
+    "ContractionHierarchy",
     "DataError",
     "InputFileError",
     "NetworkError",
