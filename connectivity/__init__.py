@@ -23,6 +23,7 @@ from connectivity.errors import (
     ParameterError,
     ToolkitError,
 )
+from connectivity.hierarchy import ContractionHierarchy
 from connectivity.io import read_network
 from connectivity.lastmile import last_mile_candidates
 from connectivity.measures import (
@@ -40,7 +41,6 @@ from connectivity.measures import (
     time_to_nearest,
     times_to_each,
 )
-from connectivity.hierarchy import ContractionHierarchy
 from connectivity.network import RoadNetwork
 from connectivity.origins import OriginSet
 from connectivity.prepared import PreparedDestinations

@@ -270,8 +270,8 @@ def _priority(v: int, settle_max: int, g: tuple, work: tuple, cn: np.ndarray,
 @numba.njit(cache=True)
 def _detach(v: int, g: tuple, up: tuple, n_up: np.ndarray) -> bool:
     """Record ``v``'s remaining edges as upward ones and remove ``v`` from its neighbours' lists."""
-    o_start, o_len, o_cap, o_to, o_w, i_start, i_len, i_cap, i_to, i_w, tops = g
-    f_ptr, f_head, f_w, b_ptr, b_head, b_w = up
+    o_start, o_len, o_cap, o_to, o_w, i_start, i_len, i_cap, i_to, i_w, _tops = g
+    _f_ptr, f_head, f_w, _b_ptr, b_head, b_w = up
     if n_up[0] + o_len[v] > f_head.size or n_up[1] + i_len[v] > b_head.size:
         return False
     for e in range(o_start[v], o_start[v] + o_len[v]):
@@ -293,13 +293,14 @@ def _detach(v: int, g: tuple, up: tuple, n_up: np.ndarray) -> bool:
 
 @numba.njit(cache=True, nogil=True)
 def contract_all(g: tuple, up: tuple, order: np.ndarray, settle: np.ndarray,
-                 coef: np.ndarray) -> int:  # fmt: skip
+                 coef: np.ndarray, stats: np.ndarray) -> int:  # fmt: skip
     """Contract every node; ``order[r]`` is the node of rank ``r``. Returns 0, or -1 (no room).
 
     ``settle`` is ``(settled-node limit while ranking, limit while contracting)``;
     ``up`` is ``(f_ptr, f_head, f_w, b_ptr, b_head, b_w)``: the upward out-edges
     and the upward in-edges of each node, in rank order (``f_ptr[r]`` starts
-    the edges of ``order[r]``; heads are node ids).
+    the edges of ``order[r]``; heads are node ids). ``stats[0]`` counts the
+    priority re-evaluations (lazy updates).
     """
     n = g[0].size
     work = (np.full(n, INF), np.empty(n, dtype=np.int64), np.empty(n), np.empty(n, np.int64),
@@ -311,12 +312,15 @@ def contract_all(g: tuple, up: tuple, order: np.ndarray, settle: np.ndarray,
     level = np.zeros(n)
     size = 0
     for v in range(n):
-        size = _heap_set(hkey, hnode, hpos, size, v, _priority(v, settle[0], g, work, cn, level, coef))
+        size = _heap_set(
+            hkey, hnode, hpos, size, v, _priority(v, settle[0], g, work, cn, level, coef)
+        )
     n_up = np.zeros(2, dtype=np.int64)
     r = 0
     while size > 0:
         v = hnode[0]
         p = _priority(v, settle[0], g, work, cn, level, coef)
+        stats[0] += 1
         if size > 1 and p > hkey[0]:
             _heap_set(hkey, hnode, hpos, size, v, p)
             if hnode[0] != v:
@@ -333,9 +337,13 @@ def contract_all(g: tuple, up: tuple, order: np.ndarray, settle: np.ndarray,
         if not _detach(v, g, up, n_up):
             return -1
         for e in range(nb_lo, n_up[0]):
-            _touch_neighbour(up[1][e], v, settle[0], g, work, cn, level, coef, hkey, hnode, hpos, size)
+            _touch_neighbour(
+                up[1][e], v, settle[0], g, work, cn, level, coef, hkey, hnode, hpos, size
+            )
         for e in range(nb_lo_b, n_up[1]):
-            _touch_neighbour(up[4][e], v, settle[0], g, work, cn, level, coef, hkey, hnode, hpos, size)
+            _touch_neighbour(
+                up[4][e], v, settle[0], g, work, cn, level, coef, hkey, hnode, hpos, size
+            )
     up[0][n] = n_up[0]
     up[3][n] = n_up[1]
     return 0

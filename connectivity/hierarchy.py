@@ -34,7 +34,6 @@ Example
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -153,7 +152,7 @@ class ContractionHierarchy:
         """Contract every node; sets ``rank`` and the upward graphs ``up`` in rank order."""
         n = net.n_nodes
         tails, heads, w = _simple_edges(net)
-        factor = 3.0
+        factor = 10.0
         while True:
             out = _pool(n, tails, heads, w, factor)
             inn = _pool(n, heads, tails, w, factor)
@@ -163,8 +162,10 @@ class ContractionHierarchy:
             up = (np.zeros(n + 1, dtype="int64"), np.empty(m_up, dtype="int64"), np.empty(m_up),
                   np.zeros(n + 1, dtype="int64"), np.empty(m_up, dtype="int64"), np.empty(m_up))  # fmt: skip
             order = np.empty(n, dtype="int64")
+            stats = np.zeros(2, dtype="int64")
             status = contract_all(g, up, order, np.array(settle, dtype="int64"),
-                                  np.array(coef, dtype="float64"))  # fmt: skip
+                                  np.array(coef, dtype="float64"), stats)  # fmt: skip
+            self.n_evaluations = int(stats[0])
             if status == 0:
                 break
             factor *= 2
@@ -275,7 +276,7 @@ class HierarchyDestinations:
             )
             raise ParameterError(msg)
         rest = cols[_PROBE:]
-        parts = [rest[t :: self.workers] for t in range(self.workers)]
+        parts = [rest[t :: self.workers].copy() for t in range(self.workers)]  # one signature
         with ThreadPoolExecutor(self.workers) as pool:
             found = [probe, *pool.map(lambda c: bucket_entries(up, seeds, cost, c, limit), parts)]
         node, col, t = (np.concatenate([f[k] for f in found]) for k in range(3))
