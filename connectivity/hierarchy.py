@@ -60,6 +60,9 @@ log = logging.getLogger(__name__)
 DEFAULT_BUCKET_MB = 4096
 #: Bytes a bucket entry costs while the buckets are built (node, column, time; then sorted).
 _ENTRY_BYTES = 36
+#: Room of the edge pools and upward arrays, in multiples of the network's edges (doubled
+#: and the contraction run again when it runs out).
+_POOL_FACTOR = 3.0
 #: Destinations searched first to estimate the size of the buckets.
 _PROBE = 64
 
@@ -88,7 +91,7 @@ def _pool(n: int, owner: np.ndarray, other: np.ndarray, w: np.ndarray, factor: f
     cap = ln + 2
     start = np.zeros(n, dtype="int64")
     start[1:] = np.cumsum(cap)[:-1]
-    size = int(max(cap.sum() * factor, 1024))
+    size = int(max(cap.sum() * factor, cap.sum() + 16))
     to = np.empty(size, dtype="int64")
     wt = np.empty(size)
     o = owner[order]
@@ -132,7 +135,7 @@ class ContractionHierarchy:
         self,
         net: RoadNetwork,
         *,
-        witness_settled: tuple[int, int] = (50, 500),
+        witness_settled: tuple[int, int] = (20, 200),
         priority: tuple[float, float, float] = (1.0, 1.0, 1.0),
         update_neighbours: bool = False,
     ) -> None:
@@ -152,7 +155,7 @@ class ContractionHierarchy:
         """Contract every node; sets ``rank`` and the upward graphs ``up`` in rank order."""
         n = net.n_nodes
         tails, heads, w = _simple_edges(net)
-        factor = 10.0
+        factor = _POOL_FACTOR
         while True:
             out = _pool(n, tails, heads, w, factor)
             inn = _pool(n, heads, tails, w, factor)

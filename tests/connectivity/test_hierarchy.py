@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from connectivity import ContractionHierarchy, ParameterError, RoadNetwork
+from connectivity import ContractionHierarchy, ParameterError, RoadNetwork, hierarchy
 from connectivity.measures import od_matrix, times_to_each
 from tests.connectivity.test_routing import _nx_od
 
@@ -97,6 +97,16 @@ def test_od_matrix_times_to_each_and_blocks_match_today(city):
     f32 = prep.times(orig, dtype="float32")
     assert f32.dtype == np.float32
     np.testing.assert_allclose(f32, today.to_numpy(), rtol=1e-6)
+
+
+def test_a_build_out_of_edge_room_runs_again_with_more(city, monkeypatch, caplog):
+    net, orig, dest = city
+    want = ContractionHierarchy(net).prepare(dest, **KW).times(orig)
+    monkeypatch.setattr(hierarchy, "_POOL_FACTOR", 0.5)
+    with caplog.at_level("INFO", logger="connectivity.hierarchy"):
+        tight = ContractionHierarchy(net)
+    assert "ran out of edge room" in caplog.text
+    _check(tight.prepare(dest, **KW).times(orig), want)
 
 
 def test_one_way_ring_goes_round():
