@@ -31,41 +31,37 @@ INF = np.inf
 
 # ------------------------------------------------------------------ indexed heap
 @numba.njit(cache=True, inline="always")
-def _sift_up(hkey: np.ndarray, hnode: np.ndarray, hpos: np.ndarray, i: int) -> None:
-    key = hkey[i]
-    node = hnode[i]
-    while i > 0:
-        p = (i - 1) >> 1
-        if hkey[p] <= key:
-            break
-        hkey[i] = hkey[p]
-        hnode[i] = hnode[p]
-        hpos[hnode[i]] = i
-        i = p
+def _put(hkey: np.ndarray, hnode: np.ndarray, hpos: np.ndarray, i: int, key: float,
+         node: int) -> None:  # fmt: skip
+    """Heap slot ``i`` holds ``node`` with ``key``."""
     hkey[i] = key
     hnode[i] = node
     hpos[node] = i
 
 
 @numba.njit(cache=True, inline="always")
+def _sift_up(hkey: np.ndarray, hnode: np.ndarray, hpos: np.ndarray, i: int) -> None:
+    """Move the entry in slot ``i`` up to its place."""
+    key, node = hkey[i], hnode[i]
+    while i > 0 and hkey[(i - 1) >> 1] > key:
+        p = (i - 1) >> 1
+        _put(hkey, hnode, hpos, i, hkey[p], hnode[p])
+        i = p
+    _put(hkey, hnode, hpos, i, key, node)
+
+
+@numba.njit(cache=True, inline="always")
 def _sift_down(hkey: np.ndarray, hnode: np.ndarray, hpos: np.ndarray, i: int, size: int) -> None:
-    key = hkey[i]
-    node = hnode[i]
-    while True:
-        c = 2 * i + 1
-        if c >= size:
-            break
-        if c + 1 < size and hkey[c + 1] < hkey[c]:
-            c += 1
+    """Move the entry in slot ``i`` down to its place in ``size`` slots."""
+    key, node = hkey[i], hnode[i]
+    c = 2 * i + 1
+    while c < size:
+        c += 1 if c + 1 < size and hkey[c + 1] < hkey[c] else 0
         if hkey[c] >= key:
             break
-        hkey[i] = hkey[c]
-        hnode[i] = hnode[c]
-        hpos[hnode[i]] = i
-        i = c
-    hkey[i] = key
-    hnode[i] = node
-    hpos[node] = i
+        _put(hkey, hnode, hpos, i, hkey[c], hnode[c])
+        i, c = c, 2 * c + 1
+    _put(hkey, hnode, hpos, i, key, node)
 
 
 @numba.njit(cache=True, inline="always")

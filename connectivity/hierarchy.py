@@ -129,6 +129,8 @@ class ContractionHierarchy:
         Edges added by the contraction.
     build_s : float
         Seconds the build took.
+    n_evaluations : int
+        Contraction priorities evaluated while contracting (lazy updates included).
     """
 
     def __init__(
@@ -181,20 +183,15 @@ class ContractionHierarchy:
         return int(tails.size)
 
     def __repr__(self) -> str:
-        m = int(self.up[0][-1] + self.up[3][-1])
-        return (
-            f"ContractionHierarchy({self.net.n_nodes:,} nodes, {m:,} upward edges, "
-            f"{self.n_shortcuts:,} shortcuts, built in {self.build_s:.1f} s)"
-        )
+        up = f"{int(self.up[0][-1] + self.up[3][-1]):,} upward edges"
+        return f"ContractionHierarchy({self.net.n_nodes:,} nodes, {up}, {self.n_shortcuts:,} shortcuts)"
 
     def check_network(self, net: RoadNetwork) -> None:
         """Refuse a network other than the one the hierarchy was built on."""
-        if net is not self.net:
-            msg = (
-                "this contraction hierarchy was built on another RoadNetwork object; build one "
-                "on the network you query (ContractionHierarchy(net))"
-            )
-            raise ParameterError(msg)
+        if net is self.net:
+            return
+        msg = "this contraction hierarchy was built on another RoadNetwork object; build one on "
+        raise ParameterError(msg + "the network you query (ContractionHierarchy(net))")
 
     def seeds(self, nodes: np.ndarray) -> np.ndarray:
         """Ranks of the leg nodes of snapped points (-1 stays -1)."""
@@ -299,9 +296,14 @@ class HierarchyDestinations:
         """Refuse a network other than the one the hierarchy was built on."""
         self.hierarchy.check_network(net)
 
-    def _scan(self, origins: Snapped, rows: np.ndarray, out: np.ndarray, out_rows: np.ndarray,
+    def _times_into(self, origins: Snapped, rows: np.ndarray, out: np.ndarray, out_rows: np.ndarray,
               limit: float) -> None:  # fmt: skip
-        """Forward searches from ``origins[rows]`` into ``out[out_rows]`` (threads over rows)."""
+        """Times from ``origins[rows]`` into ``out[out_rows]`` (columns: the usable destinations).
+
+        ``out`` holds ``inf`` beforehand and keeps it beyond ``limit``. One
+        forward search per origin, on threads, then the trips along a shared
+        segment (:func:`~connectivity.routing.direct_pairs`).
+        """
         nodes, cost = origins.entry_legs()
         seeds = self.hierarchy.seeds(nodes)
         where = np.full(len(origins), -1, dtype="int64")
@@ -314,6 +316,15 @@ class HierarchyDestinations:
             return 0
 
         _threaded(one, rows.astype("int64"), [()] * threads, False)
+        col = np.full(len(self.places), -1, dtype="int64")
+        col[self.usable] = np.arange(self.usable.size)
+        po, pd_, pc = direct_pairs(origins.take(rows), self.places.snapped)
+        keep = (pc <= limit) & (col[pd_] >= 0)  # as od_blocks: usable destinations only
+        np.minimum.at(out, (out_rows[po[keep]], col[pd_[keep]]), pc[keep].astype(out.dtype))
+
+    def _usable_origins(self, origins: Snapped) -> np.ndarray:
+        _, cost = origins.entry_legs()
+        return np.flatnonzero(np.isfinite(cost).any(axis=1))
 
     def blocks(
         self,
@@ -324,30 +335,19 @@ class HierarchyDestinations:
     ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """Origin-destination times in blocks, as :func:`connectivity.routing.od_blocks` yields them.
 
-        Yields ``(origin_pos, dest_pos, block)``; ``block[r, c]`` is the time
-        (minutes, ``inf`` when unreachable or beyond ``max_time_min``) from
-        origin ``origin_pos[r]`` to destination ``dest_pos[c]`` (positions in
-        ``self.places``). A block holds at most ``memory_mb`` of times.
+        Yields ``(origin_pos, dest_pos, block)``: ``block[r, c]`` is the time
+        in minutes (``inf``: none within ``max_time_min``) from origin
+        ``origin_pos[r]`` to the destination at position ``dest_pos[c]`` of
+        ``self.places``; at most ``memory_mb`` of times a block.
         """
         limit = _query_limit(max_time_min, self._limit)
-        _, o_cost = origins.entry_legs()
-        o_use = np.flatnonzero(np.isfinite(o_cost).any(axis=1))
-        if o_use.size == 0 or self.usable.size == 0:
-            return
-        po, pd_, pc = direct_pairs(origins, self.places.snapped)
-        d_col = np.full(len(self.places), -1, dtype="int64")
-        d_col[self.usable] = np.arange(self.usable.size)
-        step = max(1, int(memory_mb * 1e6 // (8.0 * 2 * self.usable.size)))
-        for start in range(0, o_use.size, step):
-            chunk = o_use[start : start + step]
-            block = np.full((chunk.size, self.usable.size), np.inf)
-            self._scan(origins, chunk, block, np.arange(chunk.size), limit)
-            sel = np.isin(po, chunk)
-            if sel.any():
-                rows = np.searchsorted(chunk, po[sel])
-                np.minimum.at(block, (rows, d_col[pd_[sel]]), pc[sel])
-            block[block > limit] = np.inf
-            yield chunk, self.usable, block
+        use = self._usable_origins(origins)
+        step = max(1, int(memory_mb * 1e6 // (8.0 * 2 * max(1, self.usable.size))))
+        for start in range(0, use.size if self.usable.size else 0, step):
+            rows = use[start : start + step]
+            block = np.full((rows.size, self.usable.size), np.inf)
+            self._times_into(origins, rows, block, np.arange(rows.size), limit)
+            yield rows, self.usable, block
 
     def times(
         self,
@@ -367,18 +367,13 @@ class HierarchyDestinations:
             msg = f"dtype must be 'float64' or 'float32', got {dtype!r}"
             raise ParameterError(msg)
         limit = _query_limit(max_time_min, self._limit)
-        orig = origin_set(self.net, origins, self.options, name="origins")
-        snapped = orig.snapped
-        _, o_cost = snapped.entry_legs()
-        o_use = np.flatnonzero(np.isfinite(o_cost).any(axis=1))
+        snapped = origin_set(self.net, origins, self.options, name="origins").snapped
+        use = self._usable_origins(snapped)
         out = np.full((len(snapped), self.usable.size), np.inf, dtype=dtype)
-        self._scan(snapped, o_use, out, o_use, limit)
+        self._times_into(snapped, use, out, use, limit)
         if self.usable.size < len(self.places):
             full = np.full((len(snapped), len(self.places)), np.inf, dtype=dtype)
             full[:, self.usable] = out
             out = full
-        po, pd_, pc = direct_pairs(snapped, self.places.snapped)
-        keep = pc <= limit
-        np.minimum.at(out, (po[keep], pd_[keep]), pc[keep].astype(dtype))
         out[np.isinf(out)] = np.nan
         return out

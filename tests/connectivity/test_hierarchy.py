@@ -53,7 +53,8 @@ def test_hierarchy_agrees_with_od_matrix_and_networkx(seed, n_orig, n_dest, limi
     net = _net(rng, int(rng.integers(2, 30)), int(rng.integers(1, 60)))
     a = rng.uniform(-500, 3500, (n_orig, 2))  # some beyond max_snap_m
     b = rng.uniform(-500, 3500, (n_dest, 2))
-    b[0] = (net.x[0] + 3.0, net.y[0])  # at least one destination joins the network
+    t, h = net.edge_tails()[0], net.indices[0]  # at least one destination joins the network:
+    b[0] = ((net.x[t] + net.x[h]) / 2 + 3.0, (net.y[t] + net.y[h]) / 2)  # mid-edge
     a[0] = b[0] + 1.0  # often a trip along one segment
     ch = ContractionHierarchy(net, witness_settled=(int(rng.integers(1, 4)), 3))
     prep = ch.prepare(_layer(b), **KW)
