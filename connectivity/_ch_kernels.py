@@ -102,6 +102,19 @@ def _heap_clear(hnode: np.ndarray, hpos: np.ndarray, size: int) -> None:
         hpos[hnode[i]] = -1
 
 
+@numba.njit(cache=True, inline="always")
+def _relax(x: int, nd: float, limit: float, dist: np.ndarray, touched: np.ndarray, k: int,
+           hkey: np.ndarray, hnode: np.ndarray, hpos: np.ndarray, size: int) -> tuple[int, int]:  # fmt: skip
+    """Lower ``x`` to ``nd`` if that is better and within ``limit``; returns ``(k, size)``."""
+    if nd < dist[x] and nd <= limit:
+        if dist[x] == INF:
+            touched[k] = x
+            k += 1
+        dist[x] = nd
+        size = _heap_set(hkey, hnode, hpos, size, x, nd)
+    return k, size
+
+
 # ------------------------------------------------------------------ edge pools
 @numba.njit(cache=True)
 def _compact(start: np.ndarray, ln: np.ndarray, cap: np.ndarray, to: np.ndarray,
@@ -196,13 +209,7 @@ def _witness(src: int, skip: int, limit: float, settle_max: int, o_start: np.nda
             x = o_to[e]
             if x == skip:
                 continue
-            nd = d + o_w[e]
-            if nd < dist[x] and nd <= limit:
-                if dist[x] == INF:
-                    touched[k] = x
-                    k += 1
-                dist[x] = nd
-                size = _heap_set(hkey, hnode, hpos, size, x, nd)
+            k, size = _relax(x, d + o_w[e], limit, dist, touched, k, hkey, hnode, hpos, size)
     _heap_clear(hnode, hpos, size)
     return k
 
@@ -401,15 +408,15 @@ def _up_search(ptr: np.ndarray, head: np.ndarray, w: np.ndarray, s_ptr: np.ndarr
         settled[ns] = u
         ns += 1
         for e in range(ptr[u], ptr[u + 1]):
-            x = head[e]
-            nd = d + w[e]
-            if nd < dist[x] and nd <= limit:
-                if dist[x] == INF:
-                    touched[nt] = x
-                    nt += 1
-                dist[x] = nd
-                size = _heap_set(hkey, hnode, hpos, size, x, nd)
+            nt, size = _relax(head[e], d + w[e], limit, dist, touched, nt, hkey, hnode, hpos, size)
     return ns, nt
+
+
+@numba.njit(cache=True)
+def _search_arrays(n: int) -> tuple:
+    """Fresh ``(dist, touched, settled, hkey, hnode, hpos)`` for searches on ``n`` nodes."""
+    return (np.full(n, INF), np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64),
+            np.empty(n), np.empty(n, dtype=np.int64), np.full(n, -1, dtype=np.int64))  # fmt: skip
 
 
 @numba.njit(cache=True, nogil=True)
@@ -420,13 +427,7 @@ def bucket_entries(up: tuple, seeds: np.ndarray, seed_d: np.ndarray, cols: np.nd
     Returns the bucket entries ``(node, column, time)`` in search order.
     """
     f_ptr, f_head, f_w, b_ptr, b_head, b_w = up
-    n = f_ptr.size - 1
-    dist = np.full(n, INF)
-    touched = np.empty(n, dtype=np.int64)
-    settled = np.empty(n, dtype=np.int64)
-    hkey = np.empty(n)
-    hnode = np.empty(n, dtype=np.int64)
-    hpos = np.full(n, -1, dtype=np.int64)
+    dist, touched, settled, hkey, hnode, hpos = _search_arrays(f_ptr.size - 1)
     cap = max(1024, 256 * cols.size)
     node = np.empty(cap, dtype=np.int64)
     col = np.empty(cap, dtype=np.int64)
@@ -480,13 +481,7 @@ def scan_origins(up: tuple, seeds: np.ndarray, seed_d: np.ndarray, rows: np.ndar
     """
     f_ptr, f_head, f_w, b_ptr, b_head, b_w = up
     bk_ptr, bk_col, bk_t = buckets
-    n = f_ptr.size - 1
-    dist = np.full(n, INF)
-    touched = np.empty(n, dtype=np.int64)
-    settled = np.empty(n, dtype=np.int64)
-    hkey = np.empty(n)
-    hnode = np.empty(n, dtype=np.int64)
-    hpos = np.full(n, -1, dtype=np.int64)
+    dist, touched, settled, hkey, hnode, hpos = _search_arrays(f_ptr.size - 1)
     row = np.full(out.shape[1], INF)
     for i in range(rows.size):
         r = rows[i]

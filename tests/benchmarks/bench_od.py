@@ -210,7 +210,7 @@ def main() -> None:
     ap.add_argument("--no-ch", action="store_true", help="skip the contraction hierarchy")
     ap.add_argument("--frame-max", type=float, default=5e7, help="beyond: CH times in float32")
     args = ap.parse_args()
-    sizes = [tuple(int(v) for v in s.split("x")) for s in args.sizes.split(",")]
+    sizes = [(int(o), int(d)) for o, d in (s.split("x") for s in args.sizes.split(","))]
     print(_load())
     t_net, net = timed(lambda: synthetic(args.nodes))
     print(f"synthetic network: {net.n_nodes:,} nodes, {net.n_edges:,} edges ({t_net:.1f} s)")
