@@ -184,7 +184,8 @@ class ContractionHierarchy:
 
     def __repr__(self) -> str:
         up = f"{int(self.up[0][-1] + self.up[3][-1]):,} upward edges"
-        return f"ContractionHierarchy({self.net.n_nodes:,} nodes, {up}, {self.n_shortcuts:,} shortcuts)"
+        made = f"{self.n_shortcuts:,} shortcuts, built in {self.build_s:.1f} s"
+        return f"ContractionHierarchy({self.net.n_nodes:,} nodes, {up}, {made})"
 
     def check_network(self, net: RoadNetwork) -> None:
         """Refuse a network other than the one the hierarchy was built on."""
