@@ -23,6 +23,7 @@ from connectivity.errors import (
     ParameterError,
     ToolkitError,
 )
+from connectivity.hierarchy import ContractionHierarchy
 from connectivity.io import read_network
 from connectivity.lastmile import last_mile_candidates
 from connectivity.measures import (
@@ -78,6 +79,7 @@ __all__ = [
     "Close",
     "Comparison",
     "ConnectivityError",
+    "ContractionHierarchy",
     "DataError",
     "InputFileError",
     "NetworkError",

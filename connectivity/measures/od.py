@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from connectivity.errors import ParameterError
+from connectivity.hierarchy import HierarchyDestinations
 from connectivity.network import RoadNetwork
 from connectivity.origins import (
     Origins,
@@ -49,7 +50,7 @@ def _time_matrix(
     dest: OriginSet,
     max_time_min: float | None,
     progress: bool,
-    prepared: PreparedDestinations | None = None,
+    prepared: PreparedDestinations | HierarchyDestinations | None = None,
 ) -> np.ndarray:
     """Minutes from every origin to every destination (NaN: no time)."""
     mat = np.full((len(orig), len(dest)), np.nan)
@@ -67,19 +68,19 @@ def _time_matrix(
 def _sets(
     net: RoadNetwork,
     a: Origins,
-    b: Places | PreparedDestinations,
+    b: Places | PreparedDestinations | HierarchyDestinations,
     options: PlaceOptions,
     a_id_col: str | None,
     b_id_col: str | None,
-) -> tuple[OriginSet, OriginSet, PreparedDestinations | None]:
+) -> tuple[OriginSet, OriginSet, PreparedDestinations | HierarchyDestinations | None]:
     """Origins and destinations as OriginSets, and the prepared destinations if ``b`` is one."""
-    prepared = b if isinstance(b, PreparedDestinations) else None
+    prepared = b if isinstance(b, (PreparedDestinations, HierarchyDestinations)) else None
     if prepared is not None:
         prepared.check_network(net)
         if b_id_col is not None:
             msg = "prepared destinations carry their ids; give the id column when preparing them"
             raise ParameterError(msg)
-    places = b.places if isinstance(b, PreparedDestinations) else b
+    places = b.places if isinstance(b, (PreparedDestinations, HierarchyDestinations)) else b
     pa, pb = place_sets(net, a, places, options, origin_id_col=a_id_col, dest_id_col=b_id_col)
     check_unique_ids(pb, "destinations")
     return pa, pb, prepared
@@ -88,7 +89,7 @@ def _sets(
 def od_matrix(
     net: RoadNetwork,
     a: Origins,
-    b: Places | PreparedDestinations,
+    b: Places | PreparedDestinations | HierarchyDestinations,
     *,
     a_id_col: str | None = None,
     b_id_col: str | None = None,
@@ -112,7 +113,10 @@ def od_matrix(
 
     ``b`` may be a :class:`~connectivity.PreparedDestinations` (built once on
     ``net``): the times are then gathered from its field without a search,
-    and ``max_time_min`` may not exceed the one it was prepared with.
+    and ``max_time_min`` may not exceed the one it was prepared with. Or
+    ``b`` is a :class:`~connectivity.hierarchy.HierarchyDestinations`
+    (:meth:`ContractionHierarchy.prepare <connectivity.ContractionHierarchy.prepare>`):
+    one upward search per origin, same times up to float rounding.
 
     Notes
     -----
@@ -146,7 +150,7 @@ def od_matrix(
 def times_to_each(
     net: RoadNetwork,
     origins: Origins,
-    destinations: Places | PreparedDestinations,
+    destinations: Places | PreparedDestinations | HierarchyDestinations,
     *,
     dest_id_col: str | None = None,
     max_time_min: float | None = None,
