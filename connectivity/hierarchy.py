@@ -44,8 +44,8 @@ import numpy as np
 from connectivity._ch_kernels import bucket_csr, bucket_entries, contract_all, scan_origins
 from connectivity.errors import ParameterError
 from connectivity.network import RoadNetwork
-from connectivity.origins import OriginSet, PlaceOptions, Places, check_unique_ids, origin_set
-from connectivity.prepared import _checked_workers, _query_limit
+from connectivity.origins import PlaceOptions, Places, origin_set
+from connectivity.prepared import _checked_workers, _Destinations, _query_limit
 from connectivity.routing import DEFAULT_MEMORY_MB, _threaded, direct_pairs
 from connectivity.snapping import Snapped
 
@@ -215,7 +215,7 @@ class ContractionHierarchy:
         )  # fmt: skip
 
 
-class HierarchyDestinations:
+class HierarchyDestinations(_Destinations):
     """Destinations with their buckets on a :class:`ContractionHierarchy`, for fast OD queries.
 
     Parameters
@@ -247,19 +247,10 @@ class HierarchyDestinations:
         workers: int | None = None,
         **options: Unpack[PlaceOptions],
     ) -> None:
+        super().__init__(hierarchy.net, destinations, dest_id_col, max_time_min, options)
         self.hierarchy = hierarchy
-        self.net = hierarchy.net
-        self.options = options
-        self.places: OriginSet = origin_set(
-            self.net, destinations, options, name="destinations", id_col=dest_id_col
-        )
-        check_unique_ids(self.places, "destinations")
-        self.max_time_min = max_time_min
-        self._limit = _query_limit(max_time_min, np.inf)
         self.workers = _checked_workers(workers)
         nodes, cost = self.places.snapped.exit_legs()
-        #: positions (in ``places``) of the destinations that join the network
-        self.usable = np.flatnonzero(np.isfinite(cost).any(axis=1))
         seeds = hierarchy.seeds(nodes[self.usable])
         self._buckets = self._fill(seeds, cost[self.usable], memory_mb)
 
@@ -283,9 +274,6 @@ class HierarchyDestinations:
         node, col, t = (np.concatenate([f[k] for f in found]) for k in range(3))
         log.info("buckets of %d destinations: %d entries", cols.size, node.size)
         return bucket_csr(self.hierarchy.rank.size, node, col, t)
-
-    def __len__(self) -> int:
-        return len(self.places)
 
     def __repr__(self) -> str:
         return (

@@ -79,7 +79,38 @@ def _checked_workers(workers: int | None) -> int:
     return int(workers)
 
 
-class PreparedDestinations:
+class _Destinations:
+    """Destinations snapped once for repeated OD queries: what the prepared kinds share.
+
+    Sets ``net``, ``options`` (the snapping, used again for the origins),
+    ``places`` (ids unique), ``max_time_min`` and ``usable`` (positions in
+    ``places`` of the destinations that join the network).
+    """
+
+    def __init__(
+        self,
+        net: RoadNetwork,
+        destinations: Places,
+        dest_id_col: str | None,
+        max_time_min: float | None,
+        options: PlaceOptions,
+    ) -> None:
+        self.net = net
+        self.options = options
+        self.places: OriginSet = origin_set(
+            net, destinations, options, name="destinations", id_col=dest_id_col
+        )
+        check_unique_ids(self.places, "destinations")
+        self.max_time_min = max_time_min
+        self._limit = _query_limit(max_time_min, np.inf)
+        _, cost = self.places.snapped.exit_legs()
+        self.usable = np.flatnonzero(np.isfinite(cost).any(axis=1))
+
+    def __len__(self) -> int:
+        return len(self.places)
+
+
+class PreparedDestinations(_Destinations):
     """Destinations with the time from every network node to each of them, for fast OD queries.
 
     Parameters
@@ -128,16 +159,7 @@ class PreparedDestinations:
         if dtype not in ("float64", "float32"):
             msg = f"dtype must be 'float64' (exact) or 'float32' (half the memory), got {dtype!r}"
             raise ParameterError(msg)
-        self.net = net
-        self.places: OriginSet = origin_set(
-            net, destinations, options, name="destinations", id_col=dest_id_col
-        )
-        check_unique_ids(self.places, "destinations")
-        self.max_time_min = max_time_min
-        self._limit = _query_limit(max_time_min, np.inf)
-        _, cost = self.places.snapped.exit_legs()
-        #: positions (in ``places``) of the destinations that join the network
-        self.usable = np.flatnonzero(np.isfinite(cost).any(axis=1))
+        super().__init__(net, destinations, dest_id_col, max_time_min, options)
         need_mb = net.n_nodes * self.usable.size * np.dtype(dtype).itemsize / 1e6
         if need_mb > memory_mb:
             msg = (
@@ -181,9 +203,6 @@ class PreparedDestinations:
             field.nbytes / 1e6,
         )
         return field
-
-    def __len__(self) -> int:
-        return len(self.places)
 
     def __repr__(self) -> str:
         return (
