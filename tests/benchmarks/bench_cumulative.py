@@ -29,13 +29,15 @@ the ratios, peak RSS and the load average (the machine is shared).
 Measured on the shared 2-core machine (h-kernel, 2026-12-06; load in brackets):
 
 - Kazakhstan, 484 106 cells with pop > 1 (96 % of the people) x the same
-  cells, 60 min [load 1.0-3]: cumulative 14.8 s, gravity exp(0.05) cut at
-  60 min 14.6 s; today's path ~4 311 s and ~5 429 s (extrapolated from 50
-  origins, equal results): 290-370x.
-- Kazakhstan, all 2 670 901 cells with pop > 0 [load 5]: cumulative 172 s,
-  gravity 279 s (today ~190 000 s); 3.9e9 reached pairs, most of them on the
-  same segment (the modelled surface puts tens of thousands of cells on one
-  access link) - the per-pair scan is the cost, not the searches.
+  cells, 60 min [main 2026-12-06, quiet]: cumulative 7.6 s, gravity
+  exp(0.05) cut at 60 min 6.5 s; today's path ~4 775 s and ~6 156 s
+  (extrapolated from 200 origins, equal results).
+- Kazakhstan, all 2 670 901 cells with pop > 0 [quiet, ``--per-place``]:
+  cumulative 25.8 s, gravity 24.8 s; the same with every segment walked
+  place by place 100.7 s / 108.2 s (counts identical, gravity within
+  1e-14); today ~203 000 s / ~264 000 s. The modelled surface puts up to
+  62 k cells on one access link: 3.9e9 reached pairs on one segment, which
+  the crowded-segment sums (connectivity/_crowded.py) never walk.
 - synthetic 1 M nodes, 10 000 origins x 1 M weighted nodes, 30/60 min
   [load 5]: 40.6 s warm + 6.3 s snapping; today ~861 s; scipy bounded
   floor ~227 s (no snapping).
