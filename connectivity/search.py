@@ -416,8 +416,9 @@ def reach_kernel(
     Runs without the GIL, so threads can share the work (each with its own
     ``acc_leg``/``acc_seg``; forward, each source writes only its own row).
 
-    ``out`` is ``(acc, acc_leg, acc_seg)``: rows per source (forward), or per
-    sink leg and per same-segment entry (reverse). Returns the number of nodes
+    ``out`` is ``(acc, acc_leg, acc_seg, done)``: rows per source (forward),
+    or per sink leg and per same-segment entry (reverse); ``done`` marks the
+    sides of a source's own crowded segment its search summed. Returns the number of nodes
     settled over all searches (a measure of work). See
     :func:`connectivity.routing.reach_sums` for the arrays. Forward, the sinks
     of the ``crowd`` segments are summed per segment, one time limit per
