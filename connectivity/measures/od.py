@@ -44,6 +44,11 @@ __all__ = ["od_matrix", "times_to_each"]
 log = logging.getLogger(__name__)
 
 
+#: Destinations prepared once (``b`` of :func:`od_matrix`): their times are looked up or
+#: read from buckets instead of searched.
+_PREPARED = (PreparedDestinations, HierarchyDestinations)
+
+
 def _time_matrix(
     net: RoadNetwork,
     orig: OriginSet,
@@ -74,13 +79,13 @@ def _sets(
     b_id_col: str | None,
 ) -> tuple[OriginSet, OriginSet, PreparedDestinations | HierarchyDestinations | None]:
     """Origins and destinations as OriginSets, and the prepared destinations if ``b`` is one."""
-    prepared = b if isinstance(b, (PreparedDestinations, HierarchyDestinations)) else None
+    prepared = b if isinstance(b, _PREPARED) else None
     if prepared is not None:
         prepared.check_network(net)
         if b_id_col is not None:
             msg = "prepared destinations carry their ids; give the id column when preparing them"
             raise ParameterError(msg)
-    places = b.places if isinstance(b, (PreparedDestinations, HierarchyDestinations)) else b
+    places = b if prepared is None else prepared.places
     pa, pb = place_sets(net, a, places, options, origin_id_col=a_id_col, dest_id_col=b_id_col)
     check_unique_ids(pb, "destinations")
     return pa, pb, prepared
