@@ -1,13 +1,18 @@
 """Numba kernels of the contraction hierarchy (:mod:`connectivity.hierarchy`).
 
-Build (Geisberger et al. 2008): nodes are contracted one by one in the order
-of an indexed min-heap of priorities (edge difference, contracted neighbours
-and level, updated lazily and at the neighbours of each contracted node).
-Contracting ``v`` adds a shortcut ``u -> x`` for every in-neighbour ``u`` and
-out-neighbour ``x`` unless a *witness* search from ``u`` that avoids ``v``
-finds a path no longer than ``w(u, v) + w(v, x)``. Witness searches are
-bounded (a number of settled nodes); one that gives up adds the shortcut,
-which is never wrong, only more work at query time.
+Build (Geisberger et al. 2008), in rounds of independent nodes (Vetter 2009):
+each round takes the remaining nodes whose priority (edge difference,
+contracted neighbours, level) comes before all their neighbours', finds
+their shortcuts (:func:`evaluate`, on threads; the graph is only read) and
+contracts those whose fresh priority still comes first
+(:func:`contract_round`). Contracting ``v`` adds a shortcut ``u -> x`` for
+every in-neighbour ``u`` and out-neighbour ``x`` unless a *witness* search
+from ``u`` finds a path no longer than ``w(u, v) + w(v, x)``. The witness
+searches of a round avoid every node of the round, so each witness is still
+in the graph once the round is contracted, whatever the order: the result is
+exact and the same for any number of threads. Witness searches are bounded
+(a number of settled nodes); one that gives up adds the shortcut, which is
+never wrong, only more work at query time.
 
 The remaining graph lives in two edge pools (out-lists and in-lists), one
 list per node with its own capacity; a full list moves to the end of its pool
@@ -181,16 +186,32 @@ def _list_remove(u: int, x: int, start: np.ndarray, ln: np.ndarray, to: np.ndarr
 
 
 # ------------------------------------------------------------------ witness searches
-@numba.njit(cache=True)
-def _witness(src: int, skip: int, limit: float, settle_max: int, o_start: np.ndarray,
-             o_len: np.ndarray, o_to: np.ndarray, o_w: np.ndarray, dist: np.ndarray,
-             touched: np.ndarray, hkey: np.ndarray, hnode: np.ndarray, hpos: np.ndarray,
-             is_tgt: np.ndarray, n_tgt: int) -> int:  # fmt: skip
-    """Dijkstra from ``src`` avoiding ``skip``, up to ``limit``, ``settle_max`` settled nodes.
+@numba.njit(cache=True, inline="always")
+def _longest_to_targets(v: int, o_start: np.ndarray, o_len: np.ndarray, o_to: np.ndarray,
+                        o_w: np.ndarray, is_tgt: np.ndarray) -> float:  # fmt: skip
+    """The longest edge from ``v`` to a node flagged in ``is_tgt`` (0 if none)."""
+    w = 0.0
+    for e in range(o_start[v], o_start[v] + o_len[v]):
+        if is_tgt[o_to[e]] and o_w[e] > w:
+            w = o_w[e]
+    return w
 
-    Stops early once the ``n_tgt`` nodes flagged in ``is_tgt`` are settled.
-    Returns the number of touched nodes (``dist`` of ``touched[:k]`` to reset).
+
+@numba.njit(cache=True)
+def _witness(src: int, v: int, w_uv: float, excl: np.ndarray, settle_max: int,
+             o_start: np.ndarray, o_len: np.ndarray, o_to: np.ndarray, o_w: np.ndarray,
+             dist: np.ndarray, touched: np.ndarray, hkey: np.ndarray, hnode: np.ndarray,
+             hpos: np.ndarray, is_tgt: np.ndarray, n_tgt: int) -> int:  # fmt: skip
+    """Dijkstra from ``src`` (in-neighbour of ``v``) avoiding ``v`` and the nodes in ``excl``.
+
+    The targets are ``v``'s out-neighbours flagged in ``is_tgt`` (``n_tgt`` of
+    them; a settled one is unflagged). The search stops when they are all
+    settled, after ``settle_max`` settled nodes, or beyond ``w_uv`` plus the
+    longest edge from ``v`` to a target not yet settled (no witness can come
+    later). Returns the number of touched nodes (``dist`` of ``touched[:k]``
+    to reset).
     """
+    limit = w_uv + _longest_to_targets(v, o_start, o_len, o_to, o_w, is_tgt)
     dist[src] = 0.0
     touched[0] = src
     k = 1
@@ -200,14 +221,18 @@ def _witness(src: int, skip: int, limit: float, settle_max: int, o_start: np.nda
         u = hnode[0]
         d = hkey[0]
         size = _heap_pop(hkey, hnode, hpos, size)
+        if d > limit:
+            break
         settled += 1
         if is_tgt[u]:
+            is_tgt[u] = False
             n_tgt -= 1
+            limit = w_uv + _longest_to_targets(v, o_start, o_len, o_to, o_w, is_tgt)
         if n_tgt <= 0 or settled > settle_max:
             break
         for e in range(o_start[u], o_start[u] + o_len[u]):
             x = o_to[e]
-            if x == skip:
+            if x == v or excl[x]:
                 continue
             k, size = _relax(x, d + o_w[e], limit, dist, touched, k, hkey, hnode, hpos, size)
     _heap_clear(hnode, hpos, size)
@@ -215,59 +240,97 @@ def _witness(src: int, skip: int, limit: float, settle_max: int, o_start: np.nda
 
 
 @numba.njit(cache=True)
-def _contract(v: int, apply: bool, settle_max: int, g: tuple, work: tuple) -> int:
-    """Shortcuts needed to contract ``v`` (added when ``apply``); -1 when a pool is full.
+def _shortcuts(v: int, settle_max: int, g: tuple, work: tuple, excl: np.ndarray, sc: tuple,
+               at: int) -> int:  # fmt: skip
+    """The number of shortcuts contracting ``v`` needs; written to ``sc`` from ``at`` if ``at >= 0``.
 
     ``g`` is ``(o_start, o_len, o_cap, o_to, o_w, i_start, i_len, i_cap, i_to, i_w, tops)``,
-    ``work`` is ``(dist, touched, hkey, hnode, hpos, is_tgt)``.
+    ``work`` is ``(dist, touched, hkey, hnode, hpos, is_tgt)``, ``sc`` is
+    ``(tail, head, time)`` of the shortcuts. A pair ``u -> v -> x`` needs one
+    unless a witness search from ``u`` avoiding ``v`` and ``excl`` reaches
+    ``x`` in at most ``w(u, v) + w(v, x)``. The graph is only read.
     """
-    o_start, o_len, o_cap, o_to, o_w, i_start, i_len, i_cap, i_to, i_w, tops = g
+    o_start, o_len, _oc, o_to, o_w, i_start, i_len, _ic, i_to, i_w, _tops = g
     dist, touched, hkey, hnode, hpos, is_tgt = work
-    ol = o_len[v]
+    os_, ol = o_start[v], o_len[v]
     if ol == 0 or i_len[v] == 0:
         return 0
-    w_max = 0.0
-    for e in range(o_start[v], o_start[v] + ol):
-        w_max = max(w_max, o_w[e])
     count = 0
-    for ai in range(i_len[v]):
-        a = i_start[v] + ai  # re-read: a full pool is compacted and lists move
+    for a in range(i_start[v], i_start[v] + i_len[v]):
         u = i_to[a]
         w_uv = i_w[a]
         n_tgt = 0
-        os_ = o_start[v]
         for e in range(os_, os_ + ol):
             if o_to[e] != u and not is_tgt[o_to[e]]:
                 is_tgt[o_to[e]] = True
                 n_tgt += 1
         if n_tgt == 0:
             continue
-        k = _witness(u, v, w_uv + w_max, settle_max, o_start, o_len, o_to, o_w, dist, touched,
+        k = _witness(u, v, w_uv, excl, settle_max, o_start, o_len, o_to, o_w, dist, touched,
                      hkey, hnode, hpos, is_tgt, n_tgt)  # fmt: skip
-        for ei in range(ol):
-            e = o_start[v] + ei
+        for e in range(os_, os_ + ol):
             x = o_to[e]
             is_tgt[x] = False
             w = w_uv + o_w[e]
             if x == u or dist[x] <= w:
                 continue
+            if at >= 0:
+                sc[0][at + count] = u
+                sc[1][at + count] = x
+                sc[2][at + count] = w
             count += 1
-            if apply:
-                ok = _list_add(u, x, w, o_start, o_len, o_cap, o_to, o_w, tops, 0)
-                if not ok or not _list_add(x, u, w, i_start, i_len, i_cap, i_to, i_w, tops, 1):
-                    return -1
         for t in range(k):
             dist[touched[t]] = INF
     return count
 
 
+@numba.njit(cache=True, nogil=True)
+def evaluate(nodes: np.ndarray, part: np.ndarray, settle_max: int, g: tuple, work: tuple,
+             excl: np.ndarray, coef: np.ndarray, cn: np.ndarray, level: np.ndarray,
+             sc: tuple, at: np.ndarray, count: np.ndarray, prio: np.ndarray) -> None:  # fmt: skip
+    """Shortcuts and priority of ``nodes[i]`` for each ``i`` in ``part`` (threads share nothing).
+
+    The priority is ``coef · (edge difference, contracted neighbours, level)``;
+    into ``prio[i]``, the shortcut count into ``count[i]`` and the shortcuts
+    into ``sc`` from ``at[i]`` (not kept where ``at[i] < 0``).
+    """
+    for i in part:
+        v = nodes[i]
+        c = _shortcuts(v, settle_max, g, work, excl, sc, at[i])
+        count[i] = c
+        ed = c - g[1][v] - g[6][v]
+        prio[i] = coef[0] * ed + coef[1] * cn[v] + coef[2] * level[v]
+
+
+@numba.njit(cache=True, inline="always")
+def _before(p: float, v: int, q: float, x: int) -> bool:
+    """Node ``v`` of priority ``p`` comes before ``x`` of priority ``q`` (ties: lower id)."""
+    return p < q or (p == q and v < x)
+
+
 @numba.njit(cache=True)
-def _priority(v: int, settle_max: int, g: tuple, work: tuple, cn: np.ndarray,
-              level: np.ndarray, coef: np.ndarray) -> float:  # fmt: skip
-    """``coef · (edge difference, contracted neighbours, level)`` of ``v``."""
-    s = _contract(v, False, settle_max, g, work)
-    ed = s - g[1][v] - g[6][v]
-    return coef[0] * ed + coef[1] * cn[v] + coef[2] * level[v]
+def _first_among_neighbours(v: int, p: float, prio: np.ndarray, g: tuple) -> bool:
+    """``v`` at priority ``p`` comes before each of its remaining neighbours."""
+    o_start, o_len, _oc, o_to, _ow, i_start, i_len, _ic, i_to, _iw, _tops = g
+    for e in range(o_start[v], o_start[v] + o_len[v]):
+        if not _before(p, v, prio[o_to[e]], o_to[e]):
+            return False
+    for e in range(i_start[v], i_start[v] + i_len[v]):
+        if not _before(p, v, prio[i_to[e]], i_to[e]):
+            return False
+    return True
+
+
+@numba.njit(cache=True)
+def local_minima(remaining: np.ndarray, prio: np.ndarray, g: tuple) -> np.ndarray:
+    """The remaining nodes whose priority comes before all their neighbours' (independent)."""
+    out = np.empty(remaining.size, dtype=np.int64)
+    k = 0
+    for v in remaining:
+        if _first_among_neighbours(v, prio[v], prio, g):
+            out[k] = v
+            k += 1
+    return out[:k]
 
 
 @numba.njit(cache=True)
@@ -294,80 +357,79 @@ def _detach(v: int, g: tuple, up: tuple, n_up: np.ndarray) -> bool:
     return True
 
 
-@numba.njit(cache=True, nogil=True)
-def contract_all(g: tuple, up: tuple, order: np.ndarray, settle: np.ndarray,
-                 coef: np.ndarray, stats: np.ndarray) -> int:  # fmt: skip
-    """Contract every node; ``order[r]`` is the node of rank ``r``. Returns 0, or -1 (no room).
-
-    ``settle`` is ``(settled-node limit while ranking, limit while contracting)``;
-    ``up`` is ``(f_ptr, f_head, f_w, b_ptr, b_head, b_w)``: the upward out-edges
-    and the upward in-edges of each node, in rank order (``f_ptr[r]`` starts
-    the edges of ``order[r]``; heads are node ids). ``stats[0]`` counts the
-    priority re-evaluations (lazy updates).
-    """
-    n = g[0].size
-    work = (np.full(n, INF), np.empty(n, dtype=np.int64), np.empty(n), np.empty(n, np.int64),
-            np.full(n, -1, dtype=np.int64), np.zeros(n, dtype=np.bool_))  # fmt: skip
-    hkey = np.empty(n)
-    hnode = np.empty(n, dtype=np.int64)
-    hpos = np.full(n, -1, dtype=np.int64)
-    cn = np.zeros(n)
-    level = np.zeros(n)
-    size = 0
-    for v in range(n):
-        size = _heap_set(
-            hkey, hnode, hpos, size, v, _priority(v, settle[0], g, work, cn, level, coef)
-        )
-    n_up = np.zeros(2, dtype=np.int64)
-    r = 0
-    while size > 0:
-        v = hnode[0]
-        p = _priority(v, settle[0], g, work, cn, level, coef)
-        stats[0] += 1
-        if size > 1 and p > hkey[0]:
-            _heap_set(hkey, hnode, hpos, size, v, p)
-            if hnode[0] != v:
-                continue  # lazy update: another node is cheaper now
-        size = _heap_pop(hkey, hnode, hpos, size)
-        if _contract(v, True, settle[1], g, work) < 0:
-            return -1
-        up[0][r] = n_up[0]
-        up[3][r] = n_up[1]
-        order[r] = v
-        r += 1
-        nb_lo = n_up[0]
-        nb_lo_b = n_up[1]
-        if not _detach(v, g, up, n_up):
-            return -1
-        for e in range(nb_lo, n_up[0]):
-            _touch_neighbour(
-                up[1][e], v, settle[0], g, work, cn, level, coef, hkey, hnode, hpos, size
-            )
-        for e in range(nb_lo_b, n_up[1]):
-            _touch_neighbour(
-                up[4][e], v, settle[0], g, work, cn, level, coef, hkey, hnode, hpos, size
-            )
-    up[0][n] = n_up[0]
-    up[3][n] = n_up[1]
-    return 0
+@numba.njit(cache=True, inline="always")
+def _bump(x: int, v: int, prio: np.ndarray, cn: np.ndarray, level: np.ndarray,
+          coef: np.ndarray) -> None:  # fmt: skip
+    """Neighbour ``x`` of the contracted ``v``: one more contracted neighbour, level above ``v``."""
+    cn[x] += 1
+    lv = max(level[x], level[v] + 1)
+    prio[x] += coef[1] + coef[2] * (lv - level[x])
+    level[x] = lv
 
 
 @numba.njit(cache=True)
-def _touch_neighbour(x: int, v: int, settle_max: int, g: tuple, work: tuple, cn: np.ndarray,
-                     level: np.ndarray, coef: np.ndarray, hkey: np.ndarray, hnode: np.ndarray,
-                     hpos: np.ndarray, size: int) -> None:  # fmt: skip
-    """After contracting ``v``: count it at neighbour ``x`` and update ``x``'s priority."""
-    if hpos[x] < 0:
-        return
-    cn[x] += 1
-    lv = max(level[x], level[v] + 1)
-    if coef[3] > 0:  # simulate x's contraction again
-        level[x] = lv
-        _heap_set(hkey, hnode, hpos, size, x, _priority(x, settle_max, g, work, cn, level, coef))
-        return
-    key = hkey[hpos[x]] + coef[1] + coef[2] * (lv - level[x])  # the rest is updated lazily
-    level[x] = lv
-    _heap_set(hkey, hnode, hpos, size, x, key)
+def _contract(v: int, n_sc: int, at: int, sc: tuple, g: tuple, up: tuple, n_up: np.ndarray,
+              r: int, state: tuple, coef: np.ndarray) -> bool:  # fmt: skip
+    """Add ``v``'s shortcuts, give it rank ``r`` and remove it; False when out of room.
+
+    ``state`` is ``(prio, cn, level, order, done)``; the neighbours' priorities
+    rise by their contracted-neighbour and level terms (the rest is
+    re-evaluated when they come up).
+    """
+    o_start, o_len, o_cap, o_to, o_w, i_start, i_len, i_cap, i_to, i_w, tops = g
+    prio, cn, level, order, done = state
+    for j in range(at, at + n_sc):
+        u, x, w = sc[0][j], sc[1][j], sc[2][j]
+        if not _list_add(u, x, w, o_start, o_len, o_cap, o_to, o_w, tops, 0):
+            return False
+        if not _list_add(x, u, w, i_start, i_len, i_cap, i_to, i_w, tops, 1):
+            return False
+    up[0][r] = n_up[0]
+    up[3][r] = n_up[1]
+    order[r] = v
+    done[v] = True
+    lo, lo_b = n_up[0], n_up[1]
+    if not _detach(v, g, up, n_up):
+        return False
+    for e in range(lo, n_up[0]):
+        _bump(up[1][e], v, prio, cn, level, coef)
+    for e in range(lo_b, n_up[1]):
+        _bump(up[4][e], v, prio, cn, level, coef)
+    return True
+
+
+@numba.njit(cache=True)
+def contract_round(nodes: np.ndarray, fresh: np.ndarray, count: np.ndarray, at: np.ndarray,
+                   sc: tuple, g: tuple, up: tuple, n_up: np.ndarray, r: int, state: tuple,
+                   coef: np.ndarray) -> int:  # fmt: skip
+    """Contract the evaluated ``nodes`` that still come first among their neighbours.
+
+    ``nodes`` are independent (no two adjacent) and their shortcuts were
+    found by witness searches that avoid all of them, so contracting any
+    subset of them in any order is exact. A node whose fresh priority no
+    longer comes first keeps it for the next round; if none does, the one
+    of lowest fresh priority is contracted (progress). Returns the next rank,
+    or -1 when an edge pool is out of room.
+    """
+    prio = state[0]
+    best = 0
+    r0 = r
+    for i in range(nodes.size):
+        v = nodes[i]
+        prio[v] = fresh[i]
+        if _before(fresh[i], v, fresh[best], nodes[best]):
+            best = i
+        if _first_among_neighbours(v, fresh[i], prio, g):
+            if not _contract(v, count[i], at[i], sc, g, up, n_up, r, state, coef):
+                return -1
+            r += 1
+    if r == r0 and nodes.size:
+        if not _contract(nodes[best], count[best], at[best], sc, g, up, n_up, r, state, coef):
+            return -1
+        r += 1
+    up[0][r] = n_up[0]
+    up[3][r] = n_up[1]
+    return r
 
 
 # ------------------------------------------------------------------ queries

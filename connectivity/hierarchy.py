@@ -41,11 +41,19 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from connectivity._ch_kernels import bucket_csr, bucket_entries, contract_all, scan_origins
+from connectivity._ch_kernels import (
+    bucket_csr,
+    bucket_entries,
+    contract_round,
+    evaluate,
+    local_minima,
+    scan_origins,
+)
 from connectivity.errors import ParameterError
 from connectivity.network import RoadNetwork
 from connectivity.origins import PlaceOptions, Places, origin_set
 from connectivity.prepared import _checked_workers, _Destinations, _query_limit
+from connectivity.progress import bar
 from connectivity.routing import DEFAULT_MEMORY_MB, _threaded, direct_pairs
 from connectivity.snapping import Snapped
 
@@ -65,6 +73,8 @@ _ENTRY_BYTES = 36
 _POOL_FACTOR = 3.0
 #: Destinations searched first to estimate the size of the buckets.
 _PROBE = 64
+#: Nodes a thread evaluates at least in a contraction round (fewer: one thread).
+_ROUND_SPLIT = 8
 
 OutDtype = Literal["float64", "float32"]
 _Up = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
@@ -102,6 +112,35 @@ def _pool(n: int, owner: np.ndarray, other: np.ndarray, w: np.ndarray, factor: f
     return start, ln, cap, to, wt, int(cap.sum())
 
 
+class _Evaluator:
+    """Shortcuts and priorities of a set of nodes on threads (one work space each)."""
+
+    def __init__(self, pool: ThreadPoolExecutor, workers: int, n: int, g: tuple,
+                 excl: np.ndarray, coef: np.ndarray, state: tuple) -> None:  # fmt: skip
+        self.pool, self.workers, self.g, self.excl, self.coef = pool, workers, g, excl, coef
+        self.cn, self.level = state[1], state[2]
+        self.works = [(np.full(n, np.inf), np.empty(n, dtype="int64"), np.empty(n),
+                       np.empty(n, dtype="int64"), np.full(n, -1, dtype="int64"),
+                       np.zeros(n, dtype=bool)) for _ in range(workers)]  # fmt: skip
+
+    def __call__(self, nodes: np.ndarray, settle: int, *, keep: bool) -> tuple:
+        """``(priority, count, at, shortcuts)`` of ``nodes`` (shortcuts only if ``keep``)."""
+        o_len, i_len = self.g[1], self.g[6]
+        room = o_len[nodes] * i_len[nodes] if keep else np.zeros(nodes.size, dtype="int64")
+        at = np.cumsum(room) - room if keep else np.full(nodes.size, -1, dtype="int64")
+        size = int(room.sum())
+        sc = (np.empty(size, dtype="int64"), np.empty(size, dtype="int64"), np.empty(size))
+        prio, count = np.empty(nodes.size), np.empty(nodes.size, dtype="int64")
+        threads = min(self.workers, max(1, nodes.size // _ROUND_SPLIT))
+
+        def one(t: int) -> None:
+            evaluate(nodes, np.arange(t, nodes.size, threads), settle, self.g, self.works[t],
+                     self.excl, self.coef, self.cn, self.level, sc, at, count, prio)  # fmt: skip
+
+        list(self.pool.map(one, range(threads))) if threads > 1 else one(0)
+        return prio, count, at, sc
+
+
 class ContractionHierarchy:
     """A contraction hierarchy of a road network, built once, for many-to-many queries.
 
@@ -110,16 +149,17 @@ class ContractionHierarchy:
     net : RoadNetwork
         The network (one-way edges respected; of parallel edges the fastest counts).
     witness_settled : tuple of int
-        Settled-node limits of the witness searches while ranking nodes and
-        while contracting them. Larger: fewer shortcuts, slower build. A
+        Settled-node limits of the witness searches for the first ranking of
+        all nodes and in the contraction rounds. Larger: fewer shortcuts, slower build. A
         search that gives up adds its shortcut (never a wrong time).
     priority : tuple of float
         Weights of edge difference, contracted neighbours and level in a
         node's contraction priority.
-    update_neighbours : bool
-        Simulate the contraction of every neighbour of a contracted node
-        again (better order, slower build); otherwise their priorities are
-        only updated when they come up (lazy updates).
+    workers : int, optional
+        Threads finding shortcuts at once (default: the number of CPUs). The
+        hierarchy is the same for any number.
+    progress : bool
+        Show a progress bar of the nodes contracted (on a terminal).
 
     Attributes
     ----------
@@ -130,7 +170,10 @@ class ContractionHierarchy:
     build_s : float
         Seconds the build took.
     n_evaluations : int
-        Contraction priorities evaluated while contracting (lazy updates included).
+        Nodes whose shortcuts were found in the contraction rounds (a node whose
+        fresh priority no longer came first is found again later).
+    n_rounds : int
+        Contraction rounds.
     """
 
     def __init__(
@@ -138,16 +181,18 @@ class ContractionHierarchy:
         net: RoadNetwork,
         *,
         witness_settled: tuple[int, int] = (20, 200),
-        priority: tuple[float, float, float] = (1.0, 1.0, 1.0),
-        update_neighbours: bool = False,
+        priority: tuple[float, float, float] = (1.0, 0.0, 1.0),
+        workers: int | None = None,
+        progress: bool = True,
     ) -> None:
         if len(witness_settled) != 2 or min(witness_settled) < 1:
             msg = f"witness_settled must be two positive node counts, got {witness_settled!r}"
             raise ParameterError(msg)
         self.net = net
+        self.workers = _checked_workers(workers)
+        self.progress = progress
         t0 = time.perf_counter()
-        coef = (*priority, 1.0 if update_neighbours else 0.0)
-        n_base = self._build(net, tuple(int(s) for s in witness_settled), coef)
+        n_base = self._build(net, tuple(int(s) for s in witness_settled), tuple(priority))
         self.build_s = time.perf_counter() - t0
         self.n_shortcuts = int(self.up[0][-1] + self.up[3][-1]) - n_base
         log.info("contraction hierarchy: %d nodes, %d shortcuts, %.1f s", net.n_nodes,
@@ -158,29 +203,59 @@ class ContractionHierarchy:
         n = net.n_nodes
         tails, heads, w = _simple_edges(net)
         factor = _POOL_FACTOR
-        while True:
-            out = _pool(n, tails, heads, w, factor)
-            inn = _pool(n, heads, tails, w, factor)
-            tops = np.array([out[5], inn[5]], dtype="int64")
-            g = (*out[:5], *inn[:5], tops)
-            m_up = int(factor * 2 * tails.size) + 16
-            up = (np.zeros(n + 1, dtype="int64"), np.empty(m_up, dtype="int64"), np.empty(m_up),
-                  np.zeros(n + 1, dtype="int64"), np.empty(m_up, dtype="int64"), np.empty(m_up))  # fmt: skip
-            order = np.empty(n, dtype="int64")
-            stats = np.zeros(2, dtype="int64")
-            status = contract_all(g, up, order, np.array(settle, dtype="int64"),
-                                  np.array(coef, dtype="float64"), stats)  # fmt: skip
-            self.n_evaluations = int(stats[0])
-            if status == 0:
-                break
-            factor *= 2
-            log.info("contraction ran out of edge room; again with %.0fx", factor)
+        edges = (tails, heads, w)
+        with ThreadPoolExecutor(self.workers) as pool:
+            while (built := self._contract(pool, n, edges, factor, settle, coef)) is None:
+                factor *= 2
+                log.info("contraction ran out of edge room; again with %.0fx", factor)
+        up, order = built
         self.rank = np.empty(n, dtype="int64")
         self.rank[order] = np.arange(n)
         f_ptr, b_ptr = up[0], up[3]
         self.up: _Up = (f_ptr, self.rank[up[1][: f_ptr[n]]], up[2][: f_ptr[n]].copy(),
                         b_ptr, self.rank[up[4][: b_ptr[n]]], up[5][: b_ptr[n]].copy())  # fmt: skip
         return int(tails.size)
+
+    def _contract(
+        self, pool: ThreadPoolExecutor, n: int, edges: tuple[np.ndarray, ...], factor: float,
+        settle: tuple[int, ...], coef: tuple[float, ...],
+    ) -> tuple[_Up, np.ndarray] | None:  # fmt: skip
+        """Contract in rounds of independent nodes; ``(up, order)``, or None when out of room.
+
+        Each round takes the nodes whose priority comes before all their
+        neighbours', finds their shortcuts on threads (witness searches avoid
+        every node of the round) and contracts those still first.
+        """
+        tails, heads, w = edges
+        out, inn = _pool(n, tails, heads, w, factor), _pool(n, heads, tails, w, factor)
+        g = (*out[:5], *inn[:5], np.array([out[5], inn[5]], dtype="int64"))
+        m_up = int(factor * 2 * tails.size) + 16
+        up = (np.zeros(n + 1, dtype="int64"), np.empty(m_up, dtype="int64"), np.empty(m_up),
+              np.zeros(n + 1, dtype="int64"), np.empty(m_up, dtype="int64"), np.empty(m_up))  # fmt: skip
+        prio, order, done = np.empty(n), np.empty(n, dtype="int64"), np.zeros(n, dtype=bool)
+        state = (prio, np.zeros(n), np.zeros(n), order, done)
+        excl = np.zeros(n, dtype=bool)
+        run = _Evaluator(pool, self.workers, n, g, excl, np.array(coef, dtype="float64"), state)
+        remaining = np.arange(n, dtype="int64")
+        prio[:] = run(remaining, settle[0], keep=False)[0]
+        n_up = np.zeros(2, dtype="int64")
+        r, self.n_evaluations, self.n_rounds = 0, 0, 0
+        with bar(enabled=self.progress, total=n, desc="contracting", unit="node") as shown:
+            while remaining.size:
+                nodes = local_minima(remaining, prio, g)
+                excl[nodes] = True
+                fresh, count, at, sc = run(nodes, settle[1], keep=True)
+                r_next = contract_round(nodes, fresh, count, at, sc, g, up, n_up, r, state,
+                                        run.coef)  # fmt: skip
+                excl[nodes] = False
+                if r_next < 0:
+                    return None
+                shown.update(r_next - r)
+                r = r_next
+                remaining = remaining[~done[remaining]]
+                self.n_evaluations += nodes.size
+                self.n_rounds += 1
+        return up, order
 
     def __repr__(self) -> str:
         up = f"{int(self.up[0][-1] + self.up[3][-1]):,} upward edges"

@@ -138,3 +138,24 @@ def test_refuses_other_network_wrong_limits_and_big_buckets(city):
         prep.times(orig, dtype="float16")  # type: ignore[arg-type]
     with pytest.raises(ParameterError, match="witness_settled"):
         ContractionHierarchy(net, witness_settled=(0, 5))
+
+
+def test_rounds_are_exact_on_ties_and_the_same_on_any_number_of_threads():
+    """A grid of equal edges: every detour ties, so a witness through another node of the
+    round would drop both shortcuts of a square; witnesses avoid the round's nodes."""
+    side = 24
+    gx, gy = np.meshgrid(np.arange(side) * 1000.0, np.arange(side) * 1000.0)
+    ids = np.arange(side * side).reshape(side, side)
+    u = np.concatenate([ids[:, :-1].ravel(), ids[:-1, :].ravel()])
+    v = np.concatenate([ids[:, 1:].ravel(), ids[1:, :].ravel()])
+    net = RoadNetwork.from_edges(gx.ravel(), gy.ravel(), u, v, crs=UTM, speed_kmh=60.0)
+    one, two = ContractionHierarchy(net, workers=1), ContractionHierarchy(net, workers=2)
+    assert one.n_rounds > 1 and one.n_shortcuts > 0
+    np.testing.assert_array_equal(one.rank, two.rank)
+    for a, b in zip(one.up, two.up, strict=True):
+        np.testing.assert_array_equal(a, b)
+    nodes = _layer(np.column_stack([gx.ravel(), gy.ravel()]))
+    got = two.prepare(nodes, **KW).times(nodes)
+    _check(got, od_matrix(net, nodes, nodes, **KW).to_numpy())
+    np.testing.assert_allclose(np.diag(got), 0.0)
+    assert got.max() == pytest.approx(2 * (side - 1))  # corner to corner, 1 min a km
