@@ -200,22 +200,25 @@ def _longest_to_targets(v: int, o_start: np.ndarray, o_len: np.ndarray, o_to: np
 @numba.njit(cache=True)
 def _witness(src: int, v: int, w_uv: float, excl: np.ndarray, settle_max: int,
              o_start: np.ndarray, o_len: np.ndarray, o_to: np.ndarray, o_w: np.ndarray,
-             dist: np.ndarray, touched: np.ndarray, hkey: np.ndarray, hnode: np.ndarray,
-             hpos: np.ndarray, is_tgt: np.ndarray, n_tgt: int) -> int:  # fmt: skip
+             dist: np.ndarray, touched: np.ndarray, k: int, hkey: np.ndarray,
+             hnode: np.ndarray, hpos: np.ndarray, is_tgt: np.ndarray, n_tgt: int) -> int:  # fmt: skip
     """Dijkstra from ``src`` (in-neighbour of ``v``) avoiding ``v`` and the nodes in ``excl``.
 
     The targets are ``v``'s out-neighbours flagged in ``is_tgt`` (``n_tgt`` of
     them; a settled one is unflagged). The search stops when they are all
     settled, after ``settle_max`` settled nodes, or beyond ``w_uv`` plus the
     longest edge from ``v`` to a target not yet settled (no witness can come
-    later). Returns the number of touched nodes (``dist`` of ``touched[:k]``
-    to reset).
+    later). ``touched[:k]`` already have a time (direct edges from ``src``).
+    Returns the number of touched nodes (``dist`` of ``touched[:k]`` to reset).
     """
     limit = w_uv + _longest_to_targets(v, o_start, o_len, o_to, o_w, is_tgt)
+    size = 0
+    for i in range(k):
+        size = _heap_set(hkey, hnode, hpos, size, touched[i], dist[touched[i]])
     dist[src] = 0.0
-    touched[0] = src
-    k = 1
-    size = _heap_set(hkey, hnode, hpos, 0, src, 0.0)
+    touched[k] = src
+    k += 1
+    size = _heap_set(hkey, hnode, hpos, size, src, 0.0)
     settled = 0
     while size > 0:
         u = hnode[0]
@@ -245,29 +248,39 @@ def _shortcuts(v: int, settle_max: int, g: tuple, work: tuple, excl: np.ndarray,
     """The number of shortcuts contracting ``v`` needs; written to ``sc`` from ``at`` if ``at >= 0``.
 
     ``g`` is ``(o_start, o_len, o_cap, o_to, o_w, i_start, i_len, i_cap, i_to, i_w, tops)``,
-    ``work`` is ``(dist, touched, hkey, hnode, hpos, is_tgt)``, ``sc`` is
+    ``work`` is ``(dist, touched, hkey, hnode, hpos, is_tgt, w_v)``, ``sc`` is
     ``(tail, head, time)`` of the shortcuts. A pair ``u -> v -> x`` needs one
     unless a witness search from ``u`` avoiding ``v`` and ``excl`` reaches
     ``x`` in at most ``w(u, v) + w(v, x)``. The graph is only read.
     """
     o_start, o_len, _oc, o_to, o_w, i_start, i_len, _ic, i_to, i_w, _tops = g
-    dist, touched, hkey, hnode, hpos, is_tgt = work
+    dist, touched, hkey, hnode, hpos, is_tgt, w_v = work
     os_, ol = o_start[v], o_len[v]
     if ol == 0 or i_len[v] == 0:
         return 0
+    for e in range(os_, os_ + ol):
+        w_v[o_to[e]] = o_w[e]
     count = 0
     for a in range(i_start[v], i_start[v] + i_len[v]):
         u = i_to[a]
         w_uv = i_w[a]
         n_tgt = 0
         for e in range(os_, os_ + ol):
-            if o_to[e] != u and not is_tgt[o_to[e]]:
+            if o_to[e] != u:
                 is_tgt[o_to[e]] = True
                 n_tgt += 1
-        if n_tgt == 0:
-            continue
-        k = _witness(u, v, w_uv, excl, settle_max, o_start, o_len, o_to, o_w, dist, touched,
-                     hkey, hnode, hpos, is_tgt, n_tgt)  # fmt: skip
+        k = 0  # a direct edge u -> x no longer than through v is a witness: no search for x
+        for e in range(o_start[u], o_start[u] + o_len[u]):
+            x = o_to[e]
+            if is_tgt[x] and o_w[e] <= w_uv + w_v[x]:
+                is_tgt[x] = False
+                n_tgt -= 1
+                dist[x] = o_w[e]
+                touched[k] = x
+                k += 1
+        if n_tgt > 0:
+            k = _witness(u, v, w_uv, excl, settle_max, o_start, o_len, o_to, o_w, dist,
+                         touched, k, hkey, hnode, hpos, is_tgt, n_tgt)  # fmt: skip
         for e in range(os_, os_ + ol):
             x = o_to[e]
             is_tgt[x] = False

@@ -121,7 +121,7 @@ class _Evaluator:
         self.cn, self.level = state[1], state[2]
         self.works = [(np.full(n, np.inf), np.empty(n, dtype="int64"), np.empty(n),
                        np.empty(n, dtype="int64"), np.full(n, -1, dtype="int64"),
-                       np.zeros(n, dtype=bool)) for _ in range(workers)]  # fmt: skip
+                       np.zeros(n, dtype=bool), np.empty(n)) for _ in range(workers)]  # fmt: skip
 
     def __call__(self, nodes: np.ndarray, settle: int, *, keep: bool) -> tuple:
         """``(priority, count, at, shortcuts)`` of ``nodes`` (shortcuts only if ``keep``)."""
@@ -180,7 +180,7 @@ class ContractionHierarchy:
         self,
         net: RoadNetwork,
         *,
-        witness_settled: tuple[int, int] = (20, 200),
+        witness_settled: tuple[int, int] = (20, 1000),
         priority: tuple[float, float, float] = (1.0, 0.0, 1.0),
         workers: int | None = None,
         progress: bool = True,
