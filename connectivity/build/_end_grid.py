@@ -7,7 +7,9 @@ box). A line end then checks only the segments of its own cell, with the
 arithmetic of the R-tree search of :mod:`connectivity.build.lines`
 (:func:`end_distance`), and gets the same flag as
 :func:`connectivity.build.lines._ends_to_settle`; ends with a segment within
-rounding of the search radius are left to that R-tree path ("unsure").
+rounding of the search radius are left to that R-tree path ("unsure"). The
+ends are taken cell by cell, and the ends at one point (a junction) share one
+search of their cell.
 """
 
 from __future__ import annotations
@@ -129,6 +131,91 @@ def build_end_grid(seg4: np.ndarray, xy: np.ndarray, radius: float) -> EndGrid:
 
 #: Segments within the radius one end keeps; an end with more is unsure.
 _MAX_NEAR = 64
+#: Cells with more ends than this sort them with two stable argsorts, not by insertion.
+_SMALL_CELL = 32
+
+
+@numba.njit(cache=True)
+def _ends_by_cell(pts: np.ndarray, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(order, first)``: the ends ordered by grid cell and, within a cell, by ``(x, y)``
+    (so ends at one point are neighbours); the ends of cell ``k`` are
+    ``order[first[k]:first[k + 1]]``, those outside the frame come last."""
+    gx0, gy0, side, nx, ny = frame[0], frame[1], frame[2], int(frame[3]), int(frame[4])
+    n = pts.shape[0]
+    cell = np.empty(n, dtype=np.int64)
+    first = np.zeros(nx * ny + 2, dtype=np.int64)
+    for e in range(n):
+        col = math.floor((pts[e, 0] - gx0) / side)
+        row = math.floor((pts[e, 1] - gy0) / side)
+        k = row * nx + col if (0 <= col < nx and 0 <= row < ny) else nx * ny
+        cell[e] = k
+        first[k + 1] += 1
+    for k in range(nx * ny + 1):
+        first[k + 1] += first[k]
+    fill = first[:-1].copy()
+    order = np.empty(n, dtype=np.int64)
+    for e in range(n):
+        order[fill[cell[e]]] = e
+        fill[cell[e]] += 1
+    for k in range(nx * ny):
+        s0, s1 = first[k], first[k + 1]
+        if s1 - s0 > _SMALL_CELL:  # stable sorts by y, then by x
+            part = order[s0:s1]
+            part = part[np.argsort(pts[part, 1], kind="mergesort")]
+            order[s0:s1] = part[np.argsort(pts[part, 0], kind="mergesort")]
+            continue
+        for i in range(s0 + 1, s1):
+            e = order[i]
+            j = i - 1
+            while j >= s0 and (
+                pts[order[j], 0] > pts[e, 0]
+                or (pts[order[j], 0] == pts[e, 0] and pts[order[j], 1] > pts[e, 1])
+            ):
+                order[j + 1] = order[j]
+                j -= 1
+            order[j + 1] = e
+    return order, first
+
+
+@numba.njit(cache=True, nogil=True)
+def _near_cell_segments(
+    px: float,
+    py: float,
+    seg_part: np.ndarray,
+    seg4: np.ndarray,
+    grid: EndGrid,
+    radius: float,
+    buf: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> int:
+    """The segments of the point's cell within ``radius`` of it into ``buf`` (part,
+    distance, unclipped foot parameter; in the cell's order): their number.
+
+    Segments whose box is farther than ``radius`` plus the slack are skipped
+    before any distance is computed.
+    """
+    frame, start, cand = grid
+    gx0, gy0, side, nx = frame[0], frame[1], frame[2], int(frame[3])
+    reach2 = (radius + _SLACK_M) ** 2
+    k = math.floor((py - gy0) / side) * nx + math.floor((px - gx0) / side)
+    out_p, out_d, out_t = buf
+    m = 0
+    for c in range(start[k], start[k + 1]):
+        s = cand[c]
+        ax, ay, dx, dy = seg4[s, 0], seg4[s, 1], seg4[s, 2], seg4[s, 3]
+        gx = max(min(ax, ax + dx) - px, 0.0, px - max(ax, ax + dx))
+        gy = max(min(ay, ay + dy) - py, 0.0, py - max(ay, ay + dy))
+        if gx * gx + gy * gy > reach2:
+            continue
+        ex, ey = px - ax, py - ay
+        if (ex == 0.0 and ey == 0.0) or (ex == dx and ey == dy):
+            d, tu = 0.0, 0.0  # on an end of the segment: what end_distance gives
+        else:  # (0 and 0 or 1: never inside)
+            d, tu = end_distance(px, py, ax, ay, dx, dy)
+        if d > radius:
+            continue
+        out_p[m], out_d[m], out_t[m] = seg_part[s], d, tu
+        m += 1
+    return m
 
 
 @numba.njit(cache=True, parallel=True)
@@ -145,45 +232,45 @@ def end_flags(
     and whether it is certain (no segment of another part within rounding of ``radius``,
     at most :data:`_MAX_NEAR` within it).
 
-    Segments whose box is farther than ``radius`` plus the slack are skipped
-    before any distance is computed.
+    The ends are taken cell by cell (:func:`_ends_by_cell`), blocks in
+    parallel; the segments near a point are searched once for all the ends at
+    that point (a junction of a noded layer), and each end then leaves out
+    the segments of its own part.
     """
     frame, start, cand = grid
-    gx0, gy0, side, nx, ny = frame[0], frame[1], frame[2], int(frame[3]), int(frame[4])
-    reach2 = (radius + _SLACK_M) ** 2
     n = pts.shape[0]
     flag = np.zeros(n, dtype=np.bool_)
     sure = np.ones(n, dtype=np.bool_)
-    for block in numba.prange((n + 8191) // 8192):
+    order, first = _ends_by_cell(pts, frame)
+    n_in = first[first.size - 2]
+    for j in range(n_in, n):  # outside the frame: the R-tree path decides
+        sure[order[j]] = False
+    widest = 1
+    for k in range(first.size - 2):
+        widest = max(widest, start[k + 1] - start[k])
+    block = 8192
+    for b in numba.prange((n_in + block - 1) // block):
+        buf = (np.empty(widest, dtype=seg_part.dtype), np.empty(widest), np.empty(widest))
         dist = np.empty(_MAX_NEAR)
         foot = np.empty(_MAX_NEAR)
-        for e in range(block * 8192, min(n, (block + 1) * 8192)):
+        count = 0
+        qx = qy = np.nan
+        for j in range(b * block, min(n_in, (b + 1) * block)):
+            e = order[j]
             px, py = pts[e, 0], pts[e, 1]
-            col, row = math.floor((px - gx0) / side), math.floor((py - gy0) / side)
-            if not (0 <= col < nx and 0 <= row < ny):
-                sure[e] = False
-                continue
-            k = row * nx + col
+            if not (px == qx and py == qy):  # a new point: its segments
+                count = _near_cell_segments(px, py, seg_part, seg4, grid, radius, buf)
+                qx, qy = px, py
             m = 0
             dmin = np.inf
-            for c in range(start[k], start[k + 1]):
-                s = cand[c]
-                ax, ay, dx, dy = seg4[s, 0], seg4[s, 1], seg4[s, 2], seg4[s, 3]
-                gx = max(min(ax, ax + dx) - px, 0.0, px - max(ax, ax + dx))
-                gy = max(min(ay, ay + dy) - py, 0.0, py - max(ay, ay + dy))
-                if gx * gx + gy * gy > reach2 or seg_part[s] == end_part[e]:
+            for i in range(count):
+                if buf[0][i] == end_part[e]:
                     continue
-                ex, ey = px - ax, py - ay
-                if (ex == 0.0 and ey == 0.0) or (ex == dx and ey == dy):
-                    d, tu = 0.0, 0.0  # on an end of the segment: what end_distance gives
-                else:  # (0 and 0 or 1: never inside)
-                    d, tu = end_distance(px, py, ax, ay, dx, dy)
-                if d > radius:
-                    continue
+                d = buf[1][i]
                 if d > radius - _UNSURE_M or m == _MAX_NEAR:
                     sure[e] = False
                     break
-                dist[m], foot[m] = d, tu
+                dist[m], foot[m] = d, buf[2][i]
                 m += 1
                 dmin = min(dmin, d)
             if m == 0 or not sure[e]:

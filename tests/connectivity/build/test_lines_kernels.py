@@ -1,0 +1,104 @@
+"""The compiled kernels of ``from_lines`` give what their plain, per-item versions give."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import connectivity.build.lines as lines_module
+from connectivity.build._end_grid import (
+    build_end_grid,
+    end_columns,
+    end_distance,
+    end_flags,
+    segments_and_ends,
+)
+
+
+def _flags_reference(pts, end_part, seg_part, seg4, grid, radius, near):
+    """One end at a time, every segment of its cell: the flag and the certainty."""
+    frame, start, cand = grid
+    gx0, gy0, side, nx, ny = frame[0], frame[1], frame[2], int(frame[3]), int(frame[4])
+    reach2 = (radius + 1e-3) ** 2
+    flag = np.zeros(pts.shape[0], bool)
+    sure = np.ones(pts.shape[0], bool)
+    for e, (px, py) in enumerate(pts):
+        col, row = math.floor((px - gx0) / side), math.floor((py - gy0) / side)
+        if not (0 <= col < nx and 0 <= row < ny):
+            sure[e] = False
+            continue
+        found = []
+        k = row * nx + col
+        for s in cand[start[k] : start[k + 1]]:
+            ax, ay, dx, dy = seg4[s]
+            gx = max(min(ax, ax + dx) - px, 0.0, px - max(ax, ax + dx))
+            gy = max(min(ay, ay + dy) - py, 0.0, py - max(ay, ay + dy))
+            if gx * gx + gy * gy > reach2 or seg_part[s] == end_part[e]:
+                continue
+            ex, ey = px - ax, py - ay
+            on_end = (ex == 0.0 and ey == 0.0) or (ex == dx and ey == dy)
+            d, tu = (0.0, 0.0) if on_end else end_distance(px, py, ax, ay, dx, dy)
+            if d > radius:
+                continue
+            if d > radius - 1e-9 or len(found) == 64:
+                sure[e] = False
+                break
+            found.append((d, tu))
+        if not found or not sure[e]:
+            continue
+        dmin = min(d for d, _ in found)
+        keep = dmin >= radius - 4 * near
+        flag[e] = keep or any(0.0 < tu < 1.0 for d, tu in found if d <= dmin + 2 * near)
+    return flag, sure
+
+
+def _check_flags(xy: np.ndarray, part: np.ndarray, tolerance: float) -> None:
+    seg, ends = segments_and_ends(part)
+    pts, end_part, seg_part, seg4 = end_columns(xy, part, seg, ends)
+    radius = tolerance + lines_module._NEAR_M
+    grid = build_end_grid(seg4, pts, radius)
+    args = (pts, end_part, seg_part, seg4, grid, radius, lines_module._NEAR_M)
+    got, want = end_flags(*args), _flags_reference(*args)
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])
+
+
+def _lattice_layer(rng: np.random.Generator, n_lines: int, g: int, step: float):
+    """Lines of 2-4 vertices between points of a small lattice (ends shared by many
+    lines, equal x at different y), some vertices moved off it a little."""
+    xy, part = [], []
+    for p in range(n_lines):
+        k = int(rng.integers(2, 5))
+        v = rng.integers(0, g, (k, 2)).astype(float) * step
+        moved = rng.random(k) < 0.2
+        v[moved] += rng.choice([0.3, 0.999999, 1.0, 1.000001], (int(moved.sum()), 1)) * 0.7
+        xy.append(v)
+        part.append(np.full(k, p))
+    return np.vstack(xy), np.concatenate(part)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("tolerance", [0.5, 1.0, 5.0])
+def test_end_flags_equal_the_per_end_reference(seed: int, tolerance: float) -> None:
+    rng = np.random.default_rng(seed)
+    xy, part = _lattice_layer(rng, 400, 12, 4.0)
+    _check_flags(xy, part, tolerance)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_lines=st.integers(1, 120),
+    g=st.integers(2, 9),
+    step=st.sampled_from([0.5, 1.0, 2.0, 30.0]),
+    tolerance=st.sampled_from([0.1, 1.0, 3.0]),
+)
+def test_end_flags_equal_the_reference_on_random_layers(
+    seed: int, n_lines: int, g: int, step: float, tolerance: float
+) -> None:
+    xy, part = _lattice_layer(np.random.default_rng(seed), n_lines, g, step)
+    _check_flags(xy, part, tolerance)
