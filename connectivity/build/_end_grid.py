@@ -25,6 +25,7 @@ __all__ = [
     "end_columns",
     "end_distance",
     "end_flags",
+    "parallel_blocks",
     "segments_and_ends",
 ]
 
@@ -52,22 +53,27 @@ def end_distance(
     return math.hypot(ex - t * dx, ey - t * dy), tu
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _register(
-    seg4: np.ndarray, frame: np.ndarray, reach: float, start: np.ndarray | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """``(cand, end)``: the segments of every cell listed from ``start`` (cell ``k``
-    from ``start[k]`` to ``end[k]``); without ``start``, only ``end``, the counts.
+    seg4: np.ndarray,
+    frame: np.ndarray,
+    reach: float,
+    first: int,
+    last: int,
+    fill: np.ndarray,
+    cand: np.ndarray,
+) -> None:
+    """Segments ``first .. last - 1`` into their cells: each adds one to ``fill[k]`` of
+    every cell ``k`` it reaches and, if ``cand`` is not empty, is listed at
+    ``cand[fill[k]]`` before (so ``fill`` starts at the counts, or at the positions).
 
     A segment longer in x than a cell side is taken column by column: the
     rows its stretch over the column (grown by ``reach``) meets.
     """
     ax, ay, dx, dy = seg4[:, 0], seg4[:, 1], seg4[:, 2], seg4[:, 3]
     gx0, gy0, side, nx, ny = frame[0], frame[1], frame[2], int(frame[3]), int(frame[4])
-    listing = start is not None
-    end = start[:-1].copy() if start is not None else np.zeros(nx * ny, dtype=np.int64)
-    cand = np.empty(start[-1] if start is not None else 0, dtype=np.int64)
-    for s in range(ax.size):
+    listing = cand.size > 0
+    for s in range(first, last):
         xa, xb = min(ax[s], ax[s] + dx[s]), max(ax[s], ax[s] + dx[s])
         ya, yb = min(ay[s], ay[s] + dy[s]), max(ay[s], ay[s] + dy[s])
         c0 = max(math.floor((xa - reach - gx0) / side), 0)
@@ -86,9 +92,45 @@ def _register(
             for row in range(r0, r1 + 1):
                 k = row * nx + col
                 if listing:
-                    cand[end[k]] = s
-                end[k] += 1
-    return cand, end
+                    cand[fill[k]] = s
+                fill[k] += 1
+
+
+#: Most blocks of items sorted into cells in parallel (each keeps a count per cell).
+_MAX_BLOCKS = 4
+
+
+def parallel_blocks(n: int) -> int:
+    """Blocks in which ``n`` items are sorted into grid cells: one per thread, at most
+    :data:`_MAX_BLOCKS`, and at least 65 536 items each."""
+    return max(min(numba.get_num_threads(), _MAX_BLOCKS, n // 65536), 1)
+
+
+@numba.njit(cache=True, parallel=True)
+def _register_all(
+    seg4: np.ndarray, frame: np.ndarray, reach: float, nb: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(start, cand)``: the segments of cell ``k`` are ``cand[start[k]:start[k + 1]]``,
+    in segment order (``nb`` blocks of segments counted and listed in parallel)."""
+    n_cells = int(frame[3]) * int(frame[4])
+    m = seg4.shape[0]
+    fill = np.zeros((nb, n_cells), dtype=np.int64)
+    none = np.empty(0, dtype=np.int64)
+    for b in numba.prange(nb):
+        _register(seg4, frame, reach, b * m // nb, (b + 1) * m // nb, fill[b], none)
+    start = np.zeros(n_cells + 1, dtype=np.int64)
+    at = 0
+    for k in range(n_cells):  # counts to positions: block b after blocks 0 .. b - 1
+        start[k] = at
+        for b in range(nb):
+            count = fill[b, k]
+            fill[b, k] = at
+            at += count
+    start[n_cells] = at
+    cand = np.empty(at, dtype=np.int64)
+    for b in numba.prange(nb):
+        _register(seg4, frame, reach, b * m // nb, (b + 1) * m // nb, fill[b], cand)
+    return start, cand
 
 
 @numba.njit(cache=True)
@@ -123,9 +165,7 @@ def build_end_grid(seg4: np.ndarray, xy: np.ndarray, radius: float) -> EndGrid:
     nx = int((hi[0] - lo[0]) / side) + 1
     ny = int((hi[1] - lo[1]) / side) + 1
     frame = np.array([lo[0], lo[1], side, float(nx), float(ny)])
-    start = np.zeros(nx * ny + 1, dtype=np.int64)
-    np.cumsum(_register(seg4, frame, reach, None)[1], out=start[1:])
-    cand = _register(seg4, frame, reach, start)[0]
+    start, cand = _register_all(seg4, frame, reach, parallel_blocks(ax.size))
     return frame, start, cand
 
 
@@ -135,46 +175,64 @@ _MAX_NEAR = 64
 _SMALL_CELL = 32
 
 
-@numba.njit(cache=True)
-def _ends_by_cell(pts: np.ndarray, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+@numba.njit(cache=True, parallel=True)
+def _ends_by_cell(pts: np.ndarray, frame: np.ndarray, nb: int) -> tuple[np.ndarray, np.ndarray]:
     """``(order, first)``: the ends ordered by grid cell and, within a cell, by ``(x, y)``
     (so ends at one point are neighbours); the ends of cell ``k`` are
-    ``order[first[k]:first[k + 1]]``, those outside the frame come last."""
+    ``order[first[k]:first[k + 1]]``, those outside the frame come last.
+
+    A counting sort in ``nb`` blocks of ends (in parallel, block ``b`` after
+    blocks ``0 .. b - 1`` in every cell), then each cell sorted on its own.
+    """
     gx0, gy0, side, nx, ny = frame[0], frame[1], frame[2], int(frame[3]), int(frame[4])
     n = pts.shape[0]
+    n_cells = nx * ny
     cell = np.empty(n, dtype=np.int64)
-    first = np.zeros(nx * ny + 2, dtype=np.int64)
-    for e in range(n):
-        col = math.floor((pts[e, 0] - gx0) / side)
-        row = math.floor((pts[e, 1] - gy0) / side)
-        k = row * nx + col if (0 <= col < nx and 0 <= row < ny) else nx * ny
-        cell[e] = k
-        first[k + 1] += 1
-    for k in range(nx * ny + 1):
-        first[k + 1] += first[k]
-    fill = first[:-1].copy()
+    fill = np.zeros((nb, n_cells + 1), dtype=np.int64)
+    for b in numba.prange(nb):
+        for e in range(b * n // nb, (b + 1) * n // nb):
+            col = math.floor((pts[e, 0] - gx0) / side)
+            row = math.floor((pts[e, 1] - gy0) / side)
+            k = row * nx + col if (0 <= col < nx and 0 <= row < ny) else n_cells
+            cell[e] = k
+            fill[b, k] += 1
+    first = np.zeros(n_cells + 2, dtype=np.int64)
+    at = 0
+    for k in range(n_cells + 1):
+        first[k] = at
+        for b in range(nb):
+            count = fill[b, k]
+            fill[b, k] = at
+            at += count
+    first[n_cells + 1] = at
     order = np.empty(n, dtype=np.int64)
-    for e in range(n):
-        order[fill[cell[e]]] = e
-        fill[cell[e]] += 1
-    for k in range(nx * ny):
-        s0, s1 = first[k], first[k + 1]
-        if s1 - s0 > _SMALL_CELL:  # stable sorts by y, then by x
-            part = order[s0:s1]
-            part = part[np.argsort(pts[part, 1], kind="mergesort")]
-            order[s0:s1] = part[np.argsort(pts[part, 0], kind="mergesort")]
-            continue
-        for i in range(s0 + 1, s1):
-            e = order[i]
-            j = i - 1
-            while j >= s0 and (
-                pts[order[j], 0] > pts[e, 0]
-                or (pts[order[j], 0] == pts[e, 0] and pts[order[j], 1] > pts[e, 1])
-            ):
-                order[j + 1] = order[j]
-                j -= 1
-            order[j + 1] = e
+    for b in numba.prange(nb):
+        for e in range(b * n // nb, (b + 1) * n // nb):
+            order[fill[b, cell[e]]] = e
+            fill[b, cell[e]] += 1
+    for k in numba.prange(n_cells):
+        _sort_cell(pts, order, first[k], first[k + 1])
     return order, first
+
+
+@numba.njit(cache=True, nogil=True)
+def _sort_cell(pts: np.ndarray, order: np.ndarray, s0: int, s1: int) -> None:
+    """``order[s0:s1]`` sorted by ``(x, y)`` of ``pts``, in place (ties keep their order)."""
+    if s1 - s0 > _SMALL_CELL:  # stable sorts by y, then by x
+        part = order[s0:s1]
+        part = part[np.argsort(pts[part, 1], kind="mergesort")]
+        order[s0:s1] = part[np.argsort(pts[part, 0], kind="mergesort")]
+        return
+    for i in range(s0 + 1, s1):
+        e = order[i]
+        j = i - 1
+        while j >= s0 and (
+            pts[order[j], 0] > pts[e, 0]
+            or (pts[order[j], 0] == pts[e, 0] and pts[order[j], 1] > pts[e, 1])
+        ):
+            order[j + 1] = order[j]
+            j -= 1
+        order[j + 1] = e
 
 
 @numba.njit(cache=True, nogil=True)
@@ -227,13 +285,14 @@ def end_flags(
     grid: EndGrid,
     radius: float,
     near: float,
+    nb: int = 1,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(flag, sure)`` per end: :func:`~connectivity.build.lines._ends_to_settle`'s flag,
     and whether it is certain (no segment of another part within rounding of ``radius``,
     at most :data:`_MAX_NEAR` within it).
 
-    The ends are taken cell by cell (:func:`_ends_by_cell`), blocks in
-    parallel; the segments near a point are searched once for all the ends at
+    The ends are taken cell by cell (:func:`_ends_by_cell`, sorted in ``nb``
+    blocks), blocks of 8192 in parallel; the segments near a point are searched once for all the ends at
     that point (a junction of a noded layer), and each end then leaves out
     the segments of its own part.
     """
@@ -241,7 +300,7 @@ def end_flags(
     n = pts.shape[0]
     flag = np.zeros(n, dtype=np.bool_)
     sure = np.ones(n, dtype=np.bool_)
-    order, first = _ends_by_cell(pts, frame)
+    order, first = _ends_by_cell(pts, frame, nb)
     n_in = first[first.size - 2]
     for j in range(n_in, n):  # outside the frame: the R-tree path decides
         sure[order[j]] = False
