@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 import connectivity.build.lines as lines_module
 from connectivity.build._end_grid import (
+    _SLACK_M,
+    _register_all,
     build_end_grid,
     end_columns,
     end_distance,
@@ -62,9 +64,15 @@ def _check_flags(xy: np.ndarray, part: np.ndarray, tolerance: float) -> None:
     radius = tolerance + lines_module._NEAR_M
     grid = build_end_grid(seg4, pts, radius)
     args = (pts, end_part, seg_part, seg4, grid, radius, lines_module._NEAR_M)
-    got, want = end_flags(*args), _flags_reference(*args)
-    np.testing.assert_array_equal(got[0], want[0])
-    np.testing.assert_array_equal(got[1], want[1])
+    want = _flags_reference(*args)
+    for blocks in (1, 3):  # ends sorted into cells in one block or several
+        got = end_flags(*args, blocks)
+        np.testing.assert_array_equal(got[0], want[0])
+        np.testing.assert_array_equal(got[1], want[1])
+    for blocks in (2, 3):  # segments registered in several blocks: the same grid
+        start, cand = _register_all(seg4, grid[0], radius + _SLACK_M, blocks)
+        np.testing.assert_array_equal(start, grid[1])
+        np.testing.assert_array_equal(cand, grid[2])
 
 
 def _lattice_layer(rng: np.random.Generator, n_lines: int, g: int, step: float):
