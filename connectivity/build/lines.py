@@ -480,6 +480,10 @@ def _close_pairs(pts: np.ndarray, r: float) -> np.ndarray:
 
 def oneway_codes(values: Any) -> np.ndarray:
     """Line-layer one-way column to codes: 1 forward, -1 backward, 0 two-way."""
+    if isinstance(values, np.ndarray) and values.dtype == object and values.size:
+        codes, uniques = pd.factorize(values)
+        if codes.min() >= 0 and all(type(u) is str for u in uniques):  # strings only
+            return _oneway_loop(uniques)[codes]
     kind = pd.api.types.infer_dtype(values, skipna=False)
     if kind in ("string", "boolean") and len(values):
         # each distinct value once (strings or booleans: no value equals another kind)

@@ -110,3 +110,20 @@ def test_end_flags_equal_the_reference_on_random_layers(
 ) -> None:
     xy, part = _lattice_layer(np.random.default_rng(seed), n_lines, g, step)
     _check_flags(xy, part, tolerance)
+
+
+_ONEWAY_VALUES = ["yes", "no", "-1", "", "T", "both", "YES", " no ", None, np.nan, True, False, 1, 0, 1.0]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.sampled_from(_ONEWAY_VALUES), min_size=1, max_size=30))
+def test_oneway_codes_equal_the_per_value_loop(values: list) -> None:
+    """Whatever the mix (strings only, or with missing values, booleans, numbers)."""
+    arr = np.array(values + ["x"], dtype=object)[:-1]  # an object array, never 2-d
+    try:
+        want = lines_module._oneway_loop(arr)
+    except Exception as exc:  # e.g. 1.0 ("1.0" is not understood)
+        with pytest.raises(type(exc)):
+            lines_module.oneway_codes(arr)
+        return
+    np.testing.assert_array_equal(lines_module.oneway_codes(arr), want)
