@@ -360,7 +360,7 @@ def segments_and_ends(part: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return seg[:n_seg].copy(), ends[:n_end].copy()
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, parallel=True)
 def end_columns(
     xy: np.ndarray, part: np.ndarray, seg: np.ndarray, ends: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -370,14 +370,14 @@ def end_columns(
     m = seg.size
     seg4 = np.empty((m, 4))
     seg_part = np.empty(m, dtype=part.dtype)
-    for j in range(m):
+    for j in numba.prange(m):
         i = seg[j]
         seg4[j, 0], seg4[j, 1] = xy[i, 0], xy[i, 1]
         seg4[j, 2], seg4[j, 3] = xy[i + 1, 0] - xy[i, 0], xy[i + 1, 1] - xy[i, 1]
         seg_part[j] = part[i]
     pts = np.empty((ends.size, 2))
     end_part = np.empty(ends.size, dtype=part.dtype)
-    for j in range(ends.size):
+    for j in numba.prange(ends.size):
         pts[j, 0], pts[j, 1] = xy[ends[j], 0], xy[ends[j], 1]
         end_part[j] = part[ends[j]]
     return pts, end_part, seg_part, seg4

@@ -8,37 +8,76 @@ bit for bit what the NumPy steps they replace gave (``np.unique`` ranks,
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numba
 import numpy as np
 
 __all__ = ["group_stats", "key_ranks", "millimetre_keys", "near_cells"]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, parallel=True)
 def millimetre_keys(xy: np.ndarray) -> tuple[np.ndarray, bool]:
     """One int64 key per row of ``xy``, ordered as the rows' ``np.round(xy / 1e-3)`` in
     (x, y) order, and whether those fit (span below 2**31 mm, 2 000 km, on both axes)."""
     n = xy.shape[0]
     qx, qy = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
-    for i in range(n):
+    for i in numba.prange(n):
         qx[i] = np.int64(np.rint(xy[i, 0] / 1e-3))
         qy[i] = np.int64(np.rint(xy[i, 1] / 1e-3))
     lox, loy = qx.min(), qy.min()
     if qx.max() - lox >= 2**31 or qy.max() - loy >= 2**31:
         return qx, False
-    for i in range(n):
+    for i in numba.prange(n):
         qx[i] = ((qx[i] - lox) << 32) | (qy[i] - loy)
     return qx, True
+
+
+#: Keys from which :func:`key_ranks` sorts two halves in two threads.
+_SPLIT_SORT = 1 << 18
 
 
 def key_ranks(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(rank, distinct)``: the rank of each key among the distinct keys, and those in order.
 
     ``np.unique(key, return_inverse=True)`` by one (unstable, vectorised)
-    argsort and one compiled pass.
+    argsort and one compiled pass. Many keys (with more than one thread) are
+    sorted in two halves at once (NumPy's sort releases the GIL) and the
+    compiled pass merges them; the ranks depend on the key values only.
     """
-    order = np.argsort(key)
-    return _ranks_of_sorted(key, order)
+    if key.size < _SPLIT_SORT or numba.get_num_threads() < 2:
+        return _ranks_of_sorted(key, np.argsort(key))
+    half = key.size // 2
+    with ThreadPoolExecutor(2) as pool:
+        low, high = pool.map(np.argsort, (key[:half], key[half:]))
+    return _ranks_of_runs(key, low, high)
+
+
+@numba.njit(cache=True)
+def _ranks_of_runs(
+    key: np.ndarray, low: np.ndarray, high: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_ranks_of_sorted` of the merge of two sorted runs: ``low`` orders
+    ``key[:half]``, ``high`` orders ``key[half:]`` (positions from ``half``)."""
+    half = low.size
+    n = key.size
+    rank = np.empty(n, dtype=np.int64)
+    distinct = np.empty(n, dtype=key.dtype)
+    r = -1
+    i = j = 0
+    for _ in range(n):
+        if j == high.size or (i < half and key[low[i]] <= key[half + high[j]]):
+            at = low[i]
+            i += 1
+        else:
+            at = half + high[j]
+            j += 1
+        k = key[at]
+        if r < 0 or k != distinct[r]:
+            r += 1
+            distinct[r] = k
+        rank[at] = r
+    return rank, distinct[: r + 1].copy()
 
 
 @numba.njit(cache=True)

@@ -127,3 +127,18 @@ def test_oneway_codes_equal_the_per_value_loop(values: list) -> None:
             lines_module.oneway_codes(arr)
         return
     np.testing.assert_array_equal(lines_module.oneway_codes(arr), want)
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 1000, 5001])
+def test_key_ranks_in_two_halves_equal_unique(n: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ranks of two sorted halves merged equal ``np.unique``'s (duplicates across halves)."""
+    from connectivity.build import _vertex_groups
+
+    rng = np.random.default_rng(n)
+    key = rng.integers(-50, 50, n) * 2**40 + rng.integers(0, 3, n)
+    want = np.unique(key, return_inverse=True)
+    monkeypatch.setattr(_vertex_groups, "_SPLIT_SORT", 0)
+    monkeypatch.setattr(_vertex_groups.numba, "get_num_threads", lambda: 2)
+    rank, distinct = _vertex_groups.key_ranks(key)
+    np.testing.assert_array_equal(rank, want[1].ravel())
+    np.testing.assert_array_equal(distinct, want[0])
