@@ -25,7 +25,6 @@ __all__ = [
     "end_columns",
     "end_distance",
     "end_flags",
-    "parallel_blocks",
     "segments_and_ends",
 ]
 
@@ -96,12 +95,12 @@ def _register(
                 fill[k] += 1
 
 
-#: Most blocks of items sorted into cells in parallel (each keeps a count per cell).
+#: Most blocks of segments registered in parallel (each keeps a count per cell).
 _MAX_BLOCKS = 4
 
 
-def parallel_blocks(n: int) -> int:
-    """Blocks in which ``n`` items are sorted into grid cells: one per thread, at most
+def _parallel_blocks(n: int) -> int:
+    """Blocks in which ``n`` segments are registered in the grid: one per thread, at most
     :data:`_MAX_BLOCKS`, and at least 65 536 items each."""
     return max(min(numba.get_num_threads(), _MAX_BLOCKS, n // 65536), 1)
 
@@ -165,63 +164,59 @@ def build_end_grid(seg4: np.ndarray, xy: np.ndarray, radius: float) -> EndGrid:
     nx = int((hi[0] - lo[0]) / side) + 1
     ny = int((hi[1] - lo[1]) / side) + 1
     frame = np.array([lo[0], lo[1], side, float(nx), float(ny)])
-    start, cand = _register_all(seg4, frame, reach, parallel_blocks(ax.size))
+    blocks = _parallel_blocks(ax.size)
+    if blocks > 1:
+        start, cand = _register_all(seg4, frame, reach, blocks)
+    else:  # (no parallel loop started for a small layer)
+        count = np.zeros(nx * ny, dtype=np.int64)
+        _register(seg4, frame, reach, 0, ax.size, count, np.empty(0, dtype=np.int64))
+        start = np.zeros(nx * ny + 1, dtype=np.int64)
+        np.cumsum(count, out=start[1:])
+        cand = np.empty(start[-1], dtype=np.int64)
+        _register(seg4, frame, reach, 0, ax.size, start[:-1].copy(), cand)
     return frame, start, cand
 
 
 #: Segments within the radius one end keeps; an end with more is unsure.
 _MAX_NEAR = 64
-#: Cells with more ends than this sort them with two stable argsorts, not by insertion.
-_SMALL_CELL = 32
+#: Cells with more ends than this are not sorted (insertion sorts stay short).
+_SMALL_CELL = 128
 
 
-@numba.njit(cache=True, parallel=True)
-def _ends_by_cell(pts: np.ndarray, frame: np.ndarray, nb: int) -> tuple[np.ndarray, np.ndarray]:
+@numba.njit(cache=True)
+def _ends_by_cell(pts: np.ndarray, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(order, first)``: the ends ordered by grid cell and, within a cell, by ``(x, y)``
-    (so ends at one point are neighbours); the ends of cell ``k`` are
-    ``order[first[k]:first[k + 1]]``, those outside the frame come last.
-
-    A counting sort in ``nb`` blocks of ends (in parallel, block ``b`` after
-    blocks ``0 .. b - 1`` in every cell), then each cell sorted on its own.
-    """
+    (so ends at one point are neighbours; see :func:`_sort_cell`); the ends of cell
+    ``k`` are ``order[first[k]:first[k + 1]]``, those outside the frame come last."""
     gx0, gy0, side, nx, ny = frame[0], frame[1], frame[2], int(frame[3]), int(frame[4])
     n = pts.shape[0]
     n_cells = nx * ny
     cell = np.empty(n, dtype=np.int64)
-    fill = np.zeros((nb, n_cells + 1), dtype=np.int64)
-    for b in numba.prange(nb):
-        for e in range(b * n // nb, (b + 1) * n // nb):
-            col = math.floor((pts[e, 0] - gx0) / side)
-            row = math.floor((pts[e, 1] - gy0) / side)
-            k = row * nx + col if (0 <= col < nx and 0 <= row < ny) else n_cells
-            cell[e] = k
-            fill[b, k] += 1
     first = np.zeros(n_cells + 2, dtype=np.int64)
-    at = 0
+    for e in range(n):
+        col = math.floor((pts[e, 0] - gx0) / side)
+        row = math.floor((pts[e, 1] - gy0) / side)
+        k = row * nx + col if (0 <= col < nx and 0 <= row < ny) else n_cells
+        cell[e] = k
+        first[k + 1] += 1
     for k in range(n_cells + 1):
-        first[k] = at
-        for b in range(nb):
-            count = fill[b, k]
-            fill[b, k] = at
-            at += count
-    first[n_cells + 1] = at
+        first[k + 1] += first[k]
+    fill = first[:-1].copy()
     order = np.empty(n, dtype=np.int64)
-    for b in numba.prange(nb):
-        for e in range(b * n // nb, (b + 1) * n // nb):
-            order[fill[b, cell[e]]] = e
-            fill[b, cell[e]] += 1
-    for k in numba.prange(n_cells):
+    for e in range(n):
+        order[fill[cell[e]]] = e
+        fill[cell[e]] += 1
+    for k in range(n_cells):
         _sort_cell(pts, order, first[k], first[k + 1])
     return order, first
 
 
 @numba.njit(cache=True, nogil=True)
 def _sort_cell(pts: np.ndarray, order: np.ndarray, s0: int, s1: int) -> None:
-    """``order[s0:s1]`` sorted by ``(x, y)`` of ``pts``, in place (ties keep their order)."""
-    if s1 - s0 > _SMALL_CELL:  # stable sorts by y, then by x
-        part = order[s0:s1]
-        part = part[np.argsort(pts[part, 1], kind="mergesort")]
-        order[s0:s1] = part[np.argsort(pts[part, 0], kind="mergesort")]
+    """``order[s0:s1]`` sorted by ``(x, y)`` of ``pts`` in place, by insertion; a cell of
+    more than :data:`_SMALL_CELL` ends keeps their order (its equal points then share
+    a search only where they follow each other)."""
+    if s1 - s0 > _SMALL_CELL:
         return
     for i in range(s0 + 1, s1):
         e = order[i]
@@ -285,22 +280,21 @@ def end_flags(
     grid: EndGrid,
     radius: float,
     near: float,
-    nb: int = 1,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(flag, sure)`` per end: :func:`~connectivity.build.lines._ends_to_settle`'s flag,
     and whether it is certain (no segment of another part within rounding of ``radius``,
     at most :data:`_MAX_NEAR` within it).
 
-    The ends are taken cell by cell (:func:`_ends_by_cell`, sorted in ``nb``
-    blocks), blocks of 8192 in parallel; the segments near a point are searched once for all the ends at
+    The ends are taken cell by cell (:func:`_ends_by_cell`), blocks of 8192
+    in parallel; the segments near a point are searched once for all the ends at
     that point (a junction of a noded layer), and each end then leaves out
     the segments of its own part.
     """
-    frame, start, cand = grid
+    frame, start = grid[0], grid[1]
     n = pts.shape[0]
     flag = np.zeros(n, dtype=np.bool_)
     sure = np.ones(n, dtype=np.bool_)
-    order, first = _ends_by_cell(pts, frame, nb)
+    order, first = _ends_by_cell(pts, frame)
     n_in = first[first.size - 2]
     for j in range(n_in, n):  # outside the frame: the R-tree path decides
         sure[order[j]] = False
@@ -360,7 +354,7 @@ def segments_and_ends(part: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return seg[:n_seg].copy(), ends[:n_end].copy()
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True)
 def end_columns(
     xy: np.ndarray, part: np.ndarray, seg: np.ndarray, ends: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -370,14 +364,14 @@ def end_columns(
     m = seg.size
     seg4 = np.empty((m, 4))
     seg_part = np.empty(m, dtype=part.dtype)
-    for j in numba.prange(m):
+    for j in range(m):
         i = seg[j]
         seg4[j, 0], seg4[j, 1] = xy[i, 0], xy[i, 1]
         seg4[j, 2], seg4[j, 3] = xy[i + 1, 0] - xy[i, 0], xy[i + 1, 1] - xy[i, 1]
         seg_part[j] = part[i]
     pts = np.empty((ends.size, 2))
     end_part = np.empty(ends.size, dtype=part.dtype)
-    for j in numba.prange(ends.size):
+    for j in range(ends.size):
         pts[j, 0], pts[j, 1] = xy[ends[j], 0], xy[ends[j], 1]
         end_part[j] = part[ends[j]]
     return pts, end_part, seg_part, seg4

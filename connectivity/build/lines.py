@@ -26,7 +26,6 @@ from connectivity.build._end_grid import (
     end_columns,
     end_distance,
     end_flags,
-    parallel_blocks,
     segments_and_ends,
 )
 from connectivity.build._vertex_groups import group_stats, key_ranks, millimetre_keys, near_cells
@@ -120,9 +119,7 @@ def _nearest_other_segment(
     pts, end_part, seg_part, seg4 = end_columns(xy, part, seg, ends)
     radius = tolerance_m + _NEAR_M
     grid = build_end_grid(seg4, pts, radius)
-    flag, sure = end_flags(
-        pts, end_part, seg_part, seg4, grid, radius, _NEAR_M, parallel_blocks(pts.shape[0])
-    )
+    flag, sure = end_flags(pts, end_part, seg_part, seg4, grid, radius, _NEAR_M)
     unsure = np.flatnonzero(~sure)
     if unsure.size == 0 and not flag.any():
         none = np.zeros(0, dtype="int64")
