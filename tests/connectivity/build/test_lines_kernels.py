@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 import connectivity.build.lines as lines_module
 from connectivity.build._end_grid import (
     _SLACK_M,
+    _SMALL_CELL,
+    _ends_by_cell,
     _register_all,
     build_end_grid,
     end_columns,
@@ -93,6 +95,17 @@ def test_end_flags_equal_the_per_end_reference(seed: int, tolerance: float) -> N
     rng = np.random.default_rng(seed)
     xy, part = _lattice_layer(rng, 400, 12, 4.0)
     _check_flags(xy, part, tolerance)
+
+
+def test_end_flags_equal_the_reference_in_crowded_cells() -> None:
+    """Cells of more than ``_SMALL_CELL`` ends (left in their order) give the same flags."""
+    xy, part = _lattice_layer(np.random.default_rng(9), 1500, 3, 1.0)
+    seg, ends = segments_and_ends(part)
+    pts = end_columns(xy, part, seg, ends)[0]
+    frame = build_end_grid(end_columns(xy, part, seg, ends)[3], pts, 0.5)[0]
+    first = _ends_by_cell(pts, frame)[1]
+    assert np.diff(first).max() > _SMALL_CELL
+    _check_flags(xy, part, 0.5)
 
 
 @settings(max_examples=60, deadline=None)
