@@ -154,3 +154,18 @@ def test_key_ranks_in_two_halves_equal_unique(n: int, monkeypatch: pytest.Monkey
     rank, distinct = _vertex_groups.key_ranks(key)
     np.testing.assert_array_equal(rank, want[1].ravel())
     np.testing.assert_array_equal(distinct, want[0])
+
+
+@pytest.mark.parametrize("dtype", ["float64", "int16", "int64", "bool", "object"])
+def test_doubled_and_kept_equal_concatenate_and_take(dtype: str) -> None:
+    from connectivity.build.edges import _doubled_and_kept
+
+    rng = np.random.default_rng(1)
+    a = rng.integers(0, 9, 500).astype(dtype)
+    back = np.flatnonzero(rng.random(500) < 0.6)
+    keep = rng.permutation(500 + back.size)[:300]
+    for col in (a, np.broadcast_to(a[:1], (500,))):  # a column, a broadcast one
+        want = np.concatenate([col, col[back]])[keep]
+        got = _doubled_and_kept(col, back, keep)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
