@@ -531,7 +531,8 @@ def _line_vertices(gdf: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     import shapely
 
     geoms = np.asarray(gdf.geometry.values, dtype=object)
-    if not np.isin(shapely.get_type_id(geoms), (-1, 1)).all():
+    types = shapely.get_type_id(geoms)
+    if not ((types == 1) | (types == -1)).all():  # (not only LineStrings or missing)
         parts, part_row = _line_parts(gdf)
         xy, part = shapely.get_coordinates(parts, return_index=True)
         return xy, part, part_row, len(parts)
