@@ -108,16 +108,15 @@ def group_stats(
     sums = np.zeros((k, 2))
     count = np.zeros(k, dtype=np.int64)
     part_of = np.full(k, -1, dtype=np.int64)
+    multi = np.zeros(k, dtype=np.bool_)
     for i in range(group.size):
         g = group[i]
         sums[g, 0] += xy[i, 0]
         sums[g, 1] += xy[i, 1]
+        if count[g] and part_of[g] != part[i]:  # two parts: one follows the other somewhere
+            multi[g] = True
         count[g] += 1
         part_of[g] = part[i]
-    multi = np.zeros(k, dtype=np.bool_)
-    for i in range(group.size):
-        if part_of[group[i]] != part[i]:
-            multi[group[i]] = True
     for g in range(k):
         sums[g, 0] /= count[g]
         sums[g, 1] /= count[g]

@@ -169,3 +169,28 @@ def test_doubled_and_kept_equal_concatenate_and_take(dtype: str) -> None:
         got = _doubled_and_kept(col, back, keep)
         assert got.dtype == want.dtype
         np.testing.assert_array_equal(got, want)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 300), k=st.integers(1, 40))
+def test_group_stats_equal_numpy(seed: int, n: int, k: int) -> None:
+    """Means as ``np.bincount`` sums, the last row's part, and "more than one part"."""
+    from connectivity.build._vertex_groups import group_stats
+
+    rng = np.random.default_rng(seed)
+    group = rng.integers(0, k, n)
+    group[:k] = np.arange(min(k, n))  # most groups used
+    k = int(group.max()) + 1
+    xy = rng.normal(0, 1e5, (n, 2))
+    part = rng.integers(0, 4, n)
+    means, part_of, multi = group_stats(group, xy, part, k)
+    count = np.bincount(group, minlength=k)
+    used = count > 0
+    for j in range(2):
+        want = np.bincount(group, weights=xy[:, j], minlength=k)[used] / count[used]
+        np.testing.assert_array_equal(means[used, j], want)
+    last = np.full(k, -1)
+    last[group] = part  # the last row wins
+    np.testing.assert_array_equal(part_of, last)
+    parts = [set(part[group == g]) for g in range(k)]
+    np.testing.assert_array_equal(multi, [len(p) > 1 for p in parts])
