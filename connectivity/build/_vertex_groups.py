@@ -129,12 +129,15 @@ def near_cells(cells: np.ndarray, count: np.ndarray, step: int) -> np.ndarray:
     occupied neighbour (keys ``+1``, ``+step - 1``, ``+step``, ``+step + 1`` and the reverse)."""
     n = cells.size
     near = count > 1
-    for off in (1, step - 1, step, step + 1):
-        p = 0
-        for i in range(n):
-            target = cells[i] + off
+    offsets = np.array([1, step - 1, step, step + 1], dtype=cells.dtype)
+    at = np.zeros(4, dtype=np.int64)  # one walking position per offset, in one pass
+    for i in range(n):
+        for o in range(4):
+            target = cells[i] + offsets[o]
+            p = at[o]
             while p < n and cells[p] < target:
                 p += 1
+            at[o] = p
             if p < n and cells[p] == target:
                 near[i] = True
                 near[p] = True

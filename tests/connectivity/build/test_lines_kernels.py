@@ -194,3 +194,18 @@ def test_group_stats_equal_numpy(seed: int, n: int, k: int) -> None:
     np.testing.assert_array_equal(part_of, last)
     parts = [set(part[group == g]) for g in range(k)]
     np.testing.assert_array_equal(multi, [len(p) > 1 for p in parts])
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 200), step=st.integers(2, 12))
+def test_near_cells_equal_the_pairwise_test(seed: int, n: int, step: int) -> None:
+    from connectivity.build._vertex_groups import near_cells
+
+    rng = np.random.default_rng(seed)
+    cells = np.unique(rng.integers(0, 3 * n, n))
+    count = rng.integers(1, 3, cells.size)
+    want = count > 1
+    for off in (1, step - 1, step, step + 1):
+        hit = np.isin(cells + off, cells)
+        want |= hit | np.isin(cells - off, cells)
+    np.testing.assert_array_equal(near_cells(cells, count, step), want)
