@@ -8,6 +8,8 @@ bit for bit what the NumPy steps they replace gave (``np.unique`` ranks,
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numba
 import numpy as np
 
@@ -31,14 +33,51 @@ def millimetre_keys(xy: np.ndarray) -> tuple[np.ndarray, bool]:
     return qx, True
 
 
+#: Keys from which :func:`key_ranks` sorts two halves in two threads.
+_SPLIT_SORT = 1 << 18
+
+
 def key_ranks(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(rank, distinct)``: the rank of each key among the distinct keys, and those in order.
 
     ``np.unique(key, return_inverse=True)`` by one (unstable, vectorised)
-    argsort and one compiled pass.
+    argsort and one compiled pass. Many keys (with more than one thread) are
+    sorted in two halves at once (NumPy's sort releases the GIL) and the
+    compiled pass merges them; the ranks depend on the key values only.
     """
-    order = np.argsort(key)
-    return _ranks_of_sorted(key, order)
+    if key.size < _SPLIT_SORT or numba.get_num_threads() < 2:
+        return _ranks_of_sorted(key, np.argsort(key))
+    half = key.size // 2
+    with ThreadPoolExecutor(2) as pool:
+        low, high = pool.map(np.argsort, (key[:half], key[half:]))
+    return _ranks_of_runs(key, low, high)
+
+
+@numba.njit(cache=True)
+def _ranks_of_runs(
+    key: np.ndarray, low: np.ndarray, high: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_ranks_of_sorted` of the merge of two sorted runs: ``low`` orders
+    ``key[:half]``, ``high`` orders ``key[half:]`` (positions from ``half``)."""
+    half = low.size
+    n = key.size
+    rank = np.empty(n, dtype=np.int64)
+    distinct = np.empty(n, dtype=key.dtype)
+    r = -1
+    i = j = 0
+    for _ in range(n):
+        if j == high.size or (i < half and key[low[i]] <= key[half + high[j]]):
+            at = low[i]
+            i += 1
+        else:
+            at = half + high[j]
+            j += 1
+        k = key[at]
+        if r < 0 or k != distinct[r]:
+            r += 1
+            distinct[r] = k
+        rank[at] = r
+    return rank, distinct[: r + 1].copy()
 
 
 @numba.njit(cache=True)
@@ -69,16 +108,15 @@ def group_stats(
     sums = np.zeros((k, 2))
     count = np.zeros(k, dtype=np.int64)
     part_of = np.full(k, -1, dtype=np.int64)
+    multi = np.zeros(k, dtype=np.bool_)
     for i in range(group.size):
         g = group[i]
         sums[g, 0] += xy[i, 0]
         sums[g, 1] += xy[i, 1]
+        if count[g] and part_of[g] != part[i]:  # two parts: one follows the other somewhere
+            multi[g] = True
         count[g] += 1
         part_of[g] = part[i]
-    multi = np.zeros(k, dtype=np.bool_)
-    for i in range(group.size):
-        if part_of[group[i]] != part[i]:
-            multi[group[i]] = True
     for g in range(k):
         sums[g, 0] /= count[g]
         sums[g, 1] /= count[g]
@@ -91,12 +129,15 @@ def near_cells(cells: np.ndarray, count: np.ndarray, step: int) -> np.ndarray:
     occupied neighbour (keys ``+1``, ``+step - 1``, ``+step``, ``+step + 1`` and the reverse)."""
     n = cells.size
     near = count > 1
-    for off in (1, step - 1, step, step + 1):
-        p = 0
-        for i in range(n):
-            target = cells[i] + off
+    offsets = np.array([1, step - 1, step, step + 1], dtype=cells.dtype)
+    at = np.zeros(4, dtype=np.int64)  # one walking position per offset, in one pass
+    for i in range(n):
+        for o in range(4):
+            target = cells[i] + offsets[o]
+            p = at[o]
             while p < n and cells[p] < target:
                 p += 1
+            at[o] = p
             if p < n and cells[p] == target:
                 near[i] = True
                 near[p] = True

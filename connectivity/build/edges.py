@@ -52,33 +52,54 @@ _DEGREES_SPAN = 5.0
 def _check_coordinates_fit(x: np.ndarray, y: np.ndarray, src: CRS, what: str) -> None:
     """Refuse coordinates that cannot be in ``src``: metres labelled degrees, or the reverse."""
     fix = "set its true CRS (gdf.set_crs(..., allow_override=True)) before building"
-    bad = ~(np.isfinite(x) & np.isfinite(y))
-    if bad.any():
+    x, y = np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
+    n_bad, lo, hi, first_out = _coordinate_summary(x, y)
+    if n_bad:
         msg = (
-            f"the {what} has {int(bad.sum()):,} NaN or infinite coordinates (e.g. after a "
+            f"the {what} has {n_bad:,} NaN or infinite coordinates (e.g. after a "
             f"reprojection out of the area of {src.to_string()}); fix the geometry or {fix}"
         )
         raise CRSError(msg)
     if src.is_geographic:
-        out = (np.abs(x) > 180) | (np.abs(y) > 90)
-        if out.any():
-            i = int(np.argmax(out))
+        if first_out >= 0:
+            i = first_out
             msg = (
                 f"the {what} says {src.to_string()} (degrees) but has coordinates outside "
                 f"-180..180 / -90..90, e.g. ({x[i]:.6g}, {y[i]:.6g}); {fix}"
             )
             raise CRSError(msg)
         return
-    in_box = bool((np.abs(x) <= 180).all() and (np.abs(y) <= 90).all())
-    span = max(float(x.max() - x.min()), float(y.max() - y.min()))
+    in_box = first_out < 0
+    span = max(float(hi[0] - lo[0]), float(hi[1] - lo[1]))
     if in_box and 0 < span < _DEGREES_SPAN:
         unit = src.axis_info[0].unit_name if src.axis_info else "units"
         msg = (
             f"the {what} is in {src.to_string()} ({unit}) but its coordinates look like "
-            f"longitude/latitude (x {x.min():.4f}..{x.max():.4f}, y {y.min():.4f}..{y.max():.4f}, "
+            f"longitude/latitude (x {lo[0]:.4f}..{hi[0]:.4f}, y {lo[1]:.4f}..{hi[1]:.4f}, "
             f"a network {span:.2g} {unit} wide); {fix}, e.g. EPSG:4326"
         )
         raise CRSError(msg)
+
+
+@numba.njit(cache=True)
+def _coordinate_summary(x: np.ndarray, y: np.ndarray) -> tuple[int, np.ndarray, np.ndarray, int]:
+    """``(n_bad, lo, hi, first_out)`` in one pass: the NaN or infinite coordinate pairs,
+    the smallest and largest ``(x, y)``, and the first pair outside -180..180 / -90..90
+    (-1 if none; the last two only meaningful when ``n_bad`` is 0)."""
+    n_bad = 0
+    first_out = -1
+    lo = np.full(2, np.inf)
+    hi = np.full(2, -np.inf)
+    for i in range(x.size):
+        xi, yi = x[i], y[i]
+        if not (np.isfinite(xi) and np.isfinite(yi)):
+            n_bad += 1
+            continue
+        lo[0], hi[0] = min(lo[0], xi), max(hi[0], xi)
+        lo[1], hi[1] = min(lo[1], yi), max(hi[1], yi)
+        if first_out < 0 and (abs(xi) > 180 or abs(yi) > 90):
+            first_out = i
+    return n_bad, lo, hi, first_out
 
 
 def edge_kwargs(
@@ -191,13 +212,31 @@ def fastest_directed_csr(
     ordered by tail, head and time (ties keep their input order, the forward
     copies of all segments before the backward ones).
     """
-    back = ~oneway
+    back = np.flatnonzero(~oneway)
     uu = np.concatenate([u, v[back]])
     vv = np.concatenate([v, u[back]])
     time_min = np.ascontiguousarray(columns["time_min"], dtype="float64")
     indptr, keep = _csr_order(n, uu, vv, np.concatenate([time_min, time_min[back]]))
-    cols = {k: np.concatenate([a, a[back]])[keep] for k, a in columns.items()}
+    cols = {k: _doubled_and_kept(np.asarray(a), back, keep) for k, a in columns.items()}
     return indptr, vv[keep], cols
+
+
+def _doubled_and_kept(a: np.ndarray, back: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """``np.concatenate([a, a[back]])[keep]``: numbers in one compiled pass."""
+    if a.ndim == 1 and a.dtype.kind in "biuf":
+        return _take_doubled(np.ascontiguousarray(a), back, keep)
+    return np.concatenate([a, a[back]])[keep]
+
+
+@numba.njit(cache=True)
+def _take_doubled(a: np.ndarray, back: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """``np.concatenate([a, a[back]])[keep]`` without the concatenated copy."""
+    m = a.size
+    out = np.empty(keep.size, dtype=a.dtype)
+    for i in range(keep.size):
+        k = keep[i]
+        out[i] = a[k] if k < m else a[back[k - m]]
+    return out
 
 
 @numba.njit(cache=True)

@@ -477,6 +477,10 @@ def _close_pairs(pts: np.ndarray, r: float) -> np.ndarray:
 
 def oneway_codes(values: Any) -> np.ndarray:
     """Line-layer one-way column to codes: 1 forward, -1 backward, 0 two-way."""
+    if isinstance(values, np.ndarray) and values.dtype == object and values.size:
+        codes, uniques = pd.factorize(values)
+        if codes.min() >= 0 and all(type(u) is str for u in uniques):  # strings only
+            return _oneway_loop(uniques)[codes]
     kind = pd.api.types.infer_dtype(values, skipna=False)
     if kind in ("string", "boolean") and len(values):
         # each distinct value once (strings or booleans: no value equals another kind)
@@ -527,7 +531,8 @@ def _line_vertices(gdf: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     import shapely
 
     geoms = np.asarray(gdf.geometry.values, dtype=object)
-    if not np.isin(shapely.get_type_id(geoms), (-1, 1)).all():
+    types = shapely.get_type_id(geoms)
+    if not ((types == 1) | (types == -1)).all():  # (not only LineStrings or missing)
         parts, part_row = _line_parts(gdf)
         xy, part = shapely.get_coordinates(parts, return_index=True)
         return xy, part, part_row, len(parts)

@@ -10,8 +10,10 @@ Builders, on the edges of the synthetic road-like graph of
 * ``RoadNetwork.from_edges`` on the edge list;
 * ``RoadNetwork.from_lines`` on the same edges as a layer of two-vertex lines
   (a ``oneway`` column), snap tolerance 1 m, after a warm-up call on 2 000
-  lines (compiled kernels loaded); every array of the network it builds is
-  compared with the one the "before" code builds;
+  lines (compiled kernels loaded; its time is printed, and with ``--cold``
+  also the time of that call in a run with an empty numba cache, which
+  compiles them); every array of the network it builds is compared with the
+  one the "before" code builds;
 * igraph ``Graph(edges=..., directed=True)`` with a weight attribute (both
   directions of two-way segments), and the scipy CSR floor
   (``csr_matrix((w, (u, v)))``).
@@ -36,10 +38,12 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+import numba
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,7 +76,9 @@ if "build" in tasks:
     out["from_edges"] = time.perf_counter() - t
     lines = shapely.linestrings(np.stack([np.c_[net.x[u], net.y[u]], np.c_[net.x[v], net.y[v]]], axis=1))
     gdf = gpd.GeoDataFrame({"oneway": np.where(oneway, "yes", "no")}, geometry=lines, crs=CRS)
+    t = time.perf_counter()
     RoadNetwork.from_lines(gdf.iloc[:2000], oneway_col="oneway", snap_tolerance_m=1.0)  # warm-up
+    out["from_lines_first_2000"] = time.perf_counter() - t  # compiles (or loads) the kernels
     t = time.perf_counter()
     built = RoadNetwork.from_lines(gdf, oneway_col="oneway", snap_tolerance_m=1.0)
     out["from_lines"] = time.perf_counter() - t
@@ -100,8 +106,11 @@ print("RESULT " + json.dumps(out))
 """
 
 
-def worker(root: Path, nodes: int, points: int, tasks: str, out: str = "") -> dict[str, Any]:
-    """Run :data:`WORKER` with the code at ``root``; its timings."""
+def worker(
+    root: Path, nodes: int, points: int, tasks: str, out: str = "", cache: str = ""
+) -> dict[str, Any]:
+    """Run :data:`WORKER` with the code at ``root``; its timings (``cache``: an empty
+    numba cache directory, so the kernels compile)."""
     code = (
         WORKER.replace("ROOT", repr(str(root)))
         .replace("NODES", str(nodes))
@@ -110,6 +119,8 @@ def worker(root: Path, nodes: int, points: int, tasks: str, out: str = "") -> di
         .replace("OUT", repr(out))
     )
     env = dict(os.environ, PYTHONPATH=str(root))
+    if cache:
+        env["NUMBA_CACHE_DIR"] = cache
     run = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=str(root)
     )
@@ -169,11 +180,18 @@ def main() -> None:
     p.add_argument("--osmnx-nodes", type=int, default=62_500)
     p.add_argument("--osmnx-sample", type=int, default=20_000)
     p.add_argument("--skip", default="", help="comma list of: build, snap, before, peers, osmnx")
+    p.add_argument(
+        "--cold", action="store_true", help="compile the kernels (empty numba cache) first"
+    )
     args = p.parse_args()
     skip = set(args.skip.split(","))
     tasks = ",".join(t for t in ("build", "snap") if t not in skip)
-    print(f"load average before: {os.getloadavg()}")
+    print(f"load average before: {os.getloadavg()}; numba threads {numba.get_num_threads()}")
     rows: list[tuple[str, str, float | str]] = []
+    if args.cold and "build" in tasks:
+        with tempfile.TemporaryDirectory() as cache:
+            cold = worker(ROOT, 2000, 0, "build", cache=cache)
+        rows.append(("from_lines_first_2000", "new, cold", cold["from_lines_first_2000"]))
     new = worker(ROOT, args.nodes, args.points, tasks, "/tmp/bench_build_new.npz")
     rows += [(k, "new", v) for k, v in new.items()]
     if "before" not in skip and args.before.is_dir():
@@ -194,10 +212,10 @@ def main() -> None:
         per_point = osmnx_snap(args.osmnx_nodes, args.osmnx_sample)
         rows.append(("snap_osmnx", f"~ x{args.points:,} pts", per_point * args.points))
     print(f"\n{args.nodes:,} nodes, {args.points:,} points")
-    print(f"{'task':<14}{'code':<16}{'value':>12}")
+    print(f"{'task':<22}{'code':<16}{'value':>12}")
     for task, code, value in rows:
         shown = f"{value:12.3f}" if isinstance(value, float) else f"{value!s:>12}"
-        print(f"{task:<14}{code:<16}{shown}")
+        print(f"{task:<22}{code:<16}{shown}")
     by = {(t, c): v for t, c, v in rows}
     ratios = [
         ("from_lines / from_edges (new)", ("from_lines", "new"), ("from_edges", "new")),
