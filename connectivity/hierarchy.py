@@ -137,7 +137,10 @@ class _Evaluator:
             evaluate(nodes, np.arange(t, nodes.size, threads), settle, self.g, self.works[t],
                      self.excl, self.coef, self.cn, self.level, sc, at, count, prio)  # fmt: skip
 
-        list(self.pool.map(one, range(threads))) if threads > 1 else one(0)
+        if threads > 1:
+            list(self.pool.map(one, range(threads)))
+        else:
+            one(0)
         return prio, count, at, sc
 
 
