@@ -423,6 +423,10 @@ def contract_round(nodes: np.ndarray, fresh: np.ndarray, count: np.ndarray, at: 
     longer comes first keeps it for the next round; if none does, the one
     of lowest fresh priority is contracted (progress). Returns the next rank,
     or -1 when an edge pool is out of room.
+
+    ``up`` is ``(f_ptr, f_head, f_w, b_ptr, b_head, b_w)``: the upward out-edges
+    and the upward in-edges of each node, in rank order (``f_ptr[r]`` starts
+    the edges of ``order[r]``; heads are node ids); ``n_up`` counts them.
     """
     prio = state[0]
     best = 0
