@@ -183,7 +183,7 @@ _MAX_NEAR = 64
 _SMALL_CELL = 128
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, parallel=True)
 def _ends_by_cell(pts: np.ndarray, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(order, first)``: the ends ordered by grid cell and, within a cell, by ``(x, y)``
     (so ends at one point are neighbours; see :func:`_sort_cell`); the ends of cell
@@ -206,7 +206,7 @@ def _ends_by_cell(pts: np.ndarray, frame: np.ndarray) -> tuple[np.ndarray, np.nd
     for e in range(n):
         order[fill[cell[e]]] = e
         fill[cell[e]] += 1
-    for k in range(n_cells):
+    for k in numba.prange(n_cells):
         _sort_cell(pts, order, first[k], first[k + 1])
     return order, first
 
@@ -354,24 +354,24 @@ def segments_and_ends(part: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return seg[:n_seg].copy(), ends[:n_end].copy()
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, parallel=True)
 def end_columns(
     xy: np.ndarray, part: np.ndarray, seg: np.ndarray, ends: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``(pts, end_part, seg_part, seg4)`` of the ends and segments: ``xy[ends]``,
     ``part[ends]``, ``part[seg]``, and rows ``(ax, ay, dx, dy)``: ``xy[seg]`` and
-    ``xy[seg + 1] - xy[seg]`` (one row per segment: one cache line per look-up)."""
+    ``xy[seg + 1] - xy[seg]`` (one row per segment: one cache line per look-up); in parallel."""
     m = seg.size
     seg4 = np.empty((m, 4))
     seg_part = np.empty(m, dtype=part.dtype)
-    for j in range(m):
+    for j in numba.prange(m):
         i = seg[j]
         seg4[j, 0], seg4[j, 1] = xy[i, 0], xy[i, 1]
         seg4[j, 2], seg4[j, 3] = xy[i + 1, 0] - xy[i, 0], xy[i + 1, 1] - xy[i, 1]
         seg_part[j] = part[i]
     pts = np.empty((ends.size, 2))
     end_part = np.empty(ends.size, dtype=part.dtype)
-    for j in range(ends.size):
+    for j in numba.prange(ends.size):
         pts[j, 0], pts[j, 1] = xy[ends[j], 0], xy[ends[j], 1]
         end_part[j] = part[ends[j]]
     return pts, end_part, seg_part, seg4

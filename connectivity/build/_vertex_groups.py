@@ -16,19 +16,19 @@ import numpy as np
 __all__ = ["group_stats", "key_ranks", "millimetre_keys", "near_cells"]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, parallel=True)
 def millimetre_keys(xy: np.ndarray) -> tuple[np.ndarray, bool]:
     """One int64 key per row of ``xy``, ordered as the rows' ``np.round(xy / 1e-3)`` in
     (x, y) order, and whether those fit (span below 2**31 mm, 2 000 km, on both axes)."""
     n = xy.shape[0]
     qx, qy = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
-    for i in range(n):
+    for i in numba.prange(n):
         qx[i] = np.int64(np.rint(xy[i, 0] / 1e-3))
         qy[i] = np.int64(np.rint(xy[i, 1] / 1e-3))
     lox, loy = qx.min(), qy.min()
     if qx.max() - lox >= 2**31 or qy.max() - loy >= 2**31:
         return qx, False
-    for i in range(n):
+    for i in numba.prange(n):
         qx[i] = ((qx[i] - lox) << 32) | (qy[i] - loy)
     return qx, True
 

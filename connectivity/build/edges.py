@@ -228,12 +228,12 @@ def _doubled_and_kept(a: np.ndarray, back: np.ndarray, keep: np.ndarray) -> np.n
     return np.concatenate([a, a[back]])[keep]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, parallel=True)
 def _take_doubled(a: np.ndarray, back: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    """``np.concatenate([a, a[back]])[keep]`` without the concatenated copy."""
+    """``np.concatenate([a, a[back]])[keep]`` without the concatenated copy (in parallel)."""
     m = a.size
     out = np.empty(keep.size, dtype=a.dtype)
-    for i in range(keep.size):
+    for i in numba.prange(keep.size):
         k = keep[i]
         out[i] = a[k] if k < m else a[back[k - m]]
     return out

@@ -14,6 +14,11 @@ Builders, on the edges of the synthetic road-like graph of
   also the time of that call in a run with an empty numba cache, which
   compiles them); every array of the network it builds is compared with the
   one the "before" code builds;
+* ``RoadNetwork.from_lines`` on the same edges chained into ways of up to 8
+  segments (:func:`chained_ways`; OSM ways average about 8 nodes), the same
+  network with fewer line ends and rows; its arrays are compared with those of
+  the two-vertex layer (junction coordinates, means of their vertices, to 1e-6 m;
+  ``edge_source_ids`` left out);
 * igraph ``Graph(edges=..., directed=True)`` with a weight attribute (both
   directions of two-way segments), and the scipy CSR floor
   (``csr_matrix((w, (u, v)))``).
@@ -27,7 +32,9 @@ osmnx ``ox.distance.nearest_edges`` on the graph of a smaller network
 
 "before" is the code at the start of this work: ``--before`` (default
 ``/work/base2``, commit e894b43) run in a subprocess. Seconds are wall clock
-on a shared machine; every run prints the load average and peak RSS.
+on a shared machine, the builds of the new code the best of ``--repeats``
+(default 3; the before code's once); every run prints the load average and
+peak RSS.
 """
 
 from __future__ import annotations
@@ -59,8 +66,19 @@ from bench_accessibility import CRS, synthetic
 from connectivity import RoadNetwork
 from connectivity.snapping import segment_index, snap_xy
 
-n_nodes, n_points, tasks = NODES, POINTS, TASKS
+n_nodes, n_points, tasks, repeats = NODES, POINTS, TASKS, REPEATS
 out = {}
+
+
+def best(fn):  # the result of fn() and its best time over `repeats` calls
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        res = fn()
+        times.append(time.perf_counter() - t)
+    return res, min(times)
+
+
 net = synthetic(n_nodes)
 si = segment_index(net)
 a, b = si.a, si.b
@@ -71,21 +89,41 @@ speed = (net.length_m.sum() / net.time_min.sum()) * 0.06
 oneway = oneway_ab | oneway_ba
 if "build" in tasks:
     RoadNetwork.from_edges(net.x, net.y, u[:2000], v[:2000], crs=CRS, speed_kmh=speed, oneway=oneway[:2000])
-    t = time.perf_counter()
-    RoadNetwork.from_edges(net.x, net.y, u, v, crs=CRS, speed_kmh=speed, oneway=oneway)
-    out["from_edges"] = time.perf_counter() - t
+    out["from_edges"] = best(
+        lambda: RoadNetwork.from_edges(net.x, net.y, u, v, crs=CRS, speed_kmh=speed, oneway=oneway)
+    )[1]
     lines = shapely.linestrings(np.stack([np.c_[net.x[u], net.y[u]], np.c_[net.x[v], net.y[v]]], axis=1))
     gdf = gpd.GeoDataFrame({"oneway": np.where(oneway, "yes", "no")}, geometry=lines, crs=CRS)
     t = time.perf_counter()
     RoadNetwork.from_lines(gdf.iloc[:2000], oneway_col="oneway", snap_tolerance_m=1.0)  # warm-up
     out["from_lines_first_2000"] = time.perf_counter() - t  # compiles (or loads) the kernels
-    t = time.perf_counter()
-    built = RoadNetwork.from_lines(gdf, oneway_col="oneway", snap_tolerance_m=1.0)
-    out["from_lines"] = time.perf_counter() - t
+    built, out["from_lines"] = best(
+        lambda: RoadNetwork.from_lines(gdf, oneway_col="oneway", snap_tolerance_m=1.0)
+    )
     out["n_lines"] = len(gdf)
+    arrays = {k: a for k, a in vars(built).items() if isinstance(a, np.ndarray)}
     if OUT:
-        arrays = {k: a for k, a in vars(built).items() if isinstance(a, np.ndarray)}
         np.savez(OUT.replace(".npz", "_lines.npz"), **arrays)
+    del gdf, built
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("bench_build_new", BENCH)  # (this file)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    vertices, way_of, way_oneway = mod.chained_ways(u, v, oneway.astype(np.int8))
+    ways = gpd.GeoDataFrame(
+        {"oneway": np.where(way_oneway == 1, "yes", "no")},
+        geometry=shapely.linestrings(np.c_[net.x[vertices], net.y[vertices]], indices=way_of),
+        crs=CRS,
+    )
+    by_ways, out["from_lines_ways"] = best(
+        lambda: RoadNetwork.from_lines(ways, oneway_col="oneway", snap_tolerance_m=1.0)
+    )
+    out["n_ways"] = len(ways)
+    out["ways_same_network"] = all(  # (junctions: means of their vertices, to rounding)
+        np.allclose(a, getattr(by_ways, k), rtol=0, atol=1e-6) if k in ("x", "y")
+        else np.array_equal(a, getattr(by_ways, k))
+        for k, a in arrays.items() if k != "edge_source_ids"
+    )
 if "snap" in tasks:
     fresh = synthetic(n_nodes)  # no cached segment index
     rng = np.random.default_rng(5)
@@ -106,17 +144,114 @@ print("RESULT " + json.dumps(out))
 """
 
 
+@numba.njit  # (no cache: the workers load this file by path)
+def chained_ways(
+    u: np.ndarray, v: np.ndarray, oneway: np.ndarray, most: int = 8
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Segments ``u -> v`` chained greedily into ways of up to ``most`` segments, each of
+    one one-way code (a one-way way follows its segments' direction).
+
+    Returns ``(vertices, way_of, way_oneway)``: the node of every way vertex, the
+    way of each, and the code of each way; every segment is in exactly one way.
+    """
+    n = max(u.max(), v.max()) + 1
+    m = u.size
+    start = np.zeros(n + 1, dtype=np.int64)
+    for e in range(m):
+        start[u[e] + 1] += 1
+        start[v[e] + 1] += 1
+    for k in range(n):
+        start[k + 1] += start[k]
+    fill = start[:-1].copy()
+    inc = np.empty(2 * m, dtype=np.int64)
+    for e in range(m):
+        inc[fill[u[e]]] = e
+        fill[u[e]] += 1
+        inc[fill[v[e]]] = e
+        fill[v[e]] += 1
+    used = np.zeros(m, dtype=np.bool_)
+    vertices = np.empty(2 * m, dtype=np.int64)
+    way_of = np.empty(2 * m, dtype=np.int64)
+    codes = np.empty(m, dtype=np.int8)
+    back = np.empty(most, dtype=np.int64)
+    k = w = 0
+    for e in range(m):
+        if used[e]:
+            continue
+        used[e] = True
+        n_back, cur, size = 0, u[e], 1  # first backwards from u[e], then on from v[e]
+        while size < most:
+            nxt = _next_segment(cur, e, start, inc, u, v, oneway, used, False)
+            if nxt < 0:
+                break
+            cur = u[nxt] if v[nxt] == cur else v[nxt]
+            back[n_back] = cur
+            n_back += 1
+            size += 1
+        for i in range(n_back - 1, -1, -1):
+            vertices[k], way_of[k] = back[i], w
+            k += 1
+        vertices[k], way_of[k] = u[e], w
+        vertices[k + 1], way_of[k + 1] = v[e], w
+        k += 2
+        cur = v[e]
+        while size < most:
+            nxt = _next_segment(cur, e, start, inc, u, v, oneway, used, True)
+            if nxt < 0:
+                break
+            cur = v[nxt] if u[nxt] == cur else u[nxt]
+            vertices[k], way_of[k] = cur, w
+            k += 1
+            size += 1
+        codes[w] = oneway[e]
+        w += 1
+    return vertices[:k].copy(), way_of[:k].copy(), codes[:w].copy()
+
+
+@numba.njit
+def _next_segment(
+    cur: int,
+    e: int,
+    start: np.ndarray,
+    inc: np.ndarray,
+    u: np.ndarray,
+    v: np.ndarray,
+    oneway: np.ndarray,
+    used: np.ndarray,
+    forward: bool,
+) -> int:
+    """An unused segment at node ``cur`` with the one-way code of ``e`` that a way
+    may take on from it (forward: leaving ``cur``; backward: entering it), marked used."""
+    for i in range(start[cur], start[cur + 1]):
+        f = inc[i]
+        if used[f] or oneway[f] != oneway[e]:
+            continue
+        if oneway[e] and (u[f] if forward else v[f]) != cur:
+            continue
+        used[f] = True
+        return f
+    return -1
+
+
 def worker(
-    root: Path, nodes: int, points: int, tasks: str, out: str = "", cache: str = ""
+    root: Path,
+    nodes: int,
+    points: int,
+    tasks: str,
+    out: str = "",
+    cache: str = "",
+    repeats: int = 1,
 ) -> dict[str, Any]:
     """Run :data:`WORKER` with the code at ``root``; its timings (``cache``: an empty
-    numba cache directory, so the kernels compile)."""
+    numba cache directory, so the kernels compile; builds: the best of ``repeats``)."""
     code = (
         WORKER.replace("ROOT", repr(str(root)))
         .replace("NODES", str(nodes))
         .replace("POINTS", str(points))
         .replace("TASKS", repr(tasks))
         .replace("OUT", repr(out))
+        .replace("REPEATS", str(repeats))
+        .replace("BENCH", repr(str(Path(__file__).resolve())))
     )
     env = dict(os.environ, PYTHONPATH=str(root))
     if cache:
@@ -179,6 +314,9 @@ def main() -> None:
     p.add_argument("--before", type=Path, default=Path("/work/base2"))
     p.add_argument("--osmnx-nodes", type=int, default=62_500)
     p.add_argument("--osmnx-sample", type=int, default=20_000)
+    p.add_argument(
+        "--repeats", type=int, default=3, help="builds of the new code timed: the best (before: 1)"
+    )
     p.add_argument("--skip", default="", help="comma list of: build, snap, before, peers, osmnx")
     p.add_argument(
         "--cold", action="store_true", help="compile the kernels (empty numba cache) first"
@@ -192,7 +330,9 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as cache:
             cold = worker(ROOT, 2000, 0, "build", cache=cache)
         rows.append(("from_lines_first_2000", "new, cold", cold["from_lines_first_2000"]))
-    new = worker(ROOT, args.nodes, args.points, tasks, "/tmp/bench_build_new.npz")
+    new = worker(
+        ROOT, args.nodes, args.points, tasks, "/tmp/bench_build_new.npz", repeats=args.repeats
+    )
     rows += [(k, "new", v) for k, v in new.items()]
     if "before" not in skip and args.before.is_dir():
         old = worker(args.before, args.nodes, args.points, tasks, "/tmp/bench_build_old.npz")
@@ -219,6 +359,8 @@ def main() -> None:
     by = {(t, c): v for t, c, v in rows}
     ratios = [
         ("from_lines / from_edges (new)", ("from_lines", "new"), ("from_edges", "new")),
+        ("from_lines ways / from_edges", ("from_lines_ways", "new"), ("from_edges", "new")),
+        ("from_lines ways before / new", ("from_lines_ways", "before"), ("from_lines_ways", "new")),
         ("from_lines before / new", ("from_lines", "before"), ("from_lines", "new")),
         ("from_edges before / new", ("from_edges", "before"), ("from_edges", "new")),
         ("from_edges new / igraph", ("from_edges", "new"), ("igraph", "peer")),

@@ -191,6 +191,26 @@ def test_largest_component_keeps_main_part_and_reports(
     assert np.isfinite(dijkstra(net.csr(), indices=0)).all()
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_weak_component_labels_match_scipy(seed: int) -> None:
+    """The union-find of the weak labels numbers and ranks parts as scipy's search does."""
+    from scipy.sparse.csgraph import connected_components
+
+    rng = np.random.default_rng(seed)
+    n, m = 400, int(rng.integers(50, 500))
+    u, v = rng.integers(0, n, m), rng.integers(0, n, m)
+    net = RoadNetwork.from_edges(
+        rng.random(n) * 1e4, rng.random(n) * 1e4, u, v, crs="EPSG:32643", speed_kmh=50.0,
+        oneway=rng.random(m) < 0.5,
+    )  # fmt: skip
+    _, lab = connected_components(net.csr(), directed=True, connection="weak")
+    sizes = np.bincount(lab)
+    rank = np.empty_like(sizes)
+    rank[np.argsort(-sizes, kind="stable")] = np.arange(sizes.size)
+    assert sizes.size > 10  # many parts, many of one node, many ties in size
+    np.testing.assert_array_equal(net.component_labels(connection="weak"), rank[lab])
+
+
 def test_every_part_is_kept_by_default_and_reported(
     osm_xml: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
