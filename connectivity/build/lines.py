@@ -355,6 +355,7 @@ def node_vertices(
     n_u = int(inv.max()) + 1 if inv.size else 0
     if tolerance_m <= 0 or n_u < 2:
         node = inv.astype("int64")
+        node_xy = group_stats(node, xy, part, n_u)[0]
     else:
         # mean, part and "several parts" of each distinct point, in one pass
         pts, part_of, multi = group_stats(inv, xy, part, n_u)
@@ -371,10 +372,6 @@ def node_vertices(
         k, lab = connected_components(g, directed=False)
         node = lab[inv].astype("int64")
         node_xy = _joined_means(xy, node, lab, pts, k)
-    if tolerance_m <= 0 or n_u < 2:
-        k = int(node.max()) + 1
-        node_xy = _sums_by(node, xy, k)
-        node_xy /= np.bincount(node, minlength=k)[:, None]
     n_chained = 0
     if tolerance_m > 0:  # nodes with a vertex further than 2 x tolerance from their mean
         # (vertices of one millimetre cell lie within 1.5 mm of their mean)
