@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numba
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -32,6 +31,7 @@ from numpy.typing import ArrayLike
 from pyproj import CRS
 from scipy.sparse.csgraph import connected_components
 
+from connectivity._components import weak_labels
 from connectivity.build.edges import (
     checked_lengths_and_speeds,
     checked_nodes_and_edges,
@@ -560,7 +560,7 @@ class RoadNetwork:
             msg = f"connection={connection!r}; use 'strong' or 'weak'"
             raise ParameterError(msg)
         if connection == "weak":
-            lab = _weak_labels(self.indptr, self.indices)
+            lab = weak_labels(self.indptr, self.indices)
         else:
             _, lab = connected_components(self.csr(), directed=True, connection=connection)
         sizes = np.bincount(lab)
@@ -795,38 +795,3 @@ class RoadNetwork:
 
     def _repr_html_(self) -> str:
         return network_html(self)
-
-
-@numba.njit(cache=True)
-def _weak_labels(indptr: np.ndarray, indices: np.ndarray) -> np.ndarray:
-    """Weakly connected component of each node, numbered by their smallest node (as
-    scipy's ``connected_components(..., connection="weak")``): union-find over the
-    edges, each set's root its smallest node."""
-    n = indptr.size - 1
-    parent = np.arange(n)
-    for a in range(n):
-        for k in range(indptr[a], indptr[a + 1]):
-            ra, rb = _root(parent, a), _root(parent, indices[k])
-            if ra < rb:
-                parent[rb] = ra
-            elif rb < ra:
-                parent[ra] = rb
-    lab = np.empty(n, dtype=np.int64)
-    k = 0
-    for a in range(n):  # a root comes before the other nodes of its set
-        r = _root(parent, a)
-        if r == a:
-            lab[a] = k
-            k += 1
-        else:
-            lab[a] = lab[r]
-    return lab
-
-
-@numba.njit(cache=True, inline="always")
-def _root(parent: np.ndarray, a: int) -> int:
-    """Root of ``a``'s set, halving the path on the way."""
-    while parent[a] != a:
-        parent[a] = parent[parent[a]]
-        a = parent[a]
-    return a
