@@ -16,9 +16,13 @@ Builders, on the edges of the synthetic road-like graph of
   one the "before" code builds;
 * ``RoadNetwork.from_lines`` on the same edges chained into ways of up to 8
   segments (:func:`chained_ways`; 5.4 on average at 1 M nodes), the same
-  network with fewer line ends and rows, as in a layer of real roads; its arrays are compared with those of
-  the two-vertex layer (junction coordinates, means of their vertices, to 1e-6 m;
-  ``edge_source_ids`` left out);
+  network with fewer line ends and rows, as in a layer of real roads; its
+  arrays are compared with those of the two-vertex layer (junction
+  coordinates, means of their vertices, to 1e-6 m; ``edge_source_ids`` left
+  out);
+* the time of reading each layer's coordinates and geometry types from GEOS
+  (``shapely.get_coordinates``, ``get_type_id``), which ``from_lines`` does
+  before any work of its own;
 * igraph ``Graph(edges=..., directed=True)`` with a weight attribute (both
   directions of two-way segments), and the scipy CSR floor
   (``csr_matrix((w, (u, v)))``).
@@ -97,6 +101,9 @@ if "build" in tasks:
     t = time.perf_counter()
     RoadNetwork.from_lines(gdf.iloc[:2000], oneway_col="oneway", snap_tolerance_m=1.0)  # warm-up
     out["from_lines_first_2000"] = time.perf_counter() - t  # compiles (or loads) the kernels
+    out["geos_coordinates"] = best(
+        lambda: (shapely.get_type_id(lines), shapely.get_coordinates(lines, return_index=True))
+    )[1]  # what from_lines reads from GEOS before any work of its own
     built, out["from_lines"] = best(
         lambda: RoadNetwork.from_lines(gdf, oneway_col="oneway", snap_tolerance_m=1.0)
     )
@@ -115,6 +122,10 @@ if "build" in tasks:
         geometry=shapely.linestrings(np.c_[net.x[vertices], net.y[vertices]], indices=way_of),
         crs=CRS,
     )
+    geoms = ways.geometry.values
+    out["geos_coordinates_ways"] = best(
+        lambda: (shapely.get_type_id(geoms), shapely.get_coordinates(geoms, return_index=True))
+    )[1]
     by_ways, out["from_lines_ways"] = best(
         lambda: RoadNetwork.from_lines(ways, oneway_col="oneway", snap_tolerance_m=1.0)
     )
@@ -360,6 +371,8 @@ def main() -> None:
     ratios = [
         ("from_lines / from_edges (new)", ("from_lines", "new"), ("from_edges", "new")),
         ("from_lines ways / from_edges", ("from_lines_ways", "new"), ("from_edges", "new")),
+        ("GEOS coordinates / from_edges", ("geos_coordinates", "new"), ("from_edges", "new")),
+        ("same, ways / from_edges", ("geos_coordinates_ways", "new"), ("from_edges", "new")),
         ("from_lines ways before / new", ("from_lines_ways", "before"), ("from_lines_ways", "new")),
         ("from_lines before / new", ("from_lines", "before"), ("from_lines", "new")),
         ("from_edges before / new", ("from_edges", "before"), ("from_edges", "new")),
