@@ -164,16 +164,7 @@ def build_end_grid(seg4: np.ndarray, xy: np.ndarray, radius: float) -> EndGrid:
     nx = int((hi[0] - lo[0]) / side) + 1
     ny = int((hi[1] - lo[1]) / side) + 1
     frame = np.array([lo[0], lo[1], side, float(nx), float(ny)])
-    blocks = _parallel_blocks(ax.size)
-    if blocks > 1:
-        start, cand = _register_all(seg4, frame, reach, blocks)
-    else:  # (no parallel loop started for a small layer)
-        count = np.zeros(nx * ny, dtype=np.int64)
-        _register(seg4, frame, reach, 0, ax.size, count, np.empty(0, dtype=np.int64))
-        start = np.zeros(nx * ny + 1, dtype=np.int64)
-        np.cumsum(count, out=start[1:])
-        cand = np.empty(start[-1], dtype=np.int64)
-        _register(seg4, frame, reach, 0, ax.size, start[:-1].copy(), cand)
+    start, cand = _register_all(seg4, frame, reach, _parallel_blocks(ax.size))
     return frame, start, cand
 
 
