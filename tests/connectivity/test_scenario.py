@@ -259,16 +259,18 @@ def test_closing_edges_can_only_lengthen_times(net, data):
 def test_a_measure_from_nodes_can_only_gain_from_a_link(net, data):
     a, b = data.draw(st.lists(st.integers(0, net.n_nodes - 1), min_size=2, max_size=2, unique=True))
     line = shapely.LineString([(net.x[a], net.y[a]), (net.x[b], net.y[b])])
-    # a node lying inside a segment it does not end is on two roads at once:
-    # re-snapping on the scenario network may pick the other one (a tie, not a loss)
-    tails = np.repeat(np.arange(net.n_nodes), np.diff(net.indptr))
+    # a node lying inside a segment it does not end (of the network or the new link)
+    # is on two roads at once: re-snapping on the scenario network may pick the
+    # other one (a tie, not a loss)
+    tails = np.r_[np.repeat(np.arange(net.n_nodes), np.diff(net.indptr)), a]
+    heads = np.r_[net.indices, b]
     segs = shapely.linestrings(
-        np.stack([np.c_[net.x[tails], net.y[tails]], np.c_[net.x[net.indices], net.y[net.indices]]], 1)
+        np.stack([np.c_[net.x[tails], net.y[tails]], np.c_[net.x[heads], net.y[heads]]], 1)
     )
     on_two = [
         any(
             shapely.distance(shapely.Point(net.x[i], net.y[i]), g) < 1e-6
-            for g, u, v in zip(segs, tails, net.indices, strict=True)
+            for g, u, v in zip(segs, tails, heads, strict=True)
             if i not in (u, v)
         )
         for i in range(net.n_nodes)
