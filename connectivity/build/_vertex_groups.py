@@ -18,19 +18,36 @@ __all__ = ["group_stats", "key_ranks", "millimetre_keys", "near_cells"]
 
 @numba.njit(cache=True, parallel=True)
 def millimetre_keys(xy: np.ndarray) -> tuple[np.ndarray, bool]:
-    """One int64 key per row of ``xy``, ordered as the rows' ``np.round(xy / 1e-3)`` in
-    (x, y) order, and whether those fit (span below 2**31 mm, 2 000 km, on both axes)."""
+    """One uint64 key per row of ``xy``: the Morton (Z-order) code of the row's
+    ``np.round(xy / 1e-3)`` from the lowest of each axis, and whether those fit
+    (span below 2**32 mm, 4 295 km, on both axes).
+
+    Equal keys are equal millimetre points, and sorted keys follow the Z curve,
+    so nodes numbered in key order are numbered neighbourhood by neighbourhood
+    (the network's arrays are then read with few cache misses).
+    """
     n = xy.shape[0]
     qx, qy = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
     for i in numba.prange(n):
         qx[i] = np.int64(np.rint(xy[i, 0] / 1e-3))
         qy[i] = np.int64(np.rint(xy[i, 1] / 1e-3))
+    key = np.empty(n, dtype=np.uint64)
     lox, loy = qx.min(), qy.min()
-    if qx.max() - lox >= 2**31 or qy.max() - loy >= 2**31:
-        return qx, False
+    if qx.max() - lox >= 2**32 or qy.max() - loy >= 2**32:
+        return key, False
     for i in numba.prange(n):
-        qx[i] = ((qx[i] - lox) << 32) | (qy[i] - loy)
-    return qx, True
+        key[i] = _spread(np.uint64(qx[i] - lox)) | (_spread(np.uint64(qy[i] - loy)) << np.uint64(1))
+    return key, True
+
+
+@numba.njit(cache=True, inline="always")
+def _spread(z: np.uint64) -> np.uint64:
+    """The 32 low bits of ``z`` on the even bits of a 64-bit word."""
+    z = (z | (z << np.uint64(16))) & np.uint64(0x0000FFFF0000FFFF)
+    z = (z | (z << np.uint64(8))) & np.uint64(0x00FF00FF00FF00FF)
+    z = (z | (z << np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+    z = (z | (z << np.uint64(2))) & np.uint64(0x3333333333333333)
+    return (z | (z << np.uint64(1))) & np.uint64(0x5555555555555555)
 
 
 #: Keys from which :func:`key_ranks` sorts two halves in two threads.

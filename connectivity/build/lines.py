@@ -350,6 +350,11 @@ def node_vertices(
     parts, and the connected components of those pairs (single linkage) become
     nodes. Pairs inside one part are ignored, so a densely digitised line is
     never collapsed onto itself.
+
+    Nodes are numbered along the Z (Morton) curve of their millimetre points
+    (by their first point where several join), so nodes near each other have
+    near numbers whatever the order of the layer's rows; routing reads the
+    network's arrays with fewer cache misses than in (x, y) order.
     """
     inv = _millimetre_ranks(xy)
     n_u = int(inv.max()) + 1 if inv.size else 0
@@ -426,28 +431,18 @@ def _sums_by(group: np.ndarray, xy: np.ndarray, k: int) -> np.ndarray:
 
 
 def _millimetre_ranks(xy: np.ndarray) -> np.ndarray:
-    """:func:`_same_millimetre` of ``np.round(xy / 1e-3)``, the keys made in one compiled pass."""
+    """Rank of each vertex among the distinct points of ``np.round(xy / 1e-3)``, the
+    points in Z (Morton) order (:func:`~connectivity.build._vertex_groups.millimetre_keys`).
+
+    A layer spanning 4 295 km or more on an axis is ranked in (x, y) order
+    (``np.unique`` of the rows; slower).
+    """
     if xy.shape[0] == 0:
         return np.zeros(0, dtype="int64")
     key, fits = millimetre_keys(xy)
     if not fits:
-        return _same_millimetre(np.round(xy / 1e-3).astype("int64"))
-    return key_ranks(key)[0]
-
-
-def _same_millimetre(q: np.ndarray) -> np.ndarray:
-    """Rank of each row of ``q`` (n, 2) among its distinct rows in (x, y) order.
-
-    ``np.unique(q, axis=0, return_inverse=True)[1]``, on one int64 key per row
-    when the coordinates span less than 2**31 (mm: 2 000 km), else by rows.
-    """
-    if q.shape[0] == 0:
-        return np.zeros(0, dtype="int64")
-    lo = np.array([q[:, 0].min(), q[:, 1].min()])  # (columns: faster than axis=0)
-    span = np.array([q[:, 0].max(), q[:, 1].max()]) - lo
-    if span.max() >= 2**31:
+        q = np.round(xy / 1e-3).astype("int64")
         return np.unique(q, axis=0, return_inverse=True)[1].ravel()
-    key = ((q[:, 0] - lo[0]) << 32) | (q[:, 1] - lo[1])
     return key_ranks(key)[0]
 
 

@@ -13,13 +13,19 @@ Builders, on the edges of the synthetic road-like graph of
   lines (compiled kernels loaded; its time is printed, and with ``--cold``
   also the time of that call in a run with an empty numba cache, which
   compiles them); every array of the network it builds is compared with the
-  one the "before" code builds;
+  one the "before" code builds, nodes and edges put in (x, y) order first
+  (:func:`canonical`: the before code numbered nodes in (x, y) order, the
+  new one along the Z curve);
 * ``RoadNetwork.from_lines`` on the same edges chained into ways of up to 8
   segments (:func:`chained_ways`; 5.4 on average at 1 M nodes), the same
   network with fewer line ends and rows, as in a layer of real roads; its
   arrays are compared with those of the two-vertex layer (junction
   coordinates, means of their vertices, to 1e-6 m; ``edge_source_ids`` left
   out);
+* scipy's Dijkstra (``min_only``, 8 sources) on the network ``from_lines``
+  built from the two-vertex layer, the sources the same places in either
+  code: routing reads the network's arrays in node order, so its speed
+  depends on how the builder numbered the nodes;
 * the time of reading each layer's coordinates and geometry types from GEOS
   (``shapely.get_coordinates``, ``get_type_id``), which ``from_lines`` does
   before any work of its own;
@@ -108,6 +114,12 @@ if "build" in tasks:
         lambda: RoadNetwork.from_lines(gdf, oneway_col="oneway", snap_tolerance_m=1.0)
     )
     out["n_lines"] = len(gdf)
+    # routing on the network built: Dijkstra from 8 nodes (the same places in either
+    # code), whose speed depends on how the builder numbered the nodes
+    from scipy.sparse.csgraph import dijkstra
+    picks = np.random.default_rng(0).integers(0, net.n_nodes, 8)
+    src = [int(np.flatnonzero((built.x == net.x[k]) & (built.y == net.y[k]))[0]) for k in picks]
+    out["dijkstra_8_sources"] = best(lambda: dijkstra(built.csr(), indices=src, min_only=True))[1]
     arrays = {k: a for k, a in vars(built).items() if isinstance(a, np.ndarray)}
     if OUT:
         np.savez(OUT.replace(".npz", "_lines.npz"), **arrays)
@@ -244,6 +256,25 @@ def _next_segment(
     return -1
 
 
+def canonical(net: Any) -> list[np.ndarray]:
+    """The arrays of a network (saved by the worker) with its nodes numbered in (x, y)
+    order and its edges in (tail, head) order: equal for one network numbered two ways."""
+    x, y, indptr = net["x"], net["y"], net["indptr"]
+    order = np.lexsort((y, x))
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    tail = rank[np.repeat(np.arange(x.size), np.diff(indptr))]
+    head = rank[net["indices"]]
+    edges = np.lexsort((head, tail))
+    per_node = [net[k][order] for k in ("x", "y", "node_source_ids") if k in net.files]
+    per_edge = [
+        net[k][edges]
+        for k in sorted(net.files)
+        if k not in ("x", "y", "node_source_ids", "indptr", "indices")
+    ]
+    return [*per_node, tail[edges], head[edges], *per_edge]
+
+
 def worker(
     root: Path,
     nodes: int,
@@ -355,8 +386,10 @@ def main() -> None:
         if "build" in tasks:
             a = np.load("/tmp/bench_build_new_lines.npz")
             b = np.load("/tmp/bench_build_old_lines.npz")
-            same = set(a.files) == set(b.files) and all(np.array_equal(a[k], b[k]) for k in a.files)
-            print(f"from_lines new == before (every array of the network): {same}")
+            same = set(a.files) == set(b.files) and all(
+                np.array_equal(x, y) for x, y in zip(canonical(a), canonical(b), strict=True)
+            )
+            print(f"from_lines new == before (every array of the network, nodes by (x, y)): {same}")
     if "peers" not in skip and "build" in tasks:
         rows += [(k, "peer", v) for k, v in peers_build(args.nodes).items()]
     if "osmnx" not in skip and "snap" in tasks:
@@ -376,6 +409,11 @@ def main() -> None:
         ("from_lines ways before / new", ("from_lines_ways", "before"), ("from_lines_ways", "new")),
         ("from_lines before / new", ("from_lines", "before"), ("from_lines", "new")),
         ("from_edges before / new", ("from_edges", "before"), ("from_edges", "new")),
+        (
+            "Dijkstra on it: before / new",
+            ("dijkstra_8_sources", "before"),
+            ("dijkstra_8_sources", "new"),
+        ),
         ("from_edges new / igraph", ("from_edges", "new"), ("igraph", "peer")),
         ("from_edges new / scipy CSR", ("from_edges", "new"), ("scipy_csr", "peer")),
         ("snap first: before / new", ("snap_first", "before"), ("snap_first", "new")),

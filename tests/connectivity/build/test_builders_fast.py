@@ -17,9 +17,9 @@ from connectivity.build._end_grid import build_end_grid, end_flags
 from connectivity.build.edges import fastest_directed_csr
 from connectivity.build.lines import (
     _close_pairs,
+    _millimetre_ranks,
     _nearest_other_segment,
     _oneway_loop,
-    _same_millimetre,
     oneway_codes,
     snap_ends_to_segments,
 )
@@ -208,14 +208,32 @@ def test_close_pairs_equal_the_kd_tree(r: float) -> None:
     assert got.shape == want.shape
 
 
-def test_same_millimetre_equals_unique_rows() -> None:
+def _z_order_key(qx: int, qy: int) -> int:
+    """Morton code by bits, the plain reference: bit b of x at 2b, of y at 2b + 1."""
+    return sum(((qx >> b) & 1) << (2 * b) | ((qy >> b) & 1) << (2 * b + 1) for b in range(32))
+
+
+def test_millimetre_ranks_join_equal_millimetres_in_z_order() -> None:
     rng = np.random.default_rng(0)
-    q = rng.integers(-5000, 5000, (5000, 2))
-    q[::3] = q[1::3][: q[::3].shape[0]]
-    want = np.unique(q, axis=0, return_inverse=True)[1].ravel()
-    np.testing.assert_array_equal(_same_millimetre(q), want)
-    wide = q * 10**6  # spans beyond 2**31: the row-wise path
-    np.testing.assert_array_equal(_same_millimetre(wide), want)
+    xy = rng.integers(-5000, 5000, (5000, 2)) * 1e-3 + 1e5
+    xy[::3] = xy[1::3][: xy[::3].shape[0]] + 4e-4  # the same millimetre point
+    q = np.round(xy / 1e-3).astype("int64")
+    same = np.unique(q, axis=0, return_inverse=True)[1].ravel()
+    rank = _millimetre_ranks(xy)
+    # one rank per distinct millimetre point, and the other way round
+    assert rank.max() + 1 == same.max() + 1
+    pairs = np.unique(np.c_[rank, same], axis=0)
+    assert pairs.shape[0] == same.max() + 1
+    # ranks in the order of the points' Z-order codes
+    lo = q.min(axis=0)
+    z = np.array([_z_order_key(int(a), int(b)) for a, b in q - lo], dtype=object)
+    first = np.unique(rank, return_index=True)[1]
+    assert list(np.argsort(z[first].astype(np.uint64), kind="stable")) == list(range(first.size))
+    # the far corner of a 4 000 km square still fits; wider layers go by rows
+    wide = np.array([[0.0, 0.0], [4.0e6, 4.0e6], [4.0e6, 0.0], [0.0, 0.0]])
+    np.testing.assert_array_equal(_millimetre_ranks(wide), [0, 2, 1, 0])
+    wider = wide * 1.1
+    np.testing.assert_array_equal(_millimetre_ranks(wider), [0, 2, 1, 0])
 
 
 @pytest.mark.parametrize(
@@ -237,7 +255,10 @@ def test_from_lines_equals_from_edges() -> None:
     gx, gy = np.meshgrid(np.arange(side), np.arange(side))
     x = (gx * 500 + rng.integers(-100, 100, gx.shape)).ravel().astype(float)
     y = (gy * 500 + rng.integers(-100, 100, gy.shape)).ravel().astype(float)
-    order = np.lexsort((y, x))  # from_lines numbers nodes by (x, y)
+    q = np.round(np.c_[x, y] / 1e-3).astype("int64")
+    q -= q.min(axis=0)
+    z = [_z_order_key(int(a), int(b)) for a, b in q]
+    order = np.argsort(np.array(z, dtype=np.uint64))  # from_lines numbers nodes in Z order
     rank = np.empty_like(order)
     rank[order] = np.arange(order.size)
     ids = np.arange(side * side).reshape(side, side)
@@ -281,7 +302,7 @@ def _tricky_layer(seed: int) -> gpd.GeoDataFrame:
 
 def _from_lines_reference(gdf: gpd.GeoDataFrame, tolerance_m: float) -> RoadNetwork:
     """from_lines written plainly: per-geometry loops, the STRtree snapping, np.unique
-    millimetre cells, the k-d tree of cell means, connected components, np.add.at means."""
+    millimetre cells (numbered in Z order), the k-d tree of cell means, connected components, np.add.at means."""
     rows, coords = [], []
     for r, g in enumerate(gdf.geometry):
         if g is None or g.is_empty:
@@ -304,7 +325,12 @@ def _from_lines_reference(gdf: gpd.GeoDataFrame, tolerance_m: float) -> RoadNetw
             new_xy.append(xy[i] + (xy[i + 1] - xy[i]) * f)
             new_part.append(part[i])
     xy, part = np.array(new_xy), np.array(new_part)
-    inv = np.unique(np.round(xy / 1e-3).astype("int64"), axis=0, return_inverse=True)[1].ravel()
+    q = np.round(xy / 1e-3).astype("int64")
+    cells, inv = np.unique(q, axis=0, return_inverse=True)
+    z = np.array([_z_order_key(int(a), int(b)) for a, b in cells - q.min(axis=0)], np.uint64)
+    rank = np.empty(z.size, dtype=np.int64)
+    rank[np.argsort(z)] = np.arange(z.size)  # distinct points in Z order
+    inv = rank[inv.ravel()]
     n_u = inv.max() + 1
     pts = np.zeros((n_u, 2))
     np.add.at(pts, inv, xy)
