@@ -14,6 +14,7 @@ import connectivity.build.lines as lines_module
 from connectivity import RoadNetwork
 from connectivity._segment_tree import build_tree, spatial_order
 from connectivity.build._end_grid import build_end_grid, end_flags
+from connectivity.build._vertex_groups import millimetre_keys
 from connectivity.build.edges import fastest_directed_csr
 from connectivity.build.lines import (
     _close_pairs,
@@ -231,8 +232,10 @@ def test_millimetre_ranks_join_equal_millimetres_in_z_order() -> None:
     assert list(np.argsort(z[first].astype(np.uint64), kind="stable")) == list(range(first.size))
     # the far corner of a 4 000 km square still fits; wider layers go by rows
     wide = np.array([[0.0, 0.0], [4.0e6, 4.0e6], [4.0e6, 0.0], [0.0, 0.0]])
+    assert millimetre_keys(wide)[1]
     np.testing.assert_array_equal(_millimetre_ranks(wide), [0, 2, 1, 0])
     wider = wide * 1.1
+    assert not millimetre_keys(wider)[1]
     np.testing.assert_array_equal(_millimetre_ranks(wider), [0, 2, 1, 0])
 
 
