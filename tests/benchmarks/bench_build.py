@@ -25,7 +25,9 @@ Builders, on the edges of the synthetic road-like graph of
 * scipy's Dijkstra (``min_only``, 8 sources) on the network ``from_lines``
   built from the two-vertex layer, the sources the same places in either
   code: routing reads the network's arrays in node order, so its speed
-  depends on how the builder numbered the nodes;
+  depends on how the builder numbered the nodes. Also, alternating with it
+  in the same process, on that network numbered in (x, y) order (as the
+  code before numbered it): the fairer side by side;
 * the time of reading each layer's coordinates and geometry types from GEOS
   (``shapely.get_coordinates``, ``get_type_id``), which ``from_lines`` does
   before any work of its own;
@@ -119,11 +121,26 @@ if "build" in tasks:
     from scipy.sparse.csgraph import dijkstra
     picks = np.random.default_rng(0).integers(0, net.n_nodes, 8)
     src = [int(np.flatnonzero((built.x == net.x[k]) & (built.y == net.y[k]))[0]) for k in picks]
-    out["dijkstra_8_sources"] = best(lambda: dijkstra(built.csr(), indices=src, min_only=True))[1]
+    adjacency = built.csr()
+    # and on the same network numbered in (x, y) order, alternating in this process
+    import scipy.sparse as sp
+    rank = np.empty(built.n_nodes, dtype=np.int64)
+    rank[np.lexsort((built.y, built.x))] = np.arange(built.n_nodes)
+    by_xy = sp.csr_matrix(
+        (built.time_min, (rank[built.edge_tails()], rank[built.indices])), shape=adjacency.shape
+    )
+    times = {"dijkstra_8_sources": [], "dijkstra_8_xy_order": []}
+    for _ in range(repeats):
+        for key, g, s in (("dijkstra_8_sources", adjacency, src),
+                          ("dijkstra_8_xy_order", by_xy, rank[src])):  # fmt: skip
+            t = time.perf_counter()
+            dijkstra(g, indices=s, min_only=True)
+            times[key].append(time.perf_counter() - t)
+    out.update({k: min(t) for k, t in times.items()})
     arrays = {k: a for k, a in vars(built).items() if isinstance(a, np.ndarray)}
     if OUT:
         np.savez(OUT.replace(".npz", "_lines.npz"), **arrays)
-    del gdf, built
+    del gdf, built, adjacency, by_xy
     import importlib.util
     spec = importlib.util.spec_from_file_location("bench_build_new", BENCH)  # (this file)
     mod = importlib.util.module_from_spec(spec)
@@ -409,6 +426,11 @@ def main() -> None:
         ("from_lines ways before / new", ("from_lines_ways", "before"), ("from_lines_ways", "new")),
         ("from_lines before / new", ("from_lines", "before"), ("from_lines", "new")),
         ("from_edges before / new", ("from_edges", "before"), ("from_edges", "new")),
+        (
+            "Dijkstra: (x, y) / Z order (new)",
+            ("dijkstra_8_xy_order", "new"),
+            ("dijkstra_8_sources", "new"),
+        ),
         (
             "Dijkstra on it: before / new",
             ("dijkstra_8_sources", "before"),

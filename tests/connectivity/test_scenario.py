@@ -262,7 +262,7 @@ def test_a_measure_from_nodes_can_only_gain_from_a_link(net, data):
     # a node lying inside a segment it does not end (of the network or the new link)
     # is on two roads at once: re-snapping on the scenario network may pick the
     # other one (a tie, not a loss)
-    tails = np.r_[np.repeat(np.arange(net.n_nodes), np.diff(net.indptr)), a]
+    tails = np.r_[net.edge_tails(), a]
     heads = np.r_[net.indices, b]
     segs = shapely.linestrings(
         np.stack([np.c_[net.x[tails], net.y[tails]], np.c_[net.x[heads], net.y[heads]]], 1)
