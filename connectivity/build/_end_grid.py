@@ -1,15 +1,18 @@
 """Compiled kernels of the line-end test of :func:`connectivity.build.lines.snap_ends_to_segments`.
 
-A uniform grid of square cells lists, per cell, every segment that comes
-within ``reach`` of the cell (each segment registered column by column along
-its length, so a long diagonal segment fills a thin band of cells, not its
-box). A line end then checks only the segments of its own cell, with the
-arithmetic of the R-tree search of :mod:`connectivity.build.lines`
-(:func:`end_distance`), and gets the same flag as
-:func:`connectivity.build.lines._ends_to_settle`; ends with a segment within
-rounding of the search radius are left to that R-tree path ("unsure"). The
-ends are taken cell by cell, and the ends at one point (a junction) share one
-search of their cell.
+A uniform grid of square cells lists the line ends of each cell, by y.
+Every segment then visits the cells within ``reach`` of it (column by column
+along its length, so a long diagonal segment visits a thin band of cells, not
+its box) and measures the ends there whose y is within reach of its stretch
+over the column (a bisection in a crowded cell), with the arithmetic of the
+R-tree search of :mod:`connectivity.build.lines` (:func:`end_distance`). Each
+end keeps the smallest distance to a segment of another line, the smallest
+with the foot inside the segment, how many are within the radius, and whether
+one lies within rounding of it: enough for the flag of
+:func:`connectivity.build.lines._ends_to_settle`. Ends with a segment within
+rounding of the radius, or with many within it, are left to that R-tree path
+("unsure"). The grid rows are split in bands, one per thread, so each end is
+written by one thread only.
 """
 
 from __future__ import annotations
@@ -26,11 +29,13 @@ __all__ = [
     "end_distance",
     "end_flags",
     "segments_and_ends",
+    "segments_near_ends",
 ]
 
-#: ``(frame, start, cand)``: ``frame = (x0, y0, side, nx, ny)``; the segments of
-#: cell ``k`` (numbered row by row) are ``cand[start[k]:start[k + 1]]``.
-EndGrid = tuple[np.ndarray, np.ndarray, np.ndarray]
+#: ``(frame, order, first, spts)``: ``frame = (x0, y0, side, nx, ny)``; the ends of
+#: cell ``k`` (numbered row by row) are ``order[first[k]:first[k + 1]]``, by y, and
+#: ``spts`` their points in that order (``pts[order]``).
+EndGrid = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 #: Absolute slack (metres) added to the reach of every segment: far above the
 #: rounding of the cell arithmetic, so no segment within the radius is missed.
@@ -52,84 +57,8 @@ def end_distance(
     return math.hypot(ex - t * dx, ey - t * dy), tu
 
 
-@numba.njit(cache=True, nogil=True)
-def _register(
-    seg4: np.ndarray,
-    frame: np.ndarray,
-    reach: float,
-    first: int,
-    last: int,
-    fill: np.ndarray,
-    cand: np.ndarray,
-) -> None:
-    """Segments ``first .. last - 1`` into their cells: each adds one to ``fill[k]`` of
-    every cell ``k`` it reaches and, if ``cand`` is not empty, is listed at
-    ``cand[fill[k]]`` before (so ``fill`` starts at the counts, or at the positions).
-
-    A segment longer in x than a cell side is taken column by column: the
-    rows its stretch over the column (grown by ``reach``) meets.
-    """
-    ax, ay, dx, dy = seg4[:, 0], seg4[:, 1], seg4[:, 2], seg4[:, 3]
-    gx0, gy0, side, nx, ny = frame[0], frame[1], frame[2], int(frame[3]), int(frame[4])
-    listing = cand.size > 0
-    for s in range(first, last):
-        xa, xb = min(ax[s], ax[s] + dx[s]), max(ax[s], ax[s] + dx[s])
-        ya, yb = min(ay[s], ay[s] + dy[s]), max(ay[s], ay[s] + dy[s])
-        c0 = max(math.floor((xa - reach - gx0) / side), 0)
-        c1 = min(math.floor((xb + reach - gx0) / side), nx - 1)
-        long = abs(dx[s]) >= side
-        slope = dy[s] / dx[s] if long else 0.0
-        for col in range(c0, c1 + 1):
-            lo, hi = ya, yb
-            if long:
-                x_lo = max(gx0 + col * side - reach, xa)
-                x_hi = min(gx0 + (col + 1) * side + reach, xb)
-                y_lo, y_hi = ay[s] + (x_lo - ax[s]) * slope, ay[s] + (x_hi - ax[s]) * slope
-                lo, hi = max(min(y_lo, y_hi), ya), min(max(y_lo, y_hi), yb)
-            r0 = max(math.floor((lo - reach - gy0) / side), 0)
-            r1 = min(math.floor((hi + reach - gy0) / side), ny - 1)
-            for row in range(r0, r1 + 1):
-                k = row * nx + col
-                if listing:
-                    cand[fill[k]] = s
-                fill[k] += 1
-
-
-#: Most blocks of segments registered in parallel (each keeps a count per cell).
-_MAX_BLOCKS = 4
-
-
-def _parallel_blocks(n: int) -> int:
-    """Blocks in which ``n`` segments are registered in the grid: one per thread, at most
-    :data:`_MAX_BLOCKS`, and at least 65 536 items each."""
-    return max(min(numba.get_num_threads(), _MAX_BLOCKS, n // 65536), 1)
-
-
-@numba.njit(cache=True, parallel=True)
-def _register_all(
-    seg4: np.ndarray, frame: np.ndarray, reach: float, nb: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """``(start, cand)``: the segments of cell ``k`` are ``cand[start[k]:start[k + 1]]``,
-    in segment order (``nb`` blocks of segments counted and listed in parallel)."""
-    n_cells = int(frame[3]) * int(frame[4])
-    m = seg4.shape[0]
-    fill = np.zeros((nb, n_cells), dtype=np.int64)
-    none = np.empty(0, dtype=np.int64)
-    for b in numba.prange(nb):
-        _register(seg4, frame, reach, b * m // nb, (b + 1) * m // nb, fill[b], none)
-    start = np.zeros(n_cells + 1, dtype=np.int64)
-    at = 0
-    for k in range(n_cells):  # counts to positions: block b after blocks 0 .. b - 1
-        start[k] = at
-        for b in range(nb):
-            count = fill[b, k]
-            fill[b, k] = at
-            at += count
-    start[n_cells] = at
-    cand = np.empty(at, dtype=np.int64)
-    for b in numba.prange(nb):
-        _register(seg4, frame, reach, b * m // nb, (b + 1) * m // nb, fill[b], cand)
-    return start, cand
+#: Cells with at most this many ends are sorted by insertion.
+_SMALL_CELL = 32
 
 
 @numba.njit(cache=True)
@@ -144,125 +73,229 @@ def _bounds(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return lo, hi
 
 
-def build_end_grid(seg4: np.ndarray, xy: np.ndarray, radius: float) -> EndGrid:
-    """Grid over the points ``xy`` listing the segments within ``radius`` of each cell.
-
-    Segments (or their stretches) outside the points' frame are left out: no
-    point there asks for them.
-    The side is the median segment length, at least four radii, and large
-    enough for at most two cells per segment (or 1 M cells) in all.
-    """
-    ax, dx, dy = seg4[:, 0], seg4[:, 2], seg4[:, 3]
-    reach = radius + _SLACK_M
-    lo, hi = _bounds(xy)
-    lo, hi = lo - reach, hi + reach
-    n = max(ax.size, 1)
-    every = max(ax.size // 100_000, 1)  # (the median of a sample: the side is no result)
-    length = float(np.median(np.hypot(dx[::every], dy[::every]))) if ax.size else 0.0
-    area_side = math.sqrt(float((hi[0] - lo[0]) * (hi[1] - lo[1])) / max(2 * n, 1_000_000))
-    side = max(length, 4 * reach, area_side)
-    nx = int((hi[0] - lo[0]) / side) + 1
-    ny = int((hi[1] - lo[1]) / side) + 1
-    frame = np.array([lo[0], lo[1], side, float(nx), float(ny)])
-    start, cand = _register_all(seg4, frame, reach, _parallel_blocks(ax.size))
-    return frame, start, cand
-
-
-#: Segments within the radius one end keeps; an end with more is unsure.
-_MAX_NEAR = 64
-#: Cells with more ends than this are not sorted (insertion sorts stay short).
-_SMALL_CELL = 128
-
-
 @numba.njit(cache=True, parallel=True)
-def _ends_by_cell(pts: np.ndarray, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(order, first)``: the ends ordered by grid cell and, within a cell, by ``(x, y)``
-    (so ends at one point are neighbours; see :func:`_sort_cell`); the ends of cell
-    ``k`` are ``order[first[k]:first[k + 1]]``, those outside the frame come last."""
-    gx0, gy0, side, nx, ny = frame[0], frame[1], frame[2], int(frame[3]), int(frame[4])
+def _ends_by_cell(pts: np.ndarray, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(order, first, spts)``: the ends ordered by grid cell (numbered row by row)
+    and, within a cell, by y (and x, in cells of at most :data:`_SMALL_CELL`); the
+    ends of cell ``k`` are ``order[first[k]:first[k + 1]]``, ``spts`` is ``pts[order]``."""
+    x0, y0, side, nx, ny = frame[0], frame[1], frame[2], int(frame[3]), int(frame[4])
     n = pts.shape[0]
     n_cells = nx * ny
     cell = np.empty(n, dtype=np.int64)
-    first = np.zeros(n_cells + 2, dtype=np.int64)
+    for e in numba.prange(n):
+        cell[e] = math.floor((pts[e, 1] - y0) / side) * nx + math.floor((pts[e, 0] - x0) / side)
+    first = np.zeros(n_cells + 1, dtype=np.int64)
     for e in range(n):
-        col = math.floor((pts[e, 0] - gx0) / side)
-        row = math.floor((pts[e, 1] - gy0) / side)
-        k = row * nx + col if (0 <= col < nx and 0 <= row < ny) else n_cells
-        cell[e] = k
-        first[k + 1] += 1
-    for k in range(n_cells + 1):
+        first[cell[e] + 1] += 1
+    for k in range(n_cells):
         first[k + 1] += first[k]
     fill = first[:-1].copy()
     order = np.empty(n, dtype=np.int64)
     for e in range(n):
         order[fill[cell[e]]] = e
         fill[cell[e]] += 1
+    spts = np.empty((n, 2))
+    for j in numba.prange(n):
+        spts[j, 0], spts[j, 1] = pts[order[j], 0], pts[order[j], 1]
     for k in numba.prange(n_cells):
-        _sort_cell(pts, order, first[k], first[k + 1])
-    return order, first
+        s0, s1 = first[k], first[k + 1]
+        if s1 - s0 > _SMALL_CELL:
+            by_y = np.argsort(spts[s0:s1, 1])
+            order[s0:s1] = order[s0:s1][by_y]
+            spts[s0:s1] = spts[s0:s1][by_y]
+            continue
+        for i in range(s0 + 1, s1):  # insertion sort by (y, x): a junction's ends together
+            e, px, py = order[i], spts[i, 0], spts[i, 1]
+            j = i - 1
+            while j >= s0 and (spts[j, 1] > py or (spts[j, 1] == py and spts[j, 0] > px)):
+                order[j + 1] = order[j]
+                spts[j + 1, 0], spts[j + 1, 1] = spts[j, 0], spts[j, 1]
+                j -= 1
+            order[j + 1] = e
+            spts[j + 1, 0], spts[j + 1, 1] = px, py
+    return order, first, spts
+
+
+def build_end_grid(seg4: np.ndarray, pts: np.ndarray, radius: float) -> EndGrid:
+    """Grid of square cells over the line ends ``pts``, for :func:`end_flags` with
+    this ``radius``: the ends of each cell, by y.
+
+    The side is the median segment length, at least four radii, and large
+    enough for at most one cell per end (or 1 M cells) in all.
+    """
+    reach = radius + _SLACK_M
+    lo, hi = _bounds(pts)
+    lo, hi = lo - reach, hi + reach
+    every = max(seg4.shape[0] // 100_000, 1)  # (the median of a sample: the side is no result)
+    length = float(np.median(np.hypot(seg4[::every, 2], seg4[::every, 3])))
+    area_side = math.sqrt(float((hi[0] - lo[0]) * (hi[1] - lo[1])) / max(pts.shape[0], 1_000_000))
+    side = max(length, 4 * reach, area_side)
+    nx = int((hi[0] - lo[0]) / side) + 1
+    ny = int((hi[1] - lo[1]) / side) + 1
+    frame = np.array([lo[0], lo[1], side, float(nx), float(ny)])
+    return (frame, *_ends_by_cell(pts, frame))
+
+
+#: Segments within the radius of one end above which it is unsure.
+_MAX_NEAR = 64
 
 
 @numba.njit(cache=True, nogil=True)
-def _sort_cell(pts: np.ndarray, order: np.ndarray, s0: int, s1: int) -> None:
-    """``order[s0:s1]`` sorted by ``(x, y)`` of ``pts`` in place, by insertion; a cell of
-    more than :data:`_SMALL_CELL` ends keeps their order (its equal points then share
-    a search only where they follow each other)."""
-    if s1 - s0 > _SMALL_CELL:
-        return
-    for i in range(s0 + 1, s1):
-        e = order[i]
-        j = i - 1
-        while j >= s0 and (
-            pts[order[j], 0] > pts[e, 0]
-            or (pts[order[j], 0] == pts[e, 0] and pts[order[j], 1] > pts[e, 1])
-        ):
-            order[j + 1] = order[j]
-            j -= 1
-        order[j + 1] = e
-
-
-@numba.njit(cache=True, nogil=True)
-def _near_cell_segments(
-    px: float,
-    py: float,
+def _measure_band(
+    spts: np.ndarray,
+    spart: np.ndarray,
     seg_part: np.ndarray,
     seg4: np.ndarray,
     grid: EndGrid,
     radius: float,
-    buf: tuple[np.ndarray, np.ndarray, np.ndarray],
-) -> int:
-    """The segments of the point's cell within ``radius`` of it into ``buf`` (part,
-    distance, unclipped foot parameter; in the cell's order): their number.
+    rows: tuple[int, int],
+    state: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    mark: np.ndarray,
+) -> None:
+    """Every segment against the ends of the cells it comes within reach of, in the
+    grid rows ``rows[0] .. rows[1] - 1``, into the ends' ``state`` (ends in grid
+    order: ``spts``, ``spart`` their points and parts): the smallest
+    distance to a segment of another part, the smallest with the foot inside the
+    segment, how many are within ``radius``, and whether one is within rounding of it.
 
-    Segments whose box is farther than ``radius`` plus the slack are skipped
-    before any distance is computed.
+    A segment longer in x than a cell side is taken column by column: the
+    rows its stretch over the column (grown by the reach) meets. If ``mark``
+    is not empty, ``mark[s]`` is set for every segment whose box comes within
+    the reach of an end (of any part).
     """
-    frame, start, cand = grid
-    gx0, gy0, side, nx = frame[0], frame[1], frame[2], int(frame[3])
-    reach2 = (radius + _SLACK_M) ** 2
-    k = math.floor((py - gy0) / side) * nx + math.floor((px - gx0) / side)
-    out_p, out_d, out_t = buf
-    m = 0
-    for c in range(start[k], start[k + 1]):
-        s = cand[c]
+    frame, first = grid[0], grid[2]
+    x0, y0, side, nx = frame[0], frame[1], frame[2], int(frame[3])
+    reach = radius + _SLACK_M
+    for s in range(seg4.shape[0]):
         ax, ay, dx, dy = seg4[s, 0], seg4[s, 1], seg4[s, 2], seg4[s, 3]
-        gx = max(min(ax, ax + dx) - px, 0.0, px - max(ax, ax + dx))
-        gy = max(min(ay, ay + dy) - py, 0.0, py - max(ay, ay + dy))
-        if gx * gx + gy * gy > reach2:
+        xa, xb = min(ax, ax + dx), max(ax, ax + dx)
+        ya, yb = min(ay, ay + dy), max(ay, ay + dy)
+        band_lo = max(math.floor((ya - reach - y0) / side), rows[0])
+        band_hi = min(math.floor((yb + reach - y0) / side), rows[1] - 1)
+        if band_lo > band_hi:
             continue
-        ex, ey = px - ax, py - ay
-        if (ex == 0.0 and ey == 0.0) or (ex == dx and ey == dy):
-            d, tu = 0.0, 0.0  # on an end of the segment: what end_distance gives
-        else:  # (0 and 0 or 1: never inside)
-            d, tu = end_distance(px, py, ax, ay, dx, dy)
-        if d > radius:
+        c0 = max(math.floor((xa - reach - x0) / side), 0)
+        c1 = min(math.floor((xb + reach - x0) / side), nx - 1)
+        long = abs(dx) >= side
+        slope = dy / dx if long else 0.0
+        part = seg_part[s]
+        for col in range(c0, c1 + 1):
+            lo, hi = ya, yb
+            if long:
+                x_lo = max(x0 + col * side - reach, xa)
+                x_hi = min(x0 + (col + 1) * side + reach, xb)
+                y_lo, y_hi = ay + (x_lo - ax) * slope, ay + (x_hi - ax) * slope
+                lo, hi = max(min(y_lo, y_hi), ya), min(max(y_lo, y_hi), yb)
+            r0 = max(math.floor((lo - reach - y0) / side), band_lo)
+            r1 = min(math.floor((hi + reach - y0) / side), band_hi)
+            for row in range(r0, r1 + 1):
+                k = row * nx + col
+                _measure_cell(spts, spart, first[k], first[k + 1], seg4, s, part,
+                              (lo - reach, hi + reach), radius, state, mark)  # fmt: skip
+
+
+@numba.njit(cache=True, inline="always")
+def _measure_cell(
+    spts: np.ndarray,
+    spart: np.ndarray,
+    j0: int,
+    j1: int,
+    seg4: np.ndarray,
+    s: int,
+    part: int,
+    y_range: tuple[float, float],
+    radius: float,
+    state: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    mark: np.ndarray,
+) -> None:
+    """Segment ``s`` (of ``part``) against the ends ``j0 .. j1 - 1`` of one cell (by y)
+    whose y is in ``y_range``: :func:`_measure_band` in one cell."""
+    y_lo, y_hi = y_range
+    dmin, dmin_in, count, unsure = state
+    ax, ay, dx, dy = seg4[s, 0], seg4[s, 1], seg4[s, 2], seg4[s, 3]
+    xa, xb = min(ax, ax + dx), max(ax, ax + dx)
+    ya, yb = min(ay, ay + dy), max(ay, ay + dy)
+    reach = radius + _SLACK_M
+    end = j1
+    if j1 - j0 > _SMALL_CELL:  # the first end at y_lo or above, by bisection
+        while j0 < j1:
+            mid = (j0 + j1) // 2
+            if spts[mid, 1] < y_lo:
+                j0 = mid + 1
+            else:
+                j1 = mid
+    qx = qy = np.nan
+    far = True
+    d = tu = 0.0
+    for j in range(j0, end):
+        px, py = spts[j, 0], spts[j, 1]
+        if py < y_lo:
             continue
-        out_p[m], out_d[m], out_t[m] = seg_part[s], d, tu
-        m += 1
-    return m
+        if py > y_hi:  # (the ends of a cell are in y order)
+            break
+        if not (px == qx and py == qy):  # a new point (else a junction's next end)
+            qx, qy = px, py
+            gx = max(xa - px, 0.0, px - xb)
+            gy = max(ya - py, 0.0, py - yb)
+            far = gx * gx + gy * gy > reach * reach
+            if far:
+                continue
+            if mark.size:
+                mark[s] = True
+            ex, ey = px - ax, py - ay
+            if (ex == 0.0 and ey == 0.0) or (ex == dx and ey == dy):
+                d, tu = 0.0, 0.0  # on an end of the segment: what end_distance gives
+            else:  # (0 and 0 or 1: never inside)
+                d, tu = end_distance(px, py, ax, ay, dx, dy)
+        if far or d > radius or spart[j] == part:
+            continue
+        count[j] += 1
+        if d > radius - _UNSURE_M:
+            unsure[j] = True
+        dmin[j] = min(dmin[j], d)
+        if 0.0 < tu < 1.0:
+            dmin_in[j] = min(dmin_in[j], d)
 
 
 @numba.njit(cache=True, parallel=True)
+def _flags(
+    end_part: np.ndarray,
+    seg_part: np.ndarray,
+    seg4: np.ndarray,
+    grid: EndGrid,
+    radius: float,
+    near: float,
+    bands: np.ndarray,
+    mark: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`end_flags` with the grid rows split at ``bands`` (one band per thread),
+    and ``mark`` (see :func:`_measure_band`)."""
+    order, spts = grid[1], grid[3]
+    n = order.size
+    spart = np.empty(n, dtype=end_part.dtype)
+    for j in numba.prange(n):
+        spart[j] = end_part[order[j]]
+    state = (
+        np.full(n, np.inf),
+        np.full(n, np.inf),
+        np.zeros(n, dtype=np.int32),
+        np.zeros(n, dtype=np.bool_),
+    )
+    for b in numba.prange(bands.size - 1):
+        rows = (bands[b], bands[b + 1])
+        _measure_band(spts, spart, seg_part, seg4, grid, radius, rows, state, mark)
+    dmin, dmin_in, count, unsure = state
+    flag = np.zeros(n, dtype=np.bool_)
+    sure = np.ones(n, dtype=np.bool_)
+    for j in numba.prange(n):
+        e = order[j]
+        if unsure[j] or count[j] > _MAX_NEAR:
+            sure[e] = False
+        elif count[j]:  # the nearest segment, or one as near (within 2 near) with its foot inside
+            flag[e] = dmin[j] >= radius - 4 * near or dmin_in[j] <= dmin[j] + 2 * near
+    return flag, sure
+
+
 def end_flags(
     pts: np.ndarray,
     end_part: np.ndarray,
@@ -276,55 +309,37 @@ def end_flags(
     and whether it is certain (no segment of another part within rounding of ``radius``,
     at most :data:`_MAX_NEAR` within it).
 
-    The ends are taken cell by cell (:func:`_ends_by_cell`), blocks of 8192
-    in parallel; the segments near a point are searched once for all the ends at
-    that point (a junction of a noded layer), and each end then leaves out
-    the segments of its own part.
+    Each segment measures the ends of the cells it reaches; the rows of cells
+    are split into bands of about equal numbers of ends, one per thread, so
+    each end is written by one thread only.
     """
-    frame, start = grid[0], grid[1]
-    n = pts.shape[0]
-    flag = np.zeros(n, dtype=np.bool_)
-    sure = np.ones(n, dtype=np.bool_)
-    order, first = _ends_by_cell(pts, frame)
-    n_in = first[first.size - 2]
-    for j in range(n_in, n):  # outside the frame: the R-tree path decides
-        sure[order[j]] = False
-    widest = 1
-    for k in range(first.size - 2):
-        widest = max(widest, start[k + 1] - start[k])
-    block = 8192
-    for b in numba.prange((n_in + block - 1) // block):
-        buf = (np.empty(widest, dtype=seg_part.dtype), np.empty(widest), np.empty(widest))
-        dist = np.empty(_MAX_NEAR)
-        foot = np.empty(_MAX_NEAR)
-        count = 0
-        qx = qy = np.nan
-        for j in range(b * block, min(n_in, (b + 1) * block)):
-            e = order[j]
-            px, py = pts[e, 0], pts[e, 1]
-            if not (px == qx and py == qy):  # a new point: its segments
-                count = _near_cell_segments(px, py, seg_part, seg4, grid, radius, buf)
-                qx, qy = px, py
-            m = 0
-            dmin = np.inf
-            for i in range(count):
-                if buf[0][i] == end_part[e]:
-                    continue
-                d = buf[1][i]
-                if d > radius - _UNSURE_M or m == _MAX_NEAR:
-                    sure[e] = False
-                    break
-                dist[m], foot[m] = d, buf[2][i]
-                m += 1
-                dmin = min(dmin, d)
-            if m == 0 or not sure[e]:
-                continue
-            keep = dmin >= radius - 4 * near
-            for i in range(m):
-                if dist[i] <= dmin + 2 * near:
-                    keep = keep or 0.0 < foot[i] < 1.0
-            flag[e] = keep
-    return flag, sure
+    nb = max(min(numba.get_num_threads(), pts.shape[0] // 65536), 1)
+    frame = grid[0]
+    every = max(pts.shape[0] // 100_000, 1)
+    row = np.floor((pts[::every, 1] - frame[1]) / frame[2])
+    inner = np.quantile(row, np.arange(1, nb) / nb, method="lower").astype("int64")
+    bands = np.r_[0, inner, int(frame[4])].astype("int64")
+    none = np.zeros(0, dtype=np.bool_)
+    return _flags(end_part, seg_part, seg4, grid, radius, near, bands, none)
+
+
+def segments_near_ends(seg4: np.ndarray, pts: np.ndarray, radius: float) -> np.ndarray:
+    """Whether each segment may lie within ``radius`` of one of the points ``pts``: every
+    segment that does is marked (and some up to a millimetre farther, and none whose
+    box is farther).
+
+    One pass over the segments, with a grid of the points; for a few line ends
+    (those :func:`end_flags` could not settle) it is far quicker than an R-tree
+    of every segment.
+    """
+    mark = np.zeros(seg4.shape[0], dtype=np.bool_)
+    if pts.shape[0] == 0 or seg4.shape[0] == 0:
+        return mark
+    grid = build_end_grid(seg4, pts, radius)
+    part = np.zeros(max(pts.shape[0], seg4.shape[0]), dtype=np.int64)  # one part: nothing measured
+    rows = np.array([0, int(grid[0][4])], dtype=np.int64)  # one band: one thread marks
+    _flags(part[: pts.shape[0]], part[: seg4.shape[0]], seg4, grid, radius, 0.0, rows, mark)
+    return mark
 
 
 @numba.njit(cache=True)

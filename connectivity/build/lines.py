@@ -27,6 +27,7 @@ from connectivity.build._end_grid import (
     end_distance,
     end_flags,
     segments_and_ends,
+    segments_near_ends,
 )
 from connectivity.build._vertex_groups import group_stats, key_ranks, millimetre_keys, near_cells
 from connectivity.build.edges import edge_kwargs, metric_crs_for
@@ -89,14 +90,13 @@ def snap_ends_to_segments(
     if pi.size == 0:
         return xy, part, scale, 0
     a = seg[si]
+    by = np.lexsort((t, a))  # along each segment, after its first vertex
+    a, t = a[by], t[by]
     new_xy = xy[a] + (xy[a + 1] - xy[a]) * t[:, None]
-    key = np.concatenate([np.arange(xy.shape[0], dtype="float64"), a + t])
-    order = np.argsort(key, kind="stable")
-    xy2 = np.vstack([xy, new_xy])[order]
-    part2 = np.concatenate([part, part[a]])[order]
-    seg_of = np.floor(key[order]).astype("int64")  # original segment each vertex starts
-    scale_ext = np.r_[scale, 1.0]
-    scale2 = scale_ext[seg_of[:-1]]
+    xy2 = np.insert(xy, a + 1, new_xy, axis=0)
+    part2 = np.insert(part, a + 1, part[a])
+    seg_of = np.insert(np.arange(xy.shape[0]), a + 1, a)  # original segment each vertex starts
+    scale2 = np.r_[scale, 1.0][seg_of[:-1]]
     return xy2, part2, scale2, int(pi.size)
 
 
@@ -124,8 +124,11 @@ def _nearest_other_segment(
     if unsure.size == 0 and not flag.any():
         none = np.zeros(0, dtype="int64")
         return none, none, np.zeros(0)
+    # an R-tree of the segments these ends may need: those near any of them
+    near = np.flatnonzero(segments_near_ends(seg4, pts[flag | ~sure], radius))
+    seg4, seg_part = seg4[near], seg_part[near]
     segs = (seg4[:, 0].copy(), seg4[:, 1].copy(), seg4[:, 2].copy(), seg4[:, 3].copy())
-    tree = build_tree(segs[0], segs[1], xy[seg + 1, 0], xy[seg + 1, 1])
+    tree = build_tree(segs[0], segs[1], xy[seg[near] + 1, 0], xy[seg[near] + 1, 1])
     if unsure.size:  # ends with a segment on the radius: the R-tree path decides
         sub = pts[unsure]
         which = spatial_order(sub[:, 0], sub[:, 1], tree[4])
@@ -134,7 +137,7 @@ def _nearest_other_segment(
         )
     kept = np.flatnonzero(flag)
     pi, si, d, tu = _segments_near(pts[kept], end_part[kept], seg_part, segs, tree[:3], radius)
-    pi = kept[pi]
+    pi, si = kept[pi], near[si]
 
     def geos_distance(k: np.ndarray) -> np.ndarray:
         return shapely.distance(

@@ -28,6 +28,10 @@ Builders, on the edges of the synthetic road-like graph of
   depends on how the builder numbered the nodes. Also, alternating with it
   in the same process, on that network numbered in (x, y) order (as the
   code before numbered it): the fairer side by side;
+* ``RoadNetwork.from_lines`` on a layer of dense towns among long rural
+  roads (:func:`clustered_lines`, two-vertex lines, no one-way column),
+  beside ``from_edges`` on its edges: line ends crowd unevenly, as in a
+  country layer;
 * the time of reading each layer's coordinates and geometry types from GEOS
   (``shapely.get_coordinates``, ``get_type_id``), which ``from_lines`` does
   before any work of its own;
@@ -164,6 +168,20 @@ if "build" in tasks:
         else np.array_equal(a, getattr(by_ways, k))
         for k, a in arrays.items() if k != "edge_source_ids"
     )
+    del ways, by_ways
+    # a layer of dense towns among long rural roads: the line-end test on uneven density
+    town = mod.clustered_lines(n_nodes)
+    towns = gpd.GeoDataFrame(geometry=shapely.linestrings(town), crs=CRS)
+    ends, inv = np.unique(town.reshape(-1, 2), axis=0, return_inverse=True)
+    tu, tv = inv.reshape(-1, 2).T
+    out["from_edges_towns"] = best(
+        lambda: RoadNetwork.from_edges(ends[:, 0], ends[:, 1], tu, tv, crs=CRS, speed_kmh=speed)
+    )[1]
+    by_towns, out["from_lines_towns"] = best(
+        lambda: RoadNetwork.from_lines(towns, snap_tolerance_m=1.0)
+    )
+    out["n_town_lines"] = len(towns)
+    out["towns_t_junctions"] = by_towns.meta["n_t_junctions"]
 if "snap" in tasks:
     fresh = synthetic(n_nodes)  # no cached segment index
     rng = np.random.default_rng(5)
@@ -271,6 +289,32 @@ def _next_segment(
         used[f] = True
         return f
     return -1
+
+
+def clustered_lines(n_nodes: int, seed: int = 0) -> np.ndarray:
+    """``(m, 2, 2)`` two-vertex lines: 95 % in 50 towns, each a jittered 50 m lattice
+    (about ``n_nodes`` lattice points in all), the rest long rural roads (about 4 km,
+    anywhere in a 1 000 km square; one that ends within 1 m of a town street is a
+    T-junction).
+
+    Line ends crowd in the towns: the line-end test of ``from_lines`` meets
+    uneven density, as in a country layer, not a uniform lattice.
+    """
+    rng = np.random.default_rng(seed)
+    g = max(int(np.sqrt(n_nodes / 50)), 2)
+    ii, jj = np.meshgrid(np.arange(g), np.arange(g), indexing="ij")
+    idx = ii * g + jj
+    pairs = np.vstack(
+        [np.c_[idx[:-1].ravel(), idx[1:].ravel()], np.c_[idx[:, :-1].ravel(), idx[:, 1:].ravel()]]
+    )
+    lines = []
+    for centre in rng.uniform(0, 1e6, (50, 2)):
+        p = centre + np.c_[ii.ravel(), jj.ravel()] * 50.0 + rng.normal(0, 2, (g * g, 2))
+        lines.append(np.stack([p[pairs[:, 0]], p[pairs[:, 1]]], axis=1))
+    n_rural = sum(len(t) for t in lines) // 19
+    a = rng.uniform(0, 1e6, (n_rural, 2))
+    lines.append(np.stack([a, a + rng.normal(0, 3000, (n_rural, 2))], axis=1))
+    return np.concatenate(lines)
 
 
 def canonical(net: Any) -> list[np.ndarray]:
@@ -424,6 +468,12 @@ def main() -> None:
         ("GEOS coordinates / from_edges", ("geos_coordinates", "new"), ("from_edges", "new")),
         ("same, ways / from_edges", ("geos_coordinates_ways", "new"), ("from_edges", "new")),
         ("from_lines ways before / new", ("from_lines_ways", "before"), ("from_lines_ways", "new")),
+        ("from_lines towns / from_edges", ("from_lines_towns", "new"), ("from_edges_towns", "new")),
+        (
+            "from_lines towns before / new",
+            ("from_lines_towns", "before"),
+            ("from_lines_towns", "new"),
+        ),
         ("from_lines before / new", ("from_lines", "before"), ("from_lines", "new")),
         ("from_edges before / new", ("from_edges", "before"), ("from_edges", "new")),
         (

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -11,68 +9,76 @@ from hypothesis import strategies as st
 
 import connectivity.build.lines as lines_module
 from connectivity.build._end_grid import (
-    _SLACK_M,
+    _MAX_NEAR,
     _SMALL_CELL,
-    _ends_by_cell,
-    _register_all,
+    _flags,
     build_end_grid,
     end_columns,
     end_distance,
     end_flags,
     segments_and_ends,
+    segments_near_ends,
 )
 
 
-def _flags_reference(pts, end_part, seg_part, seg4, grid, radius, near):
-    """One end at a time, every segment of its cell: the flag and the certainty."""
-    frame, start, cand = grid
-    gx0, gy0, side, nx, ny = frame[0], frame[1], frame[2], int(frame[3]), int(frame[4])
-    reach2 = (radius + 1e-3) ** 2
+def _box_gaps(pts: np.ndarray, seg4: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(points, segments) gaps in x and in y between each point and each segment's box."""
+    ax, ay, dx, dy = seg4.T
+    gaps = []
+    for a, d, p in ((ax, dx, pts[:, :1]), (ay, dy, pts[:, 1:])):
+        lo, hi = np.minimum(a, a + d)[None], np.maximum(a, a + d)[None]
+        gaps.append(np.maximum(np.maximum(lo - p, 0.0), p - hi))
+    return gaps[0], gaps[1]
+
+
+def _flags_reference(pts, end_part, seg_part, seg4, radius, near):
+    """One end at a time against every segment of another part (no grid): the flag and
+    the certainty."""
+    ax, ay, dx, dy = seg4.T
+    box_x, box_y = _box_gaps(pts, seg4)
+    maybe = (box_x**2 + box_y**2 <= (radius + 1e-3) ** 2) & (seg_part[None] != end_part[:, None])
     flag = np.zeros(pts.shape[0], bool)
     sure = np.ones(pts.shape[0], bool)
     for e, (px, py) in enumerate(pts):
-        col, row = math.floor((px - gx0) / side), math.floor((py - gy0) / side)
-        if not (0 <= col < nx and 0 <= row < ny):
-            sure[e] = False
-            continue
         found = []
-        k = row * nx + col
-        for s in cand[start[k] : start[k + 1]]:
-            ax, ay, dx, dy = seg4[s]
-            gx = max(min(ax, ax + dx) - px, 0.0, px - max(ax, ax + dx))
-            gy = max(min(ay, ay + dy) - py, 0.0, py - max(ay, ay + dy))
-            if gx * gx + gy * gy > reach2 or seg_part[s] == end_part[e]:
-                continue
-            ex, ey = px - ax, py - ay
-            on_end = (ex == 0.0 and ey == 0.0) or (ex == dx and ey == dy)
-            d, tu = (0.0, 0.0) if on_end else end_distance(px, py, ax, ay, dx, dy)
-            if d > radius:
-                continue
-            if d > radius - 1e-9 or len(found) == 64:
-                sure[e] = False
-                break
-            found.append((d, tu))
-        if not found or not sure[e]:
-            continue
-        dmin = min(d for d, _ in found)
-        keep = dmin >= radius - 4 * near
-        flag[e] = keep or any(0.0 < tu < 1.0 for d, tu in found if d <= dmin + 2 * near)
+        for s in np.flatnonzero(maybe[e]):
+            ex, ey = px - ax[s], py - ay[s]
+            on_end = (ex == 0.0 and ey == 0.0) or (ex == dx[s] and ey == dy[s])
+            d, tu = (0.0, 0.0) if on_end else end_distance(px, py, ax[s], ay[s], dx[s], dy[s])
+            if d <= radius:
+                found.append((d, tu))
+        if any(d > radius - 1e-9 for d, _ in found) or len(found) > _MAX_NEAR:
+            sure[e] = False
+        elif found:
+            dmin = min(d for d, _ in found)
+            keep = dmin >= radius - 4 * near
+            flag[e] = keep or any(0.0 < tu < 1.0 for d, tu in found if d <= dmin + 2 * near)
     return flag, sure
 
 
-def _check_flags(xy: np.ndarray, part: np.ndarray, tolerance: float) -> None:
+def _check_flags(xy: np.ndarray, part: np.ndarray, tolerance: float) -> tuple[np.ndarray, ...]:
     seg, ends = segments_and_ends(part)
     pts, end_part, seg_part, seg4 = end_columns(xy, part, seg, ends)
     radius = tolerance + lines_module._NEAR_M
     grid = build_end_grid(seg4, pts, radius)
-    args = (pts, end_part, seg_part, seg4, grid, radius, lines_module._NEAR_M)
-    got, want = end_flags(*args), _flags_reference(*args)
+    got = end_flags(pts, end_part, seg_part, seg4, grid, radius, lines_module._NEAR_M)
+    want = _flags_reference(pts, end_part, seg_part, seg4, radius, lines_module._NEAR_M)
     np.testing.assert_array_equal(got[0], want[0])
     np.testing.assert_array_equal(got[1], want[1])
-    for blocks in (2, 3):  # segments registered in several blocks: the same grid
-        start, cand = _register_all(seg4, grid[0], radius + _SLACK_M, blocks)
-        np.testing.assert_array_equal(start, grid[1])
-        np.testing.assert_array_equal(cand, grid[2])
+    some = pts[np.random.default_rng(len(pts)).random(len(pts)) < 0.05]
+    near = segments_near_ends(seg4, some, radius)  # every segment within radius, none far
+    box_x, box_y = _box_gaps(some, seg4)
+    assert not (near & ~(box_x**2 + box_y**2 <= (radius + 1e-3) ** 2).any(axis=0)).any()
+    for px, py in some:
+        d = [end_distance(px, py, *seg4[s])[0] for s in np.flatnonzero(~near)]
+        assert min(d, default=np.inf) > radius
+    ny = int(grid[0][4])
+    for bands in ([0, ny // 2, ny], [0, 1, 1, ny], [0, 0, ny, ny]):  # rows in bands
+        again = _flags(end_part, seg_part, seg4, grid, radius, lines_module._NEAR_M,
+                       np.array(bands, dtype=np.int64), np.zeros(0, bool))  # fmt: skip
+        np.testing.assert_array_equal(again[0], got[0])
+        np.testing.assert_array_equal(again[1], got[1])
+    return got
 
 
 def _lattice_layer(rng: np.random.Generator, n_lines: int, g: int, step: float):
@@ -98,14 +104,46 @@ def test_end_flags_equal_the_per_end_reference(seed: int, tolerance: float) -> N
 
 
 def test_end_flags_equal_the_reference_in_crowded_cells() -> None:
-    """Cells of more than ``_SMALL_CELL`` ends (left in their order) give the same flags."""
-    xy, part = _lattice_layer(np.random.default_rng(9), 1500, 3, 1.0)
+    """Cells of more than ``_SMALL_CELL`` ends (searched by bisection), and ends with
+    more than ``_MAX_NEAR`` segments near (unsure), give the reference's flags."""
+    xy, part = _lattice_layer(np.random.default_rng(9), 600, 4, 2.0)
     seg, ends = segments_and_ends(part)
-    pts = end_columns(xy, part, seg, ends)[0]
-    frame = build_end_grid(end_columns(xy, part, seg, ends)[3], pts, 0.5)[0]
-    first = _ends_by_cell(pts, frame)[1]
+    pts, _, _, seg4 = end_columns(xy, part, seg, ends)
+    first = build_end_grid(seg4, pts, 0.5)[2]
     assert np.diff(first).max() > _SMALL_CELL
-    _check_flags(xy, part, 0.5)
+    flag, sure = _check_flags(xy, part, 0.5)
+    assert flag.any() and not sure.all()
+
+
+def test_end_flags_find_segments_across_cells() -> None:
+    """Long diagonal lines through a grid of short lines' ends: each end near a long
+    line's middle is flagged, whichever cell the long line is listed in."""
+    rng = np.random.default_rng(4)
+    short = rng.uniform(0, 5000, (3000, 2))
+    lines = [np.stack([short, short + rng.normal(0, 20, (3000, 2))], axis=1)]
+    for a in rng.uniform(0, 500, (40, 2)):  # 7 km diagonals; short lines end beside some
+        lines.append(np.array([[a, a + np.array([4900.0, 4950.0])]]))
+    xy = np.concatenate(lines).reshape(-1, 2)
+    part = np.repeat(np.arange(xy.shape[0] // 2), 2)
+    flag, _ = _check_flags(xy, part, 30.0)
+    assert flag.sum() > 20
+
+
+def test_end_flags_near_steep_long_lines() -> None:
+    """Ends beside steep lines longer than a cell, in the column next to the foot's:
+    each segment's stretch over a column is grown by the reach on both sides."""
+    rng = np.random.default_rng(11)
+    lines = []
+    for x in rng.uniform(0, 2000, 30):  # 3 km lines, 60 m across: many cells tall
+        a, b = np.array([x, 0.0]), np.array([x + 60.0, 3000.0])
+        lines.append(np.stack([a, b])[None])
+        foot = a + rng.uniform(0, 1, (60, 1)) * (b - a)
+        end = foot + np.c_[rng.uniform(-4.9, 4.9, 60), np.zeros(60)]
+        lines.append(np.stack([end, end + rng.normal(0, 6, (60, 2))], axis=1))  # short lines
+    xy = np.concatenate(lines).reshape(-1, 2)
+    part = np.repeat(np.arange(xy.shape[0] // 2), 2)
+    flag, _ = _check_flags(xy, part, 5.0)
+    assert flag.sum() > 1000
 
 
 @settings(max_examples=60, deadline=None)
