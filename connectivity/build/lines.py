@@ -361,6 +361,7 @@ def node_vertices(
     """
     inv = _millimetre_ranks(xy)
     n_u = int(inv.max()) + 1 if inv.size else 0
+    rows = np.zeros(0, dtype=np.int64)  # vertices of the nodes that join distinct points
     if tolerance_m <= 0 or n_u < 2:
         node = inv.astype("int64")
         node_xy = group_stats(node, xy, part, n_u)[0]
@@ -379,48 +380,36 @@ def node_vertices(
         g = sp.coo_matrix((np.ones(i.size, bool), (i, j)), shape=(n_u, n_u))
         k, lab = connected_components(g, directed=False)
         node = lab[inv].astype("int64")
-        node_xy = _joined_means(xy, node, lab, pts, k)
+        node_xy, rows = _joined_means(xy, inv, lab, pts, k)
     n_chained = 0
     if tolerance_m > 0:  # nodes with a vertex further than 2 x tolerance from their mean
         # (vertices of one millimetre cell lie within 1.5 mm of their mean)
-        rows = np.arange(node.size) if tolerance_m < 1e-3 else _rows_of_joined(node, inv)
+        rows = np.arange(node.size) if tolerance_m < 1e-3 else rows
         spread = np.hypot(*(xy[rows] - node_xy[node[rows]]).T)
         n_chained = int(np.unique(node[rows][spread > 2 * tolerance_m]).size)
     return node, node_xy, n_chained
 
 
-def _rows_of_joined(node: np.ndarray, inv: np.ndarray) -> np.ndarray:
-    """Rows (vertices) whose node gathers more than one millimetre cell ``inv``."""
-    k = int(node.max()) + 1
-    cells = np.bincount(node[_firsts(inv)], minlength=k)
-    return np.flatnonzero(cells[node] > 1)
-
-
-def _firsts(inv: np.ndarray) -> np.ndarray:
-    """One row of each value of ``inv`` (values ``0 .. max``)."""
-    first = np.empty(int(inv.max()) + 1, dtype=np.int64)
-    first[inv] = np.arange(inv.size)
-    return first
-
-
 def _joined_means(
-    xy: np.ndarray, node: np.ndarray, lab: np.ndarray, pts: np.ndarray, k: int
-) -> np.ndarray:
-    """Mean of the vertices of each node (vertex ``i`` in ``node[i]``).
+    xy: np.ndarray, inv: np.ndarray, lab: np.ndarray, pts: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean of the vertices of each node (vertex ``i`` in node ``lab[inv[i]]``), and the
+    vertices of the nodes that join more than one distinct point.
 
     A node of one distinct point ``u`` (``lab[u]``) takes its mean ``pts[u]``,
     the same sums and count; the others are summed again from their vertices.
     """
     size = np.bincount(lab, minlength=k)
     node_xy = np.empty((k, 2))
-    single = size[lab] == 1
-    node_xy[lab[single]] = pts[single]
-    rows = np.flatnonzero(size[node] > 1)
+    joined = size[lab] > 1
+    node_xy[lab[~joined]] = pts[~joined]
+    rows = np.flatnonzero(joined[inv])
     if rows.size:
         many = size > 1
-        sums = _sums_by(node[rows], xy[rows], k)
-        node_xy[many] = sums[many] / np.bincount(node[rows], minlength=k)[many, None]
-    return node_xy
+        node = lab[inv[rows]]
+        sums = _sums_by(node, xy[rows], k)
+        node_xy[many] = sums[many] / np.bincount(node, minlength=k)[many, None]
+    return node_xy, rows
 
 
 def _sums_by(group: np.ndarray, xy: np.ndarray, k: int) -> np.ndarray:

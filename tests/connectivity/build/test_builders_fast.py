@@ -21,6 +21,7 @@ from connectivity.build.lines import (
     _millimetre_ranks,
     _nearest_other_segment,
     _oneway_loop,
+    node_vertices,
     oneway_codes,
     snap_ends_to_segments,
 )
@@ -384,3 +385,22 @@ def test_from_lines_equals_the_plain_reference(seed: int, tolerance: float, mult
     assert got.meta["n_t_junctions"] > 0
     for name in _NETWORK_ARRAYS:
         np.testing.assert_array_equal(getattr(got, name), getattr(want, name), err_msg=name)
+
+
+@pytest.mark.parametrize("tolerance", [0.5, 2.0])
+def test_node_vertices_count_chained_junctions(tolerance: float) -> None:
+    """Staggered vertices of two near-parallel lines chain into one junction spread far
+    wider than the tolerance (counted); the junctions of a noded lattice beside them
+    are not: the count is that of every vertex's distance to its junction's mean."""
+    step = np.arange(40) * 1.2 * tolerance
+    near_parallel = [
+        np.c_[step, np.zeros(40)],
+        np.c_[step + 0.6 * tolerance, np.full(40, 0.3 * tolerance)],
+    ]
+    xy, part = _noded_layer(3)
+    xy = np.vstack([xy + 1e4, *near_parallel])
+    part = np.r_[part, part.max() + np.repeat([1, 2], 40)]
+    node, node_xy, n_chained = node_vertices(xy, part, tolerance)
+    spread = np.hypot(*(xy - node_xy[node]).T)
+    assert n_chained == np.unique(node[spread > 2 * tolerance]).size == 1
+    assert np.unique(node[-80:]).size == 1  # both lines in one junction
