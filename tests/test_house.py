@@ -259,3 +259,19 @@ def test_old_agglomeration_name_warns() -> None:
     with pytest.warns(FutureWarning, match="fua.metrics"):
         mod = fua.agglomeration
     assert mod is fua.metrics
+
+
+def test_every_test_folder_is_collected(pytestconfig: pytest.Config) -> None:
+    """No folder of test files matches ``norecursedirs`` (pytest's default skips folders
+    named ``build``: tests/connectivity/build went unrun until it was set)."""
+    import fnmatch
+
+    patterns = pytestconfig.getini("norecursedirs")
+    hidden = []
+    for test_file in sorted((ROOT / "tests").rglob("test_*.py")):
+        rel = test_file.parent.relative_to(ROOT / "tests")
+        if rel.parts[:1] == ("benchmarks",):
+            continue
+        if any(fnmatch.fnmatch(part, pat) for part in rel.parts for pat in patterns):
+            hidden.append(str(test_file.relative_to(ROOT)))
+    assert not hidden, "test files pytest will not collect: " + ", ".join(hidden)
