@@ -32,6 +32,10 @@ Builders, on the edges of the synthetic road-like graph of
   roads (:func:`clustered_lines`, two-vertex lines, no one-way column),
   beside ``from_edges`` on its edges: line ends crowd unevenly, as in a
   country layer;
+* with ``--end-test-before FILE`` (an older ``connectivity/build/_end_grid.py``,
+  e.g. from ``git show``), the line-end test of ``from_lines`` (grid and
+  flags) of that file and of today's, alternating in this process on the
+  three layers, their flags compared;
 * the time of reading each layer's coordinates and geometry types from GEOS
   (``shapely.get_coordinates``, ``get_type_id``), which ``from_lines`` does
   before any work of its own;
@@ -410,6 +414,52 @@ def osmnx_snap(nodes: int, sample: int) -> float:
     return (time.perf_counter() - t) / sample
 
 
+def end_test_side_by_side(nodes: int, old_file: Path, repeats: int) -> list[tuple[str, str, float]]:
+    """The line-end test (grid and flags) of ``connectivity.build._end_grid`` beside an
+    older version of that module (``old_file``), alternating in this process, on the
+    two-vertex, ways and towns layers; the flags of both are checked equal."""
+    import types
+
+    sys.path[:0] = [str(ROOT), str(HERE)]
+    from bench_accessibility import synthetic
+
+    from connectivity.build import _end_grid as new_mod
+    from connectivity.snapping import segment_index
+
+    old_mod = types.ModuleType("old_end_grid")  # compiled afresh: no numba cache by its file
+    source = old_file.read_text(encoding="utf-8").replace("cache=True", "cache=False")
+    exec(compile(source, str(old_file), "exec"), old_mod.__dict__)
+    net = synthetic(nodes)
+    si = segment_index(net)
+    a, b = si.a, si.b
+    vertices, way_of, _ = chained_ways(a, b, np.zeros(a.size, np.int8))
+    layers = {
+        "two-vertex": np.stack([np.c_[net.x[a], net.y[a]], np.c_[net.x[b], net.y[b]]], axis=1),
+        "ways": (np.c_[net.x[vertices], net.y[vertices]], way_of),
+        "towns": clustered_lines(nodes),
+    }
+    rows = []
+    for name, layer in layers.items():
+        if isinstance(layer, tuple):
+            xy, part = layer
+        else:
+            xy, part = layer.reshape(-1, 2), np.repeat(np.arange(layer.shape[0]), 2)
+        seg, ends = new_mod.segments_and_ends(part)
+        pts, end_part, seg_part, seg4 = new_mod.end_columns(xy, part, seg, ends)
+        times: dict[str, list[float]] = {"old": [], "new": []}
+        flags = {}
+        for _ in range(repeats):
+            for code, mod in (("old", old_mod), ("new", new_mod)):
+                t = time.perf_counter()
+                grid = mod.build_end_grid(seg4, pts, 1.0)
+                flags[code] = mod.end_flags(pts, end_part, seg_part, seg4, grid, 1.0, 1e-6)
+                times[code].append(time.perf_counter() - t)
+        same = all(np.array_equal(x, y) for x, y in zip(flags["old"], flags["new"], strict=True))
+        print(f"line-end test, {name}: old == new flags: {same}")
+        rows += [(f"end_test_{name}", code, min(t)) for code, t in times.items()]
+    return rows
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--nodes", type=int, default=1_000_000)
@@ -421,6 +471,12 @@ def main() -> None:
         "--repeats", type=int, default=3, help="builds of the new code timed: the best (before: 1)"
     )
     p.add_argument("--skip", default="", help="comma list of: build, snap, before, peers, osmnx")
+    p.add_argument(
+        "--end-test-before",
+        type=Path,
+        help="an older connectivity/build/_end_grid.py: its line-end test beside today's, "
+        "alternating in this process (e.g. git show bfba13f:connectivity/build/_end_grid.py)",
+    )
     p.add_argument(
         "--cold", action="store_true", help="compile the kernels (empty numba cache) first"
     )
@@ -453,6 +509,8 @@ def main() -> None:
             print(f"from_lines new == before (every array of the network, nodes by (x, y)): {same}")
     if "peers" not in skip and "build" in tasks:
         rows += [(k, "peer", v) for k, v in peers_build(args.nodes).items()]
+    if args.end_test_before:
+        rows += end_test_side_by_side(args.nodes, args.end_test_before, args.repeats)
     if "osmnx" not in skip and "snap" in tasks:
         per_point = osmnx_snap(args.osmnx_nodes, args.osmnx_sample)
         rows.append(("snap_osmnx", f"~ x{args.points:,} pts", per_point * args.points))
@@ -469,6 +527,13 @@ def main() -> None:
         ("same, ways / from_edges", ("geos_coordinates_ways", "new"), ("from_edges", "new")),
         ("from_lines ways before / new", ("from_lines_ways", "before"), ("from_lines_ways", "new")),
         ("from_lines towns / from_edges", ("from_lines_towns", "new"), ("from_edges_towns", "new")),
+        (
+            "line-end test two-vertex old / new",
+            ("end_test_two-vertex", "old"),
+            ("end_test_two-vertex", "new"),
+        ),
+        ("line-end test ways old / new", ("end_test_ways", "old"), ("end_test_ways", "new")),
+        ("line-end test towns old / new", ("end_test_towns", "old"), ("end_test_towns", "new")),
         (
             "from_lines towns before / new",
             ("from_lines_towns", "before"),
