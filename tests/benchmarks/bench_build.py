@@ -433,17 +433,15 @@ def end_test_side_by_side(nodes: int, old_file: Path, repeats: int) -> list[tupl
     si = segment_index(net)
     a, b = si.a, si.b
     vertices, way_of, _ = chained_ways(a, b, np.zeros(a.size, np.int8))
-    layers = {
-        "two-vertex": np.stack([np.c_[net.x[a], net.y[a]], np.c_[net.x[b], net.y[b]]], axis=1),
+    two = np.arange(a.size).repeat(2)  # the part of each vertex of a two-vertex layer
+    towns = clustered_lines(nodes)
+    layers = {  # (vertices, part of each)
+        "two-vertex": (np.c_[net.x[a], net.y[a], net.x[b], net.y[b]].reshape(-1, 2), two),
         "ways": (np.c_[net.x[vertices], net.y[vertices]], way_of),
-        "towns": clustered_lines(nodes),
+        "towns": (towns.reshape(-1, 2), np.arange(towns.shape[0]).repeat(2)),
     }
     rows = []
-    for name, layer in layers.items():
-        if isinstance(layer, tuple):
-            xy, part = layer
-        else:
-            xy, part = layer.reshape(-1, 2), np.repeat(np.arange(layer.shape[0]), 2)
+    for name, (xy, part) in layers.items():
         seg, ends = new_mod.segments_and_ends(part)
         pts, end_part, seg_part, seg4 = new_mod.end_columns(xy, part, seg, ends)
         times: dict[str, list[float]] = {"old": [], "new": []}
