@@ -38,7 +38,12 @@ Builders, on the edges of the synthetic road-like graph of
   three layers, their flags compared;
 * the time of reading each layer's coordinates and geometry types from GEOS
   (``shapely.get_coordinates``, ``get_type_id``), which ``from_lines`` does
-  before any work of its own;
+  before any work of its own; pandas' ``factorize`` of its one-way column
+  (the distinct values, each then read once); and ``np.sort`` of its
+  vertices' millimetre keys (the least a grouping of coincident vertices
+  costs). With ``from_edges``, which ``from_lines`` ends with, their sum is
+  printed as a floor of ``from_lines`` / ``from_edges``: steps that noding
+  adds no work to;
 * igraph ``Graph(edges=..., directed=True)`` with a weight attribute (both
   directions of two-way segments), and the scipy CSR floor
   (``csr_matrix((w, (u, v)))``).
@@ -120,6 +125,13 @@ if "build" in tasks:
     out["geos_coordinates"] = best(
         lambda: (shapely.get_type_id(lines), shapely.get_coordinates(lines, return_index=True))
     )[1]  # what from_lines reads from GEOS before any work of its own
+    import pandas as pd
+    column = gdf["oneway"].to_numpy()
+    out["oneway_factorize"] = best(lambda: pd.factorize(column))[1]  # the column's values
+    q = np.round(shapely.get_coordinates(lines) / 1e-3).astype(np.int64)
+    key = (q[:, 0] - q[:, 0].min()) << 32 | (q[:, 1] - q[:, 1].min())  # (fits: < 4 295 km)
+    out["vertex_sort"] = best(lambda: np.sort(key))[1]  # a sort of the vertices' millimetre keys
+    del column, q, key
     built, out["from_lines"] = best(
         lambda: RoadNetwork.from_lines(gdf, oneway_col="oneway", snap_tolerance_m=1.0)
     )
@@ -163,6 +175,12 @@ if "build" in tasks:
     out["geos_coordinates_ways"] = best(
         lambda: (shapely.get_type_id(geoms), shapely.get_coordinates(geoms, return_index=True))
     )[1]
+    column = ways["oneway"].to_numpy()
+    out["oneway_factorize_ways"] = best(lambda: pd.factorize(column))[1]
+    q = np.round(shapely.get_coordinates(geoms) / 1e-3).astype(np.int64)
+    key = (q[:, 0] - q[:, 0].min()) << 32 | (q[:, 1] - q[:, 1].min())
+    out["vertex_sort_ways"] = best(lambda: np.sort(key))[1]
+    del column, q, key
     by_ways, out["from_lines_ways"] = best(
         lambda: RoadNetwork.from_lines(ways, oneway_col="oneway", snap_tolerance_m=1.0)
     )
@@ -487,11 +505,12 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as cache:
             cold = worker(ROOT, 2000, 0, "build", cache=cache)
         rows.append(("from_lines_first_2000", "new, cold", cold["from_lines_first_2000"]))
-    new = worker(
-        ROOT, args.nodes, args.points, tasks, "/tmp/bench_build_new.npz", repeats=args.repeats
-    )
-    rows += [(k, "new", v) for k, v in new.items()]
-    if "before" not in skip and args.before.is_dir():
+    if tasks:
+        new = worker(
+            ROOT, args.nodes, args.points, tasks, "/tmp/bench_build_new.npz", repeats=args.repeats
+        )
+        rows += [(k, "new", v) for k, v in new.items()]
+    if tasks and "before" not in skip and args.before.is_dir():
         old = worker(args.before, args.nodes, args.points, tasks, "/tmp/bench_build_old.npz")
         rows += [(k, "before", v) for k, v in old.items()]
         if "snap" in tasks:
@@ -558,6 +577,13 @@ def main() -> None:
     for label, num, den in ratios:
         if num in by and den in by:
             print(f"{label:<32}{float(by[num]) / float(by[den]):8.2f}x")
+    for layer, tail in (("two-vertex", ""), ("ways", "_ways")):  # the floor of the 3x target
+        steps = [f"geos_coordinates{tail}", f"oneway_factorize{tail}", f"vertex_sort{tail}"]
+        if all((k, "new") in by for k in [*steps, "from_edges"]):
+            floor = sum(float(by[k, "new"]) for k in steps) + float(by["from_edges", "new"])
+            ratio = floor / float(by["from_edges", "new"])
+            print(f"floor, {layer}: GEOS read + one-way column + vertex sort + from_edges "
+                  f"= {floor:.3f} s, {ratio:.2f}x from_edges")  # fmt: skip
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak RSS (this process, peers): {rss:.0f} MB; load average after: {os.getloadavg()}")
 
