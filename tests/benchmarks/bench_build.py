@@ -104,6 +104,15 @@ def best(fn):  # the result of fn() and its best time over `repeats` calls
     return res, min(times)
 
 
+def floor_steps(geoms, oneway, tail):  # the least two steps of from_lines can cost
+    import pandas as pd
+    column = oneway.to_numpy()
+    out["oneway_factorize" + tail] = best(lambda: pd.factorize(column))[1]  # its distinct values
+    q = np.round(shapely.get_coordinates(geoms) / 1e-3).astype(np.int64)
+    key = (q[:, 0] - q[:, 0].min()) << 32 | (q[:, 1] - q[:, 1].min())  # (fits: < 4 295 km)
+    out["vertex_sort" + tail] = best(lambda: np.sort(key))[1]  # the vertices' millimetre keys
+
+
 net = synthetic(n_nodes)
 si = segment_index(net)
 a, b = si.a, si.b
@@ -125,13 +134,7 @@ if "build" in tasks:
     out["geos_coordinates"] = best(
         lambda: (shapely.get_type_id(lines), shapely.get_coordinates(lines, return_index=True))
     )[1]  # what from_lines reads from GEOS before any work of its own
-    import pandas as pd
-    column = gdf["oneway"].to_numpy()
-    out["oneway_factorize"] = best(lambda: pd.factorize(column))[1]  # the column's values
-    q = np.round(shapely.get_coordinates(lines) / 1e-3).astype(np.int64)
-    key = (q[:, 0] - q[:, 0].min()) << 32 | (q[:, 1] - q[:, 1].min())  # (fits: < 4 295 km)
-    out["vertex_sort"] = best(lambda: np.sort(key))[1]  # a sort of the vertices' millimetre keys
-    del column, q, key
+    floor_steps(lines, gdf["oneway"], "")
     built, out["from_lines"] = best(
         lambda: RoadNetwork.from_lines(gdf, oneway_col="oneway", snap_tolerance_m=1.0)
     )
@@ -175,12 +178,7 @@ if "build" in tasks:
     out["geos_coordinates_ways"] = best(
         lambda: (shapely.get_type_id(geoms), shapely.get_coordinates(geoms, return_index=True))
     )[1]
-    column = ways["oneway"].to_numpy()
-    out["oneway_factorize_ways"] = best(lambda: pd.factorize(column))[1]
-    q = np.round(shapely.get_coordinates(geoms) / 1e-3).astype(np.int64)
-    key = (q[:, 0] - q[:, 0].min()) << 32 | (q[:, 1] - q[:, 1].min())
-    out["vertex_sort_ways"] = best(lambda: np.sort(key))[1]
-    del column, q, key
+    floor_steps(geoms, ways["oneway"], "_ways")
     by_ways, out["from_lines_ways"] = best(
         lambda: RoadNetwork.from_lines(ways, oneway_col="oneway", snap_tolerance_m=1.0)
     )
