@@ -42,8 +42,8 @@ Builders, on the edges of the synthetic road-like graph of
   (the distinct values, each then read once); and ``np.sort`` of its
   vertices' millimetre keys (the least a grouping of coincident vertices
   costs). With ``from_edges``, which ``from_lines`` ends with, their sum is
-  printed as a floor of ``from_lines`` / ``from_edges``: steps that noding
-  adds no work to;
+  printed as a floor of ``from_lines`` / ``from_edges``: what it takes before
+  any T-junction test or tolerance clustering of its own;
 * igraph ``Graph(edges=..., directed=True)`` with a weight attribute (both
   directions of two-way segments), and the scipy CSR floor
   (``csr_matrix((w, (u, v)))``).
