@@ -93,11 +93,33 @@ def snap_ends_to_segments(
     by = np.lexsort((t, a))  # along each segment, after its first vertex
     a, t = a[by], t[by]
     new_xy = xy[a] + (xy[a + 1] - xy[a]) * t[:, None]
-    xy2 = np.insert(xy, a + 1, new_xy, axis=0)
-    part2 = np.insert(part, a + 1, part[a])
-    seg_of = np.insert(np.arange(xy.shape[0]), a + 1, a)  # original segment each vertex starts
-    scale2 = np.r_[scale, 1.0][seg_of[:-1]]
-    return xy2, part2, scale2, int(pi.size)
+    return (*_with_vertices(xy, part, scale, a, new_xy), int(pi.size))
+
+
+@numba.njit(cache=True)
+def _with_vertices(
+    xy: np.ndarray, part: np.ndarray, scale: np.ndarray, a: np.ndarray, new_xy: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(xy, part, scale)`` with vertex ``new_xy[k]`` inserted after vertex ``a[k]``
+    (``a`` sorted, each a segment's first vertex; equal ones in the order given): the
+    inserted vertex takes the part of ``a[k]``, and both pieces of a segment its length
+    factor. What ``np.insert`` of each array gives, in one pass over the vertices."""
+    n, m = xy.shape[0], a.size
+    xy2 = np.empty((n + m, 2))
+    part2 = np.empty(n + m, dtype=part.dtype)
+    scale2 = np.empty(n + m - 1)
+    j = k = 0
+    for i in range(n):
+        xy2[j, 0], xy2[j, 1], part2[j] = xy[i, 0], xy[i, 1], part[i]
+        if i < n - 1:  # (the last vertex starts no segment)
+            scale2[j] = scale[i]
+        j += 1
+        while k < m and a[k] == i:  # the vertices inserted on segment i
+            xy2[j, 0], xy2[j, 1] = new_xy[k, 0], new_xy[k, 1]
+            part2[j], scale2[j] = part[i], scale[i]  # (a piece of segment i)
+            j += 1
+            k += 1
+    return xy2, part2, scale2
 
 
 #: Distances closer than this (metres) to the tolerance or to each other are

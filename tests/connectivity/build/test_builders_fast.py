@@ -132,6 +132,28 @@ def test_snap_ends_equals_the_strtree_reference(seed: int, tolerance: float) -> 
     assert snap_ends_to_segments(xy, part, scale, tolerance)[3] == want[0].size
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_inserted_vertices_equal_np_insert(seed: int) -> None:
+    """The one-pass insertion of T-junction vertices gives what ``np.insert`` of each
+    array gave: several on one segment (in the order given), on the first and the
+    last segment, each piece of a segment with its length factor."""
+    rng = np.random.default_rng(seed)
+    n = 200
+    xy = rng.normal(0, 1000, (n, 2))
+    part = np.sort(rng.integers(0, 40, n))
+    scale = rng.uniform(0.9, 1.1, n - 1)
+    seg = np.flatnonzero(part[:-1] == part[1:])
+    a = np.sort(np.r_[rng.choice(seg, 25), seg[0], seg[-1], seg[-1], seg[3], seg[3], seg[3]])
+    new_xy = rng.normal(0, 1000, (a.size, 2))
+    want_xy = np.insert(xy, a + 1, new_xy, axis=0)
+    want_part = np.insert(part, a + 1, part[a])
+    want_scale = np.r_[scale, 1.0][np.insert(np.arange(n), a + 1, a)[:-1]]
+    got = lines_module._with_vertices(xy, part, scale, a, new_xy)
+    for g, w in zip(got, (want_xy, want_part, want_scale), strict=True):
+        assert g.dtype == w.dtype
+        np.testing.assert_array_equal(g, w)
+
+
 def _noded_layer(seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Two-vertex lines of a perturbed lattice (ends shared at junctions), long lines
     passing exactly through junctions, and stubs ending near or on lines."""
