@@ -76,8 +76,9 @@ def _bounds(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 @numba.njit(cache=True, parallel=True)
 def _ends_by_cell(pts: np.ndarray, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(order, first, spts)``: the ends ordered by grid cell (numbered row by row)
-    and, within a cell, by y (and x, in cells of at most :data:`_SMALL_CELL`); the
-    ends of cell ``k`` are ``order[first[k]:first[k + 1]]``, ``spts`` is ``pts[order]``."""
+    and, within a cell, by y (and x, but among more than :data:`_SMALL_CELL` ends of
+    one band of y of a crowded cell: :func:`_sort_crowded`); the ends of cell ``k``
+    are ``order[first[k]:first[k + 1]]``, ``spts`` is ``pts[order]``."""
     x0, y0, side, nx, ny = frame[0], frame[1], frame[2], int(frame[3]), int(frame[4])
     n = pts.shape[0]
     n_cells = nx * ny
@@ -100,20 +101,58 @@ def _ends_by_cell(pts: np.ndarray, frame: np.ndarray) -> tuple[np.ndarray, np.nd
     for k in numba.prange(n_cells):
         s0, s1 = first[k], first[k + 1]
         if s1 - s0 > _SMALL_CELL:
-            by_y = np.argsort(spts[s0:s1, 1])
-            order[s0:s1] = order[s0:s1][by_y]
-            spts[s0:s1] = spts[s0:s1][by_y]
-            continue
-        for i in range(s0 + 1, s1):  # insertion sort by (y, x): a junction's ends together
-            e, px, py = order[i], spts[i, 0], spts[i, 1]
-            j = i - 1
-            while j >= s0 and (spts[j, 1] > py or (spts[j, 1] == py and spts[j, 0] > px)):
-                order[j + 1] = order[j]
-                spts[j + 1, 0], spts[j + 1, 1] = spts[j, 0], spts[j, 1]
-                j -= 1
-            order[j + 1] = e
-            spts[j + 1, 0], spts[j + 1, 1] = px, py
+            _sort_crowded(order, spts, s0, s1, y0 + (k // nx) * side, side)
+        else:
+            _sort_small(order, spts, s0, s1)
     return order, first, spts
+
+
+@numba.njit(cache=True, inline="always")
+def _sort_small(order: np.ndarray, spts: np.ndarray, s0: int, s1: int) -> None:
+    """Ends ``s0 .. s1 - 1`` by (y, x), by insertion: a junction's ends together."""
+    for i in range(s0 + 1, s1):
+        e, px, py = order[i], spts[i, 0], spts[i, 1]
+        j = i - 1
+        while j >= s0 and (spts[j, 1] > py or (spts[j, 1] == py and spts[j, 0] > px)):
+            order[j + 1] = order[j]
+            spts[j + 1, 0], spts[j + 1, 1] = spts[j, 0], spts[j, 1]
+            j -= 1
+        order[j + 1] = e
+        spts[j + 1, 0], spts[j + 1, 1] = px, py
+
+
+@numba.njit(cache=True)
+def _sort_crowded(
+    order: np.ndarray, spts: np.ndarray, s0: int, s1: int, y_lo: float, side: float
+) -> None:
+    """Ends ``s0 .. s1 - 1`` of a cell from ``y_lo`` up by y: a counting sort into as
+    many bands of y as ends, then each band by (y, x) by insertion, or by y alone by
+    ``np.argsort`` where more than :data:`_SMALL_CELL` ends share a band."""
+    c = s1 - s0
+    band = np.empty(c, dtype=np.int64)
+    start = np.zeros(c + 1, dtype=np.int64)
+    for i in range(c):  # (bands rise with y: the cell's order by band is by y)
+        b = min(max(int((spts[s0 + i, 1] - y_lo) / side * c), 0), c - 1)
+        band[i] = b
+        start[b + 1] += 1
+    for b in range(c):
+        start[b + 1] += start[b]
+    fill = start[:-1].copy()
+    o, p = np.empty(c, dtype=order.dtype), np.empty((c, 2))
+    for i in range(c):
+        at = fill[band[i]]
+        fill[band[i]] += 1
+        o[at], p[at, 0], p[at, 1] = order[s0 + i], spts[s0 + i, 0], spts[s0 + i, 1]
+    order[s0:s1] = o
+    spts[s0:s1] = p
+    for b in range(c):
+        b0, b1 = s0 + start[b], s0 + start[b + 1]
+        if b1 - b0 > _SMALL_CELL:
+            by_y = np.argsort(spts[b0:b1, 1])
+            order[b0:b1] = order[b0:b1][by_y]
+            spts[b0:b1] = spts[b0:b1][by_y]
+        else:
+            _sort_small(order, spts, b0, b1)
 
 
 def build_end_grid(seg4: np.ndarray, pts: np.ndarray, radius: float) -> EndGrid:

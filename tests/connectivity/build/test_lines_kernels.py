@@ -115,6 +115,33 @@ def test_end_flags_equal_the_reference_in_crowded_cells() -> None:
     assert flag.any() and not sure.all()
 
 
+def test_end_grid_lists_each_cell_by_y() -> None:
+    """Each cell lists its ends by y (a cell of at most ``_SMALL_CELL`` by (y, x)),
+    crowded cells too: hundreds of ends spread over a cell, and hundreds on one
+    horizontal line (more than ``_SMALL_CELL`` in one band of y); the grid's points
+    are the ends' points in its order."""
+    rng = np.random.default_rng(3)
+    spread = rng.uniform(0, 50, (500, 2))
+    line = np.c_[rng.uniform(0, 50, 300), np.full(300, 25.0)]
+    sparse = rng.uniform(0, 1e5, (2000, 2))
+    pts = np.vstack([spread, line, sparse])
+    seg4 = np.c_[pts, np.full((pts.shape[0], 2), 10.0)]
+    frame, order, first, spts = build_end_grid(seg4, pts, 1.0)
+    np.testing.assert_array_equal(np.sort(order), np.arange(pts.shape[0]))
+    np.testing.assert_array_equal(spts, pts[order])
+    col = np.floor((pts[:, 0] - frame[0]) / frame[2]).astype(np.int64)
+    cell = np.floor((pts[:, 1] - frame[1]) / frame[2]).astype(np.int64) * int(frame[3]) + col
+    sizes = np.diff(first)
+    assert sizes.max() >= 800  # the spread ends and the line share a cell
+    for k in np.flatnonzero(sizes):
+        rows = order[first[k] : first[k + 1]]
+        assert (cell[rows] == k).all()
+        x, y = pts[rows, 0], pts[rows, 1]
+        assert (np.diff(y) >= 0).all()
+        if rows.size <= _SMALL_CELL:
+            np.testing.assert_array_equal(np.lexsort((x, y)), np.arange(rows.size))
+
+
 def test_end_flags_find_segments_across_cells() -> None:
     """Long diagonal lines through a grid of short lines' ends: each end near a long
     line's middle is flagged, whichever cell the long line is listed in."""
