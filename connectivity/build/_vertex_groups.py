@@ -13,7 +13,14 @@ from concurrent.futures import ThreadPoolExecutor
 import numba
 import numpy as np
 
-__all__ = ["group_stats", "key_ranks", "millimetre_keys", "near_cells"]
+__all__ = [
+    "group_stats",
+    "joined_means",
+    "key_ranks",
+    "millimetre_keys",
+    "near_cells",
+    "pair_components",
+]
 
 
 @numba.njit(cache=True, parallel=True)
@@ -159,3 +166,76 @@ def near_cells(cells: np.ndarray, count: np.ndarray, step: int) -> np.ndarray:
                 near[i] = True
                 near[p] = True
     return near
+
+
+@numba.njit(cache=True)
+def pair_components(i: np.ndarray, j: np.ndarray, n: int) -> tuple[np.ndarray, int]:
+    """``(label, k)``: the ``k`` connected components of ``n`` points joined by the pairs
+    ``(i[p], j[p])``, numbered in the order of their smallest point (as scipy's
+    ``connected_components`` numbers them), by union-find: one pass over the pairs,
+    one over the points."""
+    parent = np.arange(n)
+    for p in range(i.size):
+        a, b = _root(parent, i[p]), _root(parent, j[p])
+        if a < b:  # (every root is the smallest point of its component)
+            parent[b] = a
+        elif b < a:
+            parent[a] = b
+    label = np.empty(n, dtype=np.int64)
+    k = 0
+    for u in range(n):
+        r = _root(parent, u)
+        if r == u:
+            label[u] = k
+            k += 1
+        else:  # (r < u: labelled already)
+            label[u] = label[r]
+    return label, k
+
+
+@numba.njit(cache=True, inline="always")
+def _root(parent: np.ndarray, u: int) -> int:
+    while parent[u] != u:
+        parent[u] = parent[parent[u]]  # (path halving)
+        u = parent[u]
+    return u
+
+
+@numba.njit(cache=True)
+def joined_means(
+    xy: np.ndarray, inv: np.ndarray, label: np.ndarray, pts: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(node_xy, rows)``: the mean of the vertices of each of the ``k`` nodes (vertex
+    ``v`` of point ``inv[v]``, in node ``label[inv[v]]``), and the vertices of the
+    nodes that join more than one distinct point, in order.
+
+    A node of one distinct point ``u`` takes its mean ``pts[u]`` (the same sums and
+    count); the others are summed again from their vertices, in row order (as
+    ``np.bincount``), and divided by their number of vertices.
+    """
+    size = np.zeros(k, dtype=np.int64)
+    for u in range(label.size):
+        size[label[u]] += 1
+    node_xy = np.empty((k, 2))
+    for u in range(label.size):
+        if size[label[u]] == 1:
+            node_xy[label[u], 0], node_xy[label[u], 1] = pts[u, 0], pts[u, 1]
+    m = 0
+    for v in range(inv.size):
+        m += size[label[inv[v]]] > 1
+    rows = np.empty(m, dtype=np.int64)
+    sums = np.zeros((k, 2))
+    count = np.zeros(k, dtype=np.int64)
+    m = 0
+    for v in range(inv.size):
+        g = label[inv[v]]
+        if size[g] > 1:
+            rows[m] = v
+            m += 1
+            sums[g, 0] += xy[v, 0]
+            sums[g, 1] += xy[v, 1]
+            count[g] += 1
+    for g in range(k):
+        if size[g] > 1:
+            node_xy[g, 0], node_xy[g, 1] = sums[g, 0] / count[g], sums[g, 1] / count[g]
+    return node_xy, rows

@@ -15,9 +15,7 @@ from typing import Any
 import numba
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 from pyproj import CRS, Geod
-from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from connectivity._segment_tree import NODE_SIZE, build_tree, spatial_order
@@ -29,7 +27,14 @@ from connectivity.build._end_grid import (
     segments_and_ends,
     segments_near_ends,
 )
-from connectivity.build._vertex_groups import group_stats, key_ranks, millimetre_keys, near_cells
+from connectivity.build._vertex_groups import (
+    group_stats,
+    joined_means,
+    key_ranks,
+    millimetre_keys,
+    near_cells,
+    pair_components,
+)
 from connectivity.build.edges import edge_kwargs, metric_crs_for
 from connectivity.crs import reproject
 from connectivity.errors import CRSError, DataError, ParameterError
@@ -399,10 +404,9 @@ def node_vertices(
             i = j = np.zeros(0, dtype="int64")
         if i.size == 0 and tolerance_m >= 1e-3:  # nothing joined: distinct points are nodes
             return inv, pts, 0  # (none chained: a millimetre cell spans under 2 mm)
-        g = sp.coo_matrix((np.ones(i.size, bool), (i, j)), shape=(n_u, n_u))
-        k, lab = connected_components(g, directed=False)
-        node = lab[inv].astype("int64")
-        node_xy, rows = _joined_means(xy, inv, lab, pts, k)
+        lab, k = pair_components(i, j, n_u)  # (single linkage)
+        node = lab[inv]
+        node_xy, rows = joined_means(xy, inv, lab, pts, k)
     n_chained = 0
     if tolerance_m > 0:  # nodes with a vertex further than 2 x tolerance from their mean
         # (vertices of one millimetre cell lie within 1.5 mm of their mean)
@@ -410,38 +414,6 @@ def node_vertices(
         spread = np.hypot(*(xy[rows] - node_xy[node[rows]]).T)
         n_chained = int(np.unique(node[rows][spread > 2 * tolerance_m]).size)
     return node, node_xy, n_chained
-
-
-def _joined_means(
-    xy: np.ndarray, inv: np.ndarray, lab: np.ndarray, pts: np.ndarray, k: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Mean of the vertices of each node (vertex ``i`` in node ``lab[inv[i]]``), and the
-    vertices of the nodes that join more than one distinct point.
-
-    A node of one distinct point ``u`` (``lab[u]``) takes its mean ``pts[u]``,
-    the same sums and count; the others are summed again from their vertices.
-    """
-    size = np.bincount(lab, minlength=k)
-    node_xy = np.empty((k, 2))
-    joined = size[lab] > 1
-    node_xy[lab[~joined]] = pts[~joined]
-    rows = np.flatnonzero(joined[inv])
-    if rows.size:
-        many = size > 1
-        node = lab[inv[rows]]
-        sums = _sums_by(node, xy[rows], k)
-        node_xy[many] = sums[many] / np.bincount(node, minlength=k)[many, None]
-    return node_xy, rows
-
-
-def _sums_by(group: np.ndarray, xy: np.ndarray, k: int) -> np.ndarray:
-    """(k, 2) sums of the rows of ``xy`` per group, added in row order (as ``np.add.at``)."""
-    return np.column_stack(
-        [
-            np.bincount(group, weights=xy[:, 0], minlength=k),
-            np.bincount(group, weights=xy[:, 1], minlength=k),
-        ]
-    )
 
 
 def _millimetre_ranks(xy: np.ndarray) -> np.ndarray:

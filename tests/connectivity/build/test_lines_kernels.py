@@ -274,3 +274,36 @@ def test_near_cells_equal_the_pairwise_test(seed: int, n: int, step: int) -> Non
         hit = np.isin(cells + off, cells)
         want |= hit | np.isin(cells - off, cells)
     np.testing.assert_array_equal(near_cells(cells, count, step), want)
+
+
+@settings(max_examples=80, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 300), m=st.integers(0, 400))
+def test_pair_components_and_joined_means_equal_scipy_and_numpy(seed: int, n: int, m: int) -> None:
+    """Union-find labels are scipy's ``connected_components`` labels; each node's mean
+    is ``pts`` for a node of one point, else the ``np.bincount`` sums of its vertices
+    (in row order) over their number, as the NumPy steps computed them."""
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
+    from connectivity.build._vertex_groups import joined_means, pair_components
+
+    rng = np.random.default_rng(seed)
+    i, j = rng.integers(0, n, m), rng.integers(0, n, m)  # self pairs and repeats too
+    label, k = pair_components(i, j, n)
+    want_k, want = connected_components(
+        sp.coo_matrix((np.ones(m, bool), (i, j)), shape=(n, n)), directed=False
+    )
+    assert k == want_k
+    np.testing.assert_array_equal(label, want)
+    inv = np.r_[np.arange(n), rng.integers(0, n, 2 * n)]  # every point has a vertex
+    xy = rng.normal(0, 1e5, (inv.size, 2))
+    pts = np.column_stack([np.bincount(inv, weights=xy[:, c]) / np.bincount(inv) for c in range(2)])
+    node_xy, rows = joined_means(xy, inv, label, pts, k)
+    size = np.bincount(label, minlength=k)
+    np.testing.assert_array_equal(rows, np.flatnonzero(size[label[inv]] > 1))
+    node = label[inv]
+    for c in range(2):
+        sums = np.bincount(node[rows], weights=xy[rows, c], minlength=k)
+        want_c = np.where(size > 1, sums / np.maximum(np.bincount(node[rows], minlength=k), 1), 0)
+        want_c[label[size[label] == 1]] = pts[size[label] == 1, c]
+        np.testing.assert_array_equal(node_xy[:, c], want_c)
