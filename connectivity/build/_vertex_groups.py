@@ -19,7 +19,6 @@ __all__ = [
     "key_ranks",
     "millimetre_keys",
     "near_cells",
-    "pair_components",
 ]
 
 
@@ -166,39 +165,6 @@ def near_cells(cells: np.ndarray, count: np.ndarray, step: int) -> np.ndarray:
                 near[i] = True
                 near[p] = True
     return near
-
-
-@numba.njit(cache=True)
-def pair_components(i: np.ndarray, j: np.ndarray, n: int) -> tuple[np.ndarray, int]:
-    """``(label, k)``: the ``k`` connected components of ``n`` points joined by the pairs
-    ``(i[p], j[p])``, numbered in the order of their smallest point (as scipy's
-    ``connected_components`` numbers them), by union-find: one pass over the pairs,
-    one over the points."""
-    parent = np.arange(n)
-    for p in range(i.size):
-        a, b = _root(parent, i[p]), _root(parent, j[p])
-        if a < b:  # (every root is the smallest point of its component)
-            parent[b] = a
-        elif b < a:
-            parent[a] = b
-    label = np.empty(n, dtype=np.int64)
-    k = 0
-    for u in range(n):
-        r = _root(parent, u)
-        if r == u:
-            label[u] = k
-            k += 1
-        else:  # (r < u: labelled already)
-            label[u] = label[r]
-    return label, k
-
-
-@numba.njit(cache=True, inline="always")
-def _root(parent: np.ndarray, u: int) -> int:
-    while parent[u] != u:
-        parent[u] = parent[parent[u]]  # (path halving)
-        u = parent[u]
-    return u
 
 
 @numba.njit(cache=True)

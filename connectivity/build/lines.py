@@ -18,6 +18,7 @@ import pandas as pd
 from pyproj import CRS, Geod
 from scipy.spatial import cKDTree
 
+from connectivity._components import pair_components
 from connectivity._segment_tree import NODE_SIZE, build_tree, spatial_order
 from connectivity.build._end_grid import (
     build_end_grid,
@@ -33,7 +34,6 @@ from connectivity.build._vertex_groups import (
     key_ranks,
     millimetre_keys,
     near_cells,
-    pair_components,
 )
 from connectivity.build.edges import edge_kwargs, metric_crs_for
 from connectivity.crs import reproject

@@ -285,7 +285,8 @@ def test_pair_components_and_joined_means_equal_scipy_and_numpy(seed: int, n: in
     import scipy.sparse as sp
     from scipy.sparse.csgraph import connected_components
 
-    from connectivity.build._vertex_groups import joined_means, pair_components
+    from connectivity._components import pair_components
+    from connectivity.build._vertex_groups import joined_means
 
     rng = np.random.default_rng(seed)
     i, j = rng.integers(0, n, m), rng.integers(0, n, m)  # self pairs and repeats too
