@@ -169,11 +169,11 @@ def near_cells(cells: np.ndarray, count: np.ndarray, step: int) -> np.ndarray:
 
 @numba.njit(cache=True)
 def joined_means(
-    xy: np.ndarray, inv: np.ndarray, label: np.ndarray, pts: np.ndarray, k: int
+    xy: np.ndarray, node: np.ndarray, label: np.ndarray, pts: np.ndarray, k: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(node_xy, rows)``: the mean of the vertices of each of the ``k`` nodes (vertex
-    ``v`` of point ``inv[v]``, in node ``label[inv[v]]``), and the vertices of the
-    nodes that join more than one distinct point, in order.
+    ``v`` in node ``node[v]``; distinct point ``u`` in node ``label[u]``), and the
+    vertices of the nodes that join more than one distinct point, in order.
 
     A node of one distinct point ``u`` takes its mean ``pts[u]`` (the same sums and
     count); the others are summed again from their vertices, in row order (as
@@ -187,14 +187,14 @@ def joined_means(
         if size[label[u]] == 1:
             node_xy[label[u], 0], node_xy[label[u], 1] = pts[u, 0], pts[u, 1]
     m = 0
-    for v in range(inv.size):
-        m += size[label[inv[v]]] > 1
+    for v in range(node.size):
+        m += size[node[v]] > 1
     rows = np.empty(m, dtype=np.int64)
     sums = np.zeros((k, 2))
     count = np.zeros(k, dtype=np.int64)
     m = 0
-    for v in range(inv.size):
-        g = label[inv[v]]
+    for v in range(node.size):
+        g = node[v]
         if size[g] > 1:
             rows[m] = v
             m += 1

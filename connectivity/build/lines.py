@@ -406,7 +406,7 @@ def node_vertices(
             return inv, pts, 0  # (none chained: a millimetre cell spans under 2 mm)
         lab, k = pair_components(i, j, n_u)  # (single linkage)
         node = lab[inv]
-        node_xy, rows = joined_means(xy, inv, lab, pts, k)
+        node_xy, rows = joined_means(xy, node, lab, pts, k)
     n_chained = 0
     if tolerance_m > 0:  # nodes with a vertex further than 2 x tolerance from their mean
         # (vertices of one millimetre cell lie within 1.5 mm of their mean)

@@ -299,7 +299,7 @@ def test_pair_components_and_joined_means_equal_scipy_and_numpy(seed: int, n: in
     inv = np.r_[np.arange(n), rng.integers(0, n, 2 * n)]  # every point has a vertex
     xy = rng.normal(0, 1e5, (inv.size, 2))
     pts = np.column_stack([np.bincount(inv, weights=xy[:, c]) / np.bincount(inv) for c in range(2)])
-    node_xy, rows = joined_means(xy, inv, label, pts, k)
+    node_xy, rows = joined_means(xy, label[inv], label, pts, k)
     size = np.bincount(label, minlength=k)
     np.testing.assert_array_equal(rows, np.flatnonzero(size[label[inv]] > 1))
     node = label[inv]
